@@ -1,0 +1,95 @@
+/**
+ * Starting the product: services, schema, hot state, then the web side and/or the workers
+ * (ROLE=all|web|worker). main.ts calls this; so do the tests, with their own configuration.
+ */
+import { createServer, type Server } from 'node:http';
+import type { Worker } from 'bullmq';
+import type { Config } from './config.js';
+import type { Ctx } from './context.js';
+import { createLogger, type Logger } from './log.js';
+import { commandClient, ensureRedis, queueConnection } from './infra/redis.js';
+import { createPrisma, ensureDatabase } from './infra/database.js';
+import { migrate } from './infra/migrate.js';
+import { loadScripts } from './grab/scripts.js';
+import { createQueue, startWorker } from './grab/queue.js';
+import { createAudit } from './grab/audit.js';
+import { createBus } from './events/bus.js';
+import { loadAll } from './grab/hot-state.js';
+import { reconcile } from './grab/journal.js';
+import { handleJob } from './grab/lifecycle.js';
+import { createApp } from './http/app.js';
+import { sessionSecret } from './session/secret.js';
+
+export interface Running {
+  ctx: Ctx;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function start(config: Config, opts: { log?: Logger; now?: () => number } = {}): Promise<Running> {
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const redisUrl = await ensureRedis(config.REDIS_URL, config.DATA_DIR, log);
+  const database = await ensureDatabase(config.DATABASE_URL, config.DATA_DIR, log);
+  const applied = await migrate(database.url);
+  if (applied.length) log.info({ applied }, 'database migrated');
+
+  const redis = loadScripts(commandClient(redisUrl));
+  const queueConn = queueConnection(redisUrl);
+  const db = createPrisma(database.url, database.embedded ? 4 : 20);
+  const ctx: Ctx = {
+    config,
+    log,
+    db,
+    redis,
+    queue: createQueue(queueConn),
+    bus: createBus(redis),
+    audit: createAudit(db, log),
+    sessionSecret: sessionSecret(config.SESSION_SECRET, config.DATA_DIR, config.NODE_ENV === 'production'),
+    now: opts.now ?? Date.now,
+  };
+
+  const loaded = await loadAll(ctx);
+  if (loaded.requirements || loaded.planners) log.info(loaded, 'hot state rebuilt from PostgreSQL');
+  const replayed = await reconcile(ctx);
+  if (replayed) log.warn({ replayed }, 'journal replayed at boot');
+
+  let worker: Worker | undefined;
+  let workerConn: ReturnType<typeof queueConnection> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  if (config.ROLE !== 'web') {
+    workerConn = queueConnection(redisUrl);
+    worker = startWorker(ctx, workerConn, (job) => handleJob(ctx, job));
+    timer = setInterval(() => void reconcile(ctx).catch((err) => log.error({ err }, 'reconcile failed')), config.RECONCILE_EVERY * 1000);
+  }
+
+  let server: Server | undefined;
+  let url = '';
+  if (config.ROLE !== 'worker') {
+    server = createServer(createApp(ctx).callback());
+    server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+    await new Promise<void>((ok) => server!.listen(config.PORT, ok));
+    const port = (server.address() as { port: number }).port;
+    url = `http://127.0.0.1:${port}`;
+    log.info({ url, role: config.ROLE, publicUrl: config.PUBLIC_URL }, 'listening');
+  }
+
+  return {
+    ctx,
+    url,
+    async stop() {
+      if (timer) clearInterval(timer);
+      if (server) {
+        server.closeIdleConnections();
+        await new Promise<void>((ok) => server!.close(() => ok()));
+      }
+      await worker?.close();
+      await ctx.audit.flush();
+      await ctx.queue.close();
+      await db.$disconnect();
+      redis.disconnect();
+      queueConn.disconnect();
+      workerConn?.disconnect();
+      await database.stop();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/** What every capability is handed at boot: configuration and the connections, nothing global. */
+import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import type { Db } from './infra/database.js';
+import type { Scripts } from './grab/scripts.js';
+import type { EventBus } from './events/bus.js';
+
+export interface Ctx {
+  config: Config;
+  log: Logger;
+  db: Db;
+  redis: Redis & Scripts;
+  queue: Queue;
+  bus: EventBus;
+  /** Audit trail writer (buffered); see grab/audit.ts. */
+  audit: { record(e: AuditEntry): void; flush(): Promise<void> };
+  sessionSecret: string;
+  /** Milliseconds since the epoch; tests move time through here. */
+  now(): number;
+}
+
+export interface AuditEntry {
+  requirementId: number;
+  plannerId: number;
+  channel: 'h5' | 'pc' | 'wechat' | 'dispatch';
+  code: string;
+  ip?: string;
+}

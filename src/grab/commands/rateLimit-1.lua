@@ -1,0 +1,11 @@
+--[[
+  Fixed-window counter (per IP, rule 11): INCR and set the window on the first hit, in one step
+  so a crash can never leave a counter without expiry.
+
+  Input: KEYS[1] counter · ARGV[1] limit · ARGV[2] window ms
+  Output: 1 allowed · 0 over the limit
+]]
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if n > tonumber(ARGV[1]) then return 0 end
+return 1

@@ -1,0 +1,156 @@
+/**
+ * The hot grab state in Redis is a cache of PostgreSQL, the system of record. These functions
+ * (re)build it: lazily when a script answers "not loaded" (-100), and for everything live at boot,
+ * so an emptied or lost Redis costs a rebuild. A grab is answered as won only after its work
+ * order is in PostgreSQL (journal.ts), so a rebuild never forgets a win anyone was told about.
+ */
+import type { Ctx } from '../context.js';
+import { dayKey, plannerKeys, requirementCodes, requirementKeys } from './keys.js';
+
+const LIVE = ['active', 'proposed', 'chosen'] as const;
+const HELD = ['active', 'proposed'] as const;
+
+export interface Card {
+  code: string;
+  subject: string;
+  company: string | null;
+  origin: string;
+  destinations: string[];
+  departDate: string;
+  returnDate: string;
+  adults: number;
+  children: number;
+  budgetFen: number;
+  budgetType: string;
+}
+
+export function requirementKeyList(id: number): string[] {
+  return Object.values(requirementKeys(id));
+}
+
+/** Loads one requirement into Redis if absent. Returns false when PostgreSQL has no such requirement. */
+export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> {
+  const r = await ctx.db.requirement.findUnique({
+    where: { id },
+    include: { traveler: true, candidates: true, releases: true, workOrders: true },
+  });
+  if (!r) return false;
+  const live = r.workOrders.filter((w) => (LIVE as readonly string[]).includes(w.status));
+  const card: Card = {
+    code: r.code,
+    subject: r.subject,
+    company: r.company,
+    origin: r.origin,
+    destinations: r.destinations,
+    departDate: r.departDate.toISOString().slice(0, 10),
+    returnDate: r.returnDate.toISOString().slice(0, 10),
+    adults: r.adults,
+    children: r.children,
+    budgetFen: r.budgetFen,
+    budgetType: r.budgetType,
+  };
+  const meta: Record<string, string | number> = {
+    status: r.status,
+    wanted: r.plannersWanted,
+    filled: live.length,
+    released: r.releases.map((x) => x.tier).join(''),
+    minTier: r.minTier,
+    travelerPhone: r.traveler.phone,
+    travelerOpenid: r.traveler.openid ?? '',
+    contact: JSON.stringify({ name: r.traveler.name, phone: r.traveler.phone }),
+    card: JSON.stringify(card),
+    createdAt: r.createdAt.getTime(),
+  };
+  for (const x of r.releases) meta[`rel${x.tier}`] = x.releasedAt.getTime();
+  if (r.fullAt) meta.fullAt = r.fullAt.getTime();
+  const state = {
+    meta,
+    candidates: Object.fromEntries(r.candidates.map((c) => [c.plannerId, c.tier])),
+    planners: Object.fromEntries(live.map((w) => [w.plannerId, w.id])),
+    suppliers: Object.fromEntries(live.map((w) => [w.supplierId, w.id])),
+    expired: r.workOrders.filter((w) => w.status === 'expired').map((w) => String(w.plannerId)),
+    blocked: [...r.blockedPlannerIds.map((p) => `p:${p}`), ...r.blockedSupplierIds.map((s) => `s:${s}`)],
+    journal: Object.fromEntries(
+      live.map((w) => [w.id, JSON.stringify({ plannerId: w.plannerId, supplierId: w.supplierId, channel: w.channel, at: w.grabbedAt.getTime() })]),
+    ),
+  };
+  await ctx.redis.restoreRequirement(...requirementKeyList(id), JSON.stringify(state));
+  await ctx.redis.hset(requirementCodes, r.code, r.id);
+  return true;
+}
+
+/** Loads one planner into Redis if absent. Returns false when PostgreSQL has no such planner. */
+export async function ensurePlanner(ctx: Ctx, id: number): Promise<boolean> {
+  const now = ctx.now();
+  const p = await ctx.db.planner.findUnique({ where: { id }, include: { supplier: true } });
+  if (!p) return false;
+  const dayStart = new Date(Date.parse(`${dayKey(now).replace(/(\d{4})(\d\d)(\d\d)/, '$1-$2-$3')}T00:00:00+08:00`));
+  const [held, winsToday, pool] = await Promise.all([
+    ctx.db.workOrder.findMany({ where: { plannerId: id, status: { in: [...HELD] } }, select: { id: true, requirementId: true } }),
+    ctx.db.workOrder.count({ where: { plannerId: id, grabbedAt: { gte: dayStart }, channel: { not: 'dispatch' } } }),
+    ctx.db.candidate.findMany({
+      where: { plannerId: id, requirement: { status: { in: ['open', 'full'] } } },
+      select: { requirementId: true, score: true },
+    }),
+  ]);
+  const state = {
+    meta: plannerMeta(p),
+    active: Object.fromEntries(held.map((w) => [w.requirementId, w.id])),
+    winsToday,
+    pool: Object.fromEntries(pool.map((c) => [c.requirementId, c.score])),
+  };
+  const k = plannerKeys(id, dayKey(now));
+  await ctx.redis.restorePlanner(k.meta, k.active, k.day, k.pool, JSON.stringify(state));
+  return true;
+}
+
+type PlannerRow = {
+  status: string;
+  openid: string | null;
+  supplierId: number;
+  supplier: { status: string };
+  tier: string;
+  maxActive: number;
+  dailyQuota: number | null;
+  phone: string;
+};
+
+/** The planner fields the reservation script reads. */
+export function plannerMeta(p: PlannerRow): Record<string, string | number> {
+  return {
+    status: p.status,
+    bound: p.openid ? 1 : 0,
+    supplierId: p.supplierId,
+    supplierStatus: p.supplier.status,
+    tier: p.tier,
+    maxActive: p.maxActive,
+    dailyQuota: p.dailyQuota ?? '',
+    phone: p.phone,
+    openid: p.openid ?? '',
+  };
+}
+
+/** After ops change a planner or its supplier: overwrite the cached fields (load them if absent). */
+export async function refreshPlanner(ctx: Ctx, id: number): Promise<void> {
+  const p = await ctx.db.planner.findUnique({ where: { id }, include: { supplier: true } });
+  if (!p) return;
+  const k = plannerKeys(id, dayKey(ctx.now()));
+  if (await ctx.redis.exists(k.meta)) await ctx.redis.hset(k.meta, plannerMeta(p));
+  else await ensurePlanner(ctx, id);
+}
+
+/** Boot: make sure every live requirement and every planner is in Redis (after a wipe, all are rebuilt). */
+export async function loadAll(ctx: Ctx): Promise<{ requirements: number; planners: number }> {
+  const reqs = await ctx.db.requirement.findMany({ where: { status: { in: ['open', 'full'] } }, select: { id: true } });
+  const planners = await ctx.db.planner.findMany({ select: { id: true } });
+  let loadedReqs = 0;
+  let loadedPlanners = 0;
+  for (const r of reqs) {
+    if (!(await ctx.redis.exists(requirementKeys(r.id).meta)) && (await ensureRequirement(ctx, r.id))) loadedReqs++;
+  }
+  const day = dayKey(ctx.now());
+  for (const p of planners) {
+    if (!(await ctx.redis.exists(plannerKeys(p.id, day).meta)) && (await ensurePlanner(ctx, p.id))) loadedPlanners++;
+  }
+  return { requirements: loadedReqs, planners: loadedPlanners };
+}

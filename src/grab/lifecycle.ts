@@ -1,0 +1,125 @@
+/**
+ * What happens to a requirement over time: tier releases, proposal deadlines (a missed one frees
+ * the slot and re-opens the requirement), and the fallback when every tier had its window.
+ * Each handler is idempotent: BullMQ may deliver a job twice.
+ */
+import type { Job } from 'bullmq';
+import type { Ctx } from '../context.js';
+import type { Tier } from '../config.js';
+import { grab } from './grab.js';
+import { ensureRequirement } from './hot-state.js';
+import { dayKey, plannerKeys, requirementKeys } from './keys.js';
+import { syncRequirement } from './journal.js';
+import { cancelDeadline, scheduleReleases, type LifecycleJob } from './queue.js';
+
+export async function handleJob(ctx: Ctx, job: Job<LifecycleJob>): Promise<unknown> {
+  const d = job.data;
+  if (d.kind === 'release') return releaseTier(ctx, d.requirementId, d.tier);
+  if (d.kind === 'fallback') return fallback(ctx, d.requirementId);
+  return expireIfNoProposal(ctx, d.workOrderId);
+}
+
+/** Releases one tier: one atomic write in Redis, then the record, then the event. */
+export async function releaseTier(ctx: Ctx, requirementId: number, tier: Tier): Promise<boolean> {
+  const meta = requirementKeys(requirementId).meta;
+  const now = ctx.now();
+  let r = await ctx.redis.release(meta, tier, now);
+  if (r === -100 && (await ensureRequirement(ctx, requirementId))) r = await ctx.redis.release(meta, tier, now);
+  if (!Array.isArray(r)) return false;
+  const [fresh, status] = r as [number, string];
+  if (fresh) {
+    await ctx.db.release.createMany({ data: [{ requirementId, tier, releasedAt: new Date(now) }], skipDuplicates: true });
+  }
+  if (status !== 'open') return false;
+  const cand = await ctx.redis.hgetall(requirementKeys(requirementId).candidates);
+  const plannerIds = Object.entries(cand).filter(([, t]) => t === tier).map(([p]) => Number(p));
+  // A retried job publishes again only if the release itself was new: listeners dedupe on nothing.
+  if (fresh) await ctx.bus.publish({ type: 'released', requirementId, tier, plannerIds, at: now });
+  return fresh === 1;
+}
+
+/** A winner without a proposal at the deadline loses the slot; PostgreSQL decides who won the race. */
+export async function expireIfNoProposal(ctx: Ctx, workOrderId: string): Promise<boolean> {
+  const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId } });
+  if (!wo || wo.deadlineAt.getTime() > ctx.now() + 1000) return false; // not yet due (a stray early job)
+  const { count } = await ctx.db.workOrder.updateMany({
+    where: { id: workOrderId, status: 'active' },
+    data: { status: 'expired', endedAt: new Date(ctx.now()) },
+  });
+  if (count === 0) return false; // a proposal arrived first, or already expired
+  const k = requirementKeys(wo.requirementId);
+  const args = [k.meta, k.planners, k.suppliers, k.expired, k.workOrders, wo.plannerId, wo.supplierId, workOrderId] as const;
+  let r = await ctx.redis.expireSlot(...args);
+  if (r === -100 && (await ensureRequirement(ctx, wo.requirementId))) r = await ctx.redis.expireSlot(...args);
+  await ctx.redis.hdel(plannerKeys(wo.plannerId, dayKey(ctx.now())).active, String(wo.requirementId));
+  const reopened = Array.isArray(r) && r[0] === 1 && r[1] === 1;
+  if (reopened) {
+    await ctx.db.requirement.updateMany({ where: { id: wo.requirementId, status: 'full' }, data: { status: 'open', fullAt: null } });
+    await rescheduleAfterReopen(ctx, wo.requirementId);
+  }
+  await ctx.bus.publish({ type: 'expired', requirementId: wo.requirementId, plannerId: wo.plannerId, workOrderId, reopened, at: ctx.now() });
+  return true;
+}
+
+/** Re-opened: tiers not yet released keep their spacing from the last tier that was. */
+async function rescheduleAfterReopen(ctx: Ctx, requirementId: number): Promise<void> {
+  const released = (await ctx.redis.hget(requirementKeys(requirementId).meta, 'released')) ?? '';
+  const offset = Math.max(0, ...ctx.config.releasePlan.filter((p) => released.includes(p.tier)).map((p) => p.delaySec));
+  await scheduleReleases(ctx, requirementId, released, offset);
+}
+
+/**
+ * Every tier had its window and slots are left: dispatch to the best-scored candidates who can
+ * still take it (FALLBACK=dispatch), and flag for ops whatever remains (or at once, FALLBACK=flag).
+ */
+export async function fallback(ctx: Ctx, requirementId: number): Promise<{ dispatched: number; flagged: boolean }> {
+  await syncRequirement(ctx, requirementId);
+  const req = await ctx.db.requirement.findUnique({
+    where: { id: requirementId },
+    include: { candidates: { orderBy: [{ score: 'desc' }, { plannerId: 'asc' }] }, workOrders: { select: { plannerId: true } } },
+  });
+  if (!req || req.status !== 'open') return { dispatched: 0, flagged: false };
+  let dispatched = 0;
+  if (ctx.config.FALLBACK === 'dispatch') {
+    const tried = new Set(req.workOrders.map((w) => w.plannerId));
+    for (const c of req.candidates) {
+      if (tried.has(c.plannerId)) continue;
+      const r = await grab(ctx, { plannerId: c.plannerId, requirementId, channel: 'dispatch' });
+      if (r.ok && !r.repeat) dispatched++;
+      if (r.ok && r.slotsLeft === 0) break;
+      if (!r.ok && (r.code === 'FULL' || r.code === 'REQUIREMENT_CLOSED')) break;
+    }
+  }
+  const [filled, wanted] = (await ctx.redis.hmget(requirementKeys(requirementId).meta, 'filled', 'wanted')).map(Number);
+  const slotsLeft = wanted - filled;
+  if (slotsLeft > 0) {
+    await ctx.db.requirement.update({ where: { id: requirementId }, data: { flaggedAt: new Date(ctx.now()) } });
+    await ctx.bus.publish({ type: 'flagged', requirementId, slotsLeft, at: ctx.now() });
+  }
+  return { dispatched, flagged: slotsLeft > 0 };
+}
+
+export class ProposalError extends Error {
+  constructor(readonly code: 'NOT_FOUND' | 'NOT_YOURS' | 'NOT_ACTIVE' | 'DEADLINE_PASSED', readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** A winner submits the proposal; it races the deadline job, and PostgreSQL's conditional update decides. */
+export async function submitProposal(ctx: Ctx, plannerId: number, workOrderId: string, p: { itinerary: string; priceFen: number }) {
+  const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId } });
+  if (!wo) throw new ProposalError('NOT_FOUND', 404, '工单不存在');
+  if (wo.plannerId !== plannerId) throw new ProposalError('NOT_YOURS', 403, '这不是你的工单');
+  if (wo.deadlineAt.getTime() < ctx.now() && wo.status === 'active') throw new ProposalError('DEADLINE_PASSED', 409, '已超过提交方案的期限');
+  const proposal = await ctx.db.$transaction(async (tx) => {
+    const { count } = await tx.workOrder.updateMany({
+      where: { id: workOrderId, status: 'active' },
+      data: { status: 'proposed', proposedAt: new Date(ctx.now()) },
+    });
+    if (count === 0) throw new ProposalError('NOT_ACTIVE', 409, '工单已不在进行中,不能提交方案');
+    return tx.proposal.create({ data: { workOrderId, itinerary: p.itinerary, priceFen: p.priceFen } });
+  });
+  await cancelDeadline(ctx, workOrderId);
+  await ctx.bus.publish({ type: 'proposal', requirementId: wo.requirementId, plannerId, workOrderId, at: ctx.now() });
+  return proposal;
+}

@@ -1,0 +1,70 @@
+/**
+ * The engine's delayed work, on one BullMQ queue: tier releases, the fallback when every tier
+ * had its window, and proposal deadlines. Job ids are deterministic (requirement+tier,
+ * work order), so scheduling twice is harmless, and every handler is idempotent because BullMQ
+ * delivers at least once.
+ */
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Ctx } from '../context.js';
+import type { Tier } from '../config.js';
+
+export const QUEUE = 'lifecycle';
+
+export type LifecycleJob =
+  | { kind: 'release'; requirementId: number; tier: Tier }
+  | { kind: 'fallback'; requirementId: number }
+  | { kind: 'deadline'; workOrderId: string };
+
+const releaseId = (r: number, t: Tier) => `release-r${r}-${t}`;
+const fallbackId = (r: number) => `fallback-r${r}`;
+const deadlineId = (wo: string) => `deadline-${wo}`;
+
+export function createQueue(connection: Redis): Queue<LifecycleJob> {
+  return new Queue<LifecycleJob>(QUEUE, {
+    connection,
+    defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
+  });
+}
+
+/**
+ * Schedules the releases of the tiers not yet released, and the fallback after the last one.
+ * Delays follow TIER_DELAYS, counted from `sinceMs` minus `offsetSec` (the plan's offset of the
+ * last tier already released, when a requirement re-opens).
+ */
+export async function scheduleReleases(ctx: Ctx, requirementId: number, released: string, offsetSec = 0): Promise<void> {
+  const pending = ctx.config.releasePlan.filter((p) => !released.includes(p.tier));
+  for (const p of pending) {
+    await ctx.queue.add('release', { kind: 'release', requirementId, tier: p.tier }, {
+      jobId: releaseId(requirementId, p.tier),
+      delay: Math.max(0, p.delaySec - offsetSec) * 1000,
+    });
+  }
+  const last = ctx.config.releasePlan.at(-1)!.delaySec;
+  await ctx.queue.add('fallback', { kind: 'fallback', requirementId }, {
+    jobId: fallbackId(requirementId),
+    delay: (Math.max(0, last - offsetSec) + ctx.config.FALLBACK_AFTER) * 1000,
+  });
+}
+
+/** A full requirement: its pending releases and fallback go away. */
+export async function cancelPending(ctx: Ctx, requirementId: number): Promise<void> {
+  const ids = [...ctx.config.releasePlan.map((p) => releaseId(requirementId, p.tier)), fallbackId(requirementId)];
+  await Promise.all(ids.map((id) => ctx.queue.remove(id)));
+}
+
+export async function scheduleDeadline(ctx: Ctx, workOrderId: string, grabbedAtMs: number): Promise<void> {
+  const delay = Math.max(0, grabbedAtMs + ctx.config.PROPOSAL_DEADLINE * 1000 - ctx.now());
+  await ctx.queue.add('deadline', { kind: 'deadline', workOrderId }, { jobId: deadlineId(workOrderId), delay });
+}
+
+export async function cancelDeadline(ctx: Ctx, workOrderId: string): Promise<void> {
+  await ctx.queue.remove(deadlineId(workOrderId));
+}
+
+/** The worker side: spare concurrency so delayed releases are not late (see NOTES: BullMQ). */
+export function startWorker(ctx: Ctx, connection: Redis, handle: (job: Job<LifecycleJob>) => Promise<unknown>): Worker<LifecycleJob> {
+  const worker = new Worker<LifecycleJob>(QUEUE, handle, { connection, concurrency: 32 });
+  worker.on('failed', (job, err) => ctx.log.error({ job: job?.id, err: err.message }, 'lifecycle job failed'));
+  return worker;
+}

@@ -1,0 +1,27 @@
+/** The Koa application: error rendering, body parsing with a size limit, health, and each capability's routes. */
+import Koa from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Ctx } from '../context.js';
+import { errors } from './errors.js';
+import { opsRoutes } from '../ops/routes.js';
+import { plannerRoutes } from '../planner/routes.js';
+
+export function createApp(app: Ctx): Koa {
+  const koa = new Koa({ proxy: app.config.TRUST_PROXY });
+  koa.use(errors(app.log));
+  koa.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
+
+  const health = new Router();
+  health.get('/healthz', async (ctx) => {
+    const [redis, db] = await Promise.all([
+      app.redis.ping().then(() => true, () => false),
+      app.db.$queryRaw`SELECT 1`.then(() => true, () => false),
+    ]);
+    ctx.status = redis && db ? 200 : 503;
+    ctx.body = { ok: redis && db, redis, database: db };
+  });
+
+  for (const r of [health, opsRoutes(app), plannerRoutes(app)]) koa.use(r.routes()).use(r.allowedMethods());
+  return koa;
+}

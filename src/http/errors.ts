@@ -1,0 +1,44 @@
+/**
+ * Errors at the HTTP edge are values with codes: `{error:{code, message, field}}`. Throw an
+ * HttpError anywhere in a route; the middleware renders it. Anything else is a 500 that is logged.
+ */
+import type { Middleware } from 'koa';
+import type { ZodError } from 'zod';
+import type { Logger } from '../log.js';
+
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
+    super(message);
+  }
+}
+
+/** The first problem of a failed zod parse, as a 400 naming the field (dotted path). */
+export function validationError(err: ZodError): HttpError {
+  const issue = err.issues[0];
+  const field = issue.path.join('.') || undefined;
+  return new HttpError(400, 'VALIDATION', field ? `${field}: ${issue.message}` : issue.message, field);
+}
+
+export function errors(log: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof HttpError) {
+        ctx.status = err.status;
+        ctx.body = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
+        return;
+      }
+      const e = err as { status?: number; expose?: boolean; message?: string; type?: string };
+      if (e.status && e.status < 500 && e.expose) {
+        // koa / bodyparser errors: malformed JSON, body too large
+        ctx.status = e.status;
+        ctx.body = { error: { code: e.type === 'entity.too.large' ? 'TOO_LARGE' : 'BAD_REQUEST', message: e.message } };
+        return;
+      }
+      log.error({ err, path: ctx.path }, 'unhandled error');
+      ctx.status = 500;
+      ctx.body = { error: { code: 'INTERNAL', message: 'internal error' } };
+    }
+  };
+}

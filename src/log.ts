@@ -1,0 +1,8 @@
+/** One pino logger for the process; children carry the capability's name. */
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(level: string): Logger {
+  return pino({ level, base: undefined, redact: ['*.secret', '*.token', '*.phone', 'req.headers.cookie'] });
+}

@@ -1,0 +1,119 @@
+/**
+ * Intake: a traveler's requirement, validated field by field, then written in one transaction
+ * (traveler, requirement, candidates). Only after the commit does it enter Redis and the release
+ * schedule; if that part fails, the reconciler finishes it, so nothing is half-written.
+ */
+import { z } from 'zod';
+import type { Ctx } from '../context.js';
+import { TIERS, type Tier } from '../config.js';
+import { match } from '../grab/matching.js';
+import { ensureRequirement } from '../grab/hot-state.js';
+import { plannerKeys, dayKey } from '../grab/keys.js';
+import { scheduleReleases } from '../grab/queue.js';
+import { Prisma } from '../generated/prisma/client.js';
+
+const phone = z.string().trim().regex(/^1[3-9]\d{9}$/, 'must be an 11-digit mainland mobile number');
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a real date');
+const count = (min: number) => z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(99, 'must be at most 99');
+
+export const requirementInput = z
+  .object({
+    traveler: z.object({ name: text(50), phone, openid: text(64).optional() }, { error: 'is required' }),
+    subject: z.enum(['individual', 'enterprise'], { error: 'must be "individual" or "enterprise"' }),
+    company: text(100).optional(),
+    origin: text(50),
+    destinations: z.array(text(50), { error: 'must be a list of places' }).min(1, 'must name at least one destination').max(10, 'at most 10 destinations'),
+    departDate: date,
+    returnDate: date,
+    adults: count(1),
+    children: count(0),
+    budgetFen: z.number({ error: 'must be a number (fen)' }).int('must be whole fen').min(100, 'must be at least 100 fen (1 yuan)').max(2_000_000_000, 'is too large'),
+    budgetType: z.enum(['total', 'per_person']).default('total'),
+    plannersWanted: z.union([z.literal(1), z.literal(2), z.literal(3)], { error: 'must be 1, 2 or 3' }),
+    notes: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
+    minTier: z.enum(TIERS, { error: 'must be S, A, B or C' }).optional(),
+    blockedPlannerIds: z.array(z.number().int().positive()).max(100).default([]),
+    blockedSupplierIds: z.array(z.number().int().positive()).max(100).default([]),
+  }, { error: 'body must be a JSON object' })
+  .superRefine((r, ctx) => {
+    if (r.subject === 'enterprise' && !r.company) ctx.addIssue({ code: 'custom', path: ['company'], message: 'is required for an enterprise trip' });
+    if (r.returnDate < r.departDate) ctx.addIssue({ code: 'custom', path: ['returnDate'], message: 'must not be before departDate' });
+  });
+
+export type RequirementInput = z.infer<typeof requirementInput>;
+
+const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ'; // no 0/O, 1/I/L: typed from a phone
+
+function newCode(): string {
+  let s = '';
+  for (let i = 0; i < 6; i++) s += CODE_ALPHABET[Math.floor(Math.random() * CODE_ALPHABET.length)];
+  return s;
+}
+
+/** The departure may not be in the past (China Standard Time). Checked here, not in the schema: it depends on now. */
+export function departsInPast(ctx: Ctx, departDate: string): boolean {
+  return departDate < dayKey(ctx.now()).replace(/(\d{4})(\d\d)(\d\d)/, '$1-$2-$3');
+}
+
+export async function createRequirement(ctx: Ctx, input: RequirementInput) {
+  const minTier: Tier = input.minTier ?? (input.subject === 'enterprise' ? ctx.config.ENTERPRISE_MIN_TIER : 'C');
+  const candidates = await match(ctx, {
+    destinations: input.destinations,
+    minTier,
+    blockedPlannerIds: input.blockedPlannerIds,
+    blockedSupplierIds: input.blockedSupplierIds,
+  });
+  const t = input.traveler;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const req = await ctx.db.$transaction(async (tx) => {
+        const traveler = await tx.traveler.upsert({
+          where: { phone: t.phone },
+          create: { name: t.name, phone: t.phone, openid: t.openid },
+          update: { name: t.name, ...(t.openid ? { openid: t.openid } : {}) },
+        });
+        const created = await tx.requirement.create({
+          data: {
+            code: newCode(),
+            travelerId: traveler.id,
+            subject: input.subject,
+            company: input.company,
+            origin: input.origin,
+            destinations: input.destinations,
+            departDate: new Date(`${input.departDate}T00:00:00Z`),
+            returnDate: new Date(`${input.returnDate}T00:00:00Z`),
+            adults: input.adults,
+            children: input.children,
+            budgetFen: input.budgetFen,
+            budgetType: input.budgetType,
+            plannersWanted: input.plannersWanted,
+            notes: input.notes,
+            minTier,
+            blockedPlannerIds: input.blockedPlannerIds,
+            blockedSupplierIds: input.blockedSupplierIds,
+          },
+        });
+        await tx.candidate.createMany({ data: candidates.map((c) => ({ requirementId: created.id, ...c })) });
+        return created;
+      });
+      await goLive(ctx, req.id, candidates);
+      return { ...req, candidates: candidates.length };
+    } catch (err) {
+      // A code collision (1 in ~900M per pair) is retried with a new code.
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002' && attempt < 5 && String(err.meta?.target ?? err.message).includes('code')) continue;
+      throw err;
+    }
+  }
+}
+
+/** After the commit: hot state, each candidate's pool index, the release schedule. Idempotent. */
+export async function goLive(ctx: Ctx, requirementId: number, candidates: { plannerId: number; score: number }[]) {
+  await ensureRequirement(ctx, requirementId);
+  const day = dayKey(ctx.now());
+  await Promise.all(candidates.map((c) => ctx.redis.zadd(plannerKeys(c.plannerId, day).pool, c.score, requirementId)));
+  await scheduleReleases(ctx, requirementId, '');
+}

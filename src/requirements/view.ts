@@ -1,0 +1,33 @@
+/** The ops view of one requirement, from PostgreSQL (the record), with its work orders. */
+import type { Ctx } from '../context.js';
+
+export async function requirementView(ctx: Ctx, id: number) {
+  const r = await ctx.db.requirement.findUnique({
+    where: { id },
+    include: {
+      traveler: { select: { id: true, name: true, phone: true } },
+      releases: { orderBy: { releasedAt: 'asc' } },
+      workOrders: { orderBy: { grabbedAt: 'asc' } },
+      _count: { select: { candidates: true } },
+    },
+  });
+  if (!r) return null;
+  const { _count, workOrders, releases, ...rest } = r;
+  return {
+    ...rest,
+    departDate: r.departDate.toISOString().slice(0, 10),
+    returnDate: r.returnDate.toISOString().slice(0, 10),
+    candidates: _count.candidates,
+    releases: releases.map((x) => ({ tier: x.tier, releasedAt: x.releasedAt })),
+    workOrders: workOrders.map((w) => ({
+      id: w.id,
+      plannerId: w.plannerId,
+      supplierId: w.supplierId,
+      status: w.status,
+      channel: w.channel,
+      grabbedAt: w.grabbedAt,
+      deadlineAt: w.deadlineAt,
+      proposedAt: w.proposedAt,
+    })),
+  };
+}

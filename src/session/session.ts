@@ -1,0 +1,43 @@
+/**
+ * Signed sessions: `base64url(json).base64url(hmac-sha256)`, in an httpOnly cookie. Stateless, so
+ * any instance verifies any session; the signature is compared in constant time.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type Role = 'planner' | 'traveler' | 'ops';
+
+export interface Session {
+  role: Role;
+  id: number;
+  exp: number; // seconds since the epoch
+}
+
+export const COOKIE = 'sid';
+const DEFAULT_TTL_SEC = 7 * 86_400;
+
+export function signSession(secret: string, s: Omit<Session, 'exp'> & { exp?: number }, nowMs = Date.now()): string {
+  const body = Buffer.from(JSON.stringify({ ...s, exp: s.exp ?? Math.floor(nowMs / 1000) + DEFAULT_TTL_SEC })).toString('base64url');
+  return `${body}.${mac(secret, body)}`;
+}
+
+export function verifySession(secret: string, token: string | undefined, nowMs = Date.now()): Session | null {
+  if (!token) return null;
+  const dot = token.indexOf('.');
+  if (dot <= 0) return null;
+  const body = token.slice(0, dot);
+  const given = Buffer.from(token.slice(dot + 1), 'base64url');
+  const want = Buffer.from(mac(secret, body), 'base64url');
+  if (given.length !== want.length || !timingSafeEqual(given, want)) return null;
+  try {
+    const s = JSON.parse(Buffer.from(body, 'base64url').toString()) as Session;
+    if (typeof s.exp !== 'number' || s.exp * 1000 < nowMs) return null;
+    if (!['planner', 'traveler', 'ops'].includes(s.role) || !Number.isInteger(s.id)) return null;
+    return s;
+  } catch {
+    return null;
+  }
+}
+
+function mac(secret: string, body: string): string {
+  return createHmac('sha256', secret).update(body).digest('base64url');
+}
