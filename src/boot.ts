@@ -35,7 +35,7 @@ export async function start(config: Config, opts: { log?: Logger; now?: () => nu
 
   const redis = loadScripts(commandClient(redisUrl));
   const queueConn = queueConnection(redisUrl);
-  const db = createPrisma(database.url, database.embedded ? 4 : 20);
+  const { db, pool } = createPrisma(database.url, database.embedded ? 4 : 20);
   const ctx: Ctx = {
     config,
     log,
@@ -86,6 +86,7 @@ export async function start(config: Config, opts: { log?: Logger; now?: () => nu
       await ctx.audit.flush();
       await ctx.queue.close();
       await db.$disconnect();
+      await pool.end();
       redis.disconnect();
       queueConn.disconnect();
       workerConn?.disconnect();

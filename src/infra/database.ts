@@ -40,7 +40,10 @@ export async function ensureDatabase(url: string | undefined, dataDir: string, l
   };
 }
 
-export function createPrisma(url: string, poolSize = 10): PrismaClient {
+/** The client and its pool; the pool is ours to end (Prisma does not end a pool it was handed). */
+export function createPrisma(url: string, poolSize = 10): { db: PrismaClient; pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  return new PrismaClient({ adapter: new PrismaPg(pool) });
+  // An idle client killed by the server (restart, failover) must not crash the process.
+  pool.on('error', () => {});
+  return { db: new PrismaClient({ adapter: new PrismaPg(pool) }), pool };
 }

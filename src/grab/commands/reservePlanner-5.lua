@@ -7,8 +7,9 @@
   dropped (rejection). A token carries an expiry, so a process that dies mid-grab frees the room
   by itself: no lock, nothing that can deadlock, never over capacity.
 
+  - planner known (else the caller loads it and retries)
   - rate limit: attempts per window (rule 11)
-  - planner known, active, WeChat-bound; supplier active (rules 4, 5)
+  - planner active, WeChat-bound; supplier active (rules 4, 5)
   - already holds the requirement: answer "holder" without reserving (rule 7, idempotent)
   - active work orders + live reservations < maxActive (rule 9)
   - wins today + live reservations < daily quota (rule 10)
@@ -29,14 +30,14 @@
 local now = tonumber(ARGV[3])
 local dispatch = ARGV[8] == '1'
 
+local m = redis.call('HMGET', KEYS[1], 'status', 'bound', 'supplierId', 'supplierStatus', 'tier', 'maxActive', 'dailyQuota', 'phone', 'openid')
+if not m[1] then return -100 end -- before counting: the retry after loading must not count twice
+
 if not dispatch and tonumber(ARGV[5]) > 0 then
   local n = redis.call('INCR', KEYS[5])
   if n == 1 then redis.call('PEXPIRE', KEYS[5], ARGV[6]) end
   if n > tonumber(ARGV[5]) then return -11 end
 end
-
-local m = redis.call('HMGET', KEYS[1], 'status', 'bound', 'supplierId', 'supplierStatus', 'tier', 'maxActive', 'dailyQuota', 'phone', 'openid')
-if not m[1] then return -100 end
 if m[1] ~= 'active' then return -4 end
 if m[2] ~= '1' then return -41 end
 if m[4] ~= 'active' then return -5 end

@@ -1,0 +1,150 @@
+/**
+ * Test support: every test file gets its own Redis database (claimed with a lock on db 0) and its
+ * own freshly migrated PostgreSQL database, starts the real app on a free port, and talks HTTP.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../src/config.js';
+import { start, type Running } from '../src/boot.js';
+import { signSession } from '../src/session/session.js';
+import type { Ctx } from '../src/context.js';
+
+const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PG_ADMIN = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const OPS_TOKEN = 'test-ops-token-0123456789';
+
+export interface Env {
+  redisUrl: string;
+  databaseUrl: string;
+  release(): Promise<void>;
+}
+
+/** A Redis db index (1..15) nobody else holds, emptied, and a new PostgreSQL database. */
+export async function isolatedEnv(): Promise<Env> {
+  const admin = new Redis(REDIS);
+  const token = randomBytes(8).toString('hex');
+  let db = 0;
+  for (let tries = 0; !db && tries < 600; tries++) {
+    for (let i = 1; i <= 15 && !db; i++) if ((await admin.set(`test:db:${i}`, token, 'PX', 900_000, 'NX')) === 'OK') db = i;
+    if (!db) await new Promise((r) => setTimeout(r, 500));
+  }
+  if (!db) throw new Error('no free Redis test db');
+  const redisUrl = `${REDIS}/${db}`;
+  const r = new Redis(redisUrl);
+  await r.flushdb();
+  r.disconnect();
+
+  const name = `grab_test_${randomBytes(6).toString('hex')}`;
+  const c = new pg.Client({ connectionString: PG_ADMIN });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const u = new URL(PG_ADMIN);
+  u.pathname = `/${name}`;
+  return {
+    redisUrl,
+    databaseUrl: u.toString(),
+    async release() {
+      const c2 = new pg.Client({ connectionString: PG_ADMIN });
+      await c2.connect();
+      await c2.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c2.end();
+      if ((await admin.get(`test:db:${db}`)) === token) await admin.del(`test:db:${db}`);
+      admin.disconnect();
+    },
+  };
+}
+
+export function testConfig(env: Env, extra: Record<string, string> = {}) {
+  return loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    REDIS_URL: env.redisUrl,
+    DATABASE_URL: env.databaseUrl,
+    OPS_API_TOKEN: OPS_TOKEN,
+    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+    TIER_DELAYS: 'S:0,A:0,B:0,C:0',
+    GRAB_RATE_IP: '1000000',
+    ...extra,
+  });
+}
+
+export async function startApp(env: Env, extra: Record<string, string> = {}, now?: () => number): Promise<Running> {
+  return start(testConfig(env, extra), { now });
+}
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+}
+
+export async function call<T = any>(url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+  const res = await fetch(url + path, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+export const ops = (url: string) => ({
+  post: <T = any>(path: string, body: unknown) => call<T>(url, 'POST', `/api/ops${path}`, body, { authorization: `Bearer ${OPS_TOKEN}` }),
+  patch: <T = any>(path: string, body: unknown) => call<T>(url, 'PATCH', `/api/ops${path}`, body, { authorization: `Bearer ${OPS_TOKEN}` }),
+  get: <T = any>(path: string) => call<T>(url, 'GET', `/api/ops${path}`, undefined, { authorization: `Bearer ${OPS_TOKEN}` }),
+});
+
+export function plannerCookie(ctx: Ctx, plannerId: number): string {
+  return `sid=${signSession(ctx.sessionSecret, { role: 'planner', id: plannerId })}`;
+}
+
+export const planner = (url: string, ctx: Ctx, plannerId: number) => {
+  const cookie = plannerCookie(ctx, plannerId);
+  return {
+    grab: (requirementId: number, channel = 'h5') => call(url, 'POST', '/api/planner/grabs', { requirementId, channel }, { cookie }),
+    pool: () => call(url, 'GET', '/api/planner/pool', undefined, { cookie }),
+    workOrders: () => call(url, 'GET', '/api/planner/work-orders', undefined, { cookie }),
+    propose: (woId: string, body: unknown) => call(url, 'POST', `/api/planner/work-orders/${woId}/proposal`, body, { cookie }),
+  };
+};
+
+let phoneSeq = 0;
+/** A unique mainland mobile number per call within a process. */
+export function phone(): string {
+  phoneSeq++;
+  return `13${String(process.pid % 1000).padStart(3, '0')}${String(phoneSeq).padStart(6, '0')}`;
+}
+
+export function future(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function requirementBody(over: Record<string, unknown> = {}) {
+  return {
+    traveler: { name: '王小明', phone: phone() },
+    subject: 'individual',
+    origin: '上海',
+    destinations: ['京都'],
+    departDate: future(30),
+    returnDate: future(36),
+    adults: 2,
+    children: 1,
+    budgetFen: 3_000_000,
+    plannersWanted: 3,
+    notes: '想看红叶',
+    ...over,
+  };
+}
+
+/** Waits until fn returns a truthy value (or throws after ms). */
+export async function until<T>(fn: () => Promise<T> | T, ms = 10_000, step = 50): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, step));
+  }
+}
