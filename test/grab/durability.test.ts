@@ -1,0 +1,125 @@
+/**
+ * PostgreSQL is the system of record: a grab Redis accepted survives the process dying before
+ * the insert (journal replay at the next boot), and an emptied Redis is rebuilt from PostgreSQL.
+ */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { isolatedEnv, ops, phone, planner, requirementBody, startApp, testConfig, until, OPS_TOKEN, type Env } from '../support.js';
+import type { Running } from '../../src/boot.js';
+import { releaseTier } from '../../src/grab/lifecycle.js';
+
+let env: Env;
+let app: Running;
+
+beforeAll(async () => {
+  env = await isolatedEnv();
+  app = await startApp(env, { ROLE: 'web' }); // no reconcile timer here: the restart must do the replay
+});
+afterAll(async () => {
+  await app?.stop();
+  await env?.release();
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Runs `npm start`'s entry point as a child process against this test's Redis and database. */
+async function child(extra: Record<string, string>) {
+  const port = await freePort();
+  const cfg = testConfig(env);
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      REDIS_URL: env.redisUrl,
+      DATABASE_URL: env.databaseUrl,
+      OPS_API_TOKEN: OPS_TOKEN,
+      SESSION_SECRET: cfg.SESSION_SECRET!,
+      TIER_DELAYS: 'S:0,A:0,B:0,C:0',
+      LOG_LEVEL: 'warn',
+      ...extra,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
+  const url = `http://127.0.0.1:${port}`;
+  await until(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 30_000, 100);
+  return { url, proc, exited, stderr: () => stderr };
+}
+
+async function setup(maxActive = 3) {
+  const s = (await ops(app.url).post('/suppliers', { name: `dur-${Date.now()}-${Math.random()}` })).body;
+  const p = (await ops(app.url).post('/planners', { supplierId: s.id, name: '耐久', phone: phone(), tier: 'S', destinations: ['成都'], maxActive, openid: `dur-${Math.random()}` })).body;
+  const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: ['成都'], plannersWanted: 1 }))).body;
+  for (const tier of ['S', 'A', 'B', 'C'] as const) await releaseTier(app.ctx, r.id, tier); // ROLE=web runs no worker
+  return { plannerId: p.id as number, requirementId: r.id as number };
+}
+
+it('a grab accepted by Redis is in PostgreSQL after the process died before writing it', async () => {
+  const { plannerId, requirementId } = await setup();
+  const doomed = await child({ ROLE: 'web', FAULT_INJECT: 'crash-after-grab' });
+  const res = await planner(doomed.url, app.ctx, plannerId).grab(requirementId).catch((e: Error) => e);
+  expect(res).toBeInstanceOf(Error); // the connection died with the process
+  expect(await doomed.exited).toBe(86);
+
+  expect(await app.ctx.db.workOrder.count({ where: { requirementId } })).toBe(0);
+  const pending = await app.ctx.redis.smembers(`req:{r${requirementId}}:unsynced`);
+  expect(pending).toHaveLength(1);
+
+  const restarted = await child({ ROLE: 'all' });
+  try {
+    const rows = await app.ctx.db.workOrder.findMany({ where: { requirementId } });
+    expect(rows.map((w) => w.id)).toEqual(pending);
+    expect(rows[0]).toMatchObject({ plannerId, status: 'active' });
+    expect(await app.ctx.redis.scard(`req:{r${requirementId}}:unsynced`)).toBe(0);
+    expect((await app.ctx.db.requirement.findUnique({ where: { id: requirementId } }))!.status).toBe('full');
+    // The planner side was confirmed by the replay too: the winner's repeat is the same success.
+    const again = await planner(restarted.url, app.ctx, plannerId).grab(requirementId);
+    expect(again.body).toMatchObject({ ok: true, repeat: true, workOrderId: pending[0] });
+    expect(await app.ctx.redis.hget(`planner:{p${plannerId}}:active`, String(requirementId))).toBe(pending[0]);
+  } finally {
+    restarted.proc.kill('SIGTERM');
+    expect(await restarted.exited).toBe(0);
+  }
+}, 120_000);
+
+it('an emptied Redis is rebuilt from PostgreSQL: winners, fullness, capacity, releases', async () => {
+  const a = await setup(1);
+  const b = await setup(1);
+  const won = await planner(app.url, app.ctx, a.plannerId).grab(a.requirementId);
+  expect(won.status).toBe(201);
+
+  const wipe = new Redis(env.redisUrl);
+  await wipe.flushdb();
+  wipe.disconnect();
+
+  // Lazily, without a restart: the scripts answer "not loaded" and the state comes back from PostgreSQL.
+  const repeat = await planner(app.url, app.ctx, a.plannerId).grab(a.requirementId);
+  expect(repeat.body).toMatchObject({ ok: true, repeat: true, workOrderId: won.body.workOrderId });
+  const full = await planner(app.url, app.ctx, b.plannerId).grab(a.requirementId);
+  expect(full.body.error.code).toBe('FULL');
+  const busy = await planner(app.url, app.ctx, a.plannerId).grab(b.requirementId);
+  expect(busy.body.error.code).toBe('OVER_CAPACITY'); // maxActive 1, and the held slot came back from PostgreSQL
+
+  // At boot, for everything live.
+  const again = new Redis(env.redisUrl);
+  await again.flushdb();
+  await app.stop();
+  app = await startApp(env, { ROLE: 'web' });
+  expect(await again.hget(`req:{r${a.requirementId}}`, 'status')).toBe('full');
+  expect(await again.hget(`req:{r${b.requirementId}}`, 'released')).toBe('SABC');
+  expect(await again.hget(`planner:{p${a.plannerId}}:active`, String(a.requirementId))).toBe(won.body.workOrderId);
+  again.disconnect();
+  const winB = await planner(app.url, app.ctx, b.plannerId).grab(b.requirementId);
+  expect(winB.status).toBe(201);
+}, 120_000);
