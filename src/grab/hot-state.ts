@@ -74,7 +74,7 @@ export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> 
       live.map((w) => [w.id, JSON.stringify({ plannerId: w.plannerId, supplierId: w.supplierId, channel: w.channel, at: w.grabbedAt.getTime() })]),
     ),
   };
-  await ctx.redis.restoreRequirement(...requirementKeyList(id), JSON.stringify(state));
+  await ctx.redis.restoreRequirement(...requirementKeyList(id).slice(0, 7), JSON.stringify(state));
   await ctx.redis.hset(requirementCodes, r.code, r.id);
   return true;
 }

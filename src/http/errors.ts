@@ -29,11 +29,12 @@ export function errors(log: Logger): Middleware {
         ctx.body = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
         return;
       }
-      const e = err as { status?: number; expose?: boolean; message?: string; type?: string };
-      if (e.status && e.status < 500 && e.expose) {
-        // koa / bodyparser errors: malformed JSON, body too large
+      const e = err as { status?: number; name?: string; message?: string };
+      if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+        // body parser errors: malformed JSON (a SyntaxError with status 400), body too large (413)
         ctx.status = e.status;
-        ctx.body = { error: { code: e.type === 'entity.too.large' ? 'TOO_LARGE' : 'BAD_REQUEST', message: e.message } };
+        const code = e.status === 413 ? 'TOO_LARGE' : 'BAD_REQUEST';
+        ctx.body = { error: { code, message: e.name === 'SyntaxError' ? `malformed JSON body: ${e.message}` : (e.message ?? code) } };
         return;
       }
       log.error({ err, path: ctx.path }, 'unhandled error');

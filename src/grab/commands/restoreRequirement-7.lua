@@ -3,7 +3,8 @@
   a concurrent grab never sees half of it and a slower loader never overwrites newer state.
 
   Input:
-    KEYS[1..8] as grab-8 (meta, candidates, planners, suppliers, expired, blocked, journal, unsynced)
+    KEYS[1..7] as grab-8 (meta, candidates, planners, suppliers, expired, blocked, journal);
+    the unsynced set is the journal's own and is left alone
     ARGV[1] JSON {meta:{field:value}, candidates:{pid:tier}, planners:{pid:wo},
                   suppliers:{sid:wo}, expired:[pid], blocked:["p:1","s:2"], journal:{wo:json}}
 

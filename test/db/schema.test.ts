@@ -1,0 +1,96 @@
+/**
+ * The hand-written migration and schema.prisma agree: every model is written and read back through
+ * the generated client, on a freshly migrated real PostgreSQL and on the embedded PGlite database.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPrisma, ensureDatabase, type Db } from '../../src/infra/database.js';
+import { listMigrations, migrate } from '../../src/infra/migrate.js';
+import { createLogger } from '../../src/log.js';
+import { isolatedEnv, type Env } from '../support.js';
+
+async function exerciseEveryModel(db: Db) {
+  const supplier = await db.supplier.create({ data: { name: '模型供应商' } });
+  const planner = await db.planner.create({
+    data: { supplierId: supplier.id, name: '模型', phone: '13900000001', tier: 'A', destinations: ['京都', '大阪'], maxActive: 3, dailyQuota: 9, openid: 'o-1', bindCode: '123456' },
+  });
+  const traveler = await db.traveler.create({ data: { name: '旅客', phone: '13900000002', openid: 'o-2' } });
+  const req = await db.requirement.create({
+    data: {
+      code: 'ABC234', travelerId: traveler.id, subject: 'enterprise', company: '公司', origin: '上海', destinations: ['京都'],
+      departDate: new Date('2027-03-01'), returnDate: new Date('2027-03-05'), adults: 2, children: 0, budgetFen: 5_000_000,
+      budgetType: 'per_person', plannersWanted: 2, notes: '无', minTier: 'A', blockedPlannerIds: [7], blockedSupplierIds: [8],
+      status: 'open', flaggedAt: new Date(), fullAt: null,
+    },
+  });
+  await db.candidate.create({ data: { requirementId: req.id, plannerId: planner.id, tier: 'A', score: 0.8125 } });
+  await db.release.create({ data: { requirementId: req.id, tier: 'S', releasedAt: new Date() } });
+  const wo = await db.workOrder.create({
+    data: { id: 'wo-1', requirementId: req.id, plannerId: planner.id, supplierId: supplier.id, channel: 'wechat', grabbedAt: new Date(), deadlineAt: new Date(Date.now() + 1000) },
+  });
+  await db.proposal.create({ data: { workOrderId: wo.id, itinerary: '行程', priceFen: 4_900_000 } });
+  await db.grabEvent.create({ data: { requirementId: req.id, plannerId: planner.id, channel: 'h5', code: 'OK', ip: '127.0.0.1' } });
+
+  const back = await db.requirement.findUniqueOrThrow({
+    where: { code: 'ABC234' },
+    include: { traveler: true, candidates: { include: { planner: { include: { supplier: true } } } }, releases: true, workOrders: { include: { proposal: true } } },
+  });
+  expect(back).toMatchObject({ budgetType: 'per_person', blockedPlannerIds: [7], minTier: 'A', destinations: ['京都'] });
+  expect(back.departDate.toISOString().slice(0, 10)).toBe('2027-03-01');
+  expect(back.candidates[0].planner.supplier.name).toBe('模型供应商');
+  expect(back.candidates[0].score).toBeCloseTo(0.8125);
+  expect(back.workOrders[0].proposal!.priceFen).toBe(4_900_000);
+  expect(await db.grabEvent.count()).toBe(1);
+
+  // One live slot per supplier (partial unique index); an expired slot frees the supplier.
+  const p2 = await db.planner.create({ data: { supplierId: supplier.id, name: '同事', phone: '13900000003', tier: 'A', destinations: ['京都'], maxActive: 3 } });
+  const second = { requirementId: req.id, plannerId: p2.id, supplierId: supplier.id, channel: 'h5' as const, grabbedAt: new Date(), deadlineAt: new Date() };
+  await expect(db.workOrder.create({ data: { id: 'wo-2', ...second } })).rejects.toThrow();
+  await db.workOrder.update({ where: { id: 'wo-1' }, data: { status: 'expired' } });
+  await db.workOrder.create({ data: { id: 'wo-2', ...second } });
+  // And one slot per planner, ever.
+  await expect(db.workOrder.create({ data: { ...second, id: 'wo-3', plannerId: planner.id } })).rejects.toThrow();
+}
+
+describe('migrations', () => {
+  let env: Env;
+  afterAll(async () => env?.release());
+
+  it('apply once, are recorded as prisma migrate deploy records them, and match the schema (PostgreSQL)', async () => {
+    env = await isolatedEnv();
+    expect(await migrate(env.databaseUrl)).toEqual(listMigrations().map((m) => m.name));
+    expect(await migrate(env.databaseUrl)).toEqual([]); // idempotent
+    const c = new pg.Client({ connectionString: env.databaseUrl });
+    await c.connect();
+    const { rows } = await c.query('SELECT migration_name, checksum, finished_at FROM _prisma_migrations');
+    await c.end();
+    expect(rows.map((r) => r.migration_name)).toEqual(listMigrations().map((m) => m.name));
+    expect(rows[0].checksum).toBe(listMigrations()[0].checksum);
+    const { db, pool } = createPrisma(env.databaseUrl, 2);
+    try {
+      await exerciseEveryModel(db);
+    } finally {
+      await db.$disconnect();
+      await pool.end();
+    }
+  });
+
+  it('the embedded database runs the same migrations and queries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pglite-'));
+    const database = await ensureDatabase(undefined, dir, createLogger('silent'));
+    const { db, pool } = createPrisma(database.url, 2);
+    try {
+      expect(database.embedded).toBe(true);
+      expect(await migrate(database.url)).toEqual(listMigrations().map((m) => m.name));
+      await exerciseEveryModel(db);
+    } finally {
+      await db.$disconnect();
+      await pool.end();
+      await database.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,94 @@
+/** Intake through the ops API: every bad field named, nothing half-written; the contract's shapes. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, isolatedEnv, ops, phone, requirementBody, startApp, type Env } from '../support.js';
+import type { Running } from '../../src/boot.js';
+
+let env: Env;
+let app: Running;
+
+beforeAll(async () => {
+  env = await isolatedEnv();
+  app = await startApp(env);
+});
+afterAll(async () => {
+  await app?.stop();
+  await env?.release();
+});
+
+const cases: [string, Record<string, unknown>, string][] = [
+  ['missing traveler', { traveler: undefined }, 'traveler'],
+  ['bad phone', { traveler: { name: '张三', phone: '12345' } }, 'traveler.phone'],
+  ['empty name', { traveler: { name: ' ', phone: '13800000000' } }, 'traveler.name'],
+  ['bad subject', { subject: 'family' }, 'subject'],
+  ['enterprise without company', { subject: 'enterprise' }, 'company'],
+  ['no destinations', { destinations: [] }, 'destinations'],
+  ['destinations not a list', { destinations: '京都' }, 'destinations'],
+  ['not a date', { departDate: '2026-13-40' }, 'departDate'],
+  ['return before depart', { departDate: '2027-05-10', returnDate: '2027-05-01' }, 'returnDate'],
+  ['departs in the past', { departDate: '2020-01-01', returnDate: '2020-01-05' }, 'departDate'],
+  ['no adults', { adults: 0 }, 'adults'],
+  ['fractional children', { children: 1.5 }, 'children'],
+  ['budget as text', { budgetFen: '3000' }, 'budgetFen'],
+  ['four planners', { plannersWanted: 4 }, 'plannersWanted'],
+  ['bad minimum tier', { minTier: 'X' }, 'minTier'],
+];
+
+describe('POST /api/ops/requirements', () => {
+  for (const [name, over, field] of cases) {
+    it(`400 naming ${field}: ${name}`, async () => {
+      const before = await app.ctx.db.requirement.count();
+      const travelersBefore = await app.ctx.db.traveler.count();
+      const res = await ops(app.url).post('/requirements', requirementBody(over));
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION', field });
+      expect(res.body.error.message).toContain(field);
+      expect(await app.ctx.db.requirement.count()).toBe(before);
+      expect(await app.ctx.db.traveler.count()).toBe(travelersBefore);
+    });
+  }
+
+  it('malformed JSON is a 400, not a 500', async () => {
+    const res = await call(app.url, 'POST', '/api/ops/requirements', '{"traveler":', { authorization: 'Bearer test-ops-token-0123456789', 'content-type': 'application/json' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('BAD_REQUEST');
+  });
+
+  it('201 with id, code and status; enterprise trips need tier A and up', async () => {
+    const s = (await ops(app.url).post('/suppliers', { name: '企业供应商' })).body;
+    for (const tier of ['S', 'A', 'B']) {
+      await ops(app.url).post('/planners', { supplierId: s.id, name: `企业${tier}`, phone: phone(), tier, destinations: ['新加坡'], maxActive: 3 });
+    }
+    const res = await ops(app.url).post('/requirements', requirementBody({ subject: 'enterprise', company: '某某科技有限公司', destinations: ['新加坡'] }));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ status: 'open', plannersWanted: 3, minTier: 'A', candidates: 2, workOrders: [] });
+    expect(res.body.code).toMatch(/^[2-9A-Z]{6}$/);
+    const got = await ops(app.url).get(`/requirements/${res.body.id}`);
+    expect(got.body).toMatchObject({ id: res.body.id, code: res.body.code, company: '某某科技有限公司', departDate: requirementBody().departDate });
+  });
+
+  it('the ops API is closed without the token, and 404s name the id', async () => {
+    expect((await call(app.url, 'GET', '/api/ops/requirements/1')).status).toBe(401);
+    expect((await call(app.url, 'GET', '/api/ops/requirements/1', undefined, { authorization: 'Bearer wrong-token-wrong-token' })).status).toBe(401);
+    const missing = await ops(app.url).get('/requirements/987654');
+    expect(missing.status).toBe(404);
+    expect((await ops(app.url).get('/requirements/abc')).body.error.field).toBe('id');
+  });
+
+  it('planners and suppliers: field errors and duplicates', async () => {
+    expect((await ops(app.url).post('/suppliers', {})).body.error.field).toBe('name');
+    const s = (await ops(app.url).post('/suppliers', { name: '重复' })).body;
+    expect((await ops(app.url).post('/suppliers', { name: '重复' })).status).toBe(409);
+    const base = { supplierId: s.id, name: '甲', phone: phone(), tier: 'A', destinations: ['巴黎'], maxActive: 2 };
+    expect((await ops(app.url).post('/planners', { ...base, tier: 'Z' })).body.error.field).toBe('tier');
+    expect((await ops(app.url).post('/planners', { ...base, supplierId: 999999 })).body.error.field).toBe('supplierId');
+    const created = await ops(app.url).post('/planners', base);
+    expect(created.status).toBe(201);
+    expect(created.body.bindCode).toMatch(/^\d{6}$/); // no openid yet: a one-time code to bind WeChat
+    expect((await ops(app.url).post('/planners', base)).body.error).toMatchObject({ code: 'CONFLICT', field: 'phone' });
+  });
+
+  it('GET /healthz answers ok when Redis and the database do', async () => {
+    const res = await call(app.url, 'GET', '/healthz');
+    expect(res).toMatchObject({ status: 200, body: { ok: true } });
+  });
+});
