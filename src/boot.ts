@@ -1,6 +1,6 @@
 /**
- * Starting the product: services, schema, hot state, then the web side and/or the workers
- * (ROLE=all|web|worker). main.ts calls this; so do the tests, with their own configuration.
+ * Starting the product: services, schema, hot state (connect), then the web side and/or the
+ * workers (ROLE=all|web|worker). main.ts calls start; scripts call connect; so do the tests.
  */
 import { createServer, type Server } from 'node:http';
 import type { Worker } from 'bullmq';
@@ -14,11 +14,22 @@ import { loadScripts } from './grab/scripts.js';
 import { createQueue, startWorker } from './grab/queue.js';
 import { createAudit } from './grab/audit.js';
 import { createBus } from './events/bus.js';
-import { loadAll } from './grab/hot-state.js';
+import { claimRedisForDatabase, loadAll } from './grab/hot-state.js';
 import { reconcile } from './grab/journal.js';
 import { handleJob } from './grab/lifecycle.js';
 import { createApp } from './http/app.js';
 import { sessionSecret } from './session/secret.js';
+
+interface Options {
+  log?: Logger;
+  now?: () => number;
+}
+
+export interface Connected {
+  ctx: Ctx;
+  redisUrl: string;
+  close(): Promise<void>;
+}
 
 export interface Running {
   ctx: Ctx;
@@ -26,7 +37,8 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function start(config: Config, opts: { log?: Logger; now?: () => number } = {}): Promise<Running> {
+/** Services, schema, connections and hot state: what every role (and every script) needs. */
+export async function connect(config: Config, opts: Options = {}): Promise<Connected> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const redisUrl = await ensureRedis(config.REDIS_URL, config.DATA_DIR, log);
   const database = await ensureDatabase(config.DATABASE_URL, config.DATA_DIR, log);
@@ -48,10 +60,31 @@ export async function start(config: Config, opts: { log?: Logger; now?: () => nu
     now: opts.now ?? Date.now,
   };
 
+  await claimRedisForDatabase(ctx);
   const loaded = await loadAll(ctx);
   if (loaded.requirements || loaded.planners) log.info(loaded, 'hot state rebuilt from PostgreSQL');
   const replayed = await reconcile(ctx);
   if (replayed) log.warn({ replayed }, 'journal replayed at boot');
+
+  return {
+    ctx,
+    redisUrl,
+    async close() {
+      await ctx.audit.flush();
+      await ctx.queue.close();
+      await db.$disconnect();
+      await pool.end();
+      redis.disconnect();
+      queueConn.disconnect();
+      await database.stop();
+    },
+  };
+}
+
+/** connect(), then the web side and/or the workers, as ROLE says. */
+export async function start(config: Config, opts: Options = {}): Promise<Running> {
+  const { ctx, redisUrl, close } = await connect(config, opts);
+  const log = ctx.log;
 
   let worker: Worker | undefined;
   let workerConn: ReturnType<typeof queueConnection> | undefined;
@@ -83,14 +116,8 @@ export async function start(config: Config, opts: { log?: Logger; now?: () => nu
         await new Promise<void>((ok) => server!.close(() => ok()));
       }
       await worker?.close();
-      await ctx.audit.flush();
-      await ctx.queue.close();
-      await db.$disconnect();
-      await pool.end();
-      redis.disconnect();
-      queueConn.disconnect();
       workerConn?.disconnect();
-      await database.stop();
+      await close();
     },
   };
 }

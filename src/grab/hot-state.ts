@@ -154,3 +154,33 @@ export async function loadAll(ctx: Ctx): Promise<{ requirements: number; planner
   }
   return { requirements: loadedReqs, planners: loadedPlanners };
 }
+
+const IDENTITY_KEY = 'hot:database';
+const OWN_PATTERNS = ['req:*', 'planner:*', 'rl:ip:*', 'bull:lifecycle:*'];
+
+/**
+ * Redis state belongs to one database. When the database was replaced (the embedded one deleted
+ * under .data/, a new DATABASE_URL) its ids start again at 1, and hot state left in Redis would
+ * describe other requirements: it is dropped before anything is loaded. The identity is the id of
+ * the first migration record, a random UUID written once per database.
+ */
+export async function claimRedisForDatabase(ctx: Ctx): Promise<boolean> {
+  const rows = await ctx.db.$queryRaw<{ id: string }[]>`SELECT id FROM _prisma_migrations ORDER BY started_at, id LIMIT 1`;
+  const identity = rows[0]?.id ?? 'none';
+  const previous = await ctx.redis.get(IDENTITY_KEY);
+  if (previous === identity) return false;
+  if (previous) {
+    ctx.log.warn({ previous, identity }, 'Redis holds hot state of another database: dropping it');
+    for (const match of OWN_PATTERNS) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await ctx.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+        if (keys.length) await ctx.redis.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    await ctx.redis.del(requirementCodes);
+  }
+  await ctx.redis.set(IDENTITY_KEY, identity);
+  return Boolean(previous);
+}

@@ -123,3 +123,19 @@ it('an emptied Redis is rebuilt from PostgreSQL: winners, fullness, capacity, re
   const winB = await planner(app.url, app.ctx, b.plannerId).grab(b.requirementId);
   expect(winB.status).toBe(201);
 }, 120_000);
+
+it('hot state of another database in the same Redis is dropped at boot, not mistaken for ours', async () => {
+  const redis = new Redis(env.redisUrl);
+  await redis.set('hot:database', 'some-other-database');
+  await redis.hset('req:{r1}', 'status', 'full', 'wanted', '1', 'filled', '1', 'released', 'SABC');
+  await redis.hset('planner:{p1}', 'status', 'suspended');
+  await app.stop();
+  app = await startApp(env, { ROLE: 'web' });
+  const [id] = await app.ctx.db.$queryRaw<{ id: string }[]>`SELECT id FROM _prisma_migrations LIMIT 1`;
+  expect(await redis.get('hot:database')).toBe(id.id);
+  // requirement 1 exists in this database: its hot state now comes from PostgreSQL, not the stranger's.
+  const status = (await app.ctx.db.requirement.findUnique({ where: { id: 1 } }))!.status;
+  expect(await redis.hget('req:{r1}', 'status')).toBe(status);
+  expect(await redis.hget('planner:{p1}', 'status')).toBe('active');
+  redis.disconnect();
+});
