@@ -1,6 +1,10 @@
 /** Entry point of `npm start`: parse config, start, stop cleanly on SIGINT/SIGTERM. */
+import { existsSync } from 'node:fs';
 import { loadConfig } from './config.js';
 import { start } from './boot.js';
+
+// A .env file, when present, fills variables not already set (see .env.example).
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 let config;
 try {
