@@ -182,9 +182,9 @@ end
     writeFileSync(resolve(ROOT, 'bench-results/grab.json'), JSON.stringify(report, null, 2));
     console.log('\nbench-results/grab.json (medians of %d rounds, %d connections, %d s each)', ROUNDS, CONNECTIONS, SECONDS);
     console.table({
-      '(a) Koa hello': { 'req/s': Math.round(summary.a.rps), 'p50 ms': summary.a.p50, 'p99 ms': summary.a.p99, 'vs (a)': 1 },
-      '(b) Koa+ioredis Lua': { 'req/s': Math.round(summary.b.rps), 'p50 ms': summary.b.p50, 'p99 ms': summary.b.p99, 'vs (a)': +report.ratios.b_over_a.toFixed(3) },
-      '(c) grab endpoint': { 'req/s': Math.round(summary.c.rps), 'p50 ms': summary.c.p50, 'p99 ms': summary.c.p99, 'vs (a)': +report.ratios.c_over_a.toFixed(3) },
+      '(a) Koa hello': { 'req/s': Math.round(summary.a.rps), 'p50 ms': summary.a.p50Ms, 'p99 ms': summary.a.p99Ms, 'vs (a)': 1 },
+      '(b) Koa+ioredis Lua': { 'req/s': Math.round(summary.b.rps), 'p50 ms': summary.b.p50Ms, 'p99 ms': summary.b.p99Ms, 'vs (a)': +report.ratios.b_over_a.toFixed(3) },
+      '(c) grab endpoint': { 'req/s': Math.round(summary.c.rps), 'p50 ms': summary.c.p50Ms, 'p99 ms': summary.c.p99Ms, 'vs (a)': +report.ratios.c_over_a.toFixed(3) },
     });
     console.log(`grab mix: ${report.c_grab_endpoint.grabs} grabs, ${wins} won (2xx), the rest rejected`);
   } finally {

@@ -117,7 +117,12 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   await persistWorkOrders(ctx, requirementId, [[woId, { plannerId, supplierId: Number(supplierId), channel, at: now }]]);
   await scheduleDeadline(ctx, woId, now);
   const at = ctx.now();
-  await ctx.bus.publish({ type: channel === 'dispatch' ? 'dispatched' : 'grabbed', requirementId, plannerId, workOrderId: woId, slotsLeft: wanted - filled, at } as never);
+  const slotsLeft = wanted - filled;
+  await ctx.bus.publish(
+    dispatch
+      ? { type: 'dispatched', requirementId, plannerId, workOrderId: woId, at }
+      : { type: 'grabbed', requirementId, plannerId, workOrderId: woId, slotsLeft, at },
+  );
   if (becameFull) {
     await persistStatus(ctx, requirementId);
     await cancelPending(ctx, requirementId);

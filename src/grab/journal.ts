@@ -42,7 +42,7 @@ export async function persistStatus(ctx: Ctx, requirementId: number): Promise<vo
   const [status, fullAt] = await ctx.redis.hmget(requirementKeys(requirementId).meta, 'status', 'fullAt');
   if (status !== 'open' && status !== 'full') return;
   await ctx.db.requirement.updateMany({
-    where: { id: requirementId, status: { in: ['open', 'full'] } },
+    where: { id: requirementId, status: { in: ['open', 'full'], not: status } },
     data: { status, fullAt: fullAt ? new Date(Number(fullAt)) : null },
   });
 }
@@ -72,7 +72,10 @@ export async function reconcile(ctx: Ctx): Promise<number | null> {
   return withLock(ctx.redis, reconcileLock, 60_000, async () => {
     const live = await ctx.db.requirement.findMany({ where: { status: { in: ['open', 'full'] } }, select: { id: true } });
     let replayed = 0;
-    for (const r of live) replayed += await syncRequirement(ctx, r.id);
+    for (const r of live) {
+      replayed += await syncRequirement(ctx, r.id);
+      await persistStatus(ctx, r.id); // a crash after the grab may also have missed open ⇄ full
+    }
     return replayed;
   });
 }
