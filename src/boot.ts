@@ -55,7 +55,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     redis,
     queue: createQueue(queueConn),
     bus: createBus(redis),
-    audit: createAudit(db, log),
+    audit: createAudit(pool, log),
     sessionSecret: sessionSecret(config.SESSION_SECRET, config.DATA_DIR, config.NODE_ENV === 'production'),
     now: opts.now ?? Date.now,
   };

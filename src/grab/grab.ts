@@ -1,8 +1,9 @@
 /**
  * One grab, from any channel (H5, PC, WeChat reply, system dispatch). Order of steps:
- *   1. per-IP rate limit and the planner-side reservation (reservePlanner-5), in parallel;
- *   2. the requirement-side decision (grab-8): one atomic step on the requirement's slot;
- *   3. a win: confirm the reservation, insert the work order into PostgreSQL (journal.ts) and
+ *   1. rate limits per IP and per planner, and a peek that rejects a full or closed requirement;
+ *   2. the planner-side reservation (reservePlanner-4);
+ *   3. the requirement-side decision (grab-8): one atomic step on the requirement's slot;
+ *   4. a win: confirm the reservation, insert the work order into PostgreSQL (journal.ts) and
  *      only then answer success; a rejection: drop the reservation.
  * Missing hot state (-100) is loaded from PostgreSQL and the step retried once.
  */
@@ -56,36 +57,43 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   const now = ctx.now();
   const dispatch = channel === 'dispatch';
   const pk = plannerKeys(plannerId, dayKey(now));
+  const rk = requirementKeys(requirementId);
+  const window = cfg.GRAB_RATE_WINDOW * 1000;
+
+  // Stage 1, one pipelined round trip: both rate limits and a read-only peek at the requirement.
+  // In a storm almost every grab meets a full requirement; the peek answers those without a
+  // reservation. It only ever rejects what grab-8 would reject; grab-8 alone awards slots.
+  if (!dispatch) {
+    const [ipOk, plannerOk, [status, held]] = await Promise.all([
+      ip ? ctx.redis.rateLimit(ipRateKey(ip), cfg.GRAB_RATE_IP, window) : 1,
+      ctx.redis.rateLimit(pk.rate, cfg.GRAB_RATE_PLANNER, window),
+      ctx.redis.peekGrab(rk.meta, rk.planners, plannerId) as Promise<[string | null, number]>,
+    ]);
+    if (!ipOk) return reject('IP_RATE_LIMITED');
+    if (!plannerOk) return reject('RATE_LIMITED');
+    if (status && !held && status !== 'open') return reject(status === 'full' ? 'FULL' : 'REQUIREMENT_CLOSED');
+  }
+
+  // Stage 2: the planner-side reservation (capacity, quota, standing).
   const token = randomUUID();
   const reserve = () =>
-    ctx.redis.reservePlanner(
-      pk.meta, pk.active, pk.reservations, pk.day, pk.rate,
-      requirementId, token, now, RESERVATION_TTL_MS,
-      cfg.GRAB_RATE_PLANNER, cfg.GRAB_RATE_WINDOW * 1000, cfg.DAILY_GRAB_QUOTA, dispatch ? '1' : '0',
-    );
-  const [ipOk, first] = await Promise.all([
-    ip && !dispatch ? ctx.redis.rateLimit(ipRateKey(ip), cfg.GRAB_RATE_IP, cfg.GRAB_RATE_WINDOW * 1000) : 1,
-    reserve(),
-  ]);
-  let r = first;
+    ctx.redis.reservePlanner(pk.meta, pk.active, pk.reservations, pk.day, requirementId, token, now, RESERVATION_TTL_MS, cfg.DAILY_GRAB_QUOTA, dispatch ? '1' : '0');
+  let r = await reserve();
   if (r === -100) {
     if (!(await ensurePlanner(ctx, plannerId))) return reject('PLANNER_NOT_FOUND');
     r = await reserve();
   }
-  const reserved = Array.isArray(r) && r[0] === 0;
-  const drop = () => (reserved ? ctx.redis.zrem(pk.reservations, token).then(() => {}) : Promise.resolve());
-  if (!ipOk) {
-    await drop();
-    return reject('IP_RATE_LIMITED');
-  }
   if (typeof r === 'number') return fromLua(r);
+  const reserved = r[0] === 0;
+  const drop = () => (reserved ? ctx.redis.zrem(pk.reservations, token).then(() => {}) : Promise.resolve());
   // {0, tier, supplierId, phone, openid} reserved · {1, workOrderId, tier, supplierId} holder
   const [tier, supplierId, phone, openid] = reserved ? [r[1], r[2], r[3], r[4]] : [r[2], r[3], '', ''];
 
+  // Stage 3: the requirement-side decision.
   const workOrderId = randomUUID();
-  const rk = requirementKeyList(requirementId);
+  const keys = requirementKeyList(requirementId);
   const decideReq = () =>
-    ctx.redis.grab(...rk, plannerId, supplierId!, tier!, phone!, openid!, workOrderId, channel, now, dispatch ? '1' : '0');
+    ctx.redis.grab(...keys, plannerId, supplierId!, tier!, phone!, openid!, workOrderId, channel, now, dispatch ? '1' : '0');
   let g = await decideReq();
   if (g === -100) {
     if (!(await ensureRequirement(ctx, requirementId))) {
@@ -126,7 +134,7 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   if (becameFull) {
     await persistStatus(ctx, requirementId);
     await cancelPending(ctx, requirementId);
-    const candidates = await ctx.redis.hkeys(requirementKeys(requirementId).candidates);
+    const candidates = await ctx.redis.hkeys(rk.candidates);
     await ctx.bus.publish({ type: 'full', requirementId, plannerIds: candidates.map(Number), at });
   }
   return win(false);

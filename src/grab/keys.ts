@@ -34,5 +34,8 @@ export const reconcileLock = 'lock:reconcile';
 
 /** Day bucket in China Standard Time, where the daily quota resets at local midnight. */
 export function dayKey(nowMs: number): string {
-  return new Date(nowMs + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '');
+  const minute = Math.floor(nowMs / 60_000);
+  if (minute !== dayCache.minute) dayCache = { minute, day: new Date(nowMs + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '') };
+  return dayCache.day;
 }
+let dayCache = { minute: -1, day: '' }; // called on every grab: recomputed once a minute (days change on the minute)

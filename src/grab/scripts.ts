@@ -43,6 +43,7 @@ export interface Scripts {
   restoreRequirement(...args: Arg[]): Promise<number>;
   restorePlanner(...args: Arg[]): Promise<number>;
   releaseLock(...args: Arg[]): Promise<number>;
+  peekGrab(...args: Arg[]): Promise<Reply>;
 }
 
 const loaded = new WeakSet<Redis>();

@@ -17,6 +17,25 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * Verified tokens are remembered (bounded), so a planner hammering the grab button costs one HMAC,
+ * not one per request. A token is immutable: its signature and expiry are all there is to check.
+ */
+const verified = new Map<string, { secret: string; s: Session }>();
+const VERIFIED_MAX = 20_000;
+
+function session(app: Ctx, token: string | undefined): Session | null {
+  if (!token) return null;
+  const hit = verified.get(token);
+  if (hit && hit.secret === app.sessionSecret) return hit.s.exp * 1000 >= app.now() ? hit.s : null;
+  const s = verifySession(app.sessionSecret, token, app.now());
+  if (s) {
+    if (verified.size >= VERIFIED_MAX) verified.clear();
+    verified.set(token, { secret: app.sessionSecret, s });
+  }
+  return s;
+}
+
 export function requireRole(app: Ctx, role: Role): Middleware {
   return async (ctx, next) => {
     const auth = ctx.get('authorization');
@@ -24,10 +43,10 @@ export function requireRole(app: Ctx, role: Role): Middleware {
       if (!sameSecret(auth.slice(7), app.config.OPS_API_TOKEN)) throw new HttpError(401, 'UNAUTHORIZED', 'bad ops token');
       return next();
     }
-    const session = verifySession(app.sessionSecret, ctx.cookies.get(COOKIE), app.now());
-    if (!session) throw new HttpError(401, 'UNAUTHORIZED', 'sign in first (no valid session)');
-    if (session.role !== role) throw new HttpError(403, 'FORBIDDEN', `this needs a ${role} session`);
-    ctx.state.session = session;
+    const s = session(app, ctx.cookies.get(COOKIE));
+    if (!s) throw new HttpError(401, 'UNAUTHORIZED', 'sign in first (no valid session)');
+    if (s.role !== role) throw new HttpError(403, 'FORBIDDEN', `this needs a ${role} session`);
+    ctx.state.session = s;
     return next();
   };
 }

@@ -1,5 +1,5 @@
 --[[
-  Fixed-window counter (per IP, rule 11): INCR and set the window on the first hit, in one step
+  Fixed-window counter (per IP and per planner, rule 11): INCR and set the window on the first hit, in one step
   so a crash can never leave a counter without expiry.
 
   Input: KEYS[1] counter · ARGV[1] limit · ARGV[2] window ms
