@@ -52,6 +52,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     config,
     log,
     db,
+    pool,
     redis,
     queue: createQueue(queueConn),
     bus: createBus(redis),

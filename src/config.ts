@@ -62,8 +62,9 @@ const schema = z.object({
   RECONCILE_EVERY: positive(30),
   MATCH_LIMIT: positive(500),
   TRUST_PROXY: z.stringbool().default(false),
-  // Test-only fault hook: 'crash-after-grab' exits between the Redis grab and the PostgreSQL insert.
-  FAULT_INJECT: z.enum(['crash-after-grab']).optional(),
+  // Test-only fault hooks: exit between the Redis grab and the PostgreSQL insert (crash-after-grab),
+  // or after the insert but before the deadline is scheduled and the journal mark cleared (crash-after-record).
+  FAULT_INJECT: z.enum(['crash-after-grab', 'crash-after-record']).optional(),
 });
 
 export type Config = ReturnType<typeof loadConfig>;

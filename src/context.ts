@@ -1,5 +1,6 @@
 /** What every capability is handed at boot: configuration and the connections, nothing global. */
 import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
 import type { Queue } from 'bullmq';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
@@ -11,6 +12,8 @@ export interface Ctx {
   config: Config;
   log: Logger;
   db: Db;
+  /** The pool under Prisma, for the few hot statements Prisma's query compiler makes slow. */
+  pool: Pool;
   redis: Redis & Scripts;
   queue: Queue;
   bus: EventBus;

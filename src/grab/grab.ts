@@ -13,7 +13,7 @@ import type { Channel } from '../generated/prisma/enums.js';
 import { fromLua, reject, type Rejection } from './codes.js';
 import { dayKey, ipRateKey, plannerKeys, requirementKeys } from './keys.js';
 import { ensurePlanner, ensureRequirement, requirementKeyList } from './hot-state.js';
-import { persistStatus, persistWorkOrders } from './journal.js';
+import { markSynced, persistStatus, persistWorkOrders } from './journal.js';
 import { cancelPending, scheduleDeadline } from './queue.js';
 
 const RESERVATION_TTL_MS = 10_000;
@@ -35,9 +35,9 @@ export interface GrabInput {
   ip?: string;
 }
 
-/** Test hook: FAULT_INJECT=crash-after-grab kills the process between Redis and PostgreSQL. */
-function faultAfterGrab(ctx: Ctx) {
-  if (ctx.config.FAULT_INJECT === 'crash-after-grab') process.exit(86);
+/** Test hooks (FAULT_INJECT): kill the process at a named point of a win. */
+function fault(ctx: Ctx, point: 'crash-after-grab' | 'crash-after-record') {
+  if (ctx.config.FAULT_INJECT === point) process.exit(86);
 }
 
 export async function grab(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
@@ -120,22 +120,43 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
     return win(true);
   }
 
-  faultAfterGrab(ctx);
-  await ctx.redis.confirmPlanner(pk.active, pk.reservations, pk.day, requirementId, woId, token);
-  await persistWorkOrders(ctx, requirementId, [[woId, { plannerId, supplierId: Number(supplierId), channel, at: now }]]);
-  await scheduleDeadline(ctx, woId, now);
-  const at = ctx.now();
-  const slotsLeft = wanted - filled;
-  await ctx.bus.publish(
-    dispatch
-      ? { type: 'dispatched', requirementId, plannerId, workOrderId: woId, at }
-      : { type: 'grabbed', requirementId, plannerId, workOrderId: woId, slotsLeft, at },
+  fault(ctx, 'crash-after-grab');
+  await Promise.all([
+    ctx.redis.confirmPlanner(pk.active, pk.reservations, pk.day, requirementId, woId, token),
+    persistWorkOrders(ctx, requirementId, [[woId, { plannerId, supplierId: Number(supplierId), channel, at: now }]]),
+    becameFull ? persistStatus(ctx, requirementId) : null, // the last slot: PostgreSQL says full before anyone is told
+  ]);
+  fault(ctx, 'crash-after-record');
+  // Recorded: the winner can be told. The rest follows the answer; a crash in it leaves the
+  // journal mark set, and the reconciler redoes it (each step is idempotent).
+  void afterWin(ctx, { requirementId, plannerId, woId, dispatch, slotsLeft: wanted - filled, becameFull: becameFull === 1, at: now }).catch((err) =>
+    ctx.log.error({ err, requirementId, workOrderId: woId }, 'after-win steps failed; the reconciler will redo them'),
   );
-  if (becameFull) {
-    await persistStatus(ctx, requirementId);
-    await cancelPending(ctx, requirementId);
-    const candidates = await ctx.redis.hkeys(rk.candidates);
-    await ctx.bus.publish({ type: 'full', requirementId, plannerIds: candidates.map(Number), at });
-  }
   return win(false);
+}
+
+interface Won {
+  requirementId: number;
+  plannerId: number;
+  woId: string;
+  dispatch: boolean;
+  slotsLeft: number;
+  becameFull: boolean;
+  at: number;
+}
+
+async function afterWin(ctx: Ctx, w: Won): Promise<void> {
+  const { requirementId, plannerId, woId } = w;
+  await scheduleDeadline(ctx, woId, w.at);
+  await markSynced(ctx, requirementId, [woId]);
+  await ctx.bus.publish(
+    w.dispatch
+      ? { type: 'dispatched', requirementId, plannerId, workOrderId: woId, at: w.at }
+      : { type: 'grabbed', requirementId, plannerId, workOrderId: woId, slotsLeft: w.slotsLeft, at: w.at },
+  );
+  if (w.becameFull) {
+    await cancelPending(ctx, requirementId);
+    const candidates = await ctx.redis.hkeys(requirementKeys(requirementId).candidates);
+    await ctx.bus.publish({ type: 'full', requirementId, plannerIds: candidates.map(Number), at: ctx.now() });
+  }
 }

@@ -1,9 +1,10 @@
 /**
  * Nothing lost between Redis and PostgreSQL. The grab script writes each accepted work order to
  * the requirement's journal (`wo` hash + `unsynced` set) in the same atomic step that awards the
- * slot. The request then inserts it into PostgreSQL (idempotent by work-order id) and clears the
- * unsynced mark. If the process dies in between, `syncRequirement` (run at boot and every
- * RECONCILE_EVERY seconds for every live requirement) replays what is still marked.
+ * slot. The request inserts it into PostgreSQL (idempotent by work-order id), answers, then
+ * schedules the proposal deadline and only then clears the unsynced mark. If the process dies
+ * anywhere in between, `syncRequirement` (run at boot and every RECONCILE_EVERY seconds for
+ * every live requirement) replays what is still marked: every step of it is idempotent.
  */
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
@@ -18,23 +19,35 @@ export interface JournalEntry {
   at: number;
 }
 
-/** Inserts journal entries as work orders; existing ids are left alone. Then clears their marks. */
+const INSERT = `INSERT INTO work_orders (id, requirement_id, planner_id, supplier_id, channel, status, grabbed_at, deadline_at)
+  SELECT id, $2, planner_id, supplier_id, channel, 'active', grabbed_at, deadline_at
+    FROM unnest($1::text[], $3::int[], $4::int[], $5::"Channel"[], $6::timestamp(3)[], $7::timestamp(3)[])
+      AS t(id, planner_id, supplier_id, channel, grabbed_at, deadline_at)
+  ON CONFLICT DO NOTHING`;
+
+const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
+/**
+ * Inserts journal entries as work orders; ids already there are left alone (idempotent replay).
+ * Plain SQL on the pool: this runs on every win, and Prisma compiles createMany per call.
+ */
 export async function persistWorkOrders(ctx: Ctx, requirementId: number, entries: [string, JournalEntry][]): Promise<void> {
   if (entries.length === 0) return;
   const deadlineMs = ctx.config.PROPOSAL_DEADLINE * 1000;
-  await ctx.db.workOrder.createMany({
-    data: entries.map(([id, e]) => ({
-      id,
-      requirementId,
-      plannerId: e.plannerId,
-      supplierId: e.supplierId,
-      channel: e.channel,
-      grabbedAt: new Date(e.at),
-      deadlineAt: new Date(e.at + deadlineMs),
-    })),
-    skipDuplicates: true,
-  });
-  await ctx.redis.srem(requirementKeys(requirementId).unsynced, ...entries.map(([id]) => id));
+  await ctx.pool.query(INSERT, [
+    entries.map(([id]) => id),
+    requirementId,
+    entries.map(([, e]) => e.plannerId),
+    entries.map(([, e]) => e.supplierId),
+    entries.map(([, e]) => e.channel),
+    entries.map(([, e]) => utc(e.at)),
+    entries.map(([, e]) => utc(e.at + deadlineMs)),
+  ]);
+}
+
+/** The journal entries are fully handled (recorded, deadline scheduled): nothing left to replay. */
+export async function markSynced(ctx: Ctx, requirementId: number, ids: string[]): Promise<void> {
+  if (ids.length) await ctx.redis.srem(requirementKeys(requirementId).unsynced, ...ids);
 }
 
 /** Copies Redis's view of the requirement's status (open ⇄ full) into PostgreSQL. */
@@ -62,6 +75,7 @@ export async function syncRequirement(ctx: Ctx, requirementId: number): Promise<
     await ctx.redis.confirmPlanner(pk.active, pk.reservations, pk.day, requirementId, id, '-');
     await scheduleDeadline(ctx, id, e.at);
   }
+  await markSynced(ctx, requirementId, entries.map(([id]) => id));
   await persistStatus(ctx, requirementId);
   ctx.log.warn({ requirementId, replayed: entries.length }, 'journal replayed grabs into PostgreSQL');
   return entries.length;

@@ -68,6 +68,7 @@ export function opsRoutes(app: Ctx): Router {
     if (!supplier) throw new HttpError(400, 'VALIDATION', 'supplierId: no such supplier', 'supplierId');
     const bindCode = input.openid ? null : String(randomInt(100_000, 1_000_000));
     const planner = await app.db.planner.create({ data: { ...input, bindCode } }).catch((e) => conflict(e, 'phone'));
+    await refreshPlanner(app, planner.id); // hot before their first grab
     ctx.status = 201;
     ctx.body = planner;
   });

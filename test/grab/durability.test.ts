@@ -93,6 +93,27 @@ it('a grab accepted by Redis is in PostgreSQL after the process died before writ
   }
 }, 120_000);
 
+it('a win recorded in PostgreSQL whose process died before scheduling its deadline gets the deadline after restart', async () => {
+  const { plannerId, requirementId } = await setup();
+  const doomed = await child({ ROLE: 'web', FAULT_INJECT: 'crash-after-record' });
+  expect(await planner(doomed.url, app.ctx, plannerId).grab(requirementId).catch((e: Error) => e)).toBeInstanceOf(Error);
+  expect(await doomed.exited).toBe(86);
+  const [wo] = await app.ctx.db.workOrder.findMany({ where: { requirementId } });
+  expect(wo).toBeTruthy(); // recorded before the crash
+  expect(await app.ctx.queue.getJob(`deadline-${wo.id}`)).toBeFalsy();
+  expect(await app.ctx.redis.sismember(`req:{r${requirementId}}:unsynced`, wo.id)).toBe(1);
+
+  const restarted = await child({ ROLE: 'all' });
+  try {
+    expect(await app.ctx.queue.getJob(`deadline-${wo.id}`)).toBeTruthy();
+    expect(await app.ctx.redis.scard(`req:{r${requirementId}}:unsynced`)).toBe(0);
+    expect(await app.ctx.db.workOrder.count({ where: { requirementId } })).toBe(1);
+  } finally {
+    restarted.proc.kill('SIGTERM');
+    expect(await restarted.exited).toBe(0);
+  }
+}, 120_000);
+
 it('an emptied Redis is rebuilt from PostgreSQL: winners, fullness, capacity, releases', async () => {
   const a = await setup(1);
   const b = await setup(1);

@@ -71,10 +71,10 @@ describe('tiered release', () => {
     const won = await planner(app.url, app.ctx, planners.S[0]).grab(r.id);
     expect(won.status).toBe(201);
     expect(won.body.slotsLeft).toBe(0);
+    await until(() => eventsOf(r.id, 'full').length === 1, 2000, 10); // published after the pending jobs are gone
     expect(await app.ctx.queue.getJob(`release-r${r.id}-A`)).toBeFalsy();
     expect(await app.ctx.queue.getJob(`release-r${r.id}-C`)).toBeFalsy();
     expect(await app.ctx.queue.getJob(`fallback-r${r.id}`)).toBeFalsy();
-    await until(() => eventsOf(r.id, 'full').length === 1, 2000, 10);
     expect((eventsOf(r.id, 'full')[0] as Extract<EngineEvent, { type: 'full' }>).plannerIds.sort()).toEqual(Object.values(planners).flat().sort());
     const pool = (await planner(app.url, app.ctx, planners.S[0]).pool()).body.items;
     expect(pool.map((i: { requirementId: number }) => i.requirementId)).not.toContain(r.id);
