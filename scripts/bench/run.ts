@@ -1,6 +1,7 @@
 // The benchmarks. Run: npm run bench   (needs wrk: installed with apt-get when missing and root)
 // Grab: (a) Koa hello world, (b) bare Koa + ioredis + trivial Lua, (c) the product's grab endpoint
-// (session, every rule, journal to PostgreSQL) on a mix of winning and rejected grabs.
+// (session, every rule, journal to PostgreSQL) on a mix of winning and rejected grabs; (a2) is (a)
+// driven by the same wrk Lua script as (c), a control for the client's own cost.
 // 100 connections, 10 s a run, 3 rounds interleaved a/b/c; medians go to bench-results/grab.json.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -134,7 +135,7 @@ async function main() {
       groups[g].push(`sid=${signSession(SECRET, { role: 'planner', id: p.id })}`);
     }
 
-    const results: Record<'a' | 'b' | 'c', Run[]> = { a: [], b: [], c: [] };
+    const results: Record<'a' | 'a2' | 'b' | 'c', Run[]> = { a: [], a2: [], b: [], c: [] };
     const day = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
     for (let round = 1; round <= ROUNDS; round++) {
       // A fresh batch of requirements per round keeps a mix of wins and rejections in every run.
@@ -159,6 +160,7 @@ request = function()
 end
 `);
       results.a.push(wrk(`http://127.0.0.1:${pa}/`));
+      results.a2.push(wrk(`http://127.0.0.1:${pa}/`, lua));
       results.b.push(wrk(`http://127.0.0.1:${pb}/`));
       results.c.push(wrk(`${cUrl}/api/planner/grabs`, lua));
       console.log(`round ${round}:`, Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.at(-1)])));
@@ -166,16 +168,17 @@ end
 
     const summary = Object.fromEntries(
       Object.entries(results).map(([k, runs]) => [k, { rps: median(runs.map((r) => r.rps)), p50Ms: median(runs.map((r) => r.p50)), p99Ms: median(runs.map((r) => r.p99)), runs }]),
-    ) as Record<'a' | 'b' | 'c', { rps: number; p50Ms: number; p99Ms: number; runs: Run[] }>;
+    ) as Record<'a' | 'a2' | 'b' | 'c', { rps: number; p50Ms: number; p99Ms: number; runs: Run[] }>;
     const wins = results.c.reduce((s, r) => s + r.requests - r.non2xx, 0);
     const report = {
       at: new Date().toISOString(),
       machine: { cores: (await import('node:os')).cpus().length, node: process.version },
       settings: { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, planners: PLANNERS, suppliers: SUPPLIERS, requirementsPerRound: REQS_PER_ROUND },
       a_koa_hello: summary.a,
+      a2_koa_hello_same_client_script: summary.a2,
       b_koa_ioredis_lua: summary.b,
       c_grab_endpoint: { ...summary.c, grabs: results.c.reduce((s, r) => s + r.requests, 0), wins2xx: wins },
-      ratios: { b_over_a: summary.b.rps / summary.a.rps, c_over_a: summary.c.rps / summary.a.rps },
+      ratios: { b_over_a: summary.b.rps / summary.a.rps, c_over_a: summary.c.rps / summary.a.rps, c_over_a2: summary.c.rps / summary.a2.rps, c_p99_over_a_p99: summary.c.p99Ms / summary.a.p99Ms },
       targets: { c_over_a_min: 0.5, c_p99_max_ms: 25 },
     };
     mkdirSync(resolve(ROOT, 'bench-results'), { recursive: true });
@@ -183,6 +186,7 @@ end
     console.log('\nbench-results/grab.json (medians of %d rounds, %d connections, %d s each)', ROUNDS, CONNECTIONS, SECONDS);
     console.table({
       '(a) Koa hello': { 'req/s': Math.round(summary.a.rps), 'p50 ms': summary.a.p50Ms, 'p99 ms': summary.a.p99Ms, 'vs (a)': 1 },
+      '(a2) Koa hello, (c)\'s wrk script': { 'req/s': Math.round(summary.a2.rps), 'p50 ms': summary.a2.p50Ms, 'p99 ms': summary.a2.p99Ms, 'vs (a)': +(summary.a2.rps / summary.a.rps).toFixed(3) },
       '(b) Koa+ioredis Lua': { 'req/s': Math.round(summary.b.rps), 'p50 ms': summary.b.p50Ms, 'p99 ms': summary.b.p99Ms, 'vs (a)': +report.ratios.b_over_a.toFixed(3) },
       '(c) grab endpoint': { 'req/s': Math.round(summary.c.rps), 'p50 ms': summary.c.p50Ms, 'p99 ms': summary.c.p99Ms, 'vs (a)': +report.ratios.c_over_a.toFixed(3) },
     });
