@@ -15,7 +15,7 @@ import { createQueue, startWorker } from './grab/queue.js';
 import { createAudit } from './grab/audit.js';
 import { createBus } from './events/bus.js';
 import { claimRedisForDatabase, loadAll } from './grab/hot-state.js';
-import { reconcile } from './grab/journal.js';
+import { createRecorder, reconcile } from './grab/journal.js';
 import { handleJob } from './grab/lifecycle.js';
 import { createApp } from './http/app.js';
 import { sessionSecret } from './session/secret.js';
@@ -57,6 +57,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     queue: createQueue(queueConn),
     bus: createBus(redis),
     audit: createAudit(pool, log),
+    recorder: createRecorder(pool, config.PROPOSAL_DEADLINE),
     sessionSecret: sessionSecret(config.SESSION_SECRET, config.DATA_DIR, config.NODE_ENV === 'production'),
     now: opts.now ?? Date.now,
   };

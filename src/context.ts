@@ -17,6 +17,8 @@ export interface Ctx {
   redis: Redis & Scripts;
   queue: Queue;
   bus: EventBus;
+  /** Group-committing writer of won work orders; see grab/journal.ts. */
+  recorder: { record(row: { id: string; requirementId: number; plannerId: number; supplierId: number; channel: AuditEntry['channel']; at: number }): Promise<void> };
   /** Audit trail writer (buffered); see grab/audit.ts. */
   audit: { record(e: AuditEntry): void; flush(): Promise<void> };
   sessionSecret: string;

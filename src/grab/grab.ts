@@ -13,7 +13,7 @@ import type { Channel } from '../generated/prisma/enums.js';
 import { fromLua, reject, type Rejection } from './codes.js';
 import { dayKey, ipRateKey, plannerKeys, requirementKeys } from './keys.js';
 import { ensurePlanner, ensureRequirement, requirementKeyList } from './hot-state.js';
-import { markSynced, persistStatus, persistWorkOrders } from './journal.js';
+import { markSynced, persistStatus } from './journal.js';
 import { cancelPending, scheduleDeadline } from './queue.js';
 
 const RESERVATION_TTL_MS = 10_000;
@@ -123,7 +123,7 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   fault(ctx, 'crash-after-grab');
   await Promise.all([
     ctx.redis.confirmPlanner(pk.active, pk.reservations, pk.day, requirementId, woId, token),
-    persistWorkOrders(ctx, requirementId, [[woId, { plannerId, supplierId: Number(supplierId), channel, at: now }]]),
+    ctx.recorder.record({ id: woId, requirementId, plannerId, supplierId: Number(supplierId), channel, at: now }),
     becameFull ? persistStatus(ctx, requirementId) : null, // the last slot: PostgreSQL says full before anyone is told
   ]);
   fault(ctx, 'crash-after-record');

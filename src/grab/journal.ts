@@ -6,6 +6,7 @@
  * anywhere in between, `syncRequirement` (run at boot and every RECONCILE_EVERY seconds for
  * every live requirement) replays what is still marked: every step of it is idempotent.
  */
+import type { Pool } from 'pg';
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import { dayKey, plannerKeys, reconcileLock, requirementKeys } from './keys.js';
@@ -20,29 +21,75 @@ export interface JournalEntry {
 }
 
 const INSERT = `INSERT INTO work_orders (id, requirement_id, planner_id, supplier_id, channel, status, grabbed_at, deadline_at)
-  SELECT id, $2, planner_id, supplier_id, channel, 'active', grabbed_at, deadline_at
-    FROM unnest($1::text[], $3::int[], $4::int[], $5::"Channel"[], $6::timestamp(3)[], $7::timestamp(3)[])
-      AS t(id, planner_id, supplier_id, channel, grabbed_at, deadline_at)
-  ON CONFLICT DO NOTHING`;
+  SELECT id, requirement_id, planner_id, supplier_id, channel, 'active', grabbed_at, deadline_at
+    FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::"Channel"[], $6::timestamp(3)[], $7::timestamp(3)[])
+      AS t(id, requirement_id, planner_id, supplier_id, channel, grabbed_at, deadline_at)
+  ON CONFLICT (id) DO NOTHING`;
+// Only the id may conflict (a replay of a recorded win). Any other unique violation means Redis and
+// PostgreSQL disagree about who holds a slot: it must fail loudly, never be skipped.
 
 const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 
-/**
- * Inserts journal entries as work orders; ids already there are left alone (idempotent replay).
- * Plain SQL on the pool: this runs on every win, and Prisma compiles createMany per call.
- */
-export async function persistWorkOrders(ctx: Ctx, requirementId: number, entries: [string, JournalEntry][]): Promise<void> {
-  if (entries.length === 0) return;
-  const deadlineMs = ctx.config.PROPOSAL_DEADLINE * 1000;
-  await ctx.pool.query(INSERT, [
-    entries.map(([id]) => id),
-    requirementId,
-    entries.map(([, e]) => e.plannerId),
-    entries.map(([, e]) => e.supplierId),
-    entries.map(([, e]) => e.channel),
-    entries.map(([, e]) => utc(e.at)),
-    entries.map(([, e]) => utc(e.at + deadlineMs)),
+type Row = { id: string; requirementId: number } & JournalEntry;
+
+function insert(pool: Pool, deadlineMs: number, rows: Row[]) {
+  return pool.query(INSERT, [
+    rows.map((r) => r.id),
+    rows.map((r) => r.requirementId),
+    rows.map((r) => r.plannerId),
+    rows.map((r) => r.supplierId),
+    rows.map((r) => r.channel),
+    rows.map((r) => utc(r.at)),
+    rows.map((r) => utc(r.at + deadlineMs)),
   ]);
+}
+
+/** Inserts journal entries as work orders; ids already there are left alone (idempotent replay). */
+export async function persistWorkOrders(ctx: Ctx, requirementId: number, entries: [string, JournalEntry][]): Promise<void> {
+  if (entries.length) await insert(ctx.pool, ctx.config.PROPOSAL_DEADLINE * 1000, entries.map(([id, e]) => ({ id, requirementId, ...e })));
+}
+
+const MAX_WRITES_IN_FLIGHT = 4;
+
+/**
+ * Group commit for wins. A storm awards hundreds of slots within a second; one INSERT each would
+ * queue them all behind the connection pool. Wins that arrive while writes are in flight ride
+ * together in the next one: one statement (plain SQL on the pool, not Prisma's per-call
+ * compilation), one round trip, however many wins. Each caller resolves when its row is committed.
+ */
+export function createRecorder(pool: Pool, deadlineSec: number) {
+  let pending: { row: Row; done: (err?: unknown) => void }[] = [];
+  let inFlight = 0;
+
+  function pump() {
+    while (inFlight < MAX_WRITES_IN_FLIGHT && pending.length) {
+      const batch = pending;
+      pending = [];
+      inFlight++;
+      insert(pool, deadlineSec * 1000, batch.map((b) => b.row))
+        .then(
+          () => batch.forEach((b) => b.done()),
+          // One bad row must not fail its neighbours: retry them one by one.
+          async (err) => {
+            if (batch.length === 1) return batch[0].done(err);
+            await Promise.all(batch.map((b) => insert(pool, deadlineSec * 1000, [b.row]).then(() => b.done(), (e) => b.done(e))));
+          },
+        )
+        .finally(() => {
+        inFlight--;
+        pump();
+      });
+    }
+  }
+
+  return {
+    record(row: Row): Promise<void> {
+      return new Promise((resolve, reject) => {
+        pending.push({ row, done: (err) => (err ? reject(err) : resolve()) });
+        if (pending.length === 1) queueMicrotask(pump); // gather what this tick brings
+      });
+    },
+  };
 }
 
 /** The journal entries are fully handled (recorded, deadline scheduled): nothing left to replay. */
@@ -50,14 +97,14 @@ export async function markSynced(ctx: Ctx, requirementId: number, ids: string[])
   if (ids.length) await ctx.redis.srem(requirementKeys(requirementId).unsynced, ...ids);
 }
 
+const SET_STATUS = `UPDATE requirements SET status = $2::"RequirementStatus", full_at = $3::timestamp(3)
+  WHERE id = $1 AND status IN ('open', 'full') AND status <> $2::"RequirementStatus"`;
+
 /** Copies Redis's view of the requirement's status (open ⇄ full) into PostgreSQL. */
 export async function persistStatus(ctx: Ctx, requirementId: number): Promise<void> {
   const [status, fullAt] = await ctx.redis.hmget(requirementKeys(requirementId).meta, 'status', 'fullAt');
   if (status !== 'open' && status !== 'full') return;
-  await ctx.db.requirement.updateMany({
-    where: { id: requirementId, status: { in: ['open', 'full'], not: status } },
-    data: { status, fullAt: fullAt ? new Date(Number(fullAt)) : null },
-  });
+  await ctx.pool.query(SET_STATUS, [requirementId, status, fullAt ? utc(Number(fullAt)) : null]);
 }
 
 /** Replays every journal entry of one requirement that PostgreSQL may not have yet. */
