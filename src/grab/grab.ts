@@ -122,7 +122,7 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
 
   fault(ctx, 'crash-after-grab');
   await Promise.all([
-    ctx.redis.confirmPlanner(pk.active, pk.reservations, pk.day, requirementId, woId, token),
+    ctx.redis.confirmPlanner(pk.active, pk.reservations, pk.day, requirementId, woId, token, dispatch ? '1' : '0'),
     ctx.recorder.record({ id: woId, requirementId, plannerId, supplierId: Number(supplierId), channel, at: now }),
     becameFull ? persistStatus(ctx, requirementId) : null, // the last slot: PostgreSQL says full before anyone is told
   ]);

@@ -119,7 +119,7 @@ export async function syncRequirement(ctx: Ctx, requirementId: number): Promise<
   for (const [id, e] of entries) {
     // The process may have died before the planner side was confirmed: confirming is idempotent.
     const pk = plannerKeys(e.plannerId, day);
-    await ctx.redis.confirmPlanner(pk.active, pk.reservations, pk.day, requirementId, id, '-');
+    await ctx.redis.confirmPlanner(pk.active, pk.reservations, pk.day, requirementId, id, '-', e.channel === 'dispatch' ? '1' : '0');
     await scheduleDeadline(ctx, id, e.at);
   }
   await markSynced(ctx, requirementId, entries.map(([id]) => id));

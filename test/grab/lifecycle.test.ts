@@ -5,6 +5,7 @@ import { isolatedEnv, ops, phone, planner, requirementBody, startApp, until, typ
 import type { Running } from '../../src/boot.js';
 import type { EngineEvent } from '../../src/events/bus.js';
 import { fallback } from '../../src/grab/lifecycle.js';
+import { dayKey } from '../../src/grab/keys.js';
 
 let env: Env;
 let app: Running;
@@ -127,6 +128,10 @@ describe('fallback', () => {
     const rows = await app.ctx.db.workOrder.findMany({ where: { requirementId: r.id } });
     expect(rows.map((w) => w.channel)).toEqual(['dispatch', 'dispatch']);
     expect(rows.map((w) => w.plannerId).sort()).toEqual([planners.S[0], planners.A[0]].sort()); // tier weighs most
+    // An assignment is not a grab: the daily grab quota is untouched, capacity is not.
+    const day = dayKey(Date.now());
+    expect(await app.ctx.redis.get(`planner:{p${planners.S[0]}}:day:${day}`)).toBeNull();
+    expect(await app.ctx.redis.hget(`planner:{p${planners.S[0]}}:active`, String(r.id))).toBe(rows.find((w) => w.plannerId === planners.S[0])!.id);
     expect((await app.ctx.db.requirement.findUnique({ where: { id: r.id } }))!.status).toBe('full');
   });
 
