@@ -32,7 +32,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs `npm start`'s entry point as a child process against this test's Redis and database. */
-async function child(extra: Record<string, string>) {
+async function child(extra: Record<string, string>, opts: { waitHealthy?: boolean } = {}) {
   const port = await freePort();
   const cfg = testConfig(env);
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -53,7 +53,7 @@ async function child(extra: Record<string, string>) {
   proc.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
   const url = `http://127.0.0.1:${port}`;
-  await until(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 30_000, 100);
+  if (opts.waitHealthy !== false) await until(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 30_000, 100);
   return { url, proc, exited, stderr: () => stderr };
 }
 
@@ -160,3 +160,31 @@ it('hot state of another database in the same Redis is dropped at boot, not mist
   expect(await redis.hget('planner:{p1}', 'status')).toBe('active');
   redis.disconnect();
 });
+
+it('ROLE=worker runs the releases for a ROLE=web process; the web side serves the grab', async () => {
+  const s = (await ops(app.url).post('/suppliers', { name: `role-${Date.now()}` })).body;
+  const p = (await ops(app.url).post('/planners', { supplierId: s.id, name: '分工', phone: phone(), tier: 'S', destinations: ['西安'], maxActive: 3, openid: `role-${Math.random()}` })).body;
+  const worker = await child({ ROLE: 'worker' }, { waitHealthy: false });
+  try {
+    const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: ['西安'], plannersWanted: 1 }))).body;
+    await until(() => app.ctx.db.release.count({ where: { requirementId: r.id } }).then((n) => n === 4), 20_000, 100);
+    const won = await planner(app.url, app.ctx, p.id).grab(r.id);
+    expect(won.status).toBe(201);
+  } finally {
+    worker.proc.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  }
+}, 60_000);
+
+it('a wrong configuration value stops the boot with a message naming the variable', async () => {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: 'eighty', TIER_DELAYS: 'S:0', REDIS_URL: env.redisUrl, DATABASE_URL: env.databaseUrl },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise((ok) => proc.on('exit', ok));
+  expect(code).toBe(2);
+  expect(stderr).toMatch(/PORT: /);
+  expect(stderr).toMatch(/TIER_DELAYS: /);
+}, 30_000);

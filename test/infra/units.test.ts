@@ -5,6 +5,7 @@ import { signSession, verifySession } from '../../src/session/session.js';
 import { score, tierAllowed } from '../../src/grab/matching.js';
 import { readScripts } from '../../src/grab/scripts.js';
 import { allCodes, reject } from '../../src/grab/codes.js';
+import { ipRateKey, plannerKeys, requirementKeys } from '../../src/grab/keys.js';
 
 describe('configuration', () => {
   it('defaults follow the contract', () => {
@@ -81,5 +82,17 @@ describe('Lua scripts', () => {
       expect(r.rule).toBeGreaterThanOrEqual(1);
       expect(r.message.length).toBeGreaterThan(3);
     }
+  });
+});
+
+describe('Redis Cluster readiness', () => {
+  /** The part of a key Redis Cluster hashes: the first {…} with something inside, else the key. */
+  const tag = (key: string) => /\{([^}]+)\}/.exec(key)?.[1] ?? key;
+  it("a requirement's keys, a planner's keys and an IP's counter each hash to one slot", () => {
+    for (const id of [1, 42, 987654]) {
+      expect(new Set(Object.values(requirementKeys(id)).map(tag))).toEqual(new Set([`r${id}`]));
+      expect(new Set(Object.values(plannerKeys(id, '20261124')).map(tag))).toEqual(new Set([`p${id}`]));
+    }
+    expect(tag(ipRateKey('10.0.0.1'))).toBe('10.0.0.1');
   });
 });
