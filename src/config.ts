@@ -78,10 +78,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (c.WECHAT_APPID && (!c.WECHAT_SECRET || !c.WECHAT_TOKEN)) {
+    throw new Error('invalid configuration:\n  WECHAT_SECRET, WECHAT_TOKEN: required when WECHAT_APPID is set (unset WECHAT_APPID for the sandbox)');
+  }
   return {
     ...c,
     PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}`,
     sandbox: !c.WECHAT_APPID,
+    wechat: {
+      appid: c.WECHAT_APPID ?? 'wxsandbox0000000',
+      token: c.WECHAT_TOKEN ?? 'sandbox-token',
+      aesKey: c.WECHAT_AES_KEY, // set: safe mode
+    },
     releasePlan: c.TIER_DELAYS,
   };
 }

@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import { errors } from './errors.js';
 import { opsRoutes } from '../ops/routes.js';
 import { plannerRoutes } from '../planner/routes.js';
+import { wechatRoutes } from '../wechat/callback.js';
 
 export function createApp(app: Ctx): Koa {
   const koa = new Koa({ proxy: app.config.TRUST_PROXY });
@@ -22,6 +23,6 @@ export function createApp(app: Ctx): Koa {
     ctx.body = { ok: redis && db, redis, database: db };
   });
 
-  for (const r of [health, opsRoutes(app), plannerRoutes(app)]) koa.use(r.routes()).use(r.allowedMethods());
+  for (const r of [health, wechatRoutes(app), opsRoutes(app), plannerRoutes(app)]) koa.use(r.routes()).use(r.allowedMethods());
   return koa;
 }

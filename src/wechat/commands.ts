@@ -1,0 +1,97 @@
+/**
+ * What a text sent to the official account does (CONTRACT: reply commands). Business only: the
+ * callback (callback.ts) has already verified, decrypted and parsed; the returned string becomes
+ * the passive reply. A grab goes through the same grab service as the H5 page (channel wechat).
+ */
+import type { Ctx } from '../context.js';
+import { grab } from '../grab/grab.js';
+import { poolFor } from '../grab/pool.js';
+import { refreshPlanner } from '../grab/hot-state.js';
+import { requirementCodes } from '../grab/keys.js';
+
+export const HELP = [
+  '可用指令:',
+  '抢 <编号> — 抢单,例如 抢 ABC234',
+  '池 — 我的抢单池',
+  '单 — 我的工单',
+  '绑定 <绑定码> — 绑定定制师账号',
+  '帮助 — 显示本说明',
+].join('\n');
+
+const GRAB = /^(?:抢|grab)\s*([A-Za-z0-9]{4,10})$/i;
+const BIND = /^(?:绑定|bind)\s*(\d{6})$/i;
+const POOL = /^(?:池|pool)$/i;
+const ORDERS = /^(?:单|orders)$/i;
+const HELP_CMD = /^(?:帮助|help|\?|？)$/i;
+
+const yuan = (fen: number) => (fen >= 1_000_000 ? `${(fen / 1_000_000).toFixed(fen % 1_000_000 ? 1 : 0)}万元` : `${Math.round(fen / 100)}元`);
+
+async function plannerOf(ctx: Ctx, openid: string) {
+  return ctx.db.planner.findUnique({ where: { openid }, select: { id: true, name: true } });
+}
+
+async function requirementIdOf(ctx: Ctx, code: string): Promise<number | null> {
+  const hot = await ctx.redis.hget(requirementCodes, code);
+  if (hot) return Number(hot);
+  const r = await ctx.db.requirement.findUnique({ where: { code }, select: { id: true } });
+  return r?.id ?? null;
+}
+
+export async function handleText(ctx: Ctx, openid: string, text: string): Promise<string> {
+  const content = text.trim();
+  let m: RegExpExecArray | null;
+  if (HELP_CMD.test(content)) return HELP;
+  if ((m = BIND.exec(content))) return bind(ctx, openid, m[1]);
+
+  const planner = await plannerOf(ctx, openid);
+  const needsPlanner = GRAB.test(content) || POOL.test(content) || ORDERS.test(content);
+  if (needsPlanner && !planner) return '你还没有绑定定制师账号。请回复「绑定 <绑定码>」,绑定码由运营提供。';
+  if ((m = GRAB.exec(content))) return grabByCode(ctx, planner!.id, m[1].toUpperCase());
+  if (POOL.test(content)) return pool(ctx, planner!.id);
+  if (ORDERS.test(content)) return orders(ctx, planner!.id);
+  return `没有看懂「${content.slice(0, 20)}」。\n${HELP}`;
+}
+
+async function grabByCode(ctx: Ctx, plannerId: number, code: string): Promise<string> {
+  const requirementId = await requirementIdOf(ctx, code);
+  if (!requirementId) return `抢单失败:没有编号为 ${code} 的需求`;
+  const r = await grab(ctx, { plannerId, requirementId, channel: 'wechat' });
+  if (!r.ok) return `抢单失败:${r.message}`;
+  const head = r.repeat ? `抢单成功(你已抢到 ${code})` : `抢单成功!需求 ${code}`;
+  const deadlineH = Math.round(ctx.config.PROPOSAL_DEADLINE / 3600);
+  return `${head}\n联系人:${r.contact.name} ${r.contact.phone}\n请在 ${deadlineH} 小时内提交方案。`;
+}
+
+async function pool(ctx: Ctx, plannerId: number): Promise<string> {
+  const items = await poolFor(ctx, plannerId);
+  if (items.length === 0) return '抢单池里暂时没有需求。有新需求时会通知你。';
+  const lines = items.slice(0, 10).map(
+    (i) => `${i.code} ${i.destinations.join('/')} ${i.departDate.slice(5)}~${i.returnDate.slice(5)} ${i.adults}大${i.children}小 ${yuan(i.budgetFen)} 余${i.slotsLeft}席`,
+  );
+  const more = items.length > 10 ? `\n…共 ${items.length} 条` : '';
+  return `抢单池(回复「抢 编号」抢单):\n${lines.join('\n')}${more}`;
+}
+
+const STATUS_WORDS: Record<string, string> = { active: '待提交方案', proposed: '已提交方案', expired: '已超时', chosen: '已被选中', closed: '已结束' };
+
+async function orders(ctx: Ctx, plannerId: number): Promise<string> {
+  const rows = await ctx.db.workOrder.findMany({
+    where: { plannerId },
+    orderBy: { grabbedAt: 'desc' },
+    take: 10,
+    include: { requirement: { select: { code: true, destinations: true } } },
+  });
+  if (rows.length === 0) return '你还没有工单。回复「池」看看可抢的需求。';
+  return `我的工单:\n${rows.map((w) => `${w.requirement.code} ${w.requirement.destinations.join('/')} ${STATUS_WORDS[w.status]}${w.status === 'active' ? ` 截止 ${w.deadlineAt.toISOString().slice(5, 16).replace('T', ' ')}` : ''}`).join('\n')}`;
+}
+
+/** One-time code from ops: ties this WeChat to the planner account, then the code is spent. */
+async function bind(ctx: Ctx, openid: string, code: string): Promise<string> {
+  const already = await plannerOf(ctx, openid);
+  if (already) return `这个微信已绑定定制师「${already.name}」。`;
+  const { count } = await ctx.db.planner.updateMany({ where: { bindCode: code, openid: null }, data: { openid, bindCode: null } });
+  if (count === 0) return '绑定失败:绑定码无效或已使用。请向运营索取新的绑定码。';
+  const p = (await plannerOf(ctx, openid))!;
+  await refreshPlanner(ctx, p.id);
+  return `绑定成功!你好,${p.name}。回复「池」查看抢单池,「帮助」查看全部指令。`;
+}
