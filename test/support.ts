@@ -2,7 +2,9 @@
  * Test support: every test file gets its own Redis database (claimed with a lock on db 0) and its
  * own freshly migrated PostgreSQL database, starts the real app on a free port, and talks HTTP.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.js';
@@ -148,3 +150,39 @@ export async function until<T>(fn: () => Promise<T> | T, ms = 10_000, step = 50)
     await new Promise((r) => setTimeout(r, step));
   }
 }
+
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Runs `npm start`'s entry point as a child process against this test's Redis and database. */
+export async function child(env: Env, extra: Record<string, string>, opts: { waitHealthy?: boolean } = {}) {
+  const port = await freePort();
+  const cfg = testConfig(env);
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      REDIS_URL: env.redisUrl,
+      DATABASE_URL: env.databaseUrl,
+      OPS_API_TOKEN: OPS_TOKEN,
+      SESSION_SECRET: cfg.SESSION_SECRET!,
+      TIER_DELAYS: 'S:0,A:0,B:0,C:0',
+      LOG_LEVEL: 'warn',
+      ...extra,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
+  const url = `http://127.0.0.1:${port}`;
+  if (opts.waitHealthy !== false) await until(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 30_000, 100);
+  return { url, proc, exited, stderr: () => stderr };
+}
+

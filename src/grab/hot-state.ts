@@ -5,7 +5,7 @@
  * order is in PostgreSQL (journal.ts), so a rebuild never forgets a win anyone was told about.
  */
 import type { Ctx } from '../context.js';
-import { dayKey, plannerKeys, requirementCodes, requirementKeys } from './keys.js';
+import { dayKey, plannerKeys, plannerOpenids, requirementCodes, requirementKeys } from './keys.js';
 
 const LIVE = ['active', 'proposed', 'chosen'] as const;
 const HELD = ['active', 'proposed'] as const;
@@ -101,6 +101,7 @@ export async function ensurePlanner(ctx: Ctx, id: number): Promise<boolean> {
   };
   const k = plannerKeys(id, dayKey(now));
   await ctx.redis.restorePlanner(k.meta, k.active, k.day, k.pool, JSON.stringify(state));
+  if (p.openid) await ctx.redis.hset(plannerOpenids, p.openid, id);
   return true;
 }
 
@@ -135,8 +136,20 @@ export async function refreshPlanner(ctx: Ctx, id: number): Promise<void> {
   const p = await ctx.db.planner.findUnique({ where: { id }, include: { supplier: true } });
   if (!p) return;
   const k = plannerKeys(id, dayKey(ctx.now()));
-  if (await ctx.redis.exists(k.meta)) await ctx.redis.hset(k.meta, plannerMeta(p));
+  const previous = await ctx.redis.hget(k.meta, 'openid');
+  if (previous && previous !== p.openid) await ctx.redis.hdel(plannerOpenids, previous);
+  if (previous !== null) await ctx.redis.hset(k.meta, plannerMeta(p));
   else await ensurePlanner(ctx, id);
+  if (p.openid) await ctx.redis.hset(plannerOpenids, p.openid, id);
+}
+
+/** The planner bound to a WeChat openid, from Redis, falling back to PostgreSQL. */
+export async function plannerIdByOpenid(ctx: Ctx, openid: string): Promise<number | null> {
+  const hot = await ctx.redis.hget(plannerOpenids, openid);
+  if (hot) return Number(hot);
+  const p = await ctx.db.planner.findUnique({ where: { openid }, select: { id: true } });
+  if (p) await ctx.redis.hset(plannerOpenids, openid, p.id);
+  return p?.id ?? null;
 }
 
 /** Boot: make sure every live requirement and every planner is in Redis (after a wipe, all are rebuilt). */
@@ -179,7 +192,7 @@ export async function claimRedisForDatabase(ctx: Ctx): Promise<boolean> {
         cursor = next;
       } while (cursor !== '0');
     }
-    await ctx.redis.del(requirementCodes);
+    await ctx.redis.del(requirementCodes, plannerOpenids);
   }
   await ctx.redis.set(IDENTITY_KEY, identity);
   return Boolean(previous);

@@ -30,6 +30,7 @@ export const plannerKeys = (id: number, day: string) => {
 
 export const ipRateKey = (ip: string) => `rl:ip:{${ip}}`;
 export const requirementCodes = 'req:codes'; // hash code → requirement id
+export const plannerOpenids = 'planner:openids'; // hash WeChat openid → planner id
 export const reconcileLock = 'lock:reconcile';
 
 /** Day bucket in China Standard Time, where the daily quota resets at local midnight. */

@@ -6,7 +6,7 @@
 import type { Ctx } from '../context.js';
 import { grab } from '../grab/grab.js';
 import { poolFor } from '../grab/pool.js';
-import { refreshPlanner } from '../grab/hot-state.js';
+import { plannerIdByOpenid, refreshPlanner } from '../grab/hot-state.js';
 import { requirementCodes } from '../grab/keys.js';
 
 export const HELP = [
@@ -43,12 +43,12 @@ export async function handleText(ctx: Ctx, openid: string, text: string): Promis
   if (HELP_CMD.test(content)) return HELP;
   if ((m = BIND.exec(content))) return bind(ctx, openid, m[1]);
 
-  const planner = await plannerOf(ctx, openid);
   const needsPlanner = GRAB.test(content) || POOL.test(content) || ORDERS.test(content);
-  if (needsPlanner && !planner) return '你还没有绑定定制师账号。请回复「绑定 <绑定码>」,绑定码由运营提供。';
-  if ((m = GRAB.exec(content))) return grabByCode(ctx, planner!.id, m[1].toUpperCase());
-  if (POOL.test(content)) return pool(ctx, planner!.id);
-  if (ORDERS.test(content)) return orders(ctx, planner!.id);
+  const plannerId = needsPlanner ? await plannerIdByOpenid(ctx, openid) : null;
+  if (needsPlanner && !plannerId) return '你还没有绑定定制师账号。请回复「绑定 <绑定码>」,绑定码由运营提供。';
+  if ((m = GRAB.exec(content))) return grabByCode(ctx, plannerId!, m[1].toUpperCase());
+  if (POOL.test(content)) return pool(ctx, plannerId!);
+  if (ORDERS.test(content)) return orders(ctx, plannerId!);
   return `没有看懂「${content.slice(0, 20)}」。\n${HELP}`;
 }
 

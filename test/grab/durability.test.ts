@@ -3,10 +3,9 @@
  * the insert (journal replay at the next boot), and an emptied Redis is rebuilt from PostgreSQL.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { isolatedEnv, ops, phone, planner, requirementBody, startApp, testConfig, until, OPS_TOKEN, type Env } from '../support.js';
+import { child, isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
 import { releaseTier } from '../../src/grab/lifecycle.js';
 
@@ -22,41 +21,6 @@ afterAll(async () => {
   await env?.release();
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-/** Runs `npm start`'s entry point as a child process against this test's Redis and database. */
-async function child(extra: Record<string, string>, opts: { waitHealthy?: boolean } = {}) {
-  const port = await freePort();
-  const cfg = testConfig(env);
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      REDIS_URL: env.redisUrl,
-      DATABASE_URL: env.databaseUrl,
-      OPS_API_TOKEN: OPS_TOKEN,
-      SESSION_SECRET: cfg.SESSION_SECRET!,
-      TIER_DELAYS: 'S:0,A:0,B:0,C:0',
-      LOG_LEVEL: 'warn',
-      ...extra,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
-  const url = `http://127.0.0.1:${port}`;
-  if (opts.waitHealthy !== false) await until(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 30_000, 100);
-  return { url, proc, exited, stderr: () => stderr };
-}
-
 async function setup(maxActive = 3) {
   const s = (await ops(app.url).post('/suppliers', { name: `dur-${Date.now()}-${Math.random()}` })).body;
   const p = (await ops(app.url).post('/planners', { supplierId: s.id, name: '耐久', phone: phone(), tier: 'S', destinations: ['成都'], maxActive, openid: `dur-${Math.random()}` })).body;
@@ -67,7 +31,7 @@ async function setup(maxActive = 3) {
 
 it('a grab accepted by Redis is in PostgreSQL after the process died before writing it', async () => {
   const { plannerId, requirementId } = await setup();
-  const doomed = await child({ ROLE: 'web', FAULT_INJECT: 'crash-after-grab' });
+  const doomed = await child(env, { ROLE: 'web', FAULT_INJECT: 'crash-after-grab' });
   const res = await planner(doomed.url, app.ctx, plannerId).grab(requirementId).catch((e: Error) => e);
   expect(res).toBeInstanceOf(Error); // the connection died with the process
   expect(await doomed.exited).toBe(86);
@@ -76,7 +40,7 @@ it('a grab accepted by Redis is in PostgreSQL after the process died before writ
   const pending = await app.ctx.redis.smembers(`req:{r${requirementId}}:unsynced`);
   expect(pending).toHaveLength(1);
 
-  const restarted = await child({ ROLE: 'all' });
+  const restarted = await child(env, { ROLE: 'all' });
   try {
     const rows = await app.ctx.db.workOrder.findMany({ where: { requirementId } });
     expect(rows.map((w) => w.id)).toEqual(pending);
@@ -95,7 +59,7 @@ it('a grab accepted by Redis is in PostgreSQL after the process died before writ
 
 it('a win recorded in PostgreSQL whose process died before scheduling its deadline gets the deadline after restart', async () => {
   const { plannerId, requirementId } = await setup();
-  const doomed = await child({ ROLE: 'web', FAULT_INJECT: 'crash-after-record' });
+  const doomed = await child(env, { ROLE: 'web', FAULT_INJECT: 'crash-after-record' });
   expect(await planner(doomed.url, app.ctx, plannerId).grab(requirementId).catch((e: Error) => e)).toBeInstanceOf(Error);
   expect(await doomed.exited).toBe(86);
   const [wo] = await app.ctx.db.workOrder.findMany({ where: { requirementId } });
@@ -103,7 +67,7 @@ it('a win recorded in PostgreSQL whose process died before scheduling its deadli
   expect(await app.ctx.queue.getJob(`deadline-${wo.id}`)).toBeFalsy();
   expect(await app.ctx.redis.sismember(`req:{r${requirementId}}:unsynced`, wo.id)).toBe(1);
 
-  const restarted = await child({ ROLE: 'all' });
+  const restarted = await child(env, { ROLE: 'all' });
   try {
     expect(await app.ctx.queue.getJob(`deadline-${wo.id}`)).toBeTruthy();
     expect(await app.ctx.redis.scard(`req:{r${requirementId}}:unsynced`)).toBe(0);
@@ -164,7 +128,7 @@ it('hot state of another database in the same Redis is dropped at boot, not mist
 it('ROLE=worker runs the releases for a ROLE=web process; the web side serves the grab', async () => {
   const s = (await ops(app.url).post('/suppliers', { name: `role-${Date.now()}` })).body;
   const p = (await ops(app.url).post('/planners', { supplierId: s.id, name: '分工', phone: phone(), tier: 'S', destinations: ['西安'], maxActive: 3, openid: `role-${Math.random()}` })).body;
-  const worker = await child({ ROLE: 'worker' }, { waitHealthy: false });
+  const worker = await child(env, { ROLE: 'worker' }, { waitHealthy: false });
   try {
     const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: ['西安'], plannersWanted: 1 }))).body;
     await until(() => app.ctx.db.release.count({ where: { requirementId: r.id } }).then((n) => n === 4), 20_000, 100);

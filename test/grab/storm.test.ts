@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isolatedEnv, ops, plannerCookie, requirementBody, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
+import { loadAll } from '../../src/grab/hot-state.js';
 
 const PLANNERS = 2000;
 const SUPPLIERS = 300;
@@ -42,6 +43,7 @@ it('2,000 planners of 300 suppliers grabbing 50 requirements: no invariant broke
     })),
   });
   const planners = await db.planner.findMany({ select: { id: true, supplierId: true, maxActive: true } });
+  await loadAll(app.ctx); // as boot does (createMany bypassed the ops API, which loads planners when it creates them)
 
   const reqs: { id: number; plannersWanted: number }[] = [];
   for (let i = 0; i < REQUIREMENTS; i++) {
