@@ -19,6 +19,8 @@ import { createRecorder, reconcile } from './grab/journal.js';
 import { handleJob } from './grab/lifecycle.js';
 import { createApp } from './http/app.js';
 import { sessionSecret } from './session/secret.js';
+import { createNotifier, startNotifyWorker } from './notify/notifier.js';
+import { createWechatApi } from './wechat/client.js';
 
 interface Options {
   log?: Logger;
@@ -56,12 +58,14 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     redis,
     queue: createQueue(queueConn),
     bus: createBus(redis),
+    notify: null as never, // set just below: the notifier reads the rest of the context
     audit: createAudit(pool, log),
     recorder: createRecorder(pool, config.PROPOSAL_DEADLINE),
     sessionSecret: sessionSecret(config.SESSION_SECRET, config.DATA_DIR, config.NODE_ENV === 'production'),
     now: opts.now ?? Date.now,
   };
 
+  ctx.notify = createNotifier(ctx, queueConn);
   await claimRedisForDatabase(ctx);
   const loaded = await loadAll(ctx);
   if (loaded.requirements || loaded.planners) log.info(loaded, 'hot state rebuilt from PostgreSQL');
@@ -74,6 +78,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     async close() {
       await ctx.audit.flush();
       await ctx.queue.close();
+      await ctx.notify.close();
       await db.$disconnect();
       await pool.end();
       redis.disconnect();
@@ -88,12 +93,19 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   const { ctx, redisUrl, close } = await connect(config, opts);
   const log = ctx.log;
 
+  // WeChat's API: configured, else the sandbox on this server (or on PUBLIC_URL for a worker-only process).
+  let localUrl: string | undefined;
+  const apiBase = () => config.wechat.apiBase ?? (config.sandbox ? `${localUrl ?? config.PUBLIC_URL}/sandbox` : 'https://api.weixin.qq.com');
+  const wechat = createWechatApi(ctx, apiBase);
+
   let worker: Worker | undefined;
+  let notifyWorker: Worker | undefined;
   let workerConn: ReturnType<typeof queueConnection> | undefined;
   let timer: NodeJS.Timeout | undefined;
   if (config.ROLE !== 'web') {
     workerConn = queueConnection(redisUrl);
     worker = startWorker(ctx, workerConn, (job) => handleJob(ctx, job));
+    notifyWorker = startNotifyWorker(ctx, wechat, workerConn);
     timer = setInterval(() => void reconcile(ctx).catch((err) => log.error({ err }, 'reconcile failed')), config.RECONCILE_EVERY * 1000);
   }
 
@@ -105,6 +117,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     await new Promise<void>((ok) => server!.listen(config.PORT, ok));
     const port = (server.address() as { port: number }).port;
     url = `http://127.0.0.1:${port}`;
+    localUrl = url;
     log.info({ url, role: config.ROLE, publicUrl: config.PUBLIC_URL }, 'listening');
   }
 
@@ -118,6 +131,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
         await new Promise<void>((ok) => server!.close(() => ok()));
       }
       await worker?.close();
+      await notifyWorker?.close();
       workerConn?.disconnect();
       await close();
     },

@@ -62,6 +62,13 @@ const schema = z.object({
   RECONCILE_EVERY: positive(30),
   MATCH_LIMIT: positive(500),
   TRUST_PROXY: z.stringbool().default(false),
+  /** key=templateId,… for each file in templates/ (sandbox: sandbox-<key>). */
+  WECHAT_TEMPLATE_IDS: z
+    .string()
+    .regex(/^([\w-]+=[\w-]+)(,[\w-]+=[\w-]+)*$/, 'must be key=templateId,key=templateId')
+    .optional(),
+  /** Template messages sent per second, across all workers (WeChat limits the rate). */
+  NOTIFY_RATE: positive(20),
   // Test-only fault hooks: exit between the Redis grab and the PostgreSQL insert (crash-after-grab),
   // or after the insert but before the deadline is scheduled and the journal mark cleared (crash-after-record).
   FAULT_INJECT: z.enum(['crash-after-grab', 'crash-after-record']).optional(),
@@ -89,6 +96,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       appid: c.WECHAT_APPID ?? 'wxsandbox0000000',
       token: c.WECHAT_TOKEN ?? 'sandbox-token',
       aesKey: c.WECHAT_AES_KEY, // set: safe mode
+      apiBase: c.WECHAT_API_BASE,
+      templateIds: Object.fromEntries((c.WECHAT_TEMPLATE_IDS ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
     },
     releasePlan: c.TIER_DELAYS,
   };

@@ -7,6 +7,7 @@ import type { Logger } from './log.js';
 import type { Db } from './infra/database.js';
 import type { Scripts } from './grab/scripts.js';
 import type { EventBus } from './events/bus.js';
+import type { Notifier } from './notify/notifier.js';
 
 export interface Ctx {
   config: Config;
@@ -17,6 +18,8 @@ export interface Ctx {
   redis: Redis & Scripts;
   queue: Queue;
   bus: EventBus;
+  /** Template messages (recorded, then sent by the notify workers). */
+  notify: Notifier;
   /** Group-committing writer of won work orders; see grab/journal.ts. */
   recorder: { record(row: { id: string; requirementId: number; plannerId: number; supplierId: number; channel: AuditEntry['channel']; at: number }): Promise<void> };
   /** Audit trail writer (buffered); see grab/audit.ts. */

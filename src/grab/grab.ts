@@ -15,6 +15,7 @@ import { dayKey, ipRateKey, plannerKeys, requirementKeys } from './keys.js';
 import { ensurePlanner, ensureRequirement, requirementKeyList } from './hot-state.js';
 import { markSynced, persistStatus } from './journal.js';
 import { cancelPending, scheduleDeadline } from './queue.js';
+import { notifyWon } from '../notify/events.js';
 
 const RESERVATION_TTL_MS = 10_000;
 
@@ -148,6 +149,7 @@ interface Won {
 async function afterWin(ctx: Ctx, w: Won): Promise<void> {
   const { requirementId, plannerId, woId } = w;
   await scheduleDeadline(ctx, woId, w.at);
+  await notifyWon(ctx, woId);
   await markSynced(ctx, requirementId, [woId]);
   await ctx.bus.publish(
     w.dispatch

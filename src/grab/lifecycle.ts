@@ -11,6 +11,7 @@ import { ensureRequirement } from './hot-state.js';
 import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 import { syncRequirement } from './journal.js';
 import { cancelDeadline, scheduleReleases, type LifecycleJob } from './queue.js';
+import { notifyExpired, notifyReleased } from '../notify/events.js';
 
 export async function handleJob(ctx: Ctx, job: Job<LifecycleJob>): Promise<unknown> {
   const d = job.data;
@@ -35,6 +36,8 @@ export async function releaseTier(ctx: Ctx, requirementId: number, tier: Tier): 
   const plannerIds = Object.entries(cand).filter(([, t]) => t === tier).map(([p]) => Number(p));
   // A retried job publishes again only if the release itself was new: listeners dedupe on nothing.
   if (fresh) await ctx.bus.publish({ type: 'released', requirementId, tier, plannerIds, at: now });
+  // Template messages on every run: their ids make a retry (after a crash past the release) send each once.
+  await notifyReleased(ctx, requirementId, tier, plannerIds);
   return fresh === 1;
 }
 
@@ -58,6 +61,7 @@ export async function expireIfNoProposal(ctx: Ctx, workOrderId: string): Promise
     await rescheduleAfterReopen(ctx, wo.requirementId);
   }
   await ctx.bus.publish({ type: 'expired', requirementId: wo.requirementId, plannerId: wo.plannerId, workOrderId, reopened, at: ctx.now() });
+  await notifyExpired(ctx, workOrderId);
   return true;
 }
 

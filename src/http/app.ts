@@ -7,6 +7,7 @@ import { errors } from './errors.js';
 import { opsRoutes } from '../ops/routes.js';
 import { plannerRoutes } from '../planner/routes.js';
 import { wechatRoutes } from '../wechat/callback.js';
+import { sandboxApi } from '../sandbox/api.js';
 
 export function createApp(app: Ctx): Koa {
   const koa = new Koa({ proxy: app.config.TRUST_PROXY });
@@ -23,6 +24,7 @@ export function createApp(app: Ctx): Koa {
     ctx.body = { ok: redis && db, redis, database: db };
   });
 
-  for (const r of [health, wechatRoutes(app), opsRoutes(app), plannerRoutes(app)]) koa.use(r.routes()).use(r.allowedMethods());
+  const routers = [health, wechatRoutes(app), opsRoutes(app), plannerRoutes(app), ...(app.config.sandbox ? [sandboxApi(app)] : [])];
+  for (const r of routers) koa.use(r.routes()).use(r.allowedMethods());
   return koa;
 }

@@ -11,6 +11,7 @@ import type { Ctx } from '../context.js';
 import { WechatCrypto, sameSignature, sign } from './crypto.js';
 import { MalformedXml, encryptedReply, parseXml, textReply, type WechatXml } from './xml.js';
 import { HELP, handleText } from './commands.js';
+import { recordDelivery } from '../notify/notifier.js';
 
 const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger is not from WeChat
 // WeChat waits 5 s, then retries (3 tries in all). Answer "success" before that and finish later.
@@ -79,7 +80,8 @@ async function once(app: Ctx, key: string, work: () => Promise<string | null>): 
 async function handle(app: Ctx, m: WechatXml): Promise<string | null> {
   if (m.MsgType === 'text') return handleText(app, m.FromUserName, m.Content ?? '');
   if (m.MsgType === 'event' && m.Event === 'subscribe') return `欢迎关注定制游抢单!定制师请回复「绑定 <绑定码>」绑定账号。\n${HELP}`;
-  return null; // other events (unsubscribe, template delivery…) need no reply
+  if (m.MsgType === 'event' && m.Event === 'TEMPLATESENDJOBFINISH') await recordDelivery(app, m.MsgID, m.Status ?? '');
+  return null; // other events need no reply
 }
 
 export function wechatRoutes(app: Ctx): Router {

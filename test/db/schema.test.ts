@@ -33,6 +33,10 @@ async function exerciseEveryModel(db: Db) {
   });
   await db.proposal.create({ data: { workOrderId: wo.id, itinerary: '行程', priceFen: 4_900_000 } });
   await db.grabEvent.create({ data: { requirementId: req.id, plannerId: planner.id, channel: 'h5', code: 'OK', ip: '127.0.0.1' } });
+  await db.planner.update({ where: { id: planner.id }, data: { unreachableAt: new Date() } });
+  await db.message.create({ data: { id: 'released-r1-S-p1', kind: 'released', openid: 'o-1', plannerId: planner.id, templateId: 't', url: '/h5', data: { first: { value: '新需求' } } } });
+  const msg = await db.message.update({ where: { id: 'released-r1-S-p1' }, data: { state: 'delivered', msgid: '2000000000000000001', sentAt: new Date(), deliveredAt: new Date(), attempts: 1 } });
+  expect(msg).toMatchObject({ state: 'delivered', data: { first: { value: '新需求' } } });
 
   const back = await db.requirement.findUniqueOrThrow({
     where: { code: 'ABC234' },

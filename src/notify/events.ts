@@ -1,0 +1,72 @@
+/**
+ * Which engine moments send which template messages, and to whom. Called from the engine's own
+ * at-least-once paths (release job, after-win steps, deadline job); the message ids make a repeat
+ * harmless.
+ */
+import type { Ctx } from '../context.js';
+import type { Tier } from '../config.js';
+
+const yuan = (fen: number) => (fen >= 1_000_000 ? `${(fen / 1_000_000).toFixed(fen % 1_000_000 ? 1 : 0)}万元` : `${Math.round(fen / 100)}元`);
+const md = (d: Date) => d.toISOString().slice(5, 10);
+const cst = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(5, 16).replace('T', ' ');
+
+interface ReqRow {
+  id: number;
+  code: string;
+  destinations: string[];
+  departDate: Date;
+  returnDate: Date;
+  adults: number;
+  children: number;
+  budgetFen: number;
+}
+
+function tripVars(r: ReqRow) {
+  return {
+    requirementId: r.id,
+    code: r.code,
+    destinations: r.destinations.join('、'),
+    dates: `${md(r.departDate)}~${md(r.returnDate)}`,
+    party: `${r.adults}大${r.children}小`,
+    budget: yuan(r.budgetFen),
+  };
+}
+
+/** A tier was released: each bound, reachable candidate of that tier gets one message. */
+export async function notifyReleased(ctx: Ctx, requirementId: number, tier: Tier, plannerIds: number[]): Promise<number> {
+  if (plannerIds.length === 0) return 0;
+  const [req, planners] = await Promise.all([
+    ctx.db.requirement.findUniqueOrThrow({ where: { id: requirementId } }),
+    ctx.db.planner.findMany({ where: { id: { in: plannerIds }, openid: { not: null }, unreachableAt: null, status: 'active' }, select: { id: true, openid: true } }),
+  ]);
+  return ctx.notify.enqueue(
+    planners.map((p) => ({ id: `released-r${requirementId}-${tier}-p${p.id}`, kind: 'released', openid: p.openid!, plannerId: p.id, vars: { ...tripVars(req), tier } })),
+  );
+}
+
+/** A slot was won: the planner gets the traveler's contact; the traveler hears who took it. */
+export async function notifyWon(ctx: Ctx, workOrderId: string): Promise<number> {
+  const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId }, include: { planner: true, requirement: { include: { traveler: true } } } });
+  if (!wo) return 0;
+  const trip = tripVars(wo.requirement);
+  const out = [];
+  if (wo.planner.openid && !wo.planner.unreachableAt) {
+    out.push({
+      id: `won-${workOrderId}`, kind: 'won', openid: wo.planner.openid, plannerId: wo.plannerId,
+      vars: { ...trip, workOrderId, contactName: wo.requirement.traveler.name, contactPhone: wo.requirement.traveler.phone, deadline: cst(wo.deadlineAt) },
+    });
+  }
+  if (wo.requirement.traveler.openid) {
+    out.push({ id: `taken-${workOrderId}`, kind: 'traveler-taken', openid: wo.requirement.traveler.openid, vars: { ...trip, plannerName: wo.planner.name } });
+  }
+  return ctx.notify.enqueue(out);
+}
+
+/** A winner missed the deadline. */
+export async function notifyExpired(ctx: Ctx, workOrderId: string): Promise<number> {
+  const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId }, include: { planner: true, requirement: true } });
+  if (!wo?.planner.openid || wo.planner.unreachableAt) return 0;
+  return ctx.notify.enqueue([
+    { id: `expired-${workOrderId}`, kind: 'slot-expired', openid: wo.planner.openid, plannerId: wo.plannerId, vars: { ...tripVars(wo.requirement), workOrderId } },
+  ]);
+}

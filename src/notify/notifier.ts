@@ -1,0 +1,98 @@
+/**
+ * Template messages: recorded in PostgreSQL (`messages`, with their state) and sent by a BullMQ
+ * `notify` queue, rate-limited across all workers (NOTIFY_RATE per second). Transient failures
+ * (45009 frequency limit, network, WeChat busy) retry with exponential backoff; 40001/42001 are
+ * handled inside the client by refreshing the shared token; permanent ones (43004 unsubscribed,
+ * 40003 invalid openid) fail the message and mark the planner unreachable. A message's id says what
+ * and to whom, so handling the same event twice queues it once.
+ */
+import { Queue, Worker, UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Ctx } from '../context.js';
+import type { WechatApi } from '../wechat/client.js';
+import { loadTemplates, render, type Vars } from './templates.js';
+
+export const NOTIFY_QUEUE = 'notify';
+const PERMANENT = new Set([43004, 40003, 43101, 40037]); // unsubscribed, bad openid, refused, bad template id
+
+export interface Outgoing {
+  id: string; // what + to whom, e.g. released-r12-S-p7 (no ':' — it is also the BullMQ job id)
+  kind: string;
+  openid: string;
+  plannerId?: number;
+  vars: Vars;
+}
+
+export interface Notifier {
+  /** Records and queues messages not queued before; returns how many were new. */
+  enqueue(messages: Outgoing[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: Redis): Notifier {
+  const templates = loadTemplates();
+  const queue = new Queue(NOTIFY_QUEUE, {
+    connection,
+    defaultJobOptions: { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: 1000 },
+  });
+  const templateId = (key: string) => ctx.config.wechat.templateIds[key] ?? (ctx.config.sandbox ? `sandbox-${key}` : null);
+
+  return {
+    async enqueue(messages) {
+      const rows = messages.flatMap((m) => {
+        const t = templates.get(m.kind);
+        if (!t) throw new Error(`no template ${m.kind} in templates/`);
+        const id = templateId(m.kind);
+        if (!id) {
+          ctx.log.warn({ kind: m.kind }, 'no WeChat template id configured (WECHAT_TEMPLATE_IDS): not sent');
+          return [];
+        }
+        const { url, data } = render(t, m.vars, ctx.config.PUBLIC_URL);
+        return [{ id: m.id, kind: m.kind, openid: m.openid, plannerId: m.plannerId ?? null, templateId: id, url, data }];
+      });
+      if (rows.length === 0) return 0;
+      const inserted = await ctx.db.message.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true } });
+      await queue.addBulk(inserted.map((m) => ({ name: 'send', data: { id: m.id }, opts: { jobId: m.id } })));
+      return inserted.length;
+    },
+    close: () => queue.close(),
+  };
+}
+
+/** The sending side, in worker processes. */
+export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): Worker {
+  const worker = new Worker<{ id: string }>(
+    NOTIFY_QUEUE,
+    async (job) => {
+      const m = await ctx.db.message.findUnique({ where: { id: job.data.id } });
+      if (!m || m.state !== 'queued') return; // sent already (a retried job), or gone
+      try {
+        const msgid = await api.sendTemplate(m.openid, m.templateId, m.url ?? '', m.data as Record<string, { value: string }>);
+        await ctx.db.message.update({ where: { id: m.id }, data: { state: 'sent', msgid, sentAt: new Date(ctx.now()), attempts: { increment: 1 }, error: null } });
+      } catch (err) {
+        const code = (err as { code?: number }).code;
+        const error = `${code ?? 'network'}: ${(err as Error).message}`.slice(0, 500);
+        if (code !== undefined && PERMANENT.has(code)) {
+          await ctx.db.message.update({ where: { id: m.id }, data: { state: 'failed', error, attempts: { increment: 1 } } });
+          if (m.plannerId) await ctx.db.planner.update({ where: { id: m.plannerId }, data: { unreachableAt: new Date(ctx.now()) } });
+          throw new UnrecoverableError(error);
+        }
+        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        await ctx.db.message.update({ where: { id: m.id }, data: { attempts: { increment: 1 }, error, ...(last ? { state: 'failed' } : {}) } });
+        throw err; // BullMQ retries with backoff
+      }
+    },
+    { connection, concurrency: 8, limiter: { max: ctx.config.NOTIFY_RATE, duration: 1000 } },
+  );
+  worker.on('failed', (job, err) => ctx.log.warn({ message: job?.data.id, err: err.message }, 'template message not sent'));
+  return worker;
+}
+
+/** TEMPLATESENDJOBFINISH from WeChat: the message reached the phone, or did not. */
+export async function recordDelivery(ctx: Ctx, msgid: string, status: string): Promise<void> {
+  const ok = status === 'success';
+  await ctx.db.message.updateMany({
+    where: { msgid },
+    data: ok ? { state: 'delivered', deliveredAt: new Date(ctx.now()) } : { state: 'failed', error: `delivery: ${status}` },
+  });
+}

@@ -1,0 +1,184 @@
+/**
+ * The local WeChat: the parts of WeChat's HTTP API this product calls, spoken in WeChat's own
+ * protocol (paths, query, JSON, errcodes) so the real clients talk to it unchanged but for their
+ * base URL. Mounted at /sandbox when WECHAT_APPID is unset. State lives in Redis, so every
+ * instance serves the same sandbox. Faults are switched on by tests and people through /sandbox/faults.
+ */
+import { randomBytes } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Ctx } from '../context.js';
+import { sign } from '../wechat/crypto.js';
+import { cdata } from '../wechat/xml.js';
+
+const K = {
+  token: (t: string) => `sandbox:token:${t}`,
+  inbox: (openid: string) => `sandbox:inbox:${openid}`,
+  users: 'sandbox:users',
+  faults: 'sandbox:faults',
+  msgid: 'sandbox:msgid',
+};
+
+const TOKEN_TTL_SEC = 7200;
+
+export interface Faults {
+  /** Every token issued so far answers 42001 (expired). One-shot: cleared once tokens are revoked. */
+  expireTokens?: boolean;
+  /** The next N sends answer 45009 (frequency limit). */
+  frequencyLimit?: number;
+  /** Milliseconds added to every API answer. */
+  slowMs?: number;
+}
+
+export interface SandboxUser {
+  openid: string;
+  nickname: string;
+  subscribed: boolean;
+}
+
+export interface InboxMessage {
+  msgid: string;
+  kind: 'template' | 'custom';
+  templateId?: string;
+  url?: string;
+  data?: Record<string, { value: string }>;
+  text?: string;
+  at: number;
+}
+
+function err(ctx: Context, errcode: number, errmsg: string) {
+  ctx.body = { errcode, errmsg };
+}
+
+export function sandboxApi(app: Ctx): Router {
+  const r = new Router({ prefix: '/sandbox' });
+  const { appid } = app.config.wechat;
+
+  r.use(async (ctx, next) => {
+    const slow = Number(await app.redis.hget(K.faults, 'slowMs')) || 0;
+    if (slow && ctx.path.startsWith('/sandbox/cgi-bin/')) await new Promise((ok) => setTimeout(ok, slow));
+    return next();
+  });
+
+  /** The token in the query, checked as WeChat does: 40001 unknown, 42001 expired. */
+  async function tokenOk(ctx: Context): Promise<boolean> {
+    const t = String(ctx.query.access_token ?? '');
+    const v = t ? await app.redis.get(K.token(t)) : null;
+    if (v === 'ok') return true;
+    if (v === 'expired') err(ctx, 42001, 'access_token expired');
+    else err(ctx, 40001, 'invalid credential, access_token is invalid or not latest');
+    return false;
+  }
+
+  async function user(openid: string): Promise<SandboxUser | null> {
+    const raw = await app.redis.hget(K.users, openid);
+    return raw ? (JSON.parse(raw) as SandboxUser) : null;
+  }
+
+  /** Frequency-limit fault and recipient checks shared by template and custom sends. */
+  async function deliverable(ctx: Context, openid: string): Promise<boolean> {
+    if ((await app.redis.hincrby(K.faults, 'frequencyLimit', -1)) >= 0) {
+      err(ctx, 45009, 'reach max api daily quota limit');
+      return false;
+    }
+    await app.redis.hset(K.faults, 'frequencyLimit', 0);
+    // Anyone the product writes to is a follower unless registered otherwise (POST /sandbox/users):
+    // seed data and tests need no set-up, and "unsubscribed" or "invalid" are explicit.
+    const u = (await user(openid)) ?? { openid, nickname: openid, subscribed: true };
+    if (openid.startsWith('invalid')) {
+      err(ctx, 40003, 'invalid openid');
+      return false;
+    }
+    if (!u.subscribed) {
+      err(ctx, 43004, 'require subscribe');
+      return false;
+    }
+    return true;
+  }
+
+  r.get('/cgi-bin/token', async (ctx) => {
+    if (ctx.query.appid !== appid) return err(ctx, 40013, 'invalid appid');
+    if (await app.redis.hget(K.faults, 'expireTokens')) {
+      // Revoke what was issued: each answers 42001 from now on, as after WeChat's 2 hours.
+      for await (const keys of app.redis.scanStream({ match: K.token('*'), count: 500 })) {
+        for (const k of keys as string[]) await app.redis.set(k, 'expired', 'KEEPTTL');
+      }
+      await app.redis.hdel(K.faults, 'expireTokens');
+    }
+    const token = randomBytes(24).toString('base64url');
+    await app.redis.set(K.token(token), 'ok', 'EX', TOKEN_TTL_SEC);
+    ctx.body = { access_token: token, expires_in: TOKEN_TTL_SEC };
+  });
+
+  r.post('/cgi-bin/message/template/send', async (ctx) => {
+    if (!(await tokenOk(ctx))) return;
+    const b = (ctx.request.body ?? {}) as { touser?: string; template_id?: string; url?: string; data?: InboxMessage['data'] };
+    if (!b.touser || !b.template_id) return err(ctx, 47001, 'data format error');
+    if (!(await deliverable(ctx, b.touser))) return;
+    const msgid = String(2_000_000_000_000_000_000n + BigInt(await app.redis.incr(K.msgid)));
+    const m: InboxMessage = { msgid, kind: 'template', templateId: b.template_id, url: b.url, data: b.data, at: Date.now() };
+    await app.redis.lpush(K.inbox(b.touser), JSON.stringify(m));
+    ctx.body = { errcode: 0, errmsg: 'ok', msgid: Number(msgid) > Number.MAX_SAFE_INTEGER ? msgid : Number(msgid) };
+    // As WeChat does, report the delivery to the official account's callback a moment later.
+    const origin = ctx.origin;
+    setTimeout(() => void reportDelivery(app, origin, b.touser!, msgid).catch((e) => app.log.warn({ err: e }, 'sandbox delivery report failed')), 100);
+  });
+
+  r.post('/cgi-bin/message/custom/send', async (ctx) => {
+    if (!(await tokenOk(ctx))) return;
+    const b = (ctx.request.body ?? {}) as { touser?: string; msgtype?: string; text?: { content?: string } };
+    if (!b.touser || b.msgtype !== 'text' || !b.text?.content) return err(ctx, 47001, 'data format error');
+    if (!(await deliverable(ctx, b.touser))) return;
+    const msgid = String(await app.redis.incr(K.msgid));
+    await app.redis.lpush(K.inbox(b.touser), JSON.stringify({ msgid, kind: 'custom', text: b.text.content, at: Date.now() } satisfies InboxMessage));
+    ctx.body = { errcode: 0, errmsg: 'ok' };
+  });
+
+  r.get('/cgi-bin/user/info', async (ctx) => {
+    if (!(await tokenOk(ctx))) return;
+    const u = await user(String(ctx.query.openid ?? ''));
+    if (!u) return err(ctx, 40003, 'invalid openid');
+    ctx.body = u.subscribed ? { subscribe: 1, openid: u.openid, nickname: u.nickname, language: 'zh_CN' } : { subscribe: 0, openid: u.openid };
+  });
+
+  // --- for tests and people: users, faults, inboxes -------------------------
+  r.post('/users', async (ctx) => {
+    const b = ctx.request.body as Partial<SandboxUser>;
+    if (!b?.openid || !/^[\w-]{1,64}$/.test(b.openid)) {
+      ctx.status = 400;
+      ctx.body = { error: { code: 'VALIDATION', message: 'openid: 1–64 letters, digits, _ or -', field: 'openid' } };
+      return;
+    }
+    const u: SandboxUser = { openid: b.openid, nickname: b.nickname ?? b.openid, subscribed: b.subscribed ?? true };
+    await app.redis.hset(K.users, u.openid, JSON.stringify(u));
+    ctx.status = 201;
+    ctx.body = u;
+  });
+
+  r.get('/users/:openid/inbox', async (ctx) => {
+    ctx.body = { items: (await app.redis.lrange(K.inbox(ctx.params.openid), 0, 199)).map((m) => JSON.parse(m) as InboxMessage) };
+  });
+
+  r.post('/faults', async (ctx) => {
+    const f = (ctx.request.body ?? {}) as Faults;
+    const fields: Record<string, string | number> = {};
+    if (f.expireTokens) fields.expireTokens = 1;
+    if (f.frequencyLimit !== undefined) fields.frequencyLimit = Math.max(0, Math.floor(f.frequencyLimit));
+    if (f.slowMs !== undefined) fields.slowMs = Math.max(0, Math.floor(f.slowMs));
+    if (Object.keys(fields).length) await app.redis.hset(K.faults, fields);
+    ctx.body = await app.redis.hgetall(K.faults);
+  });
+
+  return r;
+}
+
+/** TEMPLATESENDJOBFINISH, posted to the callback signed like WeChat (plaintext mode). */
+async function reportDelivery(app: Ctx, origin: string, openid: string, msgid: string) {
+  const { token } = app.config.wechat;
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = randomBytes(6).toString('hex');
+  const body = `<xml><ToUserName>${cdata('gh_sandbox')}</ToUserName><FromUserName>${cdata(openid)}</FromUserName><CreateTime>${timestamp}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>${msgid}</MsgID><Status><![CDATA[success]]></Status></xml>`;
+  const q = new URLSearchParams({ timestamp, nonce, signature: sign(token, timestamp, nonce) });
+  if (app.config.wechat.aesKey) return; // safe-mode delivery reports are not simulated
+  await fetch(`${origin}/wechat/callback?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
+}
