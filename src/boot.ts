@@ -126,13 +126,16 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     url,
     async stop() {
       if (timer) clearInterval(timer);
-      if (server) {
-        server.closeIdleConnections();
-        await new Promise<void>((ok) => server!.close(() => ok()));
-      }
+      // Workers first: their jobs may be talking to this very server (the sandbox).
       await worker?.close();
       await notifyWorker?.close();
       workerConn?.disconnect();
+      if (server) {
+        server.closeIdleConnections();
+        const force = setTimeout(() => server!.closeAllConnections(), 3000); // keep-alive clients that linger
+        await new Promise<void>((ok) => server!.close(() => ok()));
+        clearTimeout(force);
+      }
       await close();
     },
   };

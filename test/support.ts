@@ -141,11 +141,11 @@ export function requirementBody(over: Record<string, unknown> = {}) {
 }
 
 /** Waits until fn returns a truthy value (or throws after ms). */
-export async function until<T>(fn: () => Promise<T> | T, ms = 10_000, step = 50): Promise<T> {
+export async function until<T>(fn: () => Promise<T> | T, ms = 10_000, step = 50): Promise<NonNullable<T>> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, step));
   }

@@ -22,7 +22,7 @@ const K = {
 const TOKEN_TTL_SEC = 7200;
 
 export interface Faults {
-  /** Every token issued so far answers 42001 (expired). One-shot: cleared once tokens are revoked. */
+  /** Every token issued so far answers 42001 (expired) from now on. */
   expireTokens?: boolean;
   /** The next N sends answer 45009 (frequency limit). */
   frequencyLimit?: number;
@@ -98,13 +98,7 @@ export function sandboxApi(app: Ctx): Router {
 
   r.get('/cgi-bin/token', async (ctx) => {
     if (ctx.query.appid !== appid) return err(ctx, 40013, 'invalid appid');
-    if (await app.redis.hget(K.faults, 'expireTokens')) {
-      // Revoke what was issued: each answers 42001 from now on, as after WeChat's 2 hours.
-      for await (const keys of app.redis.scanStream({ match: K.token('*'), count: 500 })) {
-        for (const k of keys as string[]) await app.redis.set(k, 'expired', 'KEEPTTL');
-      }
-      await app.redis.hdel(K.faults, 'expireTokens');
-    }
+    await app.redis.incr('sandbox:tokens-issued');
     const token = randomBytes(24).toString('base64url');
     await app.redis.set(K.token(token), 'ok', 'EX', TOKEN_TTL_SEC);
     ctx.body = { access_token: token, expires_in: TOKEN_TTL_SEC };
@@ -120,7 +114,7 @@ export function sandboxApi(app: Ctx): Router {
     await app.redis.lpush(K.inbox(b.touser), JSON.stringify(m));
     ctx.body = { errcode: 0, errmsg: 'ok', msgid: Number(msgid) > Number.MAX_SAFE_INTEGER ? msgid : Number(msgid) };
     // As WeChat does, report the delivery to the official account's callback a moment later.
-    const origin = ctx.origin;
+    const origin = `http://127.0.0.1:${ctx.req.socket.localPort}`; // this server (the sandbox is local by definition)
     setTimeout(() => void reportDelivery(app, origin, b.touser!, msgid).catch((e) => app.log.warn({ err: e }, 'sandbox delivery report failed')), 100);
   });
 
@@ -162,7 +156,12 @@ export function sandboxApi(app: Ctx): Router {
   r.post('/faults', async (ctx) => {
     const f = (ctx.request.body ?? {}) as Faults;
     const fields: Record<string, string | number> = {};
-    if (f.expireTokens) fields.expireTokens = 1;
+    if (f.expireTokens) {
+      // Revoke what was issued: each answers 42001 from now on, as after WeChat's 2 hours.
+      for await (const keys of app.redis.scanStream({ match: K.token('*'), count: 500 })) {
+        for (const k of keys as string[]) await app.redis.set(k, 'expired', 'KEEPTTL');
+      }
+    }
     if (f.frequencyLimit !== undefined) fields.frequencyLimit = Math.max(0, Math.floor(f.frequencyLimit));
     if (f.slowMs !== undefined) fields.slowMs = Math.max(0, Math.floor(f.slowMs));
     if (Object.keys(fields).length) await app.redis.hset(K.faults, fields);

@@ -1,0 +1,104 @@
+/**
+ * Template messages through the real client against the sandbox: a release reaches exactly its
+ * tier's bound candidates, once; delivery is recorded; an expired token mid-send is refreshed once
+ * for all; 45009 backs off and retries; 43004 marks the planner unreachable without retrying.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
+import type { Running } from '../../src/boot.js';
+import { releaseTier } from '../../src/grab/lifecycle.js';
+import { createWechatApi } from '../../src/wechat/client.js';
+
+let env: Env;
+let app: Running;
+let n = 0;
+
+beforeAll(async () => {
+  env = await isolatedEnv();
+  app = await startApp(env, { TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600', NOTIFY_RATE: '50' });
+});
+afterAll(async () => {
+  await app?.stop();
+  await env?.release();
+});
+
+const sandbox = (path: string, body?: unknown) =>
+  fetch(`${app.url}/sandbox${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+const inbox = async (openid: string) => (await sandbox(`/users/${openid}/inbox`)).items as { kind: string; templateId: string; url: string; data: Record<string, { value: string }> }[];
+
+async function market(place: string, spec: { tier: string; openid?: string }[]) {
+  const out = [];
+  for (const s of spec) {
+    const sup = (await ops(app.url).post('/suppliers', { name: `${place}-${++n}` })).body;
+    out.push((await ops(app.url).post('/planners', { supplierId: sup.id, name: `${place}${n}`, phone: phone(), tier: s.tier, destinations: [place], maxActive: 3, ...(s.openid ? { openid: s.openid } : {}) })).body);
+  }
+  return out as { id: number; openid: string | null }[];
+}
+
+it('a release reaches exactly its tier’s bound candidates, once, and delivery is recorded', async () => {
+  const [s1, s2, a1, unbound] = await market('大理', [{ tier: 'S', openid: 'o-rel-s1' }, { tier: 'S', openid: 'o-rel-s2' }, { tier: 'A', openid: 'o-rel-a1' }, { tier: 'S' }]);
+  const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: ['大理'], plannersWanted: 3 }))).body;
+  await until(async () => (await inbox('o-rel-s1')).length === 1 && (await inbox('o-rel-s2')).length === 1, 10_000);
+  await releaseTier(app.ctx, r.id, 'S'); // the release job delivered twice
+  await new Promise((ok) => setTimeout(ok, 500));
+  expect(await inbox('o-rel-s1')).toHaveLength(1);
+  expect(await inbox('o-rel-s2')).toHaveLength(1);
+  expect(await inbox('o-rel-a1')).toHaveLength(0); // A is not released yet
+  const [m] = await inbox('o-rel-s1');
+  expect(m).toMatchObject({ kind: 'template', templateId: 'sandbox-released' });
+  expect(m.data.keyword1.value).toBe(`${r.code} 大理`);
+  expect(m.data.remark.value).toContain(`抢 ${r.code}`);
+  expect(m.url).toMatch(new RegExp(`/h5/requirements/${r.id}$`));
+  const rows = await app.ctx.db.message.findMany({ where: { kind: 'released', id: { startsWith: `released-r${r.id}-` } } });
+  expect(rows.map((x) => x.plannerId).sort()).toEqual([s1.id, s2.id].sort());
+  expect(unbound.openid).toBeNull();
+  await until(async () => (await app.ctx.db.message.count({ where: { id: { in: rows.map((x) => x.id) }, state: 'delivered' } })) === 2, 10_000);
+  void a1;
+});
+
+it('a win tells the planner the traveler’s contact, and the traveler who took the trip', async () => {
+  const [p] = await market('苏州', [{ tier: 'S', openid: 'o-win-p' }]);
+  const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: ['苏州'], plannersWanted: 1, traveler: { name: '林小姐', phone: '13822223333', openid: 'o-win-traveler' } }))).body;
+  await until(async () => (await inbox('o-win-p')).length === 1, 10_000);
+  expect((await planner(app.url, app.ctx, p.id).grab(r.id)).status).toBe(201);
+  await until(async () => (await inbox('o-win-p')).length === 2 && (await inbox('o-win-traveler')).length === 1, 10_000);
+  const [won] = await inbox('o-win-p');
+  expect(won.templateId).toBe('sandbox-won');
+  expect(won.data.keyword1.value).toBe('林小姐 13822223333');
+  expect((await inbox('o-win-traveler'))[0].data.first.value).toContain('苏州');
+});
+
+it('an access token expired mid-send is refreshed once for all senders, and the sends go through', async () => {
+  const apis = [1, 2, 3, 4, 5].map(() => createWechatApi(app.ctx, () => `${app.url}/sandbox`));
+  await apis[0].sendTemplate('o-token', 'sandbox-released', 'http://x', { first: { value: 'warm-up' } });
+  const before = await app.ctx.redis.get('wx:access_token');
+  await sandbox('/faults', { expireTokens: true });
+  // Five "processes" hit 42001 at once; one refreshes, the others wait for its token.
+  const tokensBefore = Number(await app.ctx.redis.get('sandbox:tokens-issued'));
+  const ids = await Promise.all(apis.map((a, i) => a.sendTemplate('o-token', 'sandbox-released', 'http://x', { first: { value: `after ${i}` } })));
+  expect(new Set(ids).size).toBe(5);
+  const tokensAfter = Number(await app.ctx.redis.get('sandbox:tokens-issued'));
+  expect(tokensAfter - tokensBefore).toBe(1);
+  expect(await app.ctx.redis.get('wx:access_token')).not.toBe(before);
+  expect((await inbox('o-token')).length).toBe(6);
+});
+
+it('45009 (frequency limit) backs off and retries until sent', async () => {
+  const [p] = await market('三亚', [{ tier: 'S', openid: 'o-busy' }]);
+  await sandbox('/faults', { frequencyLimit: 2 });
+  await ops(app.url).post('/requirements', requirementBody({ destinations: ['三亚'], plannersWanted: 1 }));
+  const msg = await until(async () => app.ctx.db.message.findFirst({ where: { plannerId: p.id, state: { in: ['sent', 'delivered'] } } }), 20_000, 100);
+  expect(msg.attempts).toBe(3);
+  expect(await inbox('o-busy')).toHaveLength(1);
+});
+
+it('43004 (unsubscribed) fails at once and marks the planner unreachable', async () => {
+  await sandbox('/users', { openid: 'o-gone', subscribed: false });
+  const [p] = await market('厦门', [{ tier: 'S', openid: 'o-gone' }]);
+  await ops(app.url).post('/requirements', requirementBody({ destinations: ['厦门'], plannersWanted: 1 }));
+  const msg = await until(async () => app.ctx.db.message.findFirst({ where: { plannerId: p.id, state: 'failed' } }), 10_000, 100);
+  expect(msg.attempts).toBe(1);
+  expect(msg.error).toMatch(/^43004/);
+  expect((await app.ctx.db.planner.findUnique({ where: { id: p.id } }))!.unreachableAt).toBeInstanceOf(Date);
+  expect(await inbox('o-gone')).toHaveLength(0);
+});
