@@ -49,7 +49,9 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
 
   const redis = loadScripts(commandClient(redisUrl));
   const queueConn = queueConnection(redisUrl);
-  const { db, pool } = createPrisma(database.url, database.embedded ? 4 : 20);
+  // One connection to the embedded database: pglite-socket's multiplexer keeps only transactions
+  // together, so two connections' extended-protocol messages can interleave (08P01 errors).
+  const { db, pool } = createPrisma(database.url, database.embedded ? 1 : 20);
   const ctx: Ctx = {
     config,
     log,

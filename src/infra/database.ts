@@ -4,7 +4,7 @@
  * special Prisma adapter) means the embedded and the real database run the same migrator, the
  * same driver and the same queries.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -19,21 +19,52 @@ export interface Database {
   stop(): Promise<void>;
 }
 
+/** Whether a PostgreSQL server answers at url (one short connection). */
+async function answers(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+/**
+ * PGlite is one process's database: the process that opens .data/pglite serves it on a loopback
+ * port and writes that URL to .data/pglite.url; any other process (npm run seed while npm start
+ * runs, a ROLE=worker beside a ROLE=web) connects there instead of opening the files twice.
+ */
 export async function ensureDatabase(url: string | undefined, dataDir: string, log: Logger): Promise<Database> {
   if (url) return { url, embedded: false, stop: async () => {} };
+  const dir = resolve(dataDir, 'pglite');
+  const urlFile = resolve(dataDir, 'pglite.url');
+  if (existsSync(urlFile)) {
+    const served = readFileSync(urlFile, 'utf8').trim();
+    if (await answers(served)) {
+      log.info({ url: served }, 'DATABASE_URL unset: using the embedded database another process serves');
+      return { url: served, embedded: true, stop: async () => {} };
+    }
+  }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  const dir = resolve(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
   const db = await PGlite.create(dir);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 8 });
   await server.start();
   const port = Number(server.getServerConn().split(':').pop());
+  const served = `postgresql://postgres@127.0.0.1:${port}/postgres`;
+  writeFileSync(urlFile, served);
   log.info({ dir, port }, 'DATABASE_URL unset: embedded PGlite database');
   return {
-    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    url: served,
     embedded: true,
     stop: async () => {
+      rmSync(urlFile, { force: true });
       await server.stop();
       await db.close();
     },
