@@ -60,14 +60,18 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     redis,
     queue: createQueue(queueConn),
     bus: createBus(redis),
-    notify: null as never, // set just below: the notifier reads the rest of the context
+    notify: null as never, // these two are set just below: they read the rest of the context
+    wechat: null as never,
     audit: createAudit(pool, log),
     recorder: createRecorder(pool, config.PROPOSAL_DEADLINE),
     sessionSecret: sessionSecret(config.SESSION_SECRET, config.DATA_DIR, config.NODE_ENV === 'production'),
     now: opts.now ?? Date.now,
+    wechatApiBase: () =>
+      config.wechat.apiBase ?? (config.sandbox ? `${ctx.localUrl ?? config.PUBLIC_URL}/sandbox` : 'https://api.weixin.qq.com'),
   };
 
   ctx.notify = createNotifier(ctx, queueConn);
+  ctx.wechat = createWechatApi(ctx, ctx.wechatApiBase);
   await claimRedisForDatabase(ctx);
   const loaded = await loadAll(ctx);
   if (loaded.requirements || loaded.planners) log.info(loaded, 'hot state rebuilt from PostgreSQL');
@@ -95,10 +99,6 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   const { ctx, redisUrl, close } = await connect(config, opts);
   const log = ctx.log;
 
-  // WeChat's API: configured, else the sandbox on this server (or on PUBLIC_URL for a worker-only process).
-  let localUrl: string | undefined;
-  const apiBase = () => config.wechat.apiBase ?? (config.sandbox ? `${localUrl ?? config.PUBLIC_URL}/sandbox` : 'https://api.weixin.qq.com');
-  const wechat = createWechatApi(ctx, apiBase);
 
   let worker: Worker | undefined;
   let notifyWorker: Worker | undefined;
@@ -107,7 +107,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   if (config.ROLE !== 'web') {
     workerConn = queueConnection(redisUrl);
     worker = startWorker(ctx, workerConn, (job) => handleJob(ctx, job));
-    notifyWorker = startNotifyWorker(ctx, wechat, workerConn);
+    notifyWorker = startNotifyWorker(ctx, ctx.wechat, workerConn);
     timer = setInterval(() => void reconcile(ctx).catch((err) => log.error({ err }, 'reconcile failed')), config.RECONCILE_EVERY * 1000);
   }
 
@@ -119,7 +119,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     await new Promise<void>((ok) => server!.listen(config.PORT, ok));
     const port = (server.address() as { port: number }).port;
     url = `http://127.0.0.1:${port}`;
-    localUrl = url;
+    ctx.localUrl = url;
     log.info({ url, role: config.ROLE, publicUrl: config.PUBLIC_URL }, 'listening');
   }
 

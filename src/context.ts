@@ -8,6 +8,7 @@ import type { Db } from './infra/database.js';
 import type { Scripts } from './grab/scripts.js';
 import type { EventBus } from './events/bus.js';
 import type { Notifier } from './notify/notifier.js';
+import type { WechatApi } from './wechat/client.js';
 
 export interface Ctx {
   config: Config;
@@ -18,6 +19,8 @@ export interface Ctx {
   redis: Redis & Scripts;
   queue: Queue;
   bus: EventBus;
+  /** WeChat's API (co-wechat-api with the Redis-shared token). */
+  wechat: WechatApi;
   /** Template messages (recorded, then sent by the notify workers). */
   notify: Notifier;
   /** Group-committing writer of won work orders; see grab/journal.ts. */
@@ -25,6 +28,9 @@ export interface Ctx {
   /** Audit trail writer (buffered); see grab/audit.ts. */
   audit: { record(e: AuditEntry): void; flush(): Promise<void> };
   sessionSecret: string;
+  /** WeChat's API origin: configured, else this server's sandbox (set once it listens), else PUBLIC_URL's. */
+  wechatApiBase(): string;
+  localUrl?: string;
   /** Milliseconds since the epoch; tests move time through here. */
   now(): number;
 }

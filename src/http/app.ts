@@ -8,6 +8,8 @@ import { opsRoutes } from '../ops/routes.js';
 import { plannerRoutes } from '../planner/routes.js';
 import { wechatRoutes } from '../wechat/callback.js';
 import { sandboxApi } from '../sandbox/api.js';
+import { oauthRoutes } from '../wechat/oauth.js';
+import { bindRoutes } from '../wechat/bind.js';
 
 export function createApp(app: Ctx): Koa {
   const koa = new Koa({ proxy: app.config.TRUST_PROXY });
@@ -24,7 +26,9 @@ export function createApp(app: Ctx): Koa {
     ctx.body = { ok: redis && db, redis, database: db };
   });
 
-  const routers = [health, wechatRoutes(app), opsRoutes(app), plannerRoutes(app), ...(app.config.sandbox ? [sandboxApi(app)] : [])];
+  // WeChat's OAuth page lives on open.weixin.qq.com; in the sandbox, beside the rest of its API.
+  const authorizeBase = () => (app.config.sandbox ? app.wechatApiBase() : 'https://open.weixin.qq.com');
+  const routers = [health, wechatRoutes(app), oauthRoutes(app, app.wechatApiBase, authorizeBase), bindRoutes(app), opsRoutes(app), plannerRoutes(app), ...(app.config.sandbox ? [sandboxApi(app)] : [])];
   for (const r of routers) koa.use(r.routes()).use(r.allowedMethods());
   return koa;
 }

@@ -135,6 +135,54 @@ export function sandboxApi(app: Ctx): Router {
     ctx.body = u.subscribed ? { subscribe: 1, openid: u.openid, nickname: u.nickname, language: 'zh_CN' } : { subscribe: 0, openid: u.openid };
   });
 
+  r.get('/cgi-bin/ticket/getticket', async (ctx) => {
+    if (!(await tokenOk(ctx))) return;
+    if (ctx.query.type !== 'jsapi') return err(ctx, 40097, 'invalid args');
+    const ticket = randomBytes(24).toString('base64url');
+    await app.redis.set(`sandbox:ticket:${ticket}`, 'ok', 'EX', TOKEN_TTL_SEC);
+    ctx.body = { errcode: 0, errmsg: 'ok', ticket, expires_in: TOKEN_TTL_SEC };
+  });
+
+  // --- web OAuth: choose who you are (a page), or say it (?openid=, for scripts) ---
+  r.get('/connect/oauth2/authorize', async (ctx) => {
+    const redirect = String(ctx.query.redirect_uri ?? '');
+    const state = String(ctx.query.state ?? '');
+    if (ctx.query.appid !== appid || !/^https?:\/\//.test(redirect)) {
+      ctx.status = 400;
+      ctx.body = 'sandbox OAuth: wrong appid or redirect_uri';
+      return;
+    }
+    const go = async (openid: string) => {
+      const code = randomBytes(16).toString('hex');
+      await app.redis.set(`sandbox:oauth:${code}`, openid, 'EX', 300);
+      const u = new URL(redirect);
+      u.searchParams.set('code', code);
+      u.searchParams.set('state', state);
+      ctx.redirect(u.toString());
+    };
+    const chosen = String(ctx.query.openid ?? '');
+    if (chosen) return go(chosen);
+    const users = Object.values(await app.redis.hgetall(K.users)).map((u) => JSON.parse(u) as SandboxUser);
+    const planners = await app.db.planner.findMany({ where: { openid: { not: null } }, select: { name: true, openid: true }, take: 50 });
+    const known = new Map<string, string>([...planners.map((p) => [p.openid!, p.name] as [string, string]), ...users.map((u) => [u.openid, u.nickname] as [string, string])]);
+    const esc = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    const link = (openid: string) => `?${new URLSearchParams({ ...(ctx.query as Record<string, string>), openid })}`;
+    ctx.type = 'html';
+    ctx.body = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>微信授权(沙箱)</title>
+<body style="font-family:sans-serif;max-width:420px;margin:2em auto"><h3>沙箱:你是谁?</h3><ul>${[...known]
+      .map(([openid, name]) => `<li><a href="${esc(link(openid))}">${esc(name)}</a> <small>${esc(openid)}</small></li>`)
+      .join('')}</ul><form method="get"><input type="hidden" name="appid" value="${esc(appid)}"><input type="hidden" name="redirect_uri" value="${esc(redirect)}"><input type="hidden" name="state" value="${esc(state)}"><input type="hidden" name="response_type" value="code"><input type="hidden" name="scope" value="snsapi_base">
+<input name="openid" placeholder="其他 openid"> <button>授权</button></form></body>`;
+  });
+
+  r.get('/sns/oauth2/access_token', async (ctx) => {
+    if (ctx.query.appid !== appid) return err(ctx, 40013, 'invalid appid');
+    const key = `sandbox:oauth:${String(ctx.query.code ?? '')}`;
+    const openid = await app.redis.getdel(key); // a code is good once, as at WeChat
+    if (!openid) return err(ctx, 40029, 'invalid code');
+    ctx.body = { access_token: randomBytes(16).toString('hex'), expires_in: 7200, refresh_token: randomBytes(16).toString('hex'), openid, scope: 'snsapi_base' };
+  });
+
   // --- for tests and people: users, faults, inboxes -------------------------
   r.post('/users', async (ctx) => {
     const b = ctx.request.body as Partial<SandboxUser>;

@@ -4,11 +4,13 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type Role = 'planner' | 'traveler' | 'ops';
+export type Role = 'planner' | 'traveler' | 'ops' | 'guest';
 
 export interface Session {
   role: Role;
-  id: number;
+  id: number; // 0 for a guest
+  /** A guest is someone WeChat vouched for (OAuth) who is not yet a planner or traveler. */
+  openid?: string;
   exp: number; // seconds since the epoch
 }
 
@@ -31,7 +33,8 @@ export function verifySession(secret: string, token: string | undefined, nowMs =
   try {
     const s = JSON.parse(Buffer.from(body, 'base64url').toString()) as Session;
     if (typeof s.exp !== 'number' || s.exp * 1000 < nowMs) return null;
-    if (!['planner', 'traveler', 'ops'].includes(s.role) || !Number.isInteger(s.id)) return null;
+    if (!['planner', 'traveler', 'ops', 'guest'].includes(s.role) || !Number.isInteger(s.id)) return null;
+    if (s.role === 'guest' && typeof s.openid !== 'string') return null;
     return s;
   } catch {
     return null;

@@ -23,12 +23,15 @@ interface CoWechatApi {
   mpPrefix: string;
   customservicePrefix: string;
   getAccessToken(): Promise<Token>;
+  ensureAccessToken(): Promise<Token>;
   sendTemplate(openid: string, templateId: string, url: string, topColor: string, data: Record<string, { value: string; color?: string }>): Promise<{ msgid: number | string }>;
   sendText(openid: string, text: string): Promise<unknown>;
   getUser(openid: string): Promise<{ subscribe: number; openid: string; nickname?: string }>;
 }
 
 export interface WechatApi {
+  /** The shared access token (for the few calls made without co-wechat-api). */
+  accessToken(): Promise<string>;
   sendTemplate(openid: string, templateId: string, url: string, data: Record<string, { value: string }>): Promise<string>;
   sendText(openid: string, text: string): Promise<void>;
   getUser(openid: string): Promise<{ subscribe: number; openid: string; nickname?: string }>;
@@ -91,6 +94,10 @@ export function createWechatApi(ctx: Ctx, base: () => string): WechatApi {
   }
 
   return {
+    async accessToken() {
+      point();
+      return (await api.ensureAccessToken()).accessToken;
+    },
     async sendTemplate(openid, templateId, url, data) {
       point();
       const r = await api.sendTemplate(openid, templateId, url, '', data);

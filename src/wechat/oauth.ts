@@ -1,0 +1,102 @@
+/**
+ * WeChat web OAuth for the H5 pages (网页授权, snsapi_base): /auth/wechat sends the browser to WeChat
+ * with a signed `state` (the page to return to, a nonce also kept in a cookie, an expiry); the
+ * callback checks all three, exchanges the code for the openid (two plain HTTP calls: co-wechat-oauth
+ * hard-codes WeChat's hosts) and issues the session. `next` is a same-origin path or nothing:
+ * never an open redirect.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Ctx } from '../context.js';
+import { COOKIE, signSession } from '../session/session.js';
+import { plannerIdByOpenid } from '../grab/hot-state.js';
+
+const STATE_TTL_MS = 10 * 60_000;
+const NONCE_COOKIE = 'oauth_nonce';
+
+/** A path on this site: "/x…", not "//host", not "/\host", no scheme, no control characters. */
+export function safeNext(next: unknown): string | null {
+  if (typeof next !== 'string' || next.length > 500) return null;
+  if (!/^\/(?![/\\])/.test(next) || /[\u0000-\u001f\\]/.test(next)) return null;
+  try {
+    const u = new URL(next, 'http://x.invalid');
+    return u.host === 'x.invalid' ? u.pathname + u.search + u.hash : null;
+  } catch {
+    return null;
+  }
+}
+
+function mac(secret: string, body: string) {
+  return createHmac('sha256', `oauth-state:${secret}`).update(body).digest('base64url');
+}
+
+export function signState(secret: string, s: { next: string; nonce: string; exp: number }): string {
+  const body = Buffer.from(JSON.stringify(s)).toString('base64url');
+  return `${body}.${mac(secret, body)}`;
+}
+
+export function verifyState(secret: string, state: string, nowMs: number): { next: string; nonce: string } | null {
+  const [body, sig] = state.split('.');
+  if (!body || !sig) return null;
+  const want = Buffer.from(mac(secret, body));
+  const given = Buffer.from(sig);
+  if (want.length !== given.length || !timingSafeEqual(want, given)) return null;
+  try {
+    const s = JSON.parse(Buffer.from(body, 'base64url').toString()) as { next: string; nonce: string; exp: number };
+    return s.exp > nowMs && safeNext(s.next) ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+function refuse(ctx: Context, status: number, code: string, message: string, field?: string) {
+  ctx.status = status;
+  ctx.body = { error: { code, message, ...(field ? { field } : {}) } };
+}
+
+export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () => string): Router {
+  const r = new Router();
+  const secure = app.config.PUBLIC_URL.startsWith('https://');
+
+  r.get('/auth/wechat', (ctx) => {
+    const next = ctx.query.next === undefined ? '/' : safeNext(ctx.query.next);
+    if (!next) return refuse(ctx, 400, 'VALIDATION', 'next: must be a path on this site, like /h5/pool', 'next');
+    const nonce = randomBytes(12).toString('base64url');
+    const state = signState(app.sessionSecret, { next, nonce, exp: app.now() + STATE_TTL_MS });
+    ctx.cookies.set(NONCE_COOKIE, nonce, { httpOnly: true, sameSite: 'lax', secure, maxAge: STATE_TTL_MS, overwrite: true });
+    const q = new URLSearchParams({
+      appid: app.config.wechat.appid,
+      redirect_uri: `${app.config.PUBLIC_URL.replace(/\/$/, '')}/auth/wechat/callback`,
+      response_type: 'code',
+      scope: 'snsapi_base',
+      state,
+    });
+    ctx.redirect(`${authorizeBase()}/connect/oauth2/authorize?${q}#wechat_redirect`);
+  });
+
+  r.get('/auth/wechat/callback', async (ctx) => {
+    const s = verifyState(app.sessionSecret, String(ctx.query.state ?? ''), app.now());
+    if (!s) return refuse(ctx, 400, 'BAD_STATE', 'state: forged, expired or malformed; start again from /auth/wechat', 'state');
+    const cookieNonce = ctx.cookies.get(NONCE_COOKIE);
+    if (!cookieNonce || cookieNonce !== s.nonce) return refuse(ctx, 400, 'BAD_STATE', 'state: not started in this browser', 'state');
+    const code = String(ctx.query.code ?? '');
+    if (!code) return refuse(ctx, 400, 'VALIDATION', 'code: missing (the user declined?)', 'code');
+    const q = new URLSearchParams({ appid: app.config.wechat.appid, secret: app.config.WECHAT_SECRET ?? 'sandbox-secret', code, grant_type: 'authorization_code' });
+    const res = (await fetch(`${apiBase()}/sns/oauth2/access_token?${q}`).then((x) => x.json())) as { openid?: string; errcode?: number; errmsg?: string };
+    if (!res.openid) return refuse(ctx, 400, 'OAUTH_FAILED', `code: WeChat refused it (${res.errcode ?? '?'} ${res.errmsg ?? ''})`.trim(), 'code');
+
+    const plannerId = await plannerIdByOpenid(app, res.openid);
+    const traveler = plannerId ? null : await app.db.traveler.findUnique({ where: { openid: res.openid }, select: { id: true } });
+    const session = plannerId
+      ? { role: 'planner' as const, id: plannerId }
+      : traveler
+        ? { role: 'traveler' as const, id: traveler.id }
+        : { role: 'guest' as const, id: 0, openid: res.openid }; // known only by WeChat: may bind or submit a trip
+    ctx.cookies.set(NONCE_COOKIE, null);
+    ctx.cookies.set(COOKIE, signSession(app.sessionSecret, session, app.now()), { httpOnly: true, sameSite: 'lax', secure, maxAge: 7 * 86_400_000, overwrite: true });
+    ctx.redirect(s.next);
+  });
+
+  return r;
+}
