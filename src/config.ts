@@ -67,6 +67,9 @@ const schema = z.object({
     .string()
     .regex(/^([\w-]+=[\w-]+)(,[\w-]+=[\w-]+)*$/, 'must be key=templateId,key=templateId')
     .optional(),
+  /** Passive replies not ready within this many ms are answered "success" and sent as a
+   *  customer-service message when ready (WeChat gives up at 5 s). */
+  WECHAT_REPLY_WITHIN_MS: z.coerce.number().int().min(1).max(4800).default(4500),
   /** Template messages sent per second, across all workers (WeChat limits the rate). */
   NOTIFY_RATE: positive(20),
   // Test-only fault hooks: exit between the Redis grab and the PostgreSQL insert (crash-after-grab),

@@ -8,6 +8,7 @@ import { opsRoutes } from '../ops/routes.js';
 import { plannerRoutes } from '../planner/routes.js';
 import { wechatRoutes } from '../wechat/callback.js';
 import { sandboxApi } from '../sandbox/api.js';
+import { sandboxPhone } from '../sandbox/phone.js';
 import { oauthRoutes } from '../wechat/oauth.js';
 import { bindRoutes } from '../wechat/bind.js';
 
@@ -28,7 +29,7 @@ export function createApp(app: Ctx): Koa {
 
   // WeChat's OAuth page lives on open.weixin.qq.com; in the sandbox, beside the rest of its API.
   const authorizeBase = () => (app.config.sandbox ? app.wechatApiBase() : 'https://open.weixin.qq.com');
-  const routers = [health, wechatRoutes(app), oauthRoutes(app, app.wechatApiBase, authorizeBase), bindRoutes(app), opsRoutes(app), plannerRoutes(app), ...(app.config.sandbox ? [sandboxApi(app)] : [])];
+  const routers = [health, wechatRoutes(app), oauthRoutes(app, app.wechatApiBase, authorizeBase), bindRoutes(app), opsRoutes(app), plannerRoutes(app), ...(app.config.sandbox ? [sandboxApi(app), sandboxPhone(app)] : [])];
   for (const r of routers) koa.use(r.routes()).use(r.allowedMethods());
   return koa;
 }

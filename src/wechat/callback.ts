@@ -14,8 +14,8 @@ import { HELP, handleText } from './commands.js';
 import { recordDelivery } from '../notify/notifier.js';
 
 const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger is not from WeChat
-// WeChat waits 5 s, then retries (3 tries in all). Answer "success" before that and finish later.
-const ANSWER_WITHIN_MS = 4_500;
+// WeChat waits 5 s, then retries (3 tries in all): answer "success" before that (WECHAT_REPLY_WITHIN_MS)
+// and send the reply as a customer-service message when it is ready.
 const DEDUPE_TTL_SEC = 60;
 const PENDING = 'pending';
 
@@ -46,28 +46,46 @@ function dedupeKey(m: WechatXml): string {
   return m.MsgId ? `wx:msg:${m.MsgId}` : `wx:evt:${m.FromUserName}:${m.CreateTime}:${m.Event ?? ''}`;
 }
 
-/** Processes a delivery once; a retry gets the first delivery's reply (or "success" if it is not ready). */
-async function once(app: Ctx, key: string, work: () => Promise<string | null>): Promise<string | null> {
+/**
+ * Processes a delivery once; a retry gets the first delivery's reply (or "success" if it is not
+ * ready). A reply later than the window goes out as a customer-service message instead.
+ */
+async function once(app: Ctx, key: string, openid: string, work: () => Promise<string | null>): Promise<string | null> {
+  const within = app.config.WECHAT_REPLY_WITHIN_MS;
   if ((await app.redis.set(key, PENDING, 'EX', DEDUPE_TTL_SEC, 'NX')) === 'OK') {
+    // Whichever comes first, decided synchronously: the reply (answered in time) or the deadline
+    // (answered "success"; the reply then goes out as a customer-service message). Never both, never neither.
+    let state: 'waiting' | 'in-time' | 'late' = 'waiting';
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<null>((ok) => {
+      timer = setTimeout(() => {
+        if (state !== 'waiting') return;
+        state = 'late';
+        ok(null);
+      }, within);
+    });
     const done = work().then(
       async (reply) => {
-        await app.redis.set(key, JSON.stringify({ reply }), 'EX', DEDUPE_TTL_SEC);
-        return reply;
+        if (state === 'waiting') state = 'in-time';
+        const late = state === 'late';
+        await app.redis.set(key, JSON.stringify({ reply: late ? null : reply }), 'EX', DEDUPE_TTL_SEC);
+        if (late && reply) {
+          await app.wechat.sendText(openid, reply).catch((err) => app.log.warn({ err, openid }, 'late reply not delivered by customer-service message'));
+        }
+        return late ? null : reply;
       },
       async (err) => {
         await app.redis.del(key); // let WeChat's retry try again (handlers are idempotent)
         throw err;
       },
     );
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<null>((ok) => (timer = setTimeout(() => ok(null), ANSWER_WITHIN_MS)));
     try {
-      return await Promise.race([done, late]);
+      return await Promise.race([done, deadline]);
     } finally {
       clearTimeout(timer);
     }
   }
-  const until = Date.now() + ANSWER_WITHIN_MS;
+  const until = Date.now() + within;
   while (Date.now() < until) {
     const v = await app.redis.get(key);
     if (v && v !== PENDING) return (JSON.parse(v) as { reply: string | null }).reply;
@@ -77,11 +95,27 @@ async function once(app: Ctx, key: string, work: () => Promise<string | null>): 
   return null;
 }
 
+/** Menu buttons (EventKey of CLICK) do what the matching text command does. */
+const MENU: Record<string, string> = { POOL: '池', ORDERS: '单', HELP: '帮助' };
+
 async function handle(app: Ctx, m: WechatXml): Promise<string | null> {
   if (m.MsgType === 'text') return handleText(app, m.FromUserName, m.Content ?? '');
-  if (m.MsgType === 'event' && m.Event === 'subscribe') return `欢迎关注定制游抢单!定制师请回复「绑定 <绑定码>」绑定账号。\n${HELP}`;
-  if (m.MsgType === 'event' && m.Event === 'TEMPLATESENDJOBFINISH') await recordDelivery(app, m.MsgID, m.Status ?? '');
-  return null; // other events need no reply
+  if (m.MsgType !== 'event') return `暂不支持这类消息。\n${HELP}`;
+  switch (m.Event) {
+    case 'subscribe':
+      await app.db.planner.updateMany({ where: { openid: m.FromUserName }, data: { unreachableAt: null } });
+      return `欢迎关注定制游抢单!定制师请回复「绑定 <绑定码>」绑定账号。\n${HELP}`;
+    case 'unsubscribe': // template messages to them would fail: stop trying
+      await app.db.planner.updateMany({ where: { openid: m.FromUserName }, data: { unreachableAt: new Date(app.now()) } });
+      return null;
+    case 'CLICK':
+      return MENU[m.EventKey ?? ''] ? handleText(app, m.FromUserName, MENU[m.EventKey!]) : null;
+    case 'TEMPLATESENDJOBFINISH':
+      await recordDelivery(app, m.MsgID, m.Status ?? '');
+      return null;
+    default:
+      return null;
+  }
 }
 
 export function wechatRoutes(app: Ctx): Router {
@@ -119,7 +153,7 @@ export function wechatRoutes(app: Ctx): Router {
       }
       if (!message.FromUserName || !message.ToUserName || !message.MsgType) throw new Refused(400, 'not a WeChat message');
 
-      const content = await once(app, dedupeKey(message), () => handle(app, message));
+      const content = await once(app, dedupeKey(message), message.FromUserName, () => handle(app, message));
       ctx.type = 'application/xml';
       if (content === null) {
         ctx.type = 'text/plain';

@@ -1,0 +1,116 @@
+/**
+ * A "phone" per sandbox user, so a person can click through the product with no WeChat account:
+ * the template and customer-service messages they received (links open our H5 pages) and a box
+ * to send text to the official account. Sending posts to /wechat/callback exactly as WeChat would
+ * (signed; encrypted in safe mode) and shows the passive reply.
+ */
+import { randomBytes } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Ctx } from '../context.js';
+import { WechatCrypto, sign } from '../wechat/crypto.js';
+import { cdata, parseXml } from '../wechat/xml.js';
+import { loadTemplates } from '../notify/templates.js';
+import type { InboxMessage } from './api.js';
+
+const esc = (t: unknown) => String(t ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const chatKey = (openid: string) => `sandbox:chat:${openid}`;
+const OPENID = /^[\w-]{1,64}$/;
+
+interface Line {
+  from: 'me' | 'account';
+  text: string;
+  at: number;
+}
+
+/** Sends text to the official account as WeChat would; returns the passive reply's text (or null for "success"). */
+export async function sendAsWechat(app: Ctx, origin: string, openid: string, text: string): Promise<string | null> {
+  const { token, aesKey, appid } = app.config.wechat;
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = randomBytes(6).toString('hex');
+  const msgId = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+  let body = `<xml><ToUserName>${cdata('gh_sandbox')}</ToUserName><FromUserName>${cdata(openid)}</FromUserName><CreateTime>${timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>${cdata(text)}</Content><MsgId>${msgId}</MsgId></xml>`;
+  const q = new URLSearchParams({ timestamp, nonce, signature: sign(token, timestamp, nonce) });
+  const crypto = aesKey ? new WechatCrypto(aesKey, appid) : null;
+  if (crypto) {
+    const encrypt = crypto.encrypt(body);
+    body = `<xml><ToUserName>${cdata('gh_sandbox')}</ToUserName><Encrypt>${cdata(encrypt)}</Encrypt></xml>`;
+    q.set('encrypt_type', 'aes');
+    q.set('msg_signature', sign(token, timestamp, nonce, encrypt));
+  }
+  const res = await fetch(`${origin}/wechat/callback?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
+  const answer = await res.text();
+  if (!res.ok) throw new Error(`callback answered ${res.status}: ${answer}`);
+  if (answer === 'success' || answer === '') return null;
+  const outer = parseXml(answer);
+  return (crypto ? parseXml(crypto.decrypt(outer.Encrypt)) : outer).Content ?? null;
+}
+
+export function sandboxPhone(app: Ctx): Router {
+  const r = new Router({ prefix: '/sandbox/phone' });
+  const titles = new Map([...loadTemplates()].map(([k, t]) => [`sandbox-${k}`, t.title]));
+  const self = (ctx: Context) => `http://127.0.0.1:${ctx.req.socket.localPort}`;
+
+  r.get('/', async (ctx) => {
+    const planners = await app.db.planner.findMany({ where: { openid: { not: null } }, orderBy: { id: 'asc' }, take: 100, select: { name: true, tier: true, openid: true } });
+    ctx.type = 'html';
+    ctx.body = page('沙箱手机', `<div class="list">${planners.map((p) => `<a class="cell" href="/sandbox/phone/${esc(p.openid)}">${esc(p.name)} <small>${esc(p.tier)}级 · ${esc(p.openid)}</small></a>`).join('') || '<p class="empty">还没有绑定微信的定制师。运行 npm run seed。</p>'}</div>`);
+  });
+
+  r.get('/:openid', async (ctx) => {
+    const openid = ctx.params.openid;
+    if (!OPENID.test(openid)) ctx.throw(400, 'openid: letters, digits, _ or -');
+    const inbox = (await app.redis.lrange(`sandbox:inbox:${openid}`, 0, 49)).map((m) => JSON.parse(m) as InboxMessage);
+    const chat = (await app.redis.lrange(chatKey(openid), 0, 49)).map((m) => JSON.parse(m) as Line).reverse();
+    const cards = inbox
+      .map((m) =>
+        m.kind === 'template'
+          ? `<div class="card"><b>${esc(titles.get(m.templateId ?? '') ?? m.templateId)}</b>${Object.entries(m.data ?? {}).map(([k, v]) => `<div class="${k === 'first' || k === 'remark' ? 'note' : 'kv'}">${esc(v.value)}</div>`).join('')}${m.url ? `<a href="${esc(m.url)}">详情 ›</a>` : ''}</div>`
+          : `<div class="card"><b>客服消息</b><div class="note">${esc(m.text).replaceAll('\n', '<br>')}</div></div>`,
+      )
+      .join('');
+    const lines = chat.map((l) => `<div class="bubble ${l.from}">${esc(l.text).replaceAll('\n', '<br>')}</div>`).join('');
+    ctx.type = 'html';
+    ctx.body = page(
+      `${openid} 的微信`,
+      `<h4>服务通知 (${inbox.length})</h4><div id="inbox" data-count="${inbox.length}">${cards || '<p class="empty">还没有收到消息</p>'}</div>
+<h4>定制游抢单 公众号</h4><div class="chat">${lines || '<p class="empty">回复「帮助」看看能做什么</p>'}</div>
+<form method="post" action="/sandbox/phone/${esc(openid)}/send" class="box"><input name="text" autocomplete="off" placeholder="回复公众号,如:抢 ABC234" autofocus><button>发送</button></form>
+<script>setInterval(async()=>{const r=await fetch('/sandbox/users/${esc(openid)}/inbox');const n=(await r.json()).items.length;if(n!==${inbox.length}&&!document.querySelector('input').value)location.reload()},3000)</script>`,
+    );
+  });
+
+  r.post('/:openid/send', async (ctx) => {
+    const openid = ctx.params.openid;
+    if (!OPENID.test(openid)) ctx.throw(400, 'openid: letters, digits, _ or -');
+    let raw = '';
+    for await (const chunk of ctx.req) {
+      raw += chunk;
+      if (raw.length > 4096) ctx.throw(413, 'too long');
+    }
+    const text = (new URLSearchParams(raw).get('text') ?? '').trim();
+    if (text) {
+      const reply = await sendAsWechat(app, self(ctx), openid, text).catch((e: Error) => `(公众号没有回应:${e.message})`);
+      await app.redis.lpush(chatKey(openid), JSON.stringify({ from: 'me', text, at: Date.now() } satisfies Line));
+      if (reply) await app.redis.lpush(chatKey(openid), JSON.stringify({ from: 'account', text: reply, at: Date.now() } satisfies Line));
+      await app.redis.ltrim(chatKey(openid), 0, 199);
+    }
+    ctx.redirect(`/sandbox/phone/${openid}`);
+  });
+
+  return r;
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title>
+<style>body{margin:0;background:#ededed;font:15px/1.5 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif;color:#111}
+header{background:#07c160;color:#fff;padding:12px 16px;font-weight:600}main{max-width:480px;margin:0 auto;padding:8px 12px 80px}
+h4{color:#888;font-weight:400;margin:16px 4px 8px}.card{background:#fff;border-radius:8px;padding:12px;margin:8px 0}.card b{display:block;margin-bottom:6px}
+.note{color:#333}.kv{color:#576b95}.card a{display:block;margin-top:8px;color:#576b95;text-decoration:none;border-top:1px solid #eee;padding-top:8px}
+.chat{display:flex;flex-direction:column}.bubble{max-width:80%;padding:8px 12px;border-radius:6px;margin:4px 0;white-space:normal}
+.me{align-self:flex-end;background:#95ec69}.account{align-self:flex-start;background:#fff}.empty{color:#999;text-align:center}
+.box{position:fixed;left:0;right:0;bottom:0;display:flex;gap:8px;padding:10px;background:#f7f7f7;border-top:1px solid #ddd}
+.box input{flex:1;padding:8px;border:1px solid #ddd;border-radius:4px;font-size:15px}.box button{background:#07c160;color:#fff;border:0;border-radius:4px;padding:0 16px}
+.list .cell{display:block;background:#fff;padding:12px;border-bottom:1px solid #eee;color:#111;text-decoration:none}small{color:#888}</style>
+<header>${esc(title)}</header><main>${body}</main></html>`;
+}

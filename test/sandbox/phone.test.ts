@@ -1,0 +1,82 @@
+/**
+ * The sandbox phone, as a person uses it: a release message arrives, they reply 抢 <code> in the
+ * box, and read 抢单成功. Also: late replies become customer-service messages; follow/unfollow and
+ * menu clicks.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { isolatedEnv, ops, phone, requirementBody, startApp, until, type Env } from '../support.js';
+import type { Running } from '../../src/boot.js';
+import { sendAsWechat } from '../../src/sandbox/phone.js';
+import { sign } from '../../src/wechat/crypto.js';
+import { cdata } from '../../src/wechat/xml.js';
+
+let env: Env;
+let app: Running;
+let late: Running;
+
+beforeAll(async () => {
+  env = await isolatedEnv();
+  app = await startApp(env);
+  late = await startApp(env, { ROLE: 'web', WECHAT_REPLY_WITHIN_MS: '1' }); // every reply misses the window
+});
+afterAll(async () => {
+  await late?.stop();
+  await app?.stop();
+  await env?.release();
+});
+
+async function send(openid: string, text: string) {
+  const res = await fetch(`${app.url}/sandbox/phone/${openid}/send`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ text }), redirect: 'manual' });
+  expect(res.status).toBe(302);
+  return (await fetch(`${app.url}/sandbox/phone/${openid}`)).text();
+}
+
+it('a release arrives on the phone; replying 抢 <code> in the box reads 抢单成功', async () => {
+  const s = (await ops(app.url).post('/suppliers', { name: 'phone' })).body;
+  await ops(app.url).post('/planners', { supplierId: s.id, name: '手机', phone: phone(), tier: 'S', destinations: ['黄山'], maxActive: 2, openid: 'o-phone' });
+  const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: ['黄山'], plannersWanted: 1 }))).body;
+  const withCard = await until(async () => {
+    const html = await (await fetch(`${app.url}/sandbox/phone/o-phone`)).text();
+    return html.includes('新需求开放给你') ? html : null;
+  }, 10_000, 100);
+  expect(withCard).toContain(`回复「抢 ${r.code}」即可抢单`);
+  expect(withCard).toContain(`/h5/requirements/${r.id}`);
+  const after = await send('o-phone', `抢 ${r.code}`);
+  expect(after).toContain('抢单成功!需求');
+  expect(after).toContain(`抢 ${r.code}`); // the sent line is shown too
+  const index = await (await fetch(`${app.url}/sandbox/phone`)).text();
+  expect(index).toContain('/sandbox/phone/o-phone');
+});
+
+it('user text is escaped on the page', async () => {
+  const html = await send('o-xss', '<script>alert(1)</script>');
+  expect(html).not.toContain('<script>alert(1)</script>');
+  expect(html).toContain('&#60;script&#62;');
+});
+
+it('a reply that misses the window is answered "success" and sent as a customer-service message', async () => {
+  const reply = await sendAsWechat(late.ctx, late.url, 'o-late', '单'); // looks the sender up: slower than 1 ms
+  expect(reply).toBeNull();
+  const items = await until(async () => {
+    const r = (await (await fetch(`${app.url}/sandbox/users/o-late/inbox`)).json()).items as { kind: string; text: string }[];
+    return r.length ? r : null;
+  }, 5000);
+  expect(items[0]).toMatchObject({ kind: 'custom' });
+  expect(items[0].text).toContain('你还没有绑定定制师账号');
+});
+
+it('unfollow marks the planner unreachable, follow clears it; menu clicks run commands', async () => {
+  const s = (await ops(app.url).post('/suppliers', { name: 'follow' })).body;
+  const p = (await ops(app.url).post('/planners', { supplierId: s.id, name: '关注', phone: phone(), tier: 'S', destinations: ['x'], maxActive: 2, openid: 'o-follow' })).body;
+  const event = async (e: string, key = '') => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = String(Math.random());
+    const body = `<xml><ToUserName>${cdata('gh')}</ToUserName><FromUserName>${cdata('o-follow')}</FromUserName><CreateTime>${Date.now()}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event>${cdata(e)}</Event><EventKey>${cdata(key)}</EventKey></xml>`;
+    return (await fetch(`${app.url}/wechat/callback?${new URLSearchParams({ timestamp, nonce, signature: sign('sandbox-token', timestamp, nonce) })}`, { method: 'POST', body })).text();
+  };
+  expect(await event('unsubscribe')).toBe('success');
+  expect((await app.ctx.db.planner.findUnique({ where: { id: p.id } }))!.unreachableAt).toBeInstanceOf(Date);
+  expect(await event('subscribe')).toContain('欢迎关注');
+  expect((await app.ctx.db.planner.findUnique({ where: { id: p.id } }))!.unreachableAt).toBeNull();
+  expect(await event('CLICK', 'ORDERS')).toContain('你还没有工单');
+});
