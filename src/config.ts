@@ -52,6 +52,8 @@ const schema = z.object({
   WECHAT_API_BASE: z.string().url().optional(),
   TIER_DELAYS: tierDelays,
   PROPOSAL_DEADLINE: positive(86_400),
+  /** Seconds before the proposal deadline that the winner is reminded (template "proposal-due"). */
+  PROPOSAL_REMINDER: positive(7_200),
   FALLBACK: z.enum(['dispatch', 'flag']).default('dispatch'),
   FALLBACK_AFTER: seconds(300),
   ENTERPRISE_MIN_TIER: z.enum(TIERS).default('A'),

@@ -11,12 +11,13 @@ import { ensureRequirement } from './hot-state.js';
 import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 import { syncRequirement } from './journal.js';
 import { cancelDeadline, scheduleReleases, type LifecycleJob } from './queue.js';
-import { notifyExpired, notifyReleased } from '../notify/events.js';
+import { notifyExpired, notifyProposal, notifyProposalDue, notifyReleased } from '../notify/events.js';
 
 export async function handleJob(ctx: Ctx, job: Job<LifecycleJob>): Promise<unknown> {
   const d = job.data;
   if (d.kind === 'release') return releaseTier(ctx, d.requirementId, d.tier);
   if (d.kind === 'fallback') return fallback(ctx, d.requirementId);
+  if (d.kind === 'remind') return notifyProposalDue(ctx, d.workOrderId);
   return expireIfNoProposal(ctx, d.workOrderId);
 }
 
@@ -125,5 +126,6 @@ export async function submitProposal(ctx: Ctx, plannerId: number, workOrderId: s
   });
   await cancelDeadline(ctx, workOrderId);
   await ctx.bus.publish({ type: 'proposal', requirementId: wo.requirementId, plannerId, workOrderId, at: ctx.now() });
+  await notifyProposal(ctx, workOrderId);
   return proposal;
 }

@@ -14,11 +14,13 @@ export const QUEUE = 'lifecycle';
 export type LifecycleJob =
   | { kind: 'release'; requirementId: number; tier: Tier }
   | { kind: 'fallback'; requirementId: number }
-  | { kind: 'deadline'; workOrderId: string };
+  | { kind: 'deadline'; workOrderId: string }
+  | { kind: 'remind'; workOrderId: string };
 
 const releaseId = (r: number, t: Tier) => `release-r${r}-${t}`;
 const fallbackId = (r: number) => `fallback-r${r}`;
 const deadlineId = (wo: string) => `deadline-${wo}`;
+const remindId = (wo: string) => `remind-${wo}`;
 
 export function createQueue(connection: Redis): Queue<LifecycleJob> {
   return new Queue<LifecycleJob>(QUEUE, {
@@ -53,13 +55,18 @@ export async function cancelPending(ctx: Ctx, requirementId: number): Promise<vo
   await Promise.all(ids.map((id) => ctx.queue.remove(id)));
 }
 
+/** The deadline job, and a reminder PROPOSAL_REMINDER before it (if the deadline leaves room for one). */
 export async function scheduleDeadline(ctx: Ctx, workOrderId: string, grabbedAtMs: number): Promise<void> {
-  const delay = Math.max(0, grabbedAtMs + ctx.config.PROPOSAL_DEADLINE * 1000 - ctx.now());
+  const { PROPOSAL_DEADLINE, PROPOSAL_REMINDER } = ctx.config;
+  const delay = Math.max(0, grabbedAtMs + PROPOSAL_DEADLINE * 1000 - ctx.now());
   await ctx.queue.add('deadline', { kind: 'deadline', workOrderId }, { jobId: deadlineId(workOrderId), delay });
+  if (PROPOSAL_REMINDER < PROPOSAL_DEADLINE) {
+    await ctx.queue.add('remind', { kind: 'remind', workOrderId }, { jobId: remindId(workOrderId), delay: Math.max(0, delay - PROPOSAL_REMINDER * 1000) });
+  }
 }
 
 export async function cancelDeadline(ctx: Ctx, workOrderId: string): Promise<void> {
-  await ctx.queue.remove(deadlineId(workOrderId));
+  await Promise.all([ctx.queue.remove(deadlineId(workOrderId)), ctx.queue.remove(remindId(workOrderId))]);
 }
 
 /** The worker side: spare concurrency so delayed releases are not late (see NOTES: BullMQ). */

@@ -70,3 +70,21 @@ export async function notifyExpired(ctx: Ctx, workOrderId: string): Promise<numb
     { id: `expired-${workOrderId}`, kind: 'slot-expired', openid: wo.planner.openid, plannerId: wo.plannerId, vars: { ...tripVars(wo.requirement), workOrderId } },
   ]);
 }
+
+/** The deadline is near and no proposal yet. */
+export async function notifyProposalDue(ctx: Ctx, workOrderId: string): Promise<number> {
+  const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId }, include: { planner: true, requirement: true } });
+  if (!wo || wo.status !== 'active' || !wo.planner.openid || wo.planner.unreachableAt) return 0;
+  return ctx.notify.enqueue([
+    { id: `due-${workOrderId}`, kind: 'proposal-due', openid: wo.planner.openid, plannerId: wo.plannerId, vars: { ...tripVars(wo.requirement), workOrderId, deadline: cst(wo.deadlineAt) } },
+  ]);
+}
+
+/** A proposal arrived: the traveler hears it (if WeChat knows them). */
+export async function notifyProposal(ctx: Ctx, workOrderId: string): Promise<number> {
+  const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId }, include: { planner: true, proposal: true, requirement: { include: { traveler: true } } } });
+  if (!wo?.proposal || !wo.requirement.traveler.openid) return 0;
+  return ctx.notify.enqueue([
+    { id: `proposal-${workOrderId}`, kind: 'traveler-proposal', openid: wo.requirement.traveler.openid, vars: { ...tripVars(wo.requirement), plannerName: wo.planner.name, price: yuan(wo.proposal.priceFen) } },
+  ]);
+}

@@ -102,3 +102,24 @@ it('43004 (unsubscribed) fails at once and marks the planner unreachable', async
   expect((await app.ctx.db.planner.findUnique({ where: { id: p.id } }))!.unreachableAt).toBeInstanceOf(Date);
   expect(await inbox('o-gone')).toHaveLength(0);
 });
+
+it('the winner is reminded before the deadline; a proposal cancels the reminder and tells the traveler', async () => {
+  const remindApp = await startApp(env, { PROPOSAL_DEADLINE: '4', PROPOSAL_REMINDER: '3', TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });
+  try {
+    const [slow, quick] = await market('桂林', [{ tier: 'S', openid: 'o-due-slow' }, { tier: 'S', openid: 'o-due-quick' }]);
+    const r = (await ops(remindApp.url).post('/requirements', requirementBody({ destinations: ['桂林'], plannersWanted: 2, traveler: { name: '周先生', phone: phone(), openid: 'o-due-traveler' } }))).body;
+    await until(async () => (await inbox('o-due-slow')).length >= 1 && (await inbox('o-due-quick')).length >= 1, 10_000);
+    const ws = (await planner(remindApp.url, remindApp.ctx, slow.id).grab(r.id)).body;
+    const wq = (await planner(remindApp.url, remindApp.ctx, quick.id).grab(r.id)).body;
+    expect((await planner(remindApp.url, remindApp.ctx, quick.id).propose(wq.workOrderId, { itinerary: '第一天 漓江 第二天 阳朔 第三天 龙脊', priceFen: 1_880_000 })).status).toBe(201);
+    const due = await until(async () => (await inbox('o-due-slow')).find((m) => m.templateId === 'sandbox-proposal-due'), 8000, 100);
+    expect(due.data.first.value).toContain(r.code);
+    const told = await until(async () => (await inbox('o-due-traveler')).find((m) => m.templateId === 'sandbox-traveler-proposal'), 8000, 100);
+    expect(told.data.keyword2.value).toBe('报价 1.9万元');
+    await new Promise((ok) => setTimeout(ok, 1500));
+    expect((await inbox('o-due-quick')).some((m) => m.templateId === 'sandbox-proposal-due')).toBe(false);
+    void ws;
+  } finally {
+    await remindApp.stop();
+  }
+});
