@@ -135,6 +135,57 @@ export function sandboxApi(app: Ctx): Router {
     ctx.body = u.subscribed ? { subscribe: 1, openid: u.openid, nickname: u.nickname, language: 'zh_CN' } : { subscribe: 0, openid: u.openid };
   });
 
+  // --- tags and mass send (broadcasts) ---------------------------------------
+  r.post('/cgi-bin/tags/create', async (ctx) => {
+    if (!(await tokenOk(ctx))) return;
+    const name = (ctx.request.body as { tag?: { name?: string } })?.tag?.name;
+    if (!name || name.length > 30) return err(ctx, 45158, 'tag name too long or empty');
+    const id = await app.redis.incr('sandbox:tag-id');
+    await app.redis.hset('sandbox:tags', String(id), name);
+    ctx.body = { tag: { id, name } };
+  });
+
+  r.post('/cgi-bin/tags/members/batchtagging', async (ctx) => {
+    if (!(await tokenOk(ctx))) return;
+    const b = ctx.request.body as { openid_list?: string[]; tagid?: number };
+    if (!b?.tagid || !(await app.redis.hexists('sandbox:tags', String(b.tagid)))) return err(ctx, 45159, 'invalid tag id');
+    if (!Array.isArray(b.openid_list) || b.openid_list.length === 0 || b.openid_list.length > 50) return err(ctx, 40032, 'invalid openid list size');
+    await app.redis.sadd(`sandbox:tag:${b.tagid}`, ...b.openid_list);
+    ctx.body = { errcode: 0, errmsg: 'ok' };
+  });
+
+  /** Mass text to a tag (sendall) or to a list of openids (send); followers only, like WeChat. */
+  async function mass(ctx: Context, openids: string[]) {
+    const content = (ctx.request.body as { text?: { content?: string }; msgtype?: string })?.text?.content;
+    if ((ctx.request.body as { msgtype?: string }).msgtype !== 'text' || !content) return err(ctx, 47001, 'data format error');
+    if ((await app.redis.hincrby(K.faults, 'frequencyLimit', -1)) >= 0) return err(ctx, 45009, 'reach max api daily quota limit');
+    await app.redis.hset(K.faults, 'frequencyLimit', 0);
+    const msgId = await app.redis.incr(K.msgid);
+    let sent = 0;
+    for (const openid of openids) {
+      const u = await user(openid);
+      if (u && !u.subscribed) continue;
+      await app.redis.lpush(K.inbox(openid), JSON.stringify({ msgid: String(msgId), kind: 'custom', text: content, at: Date.now() } satisfies InboxMessage));
+      sent++;
+    }
+    await app.redis.hset('sandbox:mass', String(msgId), JSON.stringify({ sent, total: openids.length }));
+    ctx.body = { errcode: 0, errmsg: 'send job submission success', msg_id: msgId, msg_data_id: msgId };
+  }
+
+  r.post('/cgi-bin/message/mass/sendall', async (ctx) => {
+    if (!(await tokenOk(ctx))) return;
+    const tagId = (ctx.request.body as { filter?: { tag_id?: number } })?.filter?.tag_id;
+    if (!tagId || !(await app.redis.hexists('sandbox:tags', String(tagId)))) return err(ctx, 40050, 'invalid group id');
+    return mass(ctx, await app.redis.smembers(`sandbox:tag:${tagId}`));
+  });
+
+  r.post('/cgi-bin/message/mass/send', async (ctx) => {
+    if (!(await tokenOk(ctx))) return;
+    const to = (ctx.request.body as { touser?: string[] })?.touser;
+    if (!Array.isArray(to) || to.length < 2 || to.length > 10_000) return err(ctx, 40130, 'invalid openid list size, at least two openid');
+    return mass(ctx, to);
+  });
+
   r.get('/cgi-bin/ticket/getticket', async (ctx) => {
     if (!(await tokenOk(ctx))) return;
     if (ctx.query.type !== 'jsapi') return err(ctx, 40097, 'invalid args');

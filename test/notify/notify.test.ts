@@ -123,3 +123,20 @@ it('the winner is reminded before the deadline; a proposal cancels the reminder 
     await remindApp.stop();
   }
 });
+
+it('sandbox tags and mass send reach the tagged followers only', async () => {
+  await sandbox('/users', { openid: 'o-mass-gone', subscribed: false });
+  const token = await app.ctx.wechat.accessToken();
+  const api = (path: string, body: unknown) =>
+    fetch(`${app.url}/sandbox/cgi-bin/${path}?access_token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+  const { tag } = await api('tags/create', { tag: { name: 'S级定制师' } });
+  expect(tag.id).toBeGreaterThan(0);
+  expect(await api('tags/members/batchtagging', { openid_list: ['o-mass-1', 'o-mass-2', 'o-mass-gone'], tagid: tag.id })).toMatchObject({ errcode: 0 });
+  const sent = await api('message/mass/sendall', { filter: { is_to_all: false, tag_id: tag.id }, msgtype: 'text', text: { content: '本周末平台维护' } });
+  expect(sent).toMatchObject({ errcode: 0 });
+  expect((await inbox('o-mass-1'))[0]).toMatchObject({ kind: 'custom', text: '本周末平台维护' });
+  expect(await inbox('o-mass-2')).toHaveLength(1);
+  expect(await inbox('o-mass-gone')).toHaveLength(0);
+  expect(await api('message/mass/sendall', { filter: { tag_id: 99999 }, msgtype: 'text', text: { content: 'x' } })).toMatchObject({ errcode: 40050 });
+  expect((await api('message/mass/send', { touser: ['o-mass-1'], msgtype: 'text', text: { content: 'x' } })).errcode).toBe(40130);
+});
