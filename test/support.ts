@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { start, type Running } from '../src/boot.js';
 import { signSession } from '../src/session/session.js';
@@ -186,3 +187,17 @@ export async function child(env: Env, extra: Record<string, string>, opts: { wai
   return { url, proc, exited, stderr: () => stderr };
 }
 
+
+/** One app per test file on its own Redis db and database, started before and stopped after the file. */
+export function withApp(extra: Record<string, string> = {}): { env: Env; app: Running } {
+  const h = {} as { env: Env; app: Running };
+  beforeAll(async () => {
+    h.env = await isolatedEnv();
+    h.app = await startApp(h.env, extra);
+  });
+  afterAll(async () => {
+    await h.app?.stop();
+    await h.env?.release();
+  });
+  return h;
+}

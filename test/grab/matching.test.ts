@@ -1,23 +1,12 @@
 /** Matching against real data: who is kept, and in which order (the score's history terms). */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isolatedEnv, phone, startApp, type Env } from '../support.js';
-import type { Running } from '../../src/boot.js';
+import { expect, it } from 'vitest';
+import { phone, withApp } from '../support.js';
 import { match } from '../../src/grab/matching.js';
 
-let env: Env;
-let app: Running;
-
-beforeAll(async () => {
-  env = await isolatedEnv();
-  app = await startApp(env, { ROLE: 'web' });
-});
-afterAll(async () => {
-  await app?.stop();
-  await env?.release();
-});
+const t = withApp({ ROLE: 'web' });
 
 it('keeps in-scope, active planners of active suppliers at or above the minimum tier, best score first', async () => {
-  const db = app.ctx.db;
+  const db = t.app.ctx.db;
   const [ok, off] = [await db.supplier.create({ data: { name: 'm-ok' } }), await db.supplier.create({ data: { name: 'm-off', status: 'suspended' } })];
   const mk = (name: string, tier: 'S' | 'A' | 'B' | 'C', over: Record<string, unknown> = {}) =>
     db.planner.create({ data: { supplierId: ok.id, name, phone: phone(), tier, destinations: ['清迈'], maxActive: 4, ...over } });
@@ -46,7 +35,7 @@ it('keeps in-scope, active planners of active suppliers at or above the minimum 
   for (let i = 0; i < 4; i++) await order(slow.id, 'closed', 20);
   for (let i = 0; i < 3; i++) await order(busy.id, 'active', null);
 
-  const all = await match(app.ctx, { destinations: ['清迈', '曼谷'], minTier: 'C', blockedPlannerIds: [blocked.id], blockedSupplierIds: [] });
+  const all = await match(t.app.ctx, { destinations: ['清迈', '曼谷'], minTier: 'C', blockedPlannerIds: [blocked.id], blockedSupplierIds: [] });
   // star A: .3 + .25·5/9 + .2·23/24 + .15 = .781 — a proven A outranks an unproven S
   // s    S: .4 + .25·1/5 + .2·.5   + .15 = .700
   // slow A: .3 + .25·1/9 + .2·4/24  + .15 = .511
@@ -55,9 +44,9 @@ it('keeps in-scope, active planners of active suppliers at or above the minimum 
   expect(all.map((x) => x.plannerId)).toEqual([star.id, s.id, slow.id, busy.id, c.id]);
   expect(all.map((x) => x.score)).toEqual([0.7806, 0.7, 0.5111, 0.4875, 0.4]);
 
-  const enterprise = await match(app.ctx, { destinations: ['清迈'], minTier: 'A', blockedPlannerIds: [], blockedSupplierIds: [ok.id] });
+  const enterprise = await match(t.app.ctx, { destinations: ['清迈'], minTier: 'A', blockedPlannerIds: [], blockedSupplierIds: [ok.id] });
   expect(enterprise).toEqual([]); // the whole supplier is blocked
-  const aUp = await match(app.ctx, { destinations: ['清迈'], minTier: 'A', blockedPlannerIds: [], blockedSupplierIds: [] });
+  const aUp = await match(t.app.ctx, { destinations: ['清迈'], minTier: 'A', blockedPlannerIds: [], blockedSupplierIds: [] });
   expect(aUp.map((x) => x.plannerId)).not.toContain(c.id);
   expect(aUp.map((x) => x.tier).every((t) => t === 'S' || t === 'A')).toBe(true);
 });

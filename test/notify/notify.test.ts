@@ -140,3 +140,16 @@ it('sandbox tags and mass send reach the tagged followers only', async () => {
   expect(await api('message/mass/sendall', { filter: { tag_id: 99999 }, msgtype: 'text', text: { content: 'x' } })).toMatchObject({ errcode: 40050 });
   expect((await api('message/mass/send', { touser: ['o-mass-1'], msgtype: 'text', text: { content: 'x' } })).errcode).toBe(40130);
 });
+
+it('slow answers from WeChat (sandbox fault) are waited for, and the message still goes out', async () => {
+  await sandbox('/faults', { slowMs: 400 });
+  try {
+    const api = createWechatApi(app.ctx, () => `${app.url}/sandbox`);
+    const t0 = Date.now();
+    await api.sendTemplate('o-slow', 'sandbox-released', 'http://x', { first: { value: 'slow' } });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    expect(await inbox('o-slow')).toHaveLength(1);
+  } finally {
+    await sandbox('/faults', { slowMs: 0 });
+  }
+});

@@ -1,66 +1,55 @@
 /** Web OAuth through the sandbox: sessions by who WeChat says you are; no forged state, no open redirect. */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isolatedEnv, ops, phone, startApp, type Env } from '../support.js';
-import type { Running } from '../../src/boot.js';
+import { expect, it } from 'vitest';
+import { ops, phone, withApp } from '../support.js';
 import { safeNext } from '../../src/wechat/oauth.js';
 
-let env: Env;
-let app: Running;
+const t = withApp({ ROLE: 'web' });
 
-beforeAll(async () => {
-  env = await isolatedEnv();
-  app = await startApp(env, { ROLE: 'web' });
-});
-afterAll(async () => {
-  await app?.stop();
-  await env?.release();
-});
-
-const local = (location: string) => app.url + new URL(location).pathname + new URL(location).search;
+const local = (location: string) => t.app.url + new URL(location).pathname + new URL(location).search;
 const cookieOf = (res: Response, name: string) => res.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith(`${name}=`));
 
 /** Walks the whole dance as a browser would; returns the final redirect and the session cookie. */
 async function login(openid: string, next = '/h5/pool') {
-  const start = await fetch(`${app.url}/auth/wechat?next=${encodeURIComponent(next)}`, { redirect: 'manual' });
+  const start = await fetch(`${t.app.url}/auth/wechat?next=${encodeURIComponent(next)}`, { redirect: 'manual' });
   expect(start.status).toBe(302);
   const nonce = cookieOf(start, 'oauth_nonce')!;
   const authorize = new URL(start.headers.get('location')!);
   expect(authorize.pathname).toBe('/sandbox/connect/oauth2/authorize');
   expect(authorize.searchParams.get('scope')).toBe('snsapi_base');
-  const wx = await fetch(`${app.url}${authorize.pathname}${authorize.search}&openid=${openid}`, { redirect: 'manual' });
+  const wx = await fetch(`${t.app.url}${authorize.pathname}${authorize.search}&openid=${openid}`, { redirect: 'manual' });
   expect(wx.status).toBe(302);
   const back = await fetch(local(wx.headers.get('location')!), { redirect: 'manual', headers: { cookie: nonce } });
   return { back, sid: cookieOf(back, 'sid'), callback: local(wx.headers.get('location')!), nonce };
 }
 
 it('a bound planner signs in as that planner and lands on next', async () => {
-  const s = (await ops(app.url).post('/suppliers', { name: 'oauth' })).body;
-  await ops(app.url).post('/planners', { supplierId: s.id, name: '授权', phone: phone(), tier: 'S', destinations: ['x'], maxActive: 1, openid: 'o-oauth-planner' });
+  const s = (await ops(t.app.url).post('/suppliers', { name: 'oauth' })).body;
+  await ops(t.app.url).post('/planners', { supplierId: s.id, name: '授权', phone: phone(), tier: 'S', destinations: ['x'], maxActive: 1, openid: 'o-oauth-planner' });
   const { back, sid } = await login('o-oauth-planner', '/h5/pool?tab=new');
   expect(back.status).toBe(302);
   expect(back.headers.get('location')).toBe('/h5/pool?tab=new');
-  const pool = await fetch(`${app.url}/api/planner/pool`, { headers: { cookie: sid! } });
+  const pool = await fetch(`${t.app.url}/api/planner/pool`, { headers: { cookie: sid! } });
   expect(pool.status).toBe(200);
 });
 
 it('someone WeChat knows but we do not becomes a guest, who can bind with the code from ops', async () => {
-  const s = (await ops(app.url).post('/suppliers', { name: 'oauth-bind' })).body;
-  const p = (await ops(app.url).post('/planners', { supplierId: s.id, name: '待绑定', phone: phone(), tier: 'A', destinations: ['x'], maxActive: 1 })).body;
+  const s = (await ops(t.app.url).post('/suppliers', { name: 'oauth-bind' })).body;
+  const p = (await ops(t.app.url).post('/planners', { supplierId: s.id, name: '待绑定', phone: phone(), tier: 'A', destinations: ['x'], maxActive: 1 })).body;
   const { sid } = await login('o-oauth-new');
-  expect((await fetch(`${app.url}/api/planner/pool`, { headers: { cookie: sid! } })).status).toBe(403);
-  const bad = await fetch(`${app.url}/api/wechat/bind`, { method: 'POST', headers: { cookie: sid!, 'content-type': 'application/json' }, body: '{"code":"12"}' });
+  expect((await fetch(`${t.app.url}/api/planner/pool`, { headers: { cookie: sid! } })).status).toBe(403);
+  const bad = await fetch(`${t.app.url}/api/wechat/bind`, { method: 'POST', headers: { cookie: sid!, 'content-type': 'application/json' }, body: '{"code":"12"}' });
   expect((await bad.json()).error.field).toBe('code');
-  const ok = await fetch(`${app.url}/api/wechat/bind`, { method: 'POST', headers: { cookie: sid!, 'content-type': 'application/json' }, body: JSON.stringify({ code: p.bindCode }) });
+  const ok = await fetch(`${t.app.url}/api/wechat/bind`, { method: 'POST', headers: { cookie: sid!, 'content-type': 'application/json' }, body: JSON.stringify({ code: p.bindCode }) });
   expect(ok.status).toBe(200);
   const plannerSid = cookieOf(ok, 'sid')!;
-  expect((await fetch(`${app.url}/api/planner/pool`, { headers: { cookie: plannerSid } })).status).toBe(200);
-  expect((await app.ctx.db.planner.findUnique({ where: { id: p.id } }))!.openid).toBe('o-oauth-new');
+  expect((await fetch(`${t.app.url}/api/planner/pool`, { headers: { cookie: plannerSid } })).status).toBe(200);
+  expect((await t.app.ctx.db.planner.findUnique({ where: { id: p.id } }))!.openid).toBe('o-oauth-new');
 });
 
 it('refuses an off-site next (no open redirect)', async () => {
   for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', 'h5/pool', '/\r\nSet-Cookie:x']) {
-    const res = await fetch(`${app.url}/auth/wechat?next=${encodeURIComponent(next)}`, { redirect: 'manual' });
+    const res = await fetch(`${t.app.url}/auth/wechat?next=${encodeURIComponent(next)}`, { redirect: 'manual' });
     expect([next, res.status, (await res.json()).error.field]).toEqual([next, 400, 'next']);
   }
   expect(safeNext('//evil.example')).toBeNull();
@@ -88,7 +77,7 @@ it('refuses a forged state, a state from another browser, and a code used twice'
 });
 
 it('the sandbox authorize page lets a person pick who they are', async () => {
-  const start = await fetch(`${app.url}/auth/wechat`, { redirect: 'manual' });
+  const start = await fetch(`${t.app.url}/auth/wechat`, { redirect: 'manual' });
   const page = await fetch(local(start.headers.get('location')!.replace('#wechat_redirect', '')));
   expect(page.status).toBe(200);
   const html = await page.text();
@@ -98,14 +87,14 @@ it('the sandbox authorize page lets a person pick who they are', async () => {
 
 it('JS-SDK config: signed with the shared jsapi ticket, for pages of this site only', async () => {
   const { sid } = await login('o-oauth-planner');
-  const pageUrl = `${app.ctx.config.PUBLIC_URL}/h5/pool?x=1`;
-  const res = await fetch(`${app.url}/api/wechat/jssdk-config?url=${encodeURIComponent(pageUrl + '#frag')}`, { headers: { cookie: sid! } });
+  const pageUrl = `${t.app.ctx.config.PUBLIC_URL}/h5/pool?x=1`;
+  const res = await fetch(`${t.app.url}/api/wechat/jssdk-config?url=${encodeURIComponent(pageUrl + '#frag')}`, { headers: { cookie: sid! } });
   const cfg = await res.json();
-  const ticket = await app.ctx.redis.get('wx:jsapi_ticket');
+  const ticket = await t.app.ctx.redis.get('wx:jsapi_ticket');
   expect(ticket).toBeTruthy();
   const want = createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=${cfg.nonceStr}&timestamp=${cfg.timestamp}&url=${pageUrl}`).digest('hex');
-  expect(cfg).toMatchObject({ appId: app.ctx.config.wechat.appid, signature: want });
-  const off = await fetch(`${app.url}/api/wechat/jssdk-config?url=${encodeURIComponent('https://evil.example/')}`, { headers: { cookie: sid! } });
+  expect(cfg).toMatchObject({ appId: t.app.ctx.config.wechat.appid, signature: want });
+  const off = await fetch(`${t.app.url}/api/wechat/jssdk-config?url=${encodeURIComponent('https://evil.example/')}`, { headers: { cookie: sid! } });
   expect(off.status).toBe(400);
-  expect((await fetch(`${app.url}/api/wechat/jssdk-config?url=${encodeURIComponent(pageUrl)}`)).status).toBe(401);
+  expect((await fetch(`${t.app.url}/api/wechat/jssdk-config?url=${encodeURIComponent(pageUrl)}`)).status).toBe(401);
 });
