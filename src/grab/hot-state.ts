@@ -169,7 +169,7 @@ export async function loadAll(ctx: Ctx): Promise<{ requirements: number; planner
 }
 
 const IDENTITY_KEY = 'hot:database';
-const OWN_PATTERNS = ['req:*', 'planner:*', 'rl:ip:*', 'bull:lifecycle:*'];
+const OWN_PATTERNS = ['req:*', 'planner:*', 'rl:ip:*', 'bull:lifecycle:*', 'bull:notify:*', 'wx:*', 'sandbox:*'];
 
 /**
  * Redis state belongs to one database. When the database was replaced (the embedded one deleted

@@ -13,6 +13,10 @@ import { cdata, parseXml } from '../wechat/xml.js';
 import { loadTemplates } from '../notify/templates.js';
 import type { InboxMessage } from './api.js';
 
+/** WeChat lays a template out as first, keyword1…n, remark; stored JSON (JSONB) may have reordered the keys. */
+const fieldOrder = (data: Record<string, { value: string }>) =>
+  Object.entries(data).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b, 'en', { numeric: true }));
+const rank = (k: string) => (k === 'first' ? 0 : k === 'remark' ? 2 : 1);
 const esc = (t: unknown) => String(t ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const chatKey = (openid: string) => `sandbox:chat:${openid}`;
 const OPENID = /^[\w-]{1,64}$/;
@@ -65,7 +69,7 @@ export function sandboxPhone(app: Ctx): Router {
     const cards = inbox
       .map((m) =>
         m.kind === 'template'
-          ? `<div class="card"><b>${esc(titles.get(m.templateId ?? '') ?? m.templateId)}</b>${Object.entries(m.data ?? {}).map(([k, v]) => `<div class="${k === 'first' || k === 'remark' ? 'note' : 'kv'}">${esc(v.value)}</div>`).join('')}${m.url ? `<a href="${esc(m.url)}">详情 ›</a>` : ''}</div>`
+          ? `<div class="card"><b>${esc(titles.get(m.templateId ?? '') ?? m.templateId)}</b>${fieldOrder(m.data ?? {}).map(([k, v]) => `<div class="${k === 'first' || k === 'remark' ? 'note' : 'kv'}">${esc(v.value)}</div>`).join('')}${m.url ? `<a href="${esc(m.url)}">详情 ›</a>` : ''}</div>`
           : `<div class="card"><b>客服消息</b><div class="note">${esc(m.text).replaceAll('\n', '<br>')}</div></div>`,
       )
       .join('');

@@ -114,6 +114,8 @@ it('hot state of another database in the same Redis is dropped at boot, not mist
   await redis.set('hot:database', 'some-other-database');
   await redis.hset('req:{r1}', 'status', 'full', 'wanted', '1', 'filled', '1', 'released', 'SABC');
   await redis.hset('planner:{p1}', 'status', 'suspended');
+  await redis.lpush('sandbox:inbox:o-stale', '{"kind":"custom","text":"old database"}');
+  await redis.set('wx:access_token', '{"accessToken":"stale","expireTime":9999999999999}');
   await app.stop();
   app = await startApp(env, { ROLE: 'web' });
   const [id] = await app.ctx.db.$queryRaw<{ id: string }[]>`SELECT id FROM _prisma_migrations LIMIT 1`;
@@ -122,6 +124,7 @@ it('hot state of another database in the same Redis is dropped at boot, not mist
   const status = (await app.ctx.db.requirement.findUnique({ where: { id: 1 } }))!.status;
   expect(await redis.hget('req:{r1}', 'status')).toBe(status);
   expect(await redis.hget('planner:{p1}', 'status')).toBe('active');
+  expect(await redis.exists('sandbox:inbox:o-stale', 'wx:access_token')).toBe(0);
   redis.disconnect();
 });
 
