@@ -21,6 +21,8 @@ import { createApp } from './http/app.js';
 import { sessionSecret } from './session/secret.js';
 import { createNotifier, startNotifyWorker } from './notify/notifier.js';
 import { createWechatApi } from './wechat/client.js';
+import { createHub, type Hub } from './live/hub.js';
+import { Redis } from 'ioredis';
 
 interface Options {
   log?: Logger;
@@ -112,9 +114,11 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   }
 
   let server: Server | undefined;
+  let hub: Hub | undefined;
   let url = '';
   if (config.ROLE !== 'worker') {
-    server = createServer(createApp(ctx).callback());
+    hub = createHub(ctx, new Redis(redisUrl)); // one subscriber for every stream of this instance
+    server = createServer(createApp(ctx, { hub }).callback());
     server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
     await new Promise<void>((ok) => server!.listen(config.PORT, ok));
     const port = (server.address() as { port: number }).port;
@@ -132,6 +136,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
       await worker?.close();
       await notifyWorker?.close();
       workerConn?.disconnect();
+      await hub?.close(); // ends the streams, or the server would wait for them forever
       if (server) {
         server.closeIdleConnections();
         const force = setTimeout(() => server!.closeAllConnections(), 3000); // keep-alive clients that linger

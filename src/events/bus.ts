@@ -1,10 +1,12 @@
 /**
  * Engine events go out on one Redis pub/sub channel, so every instance (and the notification and
  * long-connection code of later capabilities) hears every release, grab and change, whichever
- * instance made it. Publishing is fire-and-forget: PostgreSQL, not the bus, is the record.
+ * instance made it. Publishing is fire-and-forget: PostgreSQL, not the bus, is the record. Each
+ * event also becomes the live events of the browsers concerned (src/live/bridge.ts).
  */
 import type { Redis } from 'ioredis';
 import type { Tier } from '../config.js';
+import { toLive } from '../live/bridge.js';
 
 export type EngineEvent =
   | { type: 'released'; requirementId: number; tier: Tier; plannerIds: number[]; at: number }
@@ -27,6 +29,7 @@ export function createBus(redis: Redis): EventBus {
     channel,
     async publish(e) {
       await redis.publish(channel, JSON.stringify(e));
+      await toLive(redis, e); // the browsers' live streams (src/live)
     },
   };
 }

@@ -1,0 +1,132 @@
+/**
+ * The long-connection hub of one instance: Server-Sent Events to the browsers connected here.
+ * One Redis subscriber per instance (not per connection) receives every live envelope; a
+ * connection is a few closures and a socket, so idle connections cost little memory. Heartbeats
+ * keep proxies from closing idle streams. One browser holds one connection per user: a newer
+ * connection with the same browser id (`cid` cookie) and user replaces the older, on any instance.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Ctx } from '../context.js';
+import { requirementKeys } from '../grab/keys.js';
+import { eventsSince, liveChannel, type Envelope, type LiveEvent } from './store.js';
+
+const HEARTBEAT_MS = 25_000;
+const RETRY_MS = 2_000;
+
+interface Conn {
+  id: string;
+  user: string;
+  cid: string;
+  openedAt: number;
+  res: ServerResponse;
+  replaying: LiveEvent[] | null; // live events held back while the replay is written
+}
+
+/** A connection replaces only older ones: a notice that arrives late must not close a newer stream. */
+type Control = { control: 'replaced'; user: string; cid: string; keep: string; openedAt: number };
+
+/** "1700000000000-3" ids compare by time, then sequence. */
+function after(a: string, b: string): boolean {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am > bm || (am === bm && as > bs);
+}
+
+function frame(e: LiveEvent): string {
+  return `${e.id ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
+}
+
+export function createHub(ctx: Ctx, subscriber: Redis) {
+  const byUser = new Map<string, Set<Conn>>();
+  const channel = liveChannel(ctx.redis);
+
+  subscriber.subscribe(channel).catch((err) => ctx.log.error({ err }, 'live hub cannot subscribe'));
+  subscriber.on('message', (_ch: string, raw: string) => {
+    const msg = JSON.parse(raw) as Envelope | Control;
+    if ('control' in msg) return replaced(msg);
+    void deliver(msg).catch((err) => ctx.log.warn({ err }, 'live delivery failed'));
+  });
+
+  const beat = setInterval(() => {
+    for (const set of byUser.values()) for (const c of set) c.res.write(': ping\n\n');
+  }, HEARTBEAT_MS);
+  beat.unref();
+
+  function send(c: Conn, e: LiveEvent) {
+    if (c.replaying) c.replaying.push(e);
+    else c.res.write(frame(e));
+  }
+
+  async function deliver(m: Envelope) {
+    if ('user' in m.to) {
+      for (const c of byUser.get(m.to.user) ?? []) send(c, m.event);
+      return;
+    }
+    // Requirement-wide: to the connected planners who are its candidates.
+    if (byUser.size === 0) return;
+    const candidates = await ctx.redis.hkeys(requirementKeys(m.to.requirement).candidates);
+    for (const p of candidates) for (const c of byUser.get(`planner:${p}`) ?? []) send(c, m.event);
+  }
+
+  function replaced(m: Control) {
+    for (const c of byUser.get(m.user) ?? []) {
+      if (c.cid === m.cid && c.id !== m.keep && (c.openedAt < m.openedAt || (c.openedAt === m.openedAt && c.id < m.keep))) {
+        c.res.write(frame({ type: 'replaced', data: { by: m.keep } }));
+        c.res.end();
+      }
+    }
+  }
+
+  function remove(c: Conn) {
+    const set = byUser.get(c.user);
+    set?.delete(c);
+    if (set?.size === 0) byUser.delete(c.user);
+  }
+
+  return {
+    /** Opens a stream: registers, replays what was missed after lastId, then flushes live events held back. */
+    async open(res: ServerResponse, user: string, cid: string, lastId: string | undefined): Promise<void> {
+      const c: Conn = { id: randomBytes(8).toString('hex'), user, cid, openedAt: Date.now(), res, replaying: [] };
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no', // nginx: do not buffer the stream
+      });
+      res.write(`retry: ${RETRY_MS}\n: connected ${c.id}\n\n`);
+      if (!byUser.has(user)) byUser.set(user, new Set());
+      byUser.get(user)!.add(c);
+      res.on('close', () => remove(c));
+      // Seed: one long connection per browser and user. The record says which one it is; the others go.
+      await ctx.redis.hset(`live:browser:{${cid}}`, user, c.id);
+      await ctx.redis.expire(`live:browser:{${cid}}`, 86_400);
+      await ctx.redis.publish(channel, JSON.stringify({ control: 'replaced', user, cid, keep: c.id, openedAt: c.openedAt } satisfies Control));
+
+      let last = lastId ?? '';
+      if (lastId) {
+        for (const e of await eventsSince(ctx.redis, user, lastId)) {
+          res.write(frame(e));
+          last = e.id!;
+        }
+      }
+      const held = c.replaying!;
+      c.replaying = null;
+      for (const e of held) if (!e.id || !last || after(e.id, last)) res.write(frame(e));
+    },
+    connections(): number {
+      let n = 0;
+      for (const s of byUser.values()) n += s.size;
+      return n;
+    },
+    async close(): Promise<void> {
+      clearInterval(beat);
+      for (const set of byUser.values()) for (const c of set) c.res.end();
+      byUser.clear();
+      subscriber.disconnect();
+    },
+  };
+}
+
+export type Hub = ReturnType<typeof createHub>;

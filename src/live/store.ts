@@ -1,0 +1,51 @@
+/**
+ * Per-user live events that must survive a reconnect or a server restart ("released to you",
+ * "you won", work-order changes, broadcasts): appended to a capped Redis stream per user, whose
+ * entry ids are the SSE event ids, so `Last-Event-ID` replays exactly what was missed. Each append
+ * is also published once on one channel, and every instance delivers it to its own connections.
+ * Requirement-wide updates (slots left, gone) are published without being stored: a page that
+ * reconnects re-reads its pool, which is the state those updates describe.
+ */
+import type { Redis } from 'ioredis';
+
+export interface LiveEvent {
+  id?: string; // the stream id; absent for requirement-wide updates (not replayable)
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** Whom an event is for: one user ("planner:7"), or every planner who is a candidate of a requirement. */
+export type Audience = { user: string } | { requirement: number };
+
+export interface Envelope {
+  to: Audience;
+  event: LiveEvent;
+}
+
+const HISTORY = 200; // per user; older events are covered by re-reading state
+const TTL_SEC = 7 * 86_400;
+
+export const userKey = (user: string) => `live:{${user}}`;
+export const liveChannel = (redis: Redis) => `live:${redis.options.db ?? 0}`;
+
+export async function appendForUser(redis: Redis, user: string, type: string, data: Record<string, unknown>): Promise<string> {
+  const key = userKey(user);
+  const id = (await redis.xadd(key, 'MAXLEN', '~', HISTORY, '*', 'type', type, 'data', JSON.stringify(data)))!;
+  await redis.expire(key, TTL_SEC);
+  await redis.publish(liveChannel(redis), JSON.stringify({ to: { user }, event: { id, type, data } } satisfies Envelope));
+  return id;
+}
+
+export async function broadcastRequirement(redis: Redis, requirementId: number, type: string, data: Record<string, unknown>): Promise<void> {
+  await redis.publish(liveChannel(redis), JSON.stringify({ to: { requirement: requirementId }, event: { type, data } } satisfies Envelope));
+}
+
+/** Events after `lastId` (exclusive), oldest first. An id older than the history gives what is left. */
+export async function eventsSince(redis: Redis, user: string, lastId: string): Promise<LiveEvent[]> {
+  if (!/^\d+-\d+$/.test(lastId)) return [];
+  const rows = await redis.xrange(userKey(user), `(${lastId}`, '+', 'COUNT', HISTORY);
+  return rows.map(([id, fields]) => {
+    const f = Object.fromEntries(fields.reduce<[string, string][]>((acc, v, i, all) => (i % 2 ? acc : [...acc, [v, all[i + 1]]]), []));
+    return { id, type: f.type, data: JSON.parse(f.data) };
+  });
+}

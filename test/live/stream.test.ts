@@ -1,0 +1,124 @@
+/**
+ * The live stream (SSE) over real HTTP: events as they happen, replay of what a reconnect missed,
+ * fan-out across two instances, one connection per browser and user, sign-in required.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp, until, type Env } from '../support.js';
+import type { Running } from '../../src/boot.js';
+
+let env: Env;
+let a: Running;
+let b: Running; // a second instance on the same Redis and database
+
+beforeAll(async () => {
+  env = await isolatedEnv();
+  a = await startApp(env, { TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });
+  b = await startApp(env, { ROLE: 'web' });
+});
+afterAll(async () => {
+  await b?.stop();
+  await a?.stop();
+  await env?.release();
+});
+
+interface Sse {
+  events: { id?: string; type: string; data: any }[];
+  closed: boolean;
+  cookies: string[];
+  close(): void;
+}
+
+async function connect(url: string, cookie: string, lastId?: string): Promise<Sse> {
+  const ac = new AbortController();
+  const res = await fetch(`${url}/api/live/stream`, { headers: { cookie, ...(lastId ? { 'last-event-id': lastId } : {}) }, signal: ac.signal });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const s: Sse = { events: [], closed: false, cookies: res.headers.getSetCookie().map((c) => c.split(';')[0]), close: () => ac.abort() };
+  void (async () => {
+    const reader = res.body!.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) break;
+      buf += dec.decode(value, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const f: Record<string, string> = {};
+        for (const line of block.split('\n')) {
+          const m = /^(\w+): ?(.*)$/.exec(line);
+          if (m) f[m[1]] = m[2];
+        }
+        if (f.event) s.events.push({ id: f.id, type: f.event, data: JSON.parse(f.data) });
+      }
+    }
+    s.closed = true;
+  })();
+  return s;
+}
+
+async function market(place: string, n: number) {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = (await ops(a.url).post('/suppliers', { name: `${place}-${i}` })).body;
+    ids.push((await ops(a.url).post('/planners', { supplierId: s.id, name: `${place}${i}`, phone: phone(), tier: 'S', destinations: [place], maxActive: 3, openid: `o-live-${place}-${i}` })).body.id);
+  }
+  return ids;
+}
+
+it('a release reaches the planner live; a reconnect with Last-Event-ID replays exactly what it missed', async () => {
+  const [p] = await market('敦煌', 1);
+  const cookie = plannerCookie(a.ctx, p);
+  const s1 = await connect(a.url, cookie);
+  const r1 = (await ops(a.url).post('/requirements', requirementBody({ destinations: ['敦煌'] }))).body;
+  await until(() => s1.events.some((e) => e.type === 'released' && e.data.requirementId === r1.id), 5000, 20);
+  const lastSeen = s1.events.at(-1)!.id!;
+  s1.close();
+
+  const r2 = (await ops(a.url).post('/requirements', requirementBody({ destinations: ['敦煌'] }))).body;
+  const r3 = (await ops(a.url).post('/requirements', requirementBody({ destinations: ['敦煌'] }))).body;
+  await until(async () => (await a.ctx.db.release.count({ where: { requirementId: r3.id } })) === 1, 5000);
+  const s2 = await connect(b.url, cookie, lastSeen); // another instance, even
+  await until(() => s2.events.filter((e) => e.type === 'released').length === 2, 5000, 20);
+  expect(s2.events.filter((e) => e.type === 'released').map((e) => e.data.requirementId)).toEqual([r2.id, r3.id]);
+  const ids = s2.events.map((e) => e.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  s2.close();
+});
+
+it('a grab on one instance updates planners connected to another; a full requirement is gone everywhere', async () => {
+  const [winner, other, watcher] = await market('喀什', 3);
+  const r = (await ops(a.url).post('/requirements', requirementBody({ destinations: ['喀什'], plannersWanted: 2 }))).body;
+  await until(async () => (await a.ctx.db.release.count({ where: { requirementId: r.id } })) === 1, 5000);
+  const watch = await connect(b.url, plannerCookie(b.ctx, watcher));
+  const t0 = Date.now();
+  await fetch(`${a.url}/api/planner/grabs`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: plannerCookie(a.ctx, winner) }, body: JSON.stringify({ requirementId: r.id }) });
+  await until(() => watch.events.some((e) => e.type === 'slots' && e.data.requirementId === r.id && e.data.slotsLeft === 1), 2000, 10);
+  expect(Date.now() - t0).toBeLessThan(1000);
+  await fetch(`${a.url}/api/planner/grabs`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: plannerCookie(a.ctx, other) }, body: JSON.stringify({ requirementId: r.id }) });
+  await until(() => watch.events.some((e) => e.type === 'gone' && e.data.requirementId === r.id && e.data.reason === 'full'), 2000, 10);
+  watch.close();
+});
+
+it('one browser holds one connection per user: a newer one replaces the older, across instances', async () => {
+  const [p] = await market('伊犁', 1);
+  const first = await connect(a.url, plannerCookie(a.ctx, p));
+  const cid = first.cookies.find((c) => c.startsWith('cid='))!;
+  expect(cid).toBeTruthy();
+  const second = await connect(b.url, `${plannerCookie(b.ctx, p)}; ${cid}`);
+  await until(() => first.closed, 3000, 20);
+  expect(first.events.at(-1)).toMatchObject({ type: 'replaced' });
+  expect(second.closed).toBe(false);
+  // Another browser (no cid cookie) is its own connection and replaces nobody.
+  const elsewhere = await connect(a.url, plannerCookie(a.ctx, p));
+  await new Promise((ok) => setTimeout(ok, 300));
+  expect(second.closed).toBe(false);
+  second.close();
+  elsewhere.close();
+});
+
+it('refuses a stream without a session', async () => {
+  expect((await fetch(`${a.url}/api/live/stream`)).status).toBe(401);
+});
