@@ -22,6 +22,7 @@ import { sessionSecret } from './session/secret.js';
 import { createNotifier, startNotifyWorker } from './notify/notifier.js';
 import { createWechatApi } from './wechat/client.js';
 import { createHub, type Hub } from './live/hub.js';
+import { serveStream } from './live/raw.js';
 import { Redis } from 'ioredis';
 
 interface Options {
@@ -117,8 +118,10 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   let hub: Hub | undefined;
   let url = '';
   if (config.ROLE !== 'worker') {
-    hub = createHub(ctx, new Redis(redisUrl)); // one subscriber for every stream of this instance
-    server = createServer(createApp(ctx, { hub }).callback());
+    const liveHub = (hub = createHub(ctx, new Redis(redisUrl))); // one subscriber for every stream of this instance
+    const koa = createApp(ctx).callback();
+    // The live stream is served in front of Koa (src/live/raw.ts says why); everything else by Koa.
+    server = createServer((req, res) => void (serveStream(ctx, liveHub, req, res) || koa(req, res)));
     server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
     await new Promise<void>((ok) => server!.listen(config.PORT, ok));
     const port = (server.address() as { port: number }).port;

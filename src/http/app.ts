@@ -11,10 +11,8 @@ import { sandboxApi } from '../sandbox/api.js';
 import { sandboxPhone } from '../sandbox/phone.js';
 import { oauthRoutes } from '../wechat/oauth.js';
 import { bindRoutes } from '../wechat/bind.js';
-import { liveRoutes } from '../live/routes.js';
-import type { Hub } from '../live/hub.js';
 
-export function createApp(app: Ctx, extra: { hub?: Hub } = {}): Koa {
+export function createApp(app: Ctx): Koa {
   const koa = new Koa({ proxy: app.config.TRUST_PROXY });
   koa.use(errors(app.log));
   koa.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
@@ -31,7 +29,7 @@ export function createApp(app: Ctx, extra: { hub?: Hub } = {}): Koa {
 
   // WeChat's OAuth page lives on open.weixin.qq.com; in the sandbox, beside the rest of its API.
   const authorizeBase = () => (app.config.sandbox ? app.wechatApiBase() : 'https://open.weixin.qq.com');
-  const routers = [health, wechatRoutes(app), oauthRoutes(app, app.wechatApiBase, authorizeBase), bindRoutes(app), opsRoutes(app), plannerRoutes(app), ...(extra.hub ? [liveRoutes(app, extra.hub)] : []), ...(app.config.sandbox ? [sandboxApi(app), sandboxPhone(app)] : [])];
+  const routers = [health, wechatRoutes(app), oauthRoutes(app, app.wechatApiBase, authorizeBase), bindRoutes(app), opsRoutes(app), plannerRoutes(app), ...(app.config.sandbox ? [sandboxApi(app), sandboxPhone(app)] : [])];
   for (const r of routers) koa.use(r.routes()).use(r.allowedMethods());
   return koa;
 }

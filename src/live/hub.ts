@@ -64,6 +64,11 @@ export function createHub(ctx: Ctx, subscriber: Redis) {
       for (const c of byUser.get(m.to.user) ?? []) send(c, m.event);
       return;
     }
+    if ('all' in m.to) {
+      const f = frame(m.event); // one string for every stream
+      for (const set of byUser.values()) for (const c of set) (c.replaying ? c.replaying.push(m.event) : c.res.write(f));
+      return;
+    }
     // Requirement-wide: to the connected planners who are its candidates.
     if (byUser.size === 0) return;
     const candidates = await ctx.redis.hkeys(requirementKeys(m.to.requirement).candidates);

@@ -14,8 +14,8 @@ export interface LiveEvent {
   data: Record<string, unknown>;
 }
 
-/** Whom an event is for: one user ("planner:7"), or every planner who is a candidate of a requirement. */
-export type Audience = { user: string } | { requirement: number };
+/** Whom an event is for: one user ("planner:7"), every planner who is a candidate of a requirement, or everyone connected (ops broadcasts). */
+export type Audience = { user: string } | { requirement: number } | { all: true };
 
 export interface Envelope {
   to: Audience;
@@ -48,4 +48,9 @@ export async function eventsSince(redis: Redis, user: string, lastId: string): P
     const f = Object.fromEntries(fields.reduce<[string, string][]>((acc, v, i, all) => (i % 2 ? acc : [...acc, [v, all[i + 1]]]), []));
     return { id, type: f.type, data: JSON.parse(f.data) };
   });
+}
+
+/** An ops broadcast to every open stream (not stored: it is also sent through the official account). */
+export async function broadcastAll(redis: Redis, type: string, data: Record<string, unknown>): Promise<void> {
+  await redis.publish(liveChannel(redis), JSON.stringify({ to: { all: true }, event: { type, data } } satisfies Envelope));
 }

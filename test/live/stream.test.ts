@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
+import { broadcastAll } from '../../src/live/store.js';
 
 let env: Env;
 let a: Running;
@@ -121,4 +122,15 @@ it('one browser holds one connection per user: a newer one replaces the older, a
 
 it('refuses a stream without a session', async () => {
   expect((await fetch(`${a.url}/api/live/stream`)).status).toBe(401);
+});
+
+it('an ops broadcast reaches every open stream on every instance', async () => {
+  const [p1, p2] = await market('阿勒泰', 2);
+  const s1 = await connect(a.url, plannerCookie(a.ctx, p1));
+  const s2 = await connect(b.url, plannerCookie(b.ctx, p2));
+  await new Promise((ok) => setTimeout(ok, 100));
+  await broadcastAll(a.ctx.redis, 'broadcast', { text: '平台通知:今晚维护' });
+  await until(() => [s1, s2].every((s) => s.events.some((e) => e.type === 'broadcast' && e.data.text === '平台通知:今晚维护')), 2000, 10);
+  s1.close();
+  s2.close();
 });
