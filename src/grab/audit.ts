@@ -6,6 +6,7 @@
  * A batch is one INSERT … SELECT FROM unnest(arrays) on the pg pool: Prisma's createMany compiles
  * a statement per row count in WebAssembly, which cost a third of the grab endpoint's CPU.
  */
+import { sqlUtc } from '../format.js';
 import type { Pool } from 'pg';
 import type { AuditEntry } from '../context.js';
 import type { Logger } from '../log.js';
@@ -28,7 +29,7 @@ export function createAudit(pool: Pool, log: Logger) {
       batch.map((e) => e.channel),
       batch.map((e) => e.code),
       batch.map((e) => e.ip ?? null),
-      batch.map((e) => e.at.toISOString().replace('T', ' ').replace('Z', '')), // timestamp without zone, in UTC like Prisma's
+      batch.map((e) => sqlUtc(e.at.getTime())),
     ];
     return pool.query(INSERT, params).then(
       () => {},

@@ -4,6 +4,7 @@
  * so an emptied or lost Redis costs a rebuild. A grab is answered as won only after its work
  * order is in PostgreSQL (journal.ts), so a rebuild never forgets a win anyone was told about.
  */
+import { chinaDayStart } from '../format.js';
 import type { Ctx } from '../context.js';
 import { dayKey, plannerKeys, plannerOpenids, requirementCodes, requirementKeys } from './keys.js';
 
@@ -84,7 +85,7 @@ export async function ensurePlanner(ctx: Ctx, id: number): Promise<boolean> {
   const now = ctx.now();
   const p = await ctx.db.planner.findUnique({ where: { id }, include: { supplier: true } });
   if (!p) return false;
-  const dayStart = new Date(Date.parse(`${dayKey(now).replace(/(\d{4})(\d\d)(\d\d)/, '$1-$2-$3')}T00:00:00+08:00`));
+  const dayStart = chinaDayStart(now);
   const [held, winsToday, pool] = await Promise.all([
     ctx.db.workOrder.findMany({ where: { plannerId: id, status: { in: [...HELD] } }, select: { id: true, requirementId: true } }),
     ctx.db.workOrder.count({ where: { plannerId: id, grabbedAt: { gte: dayStart }, channel: { not: 'dispatch' } } }),

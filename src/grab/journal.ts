@@ -6,6 +6,7 @@
  * anywhere in between, `syncRequirement` (run at boot and every RECONCILE_EVERY seconds for
  * every live requirement) replays what is still marked: every step of it is idempotent.
  */
+import { sqlUtc } from '../format.js';
 import type { Pool } from 'pg';
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
@@ -29,8 +30,6 @@ const INSERT = `INSERT INTO work_orders (id, requirement_id, planner_id, supplie
 // Only the id may conflict (a replay of a recorded win). Any other unique violation means Redis and
 // PostgreSQL disagree about who holds a slot: it must fail loudly, never be skipped.
 
-const utc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-
 type Row = { id: string; requirementId: number } & JournalEntry;
 
 function insert(pool: Pool, deadlineMs: number, rows: Row[]) {
@@ -40,8 +39,8 @@ function insert(pool: Pool, deadlineMs: number, rows: Row[]) {
     rows.map((r) => r.plannerId),
     rows.map((r) => r.supplierId),
     rows.map((r) => r.channel),
-    rows.map((r) => utc(r.at)),
-    rows.map((r) => utc(r.at + deadlineMs)),
+    rows.map((r) => sqlUtc(r.at)),
+    rows.map((r) => sqlUtc(r.at + deadlineMs)),
   ]);
 }
 
@@ -105,7 +104,7 @@ const SET_STATUS = `UPDATE requirements SET status = $2::"RequirementStatus", fu
 export async function persistStatus(ctx: Ctx, requirementId: number): Promise<void> {
   const [status, fullAt] = await ctx.redis.hmget(requirementKeys(requirementId).meta, 'status', 'fullAt');
   if (status !== 'open' && status !== 'full') return;
-  await ctx.pool.query(SET_STATUS, [requirementId, status, fullAt ? utc(Number(fullAt)) : null]);
+  await ctx.pool.query(SET_STATUS, [requirementId, status, fullAt ? sqlUtc(Number(fullAt)) : null]);
 }
 
 /** Replays every journal entry of one requirement that PostgreSQL may not have yet. */

@@ -2,6 +2,8 @@
  * Every Redis key the engine uses is built here. A requirement's keys share the hash tag
  * {r<id>} and a planner's share {p<id>}, so each Lua script touches one Cluster slot.
  */
+import { chinaDate } from '../format.js';
+
 export const requirementKeys = (id: number) => {
   const t = `{r${id}}`;
   return {
@@ -36,7 +38,7 @@ export const reconcileLock = 'lock:reconcile';
 /** Day bucket in China Standard Time, where the daily quota resets at local midnight. */
 export function dayKey(nowMs: number): string {
   const minute = Math.floor(nowMs / 60_000);
-  if (minute !== dayCache.minute) dayCache = { minute, day: new Date(nowMs + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '') };
+  if (minute !== dayCache.minute) dayCache = { minute, day: chinaDate(nowMs).replaceAll('-', '') };
   return dayCache.day;
 }
 let dayCache = { minute: -1, day: '' }; // called on every grab: recomputed once a minute (days change on the minute)

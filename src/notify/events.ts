@@ -3,12 +3,10 @@
  * at-least-once paths (release job, after-win steps, deadline job); the message ids make a repeat
  * harmless.
  */
+import { chinaTime as cst, monthDay, yuan } from '../format.js';
 import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
 
-const yuan = (fen: number) => (fen >= 1_000_000 ? `${(fen / 1_000_000).toFixed(fen % 1_000_000 ? 1 : 0)}万元` : `${Math.round(fen / 100)}元`);
-const md = (d: Date) => d.toISOString().slice(5, 10);
-const cst = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(5, 16).replace('T', ' ');
 
 interface ReqRow {
   id: number;
@@ -26,7 +24,7 @@ function tripVars(r: ReqRow) {
     requirementId: r.id,
     code: r.code,
     destinations: r.destinations.join('、'),
-    dates: `${md(r.departDate)}~${md(r.returnDate)}`,
+    dates: `${monthDay(r.departDate)}~${monthDay(r.returnDate)}`,
     party: `${r.adults}大${r.children}小`,
     budget: yuan(r.budgetFen),
   };

@@ -3,6 +3,7 @@
  * (traveler, requirement, candidates). Only after the commit does it enter Redis and the release
  * schedule; if that part fails, the reconciler finishes it, so nothing is half-written.
  */
+import { chinaDate } from '../format.js';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { TIERS, type Tier } from '../config.js';
@@ -56,7 +57,7 @@ function newCode(): string {
 
 /** The departure may not be in the past (China Standard Time). Checked here, not in the schema: it depends on now. */
 export function departsInPast(ctx: Ctx, departDate: string): boolean {
-  return departDate < dayKey(ctx.now()).replace(/(\d{4})(\d\d)(\d\d)/, '$1-$2-$3');
+  return departDate < chinaDate(ctx.now());
 }
 
 export async function createRequirement(ctx: Ctx, input: RequirementInput) {

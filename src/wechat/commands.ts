@@ -3,6 +3,7 @@
  * callback (callback.ts) has already verified, decrypted and parsed; the returned string becomes
  * the passive reply. A grab goes through the same grab service as the H5 page (channel wechat).
  */
+import { chinaTime, yuan } from '../format.js';
 import type { Ctx } from '../context.js';
 import { grab } from '../grab/grab.js';
 import { poolFor } from '../grab/pool.js';
@@ -23,8 +24,6 @@ const BIND = /^(?:绑定|bind)\s*(\d{6})$/i;
 const POOL = /^(?:池|pool)$/i;
 const ORDERS = /^(?:单|orders)$/i;
 const HELP_CMD = /^(?:帮助|help|\?|？)$/i;
-
-const yuan = (fen: number) => (fen >= 1_000_000 ? `${(fen / 1_000_000).toFixed(fen % 1_000_000 ? 1 : 0)}万元` : `${Math.round(fen / 100)}元`);
 
 async function plannerOf(ctx: Ctx, openid: string) {
   return ctx.db.planner.findUnique({ where: { openid }, select: { id: true, name: true } });
@@ -82,7 +81,7 @@ async function orders(ctx: Ctx, plannerId: number): Promise<string> {
     include: { requirement: { select: { code: true, destinations: true } } },
   });
   if (rows.length === 0) return '你还没有工单。回复「池」看看可抢的需求。';
-  return `我的工单:\n${rows.map((w) => `${w.requirement.code} ${w.requirement.destinations.join('/')} ${STATUS_WORDS[w.status]}${w.status === 'active' ? ` 截止 ${w.deadlineAt.toISOString().slice(5, 16).replace('T', ' ')}` : ''}`).join('\n')}`;
+  return `我的工单:\n${rows.map((w) => `${w.requirement.code} ${w.requirement.destinations.join('/')} ${STATUS_WORDS[w.status]}${w.status === 'active' ? ` 截止 ${chinaTime(w.deadlineAt)}` : ''}`).join('\n')}`;
 }
 
 /** One-time code from ops: ties this WeChat to the planner account, then the code is spent. */

@@ -1,0 +1,23 @@
+/**
+ * How money, dates and times are written, in one place: to people in China Standard Time (UTC+8),
+ * to PostgreSQL `timestamp(3)` columns in UTC (as Prisma writes them).
+ */
+const CST_MS = 8 * 3600_000;
+
+/** 3000000 fen → "3万元"; 1880000 → "1.9万元"; 45000 → "450元". */
+export const yuan = (fen: number) => (fen >= 1_000_000 ? `${(fen / 1_000_000).toFixed(fen % 1_000_000 ? 1 : 0)}万元` : `${Math.round(fen / 100)}元`);
+
+/** A calendar date (stored at UTC midnight) as "MM-DD". */
+export const monthDay = (d: Date) => d.toISOString().slice(5, 10);
+
+/** An instant as "MM-DD HH:mm" in China time. */
+export const chinaTime = (d: Date) => new Date(d.getTime() + CST_MS).toISOString().slice(5, 16).replace('T', ' ');
+
+/** Today's date in China as "YYYY-MM-DD" (days, quotas and "not in the past" follow China's midnight). */
+export const chinaDate = (ms: number) => new Date(ms + CST_MS).toISOString().slice(0, 10);
+
+/** The instant China's current day began. */
+export const chinaDayStart = (ms: number) => new Date(Date.parse(`${chinaDate(ms)}T00:00:00+08:00`));
+
+/** An instant as a PostgreSQL timestamp literal in UTC, for raw SQL beside Prisma's columns. */
+export const sqlUtc = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
