@@ -10,6 +10,7 @@ import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { sign } from '../wechat/crypto.js';
 import { cdata } from '../wechat/xml.js';
+import { esc } from './phone.js';
 
 const K = {
   token: (t: string) => `sandbox:token:${t}`,
@@ -75,13 +76,18 @@ export function sandboxApi(app: Ctx): Router {
     return raw ? (JSON.parse(raw) as SandboxUser) : null;
   }
 
+  /** The 45009 fault: answers it (and counts one down) while sends are left to refuse. */
+  async function frequencyLimited(ctx: Context): Promise<boolean> {
+    // The read skips the write in the usual case; the decrement alone decides under concurrency.
+    if (!(Number(await app.redis.hget(K.faults, 'frequencyLimit')) > 0)) return false;
+    if ((await app.redis.hincrby(K.faults, 'frequencyLimit', -1)) < 0) return false;
+    err(ctx, 45009, 'reach max api daily quota limit');
+    return true;
+  }
+
   /** Frequency-limit fault and recipient checks shared by template and custom sends. */
   async function deliverable(ctx: Context, openid: string): Promise<boolean> {
-    if ((await app.redis.hincrby(K.faults, 'frequencyLimit', -1)) >= 0) {
-      err(ctx, 45009, 'reach max api daily quota limit');
-      return false;
-    }
-    await app.redis.hset(K.faults, 'frequencyLimit', 0);
+    if (await frequencyLimited(ctx)) return false;
     // Anyone the product writes to is a follower unless registered otherwise (POST /sandbox/users):
     // seed data and tests need no set-up, and "unsubscribed" or "invalid" are explicit.
     const u = (await user(openid)) ?? { openid, nickname: openid, subscribed: true };
@@ -158,8 +164,7 @@ export function sandboxApi(app: Ctx): Router {
   async function mass(ctx: Context, openids: string[]) {
     const content = (ctx.request.body as { text?: { content?: string }; msgtype?: string })?.text?.content;
     if ((ctx.request.body as { msgtype?: string }).msgtype !== 'text' || !content) return err(ctx, 47001, 'data format error');
-    if ((await app.redis.hincrby(K.faults, 'frequencyLimit', -1)) >= 0) return err(ctx, 45009, 'reach max api daily quota limit');
-    await app.redis.hset(K.faults, 'frequencyLimit', 0);
+    if (await frequencyLimited(ctx)) return;
     const msgId = await app.redis.incr(K.msgid);
     let sent = 0;
     for (const openid of openids) {
@@ -216,7 +221,6 @@ export function sandboxApi(app: Ctx): Router {
     const users = Object.values(await app.redis.hgetall(K.users)).map((u) => JSON.parse(u) as SandboxUser);
     const planners = await app.db.planner.findMany({ where: { openid: { not: null } }, select: { name: true, openid: true }, take: 50 });
     const known = new Map<string, string>([...planners.map((p) => [p.openid!, p.name] as [string, string]), ...users.map((u) => [u.openid, u.nickname] as [string, string])]);
-    const esc = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
     const link = (openid: string) => `?${new URLSearchParams({ ...(ctx.query as Record<string, string>), openid })}`;
     ctx.type = 'html';
     ctx.body = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>微信授权(沙箱)</title>

@@ -17,7 +17,8 @@ import type { InboxMessage } from './api.js';
 const fieldOrder = (data: Record<string, { value: string }>) =>
   Object.entries(data).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b, 'en', { numeric: true }));
 const rank = (k: string) => (k === 'first' ? 0 : k === 'remark' ? 2 : 1);
-const esc = (t: unknown) => String(t ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** HTML text and attribute escaping for the sandbox's pages. */
+export const esc = (t: unknown) => String(t ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const chatKey = (openid: string) => `sandbox:chat:${openid}`;
 const OPENID = /^[\w-]{1,64}$/;
 

@@ -23,11 +23,8 @@ export function bindRoutes(app: Ctx): Router {
   r.post('/api/wechat/bind', requireRole(app, 'guest'), async (ctx) => {
     const parsed = bindInput.safeParse(ctx.request.body);
     if (!parsed.success) throw validationError(parsed.error);
-    const openid = ctx.state.session!.openid!;
-    const { count } = await app.db.planner.updateMany({ where: { bindCode: parsed.data.code, openid: null }, data: { openid, bindCode: null } });
-    if (count === 0) throw new HttpError(400, 'BAD_CODE', 'code: unknown or already used; ask ops for a new one', 'code');
-    const p = (await app.db.planner.findUnique({ where: { openid }, select: { id: true, name: true } }))!;
-    await refreshPlanner(app, p.id);
+    const p = await bindPlanner(app, ctx.state.session!.openid!, parsed.data.code);
+    if (!p) throw new HttpError(400, 'BAD_CODE', 'code: unknown or already used; ask ops for a new one', 'code');
     ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'planner', id: p.id }, app.now()), { httpOnly: true, sameSite: 'lax', secure, overwrite: true });
     ctx.body = { plannerId: p.id, name: p.name };
   });
@@ -46,6 +43,18 @@ export function bindRoutes(app: Ctx): Router {
   });
 
   return r;
+}
+
+/**
+ * Spends ops' one-time code to tie a WeChat openid to a planner account (reply 绑定 <code>, or the
+ * bind page after OAuth). Null when the code is unknown or already used.
+ */
+export async function bindPlanner(app: Ctx, openid: string, code: string): Promise<{ id: number; name: string } | null> {
+  const { count } = await app.db.planner.updateMany({ where: { bindCode: code, openid: null }, data: { openid, bindCode: null } });
+  if (count === 0) return null;
+  const p = (await app.db.planner.findUnique({ where: { openid }, select: { id: true, name: true } }))!;
+  await refreshPlanner(app, p.id);
+  return p;
 }
 
 /** The jsapi ticket, shared by all processes and fetched by one at a time. */

@@ -7,7 +7,8 @@ import { chinaTime, yuan } from '../format.js';
 import type { Ctx } from '../context.js';
 import { grab } from '../grab/grab.js';
 import { poolFor } from '../grab/pool.js';
-import { plannerIdByOpenid, refreshPlanner } from '../grab/hot-state.js';
+import { plannerIdByOpenid } from '../grab/hot-state.js';
+import { bindPlanner } from './bind.js';
 import { requirementCodes } from '../grab/keys.js';
 
 export const HELP = [
@@ -88,9 +89,7 @@ async function orders(ctx: Ctx, plannerId: number): Promise<string> {
 async function bind(ctx: Ctx, openid: string, code: string): Promise<string> {
   const already = await plannerOf(ctx, openid);
   if (already) return `这个微信已绑定定制师「${already.name}」。`;
-  const { count } = await ctx.db.planner.updateMany({ where: { bindCode: code, openid: null }, data: { openid, bindCode: null } });
-  if (count === 0) return '绑定失败:绑定码无效或已使用。请向运营索取新的绑定码。';
-  const p = (await plannerOf(ctx, openid))!;
-  await refreshPlanner(ctx, p.id);
+  const p = await bindPlanner(ctx, openid, code);
+  if (!p) return '绑定失败:绑定码无效或已使用。请向运营索取新的绑定码。';
   return `绑定成功!你好,${p.name}。回复「池」查看抢单池,「帮助」查看全部指令。`;
 }
