@@ -157,15 +157,16 @@ export async function plannerIdByOpenid(ctx: Ctx, openid: string): Promise<numbe
 export async function loadAll(ctx: Ctx): Promise<{ requirements: number; planners: number }> {
   const reqs = await ctx.db.requirement.findMany({ where: { status: { in: ['open', 'full'] } }, select: { id: true } });
   const planners = await ctx.db.planner.findMany({ select: { id: true } });
+  const day = dayKey(ctx.now());
+  // Which are absent, in one pipelined pass; then load only those.
+  const absent = async (ids: number[], key: (id: number) => string) => {
+    const present = await Promise.all(ids.map((id) => ctx.redis.exists(key(id))));
+    return ids.filter((_, i) => !present[i]);
+  };
   let loadedReqs = 0;
   let loadedPlanners = 0;
-  for (const r of reqs) {
-    if (!(await ctx.redis.exists(requirementKeys(r.id).meta)) && (await ensureRequirement(ctx, r.id))) loadedReqs++;
-  }
-  const day = dayKey(ctx.now());
-  for (const p of planners) {
-    if (!(await ctx.redis.exists(plannerKeys(p.id, day).meta)) && (await ensurePlanner(ctx, p.id))) loadedPlanners++;
-  }
+  for (const id of await absent(reqs.map((r) => r.id), (id) => requirementKeys(id).meta)) if (await ensureRequirement(ctx, id)) loadedReqs++;
+  for (const id of await absent(planners.map((p) => p.id), (id) => plannerKeys(id, day).meta)) if (await ensurePlanner(ctx, id)) loadedPlanners++;
   return { requirements: loadedReqs, planners: loadedPlanners };
 }
 

@@ -132,11 +132,20 @@ export async function syncRequirement(ctx: Ctx, requirementId: number): Promise<
 /** One pass over every live requirement, by one process at a time. */
 export async function reconcile(ctx: Ctx): Promise<number | null> {
   return withLock(ctx.redis, reconcileLock, 60_000, async () => {
-    const live = await ctx.db.requirement.findMany({ where: { status: { in: ['open', 'full'] } }, select: { id: true } });
+    const live = await ctx.db.requirement.findMany({ where: { status: { in: ['open', 'full'] } }, select: { id: true, status: true } });
+    // One pipelined look at every live requirement: anything unsynced, and Redis's open/full.
+    const looks = await Promise.all(
+      live.map(async (r) => {
+        const k = requirementKeys(r.id);
+        const [pending, hot] = await Promise.all([ctx.redis.scard(k.unsynced), ctx.redis.hget(k.meta, 'status')]);
+        return { ...r, pending, hot };
+      }),
+    );
     let replayed = 0;
-    for (const r of live) {
-      replayed += await syncRequirement(ctx, r.id);
-      await persistStatus(ctx, r.id); // a crash after the grab may also have missed open ⇄ full
+    for (const r of looks) {
+      if (r.pending) replayed += await syncRequirement(ctx, r.id); // persists the status too
+      // A crash after a grab (or an expiry) may also have missed open ⇄ full.
+      else if ((r.hot === 'open' || r.hot === 'full') && r.hot !== r.status) await persistStatus(ctx, r.id);
     }
     return replayed;
   });
