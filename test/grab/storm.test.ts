@@ -3,9 +3,8 @@
  * Invariants: never more winners than wanted, never two from one supplier, nobody over capacity,
  * every answered success is one work order in PostgreSQL and in Redis, and nothing left unsynced.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isolatedEnv, ops, plannerCookie, requirementBody, startApp, until, type Env } from '../support.js';
-import type { Running } from '../../src/boot.js';
+import { expect, it } from 'vitest';
+import { ops, plannerCookie, requirementBody, until, withApp } from '../support.js';
 import { loadAll } from '../../src/grab/hot-state.js';
 
 const PLANNERS = 2000;
@@ -14,20 +13,10 @@ const REQUIREMENTS = 50;
 const GRABS_PER_PLANNER = 6;
 const IN_FLIGHT = 200;
 
-let env: Env;
-let app: Running;
-
-beforeAll(async () => {
-  env = await isolatedEnv();
-  app = await startApp(env, { GRAB_RATE_PLANNER: '1000', DAILY_GRAB_QUOTA: '1000' });
-});
-afterAll(async () => {
-  await app?.stop();
-  await env?.release();
-});
+const t = withApp({ GRAB_RATE_PLANNER: '1000', DAILY_GRAB_QUOTA: '1000' });
 
 it('2,000 planners of 300 suppliers grabbing 50 requirements: no invariant broken', async () => {
-  const db = app.ctx.db;
+  const db = t.app.ctx.db;
   await db.supplier.createMany({ data: Array.from({ length: SUPPLIERS }, (_, i) => ({ name: `storm-supplier-${i}` })) });
   const suppliers = await db.supplier.findMany({ select: { id: true } });
   const tiers = ['S', 'A', 'B', 'C'] as const;
@@ -43,11 +32,11 @@ it('2,000 planners of 300 suppliers grabbing 50 requirements: no invariant broke
     })),
   });
   const planners = await db.planner.findMany({ select: { id: true, supplierId: true, maxActive: true } });
-  await loadAll(app.ctx); // as boot does (createMany bypassed the ops API, which loads planners when it creates them)
+  await loadAll(t.app.ctx); // as boot does (createMany bypassed the ops API, which loads planners when it creates them)
 
   const reqs: { id: number; plannersWanted: number }[] = [];
   for (let i = 0; i < REQUIREMENTS; i++) {
-    const res = await ops(app.url).post('/requirements', requirementBody({ destinations: ['东京'], plannersWanted: 1 + (i % 3) }));
+    const res = await ops(t.app.url).post('/requirements', requirementBody({ destinations: ['东京'], plannersWanted: 1 + (i % 3) }));
     expect(res.status).toBe(201);
     reqs.push(res.body);
   }
@@ -72,9 +61,9 @@ it('2,000 planners of 300 suppliers grabbing 50 requirements: no invariant broke
   async function lane() {
     while (next < attempts.length) {
       const a = attempts[next++];
-      const res = await fetch(`${app.url}/api/planner/grabs`, {
+      const res = await fetch(`${t.app.url}/api/planner/grabs`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', cookie: plannerCookie(app.ctx, a.plannerId) },
+        headers: { 'content-type': 'application/json', cookie: plannerCookie(t.app.ctx, a.plannerId) },
         body: JSON.stringify({ requirementId: a.requirementId }),
       });
       const body = await res.json();
@@ -107,10 +96,10 @@ it('2,000 planners of 300 suppliers grabbing 50 requirements: no invariant broke
     expect(mine.length).toBeLessThanOrEqual(wantedOf.get(r.id)!);
     expect(new Set(mine.map((w) => w.supplierId)).size).toBe(mine.length);
     // Redis agrees with PostgreSQL, and nothing is waiting to be synced.
-    const redisPlanners = await app.ctx.redis.hgetall(`req:{r${r.id}}:planners`);
+    const redisPlanners = await t.app.ctx.redis.hgetall(`req:{r${r.id}}:planners`);
     expect(new Set(Object.values(redisPlanners))).toEqual(new Set(mine.map((w) => w.id)));
-    await until(async () => (await app.ctx.redis.scard(`req:{r${r.id}}:unsynced`)) === 0, 5000); // after-win steps run after the answer
-    expect(Number(await app.ctx.redis.hget(`req:{r${r.id}}`, 'filled'))).toBe(mine.length);
+    await until(async () => (await t.app.ctx.redis.scard(`req:{r${r.id}}:unsynced`)) === 0, 5000); // after-win steps run after the answer
+    expect(Number(await t.app.ctx.redis.hget(`req:{r${r.id}}`, 'filled'))).toBe(mine.length);
   }
   const load = new Map<number, number>();
   for (const w of rows) load.set(w.plannerId, (load.get(w.plannerId) ?? 0) + 1);
