@@ -14,7 +14,7 @@ import { loadScripts } from './grab/scripts.js';
 import { createQueue, startWorker } from './grab/queue.js';
 import { createAudit } from './grab/audit.js';
 import { createBus } from './events/bus.js';
-import { claimRedisForDatabase, loadAll } from './grab/hot-state.js';
+import { claimRedisForDatabase, loadAll, travelerOf } from './grab/hot-state.js';
 import { createRecorder, reconcile } from './grab/journal.js';
 import { handleJob } from './grab/lifecycle.js';
 import { createApp } from './http/app.js';
@@ -62,7 +62,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     pool,
     redis,
     queue: createQueue(queueConn),
-    bus: createBus(redis),
+    bus: createBus(redis, (id) => travelerOf(ctx, id)),
     notify: null as never, // these two are set just below: they read the rest of the context
     wechat: null as never,
     audit: createAudit(pool, log),

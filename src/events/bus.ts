@@ -15,7 +15,8 @@ export type EngineEvent =
   | { type: 'expired'; requirementId: number; plannerId: number; workOrderId: string; reopened: boolean; at: number }
   | { type: 'proposal'; requirementId: number; plannerId: number; workOrderId: string; at: number }
   | { type: 'dispatched'; requirementId: number; plannerId: number; workOrderId: string; at: number }
-  | { type: 'flagged'; requirementId: number; slotsLeft: number; at: number };
+  | { type: 'flagged'; requirementId: number; slotsLeft: number; at: number }
+  | { type: 'chosen'; requirementId: number; workOrderId: string; plannerId: number; others: { workOrderId: string; plannerId: number }[]; at: number };
 
 export interface EventBus {
   channel: string;
@@ -23,13 +24,14 @@ export interface EventBus {
 }
 
 /** The channel carries the database index: pub/sub is shared by all of a server's databases. */
-export function createBus(redis: Redis): EventBus {
+/** `travelerOf` names the traveler of a requirement, whose status page hears its changes. */
+export function createBus(redis: Redis, travelerOf: (requirementId: number) => Promise<number | null>): EventBus {
   const channel = `engine-events:${redis.options.db ?? 0}`;
   return {
     channel,
     async publish(e) {
       await redis.publish(channel, JSON.stringify(e));
-      await toLive(redis, e); // the browsers' live streams (src/live)
+      await toLive(redis, e, travelerOf); // the browsers' live streams (src/live)
     },
   };
 }

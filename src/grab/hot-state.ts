@@ -56,6 +56,7 @@ export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> 
     filled: live.length,
     released: r.releases.map((x) => x.tier).join(''),
     minTier: r.minTier,
+    traveler: r.traveler.id,
     travelerPhone: r.traveler.phone,
     travelerOpenid: r.traveler.openid ?? '',
     contact: JSON.stringify({ name: r.traveler.name, phone: r.traveler.phone }),
@@ -142,6 +143,14 @@ export async function refreshPlanner(ctx: Ctx, id: number): Promise<void> {
   if (previous !== null) await ctx.redis.hset(k.meta, plannerMeta(p));
   else await ensurePlanner(ctx, id);
   if (p.openid) await ctx.redis.hset(plannerOpenids, p.openid, id);
+}
+
+/** The traveler of a requirement, from Redis, falling back to PostgreSQL (state loaded before it was kept). */
+export async function travelerOf(ctx: Ctx, requirementId: number): Promise<number | null> {
+  const hot = await ctx.redis.hget(requirementKeys(requirementId).meta, 'traveler');
+  if (hot) return Number(hot);
+  const r = await ctx.db.requirement.findUnique({ where: { id: requirementId }, select: { travelerId: true } });
+  return r?.travelerId ?? null;
 }
 
 /** The planner bound to a WeChat openid, from Redis, falling back to PostgreSQL. */

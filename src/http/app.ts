@@ -4,6 +4,8 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Ctx } from '../context.js';
 import { errors } from './errors.js';
+import { sessionOf } from './auth.js';
+import { COOKIE } from '../session/session.js';
 import { opsRoutes } from '../ops/routes.js';
 import { plannerRoutes } from '../planner/routes.js';
 import { wechatRoutes } from '../wechat/callback.js';
@@ -11,6 +13,8 @@ import { sandboxApi } from '../sandbox/api.js';
 import { sandboxPhone } from '../sandbox/phone.js';
 import { oauthRoutes } from '../wechat/oauth.js';
 import { bindRoutes } from '../wechat/bind.js';
+import { travelerRoutes } from '../traveler/routes.js';
+import { pageRoutes } from '../web/pages.js';
 
 export function createApp(app: Ctx): Koa {
   const koa = new Koa({ proxy: app.config.TRUST_PROXY });
@@ -27,9 +31,21 @@ export function createApp(app: Ctx): Koa {
     ctx.body = { ok: redis && db, redis, database: db };
   });
 
+  // Who am I: the pages ask when their stream fails (a 401 stops the retries).
+  health.get('/api/session', (ctx) => {
+    const s = sessionOf(app, ctx.cookies.get(COOKIE));
+    ctx.set('cache-control', 'no-store');
+    if (!s) {
+      ctx.status = 401;
+      ctx.body = { error: { code: 'UNAUTHORIZED', message: 'sign in first (no valid session)' } };
+      return;
+    }
+    ctx.body = { role: s.role, id: s.id };
+  });
+
   // WeChat's OAuth page lives on open.weixin.qq.com; in the sandbox, beside the rest of its API.
   const authorizeBase = () => (app.config.sandbox ? app.wechatApiBase() : 'https://open.weixin.qq.com');
-  const routers = [health, wechatRoutes(app), oauthRoutes(app, app.wechatApiBase, authorizeBase), bindRoutes(app), opsRoutes(app), plannerRoutes(app), ...(app.config.sandbox ? [sandboxApi(app), sandboxPhone(app)] : [])];
+  const routers = [health, wechatRoutes(app), oauthRoutes(app, app.wechatApiBase, authorizeBase), bindRoutes(app), opsRoutes(app), plannerRoutes(app), travelerRoutes(app), pageRoutes(app), ...(app.config.sandbox ? [sandboxApi(app), sandboxPhone(app)] : [])];
   for (const r of routers) koa.use(r.routes()).use(r.allowedMethods());
   return koa;
 }

@@ -36,16 +36,22 @@ function session(app: Ctx, token: string | undefined): Session | null {
   return s;
 }
 
-export function requireRole(app: Ctx, role: Role): Middleware {
+/** The caller's verified session, or null. */
+export function sessionOf(app: Ctx, cookie: string | undefined): Session | null {
+  return session(app, cookie);
+}
+
+export function requireRole(app: Ctx, role: Role | Role[]): Middleware {
+  const roles = Array.isArray(role) ? role : [role];
   return async (ctx, next) => {
     const auth = ctx.get('authorization');
-    if (role === 'ops' && auth.startsWith('Bearer ') && app.config.OPS_API_TOKEN) {
+    if (roles.includes('ops') && auth.startsWith('Bearer ') && app.config.OPS_API_TOKEN) {
       if (!sameSecret(auth.slice(7), app.config.OPS_API_TOKEN)) throw new HttpError(401, 'UNAUTHORIZED', 'bad ops token');
       return next();
     }
     const s = session(app, ctx.cookies.get(COOKIE));
     if (!s) throw new HttpError(401, 'UNAUTHORIZED', 'sign in first (no valid session)');
-    if (s.role !== role) throw new HttpError(403, 'FORBIDDEN', `this needs a ${role} session`);
+    if (!roles.includes(s.role)) throw new HttpError(403, 'FORBIDDEN', `this needs a ${roles.join(' or ')} session`);
     ctx.state.session = s;
     return next();
   };

@@ -7,16 +7,28 @@ import type { ZodError } from 'zod';
 import type { Logger } from '../log.js';
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    /** Every field's problem (a form shows each under its input); `field`/message name the first. */
+    readonly fields?: Record<string, string>,
+  ) {
     super(message);
   }
 }
 
-/** The first problem of a failed zod parse, as a 400 naming the field (dotted path). */
+/** A failed zod parse as a 400: the first problem in `field`/`message`, all of them in `fields`. */
 export function validationError(err: ZodError): HttpError {
   const issue = err.issues[0];
   const field = issue.path.join('.') || undefined;
-  return new HttpError(400, 'VALIDATION', field ? `${field}: ${issue.message}` : issue.message, field);
+  const fields: Record<string, string> = {};
+  for (const i of err.issues) {
+    const f = i.path.join('.');
+    if (f && !(f in fields)) fields[f] = i.message;
+  }
+  return new HttpError(400, 'VALIDATION', field ? `${field}: ${issue.message}` : issue.message, field, Object.keys(fields).length ? fields : undefined);
 }
 
 export function errors(log: Logger): Middleware {
@@ -26,7 +38,7 @@ export function errors(log: Logger): Middleware {
     } catch (err) {
       if (err instanceof HttpError) {
         ctx.status = err.status;
-        ctx.body = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } };
+        ctx.body = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.fields ? { fields: err.fields } : {}) } };
         return;
       }
       const e = err as { status?: number; name?: string; message?: string };

@@ -1,12 +1,17 @@
 /**
  * Engine events → live events. Called once per engine event (from the bus's publish), so each
- * per-user event is stored once, whichever instance made it.
+ * per-user event is stored once, whichever instance made it. Planners hear their pool and work
+ * orders; a requirement's traveler hears every change to it (their status page re-reads it).
  */
 import type { Redis } from 'ioredis';
 import type { EngineEvent } from '../events/bus.js';
 import { appendForUser, broadcastRequirement } from './store.js';
 
-export async function toLive(redis: Redis, e: EngineEvent): Promise<void> {
+export async function toLive(redis: Redis, e: EngineEvent, travelerOf: (requirementId: number) => Promise<number | null>): Promise<void> {
+  const toTraveler = async (what: string, extra: Record<string, unknown> = {}) => {
+    const t = await travelerOf(e.requirementId);
+    if (t) await appendForUser(redis, `traveler:${t}`, 'requirement', { requirementId: e.requirementId, what, ...extra });
+  };
   switch (e.type) {
     case 'released':
       await Promise.all(e.plannerIds.map((p) => appendForUser(redis, `planner:${p}`, 'released', { requirementId: e.requirementId, tier: e.tier, at: e.at })));
@@ -15,6 +20,7 @@ export async function toLive(redis: Redis, e: EngineEvent): Promise<void> {
     case 'dispatched':
       await appendForUser(redis, `planner:${e.plannerId}`, 'won', { requirementId: e.requirementId, workOrderId: e.workOrderId, at: e.at });
       if (e.type === 'grabbed') await broadcastRequirement(redis, e.requirementId, 'slots', { requirementId: e.requirementId, slotsLeft: e.slotsLeft });
+      await toTraveler('taken');
       return;
     case 'full':
       await broadcastRequirement(redis, e.requirementId, 'gone', { requirementId: e.requirementId, reason: 'full' });
@@ -22,9 +28,17 @@ export async function toLive(redis: Redis, e: EngineEvent): Promise<void> {
     case 'expired':
       await appendForUser(redis, `planner:${e.plannerId}`, 'work-order', { workOrderId: e.workOrderId, requirementId: e.requirementId, status: 'expired' });
       if (e.reopened) await broadcastRequirement(redis, e.requirementId, 'reopened', { requirementId: e.requirementId });
+      await toTraveler('expired');
       return;
     case 'proposal':
       await appendForUser(redis, `planner:${e.plannerId}`, 'work-order', { workOrderId: e.workOrderId, requirementId: e.requirementId, status: 'proposed' });
+      await toTraveler('proposal', { workOrderId: e.workOrderId });
+      return;
+    case 'chosen':
+      await appendForUser(redis, `planner:${e.plannerId}`, 'work-order', { workOrderId: e.workOrderId, requirementId: e.requirementId, status: 'chosen' });
+      await Promise.all(e.others.map((o) => appendForUser(redis, `planner:${o.plannerId}`, 'work-order', { workOrderId: o.workOrderId, requirementId: e.requirementId, status: 'closed' })));
+      await broadcastRequirement(redis, e.requirementId, 'gone', { requirementId: e.requirementId, reason: 'chosen' });
+      await toTraveler('chosen', { workOrderId: e.workOrderId });
       return;
     case 'flagged':
       return;

@@ -86,3 +86,18 @@ export async function notifyProposal(ctx: Ctx, workOrderId: string): Promise<num
     { id: `proposal-${workOrderId}`, kind: 'traveler-proposal', openid: wo.requirement.traveler.openid, vars: { ...tripVars(wo.requirement), plannerName: wo.planner.name, price: yuan(wo.proposal.priceFen) } },
   ]);
 }
+
+/** The traveler chose: the chosen planner hears it, and so does every other planner who held a slot. */
+export async function notifyChosen(ctx: Ctx, requirementId: number): Promise<number> {
+  const req = await ctx.db.requirement.findUnique({ where: { id: requirementId }, include: { workOrders: { include: { planner: true } } } });
+  if (!req) return 0;
+  const trip = tripVars(req);
+  return ctx.notify.enqueue(
+    req.workOrders
+      .filter((w) => (w.status === 'chosen' || w.status === 'closed') && w.planner.openid && !w.planner.unreachableAt)
+      .map((w) => {
+        const kind = w.status === 'chosen' ? 'chosen' : 'not-chosen';
+        return { id: `${kind}-${w.id}`, kind, openid: w.planner.openid!, plannerId: w.plannerId, vars: { ...trip, workOrderId: w.id } };
+      }),
+  );
+}

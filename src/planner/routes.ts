@@ -7,6 +7,8 @@ import { requireRole } from '../http/auth.js';
 import { grab } from '../grab/grab.js';
 import { poolFor } from '../grab/pool.js';
 import { ProposalError, submitProposal } from '../grab/lifecycle.js';
+import { requirementKeys } from '../grab/keys.js';
+import type { Prisma } from '../generated/prisma/client.js';
 
 const grabInput = z.object(
   {
@@ -22,6 +24,35 @@ const proposalInput = z.object(
   },
   { error: 'body must be a JSON object' },
 );
+
+const WO_INCLUDE = { requirement: { include: { traveler: true } }, proposal: true } as const;
+type WorkOrderRow = Prisma.WorkOrderGetPayload<{ include: typeof WO_INCLUDE }>;
+
+function workOrderView(w: WorkOrderRow) {
+  return {
+    id: w.id,
+    status: w.status,
+    channel: w.channel,
+    grabbedAt: w.grabbedAt,
+    deadlineAt: w.deadlineAt,
+    requirement: {
+      id: w.requirementId,
+      code: w.requirement.code,
+      status: w.requirement.status,
+      origin: w.requirement.origin,
+      destinations: w.requirement.destinations,
+      departDate: w.requirement.departDate.toISOString().slice(0, 10),
+      returnDate: w.requirement.returnDate.toISOString().slice(0, 10),
+      adults: w.requirement.adults,
+      children: w.requirement.children,
+      budgetFen: w.requirement.budgetFen,
+      notes: w.requirement.notes,
+    },
+    // The traveler's contact belongs to live slots only.
+    contact: w.status === 'expired' || w.status === 'closed' ? null : { name: w.requirement.traveler.name, phone: w.requirement.traveler.phone },
+    proposal: w.proposal && { itinerary: w.proposal.itinerary, priceFen: w.proposal.priceFen, createdAt: w.proposal.createdAt },
+  };
+}
 
 export function plannerRoutes(app: Ctx): Router {
   const r = new Router({ prefix: '/api/planner' });
@@ -45,36 +76,66 @@ export function plannerRoutes(app: Ctx): Router {
     ctx.body = result;
   });
 
+  r.get('/me', async (ctx) => {
+    const p = await app.db.planner.findUnique({ where: { id: ctx.state.session!.id }, include: { supplier: true } });
+    if (!p) throw new HttpError(404, 'NOT_FOUND', 'planner: this account no longer exists');
+    ctx.body = { id: p.id, name: p.name, tier: p.tier, supplier: p.supplier.name, destinations: p.destinations, maxActive: p.maxActive, status: p.status, bound: !!p.openid };
+  });
+
+  /** One requirement as this planner may see it: a candidate's card, the contact only while they hold a slot. */
+  r.get('/requirements/:id', async (ctx) => {
+    const plannerId = ctx.state.session!.id;
+    const id = Number(ctx.params.id);
+    const req = Number.isInteger(id) && id > 0
+      ? await app.db.requirement.findUnique({
+          where: { id },
+          include: { traveler: true, candidates: { where: { plannerId } }, workOrders: { where: { plannerId } }, releases: true },
+        })
+      : null;
+    if (!req || (req.candidates.length === 0 && req.workOrders.length === 0)) throw new HttpError(404, 'NOT_FOUND', 'requirement: not in your pool');
+    const tier = req.candidates[0]?.tier;
+    const release = req.releases.find((x) => x.tier === tier);
+    const mine = req.workOrders[0];
+    const [filled, hotStatus] = await app.redis.hmget(requirementKeys(id).meta, 'filled', 'status');
+    const status = hotStatus ?? req.status;
+    const live = mine && (mine.status === 'active' || mine.status === 'proposed' || mine.status === 'chosen');
+    ctx.body = {
+      id: req.id,
+      code: req.code,
+      status,
+      subject: req.subject,
+      company: req.company,
+      origin: req.origin,
+      destinations: req.destinations,
+      departDate: req.departDate.toISOString().slice(0, 10),
+      returnDate: req.returnDate.toISOString().slice(0, 10),
+      adults: req.adults,
+      children: req.children,
+      budgetFen: req.budgetFen,
+      budgetType: req.budgetType,
+      notes: req.notes,
+      wanted: req.plannersWanted,
+      slotsLeft: status === 'open' ? Math.max(0, req.plannersWanted - Number(filled ?? 0)) : 0,
+      releasedToMe: release ? release.releasedAt : null,
+      myWorkOrder: mine ? { id: mine.id, status: mine.status, deadlineAt: mine.deadlineAt } : null,
+      contact: live ? { name: req.traveler.name, phone: req.traveler.phone } : null,
+    };
+  });
+
   r.get('/work-orders', async (ctx) => {
     const rows = await app.db.workOrder.findMany({
       where: { plannerId: ctx.state.session!.id },
       orderBy: { grabbedAt: 'desc' },
       take: 200,
-      include: { requirement: { include: { traveler: true } }, proposal: true },
+      include: WO_INCLUDE,
     });
-    ctx.body = {
-      items: rows.map((w) => ({
-        id: w.id,
-        status: w.status,
-        channel: w.channel,
-        grabbedAt: w.grabbedAt,
-        deadlineAt: w.deadlineAt,
-        requirement: {
-          id: w.requirementId,
-          code: w.requirement.code,
-          origin: w.requirement.origin,
-          destinations: w.requirement.destinations,
-          departDate: w.requirement.departDate.toISOString().slice(0, 10),
-          returnDate: w.requirement.returnDate.toISOString().slice(0, 10),
-          adults: w.requirement.adults,
-          children: w.requirement.children,
-          budgetFen: w.requirement.budgetFen,
-        },
-        // The traveler's contact belongs to live slots only.
-        contact: w.status === 'expired' ? null : { name: w.requirement.traveler.name, phone: w.requirement.traveler.phone },
-        proposal: w.proposal && { itinerary: w.proposal.itinerary, priceFen: w.proposal.priceFen, createdAt: w.proposal.createdAt },
-      })),
-    };
+    ctx.body = { items: rows.map(workOrderView) };
+  });
+
+  r.get('/work-orders/:id', async (ctx) => {
+    const w = await app.db.workOrder.findUnique({ where: { id: ctx.params.id }, include: WO_INCLUDE });
+    if (!w || w.plannerId !== ctx.state.session!.id) throw new HttpError(404, 'NOT_FOUND', 'work order: not one of yours');
+    ctx.body = workOrderView(w);
   });
 
   r.post('/work-orders/:id/proposal', async (ctx) => {

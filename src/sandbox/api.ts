@@ -4,6 +4,7 @@
  * base URL. Mounted at /sandbox when WECHAT_APPID is unset. State lives in Redis, so every
  * instance serves the same sandbox. Faults are switched on by tests and people through /sandbox/faults.
  */
+import { SANDBOX_WHO } from './phone.js';
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -216,7 +217,8 @@ export function sandboxApi(app: Ctx): Router {
       u.searchParams.set('state', state);
       ctx.redirect(u.toString());
     };
-    const chosen = String(ctx.query.openid ?? '');
+    // ?openid= for scripts; a browser showing a sandbox phone is that user, as inside WeChat.
+    const chosen = String(ctx.query.openid ?? '') || (ctx.cookies.get(SANDBOX_WHO) ?? '');
     if (chosen) return go(chosen);
     const users = Object.values(await app.redis.hgetall(K.users)).map((u) => JSON.parse(u) as SandboxUser);
     const planners = await app.db.planner.findMany({ where: { openid: { not: null } }, select: { name: true, openid: true }, take: 50 });

@@ -51,6 +51,9 @@ export async function sendAsWechat(app: Ctx, origin: string, openid: string, tex
   return (crypto ? parseXml(crypto.decrypt(outer.Encrypt)) : outer).Content ?? null;
 }
 
+/** The cookie naming whose sandbox phone this browser is showing. */
+export const SANDBOX_WHO = 'sandbox_who';
+
 export function sandboxPhone(app: Ctx): Router {
   const r = new Router({ prefix: '/sandbox/phone' });
   const titles = new Map([...loadTemplates()].map(([k, t]) => [`sandbox-${k}`, t.title]));
@@ -62,15 +65,23 @@ export function sandboxPhone(app: Ctx): Router {
     ctx.body = page('沙箱手机', `<div class="list">${planners.map((p) => `<a class="cell" href="/sandbox/phone/${esc(p.openid)}">${esc(p.name)} <small>${esc(p.tier)}级 · ${esc(p.openid)}</small></a>`).join('') || '<p class="empty">还没有绑定微信的定制师。运行 npm run seed。</p>'}</div>`);
   });
 
+  /** A template link, opened as WeChat would: through OAuth first, so the page knows who this phone is. */
+  const openInWechat = (url: string) => {
+    const u = new URL(url, app.config.PUBLIC_URL);
+    return u.origin === new URL(app.config.PUBLIC_URL).origin ? `/auth/wechat?${new URLSearchParams({ next: u.pathname + u.search })}` : url;
+  };
+
   r.get('/:openid', async (ctx) => {
     const openid = ctx.params.openid;
     if (!OPENID.test(openid)) ctx.throw(400, 'openid: letters, digits, _ or -');
+    // This page is "inside" this user's WeChat: the OAuth page answers silently for them (snsapi_base).
+    ctx.cookies.set(SANDBOX_WHO, openid, { httpOnly: true, sameSite: 'lax', overwrite: true });
     const inbox = (await app.redis.lrange(`sandbox:inbox:${openid}`, 0, 49)).map((m) => JSON.parse(m) as InboxMessage);
     const chat = (await app.redis.lrange(chatKey(openid), 0, 49)).map((m) => JSON.parse(m) as Line).reverse();
     const cards = inbox
       .map((m) =>
         m.kind === 'template'
-          ? `<div class="card"><b>${esc(titles.get(m.templateId ?? '') ?? m.templateId)}</b>${fieldOrder(m.data ?? {}).map(([k, v]) => `<div class="${k === 'first' || k === 'remark' ? 'note' : 'kv'}">${esc(v.value)}</div>`).join('')}${m.url ? `<a href="${esc(m.url)}">详情 ›</a>` : ''}</div>`
+          ? `<div class="card"><b>${esc(titles.get(m.templateId ?? '') ?? m.templateId)}</b>${fieldOrder(m.data ?? {}).map(([k, v]) => `<div class="${k === 'first' || k === 'remark' ? 'note' : 'kv'}">${esc(v.value)}</div>`).join('')}${m.url ? `<a class="open" href="${esc(openInWechat(m.url))}">详情 ›</a>` : ''}</div>`
           : `<div class="card"><b>客服消息</b><div class="note">${esc(m.text).replaceAll('\n', '<br>')}</div></div>`,
       )
       .join('');

@@ -1,0 +1,145 @@
+/**
+ * Traveler API, behind a WeChat session: submit a trip (a guest becomes a traveler by doing so),
+ * list mine, read one with its proposals, choose one. Errors name every field a form must mark.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Ctx } from '../context.js';
+import { requireRole } from '../http/auth.js';
+import { HttpError, validationError } from '../http/errors.js';
+import { COOKIE, signSession } from '../session/session.js';
+import { createRequirement, departsInPast, requirementInput } from '../requirements/intake.js';
+import { requirementKeys } from '../grab/keys.js';
+import { depositFor } from '../pay/deposit.js';
+import { choose, ChooseError } from './choose.js';
+
+/** What a traveler may set: everything ops may, but the matching knobs and their WeChat identity. */
+const TRAVELER_FIELDS = ['traveler', 'subject', 'company', 'origin', 'destinations', 'departDate', 'returnDate', 'adults', 'children', 'budgetFen', 'budgetType', 'plannersWanted', 'notes'];
+
+function pick(body: unknown): Record<string, unknown> | unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const b = body as Record<string, unknown>;
+  return Object.fromEntries(TRAVELER_FIELDS.filter((k) => k in b).map((k) => [k, b[k]]));
+}
+
+async function myTravelerId(app: Ctx, ctx: Context): Promise<number | null> {
+  const s = ctx.state.session!;
+  if (s.role === 'traveler') return s.id;
+  const t = await app.db.traveler.findUnique({ where: { openid: s.openid! }, select: { id: true } });
+  return t?.id ?? null;
+}
+
+export function travelerRoutes(app: Ctx): Router {
+  const r = new Router({ prefix: '/api/traveler' });
+  const secure = app.config.PUBLIC_URL.startsWith('https://');
+  r.use(requireRole(app, ['traveler', 'guest']));
+
+  r.post('/requirements', async (ctx) => {
+    const s = ctx.state.session!;
+    const parsed = requirementInput.safeParse(pick(ctx.request.body));
+    if (!parsed.success) throw validationError(parsed.error);
+    const input = parsed.data;
+    if (departsInPast(app, input.departDate)) throw new HttpError(400, 'VALIDATION', 'departDate: must not be in the past', 'departDate', { departDate: 'must not be in the past' });
+    input.traveler.openid = undefined;
+    // The WeChat identity comes from the session, never from the body; a phone already tied to
+    // another WeChat user is not taken over by typing it.
+    const me = s.role === 'guest'
+      ? await app.db.traveler.findUnique({ where: { openid: s.openid! }, select: { openid: true, phone: true } })
+      : await app.db.traveler.findUnique({ where: { id: s.id }, select: { openid: true, phone: true } });
+    const openid = s.role === 'guest' ? s.openid! : me?.openid ?? undefined;
+    if (me && me.phone !== input.traveler.phone) {
+      const msg = `must be the number you used before (${me.phone.slice(0, 3)}****${me.phone.slice(7)})`;
+      throw new HttpError(409, 'PHONE_CHANGED', `traveler.phone: ${msg}`, 'traveler.phone', { 'traveler.phone': msg });
+    }
+    const owner = await app.db.traveler.findUnique({ where: { phone: input.traveler.phone }, select: { openid: true } });
+    if (owner?.openid && owner.openid !== openid) {
+      throw new HttpError(409, 'PHONE_TAKEN', 'traveler.phone: this number belongs to another WeChat user', 'traveler.phone', { 'traveler.phone': 'this number belongs to another WeChat user' });
+    }
+    const created = await createRequirement(app, { ...input, traveler: { ...input.traveler, openid } });
+    if (s.role === 'guest') {
+      ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'traveler', id: created.travelerId }, app.now()), { httpOnly: true, sameSite: 'lax', secure, maxAge: 7 * 86_400_000, overwrite: true });
+    }
+    ctx.status = 201;
+    ctx.body = { id: created.id, code: created.code, status: created.status };
+  });
+
+  r.get('/requirements', async (ctx) => {
+    const travelerId = await myTravelerId(app, ctx);
+    const rows = travelerId
+      ? await app.db.requirement.findMany({ where: { travelerId }, orderBy: { createdAt: 'desc' }, take: 100, include: { workOrders: { select: { status: true } } } })
+      : [];
+    ctx.body = {
+      items: rows.map((q) => ({
+        id: q.id,
+        code: q.code,
+        status: q.status,
+        origin: q.origin,
+        destinations: q.destinations,
+        departDate: q.departDate.toISOString().slice(0, 10),
+        returnDate: q.returnDate.toISOString().slice(0, 10),
+        plannersWanted: q.plannersWanted,
+        planners: q.workOrders.filter((w) => w.status !== 'expired').length,
+        proposals: q.workOrders.filter((w) => w.status === 'proposed' || w.status === 'chosen' || w.status === 'closed').length,
+        createdAt: q.createdAt,
+      })),
+    };
+  });
+
+  r.get('/requirements/:id', async (ctx) => {
+    const id = Number(ctx.params.id);
+    const travelerId = await myTravelerId(app, ctx);
+    const q = Number.isInteger(id) && travelerId
+      ? await app.db.requirement.findUnique({ where: { id }, include: { workOrders: { orderBy: { grabbedAt: 'asc' }, include: { proposal: true, planner: { include: { supplier: true } } } } } })
+      : null;
+    if (!q || q.travelerId !== travelerId) throw new HttpError(404, 'NOT_FOUND', 'requirement: not found among your trips');
+    const filled = Number(await app.redis.hget(requirementKeys(id).meta, 'filled'));
+    ctx.body = {
+      id: q.id,
+      code: q.code,
+      status: q.status,
+      subject: q.subject,
+      company: q.company,
+      origin: q.origin,
+      destinations: q.destinations,
+      departDate: q.departDate.toISOString().slice(0, 10),
+      returnDate: q.returnDate.toISOString().slice(0, 10),
+      adults: q.adults,
+      children: q.children,
+      budgetFen: q.budgetFen,
+      budgetType: q.budgetType,
+      notes: q.notes,
+      plannersWanted: q.plannersWanted,
+      slotsLeft: q.status === 'open' ? Math.max(0, q.plannersWanted - (Number.isFinite(filled) ? filled : 0)) : 0,
+      createdAt: q.createdAt,
+      // Expired slots are the planner's business, not the traveler's.
+      workOrders: q.workOrders
+        .filter((w) => w.status !== 'expired')
+        .map((w) => ({
+          id: w.id,
+          status: w.status,
+          planner: { name: w.planner.name, tier: w.planner.tier, supplier: w.planner.supplier.name },
+          grabbedAt: w.grabbedAt,
+          deadlineAt: w.deadlineAt,
+          proposal: w.proposal && { itinerary: w.proposal.itinerary, priceFen: w.proposal.priceFen, createdAt: w.proposal.createdAt },
+        })),
+      deposit: q.status === 'chosen' || q.status === 'paid' ? await depositFor(app, q.id) : null,
+    };
+  });
+
+  r.post('/requirements/:id/choose', async (ctx) => {
+    const travelerId = await myTravelerId(app, ctx);
+    const id = Number(ctx.params.id);
+    const body = ctx.request.body as { workOrderId?: unknown } | undefined;
+    if (typeof body?.workOrderId !== 'string' || !body.workOrderId) throw new HttpError(400, 'VALIDATION', 'workOrderId: is required (the proposal to choose)', 'workOrderId');
+    if (!travelerId || !Number.isInteger(id)) throw new HttpError(404, 'NOT_FOUND', 'requirement: not found among your trips');
+    try {
+      await choose(app, travelerId, id, body.workOrderId);
+    } catch (err) {
+      if (err instanceof ChooseError) throw new HttpError(err.status, err.code, err.message, err.field);
+      throw err;
+    }
+    ctx.body = { id, status: 'chosen', workOrderId: body.workOrderId, deposit: await depositFor(app, id) };
+  });
+
+  return r;
+}

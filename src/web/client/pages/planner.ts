@@ -1,0 +1,417 @@
+/** The planner's pages: the live pool (phone and PC), a requirement, work orders, the proposal form, binding. */
+import { api, ApiError, say } from '../api.js';
+import { dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
+import { ago, budgetBand, clock, dates, left, party, TIER, yuan } from '../fmt.js';
+import type { Delivery, Live, LiveEvent } from '../live.js';
+import { flashTitle, linkBar, popup } from '../notice.js';
+
+interface PoolItem {
+  requirementId: number;
+  code: string;
+  subject: string;
+  company: string | null;
+  origin: string;
+  destinations: string[];
+  departDate: string;
+  returnDate: string;
+  adults: number;
+  children: number;
+  budgetFen: number;
+  budgetType: string;
+  slotsLeft: number;
+  wanted: number;
+  releasedAt: number;
+}
+
+interface WorkOrder {
+  id: string;
+  status: 'active' | 'proposed' | 'expired' | 'chosen' | 'closed';
+  channel: string;
+  grabbedAt: string;
+  deadlineAt: string;
+  requirement: { id: number; code: string; status: string; origin: string; destinations: string[]; departDate: string; returnDate: string; adults: number; children: number; budgetFen: number; notes: string | null };
+  contact: { name: string; phone: string } | null;
+  proposal: { itinerary: string; priceFen: number; createdAt: string } | null;
+}
+
+const WO_STATUS: Record<WorkOrder['status'], [string, string]> = {
+  active: ['待提交方案', 'badge--warn'],
+  proposed: ['方案已提交', 'badge--info'],
+  chosen: ['方案被选中', 'badge--ok'],
+  closed: ['未被选中', 'badge--off'],
+  expired: ['已超时', 'badge--off'],
+};
+
+const subjectText = (i: { subject: string; company: string | null }) => (i.subject === 'enterprise' ? `企业 · ${i.company ?? ''}` : '个人');
+
+/** Planner page chrome: the link bar on top, the tab bar below (phone) or the nav (PC). */
+function frame(root: Element, live: Live | null, active: 'pool' | 'orders', wide = false): HTMLElement {
+  const body = h('main', { class: 'content' });
+  const bar = linkBar();
+  live?.onStateChange(bar.update);
+  if (wide) {
+    mount(
+      root,
+      h(
+        'header',
+        { class: 'pc-nav' },
+        h('strong', {}, '定制游抢单 · 工作台'),
+        h('nav', {}, h('a', { href: '/pc', class: active === 'pool' ? 'on' : '' }, '抢单池'), h('a', { href: '/h5/work-orders' }, '我的工单')),
+        bar.el,
+      ),
+      body,
+    );
+  } else {
+    mount(
+      root,
+      bar.el,
+      body,
+      h(
+        'nav',
+        { class: 'weui-tabbar tabbar' },
+        h('a', { href: '/h5/pool', class: `weui-tabbar__item ${active === 'pool' ? 'weui-bar__item_on' : ''}` }, h('p', { class: 'weui-tabbar__label' }, '抢单池')),
+        h('a', { href: '/h5/work-orders', class: `weui-tabbar__item ${active === 'orders' ? 'weui-bar__item_on' : ''}` }, h('p', { class: 'weui-tabbar__label' }, '我的工单')),
+      ),
+    );
+  }
+  return body;
+}
+
+/** Grabs, and says what happened: the contact on success, the rule in words on refusal. */
+async function grab(requirementId: number, channel: 'h5' | 'pc', btn?: HTMLButtonElement | HTMLAnchorElement): Promise<boolean> {
+  if (btn) {
+    btn.classList.add('weui-btn_loading');
+    btn.setAttribute('aria-disabled', 'true');
+  }
+  try {
+    const r = await api<{ workOrderId: string; contact?: { name: string; phone: string }; deadlineAt?: string | number }>('POST', '/api/planner/grabs', { requirementId, channel });
+    toast('抢单成功');
+    const go = await dialog(
+      '抢单成功',
+      h(
+        'div',
+        { class: 'won' },
+        r.contact ? h('p', {}, `用户:${r.contact.name} ${r.contact.phone}`) : null,
+        r.deadlineAt ? h('p', {}, `请在 ${clock(r.deadlineAt)} 前提交方案`) : null,
+      ),
+      '去写方案',
+      '稍后',
+    );
+    if (go) location.href = `/h5/work-orders/${encodeURIComponent(r.workOrderId)}`;
+    return true;
+  } catch (err) {
+    const msg = say(err);
+    if (btn) btn.closest('[data-req]')?.querySelector('.card__result')?.replaceChildren(msg);
+    await dialog('抢单失败', msg, '知道了');
+    return false;
+  } finally {
+    if (btn) {
+      btn.classList.remove('weui-btn_loading');
+      btn.removeAttribute('aria-disabled');
+    }
+  }
+}
+
+function card(i: PoolItem, channel: 'h5' | 'pc'): HTMLElement {
+  const btn = h('button', { class: 'weui-btn weui-btn_primary weui-btn_mini card__grab', type: 'button' }, '抢单');
+  btn.addEventListener('click', (ev) => {
+    ev.preventDefault();
+    void grab(i.requirementId, channel, btn);
+  });
+  return h(
+    'article',
+    { class: 'card', 'data-req': i.requirementId },
+    h('a', { class: 'card__main', href: `/h5/requirements/${i.requirementId}` },
+      h('div', { class: 'card__title' }, h('strong', {}, i.destinations.join('、')), h('span', { class: 'card__code' }, i.code)),
+      h('div', { class: 'card__meta' }, `${i.origin}出发 · ${dates(i.departDate, i.returnDate)}`),
+      h('div', { class: 'card__meta' }, `${party(i.adults, i.children)} · 预算 ${budgetBand(i.budgetFen, i.budgetType)} · ${subjectText(i)}`),
+    ),
+    h('div', { class: 'card__foot' },
+      h('span', { class: 'card__slots' }, `剩 ${i.slotsLeft}/${i.wanted} 个名额`),
+      h('span', { class: 'card__when', title: clock(i.releasedAt) }, `${ago(i.releasedAt)}开放给你`),
+      btn,
+    ),
+    h('div', { class: 'card__result', 'aria-live': 'polite' }),
+  );
+}
+
+/** The live pool: cards update in place (slots), leave (gone, won), arrive (released, reopened). */
+export function poolPage(root: Element, live: Live | null, wide: boolean) {
+  const channel = wide ? 'pc' : 'h5';
+  const body = frame(root, live, 'pool', wide);
+  const list = h('section', { class: wide ? 'pool pool--wide' : 'pool' });
+  let items: PoolItem[] = [];
+  let seq = 0;
+
+  const render = () => {
+    if (items.length === 0) {
+      mount(list, empty('暂时没有可抢的需求', '新需求开放给你的等级时,会自动出现在这里,无需刷新。'));
+      return;
+    }
+    mount(list, items.map((i) => card(i, channel)));
+  };
+
+  const load = async (first = false) => {
+    const mine = ++seq; // an older answer arriving late must not overwrite a newer one
+    if (first) mount(list, loading());
+    try {
+      const r = await api<{ items: PoolItem[] }>('GET', '/api/planner/pool');
+      if (mine !== seq) return;
+      items = r.items;
+      render();
+    } catch (err) {
+      if (mine === seq && first) mount(list, failed(say(err), () => void load(true)));
+    }
+  };
+
+  mount(body, h('h1', { class: 'page__title' }, wide ? '抢单池' : '我的抢单池', h('small', {}, '开放给你的需求')), list);
+  void load(true);
+
+  live?.on(async (e: LiveEvent, how: Delivery) => {
+    const id = e.data.requirementId as number;
+    switch (e.type) {
+      case 'slots': {
+        const el = list.querySelector(`[data-req="${id}"] .card__slots`);
+        const it = items.find((x) => x.requirementId === id);
+        if (it) it.slotsLeft = e.data.slotsLeft;
+        if (el && it) el.textContent = `剩 ${it.slotsLeft}/${it.wanted} 个名额`;
+        return;
+      }
+      case 'gone':
+        items = items.filter((x) => x.requirementId !== id);
+        list.querySelector(`[data-req="${id}"]`)?.remove();
+        if (items.length === 0) render();
+        return;
+      case 'released':
+      case 'reopened':
+      case 'won':
+        await load();
+        break;
+    }
+    notify(e, how, items, wide);
+  });
+}
+
+/** Pop-up (in the one tab chosen) and the flashing title (when no tab is seen) for an event. */
+function notify(e: LiveEvent, how: Delivery, items: PoolItem[] = [], wide = false) {
+  const text = describe(e, items);
+  if (!text) return;
+  if (how.unseen) flashTitle(text.flash);
+  if (how.popup) popup({ title: text.title, text: text.text, href: text.href, action: text.action, kind: text.kind });
+  if (how.popup && wide && e.type === 'released') flashTitle(text.flash);
+}
+
+function describe(e: LiveEvent, items: PoolItem[]) {
+  const d = e.data;
+  switch (e.type) {
+    case 'released': {
+      const it = items.find((x) => x.requirementId === d.requirementId);
+      const what = it ? `${it.destinations.join('、')} · ${dates(it.departDate, it.returnDate)} · ${budgetBand(it.budgetFen, it.budgetType)}` : `需求 #${d.requirementId}`;
+      return { title: '新需求开放给你', text: what, href: `/h5/requirements/${d.requirementId}`, action: '去抢单', flash: '新需求', kind: 'info' as const };
+    }
+    case 'won':
+      return { title: '抢单成功', text: '已进入你的工单,请在截止前提交方案', href: `/h5/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '写方案', flash: '抢单成功', kind: 'ok' as const };
+    case 'work-order': {
+      const t: Record<string, [string, string, 'ok' | 'warn' | 'info']> = {
+        expired: ['工单已超时', '未在截止前提交方案,名额已释放', 'warn'],
+        chosen: ['方案被选中', '用户选择了你的方案,请尽快联系确认', 'ok'],
+        closed: ['未被选中', '用户选择了其他方案,感谢你的用心', 'info'],
+      };
+      const x = t[d.status];
+      return x && { title: x[0], text: x[1], href: `/h5/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '查看', flash: x[0], kind: x[2] };
+    }
+    case 'broadcast':
+      return { title: d.title ?? '平台通知', text: d.text ?? '', href: undefined, action: undefined, flash: '通知', kind: 'info' as const };
+  }
+  return null;
+}
+
+/** A requirement as this planner sees it, with the grab button. */
+export function requirementPage(root: Element, live: Live | null, id: number) {
+  const body = frame(root, live, 'pool');
+  const load = async () => {
+    mount(body, loading());
+    let r: any;
+    try {
+      r = await api('GET', `/api/planner/requirements/${id}`);
+    } catch (err) {
+      mount(body, err instanceof ApiError && err.status === 404 ? empty('这个需求不在你的抢单池里', '可能已被抢满、已关闭,或不在你的服务范围。', h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/pool' }, '回到抢单池')) : failed(say(err), load));
+      return;
+    }
+    const open = r.status === 'open' && r.slotsLeft > 0 && !r.myWorkOrder;
+    const state = r.myWorkOrder
+      ? h('a', { class: 'weui-btn weui-btn_default', href: `/h5/work-orders/${encodeURIComponent(r.myWorkOrder.id)}` }, `我的工单:${WO_STATUS[r.myWorkOrder.status as WorkOrder['status']]?.[0] ?? r.myWorkOrder.status}`)
+      : open
+        ? h('button', { class: 'weui-btn weui-btn_primary', type: 'button', id: 'grab' }, `立即抢单(剩 ${r.slotsLeft} 个名额)`)
+        : h('p', { class: 'closed' }, r.status === 'full' ? '名额已满' : '需求已结束');
+    mount(
+      body,
+      h('article', { class: 'detail', 'data-req': r.id },
+        h('h1', { class: 'page__title' }, r.destinations.join('、'), h('small', {}, `编号 ${r.code}`)),
+        h('div', { class: 'weui-form-preview' },
+          h('div', { class: 'weui-form-preview__bd' },
+            row('出发地', r.origin),
+            row('日期', dates(r.departDate, r.returnDate)),
+            row('人数', party(r.adults, r.children)),
+            row('预算', budgetBand(r.budgetFen, r.budgetType)),
+            row('类型', subjectText(r)),
+            row('名额', `剩 ${r.slotsLeft}/${r.wanted}`, 'slots'),
+            r.releasedToMe ? row('开放给你', `${clock(r.releasedToMe)}(${ago(Date.parse(r.releasedToMe))})`) : null,
+            r.contact ? row('联系人', `${r.contact.name} ${r.contact.phone}`) : null,
+          ),
+        ),
+        r.notes ? h('p', { class: 'notes' }, `用户备注:${r.notes}`) : null,
+        h('div', { class: 'card__result', 'aria-live': 'polite' }),
+        h('div', { class: 'actions' }, state),
+      ),
+    );
+    const btn = body.querySelector<HTMLButtonElement>('#grab');
+    btn?.addEventListener('click', async () => {
+      if (await grab(id, 'h5', btn)) void load();
+    });
+  };
+  void load();
+  live?.on((e, how) => {
+    if (e.data.requirementId === id && (e.type === 'slots' || e.type === 'gone' || e.type === 'reopened' || e.type === 'won')) void load();
+    notify(e, how);
+  });
+}
+
+function row(label: string, value: string, key?: string) {
+  return h('div', { class: 'weui-form-preview__item' }, h('label', { class: 'weui-form-preview__label' }, label), h('span', { class: 'weui-form-preview__value', ...(key ? { 'data-key': key } : {}) }, value));
+}
+
+/** My work orders, newest first, with the time left to propose. */
+export function workOrdersPage(root: Element, live: Live | null) {
+  const body = frame(root, live, 'orders');
+  const load = async (first = false) => {
+    if (first) mount(body, loading());
+    try {
+      const { items } = await api<{ items: WorkOrder[] }>('GET', '/api/planner/work-orders');
+      mount(
+        body,
+        h('h1', { class: 'page__title' }, '我的工单'),
+        items.length === 0
+          ? empty('还没有工单', '在抢单池抢到需求后,工单会出现在这里。', h('a', { class: 'weui-btn weui-btn_primary weui-btn_mini', href: '/h5/pool' }, '去抢单池'))
+          : h('div', { class: 'weui-cells' }, items.map((w) => {
+              const [label, cls] = WO_STATUS[w.status];
+              return h('a', { class: 'weui-cell weui-cell_access', href: `/h5/work-orders/${encodeURIComponent(w.id)}`, 'data-wo': w.id },
+                h('div', { class: 'weui-cell__bd' },
+                  h('p', {}, w.requirement.destinations.join('、'), ' ', h('span', { class: `badge ${cls}` }, label)),
+                  h('p', { class: 'sub' }, `${dates(w.requirement.departDate, w.requirement.returnDate)} · ${party(w.requirement.adults, w.requirement.children)}`),
+                ),
+                h('div', { class: 'weui-cell__ft' }, w.status === 'active' ? left(Date.parse(w.deadlineAt)) : w.proposal ? yuan(w.proposal.priceFen) : ''),
+              );
+            })),
+      );
+    } catch (err) {
+      if (first) mount(body, failed(say(err), () => void load(true)));
+    }
+  };
+  void load(true);
+  live?.on((e, how) => {
+    if (e.type === 'won' || e.type === 'work-order') void load();
+    notify(e, how);
+  });
+}
+
+/** One work order: the trip, the contact, and the proposal form (itinerary, price) while it is due. */
+export function workOrderPage(root: Element, live: Live | null, id: string) {
+  const body = frame(root, live, 'orders');
+  const load = async () => {
+    mount(body, loading());
+    let w: WorkOrder;
+    try {
+      w = await api<WorkOrder>('GET', `/api/planner/work-orders/${encodeURIComponent(id)}`);
+    } catch (err) {
+      mount(body, err instanceof ApiError && err.status === 404 ? empty('找不到这个工单', '它可能不属于当前登录的账号。', h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/work-orders' }, '我的工单')) : failed(say(err), load));
+      return;
+    }
+    const q = w.requirement;
+    const [label, cls] = WO_STATUS[w.status];
+    mount(
+      body,
+      h('h1', { class: 'page__title' }, q.destinations.join('、'), ' ', h('span', { class: `badge ${cls}` }, label)),
+      h('div', { class: 'weui-form-preview' },
+        h('div', { class: 'weui-form-preview__bd' },
+          row('编号', q.code),
+          row('行程', `${q.origin}出发 · ${dates(q.departDate, q.returnDate)}`),
+          row('人数', party(q.adults, q.children)),
+          row('预算', yuan(q.budgetFen)),
+          w.contact ? row('联系人', `${w.contact.name} ${w.contact.phone}`) : null,
+          w.status === 'active' ? row('方案截止', `${clock(w.deadlineAt)}(${left(Date.parse(w.deadlineAt))})`) : null,
+        ),
+      ),
+      q.notes ? h('p', { class: 'notes' }, `用户备注:${q.notes}`) : null,
+      w.status === 'active' ? proposalForm(w, load) : null,
+      w.proposal ? h('section', { class: 'proposal' }, h('h2', {}, `我的方案 · ${yuan(w.proposal.priceFen)}`), h('pre', { class: 'itinerary' }, w.proposal.itinerary)) : null,
+      w.status === 'expired' ? h('p', { class: 'closed' }, '未在截止前提交方案,名额已释放给其他定制师。') : null,
+    );
+  };
+  void load();
+  live?.on((e, how) => {
+    if (e.data.workOrderId === id) void load();
+    notify(e, how);
+  });
+}
+
+function proposalForm(w: WorkOrder, done: () => void): HTMLElement {
+  const itinerary = h('textarea', { class: 'weui-textarea', name: 'itinerary', rows: 8, maxlength: 20000, placeholder: '第1天:…\n第2天:…(至少10个字)' });
+  const price = h('input', { class: 'weui-input', name: 'price', type: 'number', inputmode: 'decimal', min: 1, step: '0.01', placeholder: '方案总价(元)' });
+  const errs = { itinerary: h('div', { class: 'field-error', 'data-for': 'itinerary' }), priceFen: h('div', { class: 'field-error', 'data-for': 'priceFen' }) };
+  const submit = h('button', { class: 'weui-btn weui-btn_primary', type: 'submit' }, '提交方案');
+  const form = h('form', { class: 'proposal-form', novalidate: true },
+    h('div', { class: 'weui-cells__title' }, '行程方案'),
+    h('div', { class: 'weui-cells weui-cells_form' }, h('div', { class: 'weui-cell' }, h('div', { class: 'weui-cell__bd' }, itinerary))),
+    errs.itinerary,
+    h('div', { class: 'weui-cells weui-cells_form' }, h('label', { class: 'weui-cell' }, h('div', { class: 'weui-cell__hd' }, h('span', { class: 'weui-label' }, '价格(元)')), h('div', { class: 'weui-cell__bd' }, price))),
+    errs.priceFen,
+    h('div', { class: 'actions' }, submit),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const problems: Record<string, string> = {};
+    if (itinerary.value.trim().length < 10) problems.itinerary = '行程至少写10个字';
+    const yuanValue = Number(price.value);
+    if (!price.value || !Number.isFinite(yuanValue) || yuanValue < 1) problems.priceFen = '请填写价格(至少1元)';
+    for (const [k, el] of Object.entries(errs)) el.textContent = problems[k] ?? '';
+    if (Object.keys(problems).length) return;
+    submit.classList.add('weui-btn_loading');
+    try {
+      await api('POST', `/api/planner/work-orders/${encodeURIComponent(w.id)}/proposal`, { itinerary: itinerary.value, priceFen: Math.round(yuanValue * 100) });
+      toast('方案已提交');
+      done();
+    } catch (err) {
+      const f = err instanceof ApiError ? err.fields ?? (err.field ? { [err.field]: err.message } : {}) : {};
+      let shown = false;
+      for (const [k, el] of Object.entries(errs)) if (f[k]) (el.textContent = f[k]), (shown = true);
+      if (!shown) await dialog('提交失败', say(err), '知道了');
+    } finally {
+      submit.classList.remove('weui-btn_loading');
+    }
+  });
+  return form;
+}
+
+/** A WeChat user who is not yet a planner: type the code from ops to bind. */
+export function bindPage(root: Element, next: string) {
+  const code = h('input', { class: 'weui-input', name: 'code', inputmode: 'numeric', maxlength: 6, placeholder: '6位绑定码' });
+  const err = h('div', { class: 'field-error', 'data-for': 'code' });
+  const form = h('form', { novalidate: true },
+    h('div', { class: 'weui-msg__text-area' }, h('h2', { class: 'weui-msg__title' }, '绑定定制师账号'), h('p', { class: 'weui-msg__desc' }, '请输入运营发给你的6位绑定码。绑定后即可在微信里抢单。')),
+    h('div', { class: 'weui-cells weui-cells_form' }, h('div', { class: 'weui-cell' }, h('div', { class: 'weui-cell__bd' }, code))),
+    err,
+    h('div', { class: 'actions' }, h('button', { class: 'weui-btn weui-btn_primary', type: 'submit' }, '绑定')),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!/^\d{6}$/.test(code.value.trim())) return void (err.textContent = '绑定码是6位数字');
+    try {
+      await api('POST', '/api/wechat/bind', { code: code.value.trim() });
+      location.href = next;
+    } catch (e) {
+      err.textContent = say(e);
+    }
+  });
+  mount(root, h('main', { class: 'content weui-msg' }, form));
+}

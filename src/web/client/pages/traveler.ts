@@ -1,0 +1,258 @@
+/** The traveler's pages: the trip form (every field checked, each error under its field), my trips, one trip live. */
+import { api, ApiError, say } from '../api.js';
+import { dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
+import { clock, dates, party, TIER, yuan } from '../fmt.js';
+import type { Live } from '../live.js';
+import { flashTitle, linkBar, popup } from '../notice.js';
+
+const STATUS: Record<string, string> = { open: '定制师抢单中', full: '定制师已就位', chosen: '已选定方案', paid: '已支付定金', closed: '已关闭', cancelled: '已取消' };
+
+function chinaToday(): string {
+  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+type Field = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+
+/** One WeUI form cell with its label and a place for its error; `key` is the API's field name. */
+function cell(key: string, label: string, input: Field, hint?: string) {
+  input.id = `f-${key.replace('.', '-')}`;
+  return h('div', { class: 'field', 'data-field': key },
+    h('div', { class: 'weui-cell weui-cell_active' },
+      h('div', { class: 'weui-cell__hd' }, h('label', { class: 'weui-label', for: input.id }, label)),
+      h('div', { class: 'weui-cell__bd' }, input),
+    ),
+    hint ? h('div', { class: 'field-hint' }, hint) : null,
+    h('div', { class: 'field-error', role: 'alert' }),
+  );
+}
+
+const input = (name: string, attrs: Record<string, string | number | boolean> = {}) => h('input', { class: 'weui-input', name, ...attrs });
+
+export function tripForm(root: Element) {
+  const f = {
+    name: input('name', { maxlength: 50, placeholder: '怎么称呼你', autocomplete: 'name' }),
+    phone: input('phone', { type: 'tel', maxlength: 11, inputmode: 'numeric', placeholder: '11位手机号', autocomplete: 'tel' }),
+    subject: h('select', { class: 'weui-select', name: 'subject' }, h('option', { value: 'individual' }, '个人/家庭'), h('option', { value: 'enterprise' }, '企业团建/差旅')),
+    company: input('company', { maxlength: 100, placeholder: '公司名称' }),
+    origin: input('origin', { maxlength: 50, placeholder: '如:上海' }),
+    destinations: input('destinations', { placeholder: '如:京都、大阪(用顿号或逗号分隔)' }),
+    departDate: input('departDate', { type: 'date', min: chinaToday() }),
+    returnDate: input('returnDate', { type: 'date', min: chinaToday() }),
+    adults: input('adults', { type: 'number', min: 1, max: 99, value: 2, inputmode: 'numeric' }),
+    children: input('children', { type: 'number', min: 0, max: 99, value: 0, inputmode: 'numeric' }),
+    budget: input('budget', { type: 'number', min: 1, step: 1, inputmode: 'numeric', placeholder: '总预算(元)' }),
+    budgetType: h('select', { class: 'weui-select', name: 'budgetType' }, h('option', { value: 'total' }, '总预算'), h('option', { value: 'per_person' }, '人均')),
+    plannersWanted: h('select', { class: 'weui-select', name: 'plannersWanted' }, h('option', { value: '3' }, '3位(多比较)'), h('option', { value: '2' }, '2位'), h('option', { value: '1' }, '1位')),
+    notes: h('textarea', { class: 'weui-textarea', name: 'notes', rows: 3, maxlength: 2000, placeholder: '想玩什么、住什么、忌口……(选填)' }),
+  };
+  const companyCell = cell('company', '公司', f.company);
+  const cells: [string, HTMLElement][] = [
+    ['traveler.name', cell('traveler.name', '称呼', f.name)],
+    ['traveler.phone', cell('traveler.phone', '手机号', f.phone, '只有抢到你需求的定制师能看到')],
+    ['subject', cell('subject', '出行类型', f.subject)],
+    ['company', companyCell],
+    ['origin', cell('origin', '出发地', f.origin)],
+    ['destinations', cell('destinations', '目的地', f.destinations)],
+    ['departDate', cell('departDate', '出发日期', f.departDate)],
+    ['returnDate', cell('returnDate', '返回日期', f.returnDate)],
+    ['adults', cell('adults', '成人', f.adults)],
+    ['children', cell('children', '儿童', f.children)],
+    ['budgetFen', cell('budgetFen', '预算(元)', f.budget)],
+    ['budgetType', cell('budgetType', '预算方式', f.budgetType)],
+    ['plannersWanted', cell('plannersWanted', '定制师人数', f.plannersWanted, '几位定制师为你出方案')],
+    ['notes', cell('notes', '备注', f.notes)],
+  ];
+  const showCompany = () => (companyCell.hidden = f.subject.value !== 'enterprise');
+  f.subject.addEventListener('change', showCompany);
+  showCompany();
+
+  const summary = h('div', { class: 'weui-toptips weui-toptips_warn form-summary', role: 'alert', hidden: true });
+  const submit = h('button', { class: 'weui-btn weui-btn_primary', type: 'submit' }, '提交需求');
+  const form = h('form', { class: 'trip-form', novalidate: true },
+    h('div', { class: 'weui-form__text-area' }, h('h2', { class: 'weui-form__title' }, '定制我的旅行'), h('div', { class: 'weui-form__desc' }, '填写需求,最多3位专业定制师为你量身设计方案')),
+    summary,
+    h('div', { class: 'weui-cells weui-cells_form' }, cells.map(([, c]) => c)),
+    h('div', { class: 'actions' }, submit),
+  );
+
+  const show = (errors: Record<string, string>) => {
+    let first: HTMLElement | null = null;
+    for (const [key, c] of cells) {
+      // The API names list items too (destinations.0): they belong to the list's field.
+      const msg = errors[key] ?? Object.entries(errors).find(([k]) => k.startsWith(`${key}.`))?.[1] ?? '';
+      c.classList.toggle('weui-cell_warn', !!msg);
+      c.querySelector('.field-error')!.textContent = msg ? `${c.querySelector('label')!.textContent}${msg}` : '';
+      if (msg && !first) first = c;
+    }
+    const n = Object.keys(errors).length;
+    summary.hidden = n === 0;
+    summary.textContent = n ? `有 ${n} 项需要修改` : '';
+    (first as HTMLElement | null)?.scrollIntoView({ block: 'center' });
+  };
+
+  const body = () => {
+    const destinations = f.destinations.value.split(/[,,、;;\s]+/).map((s) => s.trim()).filter(Boolean);
+    const num = (el: HTMLInputElement) => (el.value === '' ? NaN : Number(el.value));
+    return {
+      traveler: { name: f.name.value.trim(), phone: f.phone.value.trim() },
+      subject: f.subject.value,
+      ...(f.subject.value === 'enterprise' ? { company: f.company.value.trim() } : {}),
+      origin: f.origin.value.trim(),
+      destinations,
+      departDate: f.departDate.value,
+      returnDate: f.returnDate.value,
+      adults: num(f.adults),
+      children: num(f.children),
+      budgetFen: Math.round(num(f.budget) * 100),
+      budgetType: f.budgetType.value,
+      plannersWanted: Number(f.plannersWanted.value),
+      ...(f.notes.value.trim() ? { notes: f.notes.value.trim() } : {}),
+    };
+  };
+
+  /** The same rules as the server, said in Chinese before a round trip; the server still decides. */
+  const check = (b: ReturnType<typeof body>) => {
+    const e: Record<string, string> = {};
+    if (!b.traveler.name) e['traveler.name'] = '请填写';
+    if (!/^1[3-9]\d{9}$/.test(b.traveler.phone)) e['traveler.phone'] = '请填写11位手机号';
+    if (b.subject === 'enterprise' && !b.company) e.company = '企业出行请填写公司名称';
+    if (!b.origin) e.origin = '请填写';
+    if (b.destinations.length === 0) e.destinations = '请至少填写一个目的地';
+    else if (b.destinations.length > 10) e.destinations = '最多10个目的地';
+    if (!b.departDate) e.departDate = '请选择';
+    else if (b.departDate < chinaToday()) e.departDate = '不能早于今天';
+    if (!b.returnDate) e.returnDate = '请选择';
+    else if (b.departDate && b.returnDate < b.departDate) e.returnDate = '不能早于出发日期';
+    if (!Number.isInteger(b.adults) || b.adults < 1 || b.adults > 99) e.adults = '至少1位成人';
+    if (!Number.isInteger(b.children) || b.children < 0 || b.children > 99) e.children = '请填写0–99';
+    if (!Number.isFinite(b.budgetFen) || b.budgetFen < 100) e.budgetFen = '请填写(至少1元)';
+    return e;
+  };
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const b = body();
+    const problems = check(b);
+    show(problems);
+    if (Object.keys(problems).length) return;
+    submit.classList.add('weui-btn_loading');
+    submit.disabled = true;
+    try {
+      const r = await api<{ id: number }>('POST', '/api/traveler/requirements', b);
+      toast('提交成功');
+      location.href = `/h5/my/requirements/${r.id}`;
+    } catch (err) {
+      if (err instanceof ApiError && (err.fields || err.field)) show(err.fields ?? { [err.field!]: err.message });
+      else await dialog('提交失败', say(err), '知道了');
+    } finally {
+      submit.classList.remove('weui-btn_loading');
+      submit.disabled = false;
+    }
+  });
+  mount(root, h('main', { class: 'content weui-form' }, form));
+}
+
+export function myListPage(root: Element) {
+  const body = h('main', { class: 'content' });
+  mount(root, body);
+  const load = async () => {
+    mount(body, loading());
+    try {
+      const { items } = await api<{ items: any[] }>('GET', '/api/traveler/requirements');
+      const newBtn = h('a', { class: 'weui-btn weui-btn_primary', href: '/h5/trip' }, '提交新需求');
+      mount(
+        body,
+        h('h1', { class: 'page__title' }, '我的定制'),
+        items.length === 0
+          ? empty('还没有定制需求', '告诉我们你想去哪,专业定制师会为你设计方案。', newBtn)
+          : [
+              h('div', { class: 'weui-cells' }, items.map((q) =>
+                h('a', { class: 'weui-cell weui-cell_access', href: `/h5/my/requirements/${q.id}` },
+                  h('div', { class: 'weui-cell__bd' }, h('p', {}, q.destinations.join('、')), h('p', { class: 'sub' }, `${dates(q.departDate, q.returnDate)} · ${q.proposals} 份方案`)),
+                  h('div', { class: 'weui-cell__ft' }, STATUS[q.status] ?? q.status),
+                ))),
+              h('div', { class: 'actions' }, newBtn),
+            ],
+      );
+    } catch (err) {
+      mount(body, failed(say(err), load));
+    }
+  };
+  void load();
+}
+
+/** One trip: progress, then the proposals side by side, choose one; updates live. */
+export function myRequirementPage(root: Element, live: Live | null, id: number) {
+  const bar = linkBar();
+  live?.onStateChange(bar.update);
+  const body = h('main', { class: 'content' });
+  mount(root, bar.el, body);
+  let seq = 0;
+  const load = async (first = false) => {
+    const mine = ++seq;
+    if (first) mount(body, loading());
+    let q: any;
+    try {
+      q = await api('GET', `/api/traveler/requirements/${id}`);
+    } catch (err) {
+      if (mine !== seq) return;
+      mount(body, err instanceof ApiError && err.status === 404 ? empty('找不到这个需求', '它可能属于另一个微信账号。', h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/my/requirements' }, '我的定制')) : failed(say(err), () => void load(true)));
+      return;
+    }
+    if (mine !== seq) return;
+    const taken = q.workOrders.length;
+    const proposals = q.workOrders.filter((w: any) => w.proposal);
+    const steps: [string, boolean][] = [
+      ['已提交', true],
+      [`定制师 ${taken}/${q.plannersWanted}`, taken > 0],
+      [`方案 ${proposals.length}`, proposals.length > 0],
+      ['已选定', q.status === 'chosen' || q.status === 'paid'],
+    ];
+    const chosen = q.workOrders.find((w: any) => w.status === 'chosen');
+    mount(
+      body,
+      h('h1', { class: 'page__title' }, q.destinations.join('、'), h('small', {}, `${dates(q.departDate, q.returnDate)} · ${party(q.adults, q.children)} · 预算 ${yuan(q.budgetFen)}`)),
+      h('ol', { class: 'steps', 'data-status': q.status }, steps.map(([t, done]) => h('li', { class: done ? 'done' : '' }, t))),
+      h('p', { class: 'status-line' }, STATUS[q.status] ?? q.status, q.status === 'open' && q.slotsLeft > 0 ? `,还在等 ${q.slotsLeft} 位定制师` : ''),
+      q.deposit ? h('div', { class: 'deposit weui-toptips_warn', 'data-deposit': q.deposit.status }, q.deposit.message) : null,
+      proposals.length === 0
+        ? empty(taken ? '定制师正在为你设计方案' : '正在为你匹配定制师', taken ? '方案提交后会立即显示在这里。' : '有定制师接单后会通知你。')
+        : h('section', { class: 'proposals', style: `--n:${proposals.length}` }, proposals.map((w: any) => proposalCard(q, w, chosen, () => void load()))),
+      h('div', { class: 'actions' }, h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/my/requirements' }, '我的定制')),
+    );
+  };
+  void load(true);
+  live?.on((e, how) => {
+    if (e.type !== 'requirement' || e.data.requirementId !== id) return;
+    void load();
+    const say = { taken: '有定制师接单了', proposal: '收到新方案', expired: '一位定制师超时,正在为你找新的定制师', chosen: '已选定方案' }[e.data.what as string];
+    if (say && how.unseen) flashTitle(say);
+    if (say && how.popup) popup({ title: say, text: '页面已更新', kind: 'info' });
+  });
+}
+
+function proposalCard(q: any, w: any, chosen: any, reload: () => void) {
+  const canChoose = !chosen && (q.status === 'open' || q.status === 'full');
+  const btn = canChoose ? h('button', { class: 'weui-btn weui-btn_primary weui-btn_mini', type: 'button' }, '选择此方案') : null;
+  btn?.addEventListener('click', async () => {
+    const ok = await dialog('选择这份方案?', `${w.planner.name}(${w.planner.supplier})· ${yuan(w.proposal.priceFen)}。选定后其他定制师的方案将关闭。`, '确定选择', '再想想');
+    if (!ok) return;
+    btn.classList.add('weui-btn_loading');
+    try {
+      const r = await api<{ deposit: { message: string } }>('POST', `/api/traveler/requirements/${q.id}/choose`, { workOrderId: w.id });
+      toast('已选定');
+      // The deposit is the payments issue's: the seam says what happens next.
+      await dialog('已选定方案', r.deposit.message, '好的');
+    } catch (err) {
+      await dialog('没能选定', say(err), '知道了');
+    } finally {
+      reload();
+    }
+  });
+  return h('article', { class: `proposal-card ${w.status === 'chosen' ? 'is-chosen' : ''} ${chosen && w.status !== 'chosen' ? 'is-off' : ''}`, 'data-wo': w.id },
+    h('header', {}, h('strong', {}, w.planner.name), h('span', { class: 'sub' }, `${w.planner.supplier} · ${TIER[w.planner.tier] ?? w.planner.tier}定制师`)),
+    h('div', { class: 'price' }, yuan(w.proposal.priceFen)),
+    h('pre', { class: 'itinerary' }, w.proposal.itinerary),
+    h('footer', {}, h('span', { class: 'sub' }, `提交于 ${clock(w.proposal.createdAt)}`), w.status === 'chosen' ? h('span', { class: 'badge badge--ok' }, '已选定') : btn),
+  );
+}

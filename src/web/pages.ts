@@ -1,0 +1,163 @@
+/**
+ * The H5 and PC pages: a small HTML shell per page (WeUI, the page's name and who is signed in),
+ * and one client bundle (src/web/client, TypeScript, built by esbuild once per process and served
+ * from memory under a content hash). No session → WeChat OAuth and back to the same page; a
+ * session of the wrong kind → a page that says what to do (a guest may bind as a planner).
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Ctx } from '../context.js';
+import { sessionOf } from '../http/auth.js';
+import { COOKIE, type Role, type Session } from '../session/session.js';
+
+interface Page {
+  path: string;
+  page: string;
+  title: string;
+  roles: Role[];
+}
+
+export const PAGES: Page[] = [
+  { path: '/h5/pool', page: 'pool', title: '抢单池', roles: ['planner'] },
+  { path: '/h5/requirements/:id', page: 'requirement', title: '需求详情', roles: ['planner'] },
+  { path: '/h5/work-orders', page: 'work-orders', title: '我的工单', roles: ['planner'] },
+  { path: '/h5/work-orders/:id', page: 'work-order', title: '工单与方案', roles: ['planner'] },
+  { path: '/pc', page: 'pc', title: '抢单工作台', roles: ['planner'] },
+  { path: '/h5/trip', page: 'trip', title: '定制我的旅行', roles: ['traveler', 'guest'] },
+  { path: '/h5/my/requirements', page: 'my-list', title: '我的定制', roles: ['traveler', 'guest'] },
+  { path: '/h5/my/requirements/:id', page: 'my-requirement', title: '需求进度', roles: ['traveler', 'guest'] },
+];
+
+const HOME: Record<Role, string> = { planner: '/h5/pool', traveler: '/h5/my/requirements', guest: '/h5/trip', ops: '/healthz' };
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+interface Asset {
+  body: Buffer;
+  type: string;
+  hash: string;
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+async function buildAssets(): Promise<Map<string, Asset>> {
+  const { build } = await import('esbuild');
+  const out = await build({
+    entryPoints: [`${here}client/main.ts`],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    target: ['es2020', 'chrome88', 'safari15'], // WeChat's in-app browsers of recent years
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+  });
+  const weui = createRequire(import.meta.url).resolve('weui/dist/style/weui.min.css');
+  const files: [string, Buffer, string][] = [
+    ['app.js', Buffer.from(out.outputFiles[0].contents), 'text/javascript; charset=utf-8'],
+    ['app.css', await readFile(`${here}client/app.css`), 'text/css; charset=utf-8'],
+    ['weui.min.css', await readFile(weui), 'text/css; charset=utf-8'],
+  ];
+  return new Map(files.map(([name, body, type]) => [name, { body, type, hash: createHash('sha256').update(body).digest('hex').slice(0, 12) }]));
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function shell(assets: Map<string, Asset>, p: { page: string; title: string; session: Session | null; params?: Record<string, string> }): string {
+  const v = (name: string) => `/assets/${name}?v=${assets.get(name)!.hash}`;
+  const user = p.session && p.session.role !== 'guest' ? `${p.session.role}:${p.session.id}` : '';
+  const params = esc(JSON.stringify(p.params ?? {}));
+  return `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
+<meta name="format-detection" content="telephone=no">
+<title>${esc(p.title)}</title>
+<link rel="stylesheet" href="${v('weui.min.css')}">
+<link rel="stylesheet" href="${v('app.css')}">
+</head>
+<body data-page="${esc(p.page)}" data-role="${esc(p.session?.role ?? '')}" data-user="${esc(user)}" data-params="${params}">
+<div id="app" class="page"><div class="state state--loading"><i class="weui-loading"></i><p>正在加载…</p></div></div>
+<noscript><div class="state"><p>请在微信或浏览器中开启 JavaScript 后使用。</p></div></noscript>
+<script type="module" src="${v('app.js')}"></script>
+</body>
+</html>`;
+}
+
+export function pageRoutes(app: Ctx): Router {
+  const r = new Router();
+  let assets: Promise<Map<string, Asset>> | null = null;
+  const getAssets = () => (assets ??= buildAssets().catch((err) => {
+    assets = null; // try again on the next request
+    throw err;
+  }));
+  // Built in the background at start, so the first page view does not wait for esbuild.
+  getAssets().catch((err) => app.log.error({ err }, 'page assets failed to build'));
+
+  r.get('/assets/:name', async (ctx) => {
+    const a = (await getAssets()).get(ctx.params.name);
+    if (!a) {
+      ctx.status = 404;
+      ctx.body = { error: { code: 'NOT_FOUND', message: 'no such asset' } };
+      return;
+    }
+    ctx.type = a.type;
+    ctx.set('cache-control', ctx.query.v === a.hash ? 'public, max-age=31536000, immutable' : 'no-cache');
+    ctx.set('etag', `"${a.hash}"`);
+    if (ctx.get('if-none-match') === `"${a.hash}"`) {
+      ctx.status = 304;
+      return;
+    }
+    ctx.body = a.body;
+  });
+
+  const render = async (ctx: Context, page: string, title: string, session: Session | null, params?: Record<string, string>) => {
+    ctx.set('content-security-policy', CSP);
+    ctx.set('x-content-type-options', 'nosniff');
+    ctx.set('referrer-policy', 'same-origin');
+    ctx.set('cache-control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = shell(await getAssets(), { page, title, session, params });
+  };
+
+  const toLogin = (ctx: Context) => ctx.redirect(`/auth/wechat?${new URLSearchParams({ next: ctx.originalUrl })}`);
+
+  for (const p of PAGES) {
+    r.get(p.path, async (ctx) => {
+      const s = sessionOf(app, ctx.cookies.get(COOKIE));
+      if (!s) return toLogin(ctx);
+      if (!p.roles.includes(s.role)) {
+        // A guest on a planner page may bind; anyone else is told where their pages are.
+        if (s.role === 'guest' && p.roles.includes('planner')) return render(ctx, 'bind', '绑定定制师账号', s, { next: ctx.originalUrl });
+        ctx.status = 403;
+        return render(ctx, 'wrong-role', '无法访问', s, { home: HOME[s.role], need: p.roles[0] });
+      }
+      await render(ctx, p.page, p.title, s, ctx.params as Record<string, string>);
+    });
+  }
+
+  r.get('/', (ctx) => {
+    const s = sessionOf(app, ctx.cookies.get(COOKIE));
+    if (!s) return toLogin(ctx);
+    ctx.redirect(HOME[s.role]);
+  });
+
+  return r;
+}
