@@ -39,6 +39,8 @@ export interface Connected {
 export interface Running {
   ctx: Ctx;
   url: string;
+  /** The live-stream hub of this instance (absent for ROLE=worker). */
+  hub?: Hub;
   stop(): Promise<void>;
 }
 
@@ -133,6 +135,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   return {
     ctx,
     url,
+    hub,
     async stop() {
       if (timer) clearInterval(timer);
       // Workers first: their jobs may be talking to this very server (the sandbox).

@@ -152,7 +152,7 @@ export async function until<T>(fn: () => Promise<T> | T, ms = 10_000, step = 50)
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((ok) => {
     const s = createServer().listen(0, () => {
       const port = (s.address() as { port: number }).port;
@@ -162,8 +162,8 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs `npm start`'s entry point as a child process against this test's Redis and database. */
-export async function child(env: Env, extra: Record<string, string>, opts: { waitHealthy?: boolean } = {}) {
-  const port = await freePort();
+export async function child(env: Env, extra: Record<string, string>, opts: { waitHealthy?: boolean; port?: number } = {}) {
+  const port = opts.port ?? (await freePort());
   const cfg = testConfig(env);
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: {

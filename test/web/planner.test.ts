@@ -1,0 +1,151 @@
+/**
+ * The planner's pages in a real browser (Debian's chromium): one stream per browser and user however
+ * many tabs, a pop-up shown once and in the visible tab, the title flashing while no tab is seen,
+ * hand-over when the leader tab closes, a grab in one planner's page reaching another's within a
+ * second, a full requirement leaving every page, and a refusal said in words.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { ops, phone, plannerCookie, requirementBody, until, withApp } from '../support.js';
+import { launch, liveOf, open, setVisible, shot, signedIn } from './browser.js';
+
+const h = withApp({ TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function plannerAt(place: string, supplierId?: number) {
+  const sid = supplierId ?? (await ops(h.app.url).post('/suppliers', { name: `供应商-${place}-${phone()}` })).body.id;
+  const p = await ops(h.app.url).post('/planners', { supplierId: sid, name: `定制师${phone().slice(-4)}`, phone: phone(), tier: 'S', destinations: [place], maxActive: 5, openid: `o-web-${phone()}` });
+  expect(p.status).toBe(201);
+  return { id: p.body.id as number, supplierId: sid as number, cookie: plannerCookie(h.app.ctx, p.body.id) };
+}
+
+async function requirement(place: string, wanted = 3): Promise<number> {
+  const r = await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: wanted }));
+  expect(r.status).toBe(201);
+  return r.body.id;
+}
+
+const cards = (page: Page) => page.locator('.card[data-req]');
+const popups = (page: Page) => page.locator('.pop').count();
+
+describe('one planner, several tabs', () => {
+  it('holds one stream for all tabs, pops up once in the visible tab, flashes the title when none is seen, and hands over when the leader closes', async () => {
+    const me = await plannerAt('札幌');
+    const profile = await signedIn(browser, h.app.url, me.cookie, { wide: true });
+    const first = await open(profile, `${h.app.url}/h5/pool`);
+    await until(async () => (await liveOf(first))?.leader && (await first.locator('.link--open').count()) > 0);
+    const second = await open(profile, `${h.app.url}/pc`);
+    await until(async () => (await second.locator('.link--open').count()) > 0); // told by the leader over BroadcastChannel
+    await expect.poll(() => first.locator('.state--empty').count()).toBe(1);
+
+    // One server connection for the two tabs; the second tab is not the leader.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.app.hub!.connections()).toBe(1);
+    expect((await liveOf(second))!.leader).toBe(false);
+    expect((await liveOf(second))!.connects).toBe(0);
+
+    // The PC tab is the one being looked at: the pop-up shows there, once.
+    await setVisible(first, false);
+    await setVisible(second, true);
+    const r1 = await requirement('札幌');
+    await until(async () => (await cards(first).count()) === 1 && (await cards(second).count()) === 1);
+    await until(async () => (await popups(second)) === 1, 3000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await popups(first)).toBe(0);
+    expect(await popups(second)).toBe(1);
+    await expect.poll(() => second.locator('.pop').first().textContent()).toContain('札幌');
+    expect(await second.locator(`.card[data-req="${r1}"] .card__slots`).textContent()).toBe('剩 3/3 个名额');
+    await shot(second, 'pc-pool-popup');
+    await shot(first, 'h5-pool');
+
+    // Nobody looking: no pop-up yet, every title flashes; the first tab to be seen gets the pop-up.
+    await setVisible(second, false);
+    const titleBefore = await first.title();
+    await requirement('札幌');
+    await until(async () => (await cards(first).count()) === 2);
+    await until(async () => (await first.title()).startsWith('【新需求】'), 3000);
+    await until(async () => (await second.title()).startsWith('【新需求】'), 3000);
+    expect(await popups(first)).toBe(0);
+    await setVisible(first, true);
+    await until(async () => (await popups(first)) === 1, 3000);
+    expect(await first.title()).toBe(titleBefore); // seen: the title stops flashing
+    expect(await popups(second)).toBe(1); // still only the first event's
+
+    // The leader tab closes: the other takes the lock and the stream, and misses nothing.
+    await first.close();
+    await until(async () => (await liveOf(second))!.leader, 5000);
+    await until(() => h.app.hub!.connections() === 1, 5000);
+    await setVisible(second, true);
+    const r3 = await requirement('札幌');
+    await until(async () => (await second.locator(`.card[data-req="${r3}"]`).count()) === 1, 5000);
+    const live = (await liveOf(second))!;
+    expect(live.connects).toBe(1);
+    expect(live.events.filter((e) => e.type === 'released').map((e) => e.data.requirementId)).toContain(r3);
+    expect(h.app.hub!.connections()).toBe(1);
+    await profile.close();
+  });
+});
+
+describe('several planners', () => {
+  it('shows a grab in one page on another within a second, removes a full requirement everywhere, and says why a grab is refused', async () => {
+    const a = await plannerAt('函馆');
+    const b = await plannerAt('函馆');
+    const c = await plannerAt('函馆');
+    const a2 = await plannerAt('函馆', a.supplierId); // same supplier as a
+    const pages: Record<string, Page> = {};
+    for (const [name, p] of Object.entries({ a, b, c, a2 })) {
+      const profile = await signedIn(browser, h.app.url, p.cookie);
+      pages[name] = await open(profile, `${h.app.url}/h5/pool`);
+    }
+    for (const p of Object.values(pages)) await until(async () => (await p.locator('.link--open').count()) > 0);
+    const id = await requirement('函馆', 2);
+    for (const p of Object.values(pages)) await until(async () => (await p.locator(`.card[data-req="${id}"]`).count()) === 1);
+
+    // b's page notes the moment its card changes.
+    await pages.b.evaluate((rid) => {
+      const el = document.querySelector(`.card[data-req="${rid}"] .card__slots`)!;
+      new MutationObserver(() => ((window as any).__changedAt ??= Date.now())).observe(el, { childList: true, characterData: true, subtree: true });
+    }, id);
+    const answered = pages.a.waitForResponse((r) => r.url().endsWith('/api/planner/grabs')).then(() => Date.now());
+    await pages.a.locator(`.card[data-req="${id}"] .card__grab`).click();
+    const at = await answered;
+    await until(async () => (await pages.a.locator('.weui-dialog').textContent())?.includes('抢单成功'));
+    await shot(pages.a, 'h5-grab-won');
+    const changedAt = await until(() => pages.b.evaluate(() => (window as any).__changedAt as number | undefined), 2000, 10);
+    expect(await pages.b.locator(`.card[data-req="${id}"] .card__slots`).textContent()).toBe('剩 1/2 个名额');
+    expect(changedAt - at).toBeLessThan(1000);
+
+    // a2 is of a's supplier: refused, and told why in words.
+    await pages.a2.locator(`.card[data-req="${id}"] .card__grab`).click();
+    await until(async () => (await pages.a2.locator('.weui-dialog').textContent())?.includes('抢单失败'));
+    expect(await pages.a2.locator('.weui-dialog').textContent()).toContain('你所在的供应商已有定制师抢到此单');
+    await shot(pages.a2, 'h5-grab-refused');
+
+    // b takes the last slot: the requirement leaves c's and a2's pages (and a's and b's: they hold it).
+    await pages.b.locator(`.card[data-req="${id}"] .card__grab`).click();
+    await until(async () => (await pages.b.locator('.weui-dialog').textContent())?.includes('抢单成功'));
+    for (const p of Object.values(pages)) await until(async () => (await p.locator(`.card[data-req="${id}"]`).count()) === 0, 2000);
+    await until(async () => (await pages.c.locator('.state--empty').count()) === 1);
+    await shot(pages.c, 'h5-pool-empty');
+
+    // The winner's work orders page and the proposal form.
+    await pages.a.goto(`${h.app.url}/h5/work-orders`);
+    await until(async () => (await pages.a.locator('[data-wo]').count()) === 1);
+    await pages.a.locator('[data-wo]').click();
+    await pages.a.locator('button[type=submit]').click();
+    expect(await pages.a.locator('.field-error[data-for="itinerary"]').textContent()).toContain('行程至少写10个字');
+    await pages.a.locator('textarea[name=itinerary]').fill('第1天:抵达函馆,入住汤之川温泉。\n第2天:五棱郭公园,函馆山夜景。');
+    await pages.a.locator('input[name=price]').fill('18800');
+    await pages.a.locator('button[type=submit]').click();
+    await until(async () => (await pages.a.locator('.proposal h2').textContent())?.includes('18,800'));
+    await shot(pages.a, 'h5-work-order-proposed');
+    for (const p of Object.values(pages)) await p.context().close();
+  });
+});
