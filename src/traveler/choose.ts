@@ -17,18 +17,15 @@ export class ChooseError extends Error {
 export async function choose(ctx: Ctx, travelerId: number, requirementId: number, workOrderId: string) {
   const at = new Date(ctx.now());
   const result = await ctx.db.$transaction(async (tx) => {
+    // The claim first, in one statement: a racing chooser's reads can't see half of another's commit.
+    const claimed = await tx.$executeRaw`UPDATE requirements SET status = 'chosen'
+      WHERE id = ${requirementId} AND traveler_id = ${travelerId} AND status IN ('open', 'full')
+        AND EXISTS (SELECT 1 FROM work_orders WHERE id = ${workOrderId} AND requirement_id = ${requirementId} AND status = 'proposed')`;
     const req = await tx.requirement.findUnique({ where: { id: requirementId }, include: { workOrders: true } });
-    if (!req || req.travelerId !== travelerId) throw new ChooseError('NOT_FOUND', 404, 'requirement: not found among your trips');
-    const wo = req.workOrders.find((w) => w.id === workOrderId);
-    if (!wo) throw new ChooseError('NOT_FOUND', 404, 'workOrderId: not a proposal of this trip', 'workOrderId');
-    if (req.status === 'chosen' || req.status === 'paid') throw new ChooseError('ALREADY_CHOSEN', 409, 'requirement: a proposal was already chosen');
-    if (req.status !== 'open' && req.status !== 'full') throw new ChooseError('CLOSED', 409, `requirement: is ${req.status}`);
-    if (wo.status !== 'proposed') throw new ChooseError('NOT_PROPOSED', 409, 'workOrderId: this planner has not sent a proposal', 'workOrderId');
-    // The race: one chooser wins; the loser sees ALREADY_CHOSEN.
-    const { count } = await tx.requirement.updateMany({ where: { id: requirementId, status: { in: ['open', 'full'] } }, data: { status: 'chosen' } });
-    if (count === 0) throw new ChooseError('ALREADY_CHOSEN', 409, 'requirement: a proposal was already chosen');
+    if (claimed === 0) throw whyNot(req, travelerId, workOrderId);
+    const wo = req!.workOrders.find((w) => w.id === workOrderId)!;
     await tx.workOrder.update({ where: { id: workOrderId }, data: { status: 'chosen' } });
-    const others = req.workOrders.filter((w) => w.id !== workOrderId && (w.status === 'active' || w.status === 'proposed'));
+    const others = req!.workOrders.filter((w) => w.id !== workOrderId && (w.status === 'active' || w.status === 'proposed'));
     if (others.length) await tx.workOrder.updateMany({ where: { id: { in: others.map((w) => w.id) } }, data: { status: 'closed', endedAt: at } });
     return { wo, others };
   });
@@ -48,4 +45,13 @@ export async function choose(ctx: Ctx, travelerId: number, requirementId: number
     at: ctx.now(),
   });
   await notifyChosen(ctx, requirementId);
+}
+
+/** Why the claim failed, in the order a person cares: not yours, already chosen, closed, not proposed. */
+function whyNot(req: { travelerId: number; status: string; workOrders: { id: string; status: string }[] } | null, travelerId: number, workOrderId: string): ChooseError {
+  if (!req || req.travelerId !== travelerId) return new ChooseError('NOT_FOUND', 404, 'requirement: not found among your trips');
+  if (req.status === 'chosen' || req.status === 'paid') return new ChooseError('ALREADY_CHOSEN', 409, 'requirement: a proposal was already chosen');
+  if (req.status !== 'open' && req.status !== 'full') return new ChooseError('CLOSED', 409, `requirement: is ${req.status}`);
+  if (!req.workOrders.some((w) => w.id === workOrderId)) return new ChooseError('NOT_FOUND', 404, 'workOrderId: not a proposal of this trip', 'workOrderId');
+  return new ChooseError('NOT_PROPOSED', 409, 'workOrderId: this planner has not sent a proposal', 'workOrderId');
 }
