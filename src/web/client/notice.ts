@@ -22,7 +22,7 @@ export function popup(opts: { title: string; text: string; href?: string; action
   let timer = window.setTimeout(close, 12_000);
   card.addEventListener('mouseenter', () => clearTimeout(timer));
   card.addEventListener('mouseleave', () => (timer = window.setTimeout(close, 4000)));
-  while (stack.children.length > 4) stack.lastElementChild!.remove();
+  while (stack.children.length > (innerWidth < 600 ? 2 : 4)) stack.lastElementChild!.remove(); // a phone screen holds two
 }
 
 let flashing = 0;

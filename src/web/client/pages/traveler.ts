@@ -3,7 +3,7 @@ import { api, ApiError, say } from '../api.js';
 import { dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
 import { clock, dates, party, TIER, yuan } from '../fmt.js';
 import type { Live } from '../live.js';
-import { flashTitle, linkBar, popup } from '../notice.js';
+import { flashTitle, linkBar } from '../notice.js';
 
 const STATUS: Record<string, string> = { open: '定制师抢单中', full: '定制师已就位', chosen: '已选定方案', paid: '已支付定金', closed: '已关闭', cancelled: '已取消' };
 
@@ -227,7 +227,7 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
     void load();
     const say = { taken: '有定制师接单了', proposal: '收到新方案', expired: '一位定制师超时,正在为你找新的定制师', chosen: '已选定方案' }[e.data.what as string];
     if (say && how.unseen) flashTitle(say);
-    if (say && how.popup) popup({ title: say, text: '页面已更新', kind: 'info' });
+    if (say && how.popup) toast(say); // the page itself shows what changed: a brief word is enough
   });
 }
 

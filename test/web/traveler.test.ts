@@ -1,0 +1,132 @@
+/**
+ * The traveler's pages in a real browser, signed in through the sandbox's WeChat OAuth: the form's
+ * field errors (the browser's checks and the server's), the status page following grabs and
+ * proposals live, the proposals side by side, choosing one. And a planner opening a template
+ * message's link from the sandbox phone lands on the page, signed in as themselves.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { freePort, isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
+import type { Running } from '../../src/boot.js';
+import { launch, open, shot, signedIn } from './browser.js';
+
+let env: Env;
+let app: Running;
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  env = await isolatedEnv();
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  // PUBLIC_URL is where OAuth sends the browser back: this very server.
+  app = await startApp(env, { PORT: String(port), PUBLIC_URL: base });
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  await env?.release();
+});
+
+const error = (page: Page, field: string) => page.locator(`.field[data-field="${field}"] .field-error`).textContent();
+
+async function signInAs(page: Page, openid: string, next: string) {
+  await page.goto(`${base}/auth/wechat?next=${encodeURIComponent(next)}`);
+  // The sandbox's "who are you" page, as WeChat's silent OAuth would answer.
+  if (page.url().includes('/sandbox/connect/oauth2/authorize')) await page.goto(page.url().replace('#wechat_redirect', '') + `&openid=${openid}`);
+  await page.waitForURL((u) => u.pathname === next);
+}
+
+it('shows field errors, then follows the trip live to the proposals side by side, and chooses one', async () => {
+  const place = '冲绳';
+  const planners: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const s = await ops(app.url).post('/suppliers', { name: `海岛社${i}-${phone()}` });
+    planners.push((await ops(app.url).post('/planners', { supplierId: s.body.id, name: ['林晓', '陈默'][i], phone: phone(), tier: 'A', destinations: [place], maxActive: 5, openid: `o-pl-${phone()}` })).body.id);
+  }
+  const profile = await signedIn(browser, base, null);
+  const page = await profile.newPage();
+  page.on('pageerror', (e) => console.error(e.message));
+  await signInAs(page, `o-traveler-${phone()}`, '/h5/trip');
+
+  // Nothing filled in: each required field says so, and the summary counts them.
+  await page.locator('button[type=submit]').click();
+  expect(await error(page, 'traveler.name')).toContain('请填写');
+  expect(await error(page, 'traveler.phone')).toContain('11位手机号');
+  expect(await error(page, 'destinations')).toContain('至少填写一个目的地');
+  expect(await error(page, 'budgetFen')).toContain('至少1元');
+  expect(await page.locator('.form-summary').textContent()).toMatch(/有 \d+ 项需要修改/);
+  await shot(page, 'h5-trip-form-errors');
+
+  // Fixed, but the return is before the departure; then a phone that belongs to someone else (the server says so).
+  const other = requirementBody();
+  expect((await ops(app.url).post('/requirements', { ...other, traveler: { ...other.traveler, openid: `o-someone-${phone()}` } })).status).toBe(201);
+  await page.fill('input[name=name]', '李雷');
+  await page.fill('input[name=phone]', other.traveler.phone);
+  await page.fill('input[name=origin]', '北京');
+  await page.fill('input[name=destinations]', `${place}、石垣岛`);
+  await page.fill('input[name=departDate]', '2099-05-10');
+  await page.fill('input[name=returnDate]', '2099-05-01');
+  await page.fill('input[name=budget]', '30000');
+  await page.locator('button[type=submit]').click();
+  expect(await error(page, 'returnDate')).toContain('不能早于出发日期');
+  expect(await error(page, 'traveler.name')).toBe('');
+  await page.fill('input[name=returnDate]', '2099-05-15');
+  await page.locator('button[type=submit]').click();
+  await until(async () => (await error(page, 'traveler.phone'))?.includes('another WeChat user'));
+  expect(page.url()).toContain('/h5/trip');
+
+  await page.fill('input[name=phone]', phone());
+  await page.selectOption('select[name=plannersWanted]', '2');
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL(/\/h5\/my\/requirements\/\d+$/);
+  const id = Number(page.url().split('/').pop());
+  await until(async () => (await page.locator('.link--open').count()) === 1);
+  expect(await page.locator('.state--empty .state__title').textContent()).toContain('正在为你匹配定制师');
+
+  // Planners grab and propose; the page follows without a reload.
+  const [a, b] = planners.map((p) => planner(app.url, app.ctx, p));
+  const woA = (await a.grab(id)).body.workOrderId;
+  await until(async () => (await page.locator('.steps li.done').count()) === 2);
+  await a.propose(woA, { itinerary: '第1天:那霸国际通\n第2天:美丽海水族馆\n第3天:古宇利岛', priceFen: 2_600_000 });
+  await until(async () => (await page.locator('.proposal-card').count()) === 1);
+  const woB = (await b.grab(id)).body.workOrderId;
+  await b.propose(woB, { itinerary: '第1天:石垣岛川平湾\n第2天:竹富岛水牛车', priceFen: 2_900_000 });
+  await until(async () => (await page.locator('.proposal-card').count()) === 2);
+  // Side by side: same row, one after the other.
+  const [boxA, boxB] = await Promise.all([0, 1].map((i) => page.locator('.proposal-card').nth(i).boundingBox()));
+  expect(Math.abs(boxA!.y - boxB!.y)).toBeLessThan(2);
+  expect(boxB!.x).toBeGreaterThan(boxA!.x + boxA!.width - 1);
+  await shot(page, 'h5-trip-proposals');
+
+  await page.locator(`.proposal-card[data-wo="${woB}"] button`).click();
+  await page.locator('.weui-dialog__btn_primary').click(); // 确定选择
+  await until(async () => (await page.locator('.weui-dialog').textContent())?.includes('定金支付即将开放'));
+  await page.locator('.weui-dialog__btn_primary').click();
+  await until(async () => (await page.locator(`.proposal-card[data-wo="${woB}"].is-chosen`).count()) === 1);
+  expect(await page.locator('.deposit').getAttribute('data-deposit')).toBe('not-open');
+  expect((await ops(app.url).get(`/requirements/${id}`)).body.status).toBe('chosen');
+  await shot(page, 'h5-trip-chosen');
+  await profile.close();
+});
+
+it('opens a template message link from the sandbox phone as that planner', async () => {
+  const s = await ops(app.url).post('/suppliers', { name: `手机社-${phone()}` });
+  const openid = `o-phone-${phone()}`;
+  const p = await ops(app.url).post('/planners', { supplierId: s.body.id, name: '王芳', phone: phone(), tier: 'S', destinations: ['大理'], maxActive: 5, openid });
+  const r = await ops(app.url).post('/requirements', requirementBody({ destinations: ['大理'] }));
+  const profile = await signedIn(browser, base, null);
+  const page = await open(profile, `${base}/sandbox/phone/${openid}`);
+  await until(async () => {
+    await page.reload();
+    return (await page.locator('a.open').count()) > 0;
+  }, 15_000, 300);
+  await page.locator('a.open').first().click();
+  await page.waitForURL((u) => u.pathname === `/h5/requirements/${r.body.id}`);
+  await until(async () => (await page.locator('#grab').count()) === 1);
+  expect(await page.locator('.page__title').textContent()).toContain('大理');
+  expect(await page.evaluate(() => document.body.dataset.user)).toBe(`planner:${p.body.id}`);
+  await shot(page, 'h5-requirement-from-phone');
+  await profile.close();
+});
