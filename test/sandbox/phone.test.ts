@@ -40,7 +40,8 @@ it('a release arrives on the phone; replying 抢 <code> in the box reads 抢单�
     return html.includes('新需求开放给你') ? html : null;
   }, 10_000, 100);
   expect(withCard).toContain(`回复「抢 ${r.code}」即可抢单`);
-  expect(withCard).toContain(`/h5/requirements/${r.id}`);
+  // The link opens as in WeChat: through (silent) OAuth, then the page.
+  expect(withCard).toContain(`/auth/wechat?next=%2Fh5%2Frequirements%2F${r.id}`);
   const after = await send('o-phone', `抢 ${r.code}`);
   expect(after).toContain('抢单成功!需求');
   expect(after).toContain(`抢 ${r.code}`); // the sent line is shown too
