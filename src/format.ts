@@ -14,6 +14,9 @@ export const monthDay = (d: Date) => d.toISOString().slice(5, 10);
 export const chinaTime = (d: Date) => new Date(d.getTime() + CST_MS).toISOString().slice(5, 16).replace('T', ' ');
 
 /** Today's date in China as "YYYY-MM-DD" (days, quotas and "not in the past" follow China's midnight). */
+/** Text for HTML (element content and quoted attributes). */
+export const esc = (t: unknown) => String(t ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 export const chinaDate = (ms: number) => new Date(ms + CST_MS).toISOString().slice(0, 10);
 
 /** The instant China's current day began. */

@@ -25,19 +25,11 @@ export interface Card {
   budgetType: string;
 }
 
-export function requirementKeyList(id: number): string[] {
-  return Object.values(requirementKeys(id));
-}
+type CardSource = Omit<Card, 'departDate' | 'returnDate'> & { departDate: Date; returnDate: Date };
 
-/** Loads one requirement into Redis if absent. Returns false when PostgreSQL has no such requirement. */
-export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> {
-  const r = await ctx.db.requirement.findUnique({
-    where: { id },
-    include: { traveler: true, candidates: true, releases: true, workOrders: true },
-  });
-  if (!r) return false;
-  const live = r.workOrders.filter((w) => (LIVE as readonly string[]).includes(w.status));
-  const card: Card = {
+/** What a requirement is, as every page and pool card shows it (dates as YYYY-MM-DD). */
+export function cardOf(r: CardSource): Card {
+  return {
     code: r.code,
     subject: r.subject,
     company: r.company,
@@ -50,6 +42,21 @@ export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> 
     budgetFen: r.budgetFen,
     budgetType: r.budgetType,
   };
+}
+
+export function requirementKeyList(id: number): string[] {
+  return Object.values(requirementKeys(id));
+}
+
+/** Loads one requirement into Redis if absent. Returns false when PostgreSQL has no such requirement. */
+export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> {
+  const r = await ctx.db.requirement.findUnique({
+    where: { id },
+    include: { traveler: true, candidates: true, releases: true, workOrders: true },
+  });
+  if (!r) return false;
+  const live = r.workOrders.filter((w) => (LIVE as readonly string[]).includes(w.status));
+  const card = cardOf(r);
   const meta: Record<string, string | number> = {
     status: r.status,
     wanted: r.plannersWanted,

@@ -24,7 +24,8 @@ function sameSecret(a: string, b: string): boolean {
 const verified = new Map<string, { secret: string; s: Session }>();
 const VERIFIED_MAX = 20_000;
 
-function session(app: Ctx, token: string | undefined): Session | null {
+/** The caller's verified session (from the `sid` cookie's value), or null. */
+export function sessionOf(app: Ctx, token: string | undefined): Session | null {
   if (!token) return null;
   const hit = verified.get(token);
   if (hit && hit.secret === app.sessionSecret) return hit.s.exp * 1000 >= app.now() ? hit.s : null;
@@ -36,11 +37,6 @@ function session(app: Ctx, token: string | undefined): Session | null {
   return s;
 }
 
-/** The caller's verified session, or null. */
-export function sessionOf(app: Ctx, cookie: string | undefined): Session | null {
-  return session(app, cookie);
-}
-
 export function requireRole(app: Ctx, role: Role | Role[]): Middleware {
   const roles = Array.isArray(role) ? role : [role];
   return async (ctx, next) => {
@@ -49,7 +45,7 @@ export function requireRole(app: Ctx, role: Role | Role[]): Middleware {
       if (!sameSecret(auth.slice(7), app.config.OPS_API_TOKEN)) throw new HttpError(401, 'UNAUTHORIZED', 'bad ops token');
       return next();
     }
-    const s = session(app, ctx.cookies.get(COOKIE));
+    const s = sessionOf(app, ctx.cookies.get(COOKIE));
     if (!s) throw new HttpError(401, 'UNAUTHORIZED', 'sign in first (no valid session)');
     if (!roles.includes(s.role)) throw new HttpError(403, 'FORBIDDEN', `this needs a ${roles.join(' or ')} session`);
     ctx.state.session = s;

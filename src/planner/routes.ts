@@ -8,6 +8,7 @@ import { grab } from '../grab/grab.js';
 import { poolFor } from '../grab/pool.js';
 import { ProposalError, submitProposal } from '../grab/lifecycle.js';
 import { requirementKeys } from '../grab/keys.js';
+import { cardOf } from '../grab/hot-state.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
 const grabInput = z.object(
@@ -35,19 +36,7 @@ function workOrderView(w: WorkOrderRow) {
     channel: w.channel,
     grabbedAt: w.grabbedAt,
     deadlineAt: w.deadlineAt,
-    requirement: {
-      id: w.requirementId,
-      code: w.requirement.code,
-      status: w.requirement.status,
-      origin: w.requirement.origin,
-      destinations: w.requirement.destinations,
-      departDate: w.requirement.departDate.toISOString().slice(0, 10),
-      returnDate: w.requirement.returnDate.toISOString().slice(0, 10),
-      adults: w.requirement.adults,
-      children: w.requirement.children,
-      budgetFen: w.requirement.budgetFen,
-      notes: w.requirement.notes,
-    },
+    requirement: { id: w.requirementId, status: w.requirement.status, notes: w.requirement.notes, ...cardOf(w.requirement) },
     // The traveler's contact belongs to live slots only.
     contact: w.status === 'expired' || w.status === 'closed' ? null : { name: w.requirement.traveler.name, phone: w.requirement.traveler.phone },
     proposal: w.proposal && { itinerary: w.proposal.itinerary, priceFen: w.proposal.priceFen, createdAt: w.proposal.createdAt },
@@ -101,18 +90,8 @@ export function plannerRoutes(app: Ctx): Router {
     const live = mine && (mine.status === 'active' || mine.status === 'proposed' || mine.status === 'chosen');
     ctx.body = {
       id: req.id,
-      code: req.code,
+      ...cardOf(req),
       status,
-      subject: req.subject,
-      company: req.company,
-      origin: req.origin,
-      destinations: req.destinations,
-      departDate: req.departDate.toISOString().slice(0, 10),
-      returnDate: req.returnDate.toISOString().slice(0, 10),
-      adults: req.adults,
-      children: req.children,
-      budgetFen: req.budgetFen,
-      budgetType: req.budgetType,
       notes: req.notes,
       wanted: req.plannersWanted,
       slotsLeft: status === 'open' ? Math.max(0, req.plannersWanted - Number(filled ?? 0)) : 0,

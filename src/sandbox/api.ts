@@ -4,14 +4,14 @@
  * base URL. Mounted at /sandbox when WECHAT_APPID is unset. State lives in Redis, so every
  * instance serves the same sandbox. Faults are switched on by tests and people through /sandbox/faults.
  */
-import { SANDBOX_WHO } from './phone.js';
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { sign } from '../wechat/crypto.js';
 import { cdata } from '../wechat/xml.js';
-import { esc } from './phone.js';
+import { SANDBOX_WHO } from './phone.js';
+import { esc } from '../format.js';
 
 const K = {
   token: (t: string) => `sandbox:token:${t}`,

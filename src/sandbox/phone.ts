@@ -12,13 +12,13 @@ import { WechatCrypto, sign } from '../wechat/crypto.js';
 import { cdata, parseXml } from '../wechat/xml.js';
 import { loadTemplates } from '../notify/templates.js';
 import type { InboxMessage } from './api.js';
+import { esc } from '../format.js';
 
 /** WeChat lays a template out as first, keyword1…n, remark; stored JSON (JSONB) may have reordered the keys. */
 const fieldOrder = (data: Record<string, { value: string }>) =>
   Object.entries(data).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b, 'en', { numeric: true }));
 const rank = (k: string) => (k === 'first' ? 0 : k === 'remark' ? 2 : 1);
 /** HTML text and attribute escaping for the sandbox's pages. */
-export const esc = (t: unknown) => String(t ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const chatKey = (openid: string) => `sandbox:chat:${openid}`;
 const OPENID = /^[\w-]{1,64}$/;
 

@@ -10,6 +10,7 @@ import { HttpError, validationError } from '../http/errors.js';
 import { COOKIE, signSession } from '../session/session.js';
 import { createRequirement, departsInPast, requirementInput } from '../requirements/intake.js';
 import { requirementKeys } from '../grab/keys.js';
+import { cardOf } from '../grab/hot-state.js';
 import { depositFor } from '../pay/deposit.js';
 import { choose, ChooseError } from './choose.js';
 
@@ -71,12 +72,8 @@ export function travelerRoutes(app: Ctx): Router {
     ctx.body = {
       items: rows.map((q) => ({
         id: q.id,
-        code: q.code,
+        ...cardOf(q),
         status: q.status,
-        origin: q.origin,
-        destinations: q.destinations,
-        departDate: q.departDate.toISOString().slice(0, 10),
-        returnDate: q.returnDate.toISOString().slice(0, 10),
         plannersWanted: q.plannersWanted,
         planners: q.workOrders.filter((w) => w.status !== 'expired').length,
         proposals: q.workOrders.filter((w) => w.status === 'proposed' || w.status === 'chosen' || w.status === 'closed').length,
@@ -95,18 +92,8 @@ export function travelerRoutes(app: Ctx): Router {
     const filled = Number(await app.redis.hget(requirementKeys(id).meta, 'filled'));
     ctx.body = {
       id: q.id,
-      code: q.code,
+      ...cardOf(q),
       status: q.status,
-      subject: q.subject,
-      company: q.company,
-      origin: q.origin,
-      destinations: q.destinations,
-      departDate: q.departDate.toISOString().slice(0, 10),
-      returnDate: q.returnDate.toISOString().slice(0, 10),
-      adults: q.adults,
-      children: q.children,
-      budgetFen: q.budgetFen,
-      budgetType: q.budgetType,
       notes: q.notes,
       plannersWanted: q.plannersWanted,
       slotsLeft: q.status === 'open' ? Math.max(0, q.plannersWanted - (Number.isFinite(filled) ? filled : 0)) : 0,

@@ -12,6 +12,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { sessionOf } from '../http/auth.js';
+import { esc } from '../format.js';
 import { COOKIE, type Role, type Session } from '../session/session.js';
 
 interface Page {
@@ -73,10 +74,6 @@ async function buildAssets(): Promise<Map<string, Asset>> {
     ['weui.min.css', await readFile(weui), 'text/css; charset=utf-8'],
   ];
   return new Map(files.map(([name, body, type]) => [name, { body, type, hash: createHash('sha256').update(body).digest('hex').slice(0, 12) }]));
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function shell(assets: Map<string, Asset>, p: { page: string; title: string; session: Session | null; params?: Record<string, string> }): string {

@@ -1,7 +1,7 @@
 /** The planner's pages: the live pool (phone and PC), a requirement, work orders, the proposal form, binding. */
 import { api, ApiError, say } from '../api.js';
 import { dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
-import { ago, budgetBand, clock, dates, left, party, TIER, yuan } from '../fmt.js';
+import { ago, budgetBand, clock, dates, left, party, yuan } from '../fmt.js';
 import type { Delivery, Live, LiveEvent } from '../live.js';
 import { flashTitle, linkBar, popup } from '../notice.js';
 
@@ -84,16 +84,11 @@ async function grab(requirementId: number, channel: 'h5' | 'pc', btn?: HTMLButto
     btn.setAttribute('aria-disabled', 'true');
   }
   try {
-    const r = await api<{ workOrderId: string; contact?: { name: string; phone: string }; deadlineAt?: string | number }>('POST', '/api/planner/grabs', { requirementId, channel });
+    const r = await api<{ workOrderId: string; contact: { name: string; phone: string } }>('POST', '/api/planner/grabs', { requirementId, channel });
     toast('抢单成功');
     const go = await dialog(
       '抢单成功',
-      h(
-        'div',
-        { class: 'won' },
-        r.contact ? h('p', {}, `用户:${r.contact.name} ${r.contact.phone}`) : null,
-        r.deadlineAt ? h('p', {}, `请在 ${clock(r.deadlineAt)} 前提交方案`) : null,
-      ),
+      h('div', { class: 'won' }, h('p', {}, `用户:${r.contact.name} ${r.contact.phone}`), h('p', {}, '请在截止前提交方案(截止时间见工单)')),
       '去写方案',
       '稍后',
     );
@@ -188,17 +183,16 @@ export function poolPage(root: Element, live: Live | null, wide: boolean) {
         await load();
         break;
     }
-    notify(e, how, items, wide);
+    notify(e, how, items);
   });
 }
 
 /** Pop-up (in the one tab chosen) and the flashing title (when no tab is seen) for an event. */
-function notify(e: LiveEvent, how: Delivery, items: PoolItem[] = [], wide = false) {
+function notify(e: LiveEvent, how: Delivery, items: PoolItem[] = []) {
   const text = describe(e, items);
   if (!text) return;
   if (how.unseen) flashTitle(text.flash);
   if (how.popup) popup({ title: text.title, text: text.text, href: text.href, action: text.action, kind: text.kind });
-  if (how.popup && wide && e.type === 'released') flashTitle(text.flash);
 }
 
 function describe(e: LiveEvent, items: PoolItem[]) {
