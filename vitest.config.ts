@@ -1,11 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+// Files that load the machine (storms, a real browser) run one at a time after the rest, so none
+// of them shares the 2 cores with another heavy file: a CPU-bound neighbour must not fail a test.
+const HEAVY = ['test/grab/storm.test.ts', 'test/wechat/storm.test.ts', 'test/web/*.test.ts'];
+const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as const };
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    pool: 'forks',
-    maxWorkers: 2, // the machine has 2 cores; each test file gets its own Redis db and PostgreSQL database
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        // each test file gets its own Redis db and PostgreSQL database, so these run side by side
+        test: { ...shared, name: 'parallel', include: ['test/**/*.test.ts'], exclude: HEAVY, maxWorkers: 2, sequence: { groupOrder: 0 } },
+      },
+      {
+        test: { ...shared, name: 'heavy', include: HEAVY, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -4,6 +4,7 @@ import { loadConfig } from '../src/config.js';
 import { connect } from '../src/boot.js';
 import { createRequirement } from '../src/requirements/intake.js';
 import { refreshPlanner } from '../src/grab/hot-state.js';
+import { newBindCode } from '../src/wechat/bind.js';
 
 const SUPPLIERS = [
   { name: '山海定制旅行', places: ['京都', '大阪', '东京'] },
@@ -30,7 +31,7 @@ try {
         where: { phone },
         create: {
           supplierId: supplier.id, name: `${s.name.slice(0, 2)}·${tier}级定制师`, phone, tier, destinations: s.places,
-          maxActive: 5 + ti, openid: bound ? `sandbox-planner-${n}` : null, bindCode: bound ? null : String(100000 + n),
+          maxActive: 5 + ti, openid: bound ? `sandbox-planner-${n}` : null, ...(bound ? {} : newBindCode()),
         },
         update: {},
       });
@@ -53,6 +54,8 @@ try {
   }
   const counts = { suppliers: await db.supplier.count(), planners: await db.planner.count(), requirements: await db.requirement.count() };
   console.log(`seeded (${created} new requirements):`, counts);
+  const unbound = await db.planner.findMany({ where: { openid: null, bindCode: { not: null } }, select: { name: true, bindCode: true, bindCodeExpiresAt: true }, orderBy: { id: 'asc' } });
+  for (const p of unbound) console.log(`bind code for ${p.name}: ${p.bindCode} (reply 绑定 ${p.bindCode}; expires ${p.bindCodeExpiresAt?.toISOString()})`);
   console.log('planner sessions for the API: npx tsx scripts/session.ts planner <id>');
 } finally {
   await close();

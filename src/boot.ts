@@ -2,7 +2,7 @@
  * Starting the product: services, schema, hot state (connect), then the web side and/or the
  * workers (ROLE=all|web|worker). main.ts calls start; scripts call connect; so do the tests.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Worker } from 'bullmq';
 import type { Config } from './config.js';
 import type { Ctx } from './context.js';
@@ -18,12 +18,15 @@ import { claimRedisForDatabase, loadAll, travelerOf } from './grab/hot-state.js'
 import { createRecorder, reconcile } from './grab/journal.js';
 import { handleJob } from './grab/lifecycle.js';
 import { createApp } from './http/app.js';
+import { createFrontServer } from './http/server.js';
 import { sessionSecret } from './session/secret.js';
 import { createNotifier, startNotifyWorker } from './notify/notifier.js';
+import { loadTemplates } from './notify/templates.js';
 import { createWechatApi } from './wechat/client.js';
 import { createHub, type Hub } from './live/hub.js';
 import { serveStream } from './live/raw.js';
 import { Redis } from 'ioredis';
+import { createRevocations } from './session/revocation.js';
 
 interface Options {
   log?: Logger;
@@ -44,9 +47,20 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** Real credentials need a template id per file in templates/, or those messages are silently never sent. */
+function checkTemplateIds(config: Config, log: Logger) {
+  if (config.sandbox) return;
+  const missing = [...loadTemplates().keys()].filter((k) => !config.wechat.templateIds[k]);
+  if (!missing.length) return;
+  const message = `WECHAT_TEMPLATE_IDS: no template id for ${missing.join(', ')} (key=templateId,…): those template messages cannot be sent`;
+  if (config.NODE_ENV === 'production') throw new Error(`invalid configuration:\n  ${message}`);
+  log.warn(message);
+}
+
 /** Services, schema, connections and hot state: what every role (and every script) needs. */
 export async function connect(config: Config, opts: Options = {}): Promise<Connected> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  checkTemplateIds(config, log);
   const redisUrl = await ensureRedis(config.REDIS_URL, config.DATA_DIR, log);
   const database = await ensureDatabase(config.DATABASE_URL, config.DATA_DIR, log);
   const applied = await migrate(database.url);
@@ -70,6 +84,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     audit: createAudit(pool, log),
     recorder: createRecorder(pool, config.PROPOSAL_DEADLINE),
     sessionSecret: sessionSecret(config.SESSION_SECRET, config.DATA_DIR, config.NODE_ENV === 'production'),
+    revocations: createRevocations(redis, new Redis(redisUrl), log),
     now: opts.now ?? Date.now,
     wechatApiBase: () =>
       config.wechat.apiBase ?? (config.sandbox ? `${ctx.localUrl ?? config.PUBLIC_URL}/sandbox` : 'https://api.weixin.qq.com'),
@@ -88,6 +103,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     redisUrl,
     async close() {
       await ctx.audit.flush();
+      ctx.revocations.close();
       await ctx.queue.close();
       await ctx.notify.close();
       await db.$disconnect();
@@ -121,10 +137,10 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   let url = '';
   if (config.ROLE !== 'worker') {
     const liveHub = (hub = createHub(ctx, new Redis(redisUrl))); // one subscriber for every stream of this instance
+    ctx.revocations.onRevoke((user) => liveHub.end(user)); // a suspended planner's streams end at once
     const koa = createApp(ctx).callback();
     // The live stream is served in front of Koa (src/live/raw.ts says why); everything else by Koa.
-    server = createServer((req, res) => void (serveStream(ctx, liveHub, req, res) || koa(req, res)));
-    server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+    server = createFrontServer(config, (req, res) => void (serveStream(ctx, liveHub, req, res) || koa(req, res)));
     await new Promise<void>((ok) => server!.listen(config.PORT, ok));
     const port = (server.address() as { port: number }).port;
     url = `http://127.0.0.1:${port}`;

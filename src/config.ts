@@ -63,7 +63,35 @@ const schema = z.object({
   GRAB_RATE_WINDOW: positive(60),
   RECONCILE_EVERY: positive(30),
   MATCH_LIMIT: positive(500),
-  TRUST_PROXY: z.stringbool().default(false),
+  /** How many proxies in front of us append to X-Forwarded-For: false/0 (none: the socket's address
+   *  is the client), true (one), or a number. Only that many right-most entries are believed: a
+   *  client-written left-most entry never becomes "the client's IP". */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v, ctx) => {
+      const hops = v === 'false' ? 0 : v === 'true' ? 1 : /^\d{1,2}$/.test(v) ? Number(v) : NaN;
+      if (Number.isNaN(hops)) {
+        ctx.addIssue({ code: 'custom', message: 'must be false, true (one proxy) or the number of proxies' });
+        return z.NEVER;
+      }
+      return hops;
+    }),
+  /** Open connections above which requests other than /healthz are answered 503 (health checks keep room). */
+  MAX_CONNECTIONS: positive(10_000),
+  /** Connections one client address may hold open (applies when no proxy is trusted: behind one, the proxy limits). */
+  MAX_CONNECTIONS_PER_IP: positive(1_000),
+  /** Live streams per user and per client address; a new one beyond the cap replaces the oldest. */
+  LIVE_MAX_PER_USER: positive(5),
+  LIVE_MAX_PER_IP: positive(300),
+  /** A client has this long to send its headers, and this long to send a whole request (body included). */
+  HEADERS_TIMEOUT_MS: positive(10_000),
+  REQUEST_TIMEOUT_MS: positive(30_000),
+  /** Calls to WeChat (OAuth exchange, JS-SDK ticket, SMS webhook) give up after this long. */
+  UPSTREAM_TIMEOUT_MS: positive(5_000),
+  /** Where verification texts go (POST {phone, text}); unset in development: the sandbox phone shows them. */
+  SMS_WEBHOOK_URL: z.string().url().optional(),
+  SMS_WEBHOOK_TOKEN: optional,
   /** key=templateId,… for each file in templates/ (sandbox: sandbox-<key>). */
   WECHAT_TEMPLATE_IDS: z
     .string()
@@ -93,10 +121,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (c.WECHAT_APPID && (!c.WECHAT_SECRET || !c.WECHAT_TOKEN)) {
     throw new Error('invalid configuration:\n  WECHAT_SECRET, WECHAT_TOKEN: required when WECHAT_APPID is set (unset WECHAT_APPID for the sandbox)');
   }
+  if (c.NODE_ENV === 'production') {
+    // The sandbox signs anyone in as anyone: it never runs in production. Nor does a guessed Redis
+    // or database (another application's keys could be dropped), nor a generated secret.
+    const required = ['PUBLIC_URL', 'REDIS_URL', 'DATABASE_URL', 'SESSION_SECRET', 'WECHAT_APPID', 'WECHAT_SECRET', 'WECHAT_TOKEN', 'WECHAT_TEMPLATE_IDS', 'SMS_WEBHOOK_URL'] as const;
+    const missing = required.filter((k) => !c[k]);
+    if (missing.length) {
+      throw new Error(`invalid configuration:\n${missing.map((k) => `  ${k}: required in production${k === 'WECHAT_APPID' ? ' (the local WeChat sandbox runs only in development and test)' : ''}`).join('\n')}`);
+    }
+  }
   return {
     ...c,
     PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}`,
-    sandbox: !c.WECHAT_APPID,
+    sandbox: !c.WECHAT_APPID && c.NODE_ENV !== 'production',
+    /** Behind TLS (PUBLIC_URL is https): cookies are Secure and HSTS is sent, whatever the hop to us speaks. */
+    https: (c.PUBLIC_URL ?? '').startsWith('https://'),
     wechat: {
       appid: c.WECHAT_APPID ?? 'wxsandbox0000000',
       token: c.WECHAT_TOKEN ?? 'sandbox-token',

@@ -9,6 +9,7 @@ import type { Scripts } from './grab/scripts.js';
 import type { EventBus } from './events/bus.js';
 import type { Notifier } from './notify/notifier.js';
 import type { WechatApi } from './wechat/client.js';
+import type { Revocations } from './session/revocation.js';
 
 export interface Ctx {
   config: Config;
@@ -28,6 +29,8 @@ export interface Ctx {
   /** Audit trail writer (buffered); see grab/audit.ts. */
   audit: { record(e: AuditEntry): void; flush(): Promise<void> };
   sessionSecret: string;
+  /** Sessions ended before their expiry (suspension, unbinding); see session/revocation.ts. */
+  revocations: Revocations;
   /** WeChat's API origin: configured, else this server's sandbox (set once it listens), else PUBLIC_URL's. */
   wechatApiBase(): string;
   localUrl?: string;

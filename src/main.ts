@@ -14,7 +14,14 @@ try {
   process.exit(2);
 }
 
-const running = await start(config);
+let running;
+try {
+  running = await start(config);
+} catch (err) {
+  const message = (err as Error).message;
+  console.error(message.startsWith('invalid configuration') ? message : err);
+  process.exit(message.startsWith('invalid configuration') ? 2 : 1);
+}
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {

@@ -152,6 +152,17 @@ export async function refreshPlanner(ctx: Ctx, id: number): Promise<void> {
   if (p.openid) await ctx.redis.hset(plannerOpenids, p.openid, id);
 }
 
+/** After a requirement changed traveler (a verified phone joined ops' trips to a WeChat user): the cached contact follows. */
+export async function refreshTravelerOf(ctx: Ctx, requirementIds: number[]): Promise<void> {
+  if (!requirementIds.length) return;
+  const rows = await ctx.db.requirement.findMany({ where: { id: { in: requirementIds } }, select: { id: true, traveler: true } });
+  for (const r of rows) {
+    const k = requirementKeys(r.id).meta;
+    if (!(await ctx.redis.exists(k))) continue; // not hot: loaded from PostgreSQL when needed
+    await ctx.redis.hset(k, { traveler: r.traveler.id, travelerPhone: r.traveler.phone, travelerOpenid: r.traveler.openid ?? '', contact: JSON.stringify({ name: r.traveler.name, phone: r.traveler.phone }) });
+  }
+}
+
 /** The traveler of a requirement, from Redis, falling back to PostgreSQL (state loaded before it was kept). */
 export async function travelerOf(ctx: Ctx, requirementId: number): Promise<number | null> {
   const hot = await ctx.redis.hget(requirementKeys(requirementId).meta, 'traveler');

@@ -1,9 +1,9 @@
 /** The Koa application: error rendering, body parsing with a size limit, health, and each capability's routes. */
 import Koa from 'koa';
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import type { Ctx } from '../context.js';
 import { errors } from './errors.js';
+import { securityHeaders } from './headers.js';
 import { sessionOf } from './auth.js';
 import { COOKIE } from '../session/session.js';
 import { opsRoutes } from '../ops/routes.js';
@@ -17,9 +17,11 @@ import { travelerRoutes } from '../traveler/routes.js';
 import { pageRoutes } from '../web/pages.js';
 
 export function createApp(app: Ctx): Koa {
-  const koa = new Koa({ proxy: app.config.TRUST_PROXY });
+  // Only the configured number of proxies' X-Forwarded-For entries are believed (ctx.ip).
+  const koa = new Koa({ proxy: app.config.TRUST_PROXY > 0, maxIpsCount: app.config.TRUST_PROXY });
+  koa.use(securityHeaders(app.config));
   koa.use(errors(app.log));
-  koa.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
+  // No body parser here: each route parses its body after authenticating (http/body.ts).
 
   const health = new Router();
   health.get('/healthz', async (ctx) => {

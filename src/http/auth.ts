@@ -28,13 +28,16 @@ const VERIFIED_MAX = 20_000;
 export function sessionOf(app: Ctx, token: string | undefined): Session | null {
   if (!token) return null;
   const hit = verified.get(token);
-  if (hit && hit.secret === app.sessionSecret) return hit.s.exp * 1000 >= app.now() ? hit.s : null;
-  const s = verifySession(app.sessionSecret, token, app.now());
-  if (s) {
-    if (verified.size >= VERIFIED_MAX) verified.clear();
-    verified.set(token, { secret: app.sessionSecret, s });
+  let s: Session | null;
+  if (hit && hit.secret === app.sessionSecret) s = hit.s.exp * 1000 >= app.now() ? hit.s : null;
+  else {
+    s = verifySession(app.sessionSecret, token, app.now());
+    if (s) {
+      if (verified.size >= VERIFIED_MAX) verified.clear();
+      verified.set(token, { secret: app.sessionSecret, s });
+    }
   }
-  return s;
+  return s && !app.revocations.refuses(s) ? s : null;
 }
 
 export function requireRole(app: Ctx, role: Role | Role[]): Middleware {

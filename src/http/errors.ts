@@ -36,6 +36,12 @@ export function errors(log: Logger): Middleware {
     try {
       await next();
     } catch (err) {
+      // Answered before the body was read (too large, unauthenticated, bad JSON): what is left of it
+      // would be parsed as the next request on a kept-alive connection. Discard it and close.
+      if (!ctx.req.complete) {
+        ctx.set('connection', 'close');
+        ctx.req.resume();
+      }
       if (err instanceof HttpError) {
         ctx.status = err.status;
         ctx.body = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.fields ? { fields: err.fields } : {}) } };

@@ -19,6 +19,7 @@ interface Conn {
   id: string;
   user: string;
   cid: string;
+  ip: string;
   openedAt: number;
   res: ServerResponse;
   replaying: LiveEvent[] | null; // live events held back while the replay is written
@@ -38,8 +39,11 @@ function frame(e: LiveEvent): string {
   return `${e.id ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
 }
 
+const browserKey = (cid: string) => `live:browser:{${cid}}`;
+
 export function createHub(ctx: Ctx, subscriber: Redis) {
   const byUser = new Map<string, Set<Conn>>();
+  const byIp = new Map<string, Set<Conn>>(); // Sets keep insertion order: the first is the oldest
   const channel = liveChannel(ctx.redis);
 
   subscriber.subscribe(channel).catch((err) => ctx.log.error({ err }, 'live hub cannot subscribe'));
@@ -85,28 +89,49 @@ export function createHub(ctx: Ctx, subscriber: Redis) {
   }
 
   function remove(c: Conn) {
-    const set = byUser.get(c.user);
-    set?.delete(c);
-    if (set?.size === 0) byUser.delete(c.user);
+    for (const [index, key] of [[byUser, c.user], [byIp, c.ip]] as const) {
+      const set = index.get(key);
+      set?.delete(c);
+      if (set?.size === 0) index.delete(key);
+    }
+    // The browser's record outlives a stream only while it names a newer one.
+    void ctx.redis.hget(browserKey(c.cid), c.user).then((v) => (v === c.id ? ctx.redis.hdel(browserKey(c.cid), c.user) : 0)).catch(() => {});
+  }
+
+  /** Keeps at most `max` streams in `set` once one more is added: the oldest are told and closed. */
+  function makeRoom(set: Set<Conn> | undefined, max: number, reason: string) {
+    if (!set) return;
+    for (const old of set) {
+      if (set.size < max) break;
+      old.res.write(frame({ type: 'replaced', data: { by: reason } }));
+      old.res.end();
+      remove(old);
+    }
   }
 
   return {
     /** Opens a stream: registers, replays what was missed after lastId, then flushes live events held back. */
-    async open(res: ServerResponse, user: string, cid: string, lastId: string | undefined): Promise<void> {
-      const c: Conn = { id: randomBytes(8).toString('hex'), user, cid, openedAt: Date.now(), res, replaying: [] };
+    async open(res: ServerResponse, user: string, cid: string, ip: string, lastId: string | undefined): Promise<void> {
+      // Caps: one session opening stream after stream (new browser ids each time) must not hold
+      // thousands of sockets; the newest stream wins, as a reloaded page expects.
+      makeRoom(byUser.get(user), ctx.config.LIVE_MAX_PER_USER, 'too-many-for-user');
+      makeRoom(byIp.get(ip), ctx.config.LIVE_MAX_PER_IP, 'too-many-for-address');
+      const c: Conn = { id: randomBytes(8).toString('hex'), user, cid, ip, openedAt: Date.now(), res, replaying: [] };
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
+        'cache-control': 'no-store, no-transform',
+        'x-content-type-options': 'nosniff',
         connection: 'keep-alive',
         'x-accel-buffering': 'no', // nginx: do not buffer the stream
       });
       res.write(`retry: ${RETRY_MS}\n: connected ${c.id}\n\n`);
       if (!byUser.has(user)) byUser.set(user, new Set());
       byUser.get(user)!.add(c);
+      if (!byIp.has(ip)) byIp.set(ip, new Set());
+      byIp.get(ip)!.add(c);
       res.on('close', () => remove(c));
       // Seed: one long connection per browser and user. The record says which one it is; the others go.
-      await ctx.redis.hset(`live:browser:{${cid}}`, user, c.id);
-      await ctx.redis.expire(`live:browser:{${cid}}`, 86_400);
+      await ctx.redis.multi().hset(browserKey(cid), user, c.id).expire(browserKey(cid), 86_400).exec();
       await ctx.redis.publish(channel, JSON.stringify({ control: 'replaced', user, cid, keep: c.id, openedAt: c.openedAt } satisfies Control));
 
       let last = lastId ?? '';
@@ -119,6 +144,14 @@ export function createHub(ctx: Ctx, subscriber: Redis) {
       const held = c.replaying!;
       c.replaying = null;
       for (const e of held) if (!e.id || !last || after(e.id, last)) res.write(frame(e));
+    },
+    /** Ends every stream of a user on this instance (their sessions were revoked). */
+    end(user: string): void {
+      for (const c of [...(byUser.get(user) ?? [])]) {
+        c.res.write(frame({ type: 'revoked', data: {} }));
+        c.res.end();
+        remove(c);
+      }
     },
     connections(): number {
       let n = 0;

@@ -7,11 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ctx } from '../context.js';
-import { COOKIE, verifySession } from '../session/session.js';
+import { COOKIE } from '../session/session.js';
+import { sessionOf } from '../http/auth.js';
+import { clientIp } from '../http/server.js';
 import type { Hub } from './hub.js';
 
 export const STREAM_PATH = '/api/live/stream';
 export const BROWSER_COOKIE = 'cid';
+const NO_STORE = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 
 function cookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
@@ -28,27 +31,27 @@ export function serveStream(app: Ctx, hub: Hub, req: IncomingMessage, res: Serve
   const path = q < 0 ? req.url! : req.url!.slice(0, q);
   if (path !== STREAM_PATH) return false;
   if (req.method !== 'GET') {
-    res.writeHead(405, { allow: 'GET', 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'METHOD', message: 'GET only' } }));
+    res.writeHead(405, { allow: 'GET', 'content-type': 'application/json', ...NO_STORE }).end(JSON.stringify({ error: { code: 'METHOD', message: 'GET only' } }));
     return true;
   }
-  const s = verifySession(app.sessionSecret, cookie(req.headers.cookie, COOKIE), app.now());
+  const s = sessionOf(app, cookie(req.headers.cookie, COOKIE));
   if (!s || (s.role !== 'planner' && s.role !== 'traveler')) {
     // 401, not 204: a page must be able to tell "sign in" from "stop" (204 stops EventSource for good).
-    res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'sign in first (no valid session)' } }));
+    res.writeHead(401, { 'content-type': 'application/json', ...NO_STORE }).end(JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'sign in first (no valid session)' } }));
     return true;
   }
   // One id per browser (all its tabs), new when the browser restarts: a session cookie, as in the seed.
   let cid = cookie(req.headers.cookie, BROWSER_COOKIE);
   if (!cid || !/^[\w-]{8,40}$/.test(cid)) {
     cid = randomBytes(12).toString('base64url');
-    const secure = app.config.PUBLIC_URL.startsWith('https://') ? '; Secure' : '';
+    const secure = app.config.https ? '; Secure' : '';
     res.setHeader('set-cookie', `${BROWSER_COOKIE}=${cid}; Path=/; HttpOnly; SameSite=Lax${secure}`);
   }
   const fromQuery = q < 0 ? null : new URLSearchParams(req.url!.slice(q + 1)).get('lastEventId');
   const lastId = (req.headers['last-event-id'] as string | undefined) || fromQuery || undefined;
   req.socket.setTimeout(0);
   req.socket.setNoDelay(true);
-  hub.open(res, `${s.role}:${s.id}`, cid, lastId).catch((err) => {
+  hub.open(res, `${s.role}:${s.id}`, cid, clientIp(req, app.config.TRUST_PROXY), lastId).catch((err) => {
     app.log.warn({ err }, 'stream failed');
     res.end();
   });

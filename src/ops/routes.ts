@@ -1,15 +1,16 @@
 /** Ops API (CONTRACT): suppliers, planners, requirements entered on a traveler's behalf. */
 import Router from '@koa/router';
 import { z } from 'zod';
-import { randomInt } from 'node:crypto';
 import type { Ctx } from '../context.js';
 import { TIERS } from '../config.js';
 import { HttpError, validationError } from '../http/errors.js';
 import { requireRole } from '../http/auth.js';
+import { dbId, idParam, json } from '../http/body.js';
 import { createRequirement, departsInPast, requirementInput } from '../requirements/intake.js';
 import { requirementView } from '../requirements/view.js';
 import { refreshPlanner } from '../grab/hot-state.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { newBindCode } from '../wechat/bind.js';
 
 const supplierInput = z.object({ name: z.string().trim().min(1, 'must not be empty').max(100) }, { error: 'body must be a JSON object' });
 const supplierPatch = z.object({ status: z.enum(['active', 'suspended'], { error: 'must be "active" or "suspended"' }) });
@@ -22,8 +23,17 @@ const plannerFields = {
   dailyQuota: z.number().int().min(1).max(1000).optional(),
   openid: z.string().trim().min(1).max(64).optional(),
 };
-const plannerInput = z.object({ supplierId: z.number({ error: 'must be a supplier id' }).int().positive(), ...plannerFields }, { error: 'body must be a JSON object' });
+const plannerInput = z.object({ supplierId: dbId('supplier'), ...plannerFields }, { error: 'body must be a JSON object' });
 const plannerPatch = z.object({ ...plannerFields, status: z.enum(['active', 'suspended']) }).partial().omit({ phone: true });
+
+/** A planner who may not work (planner or supplier suspended) has every session refused, at once. */
+async function syncAccess(app: Ctx, plannerId: number) {
+  const p = await app.db.planner.findUnique({ where: { id: plannerId }, select: { status: true, supplier: { select: { status: true } } } });
+  if (!p) return;
+  const user = `planner:${plannerId}`;
+  if (p.status === 'suspended' || p.supplier.status === 'suspended') await app.revocations.revoke(user, '*');
+  else await app.revocations.reinstate(user, app.now());
+}
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
@@ -32,8 +42,8 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 function id(param: string | undefined): number {
-  const n = Number(param);
-  if (!Number.isInteger(n) || n <= 0) throw new HttpError(400, 'VALIDATION', 'id must be a positive integer', 'id');
+  const n = idParam(param);
+  if (!n) throw new HttpError(404, 'NOT_FOUND', 'id: no such record (ids are positive integers)', 'id');
   return n;
 }
 
@@ -45,7 +55,7 @@ function conflict(err: unknown, field: string): never {
 
 export function opsRoutes(app: Ctx): Router {
   const r = new Router({ prefix: '/api/ops' });
-  r.use(requireRole(app, 'ops'));
+  r.use(requireRole(app, 'ops'), json);
 
   r.post('/suppliers', async (ctx) => {
     const input = parse(supplierInput, ctx.request.body);
@@ -58,7 +68,10 @@ export function opsRoutes(app: Ctx): Router {
     const s = await app.db.supplier.update({ where: { id: id(ctx.params.id) }, data: input, include: { planners: { select: { id: true } } } }).catch(() => {
       throw new HttpError(404, 'NOT_FOUND', 'no such supplier', 'id');
     });
-    for (const p of s.planners) await refreshPlanner(app, p.id);
+    for (const p of s.planners) {
+      await refreshPlanner(app, p.id);
+      await syncAccess(app, p.id);
+    }
     ctx.body = { id: s.id, name: s.name, status: s.status };
   });
 
@@ -66,8 +79,7 @@ export function opsRoutes(app: Ctx): Router {
     const input = parse(plannerInput, ctx.request.body);
     const supplier = await app.db.supplier.findUnique({ where: { id: input.supplierId } });
     if (!supplier) throw new HttpError(400, 'VALIDATION', 'supplierId: no such supplier', 'supplierId');
-    const bindCode = input.openid ? null : String(randomInt(100_000, 1_000_000));
-    const planner = await app.db.planner.create({ data: { ...input, bindCode } }).catch((e) => conflict(e, 'phone'));
+    const planner = await app.db.planner.create({ data: { ...input, ...(input.openid ? {} : newBindCode()) } }).catch((e) => conflict(e, 'phone'));
     await refreshPlanner(app, planner.id); // hot before their first grab
     ctx.status = 201;
     ctx.body = planner;
@@ -79,7 +91,19 @@ export function opsRoutes(app: Ctx): Router {
       throw new HttpError(404, 'NOT_FOUND', 'no such planner', 'id');
     });
     await refreshPlanner(app, planner.id);
+    await syncAccess(app, planner.id);
     ctx.body = planner;
+  });
+
+  /** Unties the planner's WeChat: their sessions and streams end now; a new bind code is issued. */
+  r.post('/planners/:id/unbind', async (ctx) => {
+    const planner = await app.db.planner.update({ where: { id: id(ctx.params.id) }, data: { openid: null, ...newBindCode() } }).catch(() => {
+      throw new HttpError(404, 'NOT_FOUND', 'no such planner', 'id');
+    });
+    await refreshPlanner(app, planner.id);
+    await app.revocations.revoke(`planner:${planner.id}`, app.now());
+    await syncAccess(app, planner.id);
+    ctx.body = { id: planner.id, bindCode: planner.bindCode, bindCodeExpiresAt: planner.bindCodeExpiresAt };
   });
 
   r.post('/requirements', async (ctx) => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { HttpError, validationError } from '../http/errors.js';
 import { requireRole } from '../http/auth.js';
+import { dbId, idParam, json } from '../http/body.js';
 import { grab } from '../grab/grab.js';
 import { poolFor } from '../grab/pool.js';
 import { ProposalError, submitProposal } from '../grab/lifecycle.js';
@@ -13,7 +14,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 
 const grabInput = z.object(
   {
-    requirementId: z.number({ error: 'must be a requirement id (number)' }).int().positive('must be a requirement id'),
+    requirementId: dbId('requirement'),
     channel: z.enum(['h5', 'pc'], { error: 'must be "h5" or "pc"' }).default('h5'),
   },
   { error: 'body must be a JSON object' },
@@ -45,7 +46,7 @@ function workOrderView(w: WorkOrderRow) {
 
 export function plannerRoutes(app: Ctx): Router {
   const r = new Router({ prefix: '/api/planner' });
-  r.use(requireRole(app, 'planner'));
+  r.use(requireRole(app, 'planner'), json);
 
   r.get('/pool', async (ctx) => {
     ctx.body = { items: await poolFor(app, ctx.state.session!.id) };
@@ -74,17 +75,18 @@ export function plannerRoutes(app: Ctx): Router {
   /** One requirement as this planner may see it: a candidate's card, the contact only while they hold a slot. */
   r.get('/requirements/:id', async (ctx) => {
     const plannerId = ctx.state.session!.id;
-    const id = Number(ctx.params.id);
-    const req = Number.isInteger(id) && id > 0
+    const id = idParam(ctx.params.id);
+    const req = id
       ? await app.db.requirement.findUnique({
           where: { id },
           include: { traveler: true, candidates: { where: { plannerId } }, workOrders: { where: { plannerId } }, releases: true },
         })
       : null;
-    if (!req || (req.candidates.length === 0 && req.workOrders.length === 0)) throw new HttpError(404, 'NOT_FOUND', 'requirement: not in your pool');
-    const tier = req.candidates[0]?.tier;
-    const release = req.releases.find((x) => x.tier === tier);
-    const mine = req.workOrders[0];
+    const tier = req?.candidates[0]?.tier;
+    const release = req?.releases.find((x) => x.tier === tier && x.releasedAt.getTime() <= app.now());
+    const mine = req?.workOrders[0];
+    // A candidate whose tier has not been released yet sees nothing of it: the tiers' head start is the product.
+    if (!req || !id || (!mine && !release)) throw new HttpError(404, 'NOT_FOUND', 'requirement: not in your pool');
     const [filled, hotStatus] = await app.redis.hmget(requirementKeys(id).meta, 'filled', 'status');
     const status = hotStatus ?? req.status;
     const live = mine && (mine.status === 'active' || mine.status === 'proposed' || mine.status === 'chosen');

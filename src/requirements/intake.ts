@@ -12,6 +12,8 @@ import { ensureRequirement } from '../grab/hot-state.js';
 import { plannerKeys, dayKey } from '../grab/keys.js';
 import { scheduleReleases } from '../grab/queue.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { dbId } from '../ids.js';
+import { travelerFor } from '../traveler/identity.js';
 
 const phone = z.string().trim().regex(/^1[3-9]\d{9}$/, 'must be an 11-digit mainland mobile number');
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
@@ -37,8 +39,8 @@ export const requirementInput = z
     plannersWanted: z.union([z.literal(1), z.literal(2), z.literal(3)], { error: 'must be 1, 2 or 3' }),
     notes: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
     minTier: z.enum(TIERS, { error: 'must be S, A, B or C' }).optional(),
-    blockedPlannerIds: z.array(z.number().int().positive()).max(100).default([]),
-    blockedSupplierIds: z.array(z.number().int().positive()).max(100).default([]),
+    blockedPlannerIds: z.array(dbId('planner')).max(100).default([]),
+    blockedSupplierIds: z.array(dbId('supplier')).max(100).default([]),
   }, { error: 'body must be a JSON object' })
   .superRefine((r, ctx) => {
     if (r.subject === 'enterprise' && !r.company) ctx.addIssue({ code: 'custom', path: ['company'], message: 'is required for an enterprise trip' });
@@ -72,11 +74,7 @@ export async function createRequirement(ctx: Ctx, input: RequirementInput) {
   for (let attempt = 0; ; attempt++) {
     try {
       const req = await ctx.db.$transaction(async (tx) => {
-        const traveler = await tx.traveler.upsert({
-          where: { phone: t.phone },
-          create: { name: t.name, phone: t.phone, openid: t.openid },
-          update: { name: t.name, ...(t.openid ? { openid: t.openid } : {}) },
-        });
+        const traveler = await travelerFor(tx, t);
         const created = await tx.requirement.create({
           data: {
             code: newCode(),
@@ -104,8 +102,9 @@ export async function createRequirement(ctx: Ctx, input: RequirementInput) {
       await goLive(ctx, req.id, candidates);
       return { ...req, candidates: candidates.length };
     } catch (err) {
-      // A code collision (1 in ~900M per pair) is retried with a new code.
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002' && attempt < 5 && String(err.meta?.target ?? err.message).includes('code')) continue;
+      // A code collision (1 in ~900M per pair) is retried with a new code; two ops entries racing
+      // to create the row for one phone are retried and the second finds the first's row.
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002' && attempt < 5) continue;
       throw err;
     }
   }

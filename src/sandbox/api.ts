@@ -12,6 +12,7 @@ import { sign } from '../wechat/crypto.js';
 import { cdata } from '../wechat/xml.js';
 import { SANDBOX_WHO } from './phone.js';
 import { esc } from '../format.js';
+import { json } from '../http/body.js';
 
 const K = {
   token: (t: string) => `sandbox:token:${t}`,
@@ -40,12 +41,18 @@ export interface SandboxUser {
 
 export interface InboxMessage {
   msgid: string;
-  kind: 'template' | 'custom';
+  kind: 'template' | 'custom' | 'sms';
   templateId?: string;
   url?: string;
   data?: Record<string, { value: string }>;
   text?: string;
   at: number;
+}
+
+/** A text message (SMS) shown on a sandbox user's phone page: the sandbox SMS provider. */
+export async function textToSandboxPhone(app: Ctx, openid: string, text: string): Promise<void> {
+  const msgid = String(await app.redis.incr(K.msgid));
+  await app.redis.lpush(K.inbox(openid), JSON.stringify({ msgid, kind: 'sms', text, at: Date.now() } satisfies InboxMessage));
 }
 
 function err(ctx: Context, errcode: number, errmsg: string) {
@@ -55,6 +62,7 @@ function err(ctx: Context, errcode: number, errmsg: string) {
 export function sandboxApi(app: Ctx): Router {
   const r = new Router({ prefix: '/sandbox' });
   const { appid } = app.config.wechat;
+  r.use(json);
 
   r.use(async (ctx, next) => {
     const slow = Number(await app.redis.hget(K.faults, 'slowMs')) || 0;

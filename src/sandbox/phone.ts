@@ -66,9 +66,19 @@ export function sandboxPhone(app: Ctx): Router {
   });
 
   /** A template link, opened as WeChat would: through OAuth first, so the page knows who this phone is. */
-  const openInWechat = (url: string) => {
-    const u = new URL(url, app.config.PUBLIC_URL);
-    return u.origin === new URL(app.config.PUBLIC_URL).origin ? `/auth/wechat?${new URLSearchParams({ next: u.pathname + u.search })}` : url;
+  const openInWechat = (url: string): string | null => {
+    let u: URL;
+    try {
+      u = new URL(url, app.config.PUBLIC_URL);
+    } catch {
+      return null;
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return null; // never a javascript: or data: link
+    return u.origin === new URL(app.config.PUBLIC_URL).origin ? `/auth/wechat?${new URLSearchParams({ next: u.pathname + u.search })}` : u.toString();
+  };
+  const link = (url: string | undefined) => {
+    const href = url ? openInWechat(url) : null;
+    return href ? `<a class="open" href="${esc(href)}">详情 ›</a>` : '';
   };
 
   r.get('/:openid', async (ctx) => {
@@ -81,18 +91,20 @@ export function sandboxPhone(app: Ctx): Router {
     const cards = inbox
       .map((m) =>
         m.kind === 'template'
-          ? `<div class="card"><b>${esc(titles.get(m.templateId ?? '') ?? m.templateId)}</b>${fieldOrder(m.data ?? {}).map(([k, v]) => `<div class="${k === 'first' || k === 'remark' ? 'note' : 'kv'}">${esc(v.value)}</div>`).join('')}${m.url ? `<a class="open" href="${esc(openInWechat(m.url))}">详情 ›</a>` : ''}</div>`
-          : `<div class="card"><b>客服消息</b><div class="note">${esc(m.text).replaceAll('\n', '<br>')}</div></div>`,
+          ? `<div class="card"><b>${esc(titles.get(m.templateId ?? '') ?? m.templateId)}</b>${fieldOrder(m.data ?? {}).map(([k, v]) => `<div class="${k === 'first' || k === 'remark' ? 'note' : 'kv'}">${esc(v.value)}</div>`).join('')}${link(m.url)}</div>`
+          : `<div class="card"><b>${m.kind === 'sms' ? '短信' : '客服消息'}</b><div class="note">${esc(m.text).replaceAll('\n', '<br>')}</div></div>`,
       )
       .join('');
     const lines = chat.map((l) => `<div class="bubble ${l.from}">${esc(l.text).replaceAll('\n', '<br>')}</div>`).join('');
     ctx.type = 'html';
+    const nonce = randomBytes(12).toString('base64');
+    ctx.set('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`);
     ctx.body = page(
       `${openid} 的微信`,
       `<h4>服务通知 (${inbox.length})</h4><div id="inbox" data-count="${inbox.length}">${cards || '<p class="empty">还没有收到消息</p>'}</div>
 <h4>定制游抢单 公众号</h4><div class="chat">${lines || '<p class="empty">回复「帮助」看看能做什么</p>'}</div>
 <form method="post" action="/sandbox/phone/${esc(openid)}/send" class="box"><input name="text" autocomplete="off" placeholder="回复公众号,如:抢 ABC234" autofocus><button>发送</button></form>
-<script>setInterval(async()=>{const r=await fetch('/sandbox/users/${esc(openid)}/inbox');const n=(await r.json()).items.length;if(n!==${inbox.length}&&!document.querySelector('input').value)location.reload()},3000)</script>`,
+<script nonce="${nonce}">setInterval(async()=>{const r=await fetch('/sandbox/users/${esc(openid)}/inbox');const n=(await r.json()).items.length;if(n!==${inbox.length}&&!document.querySelector('input').value)location.reload()},3000)</script>`,
     );
   });
 

@@ -12,13 +12,15 @@ export interface Session {
   /** A guest is someone WeChat vouched for (OAuth) who is not yet a planner or traveler. */
   openid?: string;
   exp: number; // seconds since the epoch
+  /** Issued at, ms since the epoch (tokens from before this field: exp minus the default lifetime). */
+  iat?: number;
 }
 
 export const COOKIE = 'sid';
 const DEFAULT_TTL_SEC = 7 * 86_400;
 
-export function signSession(secret: string, s: Omit<Session, 'exp'> & { exp?: number }, nowMs = Date.now()): string {
-  const body = Buffer.from(JSON.stringify({ ...s, exp: s.exp ?? Math.floor(nowMs / 1000) + DEFAULT_TTL_SEC })).toString('base64url');
+export function signSession(secret: string, s: Omit<Session, 'exp' | 'iat'> & { exp?: number }, nowMs = Date.now()): string {
+  const body = Buffer.from(JSON.stringify({ ...s, iat: nowMs, exp: s.exp ?? Math.floor(nowMs / 1000) + DEFAULT_TTL_SEC })).toString('base64url');
   return `${body}.${mac(secret, body)}`;
 }
 
@@ -39,6 +41,10 @@ export function verifySession(secret: string, token: string | undefined, nowMs =
   } catch {
     return null;
   }
+}
+
+export function issuedAt(s: Session): number {
+  return s.iat ?? (s.exp - DEFAULT_TTL_SEC) * 1000;
 }
 
 function mac(secret: string, body: string): string {

@@ -6,6 +6,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { requireRole } from '../http/auth.js';
+import { idParam, json } from '../http/body.js';
 import { HttpError, validationError } from '../http/errors.js';
 import { COOKIE, signSession } from '../session/session.js';
 import { createRequirement, departsInPast, requirementInput } from '../requirements/intake.js';
@@ -13,6 +14,10 @@ import { requirementKeys } from '../grab/keys.js';
 import { cardOf } from '../grab/hot-state.js';
 import { depositFor } from '../pay/deposit.js';
 import { choose, ChooseError } from './choose.js';
+import { verifiedOwner } from './identity.js';
+import { PhoneError, sendPhoneCode, verifyPhoneCode } from './phone.js';
+import { createSmsSender } from '../sms/sender.js';
+import { z } from 'zod';
 
 /** What a traveler may set: everything ops may, but the matching knobs and their WeChat identity. */
 const TRAVELER_FIELDS = ['traveler', 'subject', 'company', 'origin', 'destinations', 'departDate', 'returnDate', 'adults', 'children', 'budgetFen', 'budgetType', 'plannersWanted', 'notes'];
@@ -32,8 +37,8 @@ async function myTravelerId(app: Ctx, ctx: Context): Promise<number | null> {
 
 export function travelerRoutes(app: Ctx): Router {
   const r = new Router({ prefix: '/api/traveler' });
-  const secure = app.config.PUBLIC_URL.startsWith('https://');
-  r.use(requireRole(app, ['traveler', 'guest']));
+  const secure = app.config.https;
+  r.use(requireRole(app, ['traveler', 'guest']), json);
 
   r.post('/requirements', async (ctx) => {
     const s = ctx.state.session!;
@@ -41,20 +46,12 @@ export function travelerRoutes(app: Ctx): Router {
     if (!parsed.success) throw validationError(parsed.error);
     const input = parsed.data;
     if (departsInPast(app, input.departDate)) throw new HttpError(400, 'VALIDATION', 'departDate: must not be in the past', 'departDate', { departDate: 'must not be in the past' });
-    input.traveler.openid = undefined;
-    // The WeChat identity comes from the session, never from the body; a phone already tied to
-    // another WeChat user is not taken over by typing it.
-    const me = s.role === 'guest'
-      ? await app.db.traveler.findUnique({ where: { openid: s.openid! }, select: { openid: true, phone: true } })
-      : await app.db.traveler.findUnique({ where: { id: s.id }, select: { openid: true, phone: true } });
-    const openid = s.role === 'guest' ? s.openid! : me?.openid ?? undefined;
-    if (me && me.phone !== input.traveler.phone) {
-      const msg = `must be the number you used before (${me.phone.slice(0, 3)}****${me.phone.slice(7)})`;
-      throw new HttpError(409, 'PHONE_CHANGED', `traveler.phone: ${msg}`, 'traveler.phone', { 'traveler.phone': msg });
-    }
-    const owner = await app.db.traveler.findUnique({ where: { phone: input.traveler.phone }, select: { openid: true } });
-    if (owner?.openid && owner.openid !== openid) {
-      throw new HttpError(409, 'PHONE_TAKEN', 'traveler.phone: this number belongs to another WeChat user', 'traveler.phone', { 'traveler.phone': 'this number belongs to another WeChat user' });
+    // The WeChat identity comes from the session, never from the body. The typed phone is a claim
+    // (traveler/identity.ts): it takes nobody's trips; only a number another WeChat user verified is refused.
+    const openid = await myOpenid(ctx);
+    if (await verifiedOwner(app.db, input.traveler.phone, openid)) {
+      const msg = '这个手机号已由另一位微信用户验证,请填写你自己的手机号';
+      throw new HttpError(409, 'PHONE_TAKEN', `traveler.phone: ${msg}`, 'traveler.phone', { 'traveler.phone': msg });
     }
     const created = await createRequirement(app, { ...input, traveler: { ...input.traveler, openid } });
     if (s.role === 'guest') {
@@ -62,6 +59,44 @@ export function travelerRoutes(app: Ctx): Router {
     }
     ctx.status = 201;
     ctx.body = { id: created.id, code: created.code, status: created.status };
+  });
+
+  const sms = createSmsSender(app);
+  const phoneInput = z.object({ phone: requirementInput.shape.traveler.shape.phone }, { error: 'body must be a JSON object' });
+  const verifyInput = phoneInput.extend({ code: z.string({ error: 'is required' }).regex(/^\d{6}$/, '验证码是 6 位数字') });
+  const myOpenid = async (ctx: Context) => {
+    const s = ctx.state.session!;
+    const openid = s.role === 'guest' ? s.openid : (await app.db.traveler.findUnique({ where: { id: s.id }, select: { openid: true } }))?.openid;
+    if (!openid) throw new HttpError(403, 'FORBIDDEN', 'sign in through WeChat first');
+    return openid;
+  };
+  const phoneStep = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (err) {
+      if (err instanceof PhoneError) throw new HttpError(err.status, err.code, err.message, err.field, err.field ? { [err.field]: err.message } : undefined);
+      throw err;
+    }
+  };
+
+  /** Sends a code to the number (sandbox: shown on this user's sandbox phone). */
+  r.post('/phone/code', async (ctx) => {
+    const parsed = phoneInput.safeParse(ctx.request.body);
+    if (!parsed.success) throw validationError(parsed.error);
+    const openid = await myOpenid(ctx);
+    ctx.body = await phoneStep(() => sendPhoneCode(app, sms, openid, parsed.data.phone));
+  });
+
+  /** Proves the number: it becomes this WeChat user's, and the trips ops entered for it join theirs. */
+  r.post('/phone/verify', async (ctx) => {
+    const parsed = verifyInput.safeParse(ctx.request.body);
+    if (!parsed.success) throw validationError(parsed.error);
+    const openid = await myOpenid(ctx);
+    const { travelerId } = await phoneStep(() => verifyPhoneCode(app, openid, parsed.data.phone, parsed.data.code));
+    if (ctx.state.session!.role === 'guest') {
+      ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'traveler', id: travelerId }, app.now()), { httpOnly: true, sameSite: 'lax', secure, maxAge: 7 * 86_400_000, overwrite: true });
+    }
+    ctx.body = { phone: parsed.data.phone, verified: true, trips: await app.db.requirement.count({ where: { travelerId } }) };
   });
 
   r.get('/requirements', async (ctx) => {
@@ -83,13 +118,13 @@ export function travelerRoutes(app: Ctx): Router {
   });
 
   r.get('/requirements/:id', async (ctx) => {
-    const id = Number(ctx.params.id);
+    const id = idParam(ctx.params.id);
     const travelerId = await myTravelerId(app, ctx);
-    const q = Number.isInteger(id) && travelerId
+    const q = id && travelerId
       ? await app.db.requirement.findUnique({ where: { id }, include: { workOrders: { orderBy: { grabbedAt: 'asc' }, include: { proposal: true, planner: { include: { supplier: true } } } } } })
       : null;
     if (!q || q.travelerId !== travelerId) throw new HttpError(404, 'NOT_FOUND', 'requirement: not found among your trips');
-    const filled = Number(await app.redis.hget(requirementKeys(id).meta, 'filled'));
+    const filled = Number(await app.redis.hget(requirementKeys(q.id).meta, 'filled'));
     ctx.body = {
       id: q.id,
       ...cardOf(q),
@@ -115,10 +150,10 @@ export function travelerRoutes(app: Ctx): Router {
 
   r.post('/requirements/:id/choose', async (ctx) => {
     const travelerId = await myTravelerId(app, ctx);
-    const id = Number(ctx.params.id);
+    const id = idParam(ctx.params.id);
     const body = ctx.request.body as { workOrderId?: unknown } | undefined;
     if (typeof body?.workOrderId !== 'string' || !body.workOrderId) throw new HttpError(400, 'VALIDATION', 'workOrderId: is required (the proposal to choose)', 'workOrderId');
-    if (!travelerId || !Number.isInteger(id)) throw new HttpError(404, 'NOT_FOUND', 'requirement: not found among your trips');
+    if (!travelerId || !id) throw new HttpError(404, 'NOT_FOUND', 'requirement: not found among your trips');
     try {
       await choose(app, travelerId, id, body.workOrderId);
     } catch (err) {

@@ -2,7 +2,7 @@
  * After OAuth: a WeChat user binds to the planner account ops created (the bind page posts the
  * one-time code), and the JS-SDK signature for in-WeChat pages (ticket shared in Redis like the token).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
@@ -11,20 +11,32 @@ import { HttpError, validationError } from '../http/errors.js';
 import { COOKIE, signSession, verifySession } from '../session/session.js';
 import { refreshPlanner } from '../grab/hot-state.js';
 import { withLock } from '../grab/lock.js';
+import { json } from '../http/body.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { wechatKeys } from './keys.js';
 
-const bindInput = z.object({ code: z.string({ error: 'is required' }).regex(/^\d{6}$/, 'must be the 6-digit code from ops') }, { error: 'body must be a JSON object' });
+const openidOfPlanner = async (app: Ctx, id: number) => (await app.db.planner.findUnique({ where: { id }, select: { openid: true } }))?.openid ?? null;
+const openidOfTraveler = async (app: Ctx, id: number) => (await app.db.traveler.findUnique({ where: { id }, select: { openid: true } }))?.openid ?? null;
+
+/** Every wrong code gets these words, whether unknown, spent or expired: nothing to enumerate. */
+export const BAD_CODE_WORDS = '绑定码无效或已过期,请向运营索取新的绑定码。';
+const bindInput = z.object({ code: z.string({ error: '请填写绑定码' }).trim().min(1, '请填写绑定码').max(20, BAD_CODE_WORDS) }, { error: 'body must be a JSON object' });
 
 const TICKET_KEY = 'wx:jsapi_ticket';
 
 export function bindRoutes(app: Ctx): Router {
   const r = new Router();
-  const secure = app.config.PUBLIC_URL.startsWith('https://');
+  const secure = app.config.https;
 
-  r.post('/api/wechat/bind', requireRole(app, 'guest'), async (ctx) => {
+  r.post('/api/wechat/bind', requireRole(app, ['guest', 'traveler', 'planner']), json, async (ctx) => {
     const parsed = bindInput.safeParse(ctx.request.body);
     if (!parsed.success) throw validationError(parsed.error);
-    const p = await bindPlanner(app, ctx.state.session!.openid!, parsed.data.code);
-    if (!p) throw new HttpError(400, 'BAD_CODE', 'code: unknown or already used; ask ops for a new one', 'code');
+    const s = ctx.state.session!;
+    const openid = s.role === 'guest' ? s.openid! : s.role === 'planner' ? await openidOfPlanner(app, s.id) : await openidOfTraveler(app, s.id);
+    if (!openid) throw new HttpError(403, 'FORBIDDEN', 'sign in through WeChat first');
+    const result = await bindPlanner(app, openid, parsed.data.code, ctx.ip);
+    if (!result.ok) throw new HttpError(result.code === 'RATE_LIMITED' ? 429 : 400, result.code, result.message, 'code', { code: result.message });
+    const p = result.planner;
     ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'planner', id: p.id }, app.now()), { httpOnly: true, sameSite: 'lax', secure, overwrite: true });
     ctx.body = { plannerId: p.id, name: p.name };
   });
@@ -45,16 +57,55 @@ export function bindRoutes(app: Ctx): Router {
   return r;
 }
 
+/** Codes ops hand out: 8 characters from 31 (no 0/O, 1/I/L), random: 8.5×10¹¹ possibilities. */
+const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+export const BIND_CODE = /^[2-9A-HJ-NP-Z]{8}$/;
+export const BIND_CODE_TTL_MS = 7 * 86_400_000;
+const ATTEMPT_WINDOW_MS = 10 * 60_000;
+const ATTEMPTS_PER_USER = 10;
+const ATTEMPTS_PER_IP = 30;
+
+export function newBindCode(): { bindCode: string; bindCodeExpiresAt: Date } {
+  let code = '';
+  for (let i = 0; i < 8; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return { bindCode: code, bindCodeExpiresAt: new Date(Date.now() + BIND_CODE_TTL_MS) };
+}
+
+export type BindResult =
+  | { ok: true; planner: { id: number; name: string } }
+  | { ok: false; code: 'BAD_CODE' | 'ALREADY_BOUND' | 'RATE_LIMITED'; message: string };
+
+
 /**
  * Spends ops' one-time code to tie a WeChat openid to a planner account (reply 绑定 <code>, or the
- * bind page after OAuth). Null when the code is unknown or already used.
+ * bind page after OAuth). Attempts are limited per WeChat user and per client address (`ip`: the
+ * bind page; the reply path comes from WeChat's servers), before the code is even looked at.
  */
-export async function bindPlanner(app: Ctx, openid: string, code: string): Promise<{ id: number; name: string } | null> {
-  const { count } = await app.db.planner.updateMany({ where: { bindCode: code, openid: null }, data: { openid, bindCode: null } });
-  if (count === 0) return null;
+export async function bindPlanner(app: Ctx, openid: string, code: string, ip?: string): Promise<BindResult> {
+  const allowed = await Promise.all([
+    app.redis.rateLimit(wechatKeys.bindByUser(openid), ATTEMPTS_PER_USER, ATTEMPT_WINDOW_MS),
+    ip ? app.redis.rateLimit(wechatKeys.bindByIp(ip), ATTEMPTS_PER_IP, ATTEMPT_WINDOW_MS) : 1,
+  ]);
+  if (allowed.includes(0)) return { ok: false, code: 'RATE_LIMITED', message: '绑定尝试太频繁,请 10 分钟后再试。' };
+  const already = await app.db.planner.findUnique({ where: { openid }, select: { name: true } });
+  if (already) return { ok: false, code: 'ALREADY_BOUND', message: `这个微信已绑定定制师「${already.name}」。` };
+  const normalized = code.trim().toUpperCase();
+  if (!BIND_CODE.test(normalized)) return { ok: false, code: 'BAD_CODE', message: BAD_CODE_WORDS };
+  let count: number;
+  try {
+    ({ count } = await app.db.planner.updateMany({
+      where: { bindCode: normalized, openid: null, bindCodeExpiresAt: { gt: new Date(app.now()) } },
+      data: { openid, bindCode: null, bindCodeExpiresAt: null },
+    }));
+  } catch (err) {
+    // The same WeChat user binding twice at once: the openid's unique index lets one through.
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return { ok: false, code: 'ALREADY_BOUND', message: '这个微信已绑定定制师账号。' };
+    throw err;
+  }
+  if (count === 0) return { ok: false, code: 'BAD_CODE', message: BAD_CODE_WORDS };
   const p = (await app.db.planner.findUnique({ where: { openid }, select: { id: true, name: true } }))!;
   await refreshPlanner(app, p.id);
-  return p;
+  return { ok: true, planner: p };
 }
 
 /** The jsapi ticket, shared by all processes and fetched by one at a time. */
@@ -65,8 +116,14 @@ async function jsapiTicket(app: Ctx): Promise<string> {
     const got = await withLock(app.redis, `${TICKET_KEY}:lock`, 10_000, async () => {
       const again = await app.redis.get(TICKET_KEY);
       if (again) return again;
-      const token = await app.wechat.accessToken();
-      const res = (await fetch(`${app.wechatApiBase()}/cgi-bin/ticket/getticket?access_token=${token}&type=jsapi`).then((x) => x.json())) as { ticket?: string; expires_in?: number; errcode?: number; errmsg?: string };
+      const token = await app.wechat.accessToken().catch((err: Error) => {
+        throw new HttpError(502, 'WECHAT_UNAVAILABLE', `WeChat did not give an access token (${err.message.slice(0, 80)})`);
+      });
+      const res = (await fetch(`${app.wechatApiBase()}/cgi-bin/ticket/getticket?access_token=${token}&type=jsapi`, { signal: AbortSignal.timeout(app.config.UPSTREAM_TIMEOUT_MS) })
+        .then((x) => x.json())
+        .catch(() => {
+          throw new HttpError(502, 'WECHAT_UNAVAILABLE', 'WeChat did not answer the JS-SDK ticket request; try again in a moment');
+        })) as { ticket?: string; expires_in?: number; errcode?: number; errmsg?: string };
       if (!res.ticket) throw new HttpError(502, 'WECHAT', `WeChat refused the JS-SDK ticket (${res.errcode} ${res.errmsg})`);
       await app.redis.set(TICKET_KEY, res.ticket, 'EX', Math.max(60, (res.expires_in ?? 7200) - 300));
       return res.ticket;

@@ -4,7 +4,7 @@
  * return value becomes the passive reply (the co-wechat shape). See WeChat's "接入指南",
  * "被动回复用户消息" and "消息加解密说明".
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
@@ -12,12 +12,18 @@ import { WechatCrypto, sameSignature, sign } from './crypto.js';
 import { MalformedXml, encryptedReply, parseXml, textReply, type WechatXml } from './xml.js';
 import { HELP, handleText } from './commands.js';
 import { recordDelivery } from '../notify/notifier.js';
+import { sinceArrival } from '../http/arrival.js';
+import { wechatKeys } from './keys.js';
 
 const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger is not from WeChat
 // WeChat waits 5 s, then retries (3 tries in all): answer "success" before that (WECHAT_REPLY_WITHIN_MS)
 // and send the reply as a customer-service message when it is ready.
-const DEDUPE_TTL_SEC = 60;
+// A message is remembered well past both WeChat's retry span (~15 s) and the timestamp window below,
+// so a captured request replayed while its signature is still accepted is never processed twice.
+const DEDUPE_TTL_SEC = 3600;
 const PENDING = 'pending';
+/** Signed timestamps further than this from our clock are refused (a captured signature expires). */
+export const SIGNATURE_WINDOW_SEC = 300;
 
 class Refused extends Error {
   constructor(readonly status: number, message: string) {
@@ -25,15 +31,35 @@ class Refused extends Error {
   }
 }
 
-async function readBody(ctx: Context): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Refused(413, 'body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** The body, up to MAX_BODY. Past it the rest is left for the error handler to discard (the
+ *  stream is not destroyed: that would reset the connection before the 413 is read). */
+function readBody(ctx: Context): Promise<string> {
+  const declared = Number(ctx.get('content-length'));
+  if (declared > MAX_BODY) return Promise.reject(new Refused(413, 'body too large'));
+  return new Promise((ok, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const req = ctx.req;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) return void chunks.push(chunk);
+      cleanup();
+      fail(new Refused(413, 'body too large'));
+    };
+    const onEnd = () => {
+      cleanup();
+      ok(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      fail(err);
+    };
+    const cleanup = () => {
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+      req.pause();
+    };
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
 }
 
 function q(ctx: Context, name: string): string {
@@ -43,15 +69,33 @@ function q(ctx: Context, name: string): string {
 
 /** WeChat retries with the same MsgId (events: sender + CreateTime + event). */
 function dedupeKey(m: WechatXml): string {
-  return m.MsgId ? `wx:msg:${m.MsgId}` : `wx:evt:${m.FromUserName}:${m.CreateTime}:${m.Event ?? ''}`;
+  return m.MsgId ? wechatKeys.message(m.MsgId) : wechatKeys.event(m.FromUserName, m.CreateTime, m.Event ?? '');
+}
+
+/**
+ * Plaintext mode's signature covers token+timestamp+nonce, not the body: one signed query string
+ * seen in a log would otherwise carry any body forever. So the timestamp must be recent, and each
+ * (timestamp, nonce) is remembered for the window with the hash of the body it came with: the same
+ * body again is WeChat's retry (deduplicated by MsgId later), another body is a replay.
+ */
+async function freshSignature(app: Ctx, timestamp: string, nonce: string, body: string): Promise<string | null> {
+  const ts = Number(timestamp);
+  if (!/^\d{1,12}$/.test(timestamp) || Math.abs(app.now() / 1000 - ts) > SIGNATURE_WINDOW_SEC) return 'timestamp: more than 5 minutes from now';
+  if (!nonce || nonce.length > 64) return 'nonce: missing or too long';
+  const digest = createHash('sha1').update(body).digest('hex');
+  const key = wechatKeys.nonce(timestamp, nonce);
+  const first = await app.redis.set(key, digest, 'EX', SIGNATURE_WINDOW_SEC * 2 + 60, 'NX');
+  if (first === 'OK') return null;
+  return (await app.redis.get(key)) === digest ? null : 'signature already used with another message';
 }
 
 /**
  * Processes a delivery once; a retry gets the first delivery's reply (or "success" if it is not
- * ready). A reply later than the window goes out as a customer-service message instead.
+ * ready). A reply later than the window (counted from the request's arrival) goes out as a
+ * customer-service message instead.
  */
-async function once(app: Ctx, key: string, openid: string, work: () => Promise<string | null>): Promise<string | null> {
-  const within = app.config.WECHAT_REPLY_WITHIN_MS;
+async function once(app: Ctx, key: string, openid: string, elapsedMs: number, work: () => Promise<string | null>): Promise<string | null> {
+  const within = Math.max(0, app.config.WECHAT_REPLY_WITHIN_MS - elapsedMs);
   if ((await app.redis.set(key, PENDING, 'EX', DEDUPE_TTL_SEC, 'NX')) === 'OK') {
     // Whichever comes first, decided synchronously: the reply (answered in time) or the deadline
     // (answered "success"; the reply then goes out as a customer-service message). Never both, never neither.
@@ -125,10 +169,14 @@ export function wechatRoutes(app: Ctx): Router {
 
   const verified = (ctx: Context) => sameSignature(q(ctx, 'signature'), sign(token, q(ctx, 'timestamp'), q(ctx, 'nonce')));
 
-  r.get('/wechat/callback', (ctx) => {
-    if (!verified(ctx)) {
+  r.get('/wechat/callback', async (ctx) => {
+    // The verification URL's query is a valid signature too: it is spent here, so it cannot carry a POST.
+    const refused = !verified(ctx) ? 'invalid signature' : await freshSignature(app, q(ctx, 'timestamp'), q(ctx, 'nonce'), `GET ${q(ctx, 'echostr')}`);
+    if (refused) {
       ctx.status = 401;
-      ctx.body = 'invalid signature';
+      ctx.type = 'text/plain';
+      ctx.body = refused;
+      app.log.warn({ reason: refused, ip: ctx.ip }, 'wechat verification refused');
       return;
     }
     ctx.type = 'text/plain';
@@ -140,6 +188,8 @@ export function wechatRoutes(app: Ctx): Router {
     try {
       if (!verified(ctx)) throw new Refused(401, 'invalid signature');
       const body = await readBody(ctx);
+      const stale = await freshSignature(app, q(ctx, 'timestamp'), q(ctx, 'nonce'), body);
+      if (stale) throw new Refused(401, stale);
       let message = parseXml(body);
       if (crypto) {
         const encrypt = message.Encrypt;
@@ -153,7 +203,9 @@ export function wechatRoutes(app: Ctx): Router {
       }
       if (!message.FromUserName || !message.ToUserName || !message.MsgType) throw new Refused(400, 'not a WeChat message');
 
-      const content = await once(app, dedupeKey(message), message.FromUserName, () => handle(app, message));
+      const content = await once(app, dedupeKey(message), message.FromUserName, sinceArrival(ctx.req), () => handle(app, message));
+      // How long after arrival the answer left, by the product's clock (what WeChat's 5 s is about).
+      ctx.set('server-timing', `answer;dur=${sinceArrival(ctx.req).toFixed(1)}`);
       ctx.type = 'application/xml';
       if (content === null) {
         ctx.type = 'text/plain';
@@ -171,6 +223,10 @@ export function wechatRoutes(app: Ctx): Router {
       ctx.body = encryptedReply(encrypt, sign(token, timestamp, nonce, encrypt), timestamp, nonce);
     } catch (err) {
       if (err instanceof Refused || err instanceof MalformedXml) {
+        if (!ctx.req.complete) {
+          ctx.set('connection', 'close'); // the rest of the body is discarded, never read as a request
+          ctx.req.resume();
+        }
         ctx.status = err instanceof Refused ? err.status : 400;
         ctx.type = 'text/plain';
         ctx.body = err.message; // never echoes the body or any secret

@@ -22,6 +22,7 @@ interface CoWechatApi {
   snsPrefix: string;
   mpPrefix: string;
   customservicePrefix: string;
+  setOpts(opts: { timeout: number }): void;
   getAccessToken(): Promise<Token>;
   ensureAccessToken(): Promise<Token>;
   sendTemplate(openid: string, templateId: string, url: string, topColor: string, data: Record<string, { value: string; color?: string }>): Promise<{ msgid: number | string }>;
@@ -63,6 +64,7 @@ export function createWechatApi(ctx: Ctx, base: () => string): WechatApi {
     await ctx.redis.set(TOKEN_KEY, JSON.stringify(t), 'PX', Math.max(1000, t.expireTime - Date.now()));
   });
 
+  api.setOpts({ timeout: ctx.config.UPSTREAM_TIMEOUT_MS }); // httpx's default waits far longer than anyone would
   const fetchToken = api.getAccessToken.bind(api);
   api.getAccessToken = async () => {
     const deadline = Date.now() + LOCK_MS;

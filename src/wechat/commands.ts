@@ -21,14 +21,10 @@ export const HELP = [
 ].join('\n');
 
 const GRAB = /^(?:抢|grab)\s*([A-Za-z0-9]{4,10})$/i;
-const BIND = /^(?:绑定|bind)\s*(\d{6})$/i;
+const BIND = /^(?:绑定|bind)\s*(\S{1,20})$/i;
 const POOL = /^(?:池|pool)$/i;
 const ORDERS = /^(?:单|orders)$/i;
 const HELP_CMD = /^(?:帮助|help|\?|？)$/i;
-
-async function plannerOf(ctx: Ctx, openid: string) {
-  return ctx.db.planner.findUnique({ where: { openid }, select: { id: true, name: true } });
-}
 
 async function requirementIdOf(ctx: Ctx, code: string): Promise<number | null> {
   const hot = await ctx.redis.hget(requirementCodes, code);
@@ -87,9 +83,7 @@ async function orders(ctx: Ctx, plannerId: number): Promise<string> {
 
 /** One-time code from ops: ties this WeChat to the planner account, then the code is spent. */
 async function bind(ctx: Ctx, openid: string, code: string): Promise<string> {
-  const already = await plannerOf(ctx, openid);
-  if (already) return `这个微信已绑定定制师「${already.name}」。`;
-  const p = await bindPlanner(ctx, openid, code);
-  if (!p) return '绑定失败:绑定码无效或已使用。请向运营索取新的绑定码。';
-  return `绑定成功!你好,${p.name}。回复「池」查看抢单池,「帮助」查看全部指令。`;
+  const r = await bindPlanner(ctx, openid, code);
+  if (r.ok) return `绑定成功!你好,${r.planner.name}。回复「池」查看抢单池,「帮助」查看全部指令。`;
+  return r.code === 'ALREADY_BOUND' ? r.message : `绑定失败:${r.message}`;
 }

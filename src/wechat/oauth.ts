@@ -57,7 +57,7 @@ function refuse(ctx: Context, status: number, code: string, message: string, fie
 
 export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () => string): Router {
   const r = new Router();
-  const secure = app.config.PUBLIC_URL.startsWith('https://');
+  const secure = app.config.https;
 
   r.get('/auth/wechat', (ctx) => {
     const next = ctx.query.next === undefined ? '/' : safeNext(ctx.query.next);
@@ -83,10 +83,21 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
     const code = String(ctx.query.code ?? '');
     if (!code) return refuse(ctx, 400, 'VALIDATION', 'code: missing (the user declined?)', 'code');
     const q = new URLSearchParams({ appid: app.config.wechat.appid, secret: app.config.WECHAT_SECRET ?? 'sandbox-secret', code, grant_type: 'authorization_code' });
-    const res = (await fetch(`${apiBase()}/sns/oauth2/access_token?${q}`).then((x) => x.json())) as { openid?: string; errcode?: number; errmsg?: string };
+    // WeChat down or slow is WeChat's failure (502), not ours, and the browser is not kept waiting.
+    const res = (await fetch(`${apiBase()}/sns/oauth2/access_token?${q}`, { signal: AbortSignal.timeout(app.config.UPSTREAM_TIMEOUT_MS) })
+      .then((x) => x.json())
+      .catch(() => null)) as { openid?: string; errcode?: number; errmsg?: string } | null;
+    if (!res) return refuse(ctx, 502, 'WECHAT_UNAVAILABLE', 'WeChat did not answer the sign-in; try again in a moment');
     if (!res.openid) return refuse(ctx, 400, 'OAUTH_FAILED', `code: WeChat refused it (${res.errcode ?? '?'} ${res.errmsg ?? ''})`.trim(), 'code');
 
     const plannerId = await plannerIdByOpenid(app, res.openid);
+    if (plannerId && app.revocations.suspended(`planner:${plannerId}`)) {
+      // A session would be refused at once and the page would send the browser here again: say why instead.
+      ctx.status = 403;
+      ctx.type = 'html';
+      ctx.body = '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>账号已暂停</title><p style="font:16px sans-serif;margin:2em">你的定制师账号已暂停使用。如有疑问,请联系运营。</p>';
+      return;
+    }
     const traveler = plannerId ? null : await app.db.traveler.findUnique({ where: { openid: res.openid }, select: { id: true } });
     const session = plannerId
       ? { role: 'planner' as const, id: plannerId }

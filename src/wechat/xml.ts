@@ -13,9 +13,16 @@ export class MalformedXml extends Error {}
 /** The fields of a `<xml>…</xml>` document as strings. */
 export function parseXml(text: string): WechatXml {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new MalformedXml('DOCTYPE and entities are not accepted');
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new MalformedXml(valid.err.msg);
-  const doc = parser.parse(text) as { xml?: Record<string, unknown> };
+  let doc: { xml?: Record<string, unknown> };
+  try {
+    const valid = XMLValidator.validate(text);
+    if (valid !== true) throw new MalformedXml(valid.err.msg);
+    // The parser refuses what it must not build (a __proto__ or constructor tag, absurd nesting):
+    // for us that is malformed input, a 400, never an unhandled error.
+    doc = parser.parse(text) as typeof doc;
+  } catch (err) {
+    throw err instanceof MalformedXml ? err : new MalformedXml((err as Error).message.replace(/^\[SECURITY\]\s*/, ''));
+  }
   if (!doc.xml || typeof doc.xml !== 'object') throw new MalformedXml('root element must be <xml>');
   return Object.fromEntries(Object.entries(doc.xml).map(([k, v]) => [k, typeof v === 'object' ? '' : String(v)]));
 }

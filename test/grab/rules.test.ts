@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolatedEnv, ops, phone, planner, requirementBody, startApp, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
+import { grab } from '../../src/grab/grab.js';
 
 let env: Env;
 let app: Running;
@@ -85,12 +86,15 @@ describe('grab rules', () => {
     expect((await grabAs(p.id, r.id)).body.error).toMatchObject({ code: 'NOT_CANDIDATE', rule: 3 });
   });
 
+  // A suspended planner's sessions end at once (401 over HTTP, see test/security); the engine's own
+  // rule still refuses the grab on every channel, e.g. a reply through the official account.
   it('4: a suspended planner, and one not bound to WeChat', async () => {
     const r = await newRequirement();
     const s = await newPlanner();
     const unbound = await newPlanner({ openid: undefined });
     await ops(app.url).patch(`/planners/${s.id}`, { status: 'suspended' });
-    expect((await grabAs(s.id, r.id)).body.error).toMatchObject({ code: 'PLANNER_SUSPENDED', rule: 4 });
+    expect((await grabAs(s.id, r.id)).status).toBe(401);
+    expect(await grab(app.ctx, { plannerId: s.id, requirementId: r.id, channel: 'wechat' })).toMatchObject({ ok: false, code: 'PLANNER_SUSPENDED', rule: 4 });
     expect((await grabAs(unbound.id, r.id)).body.error).toMatchObject({ code: 'PLANNER_UNBOUND', rule: 4 });
   });
 
@@ -98,7 +102,8 @@ describe('grab rules', () => {
     const r = await newRequirement();
     const p = await newPlanner();
     await ops(app.url).patch(`/suppliers/${p.supplierId}`, { status: 'suspended' });
-    expect((await grabAs(p.id, r.id)).body.error).toMatchObject({ code: 'SUPPLIER_SUSPENDED', rule: 5 });
+    expect((await grabAs(p.id, r.id)).status).toBe(401);
+    expect(await grab(app.ctx, { plannerId: p.id, requirementId: r.id, channel: 'wechat' })).toMatchObject({ ok: false, code: 'SUPPLIER_SUSPENDED', rule: 5 });
   });
 
   it('6: a second planner of a supplier that already holds a slot', async () => {

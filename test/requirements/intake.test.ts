@@ -83,7 +83,8 @@ describe('POST /api/ops/requirements', () => {
     expect((await ops(app.url).post('/planners', { ...base, supplierId: 999999 })).body.error.field).toBe('supplierId');
     const created = await ops(app.url).post('/planners', base);
     expect(created.status).toBe(201);
-    expect(created.body.bindCode).toMatch(/^\d{6}$/); // no openid yet: a one-time code to bind WeChat
+    expect(created.body.bindCode).toMatch(/^[2-9A-HJ-NP-Z]{8}$/); // no openid yet: a one-time, random, expiring code to bind WeChat
+    expect(new Date(created.body.bindCodeExpiresAt).getTime()).toBeGreaterThan(Date.now());
     expect((await ops(app.url).post('/planners', base)).body.error).toMatchObject({ code: 'CONFLICT', field: 'phone' });
   });
 

@@ -24,7 +24,7 @@ async function plannersFor(place: string, n: number) {
   return ids;
 }
 
-it('names every bad field at once, refuses a past date and a phone owned by another WeChat user', async () => {
+it('names every bad field at once, refuses a past date and a phone another WeChat user verified', async () => {
   const me = as(guest(`o-guest-${phone()}`));
   const bad = await me.post('/requirements', { traveler: { name: '', phone: '123' }, subject: 'enterprise', origin: '上海', destinations: [], departDate: '2030-02-30', returnDate: '2030-01-01', adults: 0, children: 0, budgetFen: 5, plannersWanted: 4 });
   expect(bad.status).toBe(400);
@@ -36,8 +36,11 @@ it('names every bad field at once, refuses a past date and a phone owned by anot
   expect(past.status).toBe(400);
   expect(past.body.error.fields).toEqual({ departDate: 'must not be in the past' });
 
+  // A number someone proved by SMS is theirs; an unverified one is only a claim (test/security).
   const someone = requirementBody();
-  expect((await as(guest(`o-first-${phone()}`)).post('/requirements', someone)).status).toBe(201);
+  const owner = `o-first-${phone()}`;
+  expect((await as(guest(owner)).post('/requirements', someone)).status).toBe(201);
+  await h.app.ctx.db.traveler.update({ where: { openid: owner }, data: { phoneVerifiedAt: new Date() } });
   const taken = await me.post('/requirements', requirementBody({ traveler: someone.traveler }));
   expect(taken.status).toBe(409);
   expect(taken.body.error.field).toBe('traveler.phone');

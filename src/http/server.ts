@@ -1,0 +1,62 @@
+/**
+ * The node:http server in front of everything: arrival times, connection caps, short timeouts, and
+ * the split between the live stream (served raw, see live/raw.ts) and Koa. A flood of idle or
+ * half-sent connections must not take the process to its file-descriptor limit: past
+ * MAX_CONNECTIONS every request but /healthz is answered 503 and its connection closed, so the load
+ * balancer's health checks still get through (HEALTH_ROOM more sockets are accepted for them).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Config } from '../config.js';
+import { markArrival } from './arrival.js';
+
+/** Sockets accepted beyond MAX_CONNECTIONS, only so that health checks are answered. */
+export const HEALTH_ROOM = 64;
+
+/** The client's address: the socket's, or with N trusted proxies the N-th entry of X-Forwarded-For from the right. */
+export function clientIp(req: IncomingMessage, hops: number): string {
+  const socketIp = req.socket.remoteAddress ?? '';
+  if (hops === 0) return socketIp;
+  const header = req.headers['x-forwarded-for'];
+  const list = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((s) => s.trim()).filter(Boolean);
+  const trusted = list.slice(-hops);
+  return trusted[0] ?? socketIp;
+}
+
+function refuse(res: ServerResponse, status: number, code: string, message: string) {
+  res.shouldKeepAlive = false;
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'retry-after': '5' });
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+export function createFrontServer(config: Config, handle: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  let open = 0;
+  const perIp = new Map<string, number>();
+  const countPerIp = config.TRUST_PROXY === 0; // behind a proxy every socket comes from the proxy
+
+  const server = createServer({ headersTimeout: config.HEADERS_TIMEOUT_MS, requestTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: Math.min(1000, config.HEADERS_TIMEOUT_MS) }, (req, res) => {
+    markArrival(req);
+    if (open > config.MAX_CONNECTIONS && !req.url?.startsWith('/healthz')) {
+      return refuse(res, 503, 'BUSY', 'too many open connections; try again shortly');
+    }
+    if (countPerIp && (perIp.get(req.socket.remoteAddress ?? '') ?? 0) > config.MAX_CONNECTIONS_PER_IP) {
+      return refuse(res, 429, 'TOO_MANY_CONNECTIONS', 'too many open connections from your address');
+    }
+    handle(req, res);
+  });
+  server.maxConnections = config.MAX_CONNECTIONS + HEALTH_ROOM; // beyond this node closes new sockets at once
+  server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+  server.on('connection', (socket: Socket) => {
+    open++;
+    const ip = socket.remoteAddress ?? '';
+    if (countPerIp) perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+    socket.once('close', () => {
+      open--;
+      if (!countPerIp) return;
+      const n = (perIp.get(ip) ?? 1) - 1;
+      if (n <= 0) perIp.delete(ip);
+      else perIp.set(ip, n);
+    });
+  });
+  return server;
+}
