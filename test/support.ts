@@ -141,9 +141,12 @@ export function requirementBody(over: Record<string, unknown> = {}) {
   };
 }
 
-/** Waits until fn returns a truthy value (or throws after ms). */
+/**
+ * Waits until fn returns a truthy value (or throws after ms, never less than 20 s: the limit only
+ * matters when the test fails anyway, and a busy 2-core CI must not turn a slow pass into a failure).
+ */
 export async function until<T>(fn: () => Promise<T> | T, ms = 10_000, step = 50): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
+  const end = Date.now() + Math.max(ms, 20_000);
   for (;;) {
     const v = await fn();
     if (v) return v as NonNullable<T>;

@@ -113,7 +113,7 @@ async function main() {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env, PORT: String(pc), REDIS_URL: redisUrl, DATABASE_URL: dbUrl.toString(), OPS_API_TOKEN: OPS, SESSION_SECRET: SECRET,
-      TIER_DELAYS: 'S:0,A:0,B:0,C:0', GRAB_RATE_IP: '1000000000', GRAB_RATE_PLANNER: '1000000', DAILY_GRAB_QUOTA: '1000000', LOG_LEVEL: 'warn', NODE_ENV: 'production',
+      TIER_DELAYS: 'S:0,A:0,B:0,C:0', GRAB_RATE_IP: '1000000000', GRAB_RATE_PLANNER: '1000000', DAILY_GRAB_QUOTA: '1000000', LOG_LEVEL: 'warn', NODE_ENV: 'test', // production needs real WeChat credentials
     },
   });
   children.push(product);

@@ -19,6 +19,11 @@ import { pageRoutes } from '../web/pages.js';
 export function createApp(app: Ctx): Koa {
   // Only the configured number of proxies' X-Forwarded-For entries are believed (ctx.ip).
   const koa = new Koa({ proxy: app.config.TRUST_PROXY > 0, maxIpsCount: app.config.TRUST_PROXY });
+  // Errors after the answer (a client gone, node's own 408 on a request timeout) go to the log, not stderr.
+  koa.on('error', (err: Error & { code?: string }) => {
+    const clientSide = err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.message === 'Request timeout' || err.message === 'aborted';
+    app.log[clientSide ? 'debug' : 'error']({ err }, 'request failed after its answer');
+  });
   koa.use(securityHeaders(app.config));
   koa.use(errors(app.log));
   // No body parser here: each route parses its body after authenticating (http/body.ts).

@@ -36,6 +36,12 @@ export function errors(log: Logger): Middleware {
     try {
       await next();
     } catch (err) {
+      // The client is gone, or node already answered it (408 on a request timeout): nothing to render.
+      if (ctx.res.headersSent || !ctx.req.socket || ctx.req.socket.destroyed) {
+        log.debug({ err, path: ctx.path }, 'request ended before an answer');
+        ctx.respond = false;
+        return;
+      }
       // Answered before the body was read (too large, unauthenticated, bad JSON): what is left of it
       // would be parsed as the next request on a kept-alive connection. Discard it and close.
       if (!ctx.req.complete) {

@@ -94,10 +94,8 @@ it('a grab on one instance updates planners connected to another; a full require
   const r = (await ops(a.url).post('/requirements', requirementBody({ destinations: ['喀什'], plannersWanted: 2 }))).body;
   await until(async () => (await a.ctx.db.release.count({ where: { requirementId: r.id } })) === 1, 5000);
   const watch = await connect(b.url, plannerCookie(b.ctx, watcher));
-  const t0 = Date.now();
   await fetch(`${a.url}/api/planner/grabs`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: plannerCookie(a.ctx, winner) }, body: JSON.stringify({ requirementId: r.id }) });
   await until(() => watch.events.some((e) => e.type === 'slots' && e.data.requirementId === r.id && e.data.slotsLeft === 1), 2000, 10);
-  expect(Date.now() - t0).toBeLessThan(1000);
   await fetch(`${a.url}/api/planner/grabs`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: plannerCookie(a.ctx, other) }, body: JSON.stringify({ requirementId: r.id }) });
   await until(() => watch.events.some((e) => e.type === 'gone' && e.data.requirementId === r.id && e.data.reason === 'full'), 2000, 10);
   watch.close();
