@@ -64,7 +64,7 @@ function raw(url: string, data: string): { socket: Socket; closed: Promise<strin
 
 it('one session opening stream after stream holds at most LIVE_MAX_PER_USER; the oldest are told and closed; no browser record outlives its stream', async () => {
   const cookie = plannerCookie(app.ctx, await newPlanner());
-  const streams = [];
+  const streams: Awaited<ReturnType<typeof stream>>[] = [];
   for (let i = 0; i < 6; i++) streams.push(await stream(cookie));
   await until(() => streams.slice(0, 3).every((s) => s.ended));
   expect(streams.slice(0, 3).every((s) => s.types.includes('replaced'))).toBe(true);
@@ -76,7 +76,7 @@ it('one session opening stream after stream holds at most LIVE_MAX_PER_USER; the
 });
 
 it('streams from one address are capped across users (LIVE_MAX_PER_IP)', async () => {
-  const streams = [];
+  const streams: Awaited<ReturnType<typeof stream>>[] = [];
   for (let i = 0; i < 7; i++) streams.push(await stream(plannerCookie(app.ctx, await newPlanner())));
   await until(() => streams.slice(0, 2).every((s) => s.ended));
   expect(app.hub!.connections()).toBe(5);
