@@ -133,3 +133,27 @@ it('opens a template message link from the sandbox phone as that planner', async
   await shot(page, 'h5-requirement-from-phone');
   await profile.close();
 });
+
+it('proves the phone with the code from the sandbox phone, and the trip ops entered appears in my trips', async () => {
+  const number = phone();
+  const entered = await ops(app.url).post('/requirements', requirementBody({ traveler: { name: '周敏', phone: number }, destinations: ['桂林'] }));
+  const openid = `o-proof-${phone()}`;
+  const profile = await signedIn(browser, base, null);
+  const page = await profile.newPage();
+  await signInAs(page, openid, '/h5/my/requirements');
+  await until(async () => (await page.locator('.phone-proof').count()) === 1);
+  expect(await page.locator('.weui-cells a').count()).toBe(0); // a new WeChat user: nothing yet
+
+  await page.fill('input[name=verifyPhone]', number);
+  await page.locator('.phone-proof button', { hasText: '获取验证码' }).click();
+  const sms = await until(async () => (await (await fetch(`${base}/sandbox/users/${openid}/inbox`)).json()).items.find((m: { kind: string }) => m.kind === 'sms'));
+  const code = /验证码 (\d{6})/.exec(sms.text)![1];
+  await page.fill('input[name=verifyCode]', code === '000000' ? '111111' : '000000');
+  await page.locator('.phone-proof button', { hasText: /^验证$/ }).click();
+  await until(async () => (await error(page, 'code'))?.includes('验证码不正确'));
+  await page.fill('input[name=verifyCode]', code);
+  await page.locator('.phone-proof button', { hasText: /^验证$/ }).click();
+  await until(async () => (await page.locator(`a[href="/h5/my/requirements/${entered.body.id}"]`).count()) === 1);
+  await shot(page, 'h5-my-phone-verified');
+  await profile.close();
+});
