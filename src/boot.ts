@@ -90,6 +90,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
       config.wechat.apiBase ?? (config.sandbox ? `${ctx.localUrl ?? config.PUBLIC_URL}/sandbox` : 'https://api.weixin.qq.com'),
   };
 
+  await ctx.revocations.ready;
   ctx.notify = createNotifier(ctx, queueConn);
   ctx.wechat = createWechatApi(ctx, ctx.wechatApiBase);
   await claimRedisForDatabase(ctx);

@@ -34,13 +34,14 @@ export function createFrontServer(config: Config, handle: (req: IncomingMessage,
   const perIp = new Map<string, number>();
   const countPerIp = config.TRUST_PROXY === 0; // behind a proxy every socket comes from the proxy
 
+  // A socket that never sends a byte is not covered by node's header timeout: it would stay forever.
+  const silent = new WeakMap<Socket, NodeJS.Timeout>();
+
   const server = createServer({ headersTimeout: config.HEADERS_TIMEOUT_MS, requestTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: Math.min(1000, config.HEADERS_TIMEOUT_MS) }, (req, res) => {
     markArrival(req);
+    clearTimeout(silent.get(req.socket));
     if (open > config.MAX_CONNECTIONS && !req.url?.startsWith('/healthz')) {
       return refuse(res, 503, 'BUSY', 'too many open connections; try again shortly');
-    }
-    if (countPerIp && (perIp.get(req.socket.remoteAddress ?? '') ?? 0) > config.MAX_CONNECTIONS_PER_IP) {
-      return refuse(res, 429, 'TOO_MANY_CONNECTIONS', 'too many open connections from your address');
     }
     handle(req, res);
   });
@@ -50,13 +51,17 @@ export function createFrontServer(config: Config, handle: (req: IncomingMessage,
     open++;
     const ip = socket.remoteAddress ?? '';
     if (countPerIp) perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+    silent.set(socket, setTimeout(() => socket.destroy(), config.HEADERS_TIMEOUT_MS).unref());
     socket.once('close', () => {
+      clearTimeout(silent.get(socket));
       open--;
       if (!countPerIp) return;
       const n = (perIp.get(ip) ?? 1) - 1;
       if (n <= 0) perIp.delete(ip);
       else perIp.set(ip, n);
     });
+    // One address holding more than its share (no proxy in front): refused before it costs anything.
+    if (countPerIp && perIp.get(ip)! > config.MAX_CONNECTIONS_PER_IP) socket.destroy();
   });
   return server;
 }

@@ -26,6 +26,8 @@ export interface Revocations {
   reinstate(user: string, nowMs: number): Promise<void>;
   /** Called with the user whenever sessions of theirs are ended, on any instance. */
   onRevoke(fn: (user: string) => void): void;
+  /** Resolves once the list has been read at start (boot waits: no suspended session slips through). */
+  ready: Promise<unknown>;
   close(): void;
 }
 
@@ -43,7 +45,7 @@ export function createRevocations(redis: Redis, subscriber: Redis, log: Logger):
       (all) => (known = new Map(Object.entries(all).map(([u, v]) => [u, decode(v)]))),
       (err) => log.warn({ err }, 'revocations not reloaded'),
     );
-  void load();
+  const ready = load();
   subscriber.on('ready', () => void load()); // after a reconnect: messages may have been missed
   subscriber.subscribe(channel(redis)).catch((err) => log.error({ err }, 'revocations cannot subscribe'));
   subscriber.on('message', (ch: string, raw: string) => {
@@ -62,6 +64,7 @@ export function createRevocations(redis: Redis, subscriber: Redis, log: Logger):
   }
 
   return {
+    ready,
     revoke,
     async reinstate(user, nowMs) {
       if ((await redis.hget(HASH, user)) === '*') await revoke(user, nowMs);

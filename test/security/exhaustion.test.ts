@@ -10,13 +10,17 @@ import type { Running } from '../../src/boot.js';
 let env: Env;
 let app: Running; // small caps
 let quick: Running; // short timeouts
+let perIp: Running; // few connections per address
 
 beforeAll(async () => {
   env = await isolatedEnv();
-  app = await startApp(env, { LIVE_MAX_PER_USER: '3', LIVE_MAX_PER_IP: '5', MAX_CONNECTIONS: '20' });
+  // Long timeouts here: idle sockets must outlive a slow CI while the caps are checked.
+  app = await startApp(env, { LIVE_MAX_PER_USER: '3', LIVE_MAX_PER_IP: '5', MAX_CONNECTIONS: '20', HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '65000' });
   quick = await startApp(env, { ROLE: 'web', HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '2000' });
+  perIp = await startApp(env, { ROLE: 'web', MAX_CONNECTIONS_PER_IP: '5', HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '65000' });
 });
 afterAll(async () => {
+  await perIp?.stop();
   await quick?.stop();
   await app?.stop();
   await env?.release();
@@ -107,10 +111,24 @@ it("a stranger's promised body is not waited for: authentication answers first, 
   expect(answer.toLowerCase()).toContain('connection: close');
 });
 
-it('a body never finished, or headers never finished, are cut by the server (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS)', async () => {
+it('one address holding more than MAX_CONNECTIONS_PER_IP sockets: the next is closed unanswered', async () => {
+  const held = Array.from({ length: 5 }, () => raw(perIp.url, ''));
+  await Promise.all(held.map((s) => new Promise((ok) => s.socket.once('connect', ok))));
+  try {
+    const extra = raw(perIp.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(await extra.closed).toBe('');
+  } finally {
+    for (const s of held) s.socket.destroy();
+  }
+  await until(async () => (await fetch(`${perIp.url}/healthz`).then((r) => r.status, () => 0)) === 200);
+});
+
+it('a body never finished, headers never finished, or nothing ever sent: the server cuts each (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS)', async () => {
+  const nothing = raw(quick.url, '');
   const body = raw(quick.url, `POST /api/ops/suppliers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${OPS_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":`);
   const headers = raw(quick.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n');
   // Both end by the server's doing (the test's own timeout is far longer than either limit).
   expect(await body.closed).toMatch(/^HTTP\/1\.1 408|^$/);
   expect(await headers.closed).toMatch(/^HTTP\/1\.1 408|^$/);
+  expect(await nothing.closed).toBe('');
 });
