@@ -24,6 +24,15 @@ function sameSecret(a: string, b: string): boolean {
 const verified = new Map<string, { secret: string; s: Session }>();
 const VERIFIED_MAX = 20_000;
 
+/** A verified session that was not ended (suspension, unbinding): session/revocation.ts. */
+const live = (app: Ctx, s: Session | null) => (s && !app.revocations.refuses(s) ? s : null);
+
+/** The session of a token checked once, not remembered: a live stream verifies when it opens, and
+ *  ten thousand idle streams must not hold ten thousand cache entries. */
+export function sessionOnce(app: Ctx, token: string | undefined): Session | null {
+  return live(app, verifySession(app.sessionSecret, token, app.now()));
+}
+
 /** The caller's verified session (from the `sid` cookie's value), or null. */
 export function sessionOf(app: Ctx, token: string | undefined): Session | null {
   if (!token) return null;
@@ -37,7 +46,7 @@ export function sessionOf(app: Ctx, token: string | undefined): Session | null {
       verified.set(token, { secret: app.sessionSecret, s });
     }
   }
-  return s && !app.revocations.refuses(s) ? s : null;
+  return live(app, s);
 }
 
 export function requireRole(app: Ctx, role: Role | Role[]): Middleware {

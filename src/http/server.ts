@@ -39,7 +39,11 @@ export function createFrontServer(config: Config, handle: (req: IncomingMessage,
 
   const server = createServer({ headersTimeout: config.HEADERS_TIMEOUT_MS, requestTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: Math.min(1000, config.HEADERS_TIMEOUT_MS) }, (req, res) => {
     markArrival(req);
-    clearTimeout(silent.get(req.socket));
+    const quiet = silent.get(req.socket);
+    if (quiet) {
+      clearTimeout(quiet);
+      silent.delete(req.socket); // an idle stream keeps its socket for hours: keep nothing else with it
+    }
     if (open > config.MAX_CONNECTIONS && !req.url?.startsWith('/healthz')) {
       return refuse(res, 503, 'BUSY', 'too many open connections; try again shortly');
     }

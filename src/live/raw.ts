@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ctx } from '../context.js';
 import { COOKIE } from '../session/session.js';
-import { sessionOf } from '../http/auth.js';
+import { sessionOnce } from '../http/auth.js';
 import { clientIp } from '../http/server.js';
 import type { Hub } from './hub.js';
 
@@ -34,7 +34,7 @@ export function serveStream(app: Ctx, hub: Hub, req: IncomingMessage, res: Serve
     res.writeHead(405, { allow: 'GET', 'content-type': 'application/json', ...NO_STORE }).end(JSON.stringify({ error: { code: 'METHOD', message: 'GET only' } }));
     return true;
   }
-  const s = sessionOf(app, cookie(req.headers.cookie, COOKIE));
+  const s = sessionOnce(app, cookie(req.headers.cookie, COOKIE));
   if (!s || (s.role !== 'planner' && s.role !== 'traveler')) {
     // 401, not 204: a page must be able to tell "sign in" from "stop" (204 stops EventSource for good).
     res.writeHead(401, { 'content-type': 'application/json', ...NO_STORE }).end(JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'sign in first (no valid session)' } }));

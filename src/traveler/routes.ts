@@ -1,6 +1,7 @@
 /**
  * Traveler API, behind a WeChat session: submit a trip (a guest becomes a traveler by doing so),
- * list mine, read one with its proposals, choose one. Errors name every field a form must mark.
+ * prove a phone by SMS, list mine, read one with its proposals, choose one. Errors name every
+ * field a form must mark.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -28,6 +29,33 @@ function pick(body: unknown): Record<string, unknown> | unknown {
   return Object.fromEntries(TRAVELER_FIELDS.filter((k) => k in b).map((k) => [k, b[k]]));
 }
 
+const phoneInput = z.object({ phone: requirementInput.shape.traveler.shape.phone }, { error: 'body must be a JSON object' });
+const verifyInput = phoneInput.extend({ code: z.string({ error: 'is required' }).regex(/^\d{6}$/, '验证码是 6 位数字') });
+
+/** The signed-in WeChat user's openid: from the session (a guest), or their traveler row. */
+async function myOpenid(app: Ctx, ctx: Context): Promise<string> {
+  const s = ctx.state.session!;
+  const openid = s.role === 'guest' ? s.openid : (await app.db.traveler.findUnique({ where: { id: s.id }, select: { openid: true } }))?.openid;
+  if (!openid) throw new HttpError(403, 'FORBIDDEN', 'sign in through WeChat first');
+  return openid;
+}
+
+/** A guest who now has a traveler row gets a traveler session. */
+function becomeTraveler(app: Ctx, ctx: Context, travelerId: number) {
+  if (ctx.state.session!.role !== 'guest') return;
+  ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'traveler', id: travelerId }, app.now()), { httpOnly: true, sameSite: 'lax', secure: app.config.https, maxAge: 7 * 86_400_000, overwrite: true });
+}
+
+/** The phone steps' refusals as HTTP errors naming their field. */
+async function phoneStep<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof PhoneError) throw new HttpError(err.status, err.code, err.message, err.field, err.field ? { [err.field]: err.message } : undefined);
+    throw err;
+  }
+}
+
 async function myTravelerId(app: Ctx, ctx: Context): Promise<number | null> {
   const s = ctx.state.session!;
   if (s.role === 'traveler') return s.id;
@@ -37,53 +65,33 @@ async function myTravelerId(app: Ctx, ctx: Context): Promise<number | null> {
 
 export function travelerRoutes(app: Ctx): Router {
   const r = new Router({ prefix: '/api/traveler' });
-  const secure = app.config.https;
   r.use(requireRole(app, ['traveler', 'guest']), json);
 
   r.post('/requirements', async (ctx) => {
-    const s = ctx.state.session!;
     const parsed = requirementInput.safeParse(pick(ctx.request.body));
     if (!parsed.success) throw validationError(parsed.error);
     const input = parsed.data;
     if (departsInPast(app, input.departDate)) throw new HttpError(400, 'VALIDATION', 'departDate: must not be in the past', 'departDate', { departDate: 'must not be in the past' });
     // The WeChat identity comes from the session, never from the body. The typed phone is a claim
     // (traveler/identity.ts): it takes nobody's trips; only a number another WeChat user verified is refused.
-    const openid = await myOpenid(ctx);
+    const openid = await myOpenid(app, ctx);
     if (await verifiedOwner(app.db, input.traveler.phone, openid)) {
       const msg = '这个手机号已由另一位微信用户验证,请填写你自己的手机号';
       throw new HttpError(409, 'PHONE_TAKEN', `traveler.phone: ${msg}`, 'traveler.phone', { 'traveler.phone': msg });
     }
     const created = await createRequirement(app, { ...input, traveler: { ...input.traveler, openid } });
-    if (s.role === 'guest') {
-      ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'traveler', id: created.travelerId }, app.now()), { httpOnly: true, sameSite: 'lax', secure, maxAge: 7 * 86_400_000, overwrite: true });
-    }
+    becomeTraveler(app, ctx, created.travelerId);
     ctx.status = 201;
     ctx.body = { id: created.id, code: created.code, status: created.status };
   });
 
   const sms = createSmsSender(app);
-  const phoneInput = z.object({ phone: requirementInput.shape.traveler.shape.phone }, { error: 'body must be a JSON object' });
-  const verifyInput = phoneInput.extend({ code: z.string({ error: 'is required' }).regex(/^\d{6}$/, '验证码是 6 位数字') });
-  const myOpenid = async (ctx: Context) => {
-    const s = ctx.state.session!;
-    const openid = s.role === 'guest' ? s.openid : (await app.db.traveler.findUnique({ where: { id: s.id }, select: { openid: true } }))?.openid;
-    if (!openid) throw new HttpError(403, 'FORBIDDEN', 'sign in through WeChat first');
-    return openid;
-  };
-  const phoneStep = async <T>(step: () => Promise<T>): Promise<T> => {
-    try {
-      return await step();
-    } catch (err) {
-      if (err instanceof PhoneError) throw new HttpError(err.status, err.code, err.message, err.field, err.field ? { [err.field]: err.message } : undefined);
-      throw err;
-    }
-  };
 
   /** Sends a code to the number (sandbox: shown on this user's sandbox phone). */
   r.post('/phone/code', async (ctx) => {
     const parsed = phoneInput.safeParse(ctx.request.body);
     if (!parsed.success) throw validationError(parsed.error);
-    const openid = await myOpenid(ctx);
+    const openid = await myOpenid(app, ctx);
     ctx.body = await phoneStep(() => sendPhoneCode(app, sms, openid, parsed.data.phone));
   });
 
@@ -91,11 +99,9 @@ export function travelerRoutes(app: Ctx): Router {
   r.post('/phone/verify', async (ctx) => {
     const parsed = verifyInput.safeParse(ctx.request.body);
     if (!parsed.success) throw validationError(parsed.error);
-    const openid = await myOpenid(ctx);
+    const openid = await myOpenid(app, ctx);
     const { travelerId } = await phoneStep(() => verifyPhoneCode(app, openid, parsed.data.phone, parsed.data.code));
-    if (ctx.state.session!.role === 'guest') {
-      ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'traveler', id: travelerId }, app.now()), { httpOnly: true, sameSite: 'lax', secure, maxAge: 7 * 86_400_000, overwrite: true });
-    }
+    becomeTraveler(app, ctx, travelerId);
     ctx.body = { phone: parsed.data.phone, verified: true, trips: await app.db.requirement.count({ where: { travelerId } }) };
   });
 
