@@ -75,14 +75,16 @@ it('a release reaches the planner live; a reconnect with Last-Event-ID replays e
   const s1 = await connect(a.url, cookie);
   const r1 = (await ops(a.url).post('/requirements', requirementBody({ destinations: ['敦煌'] }))).body;
   await until(() => s1.events.some((e) => e.type === 'released' && e.data.requirementId === r1.id), 5000, 20);
-  const lastSeen = s1.events.at(-1)!.id!;
+  const lastSeen = s1.events.find((e) => e.type === 'released' && e.data.requirementId === r1.id)!.id!;
   s1.close();
 
   const r2 = (await ops(a.url).post('/requirements', requirementBody({ destinations: ['敦煌'] }))).body;
   const r3 = (await ops(a.url).post('/requirements', requirementBody({ destinations: ['敦煌'] }))).body;
   await until(async () => (await a.ctx.db.release.count({ where: { requirementId: r3.id } })) === 1, 5000);
   const s2 = await connect(b.url, cookie, lastSeen); // another instance, even
-  await until(() => s2.events.filter((e) => e.type === 'released').length === 2, 5000, 20);
+  await until(() => s2.events.filter((e) => e.type === 'released').length === 2, 5000, 20).catch((err: Error) => {
+    throw new Error(`${err.message}: after ${lastSeen} the reconnect saw ${JSON.stringify(s2.events)} (first stream: ${JSON.stringify(s1.events)})`);
+  });
   expect(s2.events.filter((e) => e.type === 'released').map((e) => e.data.requirementId)).toEqual([r2.id, r3.id]);
   const ids = s2.events.map((e) => e.id);
   expect(new Set(ids).size).toBe(ids.length);
