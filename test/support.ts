@@ -74,8 +74,10 @@ export function testConfig(env: Env, extra: Record<string, string> = {}) {
   });
 }
 
+/** The app on a port of its own, PUBLIC_URL naming it as the tests reach it (one host, as a browser would). */
 export async function startApp(env: Env, extra: Record<string, string> = {}, now?: () => number): Promise<Running> {
-  return start(testConfig(env, extra), { now });
+  const port = extra.PORT ?? String(await freePort());
+  return start(testConfig(env, { PORT: port, PUBLIC_URL: `http://127.0.0.1:${port}`, ...extra }), { now });
 }
 
 export interface Reply<T = any> {

@@ -4,6 +4,7 @@ import Router from '@koa/router';
 import type { Ctx } from '../context.js';
 import { errors } from './errors.js';
 import { securityHeaders } from './headers.js';
+import { canonicalHost } from './canonical.js';
 import { sessionOf } from './auth.js';
 import { COOKIE } from '../session/session.js';
 import { opsRoutes } from '../ops/routes.js';
@@ -26,6 +27,7 @@ export function createApp(app: Ctx): Koa {
   });
   koa.use(securityHeaders(app.config));
   koa.use(errors(app.log));
+  koa.use(canonicalHost(app.config.PUBLIC_URL));
   // No body parser here: each route parses its body after authenticating (http/body.ts).
 
   const health = new Router();
@@ -51,7 +53,8 @@ export function createApp(app: Ctx): Koa {
   });
 
   // WeChat's OAuth page lives on open.weixin.qq.com; in the sandbox, beside the rest of its API.
-  const authorizeBase = () => (app.config.sandbox ? app.wechatApiBase() : 'https://open.weixin.qq.com');
+  // The browser goes there: in the sandbox, PUBLIC_URL's host (where its cookies are), not the local address the server calls itself on.
+  const authorizeBase = () => (app.config.sandbox ? (app.config.wechat.apiBase ?? `${app.config.PUBLIC_URL.replace(/\/$/, '')}/sandbox`) : 'https://open.weixin.qq.com');
   const routers = [health, wechatRoutes(app), oauthRoutes(app, app.wechatApiBase, authorizeBase), bindRoutes(app), opsRoutes(app), plannerRoutes(app), travelerRoutes(app), pageRoutes(app), ...(app.config.sandbox ? [sandboxApi(app), sandboxPhone(app)] : [])];
   for (const r of routers) koa.use(r.routes()).use(r.allowedMethods());
   return koa;

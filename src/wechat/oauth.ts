@@ -60,6 +60,7 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
   const secure = app.config.https;
 
   r.get('/auth/wechat', (ctx) => {
+    // (`again=1` marks a second attempt after a stale sign-in; it travels in redirect_uri to the callback.)
     const next = ctx.query.next === undefined ? '/' : safeNext(ctx.query.next);
     if (!next) return refuse(ctx, 400, 'VALIDATION', 'next: must be a path on this site, like /h5/pool', 'next');
     const nonce = randomBytes(12).toString('base64url');
@@ -67,7 +68,7 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
     ctx.cookies.set(NONCE_COOKIE, nonce, { httpOnly: true, sameSite: 'lax', secure, maxAge: STATE_TTL_MS, overwrite: true });
     const q = new URLSearchParams({
       appid: app.config.wechat.appid,
-      redirect_uri: `${app.config.PUBLIC_URL.replace(/\/$/, '')}/auth/wechat/callback`,
+      redirect_uri: `${app.config.PUBLIC_URL.replace(/\/$/, '')}/auth/wechat/callback${ctx.query.again === '1' ? '?again=1' : ''}`,
       response_type: 'code',
       scope: 'snsapi_base',
       state,
@@ -75,11 +76,20 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
     ctx.redirect(`${authorizeBase()}/connect/oauth2/authorize?${q}#wechat_redirect`);
   });
 
+  /** A browser whose sign-in went stale (expired, cookie lost) starts again once, then is told in words. */
+  const startAgain = (ctx: Context, next: string, message: string) => {
+    if (!String(ctx.get('accept')).includes('text/html')) return refuse(ctx, 400, 'BAD_STATE', message, 'state');
+    if (ctx.query.again !== '1') return ctx.redirect(`/auth/wechat?${new URLSearchParams({ next, again: '1' })}`);
+    ctx.status = 400;
+    ctx.type = 'html';
+    ctx.body = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>登录没有完成</title><p style="font:16px sans-serif;margin:2em">登录没有完成:这个浏览器没有保存登录信息(Cookie)。请允许 Cookie 后<a href="/auth/wechat?next=${encodeURIComponent(next)}">重新登录</a>。</p>`;
+  };
+
   r.get('/auth/wechat/callback', async (ctx) => {
     const s = verifyState(app.sessionSecret, String(ctx.query.state ?? ''), app.now());
-    if (!s) return refuse(ctx, 400, 'BAD_STATE', 'state: forged, expired or malformed; start again from /auth/wechat', 'state');
+    if (!s) return startAgain(ctx, '/', 'state: forged, expired or malformed; start again from /auth/wechat');
     const cookieNonce = ctx.cookies.get(NONCE_COOKIE);
-    if (!cookieNonce || cookieNonce !== s.nonce) return refuse(ctx, 400, 'BAD_STATE', 'state: not started in this browser', 'state');
+    if (!cookieNonce || cookieNonce !== s.nonce) return startAgain(ctx, s.next, 'state: not started in this browser');
     const code = String(ctx.query.code ?? '');
     if (!code) return refuse(ctx, 400, 'VALIDATION', 'code: missing (the user declined?)', 'code');
     const q = new URLSearchParams({ appid: app.config.wechat.appid, secret: app.config.WECHAT_SECRET ?? 'sandbox-secret', code, grant_type: 'authorization_code' });

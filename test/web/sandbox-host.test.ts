@@ -1,0 +1,66 @@
+/**
+ * The README's hand-test path, from both host names: the sandbox phone on localhost (PUBLIC_URL's
+ * host) or on 127.0.0.1, a template message's 详情, and the planner lands on the page signed in —
+ * never on the "who are you" picker, never on raw JSON.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { freePort, isolatedEnv, ops, phone, requirementBody, startApp, until, type Env } from '../support.js';
+import type { Running } from '../../src/boot.js';
+import { launch, open, shot, signedIn } from './browser.js';
+
+let env: Env;
+let app: Running;
+let browser: Browser;
+let port: number;
+
+beforeAll(async () => {
+  env = await isolatedEnv();
+  port = await freePort();
+  app = await startApp(env, { PORT: String(port), PUBLIC_URL: `http://localhost:${port}` }); // as `npm start` defaults
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  await env?.release();
+});
+
+async function plannerWithMessage(place: string) {
+  const s = await ops(app.url).post('/suppliers', { name: `主机社-${phone()}` });
+  const openid = `o-host-${phone()}`;
+  const p = await ops(app.url).post('/planners', { supplierId: s.body.id, name: '赵雷', phone: phone(), tier: 'S', destinations: [place], maxActive: 5, openid });
+  const r = await ops(app.url).post('/requirements', requirementBody({ destinations: [place] }));
+  return { openid, plannerId: p.body.id as number, requirementId: r.body.id as number };
+}
+
+for (const host of ['localhost', '127.0.0.1']) {
+  it(`from the sandbox phone on ${host}, a message's 详情 signs the planner in on PUBLIC_URL's host`, async () => {
+    const { openid, plannerId, requirementId } = await plannerWithMessage(`${host === 'localhost' ? '漠河' : '北海'}${phone().slice(-3)}`);
+    const profile = await signedIn(browser, `http://${host}:${port}`, null);
+    const page = await open(profile, `http://${host}:${port}/sandbox/phone/${openid}`);
+    expect(new URL(page.url()).hostname).toBe('localhost'); // 127.0.0.1 was sent to the one host
+    await until(async () => {
+      await page.reload();
+      return (await page.locator('a.open').count()) > 0;
+    }, 15_000, 300);
+    await page.locator('a.open').first().click();
+    await page.waitForURL((u) => u.pathname === `/h5/requirements/${requirementId}`);
+    expect(new URL(page.url()).hostname).toBe('localhost');
+    expect(await page.evaluate(() => document.body.dataset.user)).toBe(`planner:${plannerId}`);
+    await profile.close();
+  });
+}
+
+it('a sign-in whose cookie went missing starts again once, then says so in words (never raw JSON)', async () => {
+  const profile = await signedIn(browser, `http://localhost:${port}`, null);
+  const page = await profile.newPage();
+  await page.goto(`http://localhost:${port}/auth/wechat/callback?code=x&state=forged.state`);
+  // Started again: the sandbox's "who are you" page (a real WeChat would answer silently).
+  expect(page.url()).toContain('/sandbox/connect/oauth2/authorize');
+  await profile.clearCookies();
+  await page.goto(`http://localhost:${port}/auth/wechat/callback?code=x&state=forged.state&again=1`);
+  expect(await page.locator('body').textContent()).toContain('登录没有完成');
+  await shot(page, 'oauth-not-completed');
+  await profile.close();
+});
