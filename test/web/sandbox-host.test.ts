@@ -64,3 +64,22 @@ it('a sign-in whose cookie went missing starts again once, then says so in words
   await shot(page, 'oauth-not-completed');
   await profile.close();
 });
+
+it('a new WeChat user on a planner page binds with the 8-character code from ops (typed in lower case) and lands on the pool', async () => {
+  const s = await ops(app.url).post('/suppliers', { name: `绑定社-${phone()}` });
+  const p = await ops(app.url).post('/planners', { supplierId: s.body.id, name: '钱多', phone: phone(), tier: 'A', destinations: ['丹东'], maxActive: 3 });
+  const openid = `o-bind-${phone()}`;
+  const profile = await signedIn(browser, `http://localhost:${port}`, null);
+  const page = await profile.newPage();
+  await page.goto(`http://localhost:${port}/auth/wechat?next=/h5/pool`);
+  await page.goto(page.url().replace('#wechat_redirect', '') + `&openid=${openid}`);
+  await page.waitForURL((u) => u.pathname === '/h5/pool');
+  await page.fill('input[name=code]', 'abc');
+  await page.locator('button[type=submit]').click();
+  expect(await page.locator('.field-error').textContent()).toBe('绑定码是8位字母和数字。');
+  await page.fill('input[name=code]', p.body.bindCode.toLowerCase());
+  await page.locator('button[type=submit]').click();
+  await until(async () => (await page.evaluate(() => document.body.dataset.user)) === `planner:${p.body.id}`);
+  await shot(page, 'h5-bound-pool');
+  await profile.close();
+});
