@@ -5,6 +5,7 @@
 import type { Middleware } from 'koa';
 import type { ZodError } from 'zod';
 import type { Logger } from '../log.js';
+import { inChinese } from './words.js';
 
 export class HttpError extends Error {
   constructor(
@@ -19,14 +20,17 @@ export class HttpError extends Error {
   }
 }
 
-/** A failed zod parse as a 400: the first problem in `field`/`message`, all of them in `fields`. */
-export function validationError(err: ZodError): HttpError {
+/**
+ * A failed zod parse as a 400: the first problem in `field`/`message` (English, for machines), every
+ * field's problem in `fields` as a Chinese sentence (what forms show; http/words.ts).
+ */
+export function validationError(err: ZodError, input?: unknown): HttpError {
   const issue = err.issues[0];
   const field = issue.path.join('.') || undefined;
   const fields: Record<string, string> = {};
   for (const i of err.issues) {
     const f = i.path.join('.');
-    if (f && !(f in fields)) fields[f] = i.message;
+    if (f && !(f in fields)) fields[f] = inChinese(i, input);
   }
   return new HttpError(400, 'VALIDATION', field ? `${field}: ${issue.message}` : issue.message, field, Object.keys(fields).length ? fields : undefined);
 }

@@ -37,7 +37,7 @@ async function syncAccess(app: Ctx, plannerId: number) {
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
-  if (!r.success) throw validationError(r.error);
+  if (!r.success) throw validationError(r.error, body);
   return r.data;
 }
 
@@ -108,7 +108,7 @@ export function opsRoutes(app: Ctx): Router {
 
   r.post('/requirements', async (ctx) => {
     const input = parse(requirementInput, ctx.request.body);
-    if (departsInPast(app, input.departDate)) throw new HttpError(400, 'VALIDATION', 'departDate: must not be in the past', 'departDate');
+    if (departsInPast(app, input.departDate)) throw new HttpError(400, 'VALIDATION', 'departDate: must not be in the past', 'departDate', { departDate: '出发日期不能早于今天。' });
     const req = await createRequirement(app, input);
     ctx.status = 201;
     ctx.body = await requirementView(app, req.id);

@@ -54,7 +54,7 @@ export function plannerRoutes(app: Ctx): Router {
 
   r.post('/grabs', async (ctx) => {
     const parsed = grabInput.safeParse(ctx.request.body);
-    if (!parsed.success) throw validationError(parsed.error);
+    if (!parsed.success) throw validationError(parsed.error, ctx.request.body);
     const { requirementId, channel } = parsed.data;
     const result = await grab(app, { plannerId: ctx.state.session!.id, requirementId, channel, ip: ctx.ip });
     if (!result.ok) {
@@ -121,7 +121,7 @@ export function plannerRoutes(app: Ctx): Router {
 
   r.post('/work-orders/:id/proposal', async (ctx) => {
     const parsed = proposalInput.safeParse(ctx.request.body);
-    if (!parsed.success) throw validationError(parsed.error);
+    if (!parsed.success) throw validationError(parsed.error, ctx.request.body);
     try {
       ctx.status = 201;
       ctx.body = await submitProposal(app, ctx.state.session!.id, ctx.params.id, parsed.data);

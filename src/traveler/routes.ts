@@ -69,14 +69,14 @@ export function travelerRoutes(app: Ctx): Router {
 
   r.post('/requirements', async (ctx) => {
     const parsed = requirementInput.safeParse(pick(ctx.request.body));
-    if (!parsed.success) throw validationError(parsed.error);
+    if (!parsed.success) throw validationError(parsed.error, ctx.request.body);
     const input = parsed.data;
-    if (departsInPast(app, input.departDate)) throw new HttpError(400, 'VALIDATION', 'departDate: must not be in the past', 'departDate', { departDate: 'must not be in the past' });
+    if (departsInPast(app, input.departDate)) throw new HttpError(400, 'VALIDATION', 'departDate: must not be in the past', 'departDate', { departDate: '出发日期不能早于今天。' });
     // The WeChat identity comes from the session, never from the body. The typed phone is a claim
     // (traveler/identity.ts): it takes nobody's trips; only a number another WeChat user verified is refused.
     const openid = await myOpenid(app, ctx);
     if (await verifiedOwner(app.db, input.traveler.phone, openid)) {
-      const msg = '这个手机号已由另一位微信用户验证,请填写你自己的手机号';
+      const msg = '这个手机号已由另一位微信用户验证,请填写你自己的手机号。';
       throw new HttpError(409, 'PHONE_TAKEN', `traveler.phone: ${msg}`, 'traveler.phone', { 'traveler.phone': msg });
     }
     const created = await createRequirement(app, { ...input, traveler: { ...input.traveler, openid } });
@@ -90,7 +90,7 @@ export function travelerRoutes(app: Ctx): Router {
   /** Sends a code to the number (sandbox: shown on this user's sandbox phone). */
   r.post('/phone/code', async (ctx) => {
     const parsed = phoneInput.safeParse(ctx.request.body);
-    if (!parsed.success) throw validationError(parsed.error);
+    if (!parsed.success) throw validationError(parsed.error, ctx.request.body);
     const openid = await myOpenid(app, ctx);
     ctx.body = await phoneStep(() => sendPhoneCode(app, sms, openid, parsed.data.phone));
   });
@@ -98,7 +98,7 @@ export function travelerRoutes(app: Ctx): Router {
   /** Proves the number: it becomes this WeChat user's, and the trips ops entered for it join theirs. */
   r.post('/phone/verify', async (ctx) => {
     const parsed = verifyInput.safeParse(ctx.request.body);
-    if (!parsed.success) throw validationError(parsed.error);
+    if (!parsed.success) throw validationError(parsed.error, ctx.request.body);
     const openid = await myOpenid(app, ctx);
     const { travelerId } = await phoneStep(() => verifyPhoneCode(app, openid, parsed.data.phone, parsed.data.code));
     becomeTraveler(app, ctx, travelerId);

@@ -30,7 +30,7 @@ export function bindRoutes(app: Ctx): Router {
 
   r.post('/api/wechat/bind', requireRole(app, ['guest', 'traveler', 'planner']), json, async (ctx) => {
     const parsed = bindInput.safeParse(ctx.request.body);
-    if (!parsed.success) throw validationError(parsed.error);
+    if (!parsed.success) throw validationError(parsed.error, ctx.request.body);
     const s = ctx.state.session!;
     const openid = s.role === 'guest' ? s.openid! : s.role === 'planner' ? await openidOfPlanner(app, s.id) : await openidOfTraveler(app, s.id);
     if (!openid) throw new HttpError(403, 'FORBIDDEN', 'sign in through WeChat first');

@@ -30,11 +30,15 @@ it('names every bad field at once, refuses a past date and a phone another WeCha
   expect(bad.status).toBe(400);
   expect(bad.body.error.code).toBe('VALIDATION');
   expect(Object.keys(bad.body.error.fields).sort()).toEqual(['adults', 'budgetFen', 'departDate', 'destinations', 'plannersWanted', 'traveler.name', 'traveler.phone'].sort());
-  expect(bad.body.error.fields['traveler.phone']).toMatch(/11-digit/);
+  // Forms show Chinese sentences naming the field; `message` stays English for machines.
+  expect(bad.body.error.fields).toMatchObject({ 'traveler.phone': '请填写11位手机号。', destinations: '请至少填写一个目的地。', 'traveler.name': '请填写称呼。', budgetFen: '预算至少1元。', plannersWanted: '请选择定制师人数。' });
+  expect(bad.body.error.message).toMatch(/^traveler\.name: /);
+  const long = await me.post('/requirements', requirementBody({ destinations: ['x'.repeat(51)], budgetFen: 3_000_000_000 }));
+  expect(long.body.error.fields).toEqual({ 'destinations.0': '每个目的地最多50个字。', budgetFen: '预算不能超过2000万元,请确认金额。' });
 
   const past = await me.post('/requirements', requirementBody({ departDate: '2020-01-01', returnDate: '2020-01-05' }));
   expect(past.status).toBe(400);
-  expect(past.body.error.fields).toEqual({ departDate: 'must not be in the past' });
+  expect(past.body.error.fields).toEqual({ departDate: '出发日期不能早于今天。' });
 
   // A number someone proved by SMS is theirs; an unverified one is only a claim (test/security).
   const someone = requirementBody();

@@ -52,10 +52,11 @@ it('shows field errors, then follows the trip live to the proposals side by side
 
   // Nothing filled in: each required field says so, and the summary counts them.
   await page.locator('button[type=submit]').click();
-  expect(await error(page, 'traveler.name')).toContain('请填写');
-  expect(await error(page, 'traveler.phone')).toContain('11位手机号');
-  expect(await error(page, 'destinations')).toContain('至少填写一个目的地');
-  expect(await error(page, 'budgetFen')).toContain('至少1元');
+  // Whole Chinese sentences naming the field (never 目的地请至少填写一个目的地).
+  expect(await error(page, 'traveler.name')).toBe('请填写称呼。');
+  expect(await error(page, 'traveler.phone')).toBe('请填写11位手机号。');
+  expect(await error(page, 'destinations')).toBe('请至少填写一个目的地。');
+  expect(await error(page, 'budgetFen')).toBe('请填写预算,至少1元。');
   expect(await page.locator('.form-summary').textContent()).toMatch(/有 \d+ 项需要修改/);
   await shot(page, 'h5-trip-form-errors');
 
@@ -76,6 +77,15 @@ it('shows field errors, then follows the trip live to the proposals side by side
   expect(await error(page, 'returnDate')).toContain('不能早于出发日期');
   expect(await error(page, 'traveler.name')).toBe('');
   await page.fill('input[name=returnDate]', '2099-05-15');
+  // What only the server checks comes back in Chinese too: a destination too long, a budget too large.
+  await page.fill('input[name=destinations]', `${place}、${'很长的地名'.repeat(11)}`);
+  await page.fill('input[name=budget]', '30000000');
+  await page.locator('button[type=submit]').click();
+  await until(async () => (await error(page, 'destinations')) === '每个目的地最多50个字。');
+  expect(await error(page, 'budgetFen')).toBe('预算不能超过2000万元,请确认金额。');
+  await shot(page, 'h5-trip-server-errors');
+  await page.fill('input[name=destinations]', `${place}、石垣岛`);
+  await page.fill('input[name=budget]', '30000');
   await page.locator('button[type=submit]').click();
   await until(async () => (await error(page, 'traveler.phone'))?.includes('另一位微信用户'));
   expect(page.url()).toContain('/h5/trip');

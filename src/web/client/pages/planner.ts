@@ -365,9 +365,9 @@ function proposalForm(w: WorkOrder, done: () => void): HTMLElement {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const problems: Record<string, string> = {};
-    if (itinerary.value.trim().length < 10) problems.itinerary = '行程至少写10个字';
+    if (itinerary.value.trim().length < 10) problems.itinerary = '行程方案至少写10个字。';
     const yuanValue = Number(price.value);
-    if (!price.value || !Number.isFinite(yuanValue) || yuanValue < 1) problems.priceFen = '请填写价格(至少1元)';
+    if (!price.value || !Number.isFinite(yuanValue) || yuanValue < 1) problems.priceFen = '请填写报价,至少1元。';
     for (const [k, el] of Object.entries(errs)) el.textContent = problems[k] ?? '';
     if (Object.keys(problems).length) return;
     submit.classList.add('weui-btn_loading');

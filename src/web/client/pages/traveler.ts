@@ -81,7 +81,7 @@ export function tripForm(root: Element) {
       // The API names list items too (destinations.0): they belong to the list's field.
       const msg = errors[key] ?? Object.entries(errors).find(([k]) => k.startsWith(`${key}.`))?.[1] ?? '';
       c.classList.toggle('weui-cell_warn', !!msg);
-      c.querySelector('.field-error')!.textContent = msg ? `${c.querySelector('label')!.textContent}${msg}` : '';
+      c.querySelector('.field-error')!.textContent = msg; // a whole sentence, the field named in it
       if (msg && !first) first = c;
     }
     const n = Object.keys(errors).length;
@@ -113,19 +113,19 @@ export function tripForm(root: Element) {
   /** The same rules as the server, said in Chinese before a round trip; the server still decides. */
   const check = (b: ReturnType<typeof body>) => {
     const e: Record<string, string> = {};
-    if (!b.traveler.name) e['traveler.name'] = '请填写';
-    if (!/^1[3-9]\d{9}$/.test(b.traveler.phone)) e['traveler.phone'] = '请填写11位手机号';
-    if (b.subject === 'enterprise' && !b.company) e.company = '企业出行请填写公司名称';
-    if (!b.origin) e.origin = '请填写';
-    if (b.destinations.length === 0) e.destinations = '请至少填写一个目的地';
-    else if (b.destinations.length > 10) e.destinations = '最多10个目的地';
-    if (!b.departDate) e.departDate = '请选择';
-    else if (b.departDate < chinaToday()) e.departDate = '不能早于今天';
-    if (!b.returnDate) e.returnDate = '请选择';
-    else if (b.departDate && b.returnDate < b.departDate) e.returnDate = '不能早于出发日期';
-    if (!Number.isInteger(b.adults) || b.adults < 1 || b.adults > 99) e.adults = '至少1位成人';
-    if (!Number.isInteger(b.children) || b.children < 0 || b.children > 99) e.children = '请填写0–99';
-    if (!Number.isFinite(b.budgetFen) || b.budgetFen < 100) e.budgetFen = '请填写(至少1元)';
+    if (!b.traveler.name) e['traveler.name'] = '请填写称呼。';
+    if (!/^1[3-9]\d{9}$/.test(b.traveler.phone)) e['traveler.phone'] = '请填写11位手机号。';
+    if (b.subject === 'enterprise' && !b.company) e.company = '企业出行请填写公司名称。';
+    if (!b.origin) e.origin = '请填写出发地。';
+    if (b.destinations.length === 0) e.destinations = '请至少填写一个目的地。';
+    else if (b.destinations.length > 10) e.destinations = '目的地最多10个。';
+    if (!b.departDate) e.departDate = '请选择出发日期。';
+    else if (b.departDate < chinaToday()) e.departDate = '出发日期不能早于今天。';
+    if (!b.returnDate) e.returnDate = '请选择返回日期。';
+    else if (b.departDate && b.returnDate < b.departDate) e.returnDate = '返回日期不能早于出发日期。';
+    if (!Number.isInteger(b.adults) || b.adults < 1 || b.adults > 99) e.adults = '成人人数请填写1到99。';
+    if (!Number.isInteger(b.children) || b.children < 0 || b.children > 99) e.children = '儿童人数请填写0到99。';
+    if (!Number.isFinite(b.budgetFen) || b.budgetFen < 100) e.budgetFen = '请填写预算,至少1元。';
     return e;
   };
 
