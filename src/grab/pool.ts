@@ -13,34 +13,46 @@ export interface PoolItem extends Card {
   slotsLeft: number;
   wanted: number;
   releasedAt: number;
+  /** Shown but not grabbable, and why in words (a colleague of the same supplier holds a slot). */
+  unavailable?: { code: 'SUPPLIER_HOLDS_SLOT'; reason: string };
 }
+
+export const SUPPLIER_HOLDS_WORDS = '同公司已接单';
 
 export async function poolFor(ctx: Ctx, plannerId: number): Promise<PoolItem[]> {
   const pk = plannerKeys(plannerId, dayKey(ctx.now()));
-  let tier = await ctx.redis.hget(pk.meta, 'tier');
+  let [tier, supplierId] = await ctx.redis.hmget(pk.meta, 'tier', 'supplierId');
   if (!tier) {
     if (!(await ensurePlanner(ctx, plannerId))) return [];
-    tier = await ctx.redis.hget(pk.meta, 'tier');
+    [tier, supplierId] = await ctx.redis.hmget(pk.meta, 'tier', 'supplierId');
   }
   const ids = (await ctx.redis.zrevrange(pk.pool, 0, 499)).map(Number);
   const rows = await Promise.all(
     ids.map(async (id) => {
       const k = requirementKeys(id);
-      const [meta, held, expired] = await Promise.all([
+      const [meta, held, expired, colleague] = await Promise.all([
         ctx.redis.hmget(k.meta, 'status', 'released', 'wanted', 'filled', 'card', `rel${tier}`),
         ctx.redis.hexists(k.planners, String(plannerId)),
         ctx.redis.sismember(k.expired, String(plannerId)),
+        supplierId ? ctx.redis.hexists(k.suppliers, supplierId) : 0,
       ]);
-      return { id, meta, held, expired };
+      return { id, meta, held, expired, colleague };
     }),
   );
   const items: PoolItem[] = [];
   const gone: number[] = [];
-  for (const { id, meta, held, expired } of rows) {
+  for (const { id, meta, held, expired, colleague } of rows) {
     const [status, released, wanted, filled, card, relAt] = meta;
     if (!status || (status !== 'open' && status !== 'full')) gone.push(id);
     if (status !== 'open' || !released?.includes(tier!) || held || expired) continue;
-    items.push({ requirementId: id, ...(JSON.parse(card!) as Card), wanted: Number(wanted), slotsLeft: Number(wanted) - Number(filled), releasedAt: Number(relAt) });
+    items.push({
+      requirementId: id,
+      ...(JSON.parse(card!) as Card),
+      wanted: Number(wanted),
+      slotsLeft: Number(wanted) - Number(filled),
+      releasedAt: Number(relAt),
+      ...(colleague ? { unavailable: { code: 'SUPPLIER_HOLDS_SLOT' as const, reason: SUPPLIER_HOLDS_WORDS } } : {}),
+    });
   }
   if (gone.length) await ctx.redis.zrem(pk.pool, ...gone); // ended requirements leave the index lazily
   return items.sort((a, b) => b.releasedAt - a.releasedAt);

@@ -6,9 +6,9 @@ import { HttpError, validationError } from '../http/errors.js';
 import { requireRole } from '../http/auth.js';
 import { dbId, idParam, json } from '../http/body.js';
 import { grab } from '../grab/grab.js';
-import { poolFor } from '../grab/pool.js';
+import { poolFor, SUPPLIER_HOLDS_WORDS } from '../grab/pool.js';
 import { ProposalError, submitProposal } from '../grab/lifecycle.js';
-import { requirementKeys } from '../grab/keys.js';
+import { dayKey, plannerKeys, requirementKeys } from '../grab/keys.js';
 import { cardOf } from '../grab/hot-state.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -63,7 +63,9 @@ export function plannerRoutes(app: Ctx): Router {
       return;
     }
     ctx.status = result.repeat ? 200 : 201;
-    ctx.body = result;
+    // The page says by when the proposal is due (recorded before this answer, so it is there).
+    const wo = await app.db.workOrder.findUnique({ where: { id: result.workOrderId }, select: { deadlineAt: true } });
+    ctx.body = { ...result, deadlineAt: wo?.deadlineAt ?? null };
   });
 
   r.get('/me', async (ctx) => {
@@ -87,7 +89,11 @@ export function plannerRoutes(app: Ctx): Router {
     const mine = req?.workOrders[0];
     // A candidate whose tier has not been released yet sees nothing of it: the tiers' head start is the product.
     if (!req || !id || (!mine && !release)) throw new HttpError(404, 'NOT_FOUND', 'requirement: not in your pool');
-    const [filled, hotStatus] = await app.redis.hmget(requirementKeys(id).meta, 'filled', 'status');
+    const supplierId = await app.redis.hget(plannerKeys(plannerId, dayKey(app.now())).meta, 'supplierId');
+    const [[filled, hotStatus], colleague] = await Promise.all([
+      app.redis.hmget(requirementKeys(id).meta, 'filled', 'status'),
+      supplierId ? app.redis.hexists(requirementKeys(id).suppliers, supplierId) : 0,
+    ]);
     const status = hotStatus ?? req.status;
     const live = mine && (mine.status === 'active' || mine.status === 'proposed' || mine.status === 'chosen');
     ctx.body = {
@@ -99,6 +105,8 @@ export function plannerRoutes(app: Ctx): Router {
       slotsLeft: status === 'open' ? Math.max(0, req.plannersWanted - Number(filled ?? 0)) : 0,
       releasedToMe: release ? release.releasedAt : null,
       myWorkOrder: mine ? { id: mine.id, status: mine.status, deadlineAt: mine.deadlineAt } : null,
+      // Shown, not grabbable: a colleague of the same supplier holds a slot (rule 6).
+      unavailable: !mine && colleague ? { code: 'SUPPLIER_HOLDS_SLOT', reason: SUPPLIER_HOLDS_WORDS } : null,
       contact: live ? { name: req.traveler.name, phone: req.traveler.phone } : null,
     };
   });

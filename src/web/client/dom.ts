@@ -76,8 +76,9 @@ export function dialog(title: string, body: Node | string, primary = '确定', s
         h(
           'div',
           { class: 'weui-dialog__ft' },
-          secondary && h('a', { href: 'javascript:', class: 'weui-dialog__btn weui-dialog__btn_default', onclick: () => close(false) }, secondary),
-          h('a', { href: 'javascript:', class: 'weui-dialog__btn weui-dialog__btn_primary', onclick: () => close(true) }, primary),
+          // Buttons, not javascript: links (the pages' CSP refuses those).
+          secondary && h('button', { type: 'button', class: 'weui-dialog__btn weui-dialog__btn_default', onclick: () => close(false) }, secondary),
+          h('button', { type: 'button', class: 'weui-dialog__btn weui-dialog__btn_primary', onclick: () => close(true) }, primary),
         ),
       ),
     );

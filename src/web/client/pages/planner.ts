@@ -21,6 +21,7 @@ interface PoolItem {
   slotsLeft: number;
   wanted: number;
   releasedAt: number;
+  unavailable?: { code: string; reason: string };
 }
 
 interface WorkOrder {
@@ -77,45 +78,62 @@ function frame(root: Element, live: Live | null, active: 'pool' | 'orders', wide
   return body;
 }
 
-/** Grabs, and says what happened: the contact on success, the rule in words on refusal. */
-async function grab(requirementId: number, channel: 'h5' | 'pc', btn?: HTMLButtonElement | HTMLAnchorElement): Promise<boolean> {
+/** Grabs in flight, by requirement: a double tap sends one grab and shows one dialog. */
+const inFlight = new Set<number>();
+
+/**
+ * Grabs, and says what happened in one dialog: on success the contact (a tap calls them), the
+ * deadline and the way to the proposal; on refusal the rule in words. `after` re-reads what the
+ * page shows (a refusal means the page was stale).
+ */
+async function grab(requirementId: number, channel: 'h5' | 'pc', btn?: HTMLButtonElement, after?: (ok: boolean) => void): Promise<boolean> {
+  if (inFlight.has(requirementId)) return false;
+  inFlight.add(requirementId);
   if (btn) {
     btn.classList.add('weui-btn_loading');
-    btn.setAttribute('aria-disabled', 'true');
+    btn.disabled = true;
   }
+  let ok = false;
   try {
-    const r = await api<{ workOrderId: string; contact: { name: string; phone: string } }>('POST', '/api/planner/grabs', { requirementId, channel });
-    toast('抢单成功');
+    const r = await api<{ workOrderId: string; contact: { name: string; phone: string }; deadlineAt: string | null }>('POST', '/api/planner/grabs', { requirementId, channel });
+    ok = true;
     const go = await dialog(
       '抢单成功',
-      h('div', { class: 'won' }, h('p', {}, `用户:${r.contact.name} ${r.contact.phone}`), h('p', {}, '请在截止前提交方案(截止时间见工单)')),
-      '去写方案',
+      h('div', { class: 'won' },
+        h('p', {}, `联系人:${r.contact.name}`),
+        h('p', {}, h('a', { href: `tel:${r.contact.phone}`, class: 'won__call' }, `拨打 ${r.contact.phone}`)),
+        h('p', {}, r.deadlineAt ? `请在 ${clock(r.deadlineAt)} 前提交方案(${left(Date.parse(r.deadlineAt))})。` : '请在截止前提交方案。'),
+      ),
+      '写方案',
       '稍后',
     );
     if (go) location.href = `/h5/work-orders/${encodeURIComponent(r.workOrderId)}`;
-    return true;
   } catch (err) {
     const msg = say(err);
     if (btn) btn.closest('[data-req]')?.querySelector('.card__result')?.replaceChildren(msg);
     await dialog('抢单失败', msg, '知道了');
-    return false;
   } finally {
+    inFlight.delete(requirementId);
     if (btn) {
       btn.classList.remove('weui-btn_loading');
-      btn.removeAttribute('aria-disabled');
+      btn.disabled = false;
     }
   }
+  after?.(ok);
+  return ok;
 }
 
-function card(i: PoolItem, channel: 'h5' | 'pc'): HTMLElement {
-  const btn = h('button', { class: 'weui-btn weui-btn_primary weui-btn_mini card__grab', type: 'button' }, '抢单');
+function card(i: PoolItem, channel: 'h5' | 'pc', reload: () => void): HTMLElement {
+  const btn = i.unavailable
+    ? h('button', { class: 'weui-btn weui-btn_default weui-btn_mini card__grab', type: 'button', disabled: true, title: '你所在的供应商已有定制师抢到此单' }, i.unavailable.reason)
+    : h('button', { class: 'weui-btn weui-btn_primary weui-btn_mini card__grab', type: 'button' }, '抢单');
   btn.addEventListener('click', (ev) => {
     ev.preventDefault();
-    void grab(i.requirementId, channel, btn);
+    if (!i.unavailable) void grab(i.requirementId, channel, btn, (ok) => !ok && reload());
   });
   return h(
     'article',
-    { class: 'card', 'data-req': i.requirementId },
+    { class: `card${i.unavailable ? ' card--unavailable' : ''}`, 'data-req': i.requirementId },
     h('a', { class: 'card__main', href: `/h5/requirements/${i.requirementId}` },
       h('div', { class: 'card__title' }, h('strong', {}, i.destinations.join('、')), h('span', { class: 'card__code' }, i.code)),
       h('div', { class: 'card__meta' }, `${i.origin}出发 · ${dates(i.departDate, i.returnDate)}`),
@@ -143,7 +161,7 @@ export function poolPage(root: Element, live: Live | null, wide: boolean) {
       mount(list, empty('暂时没有可抢的需求', '新需求开放给你的等级时,会自动出现在这里,无需刷新。'));
       return;
     }
-    mount(list, items.map((i) => card(i, channel)));
+    mount(list, items.map((i) => card(i, channel, () => void load())));
   };
 
   const load = async (first = false) => {
@@ -170,6 +188,7 @@ export function poolPage(root: Element, live: Live | null, wide: boolean) {
         const it = items.find((x) => x.requirementId === id);
         if (it) it.slotsLeft = e.data.slotsLeft;
         if (el && it) el.textContent = `剩 ${it.slotsLeft}/${it.wanted} 个名额`;
+        if (it) void load(); // the taker may be a colleague: the card then says 同公司已接单
         return;
       }
       case 'gone':
@@ -235,9 +254,11 @@ export function requirementPage(root: Element, live: Live | null, id: number) {
     const open = r.status === 'open' && r.slotsLeft > 0 && !r.myWorkOrder;
     const state = r.myWorkOrder
       ? h('a', { class: 'weui-btn weui-btn_default', href: `/h5/work-orders/${encodeURIComponent(r.myWorkOrder.id)}` }, `我的工单:${WO_STATUS[r.myWorkOrder.status as WorkOrder['status']]?.[0] ?? r.myWorkOrder.status}`)
-      : open
-        ? h('button', { class: 'weui-btn weui-btn_primary', type: 'button', id: 'grab' }, `立即抢单(剩 ${r.slotsLeft} 个名额)`)
-        : h('p', { class: 'closed' }, r.status === 'full' ? '名额已满' : '需求已结束');
+      : !open
+        ? h('p', { class: 'closed' }, r.status === 'full' || (r.status === 'open' && r.slotsLeft === 0) ? '名额已满' : '需求已结束')
+        : r.unavailable
+          ? h('button', { class: 'weui-btn weui-btn_default', type: 'button', id: 'grab', disabled: true }, `${r.unavailable.reason}(你所在的供应商已有定制师抢到此单)`)
+          : h('button', { class: 'weui-btn weui-btn_primary', type: 'button', id: 'grab' }, `立即抢单(剩 ${r.slotsLeft} 个名额)`);
     mount(
       body,
       h('article', { class: 'detail', 'data-req': r.id },
@@ -260,9 +281,8 @@ export function requirementPage(root: Element, live: Live | null, id: number) {
       ),
     );
     const btn = body.querySelector<HTMLButtonElement>('#grab');
-    btn?.addEventListener('click', async () => {
-      if (await grab(id, 'h5', btn)) void load();
-    });
+    // Won or refused, what the page shows changed: read it again (a refusal means it was stale).
+    btn?.addEventListener('click', () => void grab(id, 'h5', btn, () => void load()));
   };
   void load();
   live?.on((e, how) => {
