@@ -174,6 +174,7 @@ export async function child(env: Env, extra: Record<string, string>, opts: { wai
     env: {
       ...process.env,
       PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`, // the address tests and their browsers use
       REDIS_URL: env.redisUrl,
       DATABASE_URL: env.databaseUrl,
       OPS_API_TOKEN: OPS_TOKEN,

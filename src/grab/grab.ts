@@ -53,6 +53,19 @@ export async function grab(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
   return result;
 }
 
+/** Rule 3 told truthfully: out of the planner's scope, or in scope but not kept by matching. */
+async function whyNotCandidate(ctx: Ctx, plannerId: number, requirementId: number) {
+  // One pipelined read of hot state: a storm of refusals costs nothing in PostgreSQL.
+  const [scope, card] = await Promise.all([
+    ctx.redis.hget(plannerKeys(plannerId, dayKey(ctx.now())).meta, 'destinations'),
+    ctx.redis.hget(requirementKeys(requirementId).meta, 'card'),
+  ]);
+  // (Hot state loaded before planners' scope was kept there: read it from PostgreSQL.)
+  const mine: string[] = scope ? JSON.parse(scope) : ((await ctx.db.planner.findUnique({ where: { id: plannerId }, select: { destinations: true } }))?.destinations ?? []);
+  const wanted: string[] = card ? (JSON.parse(card) as { destinations: string[] }).destinations : [];
+  return reject(wanted.some((d) => mine.includes(d)) ? 'NOT_MATCHED' : 'NOT_CANDIDATE');
+}
+
 async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabInput): Promise<GrabResult> {
   const cfg = ctx.config;
   const now = ctx.now();
@@ -105,7 +118,8 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   }
   if (typeof g === 'number') {
     await drop();
-    return fromLua(g);
+    const rejection = fromLua(g);
+    return rejection.code === 'NOT_CANDIDATE' ? whyNotCandidate(ctx, plannerId, requirementId) : rejection;
   }
   const [kind, woId, filled, wanted, becameFull, contact] = g as [number, string, number, number, number, string];
   const win = (repeat: boolean): Win => ({

@@ -115,6 +115,7 @@ export async function ensurePlanner(ctx: Ctx, id: number): Promise<boolean> {
 }
 
 type PlannerRow = {
+  destinations: string[];
   status: string;
   openid: string | null;
   supplierId: number;
@@ -125,9 +126,10 @@ type PlannerRow = {
   phone: string;
 };
 
-/** The planner fields the reservation script reads. */
+/** The planner fields the reservation script reads (and the scope a refusal explains itself by). */
 export function plannerMeta(p: PlannerRow): Record<string, string | number> {
   return {
+    destinations: JSON.stringify(p.destinations),
     status: p.status,
     bound: p.openid ? 1 : 0,
     supplierId: p.supplierId,

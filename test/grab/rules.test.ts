@@ -80,10 +80,15 @@ describe('grab rules', () => {
     expect((await grabAs(p.id, r.id)).body.error).toMatchObject({ code: 'NOT_RELEASED', rule: 2 });
   });
 
-  it('3: a planner the matcher did not keep (destination out of scope)', async () => {
+  it('3: a planner the matcher did not keep, told truthfully: out of scope, or in scope but not chosen', async () => {
     const p = await newPlanner({ destinations: ['冰岛'] });
     const r = await newRequirement();
-    expect((await grabAs(p.id, r.id)).body.error).toMatchObject({ code: 'NOT_CANDIDATE', rule: 3 });
+    expect((await grabAs(p.id, r.id)).body.error).toMatchObject({ code: 'NOT_CANDIDATE', rule: 3, message: '该需求的目的地不在你的服务范围内' });
+    // Serves 京都, but joined after the matching: it is in scope, it just was not matched to them.
+    const late = await newPlanner({ destinations: ['京都'] });
+    const refused = (await grabAs(late.id, r.id)).body.error;
+    expect(refused).toMatchObject({ code: 'NOT_MATCHED', rule: 3 });
+    expect(refused.message).toContain('匹配时没有选中你');
   });
 
   // A suspended planner's sessions end at once (401 over HTTP, see test/security); the engine's own
