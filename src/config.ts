@@ -56,6 +56,8 @@ const schema = z.object({
   PROPOSAL_REMINDER: positive(7_200),
   FALLBACK: z.enum(['dispatch', 'flag']).default('dispatch'),
   FALLBACK_AFTER: seconds(300),
+  /** Seconds a planner has to accept a dispatched requirement; silence counts as declining. */
+  DISPATCH_ACCEPT_WITHIN: positive(1800),
   ENTERPRISE_MIN_TIER: z.enum(TIERS).default('A'),
   DAILY_GRAB_QUOTA: positive(30),
   GRAB_RATE_PLANNER: positive(20),

@@ -14,7 +14,7 @@ import { fromLua, reject, type Rejection } from './codes.js';
 import { dayKey, ipRateKey, plannerKeys, requirementKeys } from './keys.js';
 import { ensurePlanner, ensureRequirement, requirementKeyList } from './hot-state.js';
 import { markSynced, persistStatus } from './journal.js';
-import { cancelPending, scheduleDeadline } from './queue.js';
+import { cancelPending, scheduleDeadline, scheduleOffer } from './queue.js';
 import { notifyWon } from '../notify/events.js';
 
 const RESERVATION_TTL_MS = 10_000;
@@ -163,6 +163,7 @@ interface Won {
 async function afterWin(ctx: Ctx, w: Won): Promise<void> {
   const { requirementId, plannerId, woId } = w;
   await scheduleDeadline(ctx, woId, w.at);
+  if (w.dispatch) await scheduleOffer(ctx, woId, w.at);
   await notifyWon(ctx, woId);
   await markSynced(ctx, requirementId, [woId]);
   await ctx.bus.publish(

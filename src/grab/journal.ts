@@ -11,7 +11,7 @@ import type { Pool } from 'pg';
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import { dayKey, plannerKeys, reconcileLock, requirementKeys } from './keys.js';
-import { scheduleDeadline } from './queue.js';
+import { scheduleDeadline, scheduleOffer } from './queue.js';
 import { withLock } from './lock.js';
 import { notifyWon } from '../notify/events.js';
 
@@ -121,6 +121,7 @@ export async function syncRequirement(ctx: Ctx, requirementId: number): Promise<
     const pk = plannerKeys(e.plannerId, day);
     await ctx.redis.confirmPlanner(pk.active, pk.reservations, pk.day, requirementId, id, '-', e.channel === 'dispatch' ? '1' : '0');
     await scheduleDeadline(ctx, id, e.at);
+    if (e.channel === 'dispatch') await scheduleOffer(ctx, id, e.at);
     await notifyWon(ctx, id);
   }
   await markSynced(ctx, requirementId, entries.map(([id]) => id));

@@ -10,7 +10,7 @@ import { grab } from './grab.js';
 import { ensureRequirement } from './hot-state.js';
 import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 import { syncRequirement } from './journal.js';
-import { cancelDeadline, scheduleReleases, type LifecycleJob } from './queue.js';
+import { cancelDeadline, cancelOffer, scheduleReleases, type LifecycleJob } from './queue.js';
 import { notifyExpired, notifyProposal, notifyProposalDue, notifyReleased } from '../notify/events.js';
 
 export async function handleJob(ctx: Ctx, job: Job<LifecycleJob>): Promise<unknown> {
@@ -18,6 +18,7 @@ export async function handleJob(ctx: Ctx, job: Job<LifecycleJob>): Promise<unkno
   if (d.kind === 'release') return releaseTier(ctx, d.requirementId, d.tier);
   if (d.kind === 'fallback') return fallback(ctx, d.requirementId);
   if (d.kind === 'remind') return notifyProposalDue(ctx, d.workOrderId);
+  if (d.kind === 'offer') return declineOffer(ctx, d.workOrderId, 'unanswered');
   return expireIfNoProposal(ctx, d.workOrderId);
 }
 
@@ -51,6 +52,62 @@ export async function expireIfNoProposal(ctx: Ctx, workOrderId: string): Promise
     data: { status: 'expired', endedAt: new Date(ctx.now()) },
   });
   if (count === 0) return false; // a proposal arrived first, or already expired
+  await freeSlot(ctx, wo);
+  await notifyExpired(ctx, workOrderId);
+  return true;
+}
+
+export class OfferError extends Error {
+  constructor(readonly code: 'NOT_FOUND' | 'NOT_AN_OFFER', readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** The offer still open for this planner (dispatched, not yet accepted, still active), or why not. */
+async function openOffer(ctx: Ctx, plannerId: number | null, workOrderId: string) {
+  const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId } });
+  if (!wo || (plannerId !== null && wo.plannerId !== plannerId)) throw new OfferError('NOT_FOUND', 404, '工单不存在');
+  if (wo.channel !== 'dispatch' || wo.acceptedAt || wo.status !== 'active') throw new OfferError('NOT_AN_OFFER', 409, '这个派单已经处理过了');
+  return wo;
+}
+
+/** The planner takes the system's assignment: it is a work order like any grabbed one from now on. */
+export async function acceptOffer(ctx: Ctx, plannerId: number, workOrderId: string): Promise<void> {
+  await openOffer(ctx, plannerId, workOrderId);
+  const { count } = await ctx.db.workOrder.updateMany({ where: { id: workOrderId, status: 'active', acceptedAt: null }, data: { acceptedAt: new Date(ctx.now()) } });
+  if (count === 0) throw new OfferError('NOT_AN_OFFER', 409, '这个派单已经处理过了'); // the timeout won the race
+  await cancelOffer(ctx, workOrderId);
+}
+
+/**
+ * Declined, or unanswered when the offer job runs: the slot goes back to the requirement (re-opened
+ * for the tiers already released), as a missed deadline does. PostgreSQL's conditional update
+ * decides between a late accept and the timeout.
+ */
+export async function declineOffer(ctx: Ctx, workOrderId: string, why: 'declined' | 'unanswered', plannerId: number | null = null): Promise<boolean> {
+  let wo;
+  try {
+    wo = await openOffer(ctx, plannerId, workOrderId);
+  } catch (err) {
+    if (why === 'unanswered') return false; // accepted, proposed or gone: nothing to do
+    throw err;
+  }
+  const { count } = await ctx.db.workOrder.updateMany({
+    where: { id: workOrderId, status: 'active', acceptedAt: null },
+    data: { status: 'expired', endedAt: new Date(ctx.now()) },
+  });
+  if (count === 0) {
+    if (why === 'unanswered') return false;
+    throw new OfferError('NOT_AN_OFFER', 409, '这个派单已经处理过了');
+  }
+  await Promise.all([cancelOffer(ctx, workOrderId), cancelDeadline(ctx, workOrderId)]);
+  await freeSlot(ctx, wo);
+  return true;
+}
+
+/** An ended slot (missed deadline, declined offer): out of Redis, re-opened if it was full, everyone told. */
+async function freeSlot(ctx: Ctx, wo: { id: string; requirementId: number; plannerId: number; supplierId: number }): Promise<void> {
+  const workOrderId = wo.id;
   const k = requirementKeys(wo.requirementId);
   const args = [k.meta, k.planners, k.suppliers, k.expired, k.workOrders, wo.plannerId, wo.supplierId, workOrderId] as const;
   let r = await ctx.redis.expireSlot(...args);
@@ -62,8 +119,6 @@ export async function expireIfNoProposal(ctx: Ctx, workOrderId: string): Promise
     await rescheduleAfterReopen(ctx, wo.requirementId);
   }
   await ctx.bus.publish({ type: 'expired', requirementId: wo.requirementId, plannerId: wo.plannerId, workOrderId, reopened, at: ctx.now() });
-  await notifyExpired(ctx, workOrderId);
-  return true;
 }
 
 /** Re-opened: tiers not yet released keep their spacing from the last tier that was. */
@@ -117,14 +172,16 @@ export async function submitProposal(ctx: Ctx, plannerId: number, workOrderId: s
   if (wo.plannerId !== plannerId) throw new ProposalError('NOT_YOURS', 403, '这不是你的工单');
   if (wo.deadlineAt.getTime() < ctx.now() && wo.status === 'active') throw new ProposalError('DEADLINE_PASSED', 409, '已超过提交方案的期限');
   const proposal = await ctx.db.$transaction(async (tx) => {
+    // A proposal to a dispatched requirement accepts it too.
     const { count } = await tx.workOrder.updateMany({
       where: { id: workOrderId, status: 'active' },
-      data: { status: 'proposed', proposedAt: new Date(ctx.now()) },
+      data: { status: 'proposed', proposedAt: new Date(ctx.now()), ...(wo.channel === 'dispatch' && !wo.acceptedAt ? { acceptedAt: new Date(ctx.now()) } : {}) },
     });
     if (count === 0) throw new ProposalError('NOT_ACTIVE', 409, '工单已不在进行中,不能提交方案');
     return tx.proposal.create({ data: { workOrderId, itinerary: p.itinerary, priceFen: p.priceFen } });
   });
   await cancelDeadline(ctx, workOrderId);
+  await cancelOffer(ctx, workOrderId); // proposing is accepting (see below)
   await ctx.bus.publish({ type: 'proposal', requirementId: wo.requirementId, plannerId, workOrderId, at: ctx.now() });
   await notifyProposal(ctx, workOrderId);
   return proposal;

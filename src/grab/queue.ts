@@ -15,12 +15,14 @@ export type LifecycleJob =
   | { kind: 'release'; requirementId: number; tier: Tier }
   | { kind: 'fallback'; requirementId: number }
   | { kind: 'deadline'; workOrderId: string }
-  | { kind: 'remind'; workOrderId: string };
+  | { kind: 'remind'; workOrderId: string }
+  | { kind: 'offer'; workOrderId: string };
 
 const releaseId = (r: number, t: Tier) => `release-r${r}-${t}`;
 const fallbackId = (r: number) => `fallback-r${r}`;
 const deadlineId = (wo: string) => `deadline-${wo}`;
 const remindId = (wo: string) => `remind-${wo}`;
+const offerId = (wo: string) => `offer-${wo}`;
 
 export function createQueue(connection: Redis): Queue<LifecycleJob> {
   return new Queue<LifecycleJob>(QUEUE, {
@@ -63,6 +65,16 @@ export async function scheduleDeadline(ctx: Ctx, workOrderId: string, grabbedAtM
   if (PROPOSAL_REMINDER < PROPOSAL_DEADLINE) {
     await ctx.queue.add('remind', { kind: 'remind', workOrderId }, { jobId: remindId(workOrderId), delay: Math.max(0, delay - PROPOSAL_REMINDER * 1000) });
   }
+}
+
+/** A dispatched work order: unanswered by DISPATCH_ACCEPT_WITHIN after the dispatch, it is declined. */
+export async function scheduleOffer(ctx: Ctx, workOrderId: string, dispatchedAtMs: number): Promise<void> {
+  const delay = Math.max(0, dispatchedAtMs + ctx.config.DISPATCH_ACCEPT_WITHIN * 1000 - ctx.now());
+  await ctx.queue.add('offer', { kind: 'offer', workOrderId }, { jobId: offerId(workOrderId), delay });
+}
+
+export async function cancelOffer(ctx: Ctx, workOrderId: string): Promise<void> {
+  await ctx.queue.remove(offerId(workOrderId));
 }
 
 export async function cancelDeadline(ctx: Ctx, workOrderId: string): Promise<void> {

@@ -18,7 +18,8 @@ export async function toLive(redis: Redis, e: EngineEvent, travelerOf: (requirem
       return;
     case 'grabbed':
     case 'dispatched':
-      await appendForUser(redis, `planner:${e.plannerId}`, 'won', { requirementId: e.requirementId, workOrderId: e.workOrderId, at: e.at });
+      // A dispatch is an offer to accept or decline, not a win the planner made.
+      await appendForUser(redis, `planner:${e.plannerId}`, e.type === 'grabbed' ? 'won' : 'offered', { requirementId: e.requirementId, workOrderId: e.workOrderId, at: e.at });
       if (e.type === 'grabbed') await broadcastRequirement(redis, e.requirementId, 'slots', { requirementId: e.requirementId, slotsLeft: e.slotsLeft });
       await toTraveler('taken');
       return;

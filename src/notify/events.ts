@@ -42,13 +42,21 @@ export async function notifyReleased(ctx: Ctx, requirementId: number, tier: Tier
   );
 }
 
-/** A slot was won: the planner gets the traveler's contact; the traveler hears who took it. */
+/**
+ * A slot was won: the planner gets the traveler's contact; the traveler hears who took it. A slot
+ * the system dispatched is an offer, said as such (系统派单, accept by …), never "you grabbed it".
+ */
 export async function notifyWon(ctx: Ctx, workOrderId: string): Promise<number> {
   const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId }, include: { planner: true, requirement: { include: { traveler: true } } } });
   if (!wo) return 0;
   const trip = tripVars(wo.requirement);
   const out = [];
-  if (wo.planner.openid && !wo.planner.unreachableAt) {
+  if (wo.channel === 'dispatch') {
+    if (wo.planner.openid && !wo.planner.unreachableAt) {
+      const acceptBy = cst(new Date(wo.grabbedAt.getTime() + ctx.config.DISPATCH_ACCEPT_WITHIN * 1000));
+      out.push({ id: `dispatched-${workOrderId}`, kind: 'dispatched', openid: wo.planner.openid, plannerId: wo.plannerId, vars: { ...trip, workOrderId, acceptBy } });
+    }
+  } else if (wo.planner.openid && !wo.planner.unreachableAt) {
     out.push({
       id: `won-${workOrderId}`, kind: 'won', openid: wo.planner.openid, plannerId: wo.plannerId,
       vars: { ...trip, workOrderId, contactName: wo.requirement.traveler.name, contactPhone: wo.requirement.traveler.phone, deadline: cst(wo.deadlineAt) },

@@ -7,7 +7,7 @@ import { requireRole } from '../http/auth.js';
 import { dbId, idParam, json } from '../http/body.js';
 import { grab } from '../grab/grab.js';
 import { poolFor, SUPPLIER_HOLDS_WORDS } from '../grab/pool.js';
-import { ProposalError, submitProposal } from '../grab/lifecycle.js';
+import { acceptOffer, declineOffer, OfferError, ProposalError, submitProposal } from '../grab/lifecycle.js';
 import { dayKey, plannerKeys, requirementKeys } from '../grab/keys.js';
 import { cardOf } from '../grab/hot-state.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -30,16 +30,19 @@ const proposalInput = z.object(
 const WO_INCLUDE = { requirement: { include: { traveler: true } }, proposal: true } as const;
 type WorkOrderRow = Prisma.WorkOrderGetPayload<{ include: typeof WO_INCLUDE }>;
 
-function workOrderView(w: WorkOrderRow) {
+function workOrderView(app: Ctx, w: WorkOrderRow) {
+  // Dispatched by the system and not yet accepted: an offer, with the time to answer by.
+  const offer = w.channel === 'dispatch' && !w.acceptedAt && w.status === 'active' ? { acceptBy: new Date(w.grabbedAt.getTime() + app.config.DISPATCH_ACCEPT_WITHIN * 1000) } : null;
   return {
     id: w.id,
     status: w.status,
     channel: w.channel,
     grabbedAt: w.grabbedAt,
     deadlineAt: w.deadlineAt,
+    offer,
     requirement: { id: w.requirementId, status: w.requirement.status, notes: w.requirement.notes, ...cardOf(w.requirement) },
-    // The traveler's contact belongs to live slots only.
-    contact: w.status === 'expired' || w.status === 'closed' ? null : { name: w.requirement.traveler.name, phone: w.requirement.traveler.phone },
+    // The traveler's contact belongs to live slots only, and to an offer once accepted.
+    contact: w.status === 'expired' || w.status === 'closed' || offer ? null : { name: w.requirement.traveler.name, phone: w.requirement.traveler.phone },
     proposal: w.proposal && { itinerary: w.proposal.itinerary, priceFen: w.proposal.priceFen, createdAt: w.proposal.createdAt },
   };
 }
@@ -118,14 +121,31 @@ export function plannerRoutes(app: Ctx): Router {
       take: 200,
       include: WO_INCLUDE,
     });
-    ctx.body = { items: rows.map(workOrderView) };
+    ctx.body = { items: rows.map((w) => workOrderView(app, w)) };
   });
 
   r.get('/work-orders/:id', async (ctx) => {
     const w = await app.db.workOrder.findUnique({ where: { id: ctx.params.id }, include: WO_INCLUDE });
     if (!w || w.plannerId !== ctx.state.session!.id) throw new HttpError(404, 'NOT_FOUND', 'work order: not one of yours');
-    ctx.body = workOrderView(w);
+    ctx.body = workOrderView(app, w);
   });
+
+  /** A dispatched requirement: take it (it becomes an ordinary work order) or give it back. */
+  for (const [verb, act] of [
+    ['accept', (id: string, plannerId: number) => acceptOffer(app, plannerId, id)],
+    ['decline', (id: string, plannerId: number) => declineOffer(app, id, 'declined', plannerId)],
+  ] as const) {
+    r.post(`/work-orders/:id/${verb}`, async (ctx) => {
+      try {
+        await act(ctx.params.id, ctx.state.session!.id);
+      } catch (err) {
+        if (err instanceof OfferError) throw new HttpError(err.status, err.code, err.message);
+        throw err;
+      }
+      const w = await app.db.workOrder.findUnique({ where: { id: ctx.params.id }, include: WO_INCLUDE });
+      ctx.body = workOrderView(app, w!);
+    });
+  }
 
   r.post('/work-orders/:id/proposal', async (ctx) => {
     const parsed = proposalInput.safeParse(ctx.request.body);

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ops, phone, planner, plannerCookie, requirementBody, until, withApp } from '../support.js';
+import { fallback } from '../../src/grab/lifecycle.js';
 import { launch, liveOf, open, setVisible, shot, signedIn } from './browser.js';
 
 const h = withApp({ TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });
@@ -169,5 +170,28 @@ describe('several planners', () => {
     await until(async () => (await pages.a.locator('.proposal h2').textContent())?.includes('18,800'));
     await shot(pages.a, 'h5-work-order-proposed');
     for (const p of Object.values(pages)) await p.context().close();
+  });
+});
+
+describe('a dispatched requirement', () => {
+  it('is offered as 系统派单 in 我的工单, with the time to answer; accepted, the contact and the proposal form appear', async () => {
+    const p = await plannerAt('阿勒泰');
+    const r = await requirement('阿勒泰', 1);
+    const profile = await signedIn(browser, h.app.url, p.cookie);
+    const page = await open(profile, `${h.app.url}/h5/work-orders`);
+    await until(async () => (await page.locator('.link--open').count()) > 0);
+    expect((await fallback(h.app.ctx, r)).dispatched).toBe(1); // nobody grabbed: the system assigns it
+    // The list updates live; the offer is marked as what it is.
+    await until(async () => (await page.locator('[data-wo] .badge').first().textContent()) === '系统派单·待接受');
+    expect(await page.locator('body').textContent()).not.toContain('抢单成功');
+    await page.locator('[data-wo]').first().click();
+    await until(async () => (await page.locator('.offer').count()) === 1);
+    expect(await page.locator('.offer__by').textContent()).toMatch(/前答复.*逾期未答视为拒绝/);
+    expect(await page.locator('body').textContent()).not.toContain('联系人');
+    await shot(page, 'h5-dispatch-offer');
+    await page.locator('#accept').click();
+    await until(async () => (await page.locator('textarea[name=itinerary]').count()) === 1);
+    expect(await page.locator('body').textContent()).toContain('联系人');
+    await profile.close();
   });
 });

@@ -39,7 +39,7 @@ type Msg =
   | { t: 'who' }
   | { t: 'state'; s: LinkState };
 
-const TYPES = ['released', 'won', 'work-order', 'slots', 'gone', 'reopened', 'broadcast', 'requirement', 'replaced'];
+const TYPES = ['released', 'won', 'offered', 'work-order', 'slots', 'gone', 'reopened', 'broadcast', 'requirement', 'replaced'];
 /** What is worth a pop-up (the rest only updates the page). */
 export const POPUP = new Set(['released', 'won', 'broadcast', 'work-order', 'requirement']);
 const STALE_TAB_MS = 25_000;

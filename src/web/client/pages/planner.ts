@@ -30,6 +30,8 @@ interface WorkOrder {
   channel: string;
   grabbedAt: string;
   deadlineAt: string;
+  /** Dispatched by the system, not yet accepted: answer by acceptBy or it goes back. */
+  offer: { acceptBy: string } | null;
   requirement: { id: number; code: string; status: string; origin: string; destinations: string[]; departDate: string; returnDate: string; adults: number; children: number; budgetFen: number; notes: string | null };
   contact: { name: string; phone: string } | null;
   proposal: { itinerary: string; priceFen: number; createdAt: string } | null;
@@ -199,6 +201,7 @@ export function poolPage(root: Element, live: Live | null, wide: boolean) {
       case 'released':
       case 'reopened':
       case 'won':
+      case 'offered':
         await load();
         break;
     }
@@ -222,6 +225,8 @@ function describe(e: LiveEvent, items: PoolItem[]) {
       const what = it ? `${it.destinations.join('、')} · ${dates(it.departDate, it.returnDate)} · ${budgetBand(it.budgetFen, it.budgetType)}` : `需求 #${d.requirementId}`;
       return { title: '新需求开放给你', text: what, href: `/h5/requirements/${d.requirementId}`, action: '去抢单', flash: '新需求', kind: 'info' as const };
     }
+    case 'offered':
+      return { title: '系统派单', text: '系统为你派了一个需求,请尽快接受或拒绝', href: `/h5/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '去答复', flash: '系统派单', kind: 'info' as const };
     case 'won':
       return { title: '抢单成功', text: '已进入你的工单,请在截止前提交方案', href: `/h5/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '写方案', flash: '抢单成功', kind: 'ok' as const };
     case 'work-order': {
@@ -308,13 +313,13 @@ export function workOrdersPage(root: Element, live: Live | null) {
         items.length === 0
           ? empty('还没有工单', '在抢单池抢到需求后,工单会出现在这里。', h('a', { class: 'weui-btn weui-btn_primary weui-btn_mini', href: '/h5/pool' }, '去抢单池'))
           : h('div', { class: 'weui-cells' }, items.map((w) => {
-              const [label, cls] = WO_STATUS[w.status];
+              const [label, cls] = w.offer ? OFFER_BADGE : WO_STATUS[w.status];
               return h('a', { class: 'weui-cell weui-cell_access', href: `/h5/work-orders/${encodeURIComponent(w.id)}`, 'data-wo': w.id },
                 h('div', { class: 'weui-cell__bd' },
-                  h('p', {}, w.requirement.destinations.join('、'), ' ', h('span', { class: `badge ${cls}` }, label)),
+                  h('p', {}, w.requirement.destinations.join('、'), ' ', h('span', { class: `badge ${cls}` }, label), w.channel === 'dispatch' && !w.offer ? h('span', { class: 'badge badge--off' }, '系统派单') : null),
                   h('p', { class: 'sub' }, `${dates(w.requirement.departDate, w.requirement.returnDate)} · ${party(w.requirement.adults, w.requirement.children)}`),
                 ),
-                h('div', { class: 'weui-cell__ft' }, w.status === 'active' ? left(Date.parse(w.deadlineAt)) : w.proposal ? yuan(w.proposal.priceFen) : ''),
+                h('div', { class: 'weui-cell__ft' }, w.offer ? `${left(Date.parse(w.offer.acceptBy))}答复` : w.status === 'active' ? left(Date.parse(w.deadlineAt)) : w.proposal ? yuan(w.proposal.priceFen) : ''),
               );
             })),
       );
@@ -324,7 +329,7 @@ export function workOrdersPage(root: Element, live: Live | null) {
   };
   void load(true);
   live?.on((e, how) => {
-    if (e.type === 'won' || e.type === 'work-order') void load();
+    if (e.type === 'won' || e.type === 'offered' || e.type === 'work-order') void load();
     notify(e, how);
   });
 }
@@ -342,7 +347,7 @@ export function workOrderPage(root: Element, live: Live | null, id: string) {
       return;
     }
     const q = w.requirement;
-    const [label, cls] = WO_STATUS[w.status];
+    const [label, cls] = w.offer ? OFFER_BADGE : WO_STATUS[w.status];
     mount(
       body,
       h('h1', { class: 'page__title' }, q.destinations.join('、'), ' ', h('span', { class: `badge ${cls}` }, label)),
@@ -353,11 +358,11 @@ export function workOrderPage(root: Element, live: Live | null, id: string) {
           row('人数', party(q.adults, q.children)),
           row('预算', yuan(q.budgetFen)),
           w.contact ? row('联系人', `${w.contact.name} ${w.contact.phone}`) : null,
-          w.status === 'active' ? row('方案截止', `${clock(w.deadlineAt)}(${left(Date.parse(w.deadlineAt))})`) : null,
+          w.status === 'active' && !w.offer ? row('方案截止', `${clock(w.deadlineAt)}(${left(Date.parse(w.deadlineAt))})`) : null,
         ),
       ),
       q.notes ? h('p', { class: 'notes' }, `用户备注:${q.notes}`) : null,
-      w.status === 'active' ? proposalForm(w, load) : null,
+      w.offer ? offerBox(w, load) : w.status === 'active' ? proposalForm(w, load) : null,
       w.proposal ? h('section', { class: 'proposal' }, h('h2', {}, `我的方案 · ${yuan(w.proposal.priceFen)}`), h('pre', { class: 'itinerary' }, w.proposal.itinerary)) : null,
       w.status === 'expired' ? h('p', { class: 'closed' }, '未在截止前提交方案,名额已释放给其他定制师。') : null,
     );
@@ -367,6 +372,34 @@ export function workOrderPage(root: Element, live: Live | null, id: string) {
     if (e.data.workOrderId === id) void load();
     notify(e, how);
   });
+}
+
+const OFFER_BADGE: [string, string] = ['系统派单·待接受', 'badge--warn'];
+
+/** A dispatched requirement: what it is, by when to answer, accept or decline (declining asks first). */
+function offerBox(w: WorkOrder, done: () => void): HTMLElement {
+  const accept = h('button', { class: 'weui-btn weui-btn_primary', type: 'button', id: 'accept' }, '接受派单');
+  const decline = h('button', { class: 'weui-btn weui-btn_default', type: 'button', id: 'decline' }, '拒绝');
+  const answer = async (verb: 'accept' | 'decline') => {
+    if (verb === 'decline' && !(await dialog('拒绝这个派单?', '名额会重新开放给其他定制师,你将不能再接这个需求。', '拒绝', '再想想'))) return;
+    accept.disabled = decline.disabled = true;
+    try {
+      await api('POST', `/api/planner/work-orders/${encodeURIComponent(w.id)}/${verb}`);
+      toast(verb === 'accept' ? '已接受,请尽快联系用户' : '已拒绝');
+      done();
+    } catch (err) {
+      await dialog('没有成功', say(err), '知道了');
+      done();
+    }
+  };
+  accept.addEventListener('click', () => void answer('accept'));
+  decline.addEventListener('click', () => void answer('decline'));
+  return h('section', { class: 'offer' },
+    h('h2', {}, '系统派单'),
+    h('p', {}, '这个需求在开放期内无人抢单,系统按匹配度派给了你。接受后可看到用户的联系方式,并在截止前提交方案。'),
+    h('p', { class: 'offer__by' }, `请在 ${clock(w.offer!.acceptBy)} 前答复(${left(Date.parse(w.offer!.acceptBy))}),逾期未答视为拒绝。`),
+    h('div', { class: 'actions' }, accept, decline),
+  );
 }
 
 function proposalForm(w: WorkOrder, done: () => void): HTMLElement {
