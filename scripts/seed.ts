@@ -56,6 +56,9 @@ try {
   console.log(`seeded (${created} new requirements):`, counts);
   const unbound = await db.planner.findMany({ where: { openid: null, bindCode: { not: null } }, select: { name: true, bindCode: true, bindCodeExpiresAt: true }, orderBy: { id: 'asc' } });
   for (const p of unbound) console.log(`bind code for ${p.name}: ${p.bindCode} (reply 绑定 ${p.bindCode}; expires ${p.bindCodeExpiresAt?.toISOString()})`);
+  const codes = await db.requirement.findMany({ where: { status: 'open' }, select: { code: true, destinations: true }, orderBy: { id: 'asc' }, take: 5 });
+  for (const r of codes) console.log(`requirement ${r.code} (${r.destinations.join('、')}): reply 抢 ${r.code} from a planner's sandbox phone`);
+  console.log(`next: open ${ctx.config.PUBLIC_URL}/sandbox/phone, pick an S-tier planner (e.g. sandbox-planner-1), tap a message's 详情 or reply 抢 <code>`);
   console.log('planner sessions for the API: npx tsx scripts/session.ts planner <id>');
 } finally {
   await close();

@@ -108,7 +108,7 @@ export function travelerRoutes(app: Ctx): Router {
   r.get('/requirements', async (ctx) => {
     const travelerId = await myTravelerId(app, ctx);
     const rows = travelerId
-      ? await app.db.requirement.findMany({ where: { travelerId }, orderBy: { createdAt: 'desc' }, take: 100, include: { workOrders: { select: { status: true } } } })
+      ? await app.db.requirement.findMany({ where: { travelerId }, orderBy: { createdAt: 'desc' }, take: 100, include: { workOrders: { select: { status: true, proposal: { select: { id: true } } } } } })
       : [];
     ctx.body = {
       items: rows.map((q) => ({
@@ -117,7 +117,8 @@ export function travelerRoutes(app: Ctx): Router {
         status: q.status,
         plannersWanted: q.plannersWanted,
         planners: q.workOrders.filter((w) => w.status !== 'expired').length,
-        proposals: q.workOrders.filter((w) => w.status === 'proposed' || w.status === 'chosen' || w.status === 'closed').length,
+        // Proposals actually written (a slot closed without one is not a proposal).
+        proposals: q.workOrders.filter((w) => w.proposal).length,
         createdAt: q.createdAt,
       })),
     };

@@ -23,6 +23,7 @@ export const HELP = [
 const GRAB = /^(?:抢|grab)\s*([A-Za-z0-9]{4,10})$/i;
 const BIND = /^(?:绑定|bind)\s*(\S{1,20})$/i;
 const POOL = /^(?:池|pool)$/i;
+const GRAB_ALONE = /^(?:抢|grab)$/i;
 const ORDERS = /^(?:单|orders)$/i;
 const HELP_CMD = /^(?:帮助|help|\?|？)$/i;
 
@@ -37,6 +38,7 @@ export async function handleText(ctx: Ctx, openid: string, text: string): Promis
   const content = text.trim();
   let m: RegExpExecArray | null;
   if (HELP_CMD.test(content)) return HELP;
+  if (GRAB_ALONE.test(content)) return '请在「抢」后面加上需求编号,例如:抢 ABC234。编号在新需求通知里,回复「池」也能看到。';
   if ((m = BIND.exec(content))) return bind(ctx, openid, m[1]);
 
   const needsPlanner = GRAB.test(content) || POOL.test(content) || ORDERS.test(content);

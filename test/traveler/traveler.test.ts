@@ -103,4 +103,6 @@ it('turns a guest into a traveler, shows proposals, and chooses exactly one unde
   expect((await me.get(`/requirements/${id}`)).body.deposit.status).toBe('not-open');
   const list = await me.get('/requirements');
   expect(list.body.items.find((x: any) => x.id === id).status).toBe('chosen');
+  // Two proposals were written: the slot closed without one is not counted as a proposal.
+  expect(list.body.items.find((x: any) => x.id === id).proposals).toBe(2);
 });

@@ -78,6 +78,7 @@ describe('reply commands', () => {
   it('help, unknown text, and an unbound planner are answered in words', async () => {
     expect(await say('o-stranger', '帮助')).toContain('抢 <编号>');
     expect(await say('o-stranger', '随便说点')).toContain('没有看懂');
+    expect(await say('o-stranger', '抢')).toBe('请在「抢」后面加上需求编号,例如:抢 ABC234。编号在新需求通知里,回复「池」也能看到。');
     expect(await say('o-stranger', '抢 ABC234')).toContain('绑定');
   });
 

@@ -5,7 +5,7 @@ import { clock, dates, party, TIER, yuan } from '../fmt.js';
 import type { Live } from '../live.js';
 import { flashTitle, linkBar } from '../notice.js';
 
-const STATUS: Record<string, string> = { open: '定制师抢单中', full: '定制师已就位', chosen: '已选定方案', paid: '已支付定金', closed: '已关闭', cancelled: '已取消' };
+const STATUS: Record<string, string> = { open: '正在为你匹配定制师', full: '定制师已就位,方案准备中', chosen: '已选定方案', paid: '已支付定金', closed: '已关闭', cancelled: '已取消' };
 
 function chinaToday(): string {
   return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
