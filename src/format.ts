@@ -4,8 +4,11 @@
  */
 const CST_MS = 8 * 3600_000;
 
-/** 3000000 fen → "3万元"; 1880000 → "1.9万元"; 45000 → "450元". */
-export const yuan = (fen: number) => (fen >= 1_000_000 ? `${(fen / 1_000_000).toFixed(fen % 1_000_000 ? 1 : 0)}万元` : `${Math.round(fen / 100)}元`);
+/** Exact, as the pages show it: 3000000 fen → "30,000元"; 5880000 → "58,800元"; 45050 → "450.5元". */
+export const yuan = (fen: number) => `${(fen / 100).toLocaleString('en-US', { maximumFractionDigits: 2 })}元`;
+
+/** A budget, total or per person, the same words in messages, replies and pages. */
+export const budget = (fen: number, type: string) => (type === 'per_person' ? `人均${yuan(fen)}` : yuan(fen));
 
 /** A calendar date (stored at UTC midnight) as "MM-DD". */
 export const monthDay = (d: Date) => d.toISOString().slice(5, 10);

@@ -23,6 +23,8 @@ export interface Card {
   children: number;
   budgetFen: number;
   budgetType: string;
+  /** The traveler's wishes: a pool card previews them (a planner decides in seconds). */
+  notes: string | null;
 }
 
 type CardSource = Omit<Card, 'departDate' | 'returnDate'> & { departDate: Date; returnDate: Date };
@@ -41,6 +43,7 @@ export function cardOf(r: CardSource): Card {
     children: r.children,
     budgetFen: r.budgetFen,
     budgetType: r.budgetType,
+    notes: r.notes,
   };
 }
 

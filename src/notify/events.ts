@@ -3,7 +3,7 @@
  * at-least-once paths (release job, after-win steps, deadline job); the message ids make a repeat
  * harmless.
  */
-import { chinaTime as cst, monthDay, yuan } from '../format.js';
+import { budget, chinaTime as cst, monthDay, yuan } from '../format.js';
 import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
 
@@ -17,6 +17,7 @@ interface ReqRow {
   adults: number;
   children: number;
   budgetFen: number;
+  budgetType: string;
 }
 
 function tripVars(r: ReqRow) {
@@ -26,7 +27,7 @@ function tripVars(r: ReqRow) {
     destinations: r.destinations.join('、'),
     dates: `${monthDay(r.departDate)}~${monthDay(r.returnDate)}`,
     party: `${r.adults}大${r.children}小`,
-    budget: yuan(r.budgetFen),
+    budget: budget(r.budgetFen, r.budgetType),
   };
 }
 

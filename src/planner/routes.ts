@@ -40,7 +40,7 @@ function workOrderView(app: Ctx, w: WorkOrderRow) {
     grabbedAt: w.grabbedAt,
     deadlineAt: w.deadlineAt,
     offer,
-    requirement: { id: w.requirementId, status: w.requirement.status, notes: w.requirement.notes, ...cardOf(w.requirement) },
+    requirement: { id: w.requirementId, status: w.requirement.status, ...cardOf(w.requirement) },
     // The traveler's contact belongs to live slots only, and to an offer once accepted.
     contact: w.status === 'expired' || w.status === 'closed' || offer ? null : { name: w.requirement.traveler.name, phone: w.requirement.traveler.phone },
     proposal: w.proposal && { itinerary: w.proposal.itinerary, priceFen: w.proposal.priceFen, createdAt: w.proposal.createdAt },

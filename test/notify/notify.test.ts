@@ -115,7 +115,7 @@ it('the winner is reminded before the deadline; a proposal cancels the reminder 
     const due = await until(async () => (await inbox('o-due-slow')).find((m) => m.templateId === 'sandbox-proposal-due'), 8000, 100);
     expect(due.data.first.value).toContain(r.code);
     const told = await until(async () => (await inbox('o-due-traveler')).find((m) => m.templateId === 'sandbox-traveler-proposal'), 8000, 100);
-    expect(told.data.keyword2.value).toBe('报价 1.9万元');
+    expect(told.data.keyword2.value).toBe('报价 18,800元'); // exact, as every page shows it
     await new Promise((ok) => setTimeout(ok, 1500));
     expect((await inbox('o-due-quick')).some((m) => m.templateId === 'sandbox-proposal-due')).toBe(false);
     void ws;

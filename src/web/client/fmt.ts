@@ -1,13 +1,8 @@
 /** Money, dates and little phrases, as the pages show them (China time). */
 export const yuan = (fen: number) => `¥${(fen / 100).toLocaleString('zh-CN', { maximumFractionDigits: 2 })}`;
 
-/** A budget as a band, not to the fen: what a planner needs to decide at a glance. */
-export function budgetBand(fen: number, type = 'total'): string {
-  const w = fen / 1_000_000; // 万元
-  const bands: [number, string][] = [[0.5, '5千以下'], [1, '5千–1万'], [2, '1–2万'], [3, '2–3万'], [5, '3–5万'], [10, '5–10万'], [20, '10–20万']];
-  const band = bands.find(([top]) => w < top)?.[1] ?? '20万以上';
-  return type === 'per_person' ? `人均 ${band}` : band;
-}
+/** A budget exactly, total or per person: the same figure as the template message and the reply (src/format.ts). */
+export const budget = (fen: number, type = 'total') => (type === 'per_person' ? `人均 ${yuan(fen)}` : yuan(fen));
 
 export const md = (iso: string) => iso.slice(5).replace('-', '/');
 

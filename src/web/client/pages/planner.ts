@@ -1,7 +1,7 @@
 /** The planner's pages: the live pool (phone and PC), a requirement, work orders, the proposal form, binding. */
 import { api, ApiError, say } from '../api.js';
 import { dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
-import { ago, budgetBand, clock, dates, left, party, yuan } from '../fmt.js';
+import { ago, budget, clock, dates, left, party, yuan } from '../fmt.js';
 import type { Delivery, Live, LiveEvent } from '../live.js';
 import { flashTitle, linkBar, popup } from '../notice.js';
 
@@ -18,6 +18,7 @@ interface PoolItem {
   children: number;
   budgetFen: number;
   budgetType: string;
+  notes?: string | null;
   slotsLeft: number;
   wanted: number;
   releasedAt: number;
@@ -32,7 +33,7 @@ interface WorkOrder {
   deadlineAt: string;
   /** Dispatched by the system, not yet accepted: answer by acceptBy or it goes back. */
   offer: { acceptBy: string } | null;
-  requirement: { id: number; code: string; status: string; origin: string; destinations: string[]; departDate: string; returnDate: string; adults: number; children: number; budgetFen: number; notes: string | null };
+  requirement: { id: number; code: string; status: string; origin: string; destinations: string[]; departDate: string; returnDate: string; adults: number; children: number; budgetFen: number; budgetType: string; notes: string | null };
   contact: { name: string; phone: string } | null;
   proposal: { itinerary: string; priceFen: number; createdAt: string } | null;
 }
@@ -139,7 +140,8 @@ function card(i: PoolItem, channel: 'h5' | 'pc', reload: () => void): HTMLElemen
     h('a', { class: 'card__main', href: `/h5/requirements/${i.requirementId}` },
       h('div', { class: 'card__title' }, h('strong', {}, i.destinations.join('、')), h('span', { class: 'card__code' }, i.code)),
       h('div', { class: 'card__meta' }, `${i.origin}出发 · ${dates(i.departDate, i.returnDate)}`),
-      h('div', { class: 'card__meta' }, `${party(i.adults, i.children)} · 预算 ${budgetBand(i.budgetFen, i.budgetType)} · ${subjectText(i)}`),
+      h('div', { class: 'card__meta' }, `${party(i.adults, i.children)} · 预算 ${budget(i.budgetFen, i.budgetType)} · ${subjectText(i)}`),
+      i.notes ? h('div', { class: 'card__notes' }, `“${i.notes.length > 40 ? `${i.notes.slice(0, 40)}…` : i.notes}”`) : null,
     ),
     h('div', { class: 'card__foot' },
       h('span', { class: 'card__slots' }, `剩 ${i.slotsLeft}/${i.wanted} 个名额`),
@@ -222,7 +224,7 @@ function describe(e: LiveEvent, items: PoolItem[]) {
   switch (e.type) {
     case 'released': {
       const it = items.find((x) => x.requirementId === d.requirementId);
-      const what = it ? `${it.destinations.join('、')} · ${dates(it.departDate, it.returnDate)} · ${budgetBand(it.budgetFen, it.budgetType)}` : `需求 #${d.requirementId}`;
+      const what = it ? `${it.destinations.join('、')} · ${dates(it.departDate, it.returnDate)} · ${budget(it.budgetFen, it.budgetType)}` : `需求 #${d.requirementId}`;
       return { title: '新需求开放给你', text: what, href: `/h5/requirements/${d.requirementId}`, action: '去抢单', flash: '新需求', kind: 'info' as const };
     }
     case 'offered':
@@ -273,7 +275,7 @@ export function requirementPage(root: Element, live: Live | null, id: number) {
             row('出发地', r.origin),
             row('日期', dates(r.departDate, r.returnDate)),
             row('人数', party(r.adults, r.children)),
-            row('预算', budgetBand(r.budgetFen, r.budgetType)),
+            row('预算', budget(r.budgetFen, r.budgetType)),
             row('类型', subjectText(r)),
             row('名额', `剩 ${r.slotsLeft}/${r.wanted}`, 'slots'),
             r.releasedToMe ? row('开放给你', `${clock(r.releasedToMe)}(${ago(Date.parse(r.releasedToMe))})`) : null,
@@ -356,7 +358,7 @@ export function workOrderPage(root: Element, live: Live | null, id: string) {
           row('编号', q.code),
           row('行程', `${q.origin}出发 · ${dates(q.departDate, q.returnDate)}`),
           row('人数', party(q.adults, q.children)),
-          row('预算', yuan(q.budgetFen)),
+          row('预算', budget(q.budgetFen, q.budgetType)),
           w.contact ? row('联系人', `${w.contact.name} ${w.contact.phone}`) : null,
           w.status === 'active' && !w.offer ? row('方案截止', `${clock(w.deadlineAt)}(${left(Date.parse(w.deadlineAt))})`) : null,
         ),

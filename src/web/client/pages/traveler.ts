@@ -1,7 +1,7 @@
 /** The traveler's pages: the trip form (every field checked, each error under its field), my trips, one trip live. */
 import { api, ApiError, say } from '../api.js';
 import { dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
-import { clock, dates, party, TIER, yuan } from '../fmt.js';
+import { budget, clock, dates, party, TIER, yuan } from '../fmt.js';
 import type { Live } from '../live.js';
 import { flashTitle, linkBar } from '../notice.js';
 
@@ -252,7 +252,7 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
     const chosen = q.workOrders.find((w: any) => w.status === 'chosen');
     mount(
       body,
-      h('h1', { class: 'page__title' }, q.destinations.join('、'), h('small', {}, `${dates(q.departDate, q.returnDate)} · ${party(q.adults, q.children)} · 预算 ${yuan(q.budgetFen)}`)),
+      h('h1', { class: 'page__title' }, q.destinations.join('、'), h('small', {}, `${dates(q.departDate, q.returnDate)} · ${party(q.adults, q.children)} · 预算 ${budget(q.budgetFen, q.budgetType)}`)),
       h('ol', { class: 'steps', 'data-status': q.status }, steps.map(([t, done]) => h('li', { class: done ? 'done' : '' }, t))),
       h('p', { class: 'status-line' }, STATUS[q.status] ?? q.status, q.status === 'open' && q.slotsLeft > 0 ? `,还在等 ${q.slotsLeft} 位定制师` : ''),
       q.deposit ? h('div', { class: 'deposit weui-toptips_warn', 'data-deposit': q.deposit.status }, q.deposit.message) : null,
