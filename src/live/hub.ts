@@ -23,6 +23,9 @@ interface Conn {
   openedAt: number;
   res: ServerResponse;
   replaying: LiveEvent[] | null; // live events held back while the replay is written
+  /** The newest stored event written to this stream: an event is stored (XADD) before it is
+   *  published, so a replay can already hold what pub/sub brings a moment later. */
+  last: string;
 }
 
 /** A connection replaces only older ones: a notice that arrives late must not close a newer stream. */
@@ -59,8 +62,12 @@ export function createHub(ctx: Ctx, subscriber: Redis) {
   beat.unref();
 
   function send(c: Conn, e: LiveEvent) {
-    if (c.replaying) c.replaying.push(e);
-    else c.res.write(frame(e));
+    if (c.replaying) return void c.replaying.push(e);
+    if (e.id) {
+      if (c.last && !after(e.id, c.last)) return; // already written (by the replay)
+      c.last = e.id;
+    }
+    c.res.write(frame(e));
   }
 
   async function deliver(m: Envelope) {
@@ -116,7 +123,7 @@ export function createHub(ctx: Ctx, subscriber: Redis) {
       // thousands of sockets; the newest stream wins, as a reloaded page expects.
       makeRoom(byUser.get(user), ctx.config.LIVE_MAX_PER_USER, 'too-many-for-user');
       makeRoom(byIp.get(ip), ctx.config.LIVE_MAX_PER_IP, 'too-many-for-address');
-      const c: Conn = { id: randomBytes(8).toString('hex'), user, cid, ip, openedAt: Date.now(), res, replaying: [] };
+      const c: Conn = { id: randomBytes(8).toString('hex'), user, cid, ip, openedAt: Date.now(), res, replaying: [], last: lastId ?? '' };
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store, no-transform',
@@ -134,16 +141,15 @@ export function createHub(ctx: Ctx, subscriber: Redis) {
       await ctx.redis.multi().hset(browserKey(cid), user, c.id).expire(browserKey(cid), 86_400).exec();
       await ctx.redis.publish(channel, JSON.stringify({ control: 'replaced', user, cid, keep: c.id, openedAt: c.openedAt } satisfies Control));
 
-      let last = lastId ?? '';
       if (lastId) {
         for (const e of await eventsSince(ctx.redis, user, lastId)) {
           res.write(frame(e));
-          last = e.id!;
+          c.last = e.id!;
         }
       }
       const held = c.replaying!;
       c.replaying = null;
-      for (const e of held) if (!e.id || !last || after(e.id, last)) res.write(frame(e));
+      for (const e of held) send(c, e);
     },
     /** Ends every stream of a user on this instance (their sessions were revoked). */
     end(user: string): void {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
-import { broadcastAll } from '../../src/live/store.js';
+import { appendForUser, broadcastAll, liveChannel } from '../../src/live/store.js';
 
 let env: Env;
 let a: Running;
@@ -89,6 +89,22 @@ it('a release reaches the planner live; a reconnect with Last-Event-ID replays e
   const ids = s2.events.map((e) => e.id);
   expect(new Set(ids).size).toBe(ids.length);
   s2.close();
+});
+
+it('an event stored before a reconnect but published after its replay is written once', async () => {
+  // appendForUser stores (XADD) before it publishes: a replay can already hold what pub/sub brings next.
+  const [p] = await market('伊宁', 1);
+  const user = `planner:${p}`;
+  const first = await appendForUser(a.ctx.redis, user, 'released', { requirementId: 901 });
+  const second = await appendForUser(a.ctx.redis, user, 'released', { requirementId: 902 });
+  const s = await connect(b.url, plannerCookie(b.ctx, p), first);
+  await until(() => s.events.some((e) => e.id === second));
+  // The same stored event arrives late by pub/sub, then a new one.
+  await a.ctx.redis.publish(liveChannel(a.ctx.redis), JSON.stringify({ to: { user }, event: { id: second, type: 'released', data: { requirementId: 902 } } }));
+  const third = await appendForUser(a.ctx.redis, user, 'released', { requirementId: 903 });
+  await until(() => s.events.some((e) => e.id === third));
+  expect(s.events.map((e) => e.id)).toEqual([second, third]);
+  s.close();
 });
 
 it('a grab on one instance updates planners connected to another; a full requirement is gone everywhere', async () => {
