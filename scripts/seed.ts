@@ -25,7 +25,7 @@ try {
     for (const [ti, tier] of TIERS.entries()) {
       n++;
       const phone = `1380000${String(si)}${String(ti).padStart(3, '0')}`;
-      // The last planner of each supplier is left unbound, with a code to bind WeChat (绑定 <code>).
+      // The last planner of each supplier is left unbound, with a code to bind WeChat （绑定 <code>).
       const bound = ti < 3;
       const p = await db.planner.upsert({
         where: { phone },
@@ -39,8 +39,8 @@ try {
     }
   }
   const trips = [
-    { traveler: { name: '王小明', phone: '13900000001' }, subject: 'individual' as const, origin: '上海', destinations: ['京都', '大阪'], adults: 2, children: 1, budgetFen: 3_000_000, plannersWanted: 3 as const, notes: '想看红叶,住温泉旅馆' },
-    { traveler: { name: '李华', phone: '13900000002' }, subject: 'enterprise' as const, company: '某某科技有限公司', origin: '北京', destinations: ['巴黎'], adults: 20, children: 0, budgetFen: 40_000_000, plannersWanted: 2 as const, notes: '年度团建,需要会议室' },
+    { traveler: { name: '王小明', phone: '13900000001' }, subject: 'individual' as const, origin: '上海', destinations: ['京都', '大阪'], adults: 2, children: 1, budgetFen: 3_000_000, plannersWanted: 3 as const, notes: '想看红叶，住温泉旅馆' },
+    { traveler: { name: '李华', phone: '13900000002' }, subject: 'enterprise' as const, company: '某某科技有限公司', origin: '北京', destinations: ['巴黎'], adults: 20, children: 0, budgetFen: 40_000_000, plannersWanted: 2 as const, notes: '年度团建，需要会议室' },
     { traveler: { name: '赵敏', phone: '13900000003' }, subject: 'individual' as const, origin: '广州', destinations: ['成都', '拉萨'], adults: 2, children: 0, budgetFen: 2_000_000, plannersWanted: 1 as const, notes: '蜜月' },
   ];
   let created = 0;

@@ -177,7 +177,7 @@ export async function submitProposal(ctx: Ctx, plannerId: number, workOrderId: s
       where: { id: workOrderId, status: 'active' },
       data: { status: 'proposed', proposedAt: new Date(ctx.now()), ...(wo.channel === 'dispatch' && !wo.acceptedAt ? { acceptedAt: new Date(ctx.now()) } : {}) },
     });
-    if (count === 0) throw new ProposalError('NOT_ACTIVE', 409, '工单已不在进行中,不能提交方案');
+    if (count === 0) throw new ProposalError('NOT_ACTIVE', 409, '工单已不在进行中，不能提交方案');
     return tx.proposal.create({ data: { workOrderId, itinerary: p.itinerary, priceFen: p.priceFen } });
   });
   await cancelDeadline(ctx, workOrderId);

@@ -1,6 +1,6 @@
 /**
  * Validation problems as a person reads them: one Chinese sentence per field, full-width
- * punctuation, the field's everyday name inside the sentence (请至少填写一个目的地。), amounts in
+ * punctuation, the field's everyday name inside the sentence （请至少填写一个目的地。), amounts in
  * yuan though the API counts fen. Forms show these (`fields`); the API's `message` stays English
  * for machines and logs.
  */
@@ -63,12 +63,12 @@ export function inChinese(issue: z.core.$ZodIssue, input: unknown): string {
     case 'too_big':
       if (i.origin === 'string') return `${each}最多${n}个字。`;
       if (i.origin === 'array') return `${label}最多${n}个。`;
-      return FEN.has(field) ? `${label}不能超过${yuan(n)}元,请确认金额。` : `${label}不能超过${n}。`;
+      return FEN.has(field) ? `${label}不能超过${yuan(n)}元，请确认金额。` : `${label}不能超过${n}。`;
     case 'invalid_type':
       if (given === undefined || given === null || given === '') return field.endsWith('Date') ? `请选择${label}。` : `请填写${each}。`;
       if (i.expected === 'int') return `${label}必须是整数。`;
       if (i.expected === 'number') return `${label}请填写数字。`;
-      if (i.expected === 'array') return `请填写${label},多个用顿号分隔。`;
+      if (i.expected === 'array') return `请填写${label}，多个用顿号分隔。`;
       return `${label}的格式不对。`;
     case 'invalid_format':
       if (field.endsWith('phone')) return '请填写11位手机号。';

@@ -45,7 +45,7 @@ export async function notifyReleased(ctx: Ctx, requirementId: number, tier: Tier
 
 /**
  * A slot was won: the planner gets the traveler's contact; the traveler hears who took it. A slot
- * the system dispatched is an offer, said as such (系统派单, accept by …), never "you grabbed it".
+ * the system dispatched is an offer, said as such （系统派单， accept by …), never "you grabbed it".
  */
 export async function notifyWon(ctx: Ctx, workOrderId: string): Promise<number> {
   const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId }, include: { planner: true, requirement: { include: { traveler: true } } } });

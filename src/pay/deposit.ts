@@ -14,5 +14,5 @@ export interface Deposit {
 }
 
 export async function depositFor(_ctx: Ctx, _requirementId: number): Promise<Deposit> {
-  return { status: 'not-open', message: '定金支付即将开放,定制师会先与你联系确认行程' };
+  return { status: 'not-open', message: '定金支付即将开放，定制师会先与你联系确认行程' };
 }

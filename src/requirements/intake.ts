@@ -20,7 +20,7 @@ const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(
 const date = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), { message: 'is not a real date', params: { zh: '这一天不存在,请重新选择日期。' } });
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), { message: 'is not a real date', params: { zh: '这一天不存在，请重新选择日期。' } });
 const count = (min: number) => z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(99, 'must be at most 99');
 
 export const requirementInput = z

@@ -233,8 +233,8 @@ export function sandboxApi(app: Ctx): Router {
     const known = new Map<string, string>([...planners.map((p) => [p.openid!, p.name] as [string, string]), ...users.map((u) => [u.openid, u.nickname] as [string, string])]);
     const link = (openid: string) => `?${new URLSearchParams({ ...(ctx.query as Record<string, string>), openid })}`;
     ctx.type = 'html';
-    ctx.body = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>微信授权(沙箱)</title>
-<body style="font-family:sans-serif;max-width:420px;margin:2em auto"><h3>沙箱:你是谁?</h3><ul>${[...known]
+    ctx.body = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>微信授权（沙箱）</title>
+<body style="font-family:sans-serif;max-width:420px;margin:2em auto"><h3>沙箱：你是谁？</h3><ul>${[...known]
       .map(([openid, name]) => `<li><a href="${esc(link(openid))}">${esc(name)}</a> <small>${esc(openid)}</small></li>`)
       .join('')}</ul><form method="get"><input type="hidden" name="appid" value="${esc(appid)}"><input type="hidden" name="redirect_uri" value="${esc(redirect)}"><input type="hidden" name="state" value="${esc(state)}"><input type="hidden" name="response_type" value="code"><input type="hidden" name="scope" value="snsapi_base">
 <input name="openid" placeholder="其他 openid"> <button>授权</button></form></body>`;

@@ -103,7 +103,7 @@ export function sandboxPhone(app: Ctx): Router {
       `${openid} 的微信`,
       `<h4>服务通知 (${inbox.length})</h4><div id="inbox" data-count="${inbox.length}">${cards || '<p class="empty">还没有收到消息</p>'}</div>
 <h4>定制游抢单 公众号</h4><div class="chat">${lines || '<p class="empty">回复「帮助」看看能做什么</p>'}</div>
-<form method="post" action="/sandbox/phone/${esc(openid)}/send" class="box"><input name="text" autocomplete="off" placeholder="回复公众号,如:抢 ABC234" autofocus><button>发送</button></form>
+<form method="post" action="/sandbox/phone/${esc(openid)}/send" class="box"><input name="text" autocomplete="off" placeholder="回复公众号，如：抢 ABC234" autofocus><button>发送</button></form>
 <script nonce="${nonce}">setInterval(async()=>{const r=await fetch('/sandbox/users/${esc(openid)}/inbox');const n=(await r.json()).items.length;if(n!==${inbox.length}&&!document.querySelector('input').value)location.reload()},3000)</script>`,
     );
   });
@@ -118,7 +118,7 @@ export function sandboxPhone(app: Ctx): Router {
     }
     const text = (new URLSearchParams(raw).get('text') ?? '').trim();
     if (text) {
-      const reply = await sendAsWechat(app, self(ctx), openid, text).catch((e: Error) => `(公众号没有回应:${e.message})`);
+      const reply = await sendAsWechat(app, self(ctx), openid, text).catch((e: Error) => `（公众号没有回应：${e.message})`);
       await app.redis.lpush(chatKey(openid), JSON.stringify({ from: 'me', text, at: Date.now() } satisfies Line));
       if (reply) await app.redis.lpush(chatKey(openid), JSON.stringify({ from: 'account', text: reply, at: Date.now() } satisfies Line));
       await app.redis.ltrim(chatKey(openid), 0, 199);

@@ -33,9 +33,9 @@ const digest = (code: string) => createHash('sha256').update(code).digest();
 /** Sends a code to `phone` for `openid`; refuses when a limit is reached or another user verified the number. */
 export async function sendPhoneCode(app: Ctx, sms: SmsSender, openid: string, phone: string): Promise<{ expiresInSec: number; resendAfterSec: number }> {
   const limits: [string, number, number, string][] = [
-    [keys.perPhoneMinute(phone), 1, MINUTE, '验证码已发送,请 1 分钟后再获取。'],
-    [keys.perPhoneHour(phone), 5, HOUR, '这个号码获取验证码太频繁,请 1 小时后再试。'],
-    [keys.perUser(openid), 10, HOUR, '你获取验证码太频繁,请 1 小时后再试。'],
+    [keys.perPhoneMinute(phone), 1, MINUTE, '验证码已发送，请 1 分钟后再获取。'],
+    [keys.perPhoneHour(phone), 5, HOUR, '这个号码获取验证码太频繁，请 1 小时后再试。'],
+    [keys.perUser(openid), 10, HOUR, '你获取验证码太频繁，请 1 小时后再试。'],
   ];
   for (const [key, limit, windowMs, message] of limits) {
     if (!(await app.redis.rateLimit(key, limit, windowMs))) throw new PhoneError(429, 'RATE_LIMITED', message, 'phone');
@@ -45,10 +45,10 @@ export async function sendPhoneCode(app: Ctx, sms: SmsSender, openid: string, ph
   const key = keys.code(openid, phone);
   await app.redis.multi().del(key).hset(key, 'hash', digest(code).toString('hex'), 'tries', 0).expire(key, CODE_TTL_SEC).exec();
   try {
-    await sms.send({ phone, openid, text: `验证码 ${code},5 分钟内有效,用于验证定制游抢单的联系手机。如非本人操作请忽略。` });
+    await sms.send({ phone, openid, text: `验证码 ${code},5 分钟内有效，用于验证定制游抢单的联系手机。如非本人操作请忽略。` });
   } catch (err) {
     await app.redis.del(key);
-    throw new PhoneError(502, 'SMS_UNAVAILABLE', '短信暂时发不出去,请稍后再试。', 'phone');
+    throw new PhoneError(502, 'SMS_UNAVAILABLE', '短信暂时发不出去，请稍后再试。', 'phone');
   }
   return { expiresInSec: CODE_TTL_SEC, resendAfterSec: 60 };
 }
@@ -61,15 +61,15 @@ export async function verifyPhoneCode(app: Ctx, openid: string, phone: string, c
   const tries = Number(res?.[1]?.[1]);
   if (!hash) {
     await app.redis.del(key); // the HINCRBY above must not leave a key without expiry
-    throw new PhoneError(400, 'CODE_EXPIRED', '验证码已过期或未获取,请重新获取。', 'code');
+    throw new PhoneError(400, 'CODE_EXPIRED', '验证码已过期或未获取，请重新获取。', 'code');
   }
   if (tries > MAX_TRIES) {
     await app.redis.del(key);
-    throw new PhoneError(429, 'TOO_MANY_TRIES', '验证码输错次数太多,请重新获取。', 'code');
+    throw new PhoneError(429, 'TOO_MANY_TRIES', '验证码输错次数太多，请重新获取。', 'code');
   }
   const given = digest(code);
   if (!timingSafeEqual(given, Buffer.from(hash, 'hex'))) {
-    throw new PhoneError(400, 'BAD_CODE', `验证码不正确,还可以再试 ${MAX_TRIES - tries} 次。`, 'code');
+    throw new PhoneError(400, 'BAD_CODE', `验证码不正确，还可以再试 ${MAX_TRIES - tries} 次。`, 'code');
   }
   await app.redis.del(key);
   let travelerId: number;

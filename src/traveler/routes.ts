@@ -76,7 +76,7 @@ export function travelerRoutes(app: Ctx): Router {
     // (traveler/identity.ts): it takes nobody's trips; only a number another WeChat user verified is refused.
     const openid = await myOpenid(app, ctx);
     if (await verifiedOwner(app.db, input.traveler.phone, openid)) {
-      const msg = '这个手机号已由另一位微信用户验证,请填写你自己的手机号。';
+      const msg = '这个手机号已由另一位微信用户验证，请填写你自己的手机号。';
       throw new HttpError(409, 'PHONE_TAKEN', `traveler.phone: ${msg}`, 'traveler.phone', { 'traveler.phone': msg });
     }
     const created = await createRequirement(app, { ...input, traveler: { ...input.traveler, openid } });

@@ -19,7 +19,7 @@ const openidOfPlanner = async (app: Ctx, id: number) => (await app.db.planner.fi
 const openidOfTraveler = async (app: Ctx, id: number) => (await app.db.traveler.findUnique({ where: { id }, select: { openid: true } }))?.openid ?? null;
 
 /** Every wrong code gets these words, whether unknown, spent or expired: nothing to enumerate. */
-export const BAD_CODE_WORDS = '绑定码无效或已过期,请向运营索取新的绑定码。';
+export const BAD_CODE_WORDS = '绑定码无效或已过期，请向运营索取新的绑定码。';
 const bindInput = z.object({ code: z.string({ error: '请填写绑定码' }).trim().min(1, '请填写绑定码').max(20, BAD_CODE_WORDS) }, { error: 'body must be a JSON object' });
 
 const TICKET_KEY = 'wx:jsapi_ticket';
@@ -86,7 +86,7 @@ export async function bindPlanner(app: Ctx, openid: string, code: string, ip?: s
     app.redis.rateLimit(wechatKeys.bindByUser(openid), ATTEMPTS_PER_USER, ATTEMPT_WINDOW_MS),
     ip ? app.redis.rateLimit(wechatKeys.bindByIp(ip), ATTEMPTS_PER_IP, ATTEMPT_WINDOW_MS) : 1,
   ]);
-  if (allowed.includes(0)) return { ok: false, code: 'RATE_LIMITED', message: '绑定尝试太频繁,请 10 分钟后再试。' };
+  if (allowed.includes(0)) return { ok: false, code: 'RATE_LIMITED', message: '绑定尝试太频繁，请 10 分钟后再试。' };
   const already = await app.db.planner.findUnique({ where: { openid }, select: { name: true } });
   if (already) return { ok: false, code: 'ALREADY_BOUND', message: `这个微信已绑定定制师「${already.name}」。` };
   const normalized = code.trim().toUpperCase();

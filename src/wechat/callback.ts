@@ -148,7 +148,7 @@ async function handle(app: Ctx, m: WechatXml): Promise<string | null> {
   switch (m.Event) {
     case 'subscribe':
       await app.db.planner.updateMany({ where: { openid: m.FromUserName }, data: { unreachableAt: null } });
-      return `欢迎关注定制游抢单!定制师请回复「绑定 <绑定码>」绑定账号。\n${HELP}`;
+      return `欢迎关注定制游抢单！定制师请回复「绑定 <绑定码>」绑定账号。\n${HELP}`;
     case 'unsubscribe': // template messages to them would fail: stop trying
       await app.db.planner.updateMany({ where: { openid: m.FromUserName }, data: { unreachableAt: new Date(app.now()) } });
       return null;

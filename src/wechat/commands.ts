@@ -12,8 +12,8 @@ import { bindPlanner } from './bind.js';
 import { requirementCodes } from '../grab/keys.js';
 
 export const HELP = [
-  '可用指令:',
-  '抢 <编号> — 抢单,例如 抢 ABC234',
+  '可用指令：',
+  '抢 <编号> — 抢单，例如 抢 ABC234',
   '池 — 我的抢单池',
   '单 — 我的工单',
   '绑定 <绑定码> — 绑定定制师账号',
@@ -38,12 +38,12 @@ export async function handleText(ctx: Ctx, openid: string, text: string): Promis
   const content = text.trim();
   let m: RegExpExecArray | null;
   if (HELP_CMD.test(content)) return HELP;
-  if (GRAB_ALONE.test(content)) return '请在「抢」后面加上需求编号,例如:抢 ABC234。编号在新需求通知里,回复「池」也能看到。';
+  if (GRAB_ALONE.test(content)) return '请在「抢」后面加上需求编号，例如：抢 ABC234。编号在新需求通知里，回复「池」也能看到。';
   if ((m = BIND.exec(content))) return bind(ctx, openid, m[1]);
 
   const needsPlanner = GRAB.test(content) || POOL.test(content) || ORDERS.test(content);
   const plannerId = needsPlanner ? await plannerIdByOpenid(ctx, openid) : null;
-  if (needsPlanner && !plannerId) return '你还没有绑定定制师账号。请回复「绑定 <绑定码>」,绑定码由运营提供。';
+  if (needsPlanner && !plannerId) return '你还没有绑定定制师账号。请回复「绑定 <绑定码>」，绑定码由运营提供。';
   if ((m = GRAB.exec(content))) return grabByCode(ctx, plannerId!, m[1].toUpperCase());
   if (POOL.test(content)) return pool(ctx, plannerId!);
   if (ORDERS.test(content)) return orders(ctx, plannerId!);
@@ -52,12 +52,12 @@ export async function handleText(ctx: Ctx, openid: string, text: string): Promis
 
 async function grabByCode(ctx: Ctx, plannerId: number, code: string): Promise<string> {
   const requirementId = await requirementIdOf(ctx, code);
-  if (!requirementId) return `抢单失败:没有编号为 ${code} 的需求`;
+  if (!requirementId) return `抢单失败：没有编号为 ${code} 的需求`;
   const r = await grab(ctx, { plannerId, requirementId, channel: 'wechat' });
-  if (!r.ok) return `抢单失败:${r.message}`;
-  const head = r.repeat ? `抢单成功(你已抢到 ${code})` : `抢单成功!需求 ${code}`;
+  if (!r.ok) return `抢单失败：${r.message}`;
+  const head = r.repeat ? `抢单成功（你已抢到 ${code})` : `抢单成功！需求 ${code}`;
   const deadlineH = Math.round(ctx.config.PROPOSAL_DEADLINE / 3600);
-  return `${head}\n联系人:${r.contact.name} ${r.contact.phone}\n请在 ${deadlineH} 小时内提交方案。`;
+  return `${head}\n联系人：${r.contact.name} ${r.contact.phone}\n请在 ${deadlineH} 小时内提交方案。`;
 }
 
 async function pool(ctx: Ctx, plannerId: number): Promise<string> {
@@ -67,7 +67,7 @@ async function pool(ctx: Ctx, plannerId: number): Promise<string> {
     (i) => `${i.code} ${i.destinations.join('/')} ${i.departDate.slice(5)}~${i.returnDate.slice(5)} ${i.adults}大${i.children}小 预算${budget(i.budgetFen, i.budgetType)} 余${i.slotsLeft}席`,
   );
   const more = items.length > 10 ? `\n…共 ${items.length} 条` : '';
-  return `抢单池(回复「抢 编号」抢单):\n${lines.join('\n')}${more}`;
+  return `抢单池（回复「抢 编号」抢单）:\n${lines.join('\n')}${more}`;
 }
 
 const STATUS_WORDS: Record<string, string> = { active: '待提交方案', proposed: '已提交方案', expired: '已超时', chosen: '已被选中', closed: '已结束' };
@@ -80,12 +80,12 @@ async function orders(ctx: Ctx, plannerId: number): Promise<string> {
     include: { requirement: { select: { code: true, destinations: true } } },
   });
   if (rows.length === 0) return '你还没有工单。回复「池」看看可抢的需求。';
-  return `我的工单:\n${rows.map((w) => `${w.requirement.code} ${w.requirement.destinations.join('/')} ${STATUS_WORDS[w.status]}${w.status === 'active' ? ` 截止 ${chinaTime(w.deadlineAt)}` : ''}`).join('\n')}`;
+  return `我的工单：\n${rows.map((w) => `${w.requirement.code} ${w.requirement.destinations.join('/')} ${STATUS_WORDS[w.status]}${w.status === 'active' ? ` 截止 ${chinaTime(w.deadlineAt)}` : ''}`).join('\n')}`;
 }
 
 /** One-time code from ops: ties this WeChat to the planner account, then the code is spent. */
 async function bind(ctx: Ctx, openid: string, code: string): Promise<string> {
   const r = await bindPlanner(ctx, openid, code);
-  if (r.ok) return `绑定成功!你好,${r.planner.name}。回复「池」查看抢单池,「帮助」查看全部指令。`;
-  return r.code === 'ALREADY_BOUND' ? r.message : `绑定失败:${r.message}`;
+  if (r.ok) return `绑定成功！你好，${r.planner.name}。回复「池」查看抢单池，「帮助」查看全部指令。`;
+  return r.code === 'ALREADY_BOUND' ? r.message : `绑定失败：${r.message}`;
 }

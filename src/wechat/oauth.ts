@@ -1,5 +1,5 @@
 /**
- * WeChat web OAuth for the H5 pages (网页授权, snsapi_base): /auth/wechat sends the browser to WeChat
+ * WeChat web OAuth for the H5 pages （网页授权， snsapi_base): /auth/wechat sends the browser to WeChat
  * with a signed `state` (the page to return to, a nonce also kept in a cookie, an expiry); the
  * callback checks all three, exchanges the code for the openid (two plain HTTP calls: co-wechat-oauth
  * hard-codes WeChat's hosts) and issues the session. `next` is a same-origin path or nothing:
@@ -82,7 +82,7 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
     if (ctx.query.again !== '1') return ctx.redirect(`/auth/wechat?${new URLSearchParams({ next, again: '1' })}`);
     ctx.status = 400;
     ctx.type = 'html';
-    ctx.body = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>登录没有完成</title><p style="font:16px sans-serif;margin:2em">登录没有完成:这个浏览器没有保存登录信息(Cookie)。请允许 Cookie 后<a href="/auth/wechat?next=${encodeURIComponent(next)}">重新登录</a>。</p>`;
+    ctx.body = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>登录没有完成</title><p style="font:16px sans-serif;margin:2em">登录没有完成：这个浏览器没有保存登录信息(Cookie)。请允许 Cookie 后<a href="/auth/wechat?next=${encodeURIComponent(next)}">重新登录</a>。</p>`;
   };
 
   r.get('/auth/wechat/callback', async (ctx) => {
@@ -105,7 +105,7 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
       // A session would be refused at once and the page would send the browser here again: say why instead.
       ctx.status = 403;
       ctx.type = 'html';
-      ctx.body = '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>账号已暂停</title><p style="font:16px sans-serif;margin:2em">你的定制师账号已暂停使用。如有疑问,请联系运营。</p>';
+      ctx.body = '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>账号已暂停</title><p style="font:16px sans-serif;margin:2em">你的定制师账号已暂停使用。如有疑问，请联系运营。</p>';
       return;
     }
     const traveler = plannerId ? null : await app.db.traveler.findUnique({ where: { openid: res.openid }, select: { id: true } });

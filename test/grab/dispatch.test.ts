@@ -1,5 +1,5 @@
 /**
- * Dispatch says what it is: a requirement nobody grabbed is offered by the system (系统派单, its
+ * Dispatch says what it is: a requirement nobody grabbed is offered by the system （系统派单， its
  * own template message and live event, never "抢单成功"); the planner accepts (it becomes an
  * ordinary work order) or declines (the slot goes back); silence past DISPATCH_ACCEPT_WITHIN declines.
  */
@@ -39,7 +39,7 @@ it('an offer, told as one; accepted it is an ordinary work order; a second answe
   const wo = await offerOf(r.id, ids[0]);
   expect([wo.channel, wo.acceptedAt, wo.status]).toEqual(['dispatch', null, 'active']);
 
-  // The template message and the live event say 系统派单, never a win.
+  // The template message and the live event say 系统派单， never a win.
   const msgs = await until(async () => {
     const m = await h.app.ctx.db.message.findMany({ where: { plannerId: ids[0] } });
     return m.some((x) => x.kind === 'dispatched') ? m : null;

@@ -84,7 +84,7 @@ describe('grab rules', () => {
     const p = await newPlanner({ destinations: ['冰岛'] });
     const r = await newRequirement();
     expect((await grabAs(p.id, r.id)).body.error).toMatchObject({ code: 'NOT_CANDIDATE', rule: 3, message: '该需求的目的地不在你的服务范围内' });
-    // Serves 京都, but joined after the matching: it is in scope, it just was not matched to them.
+    // Serves 京都， but joined after the matching: it is in scope, it just was not matched to them.
     const late = await newPlanner({ destinations: ['京都'] });
     const refused = (await grabAs(late.id, r.id)).body.error;
     expect(refused).toMatchObject({ code: 'NOT_MATCHED', rule: 3 });

@@ -145,8 +145,8 @@ it('an ops broadcast reaches every open stream on every instance', async () => {
   const s1 = await connect(a.url, plannerCookie(a.ctx, p1));
   const s2 = await connect(b.url, plannerCookie(b.ctx, p2));
   await new Promise((ok) => setTimeout(ok, 100));
-  await broadcastAll(a.ctx.redis, 'broadcast', { text: '平台通知:今晚维护' });
-  await until(() => [s1, s2].every((s) => s.events.some((e) => e.type === 'broadcast' && e.data.text === '平台通知:今晚维护')), 2000, 10);
+  await broadcastAll(a.ctx.redis, 'broadcast', { text: '平台通知：今晚维护' });
+  await until(() => [s1, s2].every((s) => s.events.some((e) => e.type === 'broadcast' && e.data.text === '平台通知：今晚维护')), 2000, 10);
   s1.close();
   s2.close();
 });

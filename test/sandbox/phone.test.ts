@@ -43,7 +43,7 @@ it('a release arrives on the phone; replying 抢 <code> in the box reads 抢单�
   // The link opens as in WeChat: through (silent) OAuth, then the page.
   expect(withCard).toContain(`/auth/wechat?next=%2Fh5%2Frequirements%2F${r.id}`);
   const after = await send('o-phone', `抢 ${r.code}`);
-  expect(after).toContain('抢单成功!需求');
+  expect(after).toContain('抢单成功！需求');
   expect(after).toContain(`抢 ${r.code}`); // the sent line is shown too
   const index = await (await fetch(`${app.url}/sandbox/phone`)).text();
   expect(index).toContain('/sandbox/phone/o-phone');

@@ -40,7 +40,7 @@ it('guessing bind codes is cut off after 10 tries per WeChat user, and every wro
   expect((await h.app.ctx.db.planner.findUnique({ where: { id: target.id } }))!.openid).toBeNull();
   // The reply path is limited by WeChat user too.
   const replier = `o-replier-${phone()}`;
-  for (let i = 0; i < 10; i++) expect(await handleText(h.app.ctx, replier, `绑定 ${newBindCode().bindCode}`)).toBe(`绑定失败:${BAD_CODE_WORDS}`);
+  for (let i = 0; i < 10; i++) expect(await handleText(h.app.ctx, replier, `绑定 ${newBindCode().bindCode}`)).toBe(`绑定失败：${BAD_CODE_WORDS}`);
   expect(await handleText(h.app.ctx, replier, `绑定 ${target.bindCode}`)).toMatch(/太频繁/);
 });
 

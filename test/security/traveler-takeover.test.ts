@@ -99,5 +99,5 @@ it('five wrong codes burn the code; a number gets at most five codes an hour', a
   }
   await h.app.ctx.redis.del(...limits);
   const sixth = await as(guest(`o-asker-6-${phone()}`)).post('/phone/code', { phone: number });
-  expect([sixth.status, sixth.body.error.message]).toEqual([429, '这个号码获取验证码太频繁,请 1 小时后再试。']);
+  expect([sixth.status, sixth.body.error.message]).toEqual([429, '这个号码获取验证码太频繁，请 1 小时后再试。']);
 });

@@ -34,7 +34,7 @@ it('names every bad field at once, refuses a past date and a phone another WeCha
   expect(bad.body.error.fields).toMatchObject({ 'traveler.phone': '请填写11位手机号。', destinations: '请至少填写一个目的地。', 'traveler.name': '请填写称呼。', budgetFen: '预算至少1元。', plannersWanted: '请选择定制师人数。' });
   expect(bad.body.error.message).toMatch(/^traveler\.name: /);
   const long = await me.post('/requirements', requirementBody({ destinations: ['x'.repeat(51)], budgetFen: 3_000_000_000 }));
-  expect(long.body.error.fields).toEqual({ 'destinations.0': '每个目的地最多50个字。', budgetFen: '预算不能超过2000万元,请确认金额。' });
+  expect(long.body.error.fields).toEqual({ 'destinations.0': '每个目的地最多50个字。', budgetFen: '预算不能超过2000万元，请确认金额。' });
 
   const past = await me.post('/requirements', requirementBody({ departDate: '2020-01-01', returnDate: '2020-01-05' }));
   expect(past.status).toBe(400);
@@ -69,8 +69,8 @@ it('turns a guest into a traveler, shows proposals, and chooses exactly one unde
 
   const wo: string[] = [];
   for (const p of [p1, p2, p3]) wo.push((await planner(h.app.url, h.app.ctx, p).grab(id)).body.workOrderId as string);
-  await planner(h.app.url, h.app.ctx, p1).propose(wo[0], { itinerary: '第1天:乌布稻田,第2天:海神庙日落', priceFen: 1_200_000 });
-  await planner(h.app.url, h.app.ctx, p2).propose(wo[1], { itinerary: '第1天:金巴兰海滩,第2天:蓝梦岛', priceFen: 1_500_000 });
+  await planner(h.app.url, h.app.ctx, p1).propose(wo[0], { itinerary: '第1天：乌布稻田，第2天：海神庙日落', priceFen: 1_200_000 });
+  await planner(h.app.url, h.app.ctx, p2).propose(wo[1], { itinerary: '第1天：金巴兰海滩，第2天：蓝梦岛', priceFen: 1_500_000 });
   const view = await me.get(`/requirements/${id}`);
   expect(view.status).toBe(200);
   expect(view.body.workOrders.map((w: any) => [w.status, w.proposal?.priceFen ?? null])).toEqual([['proposed', 1_200_000], ['proposed', 1_500_000], ['active', null]]);

@@ -146,7 +146,7 @@ describe('several planners', () => {
     await until(async () => (await stale.locator('.weui-dialog').textContent())?.includes('抢单失败'));
     expect(await stale.locator('.weui-dialog').count()).toBe(1);
     expect(grabs).toBe(1);
-    expect(await stale.locator('.weui-dialog').textContent()).toContain('手慢了,名额已满');
+    expect(await stale.locator('.weui-dialog').textContent()).toContain('手慢了，名额已满');
     await shot(stale, 'h5-grab-refused');
     await stale.locator('.weui-dialog__btn_primary').click();
     await until(async () => (await stale.locator('.closed').textContent()) === '名额已满');
@@ -164,7 +164,7 @@ describe('several planners', () => {
     await pages.a.locator('[data-wo]').click();
     await pages.a.locator('button[type=submit]').click();
     expect(await pages.a.locator('.field-error[data-for="itinerary"]').textContent()).toBe('行程方案至少写10个字。');
-    await pages.a.locator('textarea[name=itinerary]').fill('第1天:抵达函馆,入住汤之川温泉。\n第2天:五棱郭公园,函馆山夜景。');
+    await pages.a.locator('textarea[name=itinerary]').fill('第1天：抵达函馆，入住汤之川温泉。\n第2天：五棱郭公园，函馆山夜景。');
     await pages.a.locator('input[name=price]').fill('18800');
     await pages.a.locator('button[type=submit]').click();
     await until(async () => (await pages.a.locator('.proposal h2').textContent())?.includes('18,800'));
@@ -174,7 +174,7 @@ describe('several planners', () => {
 });
 
 describe('a dispatched requirement', () => {
-  it('is offered as 系统派单 in 我的工单, with the time to answer; accepted, the contact and the proposal form appear', async () => {
+  it('is offered as 系统派单 in 我的工单， with the time to answer; accepted, the contact and the proposal form appear', async () => {
     const p = await plannerAt('阿勒泰');
     const r = await requirement('阿勒泰', 1);
     const profile = await signedIn(browser, h.app.url, p.cookie);

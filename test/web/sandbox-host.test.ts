@@ -1,6 +1,6 @@
 /**
  * The README's hand-test path, from both host names: the sandbox phone on localhost (PUBLIC_URL's
- * host) or on 127.0.0.1, a template message's 详情, and the planner lands on the page signed in —
+ * host) or on 127.0.0.1, a template message's 详情， and the planner lands on the page signed in —
  * never on the "who are you" picker, never on raw JSON.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -52,11 +52,11 @@ it('shows field errors, then follows the trip live to the proposals side by side
 
   // Nothing filled in: each required field says so, and the summary counts them.
   await page.locator('button[type=submit]').click();
-  // Whole Chinese sentences naming the field (never 目的地请至少填写一个目的地).
+  // Whole Chinese sentences naming the field (never 目的地请至少填写一个目的地）.
   expect(await error(page, 'traveler.name')).toBe('请填写称呼。');
   expect(await error(page, 'traveler.phone')).toBe('请填写11位手机号。');
   expect(await error(page, 'destinations')).toBe('请至少填写一个目的地。');
-  expect(await error(page, 'budgetFen')).toBe('请填写预算,至少1元。');
+  expect(await error(page, 'budgetFen')).toBe('请填写预算，至少1元。');
   expect(await page.locator('.form-summary').textContent()).toMatch(/有 \d+ 项需要修改/);
   await shot(page, 'h5-trip-form-errors');
 
@@ -82,7 +82,7 @@ it('shows field errors, then follows the trip live to the proposals side by side
   await page.fill('input[name=budget]', '30000000');
   await page.locator('button[type=submit]').click();
   await until(async () => (await error(page, 'destinations')) === '每个目的地最多50个字。');
-  expect(await error(page, 'budgetFen')).toBe('预算不能超过2000万元,请确认金额。');
+  expect(await error(page, 'budgetFen')).toBe('预算不能超过2000万元，请确认金额。');
   await shot(page, 'h5-trip-server-errors');
   await page.fill('input[name=destinations]', `${place}、石垣岛`);
   await page.fill('input[name=budget]', '30000');
@@ -102,10 +102,10 @@ it('shows field errors, then follows the trip live to the proposals side by side
   const [a, b] = planners.map((p) => planner(app.url, app.ctx, p));
   const woA = (await a.grab(id)).body.workOrderId;
   await until(async () => (await page.locator('.steps li.done').count()) === 2);
-  await a.propose(woA, { itinerary: '第1天:那霸国际通\n第2天:美丽海水族馆\n第3天:古宇利岛', priceFen: 2_600_000 });
+  await a.propose(woA, { itinerary: '第1天：那霸国际通\n第2天：美丽海水族馆\n第3天：古宇利岛', priceFen: 2_600_000 });
   await until(async () => (await page.locator('.proposal-card').count()) === 1);
   const woB = (await b.grab(id)).body.workOrderId;
-  await b.propose(woB, { itinerary: '第1天:石垣岛川平湾\n第2天:竹富岛水牛车', priceFen: 2_900_000 });
+  await b.propose(woB, { itinerary: '第1天：石垣岛川平湾\n第2天：竹富岛水牛车', priceFen: 2_900_000 });
   await until(async () => (await page.locator('.proposal-card').count()) === 2);
   // Side by side: same row, one after the other.
   const [boxA, boxB] = await Promise.all([0, 1].map((i) => page.locator('.proposal-card').nth(i).boundingBox()));

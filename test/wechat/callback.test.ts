@@ -78,7 +78,7 @@ describe('reply commands', () => {
   it('help, unknown text, and an unbound planner are answered in words', async () => {
     expect(await say('o-stranger', '帮助')).toContain('抢 <编号>');
     expect(await say('o-stranger', '随便说点')).toContain('没有看懂');
-    expect(await say('o-stranger', '抢')).toBe('请在「抢」后面加上需求编号,例如:抢 ABC234。编号在新需求通知里,回复「池」也能看到。');
+    expect(await say('o-stranger', '抢')).toBe('请在「抢」后面加上需求编号，例如：抢 ABC234。编号在新需求通知里，回复「池」也能看到。');
     expect(await say('o-stranger', '抢 ABC234')).toContain('绑定');
   });
 
@@ -98,11 +98,11 @@ describe('reply commands', () => {
     const won = await say('o-a', `抢 ${r.code.toLowerCase()}`);
     expect(won).toContain('抢单成功');
     expect(won).toContain('韩梅梅 13712345678');
-    expect(await say('o-a', `抢${r.code}`)).toContain('抢单成功(你已抢到');
+    expect(await say('o-a', `抢${r.code}`)).toContain('抢单成功（你已抢到');
     const lost = await say('o-b', `grab ${r.code}`);
     expect(lost).toContain('抢单失败');
     expect(lost).toContain('供应商已有定制师抢到此单');
-    expect(await say('o-a', '抢 ZZZZZZ')).toContain('抢单失败:没有编号为 ZZZZZZ 的需求');
+    expect(await say('o-a', '抢 ZZZZZZ')).toContain('抢单失败：没有编号为 ZZZZZZ 的需求');
     expect(await say('o-a', '单')).toMatch(new RegExp(`${r.code} 丽江 待提交方案`));
     const view = (await ops(plain.url).get(`/requirements/${r.id}`)).body;
     expect(view.workOrders).toMatchObject([{ plannerId: a.id, channel: 'wechat' }]);
@@ -116,7 +116,7 @@ describe('reply commands', () => {
     const id = ++msgId;
     const replies = await Promise.all([1, 2, 3].map(() => say('o-retry', `抢 ${r.code}`, id)));
     expect(new Set(replies).size).toBe(1);
-    expect(replies[0]).toContain('抢单成功!');
+    expect(replies[0]).toContain('抢单成功！');
     await plain.ctx.audit.flush();
     expect(await plain.ctx.db.grabEvent.count({ where: { plannerId: p.id, requirementId: r.id } })).toBe(1);
   });

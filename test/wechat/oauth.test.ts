@@ -81,7 +81,7 @@ it('the sandbox authorize page lets a person pick who they are', async () => {
   const page = await fetch(local(start.headers.get('location')!.replace('#wechat_redirect', '')));
   expect(page.status).toBe(200);
   const html = await page.text();
-  expect(html).toContain('沙箱:你是谁?');
+  expect(html).toContain('沙箱：你是谁？');
   expect(html).toContain('o-oauth-planner');
 });
 

@@ -72,7 +72,7 @@ it('1,000 planners replying 抢 <code> to 20 requirements: invariants hold, ever
       times.push(Number(answered![1]));
       const content = parseXml(text).Content;
       expect(content).toMatch(/^抢单(成功|失败)/);
-      if (content.startsWith('抢单成功!')) won.set(`${r.id}:${p.id}`, 1);
+      if (content.startsWith('抢单成功！')) won.set(`${r.id}:${p.id}`, 1);
     }
   }
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));

@@ -21,7 +21,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(0, 'NETWORK', '网络连接失败,请检查网络后重试');
+    throw new ApiError(0, 'NETWORK', '网络连接失败，请检查网络后重试');
   }
   if (res.status === 401) {
     // The session ended: sign in again through WeChat and come back here.
@@ -39,6 +39,6 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
 
 /** What a person reads for an error: the server's words when it has them. */
 export function say(err: unknown): string {
-  if (err instanceof ApiError) return err.status >= 500 ? '服务器开小差了,请稍后再试' : err.message;
-  return '出了点问题,请稍后再试';
+  if (err instanceof ApiError) return err.status >= 500 ? '服务器开小差了，请稍后再试' : err.message;
+  return '出了点问题，请稍后再试';
 }

@@ -62,8 +62,8 @@ export function linkBar(): { el: HTMLElement; update(s: LinkState): void } {
           : s.kind === 'connecting'
             ? '正在连接…'
             : s.kind === 'waiting'
-              ? `连接中断,${Math.max(1, Math.round((s.retryInMs ?? 0) / 1000))} 秒后重试(第 ${s.attempt} 次)`
-              : '登录已过期,请刷新页面';
+              ? `连接中断，${Math.max(1, Math.round((s.retryInMs ?? 0) / 1000))} 秒后重试（第 ${s.attempt} 次）`
+              : '登录已过期，请刷新页面';
     },
   };
 }

@@ -103,7 +103,7 @@ async function grab(requirementId: number, channel: 'h5' | 'pc', btn?: HTMLButto
     const go = await dialog(
       '抢单成功',
       h('div', { class: 'won' },
-        h('p', {}, `联系人:${r.contact.name}`),
+        h('p', {}, `联系人：${r.contact.name}`),
         h('p', {}, h('a', { href: `tel:${r.contact.phone}`, class: 'won__call' }, `拨打 ${r.contact.phone}`)),
         h('p', {}, r.deadlineAt ? `请在 ${clock(r.deadlineAt)} 前提交方案(${left(Date.parse(r.deadlineAt))})。` : '请在截止前提交方案。'),
       ),
@@ -162,7 +162,7 @@ export function poolPage(root: Element, live: Live | null, wide: boolean) {
 
   const render = () => {
     if (items.length === 0) {
-      mount(list, empty('暂时没有可抢的需求', '新需求开放给你的等级时,会自动出现在这里,无需刷新。'));
+      mount(list, empty('暂时没有可抢的需求', '新需求开放给你的等级时，会自动出现在这里，无需刷新。'));
       return;
     }
     mount(list, items.map((i) => card(i, channel, () => void load())));
@@ -228,14 +228,14 @@ function describe(e: LiveEvent, items: PoolItem[]) {
       return { title: '新需求开放给你', text: what, href: `/h5/requirements/${d.requirementId}`, action: '去抢单', flash: '新需求', kind: 'info' as const };
     }
     case 'offered':
-      return { title: '系统派单', text: '系统为你派了一个需求,请尽快接受或拒绝', href: `/h5/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '去答复', flash: '系统派单', kind: 'info' as const };
+      return { title: '系统派单', text: '系统为你派了一个需求，请尽快接受或拒绝', href: `/h5/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '去答复', flash: '系统派单', kind: 'info' as const };
     case 'won':
-      return { title: '抢单成功', text: '已进入你的工单,请在截止前提交方案', href: `/h5/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '写方案', flash: '抢单成功', kind: 'ok' as const };
+      return { title: '抢单成功', text: '已进入你的工单，请在截止前提交方案', href: `/h5/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '写方案', flash: '抢单成功', kind: 'ok' as const };
     case 'work-order': {
       const t: Record<string, [string, string, 'ok' | 'warn' | 'info']> = {
-        expired: ['工单已超时', '未在截止前提交方案,名额已释放', 'warn'],
-        chosen: ['方案被选中', '用户选择了你的方案,请尽快联系确认', 'ok'],
-        closed: ['未被选中', '用户选择了其他方案,感谢你的用心', 'info'],
+        expired: ['工单已超时', '未在截止前提交方案，名额已释放', 'warn'],
+        chosen: ['方案被选中', '用户选择了你的方案，请尽快联系确认', 'ok'],
+        closed: ['未被选中', '用户选择了其他方案，感谢你的用心', 'info'],
       };
       const x = t[d.status];
       return x && { title: x[0], text: x[1], href: `/h5/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '查看', flash: x[0], kind: x[2] };
@@ -255,17 +255,17 @@ export function requirementPage(root: Element, live: Live | null, id: number) {
     try {
       r = await api('GET', `/api/planner/requirements/${id}`);
     } catch (err) {
-      mount(body, err instanceof ApiError && err.status === 404 ? empty('这个需求不在你的抢单池里', '可能已被抢满、已关闭,或不在你的服务范围。', h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/pool' }, '回到抢单池')) : failed(say(err), load));
+      mount(body, err instanceof ApiError && err.status === 404 ? empty('这个需求不在你的抢单池里', '可能已被抢满、已关闭，或不在你的服务范围。', h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/pool' }, '回到抢单池')) : failed(say(err), load));
       return;
     }
     const open = r.status === 'open' && r.slotsLeft > 0 && !r.myWorkOrder;
     const state = r.myWorkOrder
-      ? h('a', { class: 'weui-btn weui-btn_default', href: `/h5/work-orders/${encodeURIComponent(r.myWorkOrder.id)}` }, `我的工单:${WO_STATUS[r.myWorkOrder.status as WorkOrder['status']]?.[0] ?? r.myWorkOrder.status}`)
+      ? h('a', { class: 'weui-btn weui-btn_default', href: `/h5/work-orders/${encodeURIComponent(r.myWorkOrder.id)}` }, `我的工单：${WO_STATUS[r.myWorkOrder.status as WorkOrder['status']]?.[0] ?? r.myWorkOrder.status}`)
       : !open
         ? h('p', { class: 'closed' }, r.status === 'full' || (r.status === 'open' && r.slotsLeft === 0) ? '名额已满' : '需求已结束')
         : r.unavailable
-          ? h('button', { class: 'weui-btn weui-btn_default', type: 'button', id: 'grab', disabled: true }, `${r.unavailable.reason}(你所在的供应商已有定制师抢到此单)`)
-          : h('button', { class: 'weui-btn weui-btn_primary', type: 'button', id: 'grab' }, `立即抢单(剩 ${r.slotsLeft} 个名额)`);
+          ? h('button', { class: 'weui-btn weui-btn_default', type: 'button', id: 'grab', disabled: true }, `${r.unavailable.reason}（你所在的供应商已有定制师抢到此单）`)
+          : h('button', { class: 'weui-btn weui-btn_primary', type: 'button', id: 'grab' }, `立即抢单（剩 ${r.slotsLeft} 个名额）`);
     mount(
       body,
       h('article', { class: 'detail', 'data-req': r.id },
@@ -282,7 +282,7 @@ export function requirementPage(root: Element, live: Live | null, id: number) {
             r.contact ? row('联系人', `${r.contact.name} ${r.contact.phone}`) : null,
           ),
         ),
-        r.notes ? h('p', { class: 'notes' }, `用户备注:${r.notes}`) : null,
+        r.notes ? h('p', { class: 'notes' }, `用户备注：${r.notes}`) : null,
         h('div', { class: 'card__result', 'aria-live': 'polite' }),
         h('div', { class: 'actions' }, state),
       ),
@@ -313,7 +313,7 @@ export function workOrdersPage(root: Element, live: Live | null) {
         body,
         h('h1', { class: 'page__title' }, '我的工单'),
         items.length === 0
-          ? empty('还没有工单', '在抢单池抢到需求后,工单会出现在这里。', h('a', { class: 'weui-btn weui-btn_primary weui-btn_mini', href: '/h5/pool' }, '去抢单池'))
+          ? empty('还没有工单', '在抢单池抢到需求后，工单会出现在这里。', h('a', { class: 'weui-btn weui-btn_primary weui-btn_mini', href: '/h5/pool' }, '去抢单池'))
           : h('div', { class: 'weui-cells' }, items.map((w) => {
               const [label, cls] = w.offer ? OFFER_BADGE : WO_STATUS[w.status];
               return h('a', { class: 'weui-cell weui-cell_access', href: `/h5/work-orders/${encodeURIComponent(w.id)}`, 'data-wo': w.id },
@@ -363,10 +363,10 @@ export function workOrderPage(root: Element, live: Live | null, id: string) {
           w.status === 'active' && !w.offer ? row('方案截止', `${clock(w.deadlineAt)}(${left(Date.parse(w.deadlineAt))})`) : null,
         ),
       ),
-      q.notes ? h('p', { class: 'notes' }, `用户备注:${q.notes}`) : null,
+      q.notes ? h('p', { class: 'notes' }, `用户备注：${q.notes}`) : null,
       w.offer ? offerBox(w, load) : w.status === 'active' ? proposalForm(w, load) : null,
       w.proposal ? h('section', { class: 'proposal' }, h('h2', {}, `我的方案 · ${yuan(w.proposal.priceFen)}`), h('pre', { class: 'itinerary' }, w.proposal.itinerary)) : null,
-      w.status === 'expired' ? h('p', { class: 'closed' }, '未在截止前提交方案,名额已释放给其他定制师。') : null,
+      w.status === 'expired' ? h('p', { class: 'closed' }, '未在截止前提交方案，名额已释放给其他定制师。') : null,
     );
   };
   void load();
@@ -383,11 +383,11 @@ function offerBox(w: WorkOrder, done: () => void): HTMLElement {
   const accept = h('button', { class: 'weui-btn weui-btn_primary', type: 'button', id: 'accept' }, '接受派单');
   const decline = h('button', { class: 'weui-btn weui-btn_default', type: 'button', id: 'decline' }, '拒绝');
   const answer = async (verb: 'accept' | 'decline') => {
-    if (verb === 'decline' && !(await dialog('拒绝这个派单?', '名额会重新开放给其他定制师,你将不能再接这个需求。', '拒绝', '再想想'))) return;
+    if (verb === 'decline' && !(await dialog('拒绝这个派单？', '名额会重新开放给其他定制师，你将不能再接这个需求。', '拒绝', '再想想'))) return;
     accept.disabled = decline.disabled = true;
     try {
       await api('POST', `/api/planner/work-orders/${encodeURIComponent(w.id)}/${verb}`);
-      toast(verb === 'accept' ? '已接受,请尽快联系用户' : '已拒绝');
+      toast(verb === 'accept' ? '已接受，请尽快联系用户' : '已拒绝');
       done();
     } catch (err) {
       await dialog('没有成功', say(err), '知道了');
@@ -398,22 +398,22 @@ function offerBox(w: WorkOrder, done: () => void): HTMLElement {
   decline.addEventListener('click', () => void answer('decline'));
   return h('section', { class: 'offer' },
     h('h2', {}, '系统派单'),
-    h('p', {}, '这个需求在开放期内无人抢单,系统按匹配度派给了你。接受后可看到用户的联系方式,并在截止前提交方案。'),
-    h('p', { class: 'offer__by' }, `请在 ${clock(w.offer!.acceptBy)} 前答复(${left(Date.parse(w.offer!.acceptBy))}),逾期未答视为拒绝。`),
+    h('p', {}, '这个需求在开放期内无人抢单，系统按匹配度派给了你。接受后可看到用户的联系方式，并在截止前提交方案。'),
+    h('p', { class: 'offer__by' }, `请在 ${clock(w.offer!.acceptBy)} 前答复(${left(Date.parse(w.offer!.acceptBy))})，逾期未答视为拒绝。`),
     h('div', { class: 'actions' }, accept, decline),
   );
 }
 
 function proposalForm(w: WorkOrder, done: () => void): HTMLElement {
-  const itinerary = h('textarea', { class: 'weui-textarea', name: 'itinerary', rows: 8, maxlength: 20000, placeholder: '第1天:…\n第2天:…(至少10个字)' });
-  const price = h('input', { class: 'weui-input', name: 'price', type: 'number', inputmode: 'decimal', min: 1, step: '0.01', placeholder: '方案总价(元)' });
+  const itinerary = h('textarea', { class: 'weui-textarea', name: 'itinerary', rows: 8, maxlength: 20000, placeholder: '第1天：…\n第2天：…（至少10个字）' });
+  const price = h('input', { class: 'weui-input', name: 'price', type: 'number', inputmode: 'decimal', min: 1, step: '0.01', placeholder: '方案总价（元）' });
   const errs = { itinerary: h('div', { class: 'field-error', 'data-for': 'itinerary' }), priceFen: h('div', { class: 'field-error', 'data-for': 'priceFen' }) };
   const submit = h('button', { class: 'weui-btn weui-btn_primary', type: 'submit' }, '提交方案');
   const form = h('form', { class: 'proposal-form', novalidate: true },
     h('div', { class: 'weui-cells__title' }, '行程方案'),
     h('div', { class: 'weui-cells weui-cells_form' }, h('div', { class: 'weui-cell' }, h('div', { class: 'weui-cell__bd' }, itinerary))),
     errs.itinerary,
-    h('div', { class: 'weui-cells weui-cells_form' }, h('label', { class: 'weui-cell' }, h('div', { class: 'weui-cell__hd' }, h('span', { class: 'weui-label' }, '价格(元)')), h('div', { class: 'weui-cell__bd' }, price))),
+    h('div', { class: 'weui-cells weui-cells_form' }, h('label', { class: 'weui-cell' }, h('div', { class: 'weui-cell__hd' }, h('span', { class: 'weui-label' }, '价格（元）')), h('div', { class: 'weui-cell__bd' }, price))),
     errs.priceFen,
     h('div', { class: 'actions' }, submit),
   );
@@ -422,7 +422,7 @@ function proposalForm(w: WorkOrder, done: () => void): HTMLElement {
     const problems: Record<string, string> = {};
     if (itinerary.value.trim().length < 10) problems.itinerary = '行程方案至少写10个字。';
     const yuanValue = Number(price.value);
-    if (!price.value || !Number.isFinite(yuanValue) || yuanValue < 1) problems.priceFen = '请填写报价,至少1元。';
+    if (!price.value || !Number.isFinite(yuanValue) || yuanValue < 1) problems.priceFen = '请填写报价，至少1元。';
     for (const [k, el] of Object.entries(errs)) el.textContent = problems[k] ?? '';
     if (Object.keys(problems).length) return;
     submit.classList.add('weui-btn_loading');
@@ -444,10 +444,10 @@ function proposalForm(w: WorkOrder, done: () => void): HTMLElement {
 
 /** A WeChat user who is not yet a planner: type the code from ops to bind. */
 export function bindPage(root: Element, next: string) {
-  const code = h('input', { class: 'weui-input', name: 'code', maxlength: 8, autocapitalize: 'characters', autocomplete: 'off', spellcheck: false, placeholder: '8位绑定码,如 K7M3Q9XP' });
+  const code = h('input', { class: 'weui-input', name: 'code', maxlength: 8, autocapitalize: 'characters', autocomplete: 'off', spellcheck: false, placeholder: '8位绑定码，如 K7M3Q9XP' });
   const err = h('div', { class: 'field-error', 'data-for': 'code' });
   const form = h('form', { novalidate: true },
-    h('div', { class: 'weui-msg__text-area' }, h('h2', { class: 'weui-msg__title' }, '绑定定制师账号'), h('p', { class: 'weui-msg__desc' }, '请输入运营发给你的8位绑定码(字母和数字,不分大小写)。绑定后即可在微信里抢单。')),
+    h('div', { class: 'weui-msg__text-area' }, h('h2', { class: 'weui-msg__title' }, '绑定定制师账号'), h('p', { class: 'weui-msg__desc' }, '请输入运营发给你的8位绑定码（字母和数字，不分大小写）。绑定后即可在微信里抢单。')),
     h('div', { class: 'weui-cells weui-cells_form' }, h('div', { class: 'weui-cell' }, h('div', { class: 'weui-cell__bd' }, code))),
     err,
     h('div', { class: 'actions' }, h('button', { class: 'weui-btn weui-btn_primary', type: 'submit' }, '绑定')),

@@ -5,7 +5,7 @@ import { budget, clock, dates, party, TIER, yuan } from '../fmt.js';
 import type { Live } from '../live.js';
 import { flashTitle, linkBar } from '../notice.js';
 
-const STATUS: Record<string, string> = { open: '正在为你匹配定制师', full: '定制师已就位,方案准备中', chosen: '已选定方案', paid: '已支付定金', closed: '已关闭', cancelled: '已取消' };
+const STATUS: Record<string, string> = { open: '正在为你匹配定制师', full: '定制师已就位，方案准备中', chosen: '已选定方案', paid: '已支付定金', closed: '已关闭', cancelled: '已取消' };
 
 function chinaToday(): string {
   return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
@@ -34,16 +34,16 @@ export function tripForm(root: Element) {
     phone: input('phone', { type: 'tel', maxlength: 11, inputmode: 'numeric', placeholder: '11位手机号', autocomplete: 'tel' }),
     subject: h('select', { class: 'weui-select', name: 'subject' }, h('option', { value: 'individual' }, '个人/家庭'), h('option', { value: 'enterprise' }, '企业团建/差旅')),
     company: input('company', { maxlength: 100, placeholder: '公司名称' }),
-    origin: input('origin', { maxlength: 50, placeholder: '如:上海' }),
-    destinations: input('destinations', { placeholder: '如:京都、大阪(用顿号或逗号分隔)' }),
+    origin: input('origin', { maxlength: 50, placeholder: '如：上海' }),
+    destinations: input('destinations', { placeholder: '如：京都、大阪（用顿号或逗号分隔）' }),
     departDate: input('departDate', { type: 'date', min: chinaToday() }),
     returnDate: input('returnDate', { type: 'date', min: chinaToday() }),
     adults: input('adults', { type: 'number', min: 1, max: 99, value: 2, inputmode: 'numeric' }),
     children: input('children', { type: 'number', min: 0, max: 99, value: 0, inputmode: 'numeric' }),
-    budget: input('budget', { type: 'number', min: 1, step: 1, inputmode: 'numeric', placeholder: '总预算(元)' }),
+    budget: input('budget', { type: 'number', min: 1, step: 1, inputmode: 'numeric', placeholder: '总预算（元）' }),
     budgetType: h('select', { class: 'weui-select', name: 'budgetType' }, h('option', { value: 'total' }, '总预算'), h('option', { value: 'per_person' }, '人均')),
-    plannersWanted: h('select', { class: 'weui-select', name: 'plannersWanted' }, h('option', { value: '3' }, '3位(多比较)'), h('option', { value: '2' }, '2位'), h('option', { value: '1' }, '1位')),
-    notes: h('textarea', { class: 'weui-textarea', name: 'notes', rows: 3, maxlength: 2000, placeholder: '想玩什么、住什么、忌口……(选填)' }),
+    plannersWanted: h('select', { class: 'weui-select', name: 'plannersWanted' }, h('option', { value: '3' }, '3位（多比较）'), h('option', { value: '2' }, '2位'), h('option', { value: '1' }, '1位')),
+    notes: h('textarea', { class: 'weui-textarea', name: 'notes', rows: 3, maxlength: 2000, placeholder: '想玩什么、住什么、忌口……（选填）' }),
   };
   const companyCell = cell('company', '公司', f.company);
   const cells: [string, HTMLElement][] = [
@@ -57,7 +57,7 @@ export function tripForm(root: Element) {
     ['returnDate', cell('returnDate', '返回日期', f.returnDate)],
     ['adults', cell('adults', '成人', f.adults)],
     ['children', cell('children', '儿童', f.children)],
-    ['budgetFen', cell('budgetFen', '预算(元)', f.budget)],
+    ['budgetFen', cell('budgetFen', '预算（元）', f.budget)],
     ['budgetType', cell('budgetType', '预算方式', f.budgetType)],
     ['plannersWanted', cell('plannersWanted', '定制师人数', f.plannersWanted, '几位定制师为你出方案')],
     ['notes', cell('notes', '备注', f.notes)],
@@ -69,7 +69,7 @@ export function tripForm(root: Element) {
   const summary = h('div', { class: 'weui-toptips weui-toptips_warn form-summary', role: 'alert', hidden: true });
   const submit = h('button', { class: 'weui-btn weui-btn_primary', type: 'submit' }, '提交需求');
   const form = h('form', { class: 'trip-form', novalidate: true },
-    h('div', { class: 'weui-form__text-area' }, h('h2', { class: 'weui-form__title' }, '定制我的旅行'), h('div', { class: 'weui-form__desc' }, '填写需求,最多3位专业定制师为你量身设计方案')),
+    h('div', { class: 'weui-form__text-area' }, h('h2', { class: 'weui-form__title' }, '定制我的旅行'), h('div', { class: 'weui-form__desc' }, '填写需求，最多3位专业定制师为你量身设计方案')),
     summary,
     h('div', { class: 'weui-cells weui-cells_form' }, cells.map(([, c]) => c)),
     h('div', { class: 'actions' }, submit),
@@ -125,7 +125,7 @@ export function tripForm(root: Element) {
     else if (b.departDate && b.returnDate < b.departDate) e.returnDate = '返回日期不能早于出发日期。';
     if (!Number.isInteger(b.adults) || b.adults < 1 || b.adults > 99) e.adults = '成人人数请填写1到99。';
     if (!Number.isInteger(b.children) || b.children < 0 || b.children > 99) e.children = '儿童人数请填写0到99。';
-    if (!Number.isFinite(b.budgetFen) || b.budgetFen < 100) e.budgetFen = '请填写预算,至少1元。';
+    if (!Number.isFinite(b.budgetFen) || b.budgetFen < 100) e.budgetFen = '请填写预算，至少1元。';
     return e;
   };
 
@@ -164,7 +164,7 @@ export function myListPage(root: Element) {
         body,
         h('h1', { class: 'page__title' }, '我的定制'),
         items.length === 0
-          ? empty('还没有定制需求', '告诉我们你想去哪,专业定制师会为你设计方案。', newBtn)
+          ? empty('还没有定制需求', '告诉我们你想去哪，专业定制师会为你设计方案。', newBtn)
           : [
               h('div', { class: 'weui-cells' }, items.map((q) =>
                 h('a', { class: 'weui-cell weui-cell_access', href: `/h5/my/requirements/${q.id}` },
@@ -216,7 +216,7 @@ function phoneProof(done: () => void): HTMLElement {
   });
   return h('section', { class: 'phone-proof weui-form' },
     h('h2', { class: 'page__title' }, '验证手机号'),
-    h('p', { class: 'sub' }, '客服帮你登记过需求?验证手机号后,它们会出现在这里。'),
+    h('p', { class: 'sub' }, '客服帮你登记过需求？验证手机号后，它们会出现在这里。'),
     cells.phone, cells.code,
     h('div', { class: 'actions' }, send, verify),
   );
@@ -254,7 +254,7 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
       body,
       h('h1', { class: 'page__title' }, q.destinations.join('、'), h('small', {}, `${dates(q.departDate, q.returnDate)} · ${party(q.adults, q.children)} · 预算 ${budget(q.budgetFen, q.budgetType)}`)),
       h('ol', { class: 'steps', 'data-status': q.status }, steps.map(([t, done]) => h('li', { class: done ? 'done' : '' }, t))),
-      h('p', { class: 'status-line' }, STATUS[q.status] ?? q.status, q.status === 'open' && q.slotsLeft > 0 ? `,还在等 ${q.slotsLeft} 位定制师` : ''),
+      h('p', { class: 'status-line' }, STATUS[q.status] ?? q.status, q.status === 'open' && q.slotsLeft > 0 ? `，还在等 ${q.slotsLeft} 位定制师` : ''),
       q.deposit ? h('div', { class: 'deposit weui-toptips_warn', 'data-deposit': q.deposit.status }, q.deposit.message) : null,
       proposals.length === 0
         ? empty(taken ? '定制师正在为你设计方案' : '正在为你匹配定制师', taken ? '方案提交后会立即显示在这里。' : '有定制师接单后会通知你。')
@@ -266,7 +266,7 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
   live?.on((e, how) => {
     if (e.type !== 'requirement' || e.data.requirementId !== id) return;
     void load();
-    const say = { taken: '有定制师接单了', proposal: '收到新方案', expired: '一位定制师超时,正在为你找新的定制师', chosen: '已选定方案' }[e.data.what as string];
+    const say = { taken: '有定制师接单了', proposal: '收到新方案', expired: '一位定制师超时，正在为你找新的定制师', chosen: '已选定方案' }[e.data.what as string];
     if (say && how.unseen) flashTitle(say);
     if (say && how.popup) toast(say); // the page itself shows what changed: a brief word is enough
   });
@@ -276,7 +276,7 @@ function proposalCard(q: any, w: any, chosen: any, reload: () => void) {
   const canChoose = !chosen && (q.status === 'open' || q.status === 'full');
   const btn = canChoose ? h('button', { class: 'weui-btn weui-btn_primary weui-btn_mini', type: 'button' }, '选择此方案') : null;
   btn?.addEventListener('click', async () => {
-    const ok = await dialog('选择这份方案?', `${w.planner.name}(${w.planner.supplier})· ${yuan(w.proposal.priceFen)}。选定后其他定制师的方案将关闭。`, '确定选择', '再想想');
+    const ok = await dialog('选择这份方案？', `${w.planner.name}(${w.planner.supplier})· ${yuan(w.proposal.priceFen)}。选定后其他定制师的方案将关闭。`, '确定选择', '再想想');
     if (!ok) return;
     btn.classList.add('weui-btn_loading');
     try {
