@@ -5,6 +5,7 @@ import { connect } from '../src/boot.js';
 import { createRequirement } from '../src/requirements/intake.js';
 import { refreshPlanner } from '../src/grab/hot-state.js';
 import { newBindCode } from '../src/wechat/bind.js';
+import { releasePlanKey } from '../src/grab/keys.js';
 
 const SUPPLIERS = [
   { name: '山海定制旅行', places: ['京都', '大阪', '东京'] },
@@ -17,6 +18,12 @@ const TIERS = ['S', 'A', 'B', 'C'] as const;
 const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
 
 const { ctx, close } = await connect(loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }));
+// Releases follow the running server's TIER_DELAYS unless this command sets its own.
+const serverPlan = process.env.TIER_DELAYS ? null : await ctx.redis.get(releasePlanKey);
+if (serverPlan) {
+  ctx.config.releasePlan = JSON.parse(serverPlan);
+  console.log(`tier releases as the running server schedules them: ${ctx.config.releasePlan.map((p) => `${p.tier}:${p.delaySec}`).join(',')}`);
+}
 const db = ctx.db;
 try {
   let n = 0;

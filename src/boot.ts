@@ -27,6 +27,7 @@ import { createHub, type Hub } from './live/hub.js';
 import { serveStream } from './live/raw.js';
 import { Redis } from 'ioredis';
 import { createRevocations } from './session/revocation.js';
+import { releasePlanKey } from './grab/keys.js';
 
 interface Options {
   log?: Logger;
@@ -120,6 +121,8 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
 export async function start(config: Config, opts: Options = {}): Promise<Running> {
   const { ctx, redisUrl, close } = await connect(config, opts);
   const log = ctx.log;
+  // `npm run seed` beside this server schedules releases as this server would (README's hand test).
+  await ctx.redis.set(releasePlanKey, JSON.stringify(config.releasePlan));
 
 
   let worker: Worker | undefined;

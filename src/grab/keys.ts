@@ -34,6 +34,8 @@ export const ipRateKey = (ip: string) => `rl:ip:{${ip}}`;
 export const requirementCodes = 'req:codes'; // hash code → requirement id
 export const plannerOpenids = 'planner:openids'; // hash WeChat openid → planner id
 export const reconcileLock = 'lock:reconcile';
+/** The running server's TIER_DELAYS (JSON release plan): scripts that create requirements follow it. */
+export const releasePlanKey = 'cfg:release-plan';
 
 /** Day bucket in China Standard Time, where the daily quota resets at local midnight. */
 export function dayKey(nowMs: number): string {

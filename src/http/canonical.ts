@@ -5,7 +5,7 @@
  */
 import type { Middleware } from 'koa';
 
-const BROWSER_PATHS = /^\/(?:$|h5\/|pc$|auth\/wechat$|sandbox\/phone)/;
+const BROWSER_PATHS = /^\/(?:$|h5\/|pc(?:$|\/)|auth\/wechat$|sandbox\/phone)/;
 
 export function canonicalHost(publicUrl: string): Middleware {
   const pub = new URL(publicUrl);

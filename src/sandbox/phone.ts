@@ -61,8 +61,14 @@ export function sandboxPhone(app: Ctx): Router {
 
   r.get('/', async (ctx) => {
     const planners = await app.db.planner.findMany({ where: { openid: { not: null } }, orderBy: { id: 'asc' }, take: 100, select: { name: true, tier: true, openid: true } });
+    const travelers = await app.db.traveler.findMany({ where: { openid: { not: null } }, orderBy: { id: 'desc' }, take: 50, select: { name: true, openid: true, phoneVerifiedAt: true } });
+    const cell = (openid: string, name: string, what: string) => `<a class="cell" href="/sandbox/phone/${esc(openid)}">${esc(name)} <small>${esc(what)} · ${esc(openid)}</small></a>`;
     ctx.type = 'html';
-    ctx.body = page('沙箱手机', `<div class="list">${planners.map((p) => `<a class="cell" href="/sandbox/phone/${esc(p.openid)}">${esc(p.name)} <small>${esc(p.tier)}级 · ${esc(p.openid)}</small></a>`).join('') || '<p class="empty">还没有绑定微信的定制师。运行 npm run seed。</p>'}</div>`);
+    ctx.body = page(
+      '沙箱手机',
+      `<h4>定制师</h4><div class="list">${planners.map((p) => cell(p.openid!, p.name, `${p.tier}级`)).join('') || '<p class="empty">还没有绑定微信的定制师。运行 npm run seed。</p>'}</div>
+<h4>旅行用户</h4><div class="list">${travelers.map((t) => cell(t.openid!, t.name, t.phoneVerifiedAt ? '手机已验证' : '旅行用户')).join('') || '<p class="empty">还没有旅行用户。在 /h5/trip 以任意 openid 登录并提交需求。</p>'}</div>`,
+    );
   });
 
   /** A template link, opened as WeChat would: through OAuth first, so the page knows who this phone is. */
@@ -102,7 +108,7 @@ export function sandboxPhone(app: Ctx): Router {
     ctx.body = page(
       `${openid} 的微信`,
       `<h4>服务通知 (${inbox.length})</h4><div id="inbox" data-count="${inbox.length}">${cards || '<p class="empty">还没有收到消息</p>'}</div>
-<h4>定制游抢单 公众号</h4><div class="chat">${lines || '<p class="empty">回复「帮助」看看能做什么</p>'}</div>
+<h4>定制游抢单 公众号</h4><div class="chat">${lines || '<p class="empty">回复「帮助」看看能做什么</p>'}<div id="chat-end"></div></div>
 <form method="post" action="/sandbox/phone/${esc(openid)}/send" class="box"><input name="text" autocomplete="off" placeholder="回复公众号，如：抢 ABC234" autofocus><button>发送</button></form>
 <script nonce="${nonce}">setInterval(async()=>{const r=await fetch('/sandbox/users/${esc(openid)}/inbox');const n=(await r.json()).items.length;if(n!==${inbox.length}&&!document.querySelector('input').value)location.reload()},3000)</script>`,
     );
@@ -123,7 +129,7 @@ export function sandboxPhone(app: Ctx): Router {
       if (reply) await app.redis.lpush(chatKey(openid), JSON.stringify({ from: 'account', text: reply, at: Date.now() } satisfies Line));
       await app.redis.ltrim(chatKey(openid), 0, 199);
     }
-    ctx.redirect(`/sandbox/phone/${openid}`);
+    ctx.redirect(`/sandbox/phone/${openid}#chat-end`); // the reply stays in view
   });
 
   return r;
@@ -137,6 +143,7 @@ h4{color:#888;font-weight:400;margin:16px 4px 8px}.card{background:#fff;border-r
 .note{color:#333}.kv{color:#576b95}.card a{display:block;margin-top:8px;color:#576b95;text-decoration:none;border-top:1px solid #eee;padding-top:8px}
 .chat{display:flex;flex-direction:column}.bubble{max-width:80%;padding:8px 12px;border-radius:6px;margin:4px 0;white-space:normal}
 .me{align-self:flex-end;background:#95ec69}.account{align-self:flex-start;background:#fff}.empty{color:#999;text-align:center}
+#chat-end{scroll-margin-top:70vh}
 .box{position:fixed;left:0;right:0;bottom:0;display:flex;gap:8px;padding:10px;background:#f7f7f7;border-top:1px solid #ddd}
 .box input{flex:1;padding:8px;border:1px solid #ddd;border-radius:4px;font-size:15px}.box button{background:#07c160;color:#fff;border:0;border-radius:4px;padding:0 16px}
 .list .cell{display:block;background:#fff;padding:12px;border-bottom:1px solid #eee;color:#111;text-decoration:none}small{color:#888}</style>

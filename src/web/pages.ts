@@ -28,10 +28,14 @@ export const PAGES: Page[] = [
   { path: '/h5/work-orders', page: 'work-orders', title: '我的工单', roles: ['planner'] },
   { path: '/h5/work-orders/:id', page: 'work-order', title: '工单与方案', roles: ['planner'] },
   { path: '/pc', page: 'pc', title: '抢单工作台', roles: ['planner'] },
+  { path: '/pc/work-orders', page: 'pc-work-orders', title: '我的工单 · 工作台', roles: ['planner'] },
+  { path: '/pc/work-orders/:id', page: 'pc-work-order', title: '工单与方案 · 工作台', roles: ['planner'] },
   { path: '/h5/trip', page: 'trip', title: '定制我的旅行', roles: ['traveler', 'guest'] },
   { path: '/h5/my/requirements', page: 'my-list', title: '我的定制', roles: ['traveler', 'guest'] },
   { path: '/h5/my/requirements/:id', page: 'my-requirement', title: '需求进度', roles: ['traveler', 'guest'] },
 ];
+
+const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path fill="#07c160" d="M16 2a10 10 0 0 0-10 10c0 7.5 10 18 10 18s10-10.5 10-18A10 10 0 0 0 16 2z"/><circle cx="16" cy="12" r="4" fill="#fff"/></svg>';
 
 const HOME: Record<Role, string> = { planner: '/h5/pool', traveler: '/h5/my/requirements', guest: '/h5/trip', ops: '/healthz' };
 
@@ -87,6 +91,7 @@ function shell(assets: Map<string, Asset>, p: { page: string; title: string; ses
 <meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
 <meta name="format-detection" content="telephone=no">
 <title>${esc(p.title)}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${v('weui.min.css')}">
 <link rel="stylesheet" href="${v('app.css')}">
 </head>
@@ -107,6 +112,15 @@ export function pageRoutes(app: Ctx): Router {
   }));
   // Built in the background at start, so the first page view does not wait for esbuild.
   getAssets().catch((err) => app.log.error({ err }, 'page assets failed to build'));
+
+  // The tab's icon (browsers also ask for /favicon.ico by themselves): a green travel pin.
+  for (const path of ['/favicon.svg', '/favicon.ico']) {
+    r.get(path, (ctx) => {
+      ctx.type = 'image/svg+xml';
+      ctx.set('cache-control', 'public, max-age=86400');
+      ctx.body = FAVICON;
+    });
+  }
 
   r.get('/assets/:name', async (ctx) => {
     const a = (await getAssets()).get(ctx.params.name);

@@ -81,3 +81,15 @@ it('unfollow marks the planner unreachable, follow clears it; menu clicks run co
   expect((await app.ctx.db.planner.findUnique({ where: { id: p.id } }))!.unreachableAt).toBeNull();
   expect(await event('CLICK', 'ORDERS')).toContain('你还没有工单');
 });
+
+it('the phone list shows travelers too; after sending, the reply stays in view; the site has its icon', async () => {
+  await ops(app.url).post('/requirements', requirementBody({ traveler: { name: '手机旅客', phone: phone(), openid: 'o-phone-traveler' } }));
+  const list = await (await fetch(`${app.url}/sandbox/phone`)).text();
+  expect(list).toContain('旅行用户');
+  expect(list).toContain('/sandbox/phone/o-phone-traveler');
+  const sent = await fetch(`${app.url}/sandbox/phone/o-phone-traveler/send`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ text: '帮助' }), redirect: 'manual' });
+  expect(sent.headers.get('location')).toBe('/sandbox/phone/o-phone-traveler#chat-end');
+  expect(await (await fetch(`${app.url}/sandbox/phone/o-phone-traveler`)).text()).toContain('<div id="chat-end"></div>');
+  const icon = await fetch(`${app.url}/favicon.ico`);
+  expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+});

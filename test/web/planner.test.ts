@@ -183,6 +183,9 @@ describe('a dispatched requirement', () => {
     expect((await fallback(h.app.ctx, r)).dispatched).toBe(1); // nobody grabbed: the system assigns it
     // The list updates live; the offer is marked as what it is.
     await until(async () => (await page.locator('[data-wo] .badge').first().textContent()) === '系统派单·待接受');
+    // Half an hour to answer: the countdown is already red (its last two hours).
+    expect(await page.locator('[data-wo] .countdown').first().textContent()).toMatch(/^剩 \d+分钟答复$/);
+    expect(await page.locator('[data-wo] .countdown--urgent').count()).toBe(1);
     expect(await page.locator('body').textContent()).not.toContain('抢单成功');
     await page.locator('[data-wo]').first().click();
     await until(async () => (await page.locator('.offer').count()) === 1);
@@ -192,6 +195,21 @@ describe('a dispatched requirement', () => {
     await page.locator('#accept').click();
     await until(async () => (await page.locator('textarea[name=itinerary]').count()) === 1);
     expect(await page.locator('body').textContent()).toContain('联系人');
+    await profile.close();
+  });
+});
+
+describe('the PC workbench', () => {
+  it('keeps 我的工单 in the workbench layout', async () => {
+    const p = await plannerAt('霞浦');
+    const profile = await signedIn(browser, h.app.url, p.cookie, { wide: true });
+    const page = await open(profile, `${h.app.url}/pc`);
+    await until(async () => (await page.locator('.pc-nav').count()) === 1);
+    await page.locator('.pc-nav a', { hasText: '我的工单' }).click();
+    await page.waitForURL((u) => u.pathname === '/pc/work-orders');
+    await until(async () => (await page.locator('.pc-nav a.on').textContent()) === '我的工单');
+    expect(await page.evaluate(() => document.body.classList.contains('wide'))).toBe(true);
+    await shot(page, 'pc-work-orders');
     await profile.close();
   });
 });

@@ -1,4 +1,5 @@
 /** A tiny element builder (text is always text: no HTML strings from data) and the page's states. */
+import { left } from './fmt.js';
 type Child = Node | string | number | null | undefined | false | Child[];
 type Attrs = Record<string, string | number | boolean | EventListener | null | undefined>;
 
@@ -84,4 +85,22 @@ export function dialog(title: string, body: Node | string, primary = '确定', s
     );
     document.body.appendChild(d);
   });
+}
+
+const URGENT_MS = 2 * 3600_000;
+let ticking = 0;
+
+/** Time left until a deadline, kept current (every 15 s) and red in its last two hours. */
+export function countdown(deadline: string | number, suffix = ''): HTMLElement {
+  const at = typeof deadline === 'number' ? deadline : Date.parse(deadline);
+  const el = h('span', { class: 'countdown', 'data-deadline': at, 'data-suffix': suffix });
+  tick(el);
+  if (!ticking) ticking = window.setInterval(() => document.querySelectorAll<HTMLElement>('.countdown').forEach(tick), 15_000);
+  return el;
+}
+
+function tick(el: HTMLElement) {
+  const at = Number(el.dataset.deadline);
+  el.textContent = `${left(at)}${el.dataset.suffix ?? ''}`;
+  el.classList.toggle('countdown--urgent', at - Date.now() < URGENT_MS);
 }

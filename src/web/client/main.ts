@@ -33,6 +33,14 @@ switch (page) {
   case 'work-order':
     workOrderPage(root, live(), params.id);
     break;
+  case 'pc-work-orders':
+    document.body.classList.add('wide');
+    workOrdersPage(root, live(), true);
+    break;
+  case 'pc-work-order':
+    document.body.classList.add('wide');
+    workOrderPage(root, live(), params.id, true);
+    break;
   case 'trip':
     tripForm(root);
     break;

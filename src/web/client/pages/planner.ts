@@ -1,6 +1,6 @@
 /** The planner's pages: the live pool (phone and PC), a requirement, work orders, the proposal form, binding. */
 import { api, ApiError, say } from '../api.js';
-import { dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
+import { countdown, dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
 import { ago, budget, clock, dates, left, party, yuan } from '../fmt.js';
 import type { Delivery, Live, LiveEvent } from '../live.js';
 import { flashTitle, linkBar, popup } from '../notice.js';
@@ -46,6 +46,9 @@ const WO_STATUS: Record<WorkOrder['status'], [string, string]> = {
   expired: ['已超时', 'badge--off'],
 };
 
+/** Work orders open in the layout the planner is using: the PC workbench, or the phone pages. */
+const woBase = () => (document.body.classList.contains('wide') ? '/pc' : '/h5');
+
 const subjectText = (i: { subject: string; company: string | null }) => (i.subject === 'enterprise' ? `企业 · ${i.company ?? ''}` : '个人');
 
 /** Planner page chrome: the link bar on top, the tab bar below (phone) or the nav (PC). */
@@ -60,7 +63,7 @@ function frame(root: Element, live: Live | null, active: 'pool' | 'orders', wide
         'header',
         { class: 'pc-nav' },
         h('strong', {}, '定制游抢单 · 工作台'),
-        h('nav', {}, h('a', { href: '/pc', class: active === 'pool' ? 'on' : '' }, '抢单池'), h('a', { href: '/h5/work-orders' }, '我的工单')),
+        h('nav', {}, h('a', { href: '/pc', class: active === 'pool' ? 'on' : '' }, '抢单池'), h('a', { href: '/pc/work-orders', class: active === 'orders' ? 'on' : '' }, '我的工单')),
         bar.el,
       ),
       body,
@@ -105,12 +108,12 @@ async function grab(requirementId: number, channel: 'h5' | 'pc', btn?: HTMLButto
       h('div', { class: 'won' },
         h('p', {}, `联系人：${r.contact.name}`),
         h('p', {}, h('a', { href: `tel:${r.contact.phone}`, class: 'won__call' }, `拨打 ${r.contact.phone}`)),
-        h('p', {}, r.deadlineAt ? `请在 ${clock(r.deadlineAt)} 前提交方案(${left(Date.parse(r.deadlineAt))})。` : '请在截止前提交方案。'),
+        h('p', {}, r.deadlineAt ? `请在 ${clock(r.deadlineAt)} 前提交方案（${left(Date.parse(r.deadlineAt))}）。` : '请在截止前提交方案。'),
       ),
       '写方案',
       '稍后',
     );
-    if (go) location.href = `/h5/work-orders/${encodeURIComponent(r.workOrderId)}`;
+    if (go) location.href = `${woBase()}/work-orders/${encodeURIComponent(r.workOrderId)}`;
   } catch (err) {
     const msg = say(err);
     if (btn) btn.closest('[data-req]')?.querySelector('.card__result')?.replaceChildren(msg);
@@ -228,9 +231,9 @@ function describe(e: LiveEvent, items: PoolItem[]) {
       return { title: '新需求开放给你', text: what, href: `/h5/requirements/${d.requirementId}`, action: '去抢单', flash: '新需求', kind: 'info' as const };
     }
     case 'offered':
-      return { title: '系统派单', text: '系统为你派了一个需求，请尽快接受或拒绝', href: `/h5/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '去答复', flash: '系统派单', kind: 'info' as const };
+      return { title: '系统派单', text: '系统为你派了一个需求，请尽快接受或拒绝', href: `${woBase()}/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '去答复', flash: '系统派单', kind: 'info' as const };
     case 'won':
-      return { title: '抢单成功', text: '已进入你的工单，请在截止前提交方案', href: `/h5/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '写方案', flash: '抢单成功', kind: 'ok' as const };
+      return { title: '抢单成功', text: '已进入你的工单，请在截止前提交方案', href: `${woBase()}/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '写方案', flash: '抢单成功', kind: 'ok' as const };
     case 'work-order': {
       const t: Record<string, [string, string, 'ok' | 'warn' | 'info']> = {
         expired: ['工单已超时', '未在截止前提交方案，名额已释放', 'warn'],
@@ -238,7 +241,7 @@ function describe(e: LiveEvent, items: PoolItem[]) {
         closed: ['未被选中', '用户选择了其他方案，感谢你的用心', 'info'],
       };
       const x = t[d.status];
-      return x && { title: x[0], text: x[1], href: `/h5/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '查看', flash: x[0], kind: x[2] };
+      return x && { title: x[0], text: x[1], href: `${woBase()}/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '查看', flash: x[0], kind: x[2] };
     }
     case 'broadcast':
       return { title: d.title ?? '平台通知', text: d.text ?? '', href: undefined, action: undefined, flash: '通知', kind: 'info' as const };
@@ -260,7 +263,7 @@ export function requirementPage(root: Element, live: Live | null, id: number) {
     }
     const open = r.status === 'open' && r.slotsLeft > 0 && !r.myWorkOrder;
     const state = r.myWorkOrder
-      ? h('a', { class: 'weui-btn weui-btn_default', href: `/h5/work-orders/${encodeURIComponent(r.myWorkOrder.id)}` }, `我的工单：${WO_STATUS[r.myWorkOrder.status as WorkOrder['status']]?.[0] ?? r.myWorkOrder.status}`)
+      ? h('a', { class: 'weui-btn weui-btn_default', href: `${woBase()}/work-orders/${encodeURIComponent(r.myWorkOrder.id)}` }, `我的工单：${WO_STATUS[r.myWorkOrder.status as WorkOrder['status']]?.[0] ?? r.myWorkOrder.status}`)
       : !open
         ? h('p', { class: 'closed' }, r.status === 'full' || (r.status === 'open' && r.slotsLeft === 0) ? '名额已满' : '需求已结束')
         : r.unavailable
@@ -302,9 +305,14 @@ function row(label: string, value: string, key?: string) {
   return h('div', { class: 'weui-form-preview__item' }, h('label', { class: 'weui-form-preview__label' }, label), h('span', { class: 'weui-form-preview__value', ...(key ? { 'data-key': key } : {}) }, value));
 }
 
+/** A row whose value is several parts (text and live elements such as a countdown). */
+function rowOf(label: string, ...value: (string | HTMLElement)[]) {
+  return h('div', { class: 'weui-form-preview__item' }, h('label', { class: 'weui-form-preview__label' }, label), h('span', { class: 'weui-form-preview__value' }, ...value));
+}
+
 /** My work orders, newest first, with the time left to propose. */
-export function workOrdersPage(root: Element, live: Live | null) {
-  const body = frame(root, live, 'orders');
+export function workOrdersPage(root: Element, live: Live | null, wide = false) {
+  const body = frame(root, live, 'orders', wide);
   const load = async (first = false) => {
     if (first) mount(body, loading());
     try {
@@ -316,12 +324,12 @@ export function workOrdersPage(root: Element, live: Live | null) {
           ? empty('还没有工单', '在抢单池抢到需求后，工单会出现在这里。', h('a', { class: 'weui-btn weui-btn_primary weui-btn_mini', href: '/h5/pool' }, '去抢单池'))
           : h('div', { class: 'weui-cells' }, items.map((w) => {
               const [label, cls] = w.offer ? OFFER_BADGE : WO_STATUS[w.status];
-              return h('a', { class: 'weui-cell weui-cell_access', href: `/h5/work-orders/${encodeURIComponent(w.id)}`, 'data-wo': w.id },
+              return h('a', { class: 'weui-cell weui-cell_access', href: `${wide ? '/pc' : '/h5'}/work-orders/${encodeURIComponent(w.id)}`, 'data-wo': w.id },
                 h('div', { class: 'weui-cell__bd' },
                   h('p', {}, w.requirement.destinations.join('、'), ' ', h('span', { class: `badge ${cls}` }, label), w.channel === 'dispatch' && !w.offer ? h('span', { class: 'badge badge--off' }, '系统派单') : null),
                   h('p', { class: 'sub' }, `${dates(w.requirement.departDate, w.requirement.returnDate)} · ${party(w.requirement.adults, w.requirement.children)}`),
                 ),
-                h('div', { class: 'weui-cell__ft' }, w.offer ? `${left(Date.parse(w.offer.acceptBy))}答复` : w.status === 'active' ? left(Date.parse(w.deadlineAt)) : w.proposal ? yuan(w.proposal.priceFen) : ''),
+                h('div', { class: 'weui-cell__ft' }, w.offer ? countdown(w.offer.acceptBy, '答复') : w.status === 'active' ? countdown(w.deadlineAt) : w.proposal ? yuan(w.proposal.priceFen) : ''),
               );
             })),
       );
@@ -337,8 +345,8 @@ export function workOrdersPage(root: Element, live: Live | null) {
 }
 
 /** One work order: the trip, the contact, and the proposal form (itinerary, price) while it is due. */
-export function workOrderPage(root: Element, live: Live | null, id: string) {
-  const body = frame(root, live, 'orders');
+export function workOrderPage(root: Element, live: Live | null, id: string, wide = false) {
+  const body = frame(root, live, 'orders', wide);
   const load = async () => {
     mount(body, loading());
     let w: WorkOrder;
@@ -360,7 +368,7 @@ export function workOrderPage(root: Element, live: Live | null, id: string) {
           row('人数', party(q.adults, q.children)),
           row('预算', budget(q.budgetFen, q.budgetType)),
           w.contact ? row('联系人', `${w.contact.name} ${w.contact.phone}`) : null,
-          w.status === 'active' && !w.offer ? row('方案截止', `${clock(w.deadlineAt)}(${left(Date.parse(w.deadlineAt))})`) : null,
+          w.status === 'active' && !w.offer ? rowOf('方案截止', clock(w.deadlineAt), ' ', countdown(w.deadlineAt)) : null,
         ),
       ),
       q.notes ? h('p', { class: 'notes' }, `用户备注：${q.notes}`) : null,
@@ -399,14 +407,14 @@ function offerBox(w: WorkOrder, done: () => void): HTMLElement {
   return h('section', { class: 'offer' },
     h('h2', {}, '系统派单'),
     h('p', {}, '这个需求在开放期内无人抢单，系统按匹配度派给了你。接受后可看到用户的联系方式，并在截止前提交方案。'),
-    h('p', { class: 'offer__by' }, `请在 ${clock(w.offer!.acceptBy)} 前答复(${left(Date.parse(w.offer!.acceptBy))})，逾期未答视为拒绝。`),
+    h('p', { class: 'offer__by' }, `请在 ${clock(w.offer!.acceptBy)} 前答复（${left(Date.parse(w.offer!.acceptBy))}），逾期未答视为拒绝。`),
     h('div', { class: 'actions' }, accept, decline),
   );
 }
 
 function proposalForm(w: WorkOrder, done: () => void): HTMLElement {
-  const itinerary = h('textarea', { class: 'weui-textarea', name: 'itinerary', rows: 8, maxlength: 20000, placeholder: '第1天：…\n第2天：…（至少10个字）' });
-  const price = h('input', { class: 'weui-input', name: 'price', type: 'number', inputmode: 'decimal', min: 1, step: '0.01', placeholder: '方案总价（元）' });
+  const itinerary = h('textarea', { class: 'weui-textarea', name: 'itinerary', 'aria-label': '行程方案', rows: 8, maxlength: 20000, placeholder: '第1天：…\n第2天：…（至少10个字）' });
+  const price = h('input', { class: 'weui-input', name: 'price', 'aria-label': '价格（元）', type: 'number', inputmode: 'decimal', min: 1, step: '0.01', placeholder: '方案总价（元）' });
   const errs = { itinerary: h('div', { class: 'field-error', 'data-for': 'itinerary' }), priceFen: h('div', { class: 'field-error', 'data-for': 'priceFen' }) };
   const submit = h('button', { class: 'weui-btn weui-btn_primary', type: 'submit' }, '提交方案');
   const form = h('form', { class: 'proposal-form', novalidate: true },
@@ -444,11 +452,11 @@ function proposalForm(w: WorkOrder, done: () => void): HTMLElement {
 
 /** A WeChat user who is not yet a planner: type the code from ops to bind. */
 export function bindPage(root: Element, next: string) {
-  const code = h('input', { class: 'weui-input', name: 'code', maxlength: 8, autocapitalize: 'characters', autocomplete: 'off', spellcheck: false, placeholder: '8位绑定码，如 K7M3Q9XP' });
+  const code = h('input', { class: 'weui-input', id: 'bind-code', name: 'code', maxlength: 8, autocapitalize: 'characters', autocomplete: 'off', spellcheck: false, placeholder: '8位绑定码，如 K7M3Q9XP' });
   const err = h('div', { class: 'field-error', 'data-for': 'code' });
   const form = h('form', { novalidate: true },
     h('div', { class: 'weui-msg__text-area' }, h('h2', { class: 'weui-msg__title' }, '绑定定制师账号'), h('p', { class: 'weui-msg__desc' }, '请输入运营发给你的8位绑定码（字母和数字，不分大小写）。绑定后即可在微信里抢单。')),
-    h('div', { class: 'weui-cells weui-cells_form' }, h('div', { class: 'weui-cell' }, h('div', { class: 'weui-cell__bd' }, code))),
+    h('div', { class: 'weui-cells weui-cells_form' }, h('div', { class: 'weui-cell' }, h('div', { class: 'weui-cell__hd' }, h('label', { class: 'weui-label', for: 'bind-code' }, '绑定码')), h('div', { class: 'weui-cell__bd' }, code))),
     err,
     h('div', { class: 'actions' }, h('button', { class: 'weui-btn weui-btn_primary', type: 'submit' }, '绑定')),
   );
