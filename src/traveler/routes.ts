@@ -138,6 +138,7 @@ export function travelerRoutes(app: Ctx): Router {
       status: q.status,
       notes: q.notes,
       plannersWanted: q.plannersWanted,
+      proposalWithinHours: Math.round(app.config.PROPOSAL_DEADLINE / 3600),
       slotsLeft: q.status === 'open' ? Math.max(0, q.plannersWanted - (Number.isFinite(filled) ? filled : 0)) : 0,
       createdAt: q.createdAt,
       // Expired slots are the planner's business, not the traveler's.
@@ -147,6 +148,8 @@ export function travelerRoutes(app: Ctx): Router {
           id: w.id,
           status: w.status,
           planner: { name: w.planner.name, tier: w.planner.tier, supplier: w.planner.supplier.name },
+          // Once chosen, the traveler can call their planner.
+          ...(w.status === 'chosen' ? { contact: { name: w.planner.name, phone: w.planner.phone } } : {}),
           grabbedAt: w.grabbedAt,
           deadlineAt: w.deadlineAt,
           proposal: w.proposal && { itinerary: w.proposal.itinerary, priceFen: w.proposal.priceFen, createdAt: w.proposal.createdAt },

@@ -213,3 +213,23 @@ describe('the PC workbench', () => {
     await profile.close();
   });
 });
+
+describe('a new requirement pops up', () => {
+  it('clear of the card it announces, and its button grabs after a confirmation', async () => {
+    const p = await plannerAt('篁岭');
+    const profile = await signedIn(browser, h.app.url, p.cookie);
+    const page = await open(profile, `${h.app.url}/h5/pool`);
+    await until(async () => (await page.locator('.link--open').count()) === 1);
+    const id = await requirement('篁岭', 2);
+    await until(async () => (await page.locator('.pop').count()) === 1 && (await page.locator(`.card[data-req="${id}"]`).count()) === 1);
+    const [pop, card] = await Promise.all([page.locator('.pop').boundingBox(), page.locator(`.card[data-req="${id}"]`).boundingBox()]);
+    expect(pop!.y >= card!.y + card!.height || pop!.y + pop!.height <= card!.y).toBe(true); // no overlap
+    await shot(page, 'h5-pool-popup');
+    await page.locator('.pop .pop__go').click();
+    await until(async () => (await page.locator('.weui-dialog').textContent())?.includes('抢这个需求'));
+    await page.locator('.weui-dialog__btn_primary').click();
+    await until(async () => (await page.locator('.weui-dialog').textContent())?.includes('抢单成功'));
+    expect((await h.app.ctx.db.workOrder.findMany({ where: { requirementId: id } })).map((w) => w.plannerId)).toEqual([p.id]);
+    await profile.close();
+  });
+});

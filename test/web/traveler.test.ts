@@ -111,6 +111,13 @@ it('shows field errors, then follows the trip live to the proposals side by side
   const [boxA, boxB] = await Promise.all([0, 1].map((i) => page.locator('.proposal-card').nth(i).boundingBox()));
   expect(Math.abs(boxA!.y - boxB!.y)).toBeLessThan(2);
   expect(boxB!.x).toBeGreaterThan(boxA!.x + boxA!.width - 1);
+  // Above the cards, one line each: which one, the price against the budget, the planner's tier.
+  const lines = await page.locator('.proposal-summary li').allTextContents();
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toMatch(/^第 1\/2 份 · .+\uFF08A级\uFF09· ¥[\d,]+ · (在预算内|超预算 \d+%)$/);
+  expect(await page.locator('.page__title .code').textContent()).toMatch(/^需求编号 [2-9A-Z]{6}$/);
+  // Dates as people write them.
+  expect(await page.locator('.page__title small').first().textContent()).toMatch(/^(\d{4}年)?\d{1,2}月\d{1,2}日–(\d{4}年)?\d{1,2}月\d{1,2}日 · \d+天/);
   await shot(page, 'h5-trip-proposals');
 
   await page.locator(`.proposal-card[data-wo="${woB}"] button`).click();
@@ -120,6 +127,9 @@ it('shows field errors, then follows the trip live to the proposals side by side
   await until(async () => (await page.locator(`.proposal-card[data-wo="${woB}"].is-chosen`).count()) === 1);
   expect(await page.locator('.deposit').getAttribute('data-deposit')).toBe('not-open');
   expect((await ops(app.url).get(`/requirements/${id}`)).body.status).toBe('chosen');
+  // Chosen: who, how to call them, what happens next.
+  expect(await page.locator('.next-steps h2').textContent()).toMatch(/^你选择了 .+ 的方案$/);
+  expect(await page.locator('.next-steps a[href^="tel:"]').count()).toBe(1);
   await shot(page, 'h5-trip-chosen');
   await profile.close();
 });

@@ -4,7 +4,12 @@ export const yuan = (fen: number) => `¥${(fen / 100).toLocaleString('zh-CN', { 
 /** A budget exactly, total or per person: the same figure as the template message and the reply (src/format.ts). */
 export const budget = (fen: number, type = 'total') => (type === 'per_person' ? `人均 ${yuan(fen)}` : yuan(fen));
 
-export const md = (iso: string) => iso.slice(5).replace('-', '/');
+/** "2026-12-20" → "12月20日"; the year too when it is not this year (China time). */
+export function md(iso: string, now = Date.now()): string {
+  const [y, m, d] = iso.slice(0, 10).split('-').map(Number);
+  const thisYear = new Date(now + 8 * 3600_000).getUTCFullYear();
+  return `${y === thisYear ? '' : `${y}年`}${m}月${d}日`;
+}
 
 export function days(from: string, to: string): number {
   return Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;

@@ -219,7 +219,11 @@ function notify(e: LiveEvent, how: Delivery, items: PoolItem[] = []) {
   const text = describe(e, items);
   if (!text) return;
   if (how.unseen) flashTitle(text.flash);
-  if (how.popup) popup({ title: text.title, text: text.text, href: text.href, action: text.action, kind: text.kind });
+  // A new requirement's pop-up grabs (after a confirmation) instead of opening another page.
+  const grabIt = e.type === 'released' ? async () => {
+    if (await dialog('抢这个需求？', text.text, '抢单', '再看看')) await grab(e.data.requirementId as number, woBase() === '/pc' ? 'pc' : 'h5');
+  } : undefined;
+  if (how.popup) popup({ title: text.title, text: text.text, href: text.href, action: grabIt ? '抢单' : text.action, onAction: grabIt, kind: text.kind });
 }
 
 function describe(e: LiveEvent, items: PoolItem[]) {

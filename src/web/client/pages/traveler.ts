@@ -252,13 +252,15 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
     const chosen = q.workOrders.find((w: any) => w.status === 'chosen');
     mount(
       body,
-      h('h1', { class: 'page__title' }, q.destinations.join('、'), h('small', {}, `${dates(q.departDate, q.returnDate)} · ${party(q.adults, q.children)} · 预算 ${budget(q.budgetFen, q.budgetType)}`)),
+      h('h1', { class: 'page__title' }, q.destinations.join('、'), h('small', {}, `${dates(q.departDate, q.returnDate)} · ${party(q.adults, q.children)} · 预算 ${budget(q.budgetFen, q.budgetType)}`), h('small', { class: 'code' }, `需求编号 ${q.code}`)),
       h('ol', { class: 'steps', 'data-status': q.status }, steps.map(([t, done]) => h('li', { class: done ? 'done' : '' }, t))),
       h('p', { class: 'status-line' }, STATUS[q.status] ?? q.status, q.status === 'open' && q.slotsLeft > 0 ? `，还在等 ${q.slotsLeft} 位定制师` : ''),
+      q.notes ? h('p', { class: 'notes' }, `你的备注：${q.notes}`) : null,
+      chosen ? nextSteps(chosen) : null,
       q.deposit ? h('div', { class: 'deposit weui-toptips_warn', 'data-deposit': q.deposit.status }, q.deposit.message) : null,
       proposals.length === 0
-        ? empty(taken ? '定制师正在为你设计方案' : '正在为你匹配定制师', taken ? '方案提交后会立即显示在这里。' : '有定制师接单后会通知你。')
-        : h('section', { class: 'proposals', style: `--n:${proposals.length}` }, proposals.map((w: any) => proposalCard(q, w, chosen, () => void load()))),
+        ? empty(taken ? '定制师正在为你设计方案' : '正在为你匹配定制师', taken ? `方案会在接单后 ${q.proposalWithinHours} 小时内送到这里，届时会通知你。` : `有定制师接单后会通知你，接单后 ${q.proposalWithinHours} 小时内送来方案。`)
+        : [summary(q, proposals), h('section', { class: 'proposals', style: `--n:${proposals.length}` }, proposals.map((w: any) => proposalCard(q, w, chosen, () => void load())))],
       h('div', { class: 'actions' }, h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/my/requirements' }, '我的定制')),
     );
   };
@@ -270,6 +272,26 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
     if (say && how.unseen) flashTitle(say);
     if (say && how.popup) toast(say); // the page itself shows what changed: a brief word is enough
   });
+}
+
+/** After choosing: who the planner is, how to reach them, what happens next. */
+function nextSteps(w: any): HTMLElement {
+  return h('section', { class: 'next-steps' },
+    h('h2', {}, `你选择了 ${w.planner.name} 的方案`),
+    w.contact ? h('p', {}, `${w.planner.supplier} · 电话 `, h('a', { href: `tel:${w.contact.phone}` }, w.contact.phone)) : null,
+    h('p', { class: 'sub' }, '定制师会尽快联系你确认细节；确认后支付定金，行程即为你预留。'),
+  );
+}
+
+/** One line per proposal above the cards: which one, its price against the budget, the planner's tier. */
+function summary(q: any, proposals: any[]): HTMLElement {
+  const people = q.adults + q.children;
+  const budgetTotal = q.budgetType === 'per_person' ? q.budgetFen * people : q.budgetFen;
+  return h('ol', { class: 'proposal-summary' }, proposals.map((w: any, i: number) => {
+    const diff = Math.round(((w.proposal.priceFen - budgetTotal) / budgetTotal) * 100);
+    const vs = diff <= 0 ? '在预算内' : `超预算 ${diff}%`;
+    return h('li', { class: diff > 0 ? 'over' : '' }, `第 ${i + 1}/${proposals.length} 份 · ${w.planner.name}（${TIER[w.planner.tier] ?? w.planner.tier}）· ${yuan(w.proposal.priceFen)} · ${vs}`);
+  }));
 }
 
 function proposalCard(q: any, w: any, chosen: any, reload: () => void) {
