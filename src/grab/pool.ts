@@ -13,6 +13,8 @@ export interface PoolItem extends Card {
   slotsLeft: number;
   wanted: number;
   releasedAt: number;
+  /** When the next tier sees it (the competition widens then), if one is still to come. */
+  nextTier?: { tier: string; at: number };
   /** Shown but not grabbable, and why in words (a colleague of the same supplier holds a slot). */
   unavailable?: { code: 'SUPPLIER_HOLDS_SLOT'; reason: string };
 }
@@ -31,7 +33,7 @@ export async function poolFor(ctx: Ctx, plannerId: number): Promise<PoolItem[]> 
     ids.map(async (id) => {
       const k = requirementKeys(id);
       const [meta, held, expired, colleague] = await Promise.all([
-        ctx.redis.hmget(k.meta, 'status', 'released', 'wanted', 'filled', 'card', `rel${tier}`),
+        ctx.redis.hmget(k.meta, 'status', 'released', 'wanted', 'filled', 'card', `rel${tier}`, 'createdAt'),
         ctx.redis.hexists(k.planners, String(plannerId)),
         ctx.redis.sismember(k.expired, String(plannerId)),
         supplierId ? ctx.redis.hexists(k.suppliers, supplierId) : 0,
@@ -42,7 +44,9 @@ export async function poolFor(ctx: Ctx, plannerId: number): Promise<PoolItem[]> 
   const items: PoolItem[] = [];
   const gone: number[] = [];
   for (const { id, meta, held, expired, colleague } of rows) {
-    const [status, released, wanted, filled, card, relAt] = meta;
+    const [status, released, wanted, filled, card, relAt, createdAt] = meta;
+    const next = ctx.config.releasePlan.find((p) => !released?.includes(p.tier));
+    const nextAt = next && createdAt ? Number(createdAt) + next.delaySec * 1000 : 0;
     if (!status || (status !== 'open' && status !== 'full')) gone.push(id);
     if (status !== 'open' || !released?.includes(tier!) || held || expired) continue;
     items.push({
@@ -51,6 +55,7 @@ export async function poolFor(ctx: Ctx, plannerId: number): Promise<PoolItem[]> 
       wanted: Number(wanted),
       slotsLeft: Number(wanted) - Number(filled),
       releasedAt: Number(relAt),
+      ...(next && nextAt > ctx.now() ? { nextTier: { tier: next.tier, at: nextAt } } : {}),
       ...(colleague ? { unavailable: { code: 'SUPPLIER_HOLDS_SLOT' as const, reason: SUPPLIER_HOLDS_WORDS } } : {}),
     });
   }

@@ -224,6 +224,8 @@ describe('a new requirement pops up', () => {
     await until(async () => (await page.locator('.pop').count()) === 1 && (await page.locator(`.card[data-req="${id}"]`).count()) === 1);
     const [pop, card] = await Promise.all([page.locator('.pop').boundingBox(), page.locator(`.card[data-req="${id}"]`).boundingBox()]);
     expect(pop!.y >= card!.y + card!.height || pop!.y + pop!.height <= card!.y).toBe(true); // no overlap
+    // The card says when the competition widens (A opens an hour after S here).
+    expect(await page.locator(`.card[data-req="${id}"] .card__next`).textContent()).toMatch(/^ · A级(5\d|60)分钟后可抢$/);
     await shot(page, 'h5-pool-popup');
     await page.locator('.pop .pop__go').click();
     await until(async () => (await page.locator('.weui-dialog').textContent())?.includes('抢这个需求'));

@@ -23,6 +23,7 @@ interface PoolItem {
   wanted: number;
   releasedAt: number;
   unavailable?: { code: string; reason: string };
+  nextTier?: { tier: string; at: number };
 }
 
 interface WorkOrder {
@@ -148,7 +149,7 @@ function card(i: PoolItem, channel: 'h5' | 'pc', reload: () => void): HTMLElemen
     ),
     h('div', { class: 'card__foot' },
       h('span', { class: 'card__slots' }, `剩 ${i.slotsLeft}/${i.wanted} 个名额`),
-      h('span', { class: 'card__when', title: clock(i.releasedAt) }, `${ago(i.releasedAt)}开放给你`),
+      h('span', { class: 'card__when', title: clock(i.releasedAt) }, `${ago(i.releasedAt)}开放给你`, i.nextTier ? h('span', { class: 'card__next' }, ` · ${i.nextTier.tier}级${Math.max(1, Math.ceil((i.nextTier.at - Date.now()) / 60_000))}分钟后可抢`) : null),
       btn,
     ),
     h('div', { class: 'card__result', 'aria-live': 'polite' }),
