@@ -174,7 +174,7 @@ describe('several planners', () => {
 });
 
 describe('a dispatched requirement', () => {
-  it('is offered as 系统派单 in 我的工单， with the time to answer; accepted, the contact and the proposal form appear', async () => {
+  it('is offered as 系统派单 in 我的工单, with the time to answer; accepted, the contact and the proposal form appear', async () => {
     const p = await plannerAt('阿勒泰');
     const r = await requirement('阿勒泰', 1);
     const profile = await signedIn(browser, h.app.url, p.cookie);
