@@ -85,16 +85,17 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     audit: createAudit(pool, log),
     recorder: createRecorder(pool, config.PROPOSAL_DEADLINE),
     sessionSecret: sessionSecret(config.SESSION_SECRET, config.DATA_DIR, config.NODE_ENV === 'production'),
-    revocations: createRevocations(redis, new Redis(redisUrl), log),
+    revocations: null as never, // below: read once Redis holds only this database's state
     now: opts.now ?? Date.now,
     wechatApiBase: () =>
       config.wechat.apiBase ?? (config.sandbox ? `${ctx.localUrl ?? config.PUBLIC_URL}/sandbox` : 'https://api.weixin.qq.com'),
   };
 
-  await ctx.revocations.ready;
   ctx.notify = createNotifier(ctx, queueConn);
   ctx.wechat = createWechatApi(ctx, ctx.wechatApiBase);
   await claimRedisForDatabase(ctx);
+  ctx.revocations = createRevocations(redis, new Redis(redisUrl), log);
+  await ctx.revocations.ready;
   const loaded = await loadAll(ctx);
   if (loaded.requirements || loaded.planners) log.info(loaded, 'hot state rebuilt from PostgreSQL');
   const replayed = await reconcile(ctx);

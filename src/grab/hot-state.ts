@@ -203,7 +203,9 @@ export async function loadAll(ctx: Ctx): Promise<{ requirements: number; planner
 }
 
 const IDENTITY_KEY = 'hot:database';
-const OWN_PATTERNS = ['req:*', 'planner:*', 'rl:ip:*', 'bull:lifecycle:*', 'bull:notify:*', 'wx:*', 'sandbox:*'];
+// live:* (per-user event history: another database's planner 7 is not ours), auth:* (ended
+// sessions), sms:* (codes and their limits) and cfg:* belong to one database as much as the rest.
+const OWN_PATTERNS = ['req:*', 'planner:*', 'rl:ip:*', 'bull:lifecycle:*', 'bull:notify:*', 'wx:*', 'sandbox:*', 'live:*', 'auth:*', 'sms:*', 'cfg:*'];
 
 /**
  * Redis state belongs to one database. When the database was replaced (the embedded one deleted

@@ -116,6 +116,9 @@ it('hot state of another database in the same Redis is dropped at boot, not mist
   await redis.hset('planner:{p1}', 'status', 'suspended');
   await redis.lpush('sandbox:inbox:o-stale', '{"kind":"custom","text":"old database"}');
   await redis.set('wx:access_token', '{"accessToken":"stale","expireTime":9999999999999}');
+  // The other database's planner 1: its live history and its ended sessions are not ours.
+  await redis.xadd('live:{planner:1}', '*', 'type', 'won', 'data', '{"requirementId":1}');
+  await redis.hset('auth:revoked', 'planner:1', '*');
   await app.stop();
   app = await startApp(env, { ROLE: 'web' });
   const [id] = await app.ctx.db.$queryRaw<{ id: string }[]>`SELECT id FROM _prisma_migrations LIMIT 1`;
@@ -124,7 +127,8 @@ it('hot state of another database in the same Redis is dropped at boot, not mist
   const status = (await app.ctx.db.requirement.findUnique({ where: { id: 1 } }))!.status;
   expect(await redis.hget('req:{r1}', 'status')).toBe(status);
   expect(await redis.hget('planner:{p1}', 'status')).toBe('active');
-  expect(await redis.exists('sandbox:inbox:o-stale', 'wx:access_token')).toBe(0);
+  expect(await redis.exists('sandbox:inbox:o-stale', 'wx:access_token', 'live:{planner:1}', 'auth:revoked')).toBe(0);
+  expect(app.ctx.revocations.refuses({ role: 'planner', id: 1, exp: Math.floor(Date.now() / 1000) + 60 })).toBe(false);
   redis.disconnect();
 });
 
