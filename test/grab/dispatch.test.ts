@@ -4,13 +4,14 @@
  * ordinary work order) or declines (the slot goes back); silence past DISPATCH_ACCEPT_WITHIN declines.
  */
 import { expect, it } from 'vitest';
-import { call, ops, phone, plannerCookie, requirementBody, until, withApp } from '../support.js';
+import { call, ops, phone, plannerCookie, requirementBody, startApp, until, withApp } from '../support.js';
 import { fallback } from '../../src/grab/lifecycle.js';
 import { requirementKeys } from '../../src/grab/keys.js';
 import { userKey } from '../../src/live/store.js';
 
 // No tier ever released by itself here: the fallback is called by hand.
-const h = withApp({ TIER_DELAYS: 'S:3600,A:3600,B:3600,C:3600', DISPATCH_ACCEPT_WITHIN: '3' });
+// A minute to answer here (a slow CI must not time an offer out mid-test); the silence test uses its own 2 s.
+const h = withApp({ TIER_DELAYS: 'S:3600,A:3600,B:3600,C:3600', DISPATCH_ACCEPT_WITHIN: '60' });
 let n = 0;
 
 async function market(count: number) {
@@ -85,8 +86,17 @@ it("declined, the slot goes back to the requirement; another planner cannot answ
 it('silence past DISPATCH_ACCEPT_WITHIN declines: the slot goes back', async () => {
   const { place, ids } = await market(1);
   const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 1 }))).body;
-  await fallback(h.app.ctx, r.id);
-  const wo = await offerOf(r.id, ids[0]);
+  // Dispatched by a process whose DISPATCH_ACCEPT_WITHIN is 2 s (any worker runs the offer job).
+  const quick = await startApp(h.env, { ROLE: 'worker', TIER_DELAYS: 'S:3600,A:3600,B:3600,C:3600', DISPATCH_ACCEPT_WITHIN: '2' });
+  let wo;
+  try {
+    await fallback(quick.ctx, r.id);
+    wo = await offerOf(r.id, ids[0]);
+    // The after-win steps run after the answer: let them schedule the offer job before this process stops.
+    await until(async () => (await quick.ctx.queue.getJob(`offer-${wo!.id}`)) || (await offerOf(r.id, ids[0])).status === 'expired');
+  } finally {
+    await quick.stop();
+  }
   await until(async () => (await offerOf(r.id, ids[0])).status === 'expired', 20_000, 200);
   expect(await h.app.ctx.redis.hget(requirementKeys(r.id).meta, 'status')).toBe('open');
   const late = await as(ids[0]).post(`/work-orders/${wo.id}/accept`);
