@@ -157,10 +157,9 @@ export async function refreshPlanner(ctx: Ctx, id: number): Promise<void> {
   if (p.openid) await ctx.redis.hset(plannerOpenids, p.openid, id);
 }
 
-/** After a requirement changed traveler (a verified phone joined ops' trips to a WeChat user): the cached contact follows. */
-export async function refreshTravelerOf(ctx: Ctx, requirementIds: number[]): Promise<void> {
-  if (!requirementIds.length) return;
-  const rows = await ctx.db.requirement.findMany({ where: { id: { in: requirementIds } }, select: { id: true, traveler: true } });
+/** After a traveler's trips changed hands (a verified phone joined ops' trips to a WeChat user): the cached contact follows. */
+export async function refreshTravelerOf(ctx: Ctx, travelerId: number): Promise<void> {
+  const rows = await ctx.db.requirement.findMany({ where: { travelerId }, select: { id: true, traveler: true } });
   for (const r of rows) {
     const k = requirementKeys(r.id).meta;
     if (!(await ctx.redis.exists(k))) continue; // not hot: loaded from PostgreSQL when needed

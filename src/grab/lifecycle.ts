@@ -12,6 +12,7 @@ import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 import { syncRequirement } from './journal.js';
 import { cancelDeadline, cancelOffer, scheduleReleases, type LifecycleJob } from './queue.js';
 import { notifyExpired, notifyProposal, notifyProposalDue, notifyReleased } from '../notify/events.js';
+import { CodedError } from '../errors.js';
 
 export async function handleJob(ctx: Ctx, job: Job<LifecycleJob>): Promise<unknown> {
   const d = job.data;
@@ -57,9 +58,9 @@ export async function expireIfNoProposal(ctx: Ctx, workOrderId: string): Promise
   return true;
 }
 
-export class OfferError extends Error {
-  constructor(readonly code: 'NOT_FOUND' | 'NOT_AN_OFFER', readonly status: number, message: string) {
-    super(message);
+export class OfferError extends CodedError {
+  constructor(code: 'NOT_FOUND' | 'NOT_AN_OFFER', status: number, message: string) {
+    super(status, code, message);
   }
 }
 
@@ -159,9 +160,9 @@ export async function fallback(ctx: Ctx, requirementId: number): Promise<{ dispa
   return { dispatched, flagged: slotsLeft > 0 };
 }
 
-export class ProposalError extends Error {
-  constructor(readonly code: 'NOT_FOUND' | 'NOT_YOURS' | 'NOT_ACTIVE' | 'DEADLINE_PASSED', readonly status: number, message: string) {
-    super(message);
+export class ProposalError extends CodedError {
+  constructor(code: 'NOT_FOUND' | 'NOT_YOURS' | 'NOT_ACTIVE' | 'DEADLINE_PASSED', status: number, message: string) {
+    super(status, code, message);
   }
 }
 

@@ -1,24 +1,16 @@
 /**
  * Errors at the HTTP edge are values with codes: `{error:{code, message, field}}`. Throw an
- * HttpError anywhere in a route; the middleware renders it. Anything else is a 500 that is logged.
+ * HttpError (or any capability's CodedError) anywhere in a route; the middleware renders it.
+ * Anything else is a 500 that is logged.
  */
 import type { Middleware } from 'koa';
 import type { ZodError } from 'zod';
 import type { Logger } from '../log.js';
 import { inChinese } from './words.js';
+import { CodedError } from '../errors.js';
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-    /** Every field's problem (a form shows each under its input); `field`/message name the first. */
-    readonly fields?: Record<string, string>,
-  ) {
-    super(message);
-  }
-}
+/** A refusal made at the HTTP edge itself (routes, auth, body parsing). */
+export class HttpError extends CodedError {}
 
 /**
  * A failed zod parse as a 400: the first problem in `field`/`message` (English, for machines), every
@@ -52,7 +44,7 @@ export function errors(log: Logger): Middleware {
         ctx.set('connection', 'close');
         ctx.req.resume();
       }
-      if (err instanceof HttpError) {
+      if (err instanceof CodedError) {
         ctx.status = err.status;
         ctx.body = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.fields ? { fields: err.fields } : {}) } };
         return;

@@ -105,14 +105,19 @@ export function createHub(ctx: Ctx, subscriber: Redis) {
     void ctx.redis.hget(browserKey(c.cid), c.user).then((v) => (v === c.id ? ctx.redis.hdel(browserKey(c.cid), c.user) : 0)).catch(() => {});
   }
 
+  /** Tells a stream why it ends, ends it, forgets it. */
+  function endWith(c: Conn, e: LiveEvent) {
+    c.res.write(frame(e));
+    c.res.end();
+    remove(c);
+  }
+
   /** Keeps at most `max` streams in `set` once one more is added: the oldest are told and closed. */
   function makeRoom(set: Set<Conn> | undefined, max: number, reason: string) {
     if (!set) return;
     for (const old of set) {
       if (set.size < max) break;
-      old.res.write(frame({ type: 'replaced', data: { by: reason } }));
-      old.res.end();
-      remove(old);
+      endWith(old, { type: 'replaced', data: { by: reason } });
     }
   }
 
@@ -153,11 +158,7 @@ export function createHub(ctx: Ctx, subscriber: Redis) {
     },
     /** Ends every stream of a user on this instance (their sessions were revoked). */
     end(user: string): void {
-      for (const c of [...(byUser.get(user) ?? [])]) {
-        c.res.write(frame({ type: 'revoked', data: {} }));
-        c.res.end();
-        remove(c);
-      }
+      for (const c of [...(byUser.get(user) ?? [])]) endWith(c, { type: 'revoked', data: {} });
     },
     connections(): number {
       let n = 0;

@@ -7,7 +7,7 @@ import { requireRole } from '../http/auth.js';
 import { dbId, idParam, json } from '../http/body.js';
 import { grab } from '../grab/grab.js';
 import { poolFor, SUPPLIER_HOLDS_WORDS } from '../grab/pool.js';
-import { acceptOffer, declineOffer, OfferError, ProposalError, submitProposal } from '../grab/lifecycle.js';
+import { acceptOffer, declineOffer, submitProposal } from '../grab/lifecycle.js';
 import { dayKey, plannerKeys, requirementKeys } from '../grab/keys.js';
 import { cardOf } from '../grab/hot-state.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -136,12 +136,7 @@ export function plannerRoutes(app: Ctx): Router {
     ['decline', (id: string, plannerId: number) => declineOffer(app, id, 'declined', plannerId)],
   ] as const) {
     r.post(`/work-orders/:id/${verb}`, async (ctx) => {
-      try {
-        await act(ctx.params.id, ctx.state.session!.id);
-      } catch (err) {
-        if (err instanceof OfferError) throw new HttpError(err.status, err.code, err.message);
-        throw err;
-      }
+      await act(ctx.params.id, ctx.state.session!.id);
       const w = await app.db.workOrder.findUnique({ where: { id: ctx.params.id }, include: WO_INCLUDE });
       ctx.body = workOrderView(app, w!);
     });
@@ -150,13 +145,8 @@ export function plannerRoutes(app: Ctx): Router {
   r.post('/work-orders/:id/proposal', async (ctx) => {
     const parsed = proposalInput.safeParse(ctx.request.body);
     if (!parsed.success) throw validationError(parsed.error, ctx.request.body);
-    try {
-      ctx.status = 201;
-      ctx.body = await submitProposal(app, ctx.state.session!.id, ctx.params.id, parsed.data);
-    } catch (err) {
-      if (err instanceof ProposalError) throw new HttpError(err.status, err.code, err.message);
-      throw err;
-    }
+    ctx.body = await submitProposal(app, ctx.state.session!.id, ctx.params.id, parsed.data);
+    ctx.status = 201;
   });
 
   return r;

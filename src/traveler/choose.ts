@@ -7,10 +7,11 @@ import type { Ctx } from '../context.js';
 import { dayKey, plannerKeys, requirementKeys } from '../grab/keys.js';
 import { cancelPending, cancelDeadline } from '../grab/queue.js';
 import { notifyChosen } from '../notify/events.js';
+import { CodedError } from '../errors.js';
 
-export class ChooseError extends Error {
-  constructor(readonly code: 'NOT_FOUND' | 'NOT_PROPOSED' | 'ALREADY_CHOSEN' | 'CLOSED', readonly status: number, message: string, readonly field?: string) {
-    super(message);
+export class ChooseError extends CodedError {
+  constructor(code: 'NOT_FOUND' | 'NOT_PROPOSED' | 'ALREADY_CHOSEN' | 'CLOSED', status: number, message: string, field?: string) {
+    super(status, code, message, field);
   }
 }
 

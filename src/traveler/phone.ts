@@ -9,6 +9,7 @@ import type { SmsSender } from '../sms/sender.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { refreshTravelerOf } from '../grab/hot-state.js';
 import { claimVerifiedPhone, verifiedOwner } from './identity.js';
+import { CodedError } from '../errors.js';
 
 export const CODE_TTL_SEC = 300;
 export const MAX_TRIES = 5;
@@ -22,11 +23,14 @@ const keys = {
   perUser: (openid: string) => `sms:rl:user:${openid}`,
 };
 
-export class PhoneError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
-    super(message);
+/** A refusal about one field of the phone form (`fields` names it, so the form marks it). */
+export class PhoneError extends CodedError {
+  constructor(status: number, code: string, message: string, field: 'phone' | 'code') {
+    super(status, code, message, field, { [field]: message });
   }
 }
+
+const TAKEN_WORDS = '这个手机号已由另一位微信用户验证。';
 
 const digest = (code: string) => createHash('sha256').update(code).digest();
 
@@ -40,12 +44,12 @@ export async function sendPhoneCode(app: Ctx, sms: SmsSender, openid: string, ph
   for (const [key, limit, windowMs, message] of limits) {
     if (!(await app.redis.rateLimit(key, limit, windowMs))) throw new PhoneError(429, 'RATE_LIMITED', message, 'phone');
   }
-  if (await verifiedOwner(app.db, phone, openid)) throw new PhoneError(409, 'PHONE_TAKEN', '这个手机号已由另一位微信用户验证。', 'phone');
+  if (await verifiedOwner(app.db, phone, openid)) throw new PhoneError(409, 'PHONE_TAKEN', TAKEN_WORDS, 'phone');
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const key = keys.code(openid, phone);
   await app.redis.multi().del(key).hset(key, 'hash', digest(code).toString('hex'), 'tries', 0).expire(key, CODE_TTL_SEC).exec();
   try {
-    await sms.send({ phone, openid, text: `验证码 ${code},5 分钟内有效，用于验证定制游抢单的联系手机。如非本人操作请忽略。` });
+    await sms.send({ phone, openid, text: `验证码 ${code}，5 分钟内有效，用于验证定制游抢单的联系手机。如非本人操作请忽略。` });
   } catch (err) {
     await app.redis.del(key);
     throw new PhoneError(502, 'SMS_UNAVAILABLE', '短信暂时发不出去，请稍后再试。', 'phone');
@@ -75,15 +79,14 @@ export async function verifyPhoneCode(app: Ctx, openid: string, phone: string, c
   let travelerId: number;
   try {
     travelerId = await app.db.$transaction(async (tx) => {
-      if (await verifiedOwner(tx, phone, openid)) throw new PhoneError(409, 'PHONE_TAKEN', '这个手机号已由另一位微信用户验证。', 'phone');
+      if (await verifiedOwner(tx, phone, openid)) throw new PhoneError(409, 'PHONE_TAKEN', TAKEN_WORDS, 'phone');
       return claimVerifiedPhone(tx, openid, phone, new Date(app.now()));
     });
   } catch (err) {
     // Two users verifying one number at once: the partial unique index lets one win.
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw new PhoneError(409, 'PHONE_TAKEN', '这个手机号已由另一位微信用户验证。', 'phone');
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw new PhoneError(409, 'PHONE_TAKEN', TAKEN_WORDS, 'phone');
     throw err;
   }
-  const trips = await app.db.requirement.findMany({ where: { travelerId }, select: { id: true } });
-  await refreshTravelerOf(app, trips.map((t) => t.id));
+  await refreshTravelerOf(app, travelerId);
   return { travelerId };
 }

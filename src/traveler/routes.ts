@@ -14,9 +14,9 @@ import { createRequirement, departsInPast, requirementInput } from '../requireme
 import { requirementKeys } from '../grab/keys.js';
 import { cardOf } from '../grab/hot-state.js';
 import { depositFor } from '../pay/deposit.js';
-import { choose, ChooseError } from './choose.js';
+import { choose } from './choose.js';
 import { verifiedOwner } from './identity.js';
-import { PhoneError, sendPhoneCode, verifyPhoneCode } from './phone.js';
+import { sendPhoneCode, verifyPhoneCode } from './phone.js';
 import { createSmsSender } from '../sms/sender.js';
 import { z } from 'zod';
 
@@ -44,16 +44,6 @@ async function myOpenid(app: Ctx, ctx: Context): Promise<string> {
 function becomeTraveler(app: Ctx, ctx: Context, travelerId: number) {
   if (ctx.state.session!.role !== 'guest') return;
   ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'traveler', id: travelerId }, app.now()), { httpOnly: true, sameSite: 'lax', secure: app.config.https, maxAge: 7 * 86_400_000, overwrite: true });
-}
-
-/** The phone steps' refusals as HTTP errors naming their field. */
-async function phoneStep<T>(step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (err) {
-    if (err instanceof PhoneError) throw new HttpError(err.status, err.code, err.message, err.field, err.field ? { [err.field]: err.message } : undefined);
-    throw err;
-  }
 }
 
 async function myTravelerId(app: Ctx, ctx: Context): Promise<number | null> {
@@ -92,7 +82,7 @@ export function travelerRoutes(app: Ctx): Router {
     const parsed = phoneInput.safeParse(ctx.request.body);
     if (!parsed.success) throw validationError(parsed.error, ctx.request.body);
     const openid = await myOpenid(app, ctx);
-    ctx.body = await phoneStep(() => sendPhoneCode(app, sms, openid, parsed.data.phone));
+    ctx.body = await sendPhoneCode(app, sms, openid, parsed.data.phone);
   });
 
   /** Proves the number: it becomes this WeChat user's, and the trips ops entered for it join theirs. */
@@ -100,7 +90,7 @@ export function travelerRoutes(app: Ctx): Router {
     const parsed = verifyInput.safeParse(ctx.request.body);
     if (!parsed.success) throw validationError(parsed.error, ctx.request.body);
     const openid = await myOpenid(app, ctx);
-    const { travelerId } = await phoneStep(() => verifyPhoneCode(app, openid, parsed.data.phone, parsed.data.code));
+    const { travelerId } = await verifyPhoneCode(app, openid, parsed.data.phone, parsed.data.code);
     becomeTraveler(app, ctx, travelerId);
     ctx.body = { phone: parsed.data.phone, verified: true, trips: await app.db.requirement.count({ where: { travelerId } }) };
   });
@@ -164,12 +154,7 @@ export function travelerRoutes(app: Ctx): Router {
     const body = ctx.request.body as { workOrderId?: unknown } | undefined;
     if (typeof body?.workOrderId !== 'string' || !body.workOrderId) throw new HttpError(400, 'VALIDATION', 'workOrderId: is required (the proposal to choose)', 'workOrderId');
     if (!travelerId || !id) throw new HttpError(404, 'NOT_FOUND', 'requirement: not found among your trips');
-    try {
-      await choose(app, travelerId, id, body.workOrderId);
-    } catch (err) {
-      if (err instanceof ChooseError) throw new HttpError(err.status, err.code, err.message, err.field);
-      throw err;
-    }
+    await choose(app, travelerId, id, body.workOrderId);
     ctx.body = { id, status: 'chosen', workOrderId: body.workOrderId, deposit: await depositFor(app, id) };
   });
 

@@ -16,7 +16,8 @@ beforeAll(async () => {
   env = await isolatedEnv();
   // Long timeouts here: idle sockets must outlive a slow CI while the caps are checked.
   app = await startApp(env, { LIVE_MAX_PER_USER: '3', LIVE_MAX_PER_IP: '5', MAX_CONNECTIONS: '20', HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '65000' });
-  quick = await startApp(env, { ROLE: 'web', HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '2000' });
+  // Short, but with room: the 401 test must never race the request timeout on a busy machine.
+  quick = await startApp(env, { ROLE: 'web', HEADERS_TIMEOUT_MS: '2000', REQUEST_TIMEOUT_MS: '5000' });
   perIp = await startApp(env, { ROLE: 'web', MAX_CONNECTIONS_PER_IP: '5', HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '65000' });
 });
 afterAll(async () => {
