@@ -22,7 +22,9 @@ const { ctx, close } = await connect(loadConfig({ ...process.env, LOG_LEVEL: pro
 const serverPlan = process.env.TIER_DELAYS ? null : await ctx.redis.get(releasePlanKey);
 if (serverPlan) {
   ctx.config.releasePlan = JSON.parse(serverPlan);
-  console.log(`tier releases as the running server schedules them: ${ctx.config.releasePlan.map((p) => `${p.tier}:${p.delaySec}`).join(',')}`);
+  console.log(
+    `tier releases as the running server schedules them: ${ctx.config.releasePlan.map((p) => `${p.tier}:${p.delaySec}`).join(',')}`,
+  );
 }
 const db = ctx.db;
 try {
@@ -37,8 +39,14 @@ try {
       const p = await db.planner.upsert({
         where: { phone },
         create: {
-          supplierId: supplier.id, name: `${s.name.slice(0, 2)}·${tier}级定制师`, phone, tier, destinations: s.places,
-          maxActive: 5 + ti, openid: bound ? `sandbox-planner-${n}` : null, ...(bound ? {} : newBindCode()),
+          supplierId: supplier.id,
+          name: `${s.name.slice(0, 2)}·${tier}级定制师`,
+          phone,
+          tier,
+          destinations: s.places,
+          maxActive: 5 + ti,
+          openid: bound ? `sandbox-planner-${n}` : null,
+          ...(bound ? {} : newBindCode()),
         },
         update: {},
       });
@@ -46,26 +54,75 @@ try {
     }
   }
   const trips = [
-    { traveler: { name: '王小明', phone: '13900000001' }, subject: 'individual' as const, origin: '上海', destinations: ['京都', '大阪'], adults: 2, children: 1, budgetFen: 3_000_000, plannersWanted: 3 as const, notes: '想看红叶，住温泉旅馆' },
-    { traveler: { name: '李华', phone: '13900000002' }, subject: 'enterprise' as const, company: '某某科技有限公司', origin: '北京', destinations: ['巴黎'], adults: 20, children: 0, budgetFen: 40_000_000, plannersWanted: 2 as const, notes: '年度团建，需要会议室' },
-    { traveler: { name: '赵敏', phone: '13900000003' }, subject: 'individual' as const, origin: '广州', destinations: ['成都', '拉萨'], adults: 2, children: 0, budgetFen: 2_000_000, plannersWanted: 1 as const, notes: '蜜月' },
+    {
+      traveler: { name: '王小明', phone: '13900000001' },
+      subject: 'individual' as const,
+      origin: '上海',
+      destinations: ['京都', '大阪'],
+      adults: 2,
+      children: 1,
+      budgetFen: 3_000_000,
+      plannersWanted: 3 as const,
+      notes: '想看红叶，住温泉旅馆',
+    },
+    {
+      traveler: { name: '李华', phone: '13900000002' },
+      subject: 'enterprise' as const,
+      company: '某某科技有限公司',
+      origin: '北京',
+      destinations: ['巴黎'],
+      adults: 20,
+      children: 0,
+      budgetFen: 40_000_000,
+      plannersWanted: 2 as const,
+      notes: '年度团建，需要会议室',
+    },
+    {
+      traveler: { name: '赵敏', phone: '13900000003' },
+      subject: 'individual' as const,
+      origin: '广州',
+      destinations: ['成都', '拉萨'],
+      adults: 2,
+      children: 0,
+      budgetFen: 2_000_000,
+      plannersWanted: 1 as const,
+      notes: '蜜月',
+    },
   ];
   let created = 0;
   for (const [i, t] of trips.entries()) {
     const existing = await db.requirement.findFirst({ where: { traveler: { phone: t.traveler.phone } } });
     if (existing) continue;
     await createRequirement(ctx, {
-      ...t, departDate: inDays(30 + i * 7), returnDate: inDays(36 + i * 7), budgetType: 'total', blockedPlannerIds: [], blockedSupplierIds: [],
+      ...t,
+      departDate: inDays(30 + i * 7),
+      returnDate: inDays(36 + i * 7),
+      budgetType: 'total',
+      blockedPlannerIds: [],
+      blockedSupplierIds: [],
     });
     created++;
   }
   const counts = { suppliers: await db.supplier.count(), planners: await db.planner.count(), requirements: await db.requirement.count() };
   console.log(`seeded (${created} new requirements):`, counts);
-  const unbound = await db.planner.findMany({ where: { openid: null, bindCode: { not: null } }, select: { name: true, bindCode: true, bindCodeExpiresAt: true }, orderBy: { id: 'asc' } });
-  for (const p of unbound) console.log(`bind code for ${p.name}: ${p.bindCode} (reply 绑定 ${p.bindCode}; expires ${p.bindCodeExpiresAt?.toISOString()})`);
-  const codes = await db.requirement.findMany({ where: { status: 'open' }, select: { code: true, destinations: true }, orderBy: { id: 'asc' }, take: 5 });
-  for (const r of codes) console.log(`requirement ${r.code} (${r.destinations.join('、')}): reply 抢 ${r.code} from a planner's sandbox phone`);
-  console.log(`next: open ${ctx.config.PUBLIC_URL}/sandbox/phone, pick an S-tier planner (e.g. sandbox-planner-1), tap a message's 详情 or reply 抢 <code>`);
+  const unbound = await db.planner.findMany({
+    where: { openid: null, bindCode: { not: null } },
+    select: { name: true, bindCode: true, bindCodeExpiresAt: true },
+    orderBy: { id: 'asc' },
+  });
+  for (const p of unbound)
+    console.log(`bind code for ${p.name}: ${p.bindCode} (reply 绑定 ${p.bindCode}; expires ${p.bindCodeExpiresAt?.toISOString()})`);
+  const codes = await db.requirement.findMany({
+    where: { status: 'open' },
+    select: { code: true, destinations: true },
+    orderBy: { id: 'asc' },
+    take: 5,
+  });
+  for (const r of codes)
+    console.log(`requirement ${r.code} (${r.destinations.join('、')}): reply 抢 ${r.code} from a planner's sandbox phone`);
+  console.log(
+    `next: open ${ctx.config.PUBLIC_URL}/sandbox/phone, pick an S-tier planner (e.g. sandbox-planner-1), tap a message's 详情 or reply 抢 <code>`,
+  );
   console.log('planner sessions for the API: npx tsx scripts/session.ts planner <id>');
 } finally {
   await close();

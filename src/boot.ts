@@ -125,7 +125,6 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   // `npm run seed` beside this server schedules releases as this server would (README's hand test).
   await ctx.redis.set(releasePlanKey, JSON.stringify(config.releasePlan));
 
-
   let worker: Worker | undefined;
   let notifyWorker: Worker | undefined;
   let workerConn: ReturnType<typeof queueConnection> | undefined;

@@ -18,7 +18,10 @@ const tierDelays = z
   .default('S:0,A:120,B:300,C:600')
   .transform((raw, ctx) => {
     const plan: { tier: Tier; delaySec: number }[] = [];
-    for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of raw
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const m = /^([SABC]):(\d+)$/.exec(part);
       if (!m) {
         ctx.addIssue({ code: 'custom', message: `"${part}" is not TIER:SECONDS (e.g. A:120)` });
@@ -26,7 +29,10 @@ const tierDelays = z
       }
       plan.push({ tier: m[1] as Tier, delaySec: Number(m[2]) });
     }
-    const tiers = plan.map((p) => p.tier).sort().join('');
+    const tiers = plan
+      .map((p) => p.tier)
+      .sort()
+      .join('');
     if (tiers !== [...TIERS].sort().join('')) {
       ctx.addIssue({ code: 'custom', message: 'must name each of S, A, B, C exactly once' });
       return z.NEVER;
@@ -42,7 +48,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('.data'),
   REDIS_URL: z.string().url().optional(),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .optional(),
   OPS_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   WECHAT_APPID: optional,
@@ -121,15 +130,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const c = parsed.data;
   if (c.WECHAT_APPID && (!c.WECHAT_SECRET || !c.WECHAT_TOKEN)) {
-    throw new Error('invalid configuration:\n  WECHAT_SECRET, WECHAT_TOKEN: required when WECHAT_APPID is set (unset WECHAT_APPID for the sandbox)');
+    throw new Error(
+      'invalid configuration:\n  WECHAT_SECRET, WECHAT_TOKEN: required when WECHAT_APPID is set (unset WECHAT_APPID for the sandbox)',
+    );
   }
   if (c.NODE_ENV === 'production') {
     // The sandbox signs anyone in as anyone: it never runs in production. Nor does a guessed Redis
     // or database (another application's keys could be dropped), nor a generated secret.
-    const required = ['PUBLIC_URL', 'REDIS_URL', 'DATABASE_URL', 'SESSION_SECRET', 'WECHAT_APPID', 'WECHAT_SECRET', 'WECHAT_TOKEN', 'WECHAT_TEMPLATE_IDS', 'SMS_WEBHOOK_URL'] as const;
+    const required = [
+      'PUBLIC_URL',
+      'REDIS_URL',
+      'DATABASE_URL',
+      'SESSION_SECRET',
+      'WECHAT_APPID',
+      'WECHAT_SECRET',
+      'WECHAT_TOKEN',
+      'WECHAT_TEMPLATE_IDS',
+      'SMS_WEBHOOK_URL',
+    ] as const;
     const missing = required.filter((k) => !c[k]);
     if (missing.length) {
-      throw new Error(`invalid configuration:\n${missing.map((k) => `  ${k}: required in production${k === 'WECHAT_APPID' ? ' (the local WeChat sandbox runs only in development and test)' : ''}`).join('\n')}`);
+      throw new Error(
+        `invalid configuration:\n${missing.map((k) => `  ${k}: required in production${k === 'WECHAT_APPID' ? ' (the local WeChat sandbox runs only in development and test)' : ''}`).join('\n')}`,
+      );
     }
   }
   return {
@@ -143,7 +166,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       token: c.WECHAT_TOKEN ?? 'sandbox-token',
       aesKey: c.WECHAT_AES_KEY, // set: safe mode
       apiBase: c.WECHAT_API_BASE,
-      templateIds: Object.fromEntries((c.WECHAT_TEMPLATE_IDS ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+      templateIds: Object.fromEntries(
+        (c.WECHAT_TEMPLATE_IDS ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((kv) => kv.split('=') as [string, string]),
+      ),
     },
     releasePlan: c.TIER_DELAYS,
   };

@@ -25,7 +25,16 @@ export interface Ctx {
   /** Template messages (recorded, then sent by the notify workers). */
   notify: Notifier;
   /** Group-committing writer of won work orders; see grab/journal.ts. */
-  recorder: { record(row: { id: string; requirementId: number; plannerId: number; supplierId: number; channel: AuditEntry['channel']; at: number }): Promise<void> };
+  recorder: {
+    record(row: {
+      id: string;
+      requirementId: number;
+      plannerId: number;
+      supplierId: number;
+      channel: AuditEntry['channel'];
+      at: number;
+    }): Promise<void>;
+  };
   /** Audit trail writer (buffered); see grab/audit.ts. */
   audit: { record(e: AuditEntry): void; flush(): Promise<void> };
   sessionSecret: string;

@@ -85,7 +85,13 @@ export interface Reply<T = any> {
   body: T;
 }
 
-export async function call<T = any>(url: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+export async function call<T = any>(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply<T>> {
   const res = await fetch(url + path, {
     method,
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -189,10 +195,18 @@ export async function child(env: Env, extra: Record<string, string>, opts: { wai
   proc.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((ok) => proc.on('exit', (code) => ok(code)));
   const url = `http://127.0.0.1:${port}`;
-  if (opts.waitHealthy !== false) await until(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 30_000, 100);
+  if (opts.waitHealthy !== false)
+    await until(
+      () =>
+        fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      30_000,
+      100,
+    );
   return { url, proc, exited, stderr: () => stderr };
 }
-
 
 /** One app per test file on its own Redis db and database, started before and stopped after the file. */
 export function withApp(extra: Record<string, string> = {}): { env: Env; app: Running } {

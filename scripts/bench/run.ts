@@ -35,7 +35,11 @@ function ensureWrk() {
 }
 
 function serve(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((ok, fail) => {
     child.on('exit', (code) => fail(new Error(`${args[0]} exited ${code}`)));
     child.stdout!.on('data', (d: Buffer) => {
@@ -46,7 +50,13 @@ function serve(args: string[], env: Record<string, string> = {}): Promise<ChildP
 
 async function waitHealthy(url: string) {
   for (let i = 0; i < 300; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} never answered`);
@@ -83,7 +93,11 @@ function wrk(url: string, script?: string): Run {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function post(url: string, path: string, body: unknown) {
-  const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPS}` }, body: JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${OPS}` },
+    body: JSON.stringify(body),
+  });
   if (res.status !== 201) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return res.json() as Promise<{ id: number }>;
 }
@@ -112,8 +126,18 @@ async function main() {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
-      ...process.env, PORT: String(pc), REDIS_URL: redisUrl, DATABASE_URL: dbUrl.toString(), OPS_API_TOKEN: OPS, SESSION_SECRET: SECRET,
-      TIER_DELAYS: 'S:0,A:0,B:0,C:0', GRAB_RATE_IP: '1000000000', GRAB_RATE_PLANNER: '1000000', DAILY_GRAB_QUOTA: '1000000', LOG_LEVEL: 'warn', NODE_ENV: 'test', // production needs real WeChat credentials
+      ...process.env,
+      PORT: String(pc),
+      REDIS_URL: redisUrl,
+      DATABASE_URL: dbUrl.toString(),
+      OPS_API_TOKEN: OPS,
+      SESSION_SECRET: SECRET,
+      TIER_DELAYS: 'S:0,A:0,B:0,C:0',
+      GRAB_RATE_IP: '1000000000',
+      GRAB_RATE_PLANNER: '1000000',
+      DAILY_GRAB_QUOTA: '1000000',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'test', // production needs real WeChat credentials
     },
   });
   children.push(product);
@@ -129,8 +153,13 @@ async function main() {
     for (let i = 0; i < PLANNERS; i++) {
       const g = i % GROUPS;
       const p = await post(cUrl, '/api/ops/planners', {
-        supplierId: suppliers[i % SUPPLIERS], name: `bench-${i}`, phone: `166${String(i).padStart(8, '0')}`, tier: tiers[i % 4],
-        destinations: [`D${g}`], maxActive: 1 + (i % 40), openid: `bench-${i}`,
+        supplierId: suppliers[i % SUPPLIERS],
+        name: `bench-${i}`,
+        phone: `166${String(i).padStart(8, '0')}`,
+        tier: tiers[i % 4],
+        destinations: [`D${g}`],
+        maxActive: 1 + (i % 40),
+        openid: `bench-${i}`,
       });
       groups[g].push(`sid=${signSession(SECRET, { role: 'planner', id: p.id })}`);
     }
@@ -143,14 +172,24 @@ async function main() {
       for (let i = 0; i < REQS_PER_ROUND; i++) {
         const g = i % GROUPS;
         const r = await post(cUrl, '/api/ops/requirements', {
-          traveler: { name: '压测', phone: `155${String(round * 10_000 + i).padStart(8, '0')}` }, subject: 'individual', origin: '上海',
-          destinations: [`D${g}`], departDate: day, returnDate: day, adults: 2, children: 0, budgetFen: 1_000_000, plannersWanted: 3,
+          traveler: { name: '压测', phone: `155${String(round * 10_000 + i).padStart(8, '0')}` },
+          subject: 'individual',
+          origin: '上海',
+          destinations: [`D${g}`],
+          departDate: day,
+          returnDate: day,
+          adults: 2,
+          children: 0,
+          budgetFen: 1_000_000,
+          plannersWanted: 3,
         });
         batch.push({ id: r.id, g });
       }
       await new Promise((r) => setTimeout(r, 2000)); // releases (all tiers at 0 s) run on the worker
       const lua = resolve(tmpdir(), `grab-bench-${round}.lua`);
-      writeFileSync(lua, `
+      writeFileSync(
+        lua,
+        `
 local groups = { ${groups.map((g) => `{ ${g.map((c) => `"${c}"`).join(',')} }`).join(',\n')} }
 local reqs = { ${batch.map((b) => `{${b.id},${b.g + 1}}`).join(',')} }
 request = function()
@@ -158,7 +197,8 @@ request = function()
   local g = groups[r[2]]
   return wrk.format("POST", "/api/planner/grabs", { ["Content-Type"] = "application/json", ["Cookie"] = g[math.random(#g)] }, '{"requirementId":' .. r[1] .. '}')
 end
-`);
+`,
+      );
       results.a.push(wrk(`http://127.0.0.1:${pa}/`));
       results.a2.push(wrk(`http://127.0.0.1:${pa}/`, lua));
       results.b.push(wrk(`http://127.0.0.1:${pb}/`));
@@ -167,18 +207,33 @@ end
     }
 
     const summary = Object.fromEntries(
-      Object.entries(results).map(([k, runs]) => [k, { rps: median(runs.map((r) => r.rps)), p50Ms: median(runs.map((r) => r.p50)), p99Ms: median(runs.map((r) => r.p99)), runs }]),
+      Object.entries(results).map(([k, runs]) => [
+        k,
+        { rps: median(runs.map((r) => r.rps)), p50Ms: median(runs.map((r) => r.p50)), p99Ms: median(runs.map((r) => r.p99)), runs },
+      ]),
     ) as Record<'a' | 'a2' | 'b' | 'c', { rps: number; p50Ms: number; p99Ms: number; runs: Run[] }>;
     const wins = results.c.reduce((s, r) => s + r.requests - r.non2xx, 0);
     const report = {
       at: new Date().toISOString(),
       machine: { cores: (await import('node:os')).cpus().length, node: process.version },
-      settings: { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, planners: PLANNERS, suppliers: SUPPLIERS, requirementsPerRound: REQS_PER_ROUND },
+      settings: {
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        rounds: ROUNDS,
+        planners: PLANNERS,
+        suppliers: SUPPLIERS,
+        requirementsPerRound: REQS_PER_ROUND,
+      },
       a_koa_hello: summary.a,
       a2_koa_hello_same_client_script: summary.a2,
       b_koa_ioredis_lua: summary.b,
       c_grab_endpoint: { ...summary.c, grabs: results.c.reduce((s, r) => s + r.requests, 0), wins2xx: wins },
-      ratios: { b_over_a: summary.b.rps / summary.a.rps, c_over_a: summary.c.rps / summary.a.rps, c_over_a2: summary.c.rps / summary.a2.rps, c_p99_over_a_p99: summary.c.p99Ms / summary.a.p99Ms },
+      ratios: {
+        b_over_a: summary.b.rps / summary.a.rps,
+        c_over_a: summary.c.rps / summary.a.rps,
+        c_over_a2: summary.c.rps / summary.a2.rps,
+        c_p99_over_a_p99: summary.c.p99Ms / summary.a.p99Ms,
+      },
       targets: { c_over_a_min: 0.5, c_p99_max_ms: 25 },
     };
     mkdirSync(resolve(ROOT, 'bench-results'), { recursive: true });
@@ -186,9 +241,24 @@ end
     console.log('\nbench-results/grab.json (medians of %d rounds, %d connections, %d s each)', ROUNDS, CONNECTIONS, SECONDS);
     console.table({
       '(a) Koa hello': { 'req/s': Math.round(summary.a.rps), 'p50 ms': summary.a.p50Ms, 'p99 ms': summary.a.p99Ms, 'vs (a)': 1 },
-      '(a2) Koa hello, (c)\'s wrk script': { 'req/s': Math.round(summary.a2.rps), 'p50 ms': summary.a2.p50Ms, 'p99 ms': summary.a2.p99Ms, 'vs (a)': +(summary.a2.rps / summary.a.rps).toFixed(3) },
-      '(b) Koa+ioredis Lua': { 'req/s': Math.round(summary.b.rps), 'p50 ms': summary.b.p50Ms, 'p99 ms': summary.b.p99Ms, 'vs (a)': +report.ratios.b_over_a.toFixed(3) },
-      '(c) grab endpoint': { 'req/s': Math.round(summary.c.rps), 'p50 ms': summary.c.p50Ms, 'p99 ms': summary.c.p99Ms, 'vs (a)': +report.ratios.c_over_a.toFixed(3) },
+      "(a2) Koa hello, (c)'s wrk script": {
+        'req/s': Math.round(summary.a2.rps),
+        'p50 ms': summary.a2.p50Ms,
+        'p99 ms': summary.a2.p99Ms,
+        'vs (a)': +(summary.a2.rps / summary.a.rps).toFixed(3),
+      },
+      '(b) Koa+ioredis Lua': {
+        'req/s': Math.round(summary.b.rps),
+        'p50 ms': summary.b.p50Ms,
+        'p99 ms': summary.b.p99Ms,
+        'vs (a)': +report.ratios.b_over_a.toFixed(3),
+      },
+      '(c) grab endpoint': {
+        'req/s': Math.round(summary.c.rps),
+        'p50 ms': summary.c.p50Ms,
+        'p99 ms': summary.c.p99Ms,
+        'vs (a)': +report.ratios.c_over_a.toFixed(3),
+      },
     });
     console.log(`grab mix: ${report.c_grab_endpoint.grabs} grabs, ${wins} won (2xx), the rest rejected`);
   } finally {

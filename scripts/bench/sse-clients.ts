@@ -27,7 +27,9 @@ for (let i = 0; i < n; i++) {
       latencies.push(Date.now() - Number(m[1]));
       if (latencies.length === n) {
         latencies.sort((a, b) => a - b);
-        console.log(JSON.stringify({ received: n, p50: latencies[Math.floor(n / 2)], p99: latencies[Math.floor(n * 0.99)], max: latencies[n - 1] }));
+        console.log(
+          JSON.stringify({ received: n, p50: latencies[Math.floor(n / 2)], p99: latencies[Math.floor(n * 0.99)], max: latencies[n - 1] }),
+        );
       }
     }
   });

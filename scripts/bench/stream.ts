@@ -24,14 +24,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a server and resolves once `ready` is printed or `health` answers. */
 function start(args: string[], env: Record<string, string> = {}, health?: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`${args[0]} did not start in 60 s`)), 60_000);
     const done = () => (clearTimeout(timer), ok(child));
     child.on('exit', (code) => fail(new Error(`${args[0]} exited ${code}`)));
     child.stdout!.on('data', (d: Buffer) => /ready/.test(d.toString()) && done());
     if (health) {
-      const poll = () => fetch(health).then((r) => (r.ok ? done() : setTimeout(poll, 200)), () => setTimeout(poll, 200));
+      const poll = () =>
+        fetch(health).then(
+          (r) => (r.ok ? done() : setTimeout(poll, 200)),
+          () => setTimeout(poll, 200),
+        );
       poll();
     }
   });
@@ -39,7 +47,10 @@ function start(args: string[], env: Record<string, string> = {}, health?: string
 
 /** Starts the clients, waits until all are connected; resolves the broadcast result later. */
 async function clients(port: number, cookieFile: string) {
-  const c = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/sse-clients.ts', String(port), String(N), cookieFile], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const c = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/sse-clients.ts', String(port), String(N), cookieFile], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: Record<string, number>[] = [];
   let wake: () => void = () => {};
   c.stdout!.on('data', (d: Buffer) => {
@@ -78,7 +89,10 @@ async function measure(server: ChildProcess, port: number, cookieFile: string, b
 
 async function main() {
   const cookieFile = resolve(tmpdir(), 'stream-bench-cookies.txt');
-  writeFileSync(cookieFile, Array.from({ length: N }, (_, i) => `sid=${signSession(SECRET, { role: 'planner', id: i + 1 }, Date.now())}`).join('\n'));
+  writeFileSync(
+    cookieFile,
+    Array.from({ length: N }, (_, i) => `sid=${signSession(SECRET, { role: 'planner', id: i + 1 }, Date.now())}`).join('\n'),
+  );
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();
   await admin.query('DROP DATABASE IF EXISTS stream_bench WITH (FORCE)');
@@ -95,16 +109,34 @@ async function main() {
     const bare = await start(['scripts/bench/servers/sse-bare.ts', '3201']);
     runs.a.push(await measure(bare, 3201, '-', async () => void (await fetch('http://127.0.0.1:3201/broadcast', { method: 'POST' }))));
     bare.kill('SIGTERM');
-    const product = await start(['src/main.ts'], { PORT: '3202', ROLE: 'web', REDIS_URL: redisUrl, DATABASE_URL: dbUrl.toString(), SESSION_SECRET: SECRET, LOG_LEVEL: 'warn', NODE_ENV: 'test',
-      // One client machine holds every connection here: lift the per-address caps meant for strangers.
-      MAX_CONNECTIONS: String(N + 2000), MAX_CONNECTIONS_PER_IP: String(N + 2000), LIVE_MAX_PER_IP: String(N + 2000) }, 'http://127.0.0.1:3202/healthz');
+    const product = await start(
+      ['src/main.ts'],
+      {
+        PORT: '3202',
+        ROLE: 'web',
+        REDIS_URL: redisUrl,
+        DATABASE_URL: dbUrl.toString(),
+        SESSION_SECRET: SECRET,
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'test',
+        // One client machine holds every connection here: lift the per-address caps meant for strangers.
+        MAX_CONNECTIONS: String(N + 2000),
+        MAX_CONNECTIONS_PER_IP: String(N + 2000),
+        LIVE_MAX_PER_IP: String(N + 2000),
+      },
+      'http://127.0.0.1:3202/healthz',
+    );
     runs.b.push(await measure(product, 3202, cookieFile, () => broadcastAll(redis, 'broadcast', { t: Date.now() })));
     product.kill('SIGTERM');
     console.log(`run ${i + 1}:`, { a: runs.a.at(-1), b: runs.b.at(-1) });
     await sleep(2000);
   }
   redis.disconnect();
-  const sum = (xs: Run[]) => ({ rssPerConnKb: median(xs.map((r) => r.rssPerConnKb)), p50Ms: median(xs.map((r) => r.p50Ms)), p99Ms: median(xs.map((r) => r.p99Ms)) });
+  const sum = (xs: Run[]) => ({
+    rssPerConnKb: median(xs.map((r) => r.rssPerConnKb)),
+    p50Ms: median(xs.map((r) => r.p50Ms)),
+    p99Ms: median(xs.map((r) => r.p99Ms)),
+  });
   const a = sum(runs.a);
   const b = sum(runs.b);
   const report = {
@@ -122,7 +154,11 @@ async function main() {
   console.table({
     '(a) bare node:http SSE': { 'KB RSS/conn': +a.rssPerConnKb.toFixed(2), 'fan-out p50 ms': a.p50Ms, 'p99 ms': a.p99Ms },
     '(b) product stream': { 'KB RSS/conn': +b.rssPerConnKb.toFixed(2), 'fan-out p50 ms': b.p50Ms, 'p99 ms': b.p99Ms },
-    'b / a': { 'KB RSS/conn': +report.ratios.memory_b_over_a.toFixed(2), 'fan-out p50 ms': +(b.p50Ms / a.p50Ms).toFixed(2), 'p99 ms': +report.ratios.p99_b_over_a.toFixed(2) },
+    'b / a': {
+      'KB RSS/conn': +report.ratios.memory_b_over_a.toFixed(2),
+      'fan-out p50 ms': +(b.p50Ms / a.p50Ms).toFixed(2),
+      'p99 ms': +report.ratios.p99_b_over_a.toFixed(2),
+    },
   });
 }
 

@@ -16,7 +16,14 @@ export type EngineEvent =
   | { type: 'proposal'; requirementId: number; plannerId: number; workOrderId: string; at: number }
   | { type: 'dispatched'; requirementId: number; plannerId: number; workOrderId: string; at: number }
   | { type: 'flagged'; requirementId: number; slotsLeft: number; at: number }
-  | { type: 'chosen'; requirementId: number; workOrderId: string; plannerId: number; others: { workOrderId: string; plannerId: number }[]; at: number };
+  | {
+      type: 'chosen';
+      requirementId: number;
+      workOrderId: string;
+      plannerId: number;
+      others: { workOrderId: string; plannerId: number }[];
+      at: number;
+    };
 
 export interface EventBus {
   channel: string;

@@ -61,7 +61,9 @@ async function whyNotCandidate(ctx: Ctx, plannerId: number, requirementId: numbe
     ctx.redis.hget(requirementKeys(requirementId).meta, 'card'),
   ]);
   // (Hot state loaded before planners' scope was kept there: read it from PostgreSQL.)
-  const mine: string[] = scope ? JSON.parse(scope) : ((await ctx.db.planner.findUnique({ where: { id: plannerId }, select: { destinations: true } }))?.destinations ?? []);
+  const mine: string[] = scope
+    ? JSON.parse(scope)
+    : ((await ctx.db.planner.findUnique({ where: { id: plannerId }, select: { destinations: true } }))?.destinations ?? []);
   const wanted: string[] = card ? (JSON.parse(card) as { destinations: string[] }).destinations : [];
   return reject(wanted.some((d) => mine.includes(d)) ? 'NOT_MATCHED' : 'NOT_CANDIDATE');
 }
@@ -91,7 +93,18 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   // Stage 2: the planner-side reservation (capacity, quota, standing).
   const token = randomUUID();
   const reserve = () =>
-    ctx.redis.reservePlanner(pk.meta, pk.active, pk.reservations, pk.day, requirementId, token, now, RESERVATION_TTL_MS, cfg.DAILY_GRAB_QUOTA, dispatch ? '1' : '0');
+    ctx.redis.reservePlanner(
+      pk.meta,
+      pk.active,
+      pk.reservations,
+      pk.day,
+      requirementId,
+      token,
+      now,
+      RESERVATION_TTL_MS,
+      cfg.DAILY_GRAB_QUOTA,
+      dispatch ? '1' : '0',
+    );
   let r = await reserve();
   if (r === -100) {
     if (!(await ensurePlanner(ctx, plannerId))) return reject('PLANNER_NOT_FOUND');
@@ -144,8 +157,8 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   fault(ctx, 'crash-after-record');
   // Recorded: the winner can be told. The rest follows the answer; a crash in it leaves the
   // journal mark set, and the reconciler redoes it (each step is idempotent).
-  void afterWin(ctx, { requirementId, plannerId, woId, dispatch, slotsLeft: wanted - filled, becameFull: becameFull === 1, at: now }).catch((err) =>
-    ctx.log.error({ err, requirementId, workOrderId: woId }, 'after-win steps failed; the reconciler will redo them'),
+  void afterWin(ctx, { requirementId, plannerId, woId, dispatch, slotsLeft: wanted - filled, becameFull: becameFull === 1, at: now }).catch(
+    (err) => ctx.log.error({ err, requirementId, workOrderId: woId }, 'after-win steps failed; the reconciler will redo them'),
   );
   return win(false);
 }

@@ -83,7 +83,10 @@ export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> 
     expired: r.workOrders.filter((w) => w.status === 'expired').map((w) => String(w.plannerId)),
     blocked: [...r.blockedPlannerIds.map((p) => `p:${p}`), ...r.blockedSupplierIds.map((s) => `s:${s}`)],
     journal: Object.fromEntries(
-      live.map((w) => [w.id, JSON.stringify({ plannerId: w.plannerId, supplierId: w.supplierId, channel: w.channel, at: w.grabbedAt.getTime() })]),
+      live.map((w) => [
+        w.id,
+        JSON.stringify({ plannerId: w.plannerId, supplierId: w.supplierId, channel: w.channel, at: w.grabbedAt.getTime() }),
+      ]),
     ),
   };
   await ctx.redis.restoreRequirement(...requirementKeyList(id).slice(0, 7), JSON.stringify(state));
@@ -163,7 +166,12 @@ export async function refreshTravelerOf(ctx: Ctx, travelerId: number): Promise<v
   for (const r of rows) {
     const k = requirementKeys(r.id).meta;
     if (!(await ctx.redis.exists(k))) continue; // not hot: loaded from PostgreSQL when needed
-    await ctx.redis.hset(k, { traveler: r.traveler.id, travelerPhone: r.traveler.phone, travelerOpenid: r.traveler.openid ?? '', contact: JSON.stringify({ name: r.traveler.name, phone: r.traveler.phone }) });
+    await ctx.redis.hset(k, {
+      traveler: r.traveler.id,
+      travelerPhone: r.traveler.phone,
+      travelerOpenid: r.traveler.openid ?? '',
+      contact: JSON.stringify({ name: r.traveler.name, phone: r.traveler.phone }),
+    });
   }
 }
 
@@ -196,15 +204,35 @@ export async function loadAll(ctx: Ctx): Promise<{ requirements: number; planner
   };
   let loadedReqs = 0;
   let loadedPlanners = 0;
-  for (const id of await absent(reqs.map((r) => r.id), (id) => requirementKeys(id).meta)) if (await ensureRequirement(ctx, id)) loadedReqs++;
-  for (const id of await absent(planners.map((p) => p.id), (id) => plannerKeys(id, day).meta)) if (await ensurePlanner(ctx, id)) loadedPlanners++;
+  for (const id of await absent(
+    reqs.map((r) => r.id),
+    (id) => requirementKeys(id).meta,
+  ))
+    if (await ensureRequirement(ctx, id)) loadedReqs++;
+  for (const id of await absent(
+    planners.map((p) => p.id),
+    (id) => plannerKeys(id, day).meta,
+  ))
+    if (await ensurePlanner(ctx, id)) loadedPlanners++;
   return { requirements: loadedReqs, planners: loadedPlanners };
 }
 
 const IDENTITY_KEY = 'hot:database';
 // live:* (per-user event history: another database's planner 7 is not ours), auth:* (ended
 // sessions), sms:* (codes and their limits) and cfg:* belong to one database as much as the rest.
-const OWN_PATTERNS = ['req:*', 'planner:*', 'rl:ip:*', 'bull:lifecycle:*', 'bull:notify:*', 'wx:*', 'sandbox:*', 'live:*', 'auth:*', 'sms:*', 'cfg:*'];
+const OWN_PATTERNS = [
+  'req:*',
+  'planner:*',
+  'rl:ip:*',
+  'bull:lifecycle:*',
+  'bull:notify:*',
+  'wx:*',
+  'sandbox:*',
+  'live:*',
+  'auth:*',
+  'sms:*',
+  'cfg:*',
+];
 
 /**
  * Redis state belongs to one database. When the database was replaced (the embedded one deleted

@@ -46,7 +46,12 @@ function insert(pool: Pool, deadlineMs: number, rows: Row[]) {
 
 /** Inserts journal entries as work orders; ids already there are left alone (idempotent replay). */
 export async function persistWorkOrders(ctx: Ctx, requirementId: number, entries: [string, JournalEntry][]): Promise<void> {
-  if (entries.length) await insert(ctx.pool, ctx.config.PROPOSAL_DEADLINE * 1000, entries.map(([id, e]) => ({ id, requirementId, ...e })));
+  if (entries.length)
+    await insert(
+      ctx.pool,
+      ctx.config.PROPOSAL_DEADLINE * 1000,
+      entries.map(([id, e]) => ({ id, requirementId, ...e })),
+    );
 }
 
 const MAX_WRITES_IN_FLIGHT = 4;
@@ -66,19 +71,30 @@ export function createRecorder(pool: Pool, deadlineSec: number) {
       const batch = pending;
       pending = [];
       inFlight++;
-      insert(pool, deadlineSec * 1000, batch.map((b) => b.row))
+      insert(
+        pool,
+        deadlineSec * 1000,
+        batch.map((b) => b.row),
+      )
         .then(
           () => batch.forEach((b) => b.done()),
           // One bad row must not fail its neighbours: retry them one by one.
           async (err) => {
             if (batch.length === 1) return batch[0].done(err);
-            await Promise.all(batch.map((b) => insert(pool, deadlineSec * 1000, [b.row]).then(() => b.done(), (e) => b.done(e))));
+            await Promise.all(
+              batch.map((b) =>
+                insert(pool, deadlineSec * 1000, [b.row]).then(
+                  () => b.done(),
+                  (e) => b.done(e),
+                ),
+              ),
+            );
           },
         )
         .finally(() => {
-        inFlight--;
-        pump();
-      });
+          inFlight--;
+          pump();
+        });
     }
   }
 
@@ -124,7 +140,11 @@ export async function syncRequirement(ctx: Ctx, requirementId: number): Promise<
     if (e.channel === 'dispatch') await scheduleOffer(ctx, id, e.at);
     await notifyWon(ctx, id);
   }
-  await markSynced(ctx, requirementId, entries.map(([id]) => id));
+  await markSynced(
+    ctx,
+    requirementId,
+    entries.map(([id]) => id),
+  );
   await persistStatus(ctx, requirementId);
   ctx.log.warn({ requirementId, replayed: entries.length }, 'journal replayed grabs into PostgreSQL');
   return entries.length;
@@ -144,7 +164,8 @@ export async function reconcile(ctx: Ctx): Promise<number | null> {
     );
     let replayed = 0;
     for (const r of looks) {
-      if (r.pending) replayed += await syncRequirement(ctx, r.id); // persists the status too
+      if (r.pending)
+        replayed += await syncRequirement(ctx, r.id); // persists the status too
       // A crash after a grab (or an expiry) may also have missed open ⇄ full.
       else if ((r.hot === 'open' || r.hot === 'full') && r.hot !== r.status) await persistStatus(ctx, r.id);
     }

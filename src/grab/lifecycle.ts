@@ -36,7 +36,9 @@ export async function releaseTier(ctx: Ctx, requirementId: number, tier: Tier): 
   }
   if (status !== 'open') return false;
   const cand = await ctx.redis.hgetall(requirementKeys(requirementId).candidates);
-  const plannerIds = Object.entries(cand).filter(([, t]) => t === tier).map(([p]) => Number(p));
+  const plannerIds = Object.entries(cand)
+    .filter(([, t]) => t === tier)
+    .map(([p]) => Number(p));
   // A retried job publishes again only if the release itself was new: listeners dedupe on nothing.
   if (fresh) await ctx.bus.publish({ type: 'released', requirementId, tier, plannerIds, at: now });
   // Template messages on every run: their ids make a retry (after a crash past the release) send each once.
@@ -68,14 +70,18 @@ export class OfferError extends CodedError {
 async function openOffer(ctx: Ctx, plannerId: number | null, workOrderId: string) {
   const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId } });
   if (!wo || (plannerId !== null && wo.plannerId !== plannerId)) throw new OfferError('NOT_FOUND', 404, '工单不存在');
-  if (wo.channel !== 'dispatch' || wo.acceptedAt || wo.status !== 'active') throw new OfferError('NOT_AN_OFFER', 409, '这个派单已经处理过了');
+  if (wo.channel !== 'dispatch' || wo.acceptedAt || wo.status !== 'active')
+    throw new OfferError('NOT_AN_OFFER', 409, '这个派单已经处理过了');
   return wo;
 }
 
 /** The planner takes the system's assignment: it is a work order like any grabbed one from now on. */
 export async function acceptOffer(ctx: Ctx, plannerId: number, workOrderId: string): Promise<void> {
   await openOffer(ctx, plannerId, workOrderId);
-  const { count } = await ctx.db.workOrder.updateMany({ where: { id: workOrderId, status: 'active', acceptedAt: null }, data: { acceptedAt: new Date(ctx.now()) } });
+  const { count } = await ctx.db.workOrder.updateMany({
+    where: { id: workOrderId, status: 'active', acceptedAt: null },
+    data: { acceptedAt: new Date(ctx.now()) },
+  });
   if (count === 0) throw new OfferError('NOT_AN_OFFER', 409, '这个派单已经处理过了'); // the timeout won the race
   await cancelOffer(ctx, workOrderId);
 }
@@ -85,7 +91,12 @@ export async function acceptOffer(ctx: Ctx, plannerId: number, workOrderId: stri
  * for the tiers already released), as a missed deadline does. PostgreSQL's conditional update
  * decides between a late accept and the timeout.
  */
-export async function declineOffer(ctx: Ctx, workOrderId: string, why: 'declined' | 'unanswered', plannerId: number | null = null): Promise<boolean> {
+export async function declineOffer(
+  ctx: Ctx,
+  workOrderId: string,
+  why: 'declined' | 'unanswered',
+  plannerId: number | null = null,
+): Promise<boolean> {
   let wo;
   try {
     wo = await openOffer(ctx, plannerId, workOrderId);
@@ -119,7 +130,14 @@ async function freeSlot(ctx: Ctx, wo: { id: string; requirementId: number; plann
     await ctx.db.requirement.updateMany({ where: { id: wo.requirementId, status: 'full' }, data: { status: 'open', fullAt: null } });
     await rescheduleAfterReopen(ctx, wo.requirementId);
   }
-  await ctx.bus.publish({ type: 'expired', requirementId: wo.requirementId, plannerId: wo.plannerId, workOrderId, reopened, at: ctx.now() });
+  await ctx.bus.publish({
+    type: 'expired',
+    requirementId: wo.requirementId,
+    plannerId: wo.plannerId,
+    workOrderId,
+    reopened,
+    at: ctx.now(),
+  });
 }
 
 /** Re-opened: tiers not yet released keep their spacing from the last tier that was. */
@@ -171,12 +189,17 @@ export async function submitProposal(ctx: Ctx, plannerId: number, workOrderId: s
   const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId } });
   if (!wo) throw new ProposalError('NOT_FOUND', 404, '工单不存在');
   if (wo.plannerId !== plannerId) throw new ProposalError('NOT_YOURS', 403, '这不是你的工单');
-  if (wo.deadlineAt.getTime() < ctx.now() && wo.status === 'active') throw new ProposalError('DEADLINE_PASSED', 409, '已超过提交方案的期限');
+  if (wo.deadlineAt.getTime() < ctx.now() && wo.status === 'active')
+    throw new ProposalError('DEADLINE_PASSED', 409, '已超过提交方案的期限');
   const proposal = await ctx.db.$transaction(async (tx) => {
     // A proposal to a dispatched requirement accepts it too.
     const { count } = await tx.workOrder.updateMany({
       where: { id: workOrderId, status: 'active' },
-      data: { status: 'proposed', proposedAt: new Date(ctx.now()), ...(wo.channel === 'dispatch' && !wo.acceptedAt ? { acceptedAt: new Date(ctx.now()) } : {}) },
+      data: {
+        status: 'proposed',
+        proposedAt: new Date(ctx.now()),
+        ...(wo.channel === 'dispatch' && !wo.acceptedAt ? { acceptedAt: new Date(ctx.now()) } : {}),
+      },
     });
     if (count === 0) throw new ProposalError('NOT_ACTIVE', 409, '工单已不在进行中，不能提交方案');
     return tx.proposal.create({ data: { workOrderId, itinerary: p.itinerary, priceFen: p.priceFen } });

@@ -39,16 +39,24 @@ export function createQueue(connection: Redis): Queue<LifecycleJob> {
 export async function scheduleReleases(ctx: Ctx, requirementId: number, released: string, offsetSec = 0): Promise<void> {
   const pending = ctx.config.releasePlan.filter((p) => !released.includes(p.tier));
   for (const p of pending) {
-    await ctx.queue.add('release', { kind: 'release', requirementId, tier: p.tier }, {
-      jobId: releaseId(requirementId, p.tier),
-      delay: Math.max(0, p.delaySec - offsetSec) * 1000,
-    });
+    await ctx.queue.add(
+      'release',
+      { kind: 'release', requirementId, tier: p.tier },
+      {
+        jobId: releaseId(requirementId, p.tier),
+        delay: Math.max(0, p.delaySec - offsetSec) * 1000,
+      },
+    );
   }
   const last = ctx.config.releasePlan.at(-1)!.delaySec;
-  await ctx.queue.add('fallback', { kind: 'fallback', requirementId }, {
-    jobId: fallbackId(requirementId),
-    delay: (Math.max(0, last - offsetSec) + ctx.config.FALLBACK_AFTER) * 1000,
-  });
+  await ctx.queue.add(
+    'fallback',
+    { kind: 'fallback', requirementId },
+    {
+      jobId: fallbackId(requirementId),
+      delay: (Math.max(0, last - offsetSec) + ctx.config.FALLBACK_AFTER) * 1000,
+    },
+  );
 }
 
 /** A full requirement: its pending releases and fallback go away. */
@@ -63,7 +71,11 @@ export async function scheduleDeadline(ctx: Ctx, workOrderId: string, grabbedAtM
   const delay = Math.max(0, grabbedAtMs + PROPOSAL_DEADLINE * 1000 - ctx.now());
   await ctx.queue.add('deadline', { kind: 'deadline', workOrderId }, { jobId: deadlineId(workOrderId), delay });
   if (PROPOSAL_REMINDER < PROPOSAL_DEADLINE) {
-    await ctx.queue.add('remind', { kind: 'remind', workOrderId }, { jobId: remindId(workOrderId), delay: Math.max(0, delay - PROPOSAL_REMINDER * 1000) });
+    await ctx.queue.add(
+      'remind',
+      { kind: 'remind', workOrderId },
+      { jobId: remindId(workOrderId), delay: Math.max(0, delay - PROPOSAL_REMINDER * 1000) },
+    );
   }
 }
 

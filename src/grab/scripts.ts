@@ -22,9 +22,7 @@ export function readScripts(dir = DIR): Script[] {
     .map((file) => {
       const m = /^(.+)-(\d+)\.lua$/.exec(file);
       if (!m) throw new Error(`Lua script ${file} must be named <verb>-<numberOfKeys>.lua`);
-      const lua = readFileSync(join(dir, file), 'utf8').replace(INCLUDE, (_, inc: string) =>
-        readFileSync(join(dir, `${inc}.lua`), 'utf8'),
-      );
+      const lua = readFileSync(join(dir, file), 'utf8').replace(INCLUDE, (_, inc: string) => readFileSync(join(dir, `${inc}.lua`), 'utf8'));
       return { name: m[1], keys: Number(m[2]), lua };
     });
 }

@@ -22,7 +22,11 @@ export function createApp(app: Ctx): Koa {
   const koa = new Koa({ proxy: app.config.TRUST_PROXY > 0, maxIpsCount: app.config.TRUST_PROXY });
   // Errors after the answer (a client gone, node's own 408 on a request timeout) go to the log, not stderr.
   koa.on('error', (err: Error & { code?: string }) => {
-    const clientSide = err.code === 'ECONNRESET' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.message === 'Request timeout' || err.message === 'aborted';
+    const clientSide =
+      err.code === 'ECONNRESET' ||
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ||
+      err.message === 'Request timeout' ||
+      err.message === 'aborted';
     app.log[clientSide ? 'debug' : 'error']({ err }, 'request failed after its answer');
   });
   koa.use(securityHeaders(app.config));
@@ -33,8 +37,14 @@ export function createApp(app: Ctx): Koa {
   const health = new Router();
   health.get('/healthz', async (ctx) => {
     const [redis, db] = await Promise.all([
-      app.redis.ping().then(() => true, () => false),
-      app.db.$queryRaw`SELECT 1`.then(() => true, () => false),
+      app.redis.ping().then(
+        () => true,
+        () => false,
+      ),
+      app.db.$queryRaw`SELECT 1`.then(
+        () => true,
+        () => false,
+      ),
     ]);
     ctx.status = redis && db ? 200 : 503;
     ctx.body = { ok: redis && db, redis, database: db };
@@ -54,8 +64,21 @@ export function createApp(app: Ctx): Koa {
 
   // WeChat's OAuth page lives on open.weixin.qq.com; in the sandbox, beside the rest of its API.
   // The browser goes there: in the sandbox, PUBLIC_URL's host (where its cookies are), not the local address the server calls itself on.
-  const authorizeBase = () => (app.config.sandbox ? (app.config.wechat.apiBase ?? `${app.config.PUBLIC_URL.replace(/\/$/, '')}/sandbox`) : 'https://open.weixin.qq.com');
-  const routers = [health, wechatRoutes(app), oauthRoutes(app, app.wechatApiBase, authorizeBase), bindRoutes(app), opsRoutes(app), plannerRoutes(app), travelerRoutes(app), pageRoutes(app), ...(app.config.sandbox ? [sandboxApi(app), sandboxPhone(app)] : [])];
+  const authorizeBase = () =>
+    app.config.sandbox
+      ? (app.config.wechat.apiBase ?? `${app.config.PUBLIC_URL.replace(/\/$/, '')}/sandbox`)
+      : 'https://open.weixin.qq.com';
+  const routers = [
+    health,
+    wechatRoutes(app),
+    oauthRoutes(app, app.wechatApiBase, authorizeBase),
+    bindRoutes(app),
+    opsRoutes(app),
+    plannerRoutes(app),
+    travelerRoutes(app),
+    pageRoutes(app),
+    ...(app.config.sandbox ? [sandboxApi(app), sandboxPhone(app)] : []),
+  ];
   for (const r of routers) koa.use(r.routes()).use(r.allowedMethods());
   return koa;
 }

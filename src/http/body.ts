@@ -33,6 +33,9 @@ const parse = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: '
 export const json: Middleware = (ctx, next) =>
   parse(ctx, async () => {
     const at = nulAt(ctx.request.body);
-    if (at) throw new HttpError(400, 'VALIDATION', `${at}: must not contain NUL characters`, at, { [at]: '内容里有无法保存的字符，请删掉后再试。' });
+    if (at)
+      throw new HttpError(400, 'VALIDATION', `${at}: must not contain NUL characters`, at, {
+        [at]: '内容里有无法保存的字符，请删掉后再试。',
+      });
     return next();
   });

@@ -24,7 +24,13 @@ export function validationError(err: ZodError, input?: unknown): HttpError {
     const f = i.path.join('.');
     if (f && !(f in fields)) fields[f] = inChinese(i, input);
   }
-  return new HttpError(400, 'VALIDATION', field ? `${field}: ${issue.message}` : issue.message, field, Object.keys(fields).length ? fields : undefined);
+  return new HttpError(
+    400,
+    'VALIDATION',
+    field ? `${field}: ${issue.message}` : issue.message,
+    field,
+    Object.keys(fields).length ? fields : undefined,
+  );
 }
 
 export function errors(log: Logger): Middleware {
@@ -46,7 +52,14 @@ export function errors(log: Logger): Middleware {
       }
       if (err instanceof CodedError) {
         ctx.status = err.status;
-        ctx.body = { error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.fields ? { fields: err.fields } : {}) } };
+        ctx.body = {
+          error: {
+            code: err.code,
+            message: err.message,
+            ...(err.field ? { field: err.field } : {}),
+            ...(err.fields ? { fields: err.fields } : {}),
+          },
+        };
         return;
       }
       const e = err as { status?: number; name?: string; message?: string };

@@ -6,7 +6,8 @@
 import type { Middleware } from 'koa';
 
 /** For HTML nobody wrote a policy for: no script at all. */
-export const DEFAULT_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const DEFAULT_CSP =
+  "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export function securityHeaders(opts: { https: boolean }): Middleware {
   return async (ctx, next) => {

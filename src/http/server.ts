@@ -18,14 +18,23 @@ export function clientIp(req: IncomingMessage, hops: number): string {
   const socketIp = req.socket.remoteAddress ?? '';
   if (hops === 0) return socketIp;
   const header = req.headers['x-forwarded-for'];
-  const list = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const trusted = list.slice(-hops);
   return trusted[0] ?? socketIp;
 }
 
 function refuse(res: ServerResponse, status: number, code: string, message: string) {
   res.shouldKeepAlive = false;
-  res.writeHead(status, { 'content-type': 'application/json', connection: 'close', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'retry-after': '5' });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    connection: 'close',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'retry-after': '5',
+  });
   res.end(JSON.stringify({ error: { code, message } }));
 }
 
@@ -37,18 +46,25 @@ export function createFrontServer(config: Config, handle: (req: IncomingMessage,
   // A socket that never sends a byte is not covered by node's header timeout: it would stay forever.
   const silent = new WeakMap<Socket, NodeJS.Timeout>();
 
-  const server = createServer({ headersTimeout: config.HEADERS_TIMEOUT_MS, requestTimeout: config.REQUEST_TIMEOUT_MS, connectionsCheckingInterval: Math.min(1000, config.HEADERS_TIMEOUT_MS) }, (req, res) => {
-    markArrival(req);
-    const quiet = silent.get(req.socket);
-    if (quiet) {
-      clearTimeout(quiet);
-      silent.delete(req.socket); // an idle stream keeps its socket for hours: keep nothing else with it
-    }
-    if (open > config.MAX_CONNECTIONS && !req.url?.startsWith('/healthz')) {
-      return refuse(res, 503, 'BUSY', 'too many open connections; try again shortly');
-    }
-    handle(req, res);
-  });
+  const server = createServer(
+    {
+      headersTimeout: config.HEADERS_TIMEOUT_MS,
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1000, config.HEADERS_TIMEOUT_MS),
+    },
+    (req, res) => {
+      markArrival(req);
+      const quiet = silent.get(req.socket);
+      if (quiet) {
+        clearTimeout(quiet);
+        silent.delete(req.socket); // an idle stream keeps its socket for hours: keep nothing else with it
+      }
+      if (open > config.MAX_CONNECTIONS && !req.url?.startsWith('/healthz')) {
+        return refuse(res, 503, 'BUSY', 'too many open connections; try again shortly');
+      }
+      handle(req, res);
+    },
+  );
   server.maxConnections = config.MAX_CONNECTIONS + HEALTH_ROOM; // beyond this node closes new sockets at once
   server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   server.on('connection', (socket: Socket) => {

@@ -53,7 +53,14 @@ export function inChinese(issue: z.core.$ZodIssue, input: unknown): string {
   const label = LABELS[field] ?? LABELS[path.at(-1) ?? ''] ?? field;
   const each = item ? `每个${label}` : label;
   const given = path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), input);
-  const i = issue as z.core.$ZodIssue & { minimum?: number | bigint; maximum?: number | bigint; origin?: string; expected?: string; format?: string; params?: { zh?: string } };
+  const i = issue as z.core.$ZodIssue & {
+    minimum?: number | bigint;
+    maximum?: number | bigint;
+    origin?: string;
+    expected?: string;
+    format?: string;
+    params?: { zh?: string };
+  };
   const n = Number(i.minimum ?? i.maximum);
   switch (issue.code) {
     case 'too_small':

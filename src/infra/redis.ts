@@ -31,7 +31,24 @@ export async function ensureRedis(url: string | undefined, dataDir: string, log:
   mkdirSync(dir, { recursive: true });
   log.info({ dir }, 'no Redis answered on 127.0.0.1:6379; starting redis-server');
   await new Promise<void>((ok, fail) => {
-    const child = spawn('redis-server', ['--port', '6379', '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'yes', '--save', '60 1000', '--logfile', resolve(dir, 'redis.log')], { stdio: 'ignore' });
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        '6379',
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--daemonize',
+        'yes',
+        '--save',
+        '60 1000',
+        '--logfile',
+        resolve(dir, 'redis.log'),
+      ],
+      { stdio: 'ignore' },
+    );
     child.on('error', () => fail(new Error('redis-server not found on PATH: install Debian package "redis-server" or set REDIS_URL')));
     child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`redis-server exited with ${code}; see ${dir}/redis.log`))));
   });

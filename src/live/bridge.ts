@@ -14,30 +14,59 @@ export async function toLive(redis: Redis, e: EngineEvent, travelerOf: (requirem
   };
   switch (e.type) {
     case 'released':
-      await Promise.all(e.plannerIds.map((p) => appendForUser(redis, `planner:${p}`, 'released', { requirementId: e.requirementId, tier: e.tier, at: e.at })));
+      await Promise.all(
+        e.plannerIds.map((p) =>
+          appendForUser(redis, `planner:${p}`, 'released', { requirementId: e.requirementId, tier: e.tier, at: e.at }),
+        ),
+      );
       return;
     case 'grabbed':
     case 'dispatched':
       // A dispatch is an offer to accept or decline, not a win the planner made.
-      await appendForUser(redis, `planner:${e.plannerId}`, e.type === 'grabbed' ? 'won' : 'offered', { requirementId: e.requirementId, workOrderId: e.workOrderId, at: e.at });
-      if (e.type === 'grabbed') await broadcastRequirement(redis, e.requirementId, 'slots', { requirementId: e.requirementId, slotsLeft: e.slotsLeft });
+      await appendForUser(redis, `planner:${e.plannerId}`, e.type === 'grabbed' ? 'won' : 'offered', {
+        requirementId: e.requirementId,
+        workOrderId: e.workOrderId,
+        at: e.at,
+      });
+      if (e.type === 'grabbed')
+        await broadcastRequirement(redis, e.requirementId, 'slots', { requirementId: e.requirementId, slotsLeft: e.slotsLeft });
       await toTraveler('taken');
       return;
     case 'full':
       await broadcastRequirement(redis, e.requirementId, 'gone', { requirementId: e.requirementId, reason: 'full' });
       return;
     case 'expired':
-      await appendForUser(redis, `planner:${e.plannerId}`, 'work-order', { workOrderId: e.workOrderId, requirementId: e.requirementId, status: 'expired' });
+      await appendForUser(redis, `planner:${e.plannerId}`, 'work-order', {
+        workOrderId: e.workOrderId,
+        requirementId: e.requirementId,
+        status: 'expired',
+      });
       if (e.reopened) await broadcastRequirement(redis, e.requirementId, 'reopened', { requirementId: e.requirementId });
       await toTraveler('expired');
       return;
     case 'proposal':
-      await appendForUser(redis, `planner:${e.plannerId}`, 'work-order', { workOrderId: e.workOrderId, requirementId: e.requirementId, status: 'proposed' });
+      await appendForUser(redis, `planner:${e.plannerId}`, 'work-order', {
+        workOrderId: e.workOrderId,
+        requirementId: e.requirementId,
+        status: 'proposed',
+      });
       await toTraveler('proposal', { workOrderId: e.workOrderId });
       return;
     case 'chosen':
-      await appendForUser(redis, `planner:${e.plannerId}`, 'work-order', { workOrderId: e.workOrderId, requirementId: e.requirementId, status: 'chosen' });
-      await Promise.all(e.others.map((o) => appendForUser(redis, `planner:${o.plannerId}`, 'work-order', { workOrderId: o.workOrderId, requirementId: e.requirementId, status: 'closed' })));
+      await appendForUser(redis, `planner:${e.plannerId}`, 'work-order', {
+        workOrderId: e.workOrderId,
+        requirementId: e.requirementId,
+        status: 'chosen',
+      });
+      await Promise.all(
+        e.others.map((o) =>
+          appendForUser(redis, `planner:${o.plannerId}`, 'work-order', {
+            workOrderId: o.workOrderId,
+            requirementId: e.requirementId,
+            status: 'closed',
+          }),
+        ),
+      );
       await broadcastRequirement(redis, e.requirementId, 'gone', { requirementId: e.requirementId, reason: 'chosen' });
       await toTraveler('chosen', { workOrderId: e.workOrderId });
       return;

@@ -77,7 +77,7 @@ export function createHub(ctx: Ctx, subscriber: Redis) {
     }
     if ('all' in m.to) {
       const f = frame(m.event); // one string for every stream
-      for (const set of byUser.values()) for (const c of set) (c.replaying ? c.replaying.push(m.event) : c.res.write(f));
+      for (const set of byUser.values()) for (const c of set) c.replaying ? c.replaying.push(m.event) : c.res.write(f);
       return;
     }
     // Requirement-wide: to the connected planners who are its candidates.
@@ -96,13 +96,19 @@ export function createHub(ctx: Ctx, subscriber: Redis) {
   }
 
   function remove(c: Conn) {
-    for (const [index, key] of [[byUser, c.user], [byIp, c.ip]] as const) {
+    for (const [index, key] of [
+      [byUser, c.user],
+      [byIp, c.ip],
+    ] as const) {
       const set = index.get(key);
       set?.delete(c);
       if (set?.size === 0) index.delete(key);
     }
     // The browser's record outlives a stream only while it names a newer one.
-    void ctx.redis.hget(browserKey(c.cid), c.user).then((v) => (v === c.id ? ctx.redis.hdel(browserKey(c.cid), c.user) : 0)).catch(() => {});
+    void ctx.redis
+      .hget(browserKey(c.cid), c.user)
+      .then((v) => (v === c.id ? ctx.redis.hdel(browserKey(c.cid), c.user) : 0))
+      .catch(() => {});
   }
 
   /** Tells a stream why it ends, ends it, forgets it. */
@@ -144,7 +150,10 @@ export function createHub(ctx: Ctx, subscriber: Redis) {
       res.on('close', () => remove(c));
       // Seed: one long connection per browser and user. The record says which one it is; the others go.
       await ctx.redis.multi().hset(browserKey(cid), user, c.id).expire(browserKey(cid), 86_400).exec();
-      await ctx.redis.publish(channel, JSON.stringify({ control: 'replaced', user, cid, keep: c.id, openedAt: c.openedAt } satisfies Control));
+      await ctx.redis.publish(
+        channel,
+        JSON.stringify({ control: 'replaced', user, cid, keep: c.id, openedAt: c.openedAt } satisfies Control),
+      );
 
       if (lastId) {
         for (const e of await eventsSince(ctx.redis, user, lastId)) {

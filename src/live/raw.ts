@@ -31,13 +31,17 @@ export function serveStream(app: Ctx, hub: Hub, req: IncomingMessage, res: Serve
   const path = q < 0 ? req.url! : req.url!.slice(0, q);
   if (path !== STREAM_PATH) return false;
   if (req.method !== 'GET') {
-    res.writeHead(405, { allow: 'GET', 'content-type': 'application/json', ...NO_STORE }).end(JSON.stringify({ error: { code: 'METHOD', message: 'GET only' } }));
+    res
+      .writeHead(405, { allow: 'GET', 'content-type': 'application/json', ...NO_STORE })
+      .end(JSON.stringify({ error: { code: 'METHOD', message: 'GET only' } }));
     return true;
   }
   const s = sessionOnce(app, cookie(req.headers.cookie, COOKIE));
   if (!s || (s.role !== 'planner' && s.role !== 'traveler')) {
     // 401, not 204: a page must be able to tell "sign in" from "stop" (204 stops EventSource for good).
-    res.writeHead(401, { 'content-type': 'application/json', ...NO_STORE }).end(JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'sign in first (no valid session)' } }));
+    res
+      .writeHead(401, { 'content-type': 'application/json', ...NO_STORE })
+      .end(JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'sign in first (no valid session)' } }));
     return true;
   }
   // One id per browser (all its tabs), new when the browser restarts: a session cookie, as in the seed.

@@ -36,7 +36,12 @@ export async function appendForUser(redis: Redis, user: string, type: string, da
   return id;
 }
 
-export async function broadcastRequirement(redis: Redis, requirementId: number, type: string, data: Record<string, unknown>): Promise<void> {
+export async function broadcastRequirement(
+  redis: Redis,
+  requirementId: number,
+  type: string,
+  data: Record<string, unknown>,
+): Promise<void> {
   await redis.publish(liveChannel(redis), JSON.stringify({ to: { requirement: requirementId }, event: { type, data } } satisfies Envelope));
 }
 

@@ -7,7 +7,6 @@ import { budget, chinaTime as cst, monthDay, yuan } from '../format.js';
 import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
 
-
 interface ReqRow {
   id: number;
   code: string;
@@ -36,10 +35,19 @@ export async function notifyReleased(ctx: Ctx, requirementId: number, tier: Tier
   if (plannerIds.length === 0) return 0;
   const [req, planners] = await Promise.all([
     ctx.db.requirement.findUniqueOrThrow({ where: { id: requirementId } }),
-    ctx.db.planner.findMany({ where: { id: { in: plannerIds }, openid: { not: null }, unreachableAt: null, status: 'active' }, select: { id: true, openid: true } }),
+    ctx.db.planner.findMany({
+      where: { id: { in: plannerIds }, openid: { not: null }, unreachableAt: null, status: 'active' },
+      select: { id: true, openid: true },
+    }),
   ]);
   return ctx.notify.enqueue(
-    planners.map((p) => ({ id: `released-r${requirementId}-${tier}-p${p.id}`, kind: 'released', openid: p.openid!, plannerId: p.id, vars: { ...tripVars(req), tier } })),
+    planners.map((p) => ({
+      id: `released-r${requirementId}-${tier}-p${p.id}`,
+      kind: 'released',
+      openid: p.openid!,
+      plannerId: p.id,
+      vars: { ...tripVars(req), tier },
+    })),
   );
 }
 
@@ -48,23 +56,46 @@ export async function notifyReleased(ctx: Ctx, requirementId: number, tier: Tier
  * the system dispatched is an offer, said as such （系统派单， accept by …), never "you grabbed it".
  */
 export async function notifyWon(ctx: Ctx, workOrderId: string): Promise<number> {
-  const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId }, include: { planner: true, requirement: { include: { traveler: true } } } });
+  const wo = await ctx.db.workOrder.findUnique({
+    where: { id: workOrderId },
+    include: { planner: true, requirement: { include: { traveler: true } } },
+  });
   if (!wo) return 0;
   const trip = tripVars(wo.requirement);
   const out = [];
   if (wo.channel === 'dispatch') {
     if (wo.planner.openid && !wo.planner.unreachableAt) {
       const acceptBy = cst(new Date(wo.grabbedAt.getTime() + ctx.config.DISPATCH_ACCEPT_WITHIN * 1000));
-      out.push({ id: `dispatched-${workOrderId}`, kind: 'dispatched', openid: wo.planner.openid, plannerId: wo.plannerId, vars: { ...trip, workOrderId, acceptBy } });
+      out.push({
+        id: `dispatched-${workOrderId}`,
+        kind: 'dispatched',
+        openid: wo.planner.openid,
+        plannerId: wo.plannerId,
+        vars: { ...trip, workOrderId, acceptBy },
+      });
     }
   } else if (wo.planner.openid && !wo.planner.unreachableAt) {
     out.push({
-      id: `won-${workOrderId}`, kind: 'won', openid: wo.planner.openid, plannerId: wo.plannerId,
-      vars: { ...trip, workOrderId, contactName: wo.requirement.traveler.name, contactPhone: wo.requirement.traveler.phone, deadline: cst(wo.deadlineAt) },
+      id: `won-${workOrderId}`,
+      kind: 'won',
+      openid: wo.planner.openid,
+      plannerId: wo.plannerId,
+      vars: {
+        ...trip,
+        workOrderId,
+        contactName: wo.requirement.traveler.name,
+        contactPhone: wo.requirement.traveler.phone,
+        deadline: cst(wo.deadlineAt),
+      },
     });
   }
   if (wo.requirement.traveler.openid) {
-    out.push({ id: `taken-${workOrderId}`, kind: 'traveler-taken', openid: wo.requirement.traveler.openid, vars: { ...trip, plannerName: wo.planner.name } });
+    out.push({
+      id: `taken-${workOrderId}`,
+      kind: 'traveler-taken',
+      openid: wo.requirement.traveler.openid,
+      vars: { ...trip, plannerName: wo.planner.name },
+    });
   }
   return ctx.notify.enqueue(out);
 }
@@ -74,7 +105,13 @@ export async function notifyExpired(ctx: Ctx, workOrderId: string): Promise<numb
   const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId }, include: { planner: true, requirement: true } });
   if (!wo?.planner.openid || wo.planner.unreachableAt) return 0;
   return ctx.notify.enqueue([
-    { id: `expired-${workOrderId}`, kind: 'slot-expired', openid: wo.planner.openid, plannerId: wo.plannerId, vars: { ...tripVars(wo.requirement), workOrderId } },
+    {
+      id: `expired-${workOrderId}`,
+      kind: 'slot-expired',
+      openid: wo.planner.openid,
+      plannerId: wo.plannerId,
+      vars: { ...tripVars(wo.requirement), workOrderId },
+    },
   ]);
 }
 
@@ -83,22 +120,39 @@ export async function notifyProposalDue(ctx: Ctx, workOrderId: string): Promise<
   const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId }, include: { planner: true, requirement: true } });
   if (!wo || wo.status !== 'active' || !wo.planner.openid || wo.planner.unreachableAt) return 0;
   return ctx.notify.enqueue([
-    { id: `due-${workOrderId}`, kind: 'proposal-due', openid: wo.planner.openid, plannerId: wo.plannerId, vars: { ...tripVars(wo.requirement), workOrderId, deadline: cst(wo.deadlineAt) } },
+    {
+      id: `due-${workOrderId}`,
+      kind: 'proposal-due',
+      openid: wo.planner.openid,
+      plannerId: wo.plannerId,
+      vars: { ...tripVars(wo.requirement), workOrderId, deadline: cst(wo.deadlineAt) },
+    },
   ]);
 }
 
 /** A proposal arrived: the traveler hears it (if WeChat knows them). */
 export async function notifyProposal(ctx: Ctx, workOrderId: string): Promise<number> {
-  const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId }, include: { planner: true, proposal: true, requirement: { include: { traveler: true } } } });
+  const wo = await ctx.db.workOrder.findUnique({
+    where: { id: workOrderId },
+    include: { planner: true, proposal: true, requirement: { include: { traveler: true } } },
+  });
   if (!wo?.proposal || !wo.requirement.traveler.openid) return 0;
   return ctx.notify.enqueue([
-    { id: `proposal-${workOrderId}`, kind: 'traveler-proposal', openid: wo.requirement.traveler.openid, vars: { ...tripVars(wo.requirement), plannerName: wo.planner.name, price: yuan(wo.proposal.priceFen) } },
+    {
+      id: `proposal-${workOrderId}`,
+      kind: 'traveler-proposal',
+      openid: wo.requirement.traveler.openid,
+      vars: { ...tripVars(wo.requirement), plannerName: wo.planner.name, price: yuan(wo.proposal.priceFen) },
+    },
   ]);
 }
 
 /** The traveler chose: the chosen planner hears it, and so does every other planner who held a slot. */
 export async function notifyChosen(ctx: Ctx, requirementId: number): Promise<number> {
-  const req = await ctx.db.requirement.findUnique({ where: { id: requirementId }, include: { workOrders: { include: { planner: true } } } });
+  const req = await ctx.db.requirement.findUnique({
+    where: { id: requirementId },
+    include: { workOrders: { include: { planner: true } } },
+  });
   if (!req) return 0;
   const trip = tripVars(req);
   return ctx.notify.enqueue(

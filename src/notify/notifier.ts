@@ -68,7 +68,10 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): 
       if (!m || m.state !== 'queued') return; // sent already (a retried job), or gone
       try {
         const msgid = await api.sendTemplate(m.openid, m.templateId, m.url ?? '', m.data as Record<string, { value: string }>);
-        await ctx.db.message.update({ where: { id: m.id }, data: { state: 'sent', msgid, sentAt: new Date(ctx.now()), attempts: { increment: 1 }, error: null } });
+        await ctx.db.message.update({
+          where: { id: m.id },
+          data: { state: 'sent', msgid, sentAt: new Date(ctx.now()), attempts: { increment: 1 }, error: null },
+        });
       } catch (err) {
         const code = (err as { code?: number }).code;
         const error = `${code ?? 'network'}: ${(err as Error).message}`.slice(0, 500);
@@ -78,7 +81,10 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): 
           throw new UnrecoverableError(error);
         }
         const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        await ctx.db.message.update({ where: { id: m.id }, data: { attempts: { increment: 1 }, error, ...(last ? { state: 'failed' } : {}) } });
+        await ctx.db.message.update({
+          where: { id: m.id },
+          data: { attempts: { increment: 1 }, error, ...(last ? { state: 'failed' } : {}) },
+        });
         throw err; // BullMQ retries with backoff
       }
     },

@@ -21,8 +21,16 @@ const grabInput = z.object(
 );
 const proposalInput = z.object(
   {
-    itinerary: z.string({ error: 'is required' }).trim().min(10, 'must be at least 10 characters').max(20_000, 'must be at most 20000 characters'),
-    priceFen: z.number({ error: 'must be a number (fen)' }).int('must be whole fen').min(100, 'must be at least 100 fen').max(2_000_000_000, 'is too large'),
+    itinerary: z
+      .string({ error: 'is required' })
+      .trim()
+      .min(10, 'must be at least 10 characters')
+      .max(20_000, 'must be at most 20000 characters'),
+    priceFen: z
+      .number({ error: 'must be a number (fen)' })
+      .int('must be whole fen')
+      .min(100, 'must be at least 100 fen')
+      .max(2_000_000_000, 'is too large'),
   },
   { error: 'body must be a JSON object' },
 );
@@ -32,7 +40,10 @@ type WorkOrderRow = Prisma.WorkOrderGetPayload<{ include: typeof WO_INCLUDE }>;
 
 function workOrderView(app: Ctx, w: WorkOrderRow) {
   // Dispatched by the system and not yet accepted: an offer, with the time to answer by.
-  const offer = w.channel === 'dispatch' && !w.acceptedAt && w.status === 'active' ? { acceptBy: new Date(w.grabbedAt.getTime() + app.config.DISPATCH_ACCEPT_WITHIN * 1000) } : null;
+  const offer =
+    w.channel === 'dispatch' && !w.acceptedAt && w.status === 'active'
+      ? { acceptBy: new Date(w.grabbedAt.getTime() + app.config.DISPATCH_ACCEPT_WITHIN * 1000) }
+      : null;
   return {
     id: w.id,
     status: w.status,
@@ -42,7 +53,10 @@ function workOrderView(app: Ctx, w: WorkOrderRow) {
     offer,
     requirement: { id: w.requirementId, status: w.requirement.status, ...cardOf(w.requirement) },
     // The traveler's contact belongs to live slots only, and to an offer once accepted.
-    contact: w.status === 'expired' || w.status === 'closed' || offer ? null : { name: w.requirement.traveler.name, phone: w.requirement.traveler.phone },
+    contact:
+      w.status === 'expired' || w.status === 'closed' || offer
+        ? null
+        : { name: w.requirement.traveler.name, phone: w.requirement.traveler.phone },
     proposal: w.proposal && { itinerary: w.proposal.itinerary, priceFen: w.proposal.priceFen, createdAt: w.proposal.createdAt },
   };
 }
@@ -74,7 +88,16 @@ export function plannerRoutes(app: Ctx): Router {
   r.get('/me', async (ctx) => {
     const p = await app.db.planner.findUnique({ where: { id: ctx.state.session!.id }, include: { supplier: true } });
     if (!p) throw new HttpError(404, 'NOT_FOUND', 'planner: this account no longer exists');
-    ctx.body = { id: p.id, name: p.name, tier: p.tier, supplier: p.supplier.name, destinations: p.destinations, maxActive: p.maxActive, status: p.status, bound: !!p.openid };
+    ctx.body = {
+      id: p.id,
+      name: p.name,
+      tier: p.tier,
+      supplier: p.supplier.name,
+      destinations: p.destinations,
+      maxActive: p.maxActive,
+      status: p.status,
+      bound: !!p.openid,
+    };
   });
 
   /** One requirement as this planner may see it: a candidate's card, the contact only while they hold a slot. */

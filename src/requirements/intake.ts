@@ -15,36 +15,65 @@ import { Prisma } from '../generated/prisma/client.js';
 import { dbId } from '../ids.js';
 import { travelerFor } from '../traveler/identity.js';
 
-const phone = z.string().trim().regex(/^1[3-9]\d{9}$/, 'must be an 11-digit mainland mobile number');
+const phone = z
+  .string()
+  .trim()
+  .regex(/^1[3-9]\d{9}$/, 'must be an 11-digit mainland mobile number');
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const date = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), { message: 'is not a real date', params: { zh: '这一天不存在，请重新选择日期。' } });
-const count = (min: number) => z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(99, 'must be at most 99');
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
+    message: 'is not a real date',
+    params: { zh: '这一天不存在，请重新选择日期。' },
+  });
+const count = (min: number) =>
+  z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(99, 'must be at most 99');
 
 export const requirementInput = z
-  .object({
-    traveler: z.object({ name: text(50), phone, openid: text(64).optional() }, { error: 'is required' }),
-    subject: z.enum(['individual', 'enterprise'], { error: 'must be "individual" or "enterprise"' }),
-    company: text(100).optional(),
-    origin: text(50),
-    destinations: z.array(text(50), { error: 'must be a list of places' }).min(1, 'must name at least one destination').max(10, 'at most 10 destinations'),
-    departDate: date,
-    returnDate: date,
-    adults: count(1),
-    children: count(0),
-    budgetFen: z.number({ error: 'must be a number (fen)' }).int('must be whole fen').min(100, 'must be at least 100 fen (1 yuan)').max(2_000_000_000, 'is too large'),
-    budgetType: z.enum(['total', 'per_person']).default('total'),
-    plannersWanted: z.union([z.literal(1), z.literal(2), z.literal(3)], { error: 'must be 1, 2 or 3' }),
-    notes: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
-    minTier: z.enum(TIERS, { error: 'must be S, A, B or C' }).optional(),
-    blockedPlannerIds: z.array(dbId('planner')).max(100).default([]),
-    blockedSupplierIds: z.array(dbId('supplier')).max(100).default([]),
-  }, { error: 'body must be a JSON object' })
+  .object(
+    {
+      traveler: z.object({ name: text(50), phone, openid: text(64).optional() }, { error: 'is required' }),
+      subject: z.enum(['individual', 'enterprise'], { error: 'must be "individual" or "enterprise"' }),
+      company: text(100).optional(),
+      origin: text(50),
+      destinations: z
+        .array(text(50), { error: 'must be a list of places' })
+        .min(1, 'must name at least one destination')
+        .max(10, 'at most 10 destinations'),
+      departDate: date,
+      returnDate: date,
+      adults: count(1),
+      children: count(0),
+      budgetFen: z
+        .number({ error: 'must be a number (fen)' })
+        .int('must be whole fen')
+        .min(100, 'must be at least 100 fen (1 yuan)')
+        .max(2_000_000_000, 'is too large'),
+      budgetType: z.enum(['total', 'per_person']).default('total'),
+      plannersWanted: z.union([z.literal(1), z.literal(2), z.literal(3)], { error: 'must be 1, 2 or 3' }),
+      notes: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
+      minTier: z.enum(TIERS, { error: 'must be S, A, B or C' }).optional(),
+      blockedPlannerIds: z.array(dbId('planner')).max(100).default([]),
+      blockedSupplierIds: z.array(dbId('supplier')).max(100).default([]),
+    },
+    { error: 'body must be a JSON object' },
+  )
   .superRefine((r, ctx) => {
-    if (r.subject === 'enterprise' && !r.company) ctx.addIssue({ code: 'custom', path: ['company'], message: 'is required for an enterprise trip', params: { zh: '企业出行请填写公司名称。' } });
-    if (r.returnDate < r.departDate) ctx.addIssue({ code: 'custom', path: ['returnDate'], message: 'must not be before departDate', params: { zh: '返回日期不能早于出发日期。' } });
+    if (r.subject === 'enterprise' && !r.company)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['company'],
+        message: 'is required for an enterprise trip',
+        params: { zh: '企业出行请填写公司名称。' },
+      });
+    if (r.returnDate < r.departDate)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['returnDate'],
+        message: 'must not be before departDate',
+        params: { zh: '返回日期不能早于出发日期。' },
+      });
   });
 
 export type RequirementInput = z.infer<typeof requirementInput>;

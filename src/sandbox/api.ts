@@ -130,7 +130,10 @@ export function sandboxApi(app: Ctx): Router {
     ctx.body = { errcode: 0, errmsg: 'ok', msgid: Number(msgid) > Number.MAX_SAFE_INTEGER ? msgid : Number(msgid) };
     // As WeChat does, report the delivery to the official account's callback a moment later.
     const origin = `http://127.0.0.1:${ctx.req.socket.localPort}`; // this server (the sandbox is local by definition)
-    setTimeout(() => void reportDelivery(app, origin, b.touser!, msgid).catch((e) => app.log.warn({ err: e }, 'sandbox delivery report failed')), 100);
+    setTimeout(
+      () => void reportDelivery(app, origin, b.touser!, msgid).catch((e) => app.log.warn({ err: e }, 'sandbox delivery report failed')),
+      100,
+    );
   });
 
   r.post('/cgi-bin/message/custom/send', async (ctx) => {
@@ -139,7 +142,10 @@ export function sandboxApi(app: Ctx): Router {
     if (!b.touser || b.msgtype !== 'text' || !b.text?.content) return err(ctx, 47001, 'data format error');
     if (!(await deliverable(ctx, b.touser))) return;
     const msgid = String(await app.redis.incr(K.msgid));
-    await app.redis.lpush(K.inbox(b.touser), JSON.stringify({ msgid, kind: 'custom', text: b.text.content, at: Date.now() } satisfies InboxMessage));
+    await app.redis.lpush(
+      K.inbox(b.touser),
+      JSON.stringify({ msgid, kind: 'custom', text: b.text.content, at: Date.now() } satisfies InboxMessage),
+    );
     ctx.body = { errcode: 0, errmsg: 'ok' };
   });
 
@@ -147,7 +153,9 @@ export function sandboxApi(app: Ctx): Router {
     if (!(await tokenOk(ctx))) return;
     const u = await user(String(ctx.query.openid ?? ''));
     if (!u) return err(ctx, 40003, 'invalid openid');
-    ctx.body = u.subscribed ? { subscribe: 1, openid: u.openid, nickname: u.nickname, language: 'zh_CN' } : { subscribe: 0, openid: u.openid };
+    ctx.body = u.subscribed
+      ? { subscribe: 1, openid: u.openid, nickname: u.nickname, language: 'zh_CN' }
+      : { subscribe: 0, openid: u.openid };
   });
 
   // --- tags and mass send (broadcasts) ---------------------------------------
@@ -164,7 +172,8 @@ export function sandboxApi(app: Ctx): Router {
     if (!(await tokenOk(ctx))) return;
     const b = ctx.request.body as { openid_list?: string[]; tagid?: number };
     if (!b?.tagid || !(await app.redis.hexists('sandbox:tags', String(b.tagid)))) return err(ctx, 45159, 'invalid tag id');
-    if (!Array.isArray(b.openid_list) || b.openid_list.length === 0 || b.openid_list.length > 50) return err(ctx, 40032, 'invalid openid list size');
+    if (!Array.isArray(b.openid_list) || b.openid_list.length === 0 || b.openid_list.length > 50)
+      return err(ctx, 40032, 'invalid openid list size');
     await app.redis.sadd(`sandbox:tag:${b.tagid}`, ...b.openid_list);
     ctx.body = { errcode: 0, errmsg: 'ok' };
   });
@@ -179,7 +188,10 @@ export function sandboxApi(app: Ctx): Router {
     for (const openid of openids) {
       const u = await user(openid);
       if (u && !u.subscribed) continue;
-      await app.redis.lpush(K.inbox(openid), JSON.stringify({ msgid: String(msgId), kind: 'custom', text: content, at: Date.now() } satisfies InboxMessage));
+      await app.redis.lpush(
+        K.inbox(openid),
+        JSON.stringify({ msgid: String(msgId), kind: 'custom', text: content, at: Date.now() } satisfies InboxMessage),
+      );
       sent++;
     }
     await app.redis.hset('sandbox:mass', String(msgId), JSON.stringify({ sent, total: openids.length }));
@@ -230,13 +242,18 @@ export function sandboxApi(app: Ctx): Router {
     if (chosen) return go(chosen);
     const users = Object.values(await app.redis.hgetall(K.users)).map((u) => JSON.parse(u) as SandboxUser);
     const planners = await app.db.planner.findMany({ where: { openid: { not: null } }, select: { name: true, openid: true }, take: 50 });
-    const known = new Map<string, string>([...planners.map((p) => [p.openid!, p.name] as [string, string]), ...users.map((u) => [u.openid, u.nickname] as [string, string])]);
+    const known = new Map<string, string>([
+      ...planners.map((p) => [p.openid!, p.name] as [string, string]),
+      ...users.map((u) => [u.openid, u.nickname] as [string, string]),
+    ]);
     const link = (openid: string) => `?${new URLSearchParams({ ...(ctx.query as Record<string, string>), openid })}`;
     ctx.type = 'html';
     ctx.body = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>微信授权（沙箱）</title>
 <body style="font-family:sans-serif;max-width:420px;margin:2em auto"><h3>沙箱：你是谁？</h3><ul>${[...known]
       .map(([openid, name]) => `<li><a href="${esc(link(openid))}">${esc(name)}</a> <small>${esc(openid)}</small></li>`)
-      .join('')}</ul><form method="get"><input type="hidden" name="appid" value="${esc(appid)}"><input type="hidden" name="redirect_uri" value="${esc(redirect)}"><input type="hidden" name="state" value="${esc(state)}"><input type="hidden" name="response_type" value="code"><input type="hidden" name="scope" value="snsapi_base">
+      .join(
+        '',
+      )}</ul><form method="get"><input type="hidden" name="appid" value="${esc(appid)}"><input type="hidden" name="redirect_uri" value="${esc(redirect)}"><input type="hidden" name="state" value="${esc(state)}"><input type="hidden" name="response_type" value="code"><input type="hidden" name="scope" value="snsapi_base">
 <input name="openid" placeholder="其他 openid"> <button>授权</button></form></body>`;
   });
 
@@ -245,7 +262,13 @@ export function sandboxApi(app: Ctx): Router {
     const key = `sandbox:oauth:${String(ctx.query.code ?? '')}`;
     const openid = await app.redis.getdel(key); // a code is good once, as at WeChat
     if (!openid) return err(ctx, 40029, 'invalid code');
-    ctx.body = { access_token: randomBytes(16).toString('hex'), expires_in: 7200, refresh_token: randomBytes(16).toString('hex'), openid, scope: 'snsapi_base' };
+    ctx.body = {
+      access_token: randomBytes(16).toString('hex'),
+      expires_in: 7200,
+      refresh_token: randomBytes(16).toString('hex'),
+      openid,
+      scope: 'snsapi_base',
+    };
   });
 
   // --- for tests and people: users, faults, inboxes -------------------------

@@ -60,9 +60,20 @@ export function sandboxPhone(app: Ctx): Router {
   const self = (ctx: Context) => `http://127.0.0.1:${ctx.req.socket.localPort}`;
 
   r.get('/', async (ctx) => {
-    const planners = await app.db.planner.findMany({ where: { openid: { not: null } }, orderBy: { id: 'asc' }, take: 100, select: { name: true, tier: true, openid: true } });
-    const travelers = await app.db.traveler.findMany({ where: { openid: { not: null } }, orderBy: { id: 'desc' }, take: 50, select: { name: true, openid: true, phoneVerifiedAt: true } });
-    const cell = (openid: string, name: string, what: string) => `<a class="cell" href="/sandbox/phone/${esc(openid)}">${esc(name)} <small>${esc(what)} · ${esc(openid)}</small></a>`;
+    const planners = await app.db.planner.findMany({
+      where: { openid: { not: null } },
+      orderBy: { id: 'asc' },
+      take: 100,
+      select: { name: true, tier: true, openid: true },
+    });
+    const travelers = await app.db.traveler.findMany({
+      where: { openid: { not: null } },
+      orderBy: { id: 'desc' },
+      take: 50,
+      select: { name: true, openid: true, phoneVerifiedAt: true },
+    });
+    const cell = (openid: string, name: string, what: string) =>
+      `<a class="cell" href="/sandbox/phone/${esc(openid)}">${esc(name)} <small>${esc(what)} · ${esc(openid)}</small></a>`;
     ctx.type = 'html';
     ctx.body = page(
       '沙箱手机',
@@ -80,7 +91,9 @@ export function sandboxPhone(app: Ctx): Router {
       return null;
     }
     if (u.protocol !== 'https:' && u.protocol !== 'http:') return null; // never a javascript: or data: link
-    return u.origin === new URL(app.config.PUBLIC_URL).origin ? `/auth/wechat?${new URLSearchParams({ next: u.pathname + u.search })}` : u.toString();
+    return u.origin === new URL(app.config.PUBLIC_URL).origin
+      ? `/auth/wechat?${new URLSearchParams({ next: u.pathname + u.search })}`
+      : u.toString();
   };
   const link = (url: string | undefined) => {
     const href = url ? openInWechat(url) : null;
@@ -97,14 +110,19 @@ export function sandboxPhone(app: Ctx): Router {
     const cards = inbox
       .map((m) =>
         m.kind === 'template'
-          ? `<div class="card"><b>${esc(titles.get(m.templateId ?? '') ?? m.templateId)}</b>${fieldOrder(m.data ?? {}).map(([k, v]) => `<div class="${k === 'first' || k === 'remark' ? 'note' : 'kv'}">${esc(v.value)}</div>`).join('')}${link(m.url)}</div>`
+          ? `<div class="card"><b>${esc(titles.get(m.templateId ?? '') ?? m.templateId)}</b>${fieldOrder(m.data ?? {})
+              .map(([k, v]) => `<div class="${k === 'first' || k === 'remark' ? 'note' : 'kv'}">${esc(v.value)}</div>`)
+              .join('')}${link(m.url)}</div>`
           : `<div class="card"><b>${m.kind === 'sms' ? '短信' : '客服消息'}</b><div class="note">${esc(m.text).replaceAll('\n', '<br>')}</div></div>`,
       )
       .join('');
     const lines = chat.map((l) => `<div class="bubble ${l.from}">${esc(l.text).replaceAll('\n', '<br>')}</div>`).join('');
     ctx.type = 'html';
     const nonce = randomBytes(12).toString('base64');
-    ctx.set('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`);
+    ctx.set(
+      'content-security-policy',
+      `default-src 'none'; script-src 'nonce-${nonce}'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    );
     ctx.body = page(
       `${openid} 的微信`,
       `<h4>服务通知 (${inbox.length})</h4><div id="inbox" data-count="${inbox.length}">${cards || '<p class="empty">还没有收到消息</p>'}</div>

@@ -35,7 +35,6 @@ function decode(v: string): Revocation {
   return v === '*' ? '*' : Number(v);
 }
 
-
 export function createRevocations(redis: Redis, subscriber: Redis, log: Logger): Revocations {
   let known = new Map<string, Revocation>();
   const listeners: ((user: string) => void)[] = [];

@@ -20,7 +20,9 @@ export const COOKIE = 'sid';
 const DEFAULT_TTL_SEC = 7 * 86_400;
 
 export function signSession(secret: string, s: Omit<Session, 'exp' | 'iat'> & { exp?: number }, nowMs = Date.now()): string {
-  const body = Buffer.from(JSON.stringify({ ...s, iat: nowMs, exp: s.exp ?? Math.floor(nowMs / 1000) + DEFAULT_TTL_SEC })).toString('base64url');
+  const body = Buffer.from(JSON.stringify({ ...s, iat: nowMs, exp: s.exp ?? Math.floor(nowMs / 1000) + DEFAULT_TTL_SEC })).toString(
+    'base64url',
+  );
   return `${body}.${mac(secret, body)}`;
 }
 

@@ -27,7 +27,8 @@ export async function choose(ctx: Ctx, travelerId: number, requirementId: number
     const wo = req!.workOrders.find((w) => w.id === workOrderId)!;
     await tx.workOrder.update({ where: { id: workOrderId }, data: { status: 'chosen' } });
     const others = req!.workOrders.filter((w) => w.id !== workOrderId && (w.status === 'active' || w.status === 'proposed'));
-    if (others.length) await tx.workOrder.updateMany({ where: { id: { in: others.map((w) => w.id) } }, data: { status: 'closed', endedAt: at } });
+    if (others.length)
+      await tx.workOrder.updateMany({ where: { id: { in: others.map((w) => w.id) } }, data: { status: 'closed', endedAt: at } });
     return { wo, others };
   });
 
@@ -49,10 +50,16 @@ export async function choose(ctx: Ctx, travelerId: number, requirementId: number
 }
 
 /** Why the claim failed, in the order a person cares: not yours, already chosen, closed, not proposed. */
-function whyNot(req: { travelerId: number; status: string; workOrders: { id: string; status: string }[] } | null, travelerId: number, workOrderId: string): ChooseError {
+function whyNot(
+  req: { travelerId: number; status: string; workOrders: { id: string; status: string }[] } | null,
+  travelerId: number,
+  workOrderId: string,
+): ChooseError {
   if (!req || req.travelerId !== travelerId) return new ChooseError('NOT_FOUND', 404, 'requirement: not found among your trips');
-  if (req.status === 'chosen' || req.status === 'paid') return new ChooseError('ALREADY_CHOSEN', 409, 'requirement: a proposal was already chosen');
+  if (req.status === 'chosen' || req.status === 'paid')
+    return new ChooseError('ALREADY_CHOSEN', 409, 'requirement: a proposal was already chosen');
   if (req.status !== 'open' && req.status !== 'full') return new ChooseError('CLOSED', 409, `requirement: is ${req.status}`);
-  if (!req.workOrders.some((w) => w.id === workOrderId)) return new ChooseError('NOT_FOUND', 404, 'workOrderId: not a proposal of this trip', 'workOrderId');
+  if (!req.workOrders.some((w) => w.id === workOrderId))
+    return new ChooseError('NOT_FOUND', 404, 'workOrderId: not a proposal of this trip', 'workOrderId');
   return new ChooseError('NOT_PROPOSED', 409, 'workOrderId: this planner has not sent a proposal', 'workOrderId');
 }

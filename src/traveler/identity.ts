@@ -21,7 +21,11 @@ export async function travelerFor(tx: Tx, t: TravelerClaim): Promise<{ id: numbe
     if (!mine) return tx.traveler.create({ data: { name: t.name, phone: t.phone, openid: t.openid }, select: { id: true } });
     // Their own row: their name and contact number, which is unverified again if it changed.
     const changed = mine.phone !== t.phone;
-    return tx.traveler.update({ where: { id: mine.id }, data: { name: t.name, phone: t.phone, ...(changed ? { phoneVerifiedAt: null } : {}) }, select: { id: true } });
+    return tx.traveler.update({
+      where: { id: mine.id },
+      data: { name: t.name, phone: t.phone, ...(changed ? { phoneVerifiedAt: null } : {}) },
+      select: { id: true },
+    });
   }
   // Ops, on a traveler's behalf: the verified owner of the number, else the one row ops keep for it.
   const owner = await tx.traveler.findFirst({ where: { phone: t.phone, phoneVerifiedAt: { not: null } }, select: { id: true } });
@@ -33,7 +37,10 @@ export async function travelerFor(tx: Tx, t: TravelerClaim): Promise<{ id: numbe
 
 /** The WeChat user (other than `openid`) who has verified this number, if any. */
 export async function verifiedOwner(tx: Tx, phone: string, openid: string | undefined) {
-  return tx.traveler.findFirst({ where: { phone, phoneVerifiedAt: { not: null }, NOT: openid ? { openid } : undefined }, select: { id: true } });
+  return tx.traveler.findFirst({
+    where: { phone, phoneVerifiedAt: { not: null }, NOT: openid ? { openid } : undefined },
+    select: { id: true },
+  });
 }
 
 /**

@@ -35,7 +35,12 @@ const TAKEN_WORDS = '这个手机号已由另一位微信用户验证。';
 const digest = (code: string) => createHash('sha256').update(code).digest();
 
 /** Sends a code to `phone` for `openid`; refuses when a limit is reached or another user verified the number. */
-export async function sendPhoneCode(app: Ctx, sms: SmsSender, openid: string, phone: string): Promise<{ expiresInSec: number; resendAfterSec: number }> {
+export async function sendPhoneCode(
+  app: Ctx,
+  sms: SmsSender,
+  openid: string,
+  phone: string,
+): Promise<{ expiresInSec: number; resendAfterSec: number }> {
   const limits: [string, number, number, string][] = [
     [keys.perPhoneMinute(phone), 1, MINUTE, '验证码已发送，请 1 分钟后再获取。'],
     [keys.perPhoneHour(phone), 5, HOUR, '这个号码获取验证码太频繁，请 1 小时后再试。'],
@@ -84,7 +89,8 @@ export async function verifyPhoneCode(app: Ctx, openid: string, phone: string, c
     });
   } catch (err) {
     // Two users verifying one number at once: the partial unique index lets one win.
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw new PhoneError(409, 'PHONE_TAKEN', TAKEN_WORDS, 'phone');
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
+      throw new PhoneError(409, 'PHONE_TAKEN', TAKEN_WORDS, 'phone');
     throw err;
   }
   await refreshTravelerOf(app, travelerId);

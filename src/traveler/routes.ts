@@ -21,7 +21,21 @@ import { createSmsSender } from '../sms/sender.js';
 import { z } from 'zod';
 
 /** What a traveler may set: everything ops may, but the matching knobs and their WeChat identity. */
-const TRAVELER_FIELDS = ['traveler', 'subject', 'company', 'origin', 'destinations', 'departDate', 'returnDate', 'adults', 'children', 'budgetFen', 'budgetType', 'plannersWanted', 'notes'];
+const TRAVELER_FIELDS = [
+  'traveler',
+  'subject',
+  'company',
+  'origin',
+  'destinations',
+  'departDate',
+  'returnDate',
+  'adults',
+  'children',
+  'budgetFen',
+  'budgetType',
+  'plannersWanted',
+  'notes',
+];
 
 function pick(body: unknown): Record<string, unknown> | unknown {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
@@ -35,7 +49,8 @@ const verifyInput = phoneInput.extend({ code: z.string({ error: 'is required' })
 /** The signed-in WeChat user's openid: from the session (a guest), or their traveler row. */
 async function myOpenid(app: Ctx, ctx: Context): Promise<string> {
   const s = ctx.state.session!;
-  const openid = s.role === 'guest' ? s.openid : (await app.db.traveler.findUnique({ where: { id: s.id }, select: { openid: true } }))?.openid;
+  const openid =
+    s.role === 'guest' ? s.openid : (await app.db.traveler.findUnique({ where: { id: s.id }, select: { openid: true } }))?.openid;
   if (!openid) throw new HttpError(403, 'FORBIDDEN', 'sign in through WeChat first');
   return openid;
 }
@@ -43,7 +58,13 @@ async function myOpenid(app: Ctx, ctx: Context): Promise<string> {
 /** A guest who now has a traveler row gets a traveler session. */
 function becomeTraveler(app: Ctx, ctx: Context, travelerId: number) {
   if (ctx.state.session!.role !== 'guest') return;
-  ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'traveler', id: travelerId }, app.now()), { httpOnly: true, sameSite: 'lax', secure: app.config.https, maxAge: 7 * 86_400_000, overwrite: true });
+  ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'traveler', id: travelerId }, app.now()), {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: app.config.https,
+    maxAge: 7 * 86_400_000,
+    overwrite: true,
+  });
 }
 
 async function myTravelerId(app: Ctx, ctx: Context): Promise<number | null> {
@@ -61,7 +82,8 @@ export function travelerRoutes(app: Ctx): Router {
     const parsed = requirementInput.safeParse(pick(ctx.request.body));
     if (!parsed.success) throw validationError(parsed.error, ctx.request.body);
     const input = parsed.data;
-    if (departsInPast(app, input.departDate)) throw new HttpError(400, 'VALIDATION', 'departDate: must not be in the past', 'departDate', { departDate: '出发日期不能早于今天。' });
+    if (departsInPast(app, input.departDate))
+      throw new HttpError(400, 'VALIDATION', 'departDate: must not be in the past', 'departDate', { departDate: '出发日期不能早于今天。' });
     // The WeChat identity comes from the session, never from the body. The typed phone is a claim
     // (traveler/identity.ts): it takes nobody's trips; only a number another WeChat user verified is refused.
     const openid = await myOpenid(app, ctx);
@@ -98,7 +120,12 @@ export function travelerRoutes(app: Ctx): Router {
   r.get('/requirements', async (ctx) => {
     const travelerId = await myTravelerId(app, ctx);
     const rows = travelerId
-      ? await app.db.requirement.findMany({ where: { travelerId }, orderBy: { createdAt: 'desc' }, take: 100, include: { workOrders: { select: { status: true, proposal: { select: { id: true } } } } } })
+      ? await app.db.requirement.findMany({
+          where: { travelerId },
+          orderBy: { createdAt: 'desc' },
+          take: 100,
+          include: { workOrders: { select: { status: true, proposal: { select: { id: true } } } } },
+        })
       : [];
     ctx.body = {
       items: rows.map((q) => ({
@@ -117,9 +144,15 @@ export function travelerRoutes(app: Ctx): Router {
   r.get('/requirements/:id', async (ctx) => {
     const id = idParam(ctx.params.id);
     const travelerId = await myTravelerId(app, ctx);
-    const q = id && travelerId
-      ? await app.db.requirement.findUnique({ where: { id }, include: { workOrders: { orderBy: { grabbedAt: 'asc' }, include: { proposal: true, planner: { include: { supplier: true } } } } } })
-      : null;
+    const q =
+      id && travelerId
+        ? await app.db.requirement.findUnique({
+            where: { id },
+            include: {
+              workOrders: { orderBy: { grabbedAt: 'asc' }, include: { proposal: true, planner: { include: { supplier: true } } } },
+            },
+          })
+        : null;
     if (!q || q.travelerId !== travelerId) throw new HttpError(404, 'NOT_FOUND', 'requirement: not found among your trips');
     const filled = Number(await app.redis.hget(requirementKeys(q.id).meta, 'filled'));
     ctx.body = {
@@ -152,7 +185,8 @@ export function travelerRoutes(app: Ctx): Router {
     const travelerId = await myTravelerId(app, ctx);
     const id = idParam(ctx.params.id);
     const body = ctx.request.body as { workOrderId?: unknown } | undefined;
-    if (typeof body?.workOrderId !== 'string' || !body.workOrderId) throw new HttpError(400, 'VALIDATION', 'workOrderId: is required (the proposal to choose)', 'workOrderId');
+    if (typeof body?.workOrderId !== 'string' || !body.workOrderId)
+      throw new HttpError(400, 'VALIDATION', 'workOrderId: is required (the proposal to choose)', 'workOrderId');
     if (!travelerId || !id) throw new HttpError(404, 'NOT_FOUND', 'requirement: not found among your trips');
     await choose(app, travelerId, id, body.workOrderId);
     ctx.body = { id, status: 'chosen', workOrderId: body.workOrderId, deposit: await depositFor(app, id) };

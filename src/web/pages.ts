@@ -35,7 +35,8 @@ export const PAGES: Page[] = [
   { path: '/h5/my/requirements/:id', page: 'my-requirement', title: '需求进度', roles: ['traveler', 'guest'] },
 ];
 
-const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path fill="#07c160" d="M16 2a10 10 0 0 0-10 10c0 7.5 10 18 10 18s10-10.5 10-18A10 10 0 0 0 16 2z"/><circle cx="16" cy="12" r="4" fill="#fff"/></svg>';
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path fill="#07c160" d="M16 2a10 10 0 0 0-10 10c0 7.5 10 18 10 18s10-10.5 10-18A10 10 0 0 0 16 2z"/><circle cx="16" cy="12" r="4" fill="#fff"/></svg>';
 
 const HOME: Record<Role, string> = { planner: '/h5/pool', traveler: '/h5/my/requirements', guest: '/h5/trip', ops: '/healthz' };
 
@@ -77,10 +78,15 @@ async function buildAssets(): Promise<Map<string, Asset>> {
     ['app.css', await readFile(`${here}client/app.css`), 'text/css; charset=utf-8'],
     ['weui.min.css', await readFile(weui), 'text/css; charset=utf-8'],
   ];
-  return new Map(files.map(([name, body, type]) => [name, { body, type, hash: createHash('sha256').update(body).digest('hex').slice(0, 12) }]));
+  return new Map(
+    files.map(([name, body, type]) => [name, { body, type, hash: createHash('sha256').update(body).digest('hex').slice(0, 12) }]),
+  );
 }
 
-function shell(assets: Map<string, Asset>, p: { page: string; title: string; session: Session | null; params?: Record<string, string> }): string {
+function shell(
+  assets: Map<string, Asset>,
+  p: { page: string; title: string; session: Session | null; params?: Record<string, string> },
+): string {
   const v = (name: string) => `/assets/${name}?v=${assets.get(name)!.hash}`;
   const user = p.session && p.session.role !== 'guest' ? `${p.session.role}:${p.session.id}` : '';
   const params = esc(JSON.stringify(p.params ?? {}));
@@ -106,10 +112,11 @@ function shell(assets: Map<string, Asset>, p: { page: string; title: string; ses
 export function pageRoutes(app: Ctx): Router {
   const r = new Router();
   let assets: Promise<Map<string, Asset>> | null = null;
-  const getAssets = () => (assets ??= buildAssets().catch((err) => {
-    assets = null; // try again on the next request
-    throw err;
-  }));
+  const getAssets = () =>
+    (assets ??= buildAssets().catch((err) => {
+      assets = null; // try again on the next request
+      throw err;
+    }));
   // Built in the background at start, so the first page view does not wait for esbuild.
   getAssets().catch((err) => app.log.error({ err }, 'page assets failed to build'));
 

@@ -15,12 +15,17 @@ import { json } from '../http/body.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { wechatKeys } from './keys.js';
 
-const openidOfPlanner = async (app: Ctx, id: number) => (await app.db.planner.findUnique({ where: { id }, select: { openid: true } }))?.openid ?? null;
-const openidOfTraveler = async (app: Ctx, id: number) => (await app.db.traveler.findUnique({ where: { id }, select: { openid: true } }))?.openid ?? null;
+const openidOfPlanner = async (app: Ctx, id: number) =>
+  (await app.db.planner.findUnique({ where: { id }, select: { openid: true } }))?.openid ?? null;
+const openidOfTraveler = async (app: Ctx, id: number) =>
+  (await app.db.traveler.findUnique({ where: { id }, select: { openid: true } }))?.openid ?? null;
 
 /** Every wrong code gets these words, whether unknown, spent or expired: nothing to enumerate. */
 export const BAD_CODE_WORDS = '绑定码无效或已过期，请向运营索取新的绑定码。';
-const bindInput = z.object({ code: z.string({ error: '请填写绑定码' }).trim().min(1, '请填写绑定码').max(20, BAD_CODE_WORDS) }, { error: 'body must be a JSON object' });
+const bindInput = z.object(
+  { code: z.string({ error: '请填写绑定码' }).trim().min(1, '请填写绑定码').max(20, BAD_CODE_WORDS) },
+  { error: 'body must be a JSON object' },
+);
 
 const TICKET_KEY = 'wx:jsapi_ticket';
 
@@ -32,12 +37,19 @@ export function bindRoutes(app: Ctx): Router {
     const parsed = bindInput.safeParse(ctx.request.body);
     if (!parsed.success) throw validationError(parsed.error, ctx.request.body);
     const s = ctx.state.session!;
-    const openid = s.role === 'guest' ? s.openid! : s.role === 'planner' ? await openidOfPlanner(app, s.id) : await openidOfTraveler(app, s.id);
+    const openid =
+      s.role === 'guest' ? s.openid! : s.role === 'planner' ? await openidOfPlanner(app, s.id) : await openidOfTraveler(app, s.id);
     if (!openid) throw new HttpError(403, 'FORBIDDEN', 'sign in through WeChat first');
     const result = await bindPlanner(app, openid, parsed.data.code, ctx.ip);
-    if (!result.ok) throw new HttpError(result.code === 'RATE_LIMITED' ? 429 : 400, result.code, result.message, 'code', { code: result.message });
+    if (!result.ok)
+      throw new HttpError(result.code === 'RATE_LIMITED' ? 429 : 400, result.code, result.message, 'code', { code: result.message });
     const p = result.planner;
-    ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'planner', id: p.id }, app.now()), { httpOnly: true, sameSite: 'lax', secure, overwrite: true });
+    ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'planner', id: p.id }, app.now()), {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      overwrite: true,
+    });
     ctx.body = { plannerId: p.id, name: p.name };
   });
 
@@ -50,7 +62,9 @@ export function bindRoutes(app: Ctx): Router {
     const nonceStr = randomBytes(8).toString('hex');
     const timestamp = Math.floor(app.now() / 1000);
     // WeChat JS-SDK 附录1: sha1 of the four fields in this order, as a query string.
-    const signature = createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`).digest('hex');
+    const signature = createHash('sha1')
+      .update(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`)
+      .digest('hex');
     ctx.body = { appId: app.config.wechat.appid, timestamp, nonceStr, signature };
   });
 
@@ -75,7 +89,6 @@ export type BindResult =
   | { ok: true; planner: { id: number; name: string } }
   | { ok: false; code: 'BAD_CODE' | 'ALREADY_BOUND' | 'RATE_LIMITED'; message: string };
 
-
 /**
  * Spends ops' one-time code to tie a WeChat openid to a planner account (reply 绑定 <code>, or the
  * bind page after OAuth). Attempts are limited per WeChat user and per client address (`ip`: the
@@ -99,7 +112,8 @@ export async function bindPlanner(app: Ctx, openid: string, code: string, ip?: s
     }));
   } catch (err) {
     // The same WeChat user binding twice at once: the openid's unique index lets one through.
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return { ok: false, code: 'ALREADY_BOUND', message: '这个微信已绑定定制师账号。' };
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
+      return { ok: false, code: 'ALREADY_BOUND', message: '这个微信已绑定定制师账号。' };
     throw err;
   }
   if (count === 0) return { ok: false, code: 'BAD_CODE', message: BAD_CODE_WORDS };
@@ -119,7 +133,9 @@ async function jsapiTicket(app: Ctx): Promise<string> {
       const token = await app.wechat.accessToken().catch((err: Error) => {
         throw new HttpError(502, 'WECHAT_UNAVAILABLE', `WeChat did not give an access token (${err.message.slice(0, 80)})`);
       });
-      const res = (await fetch(`${app.wechatApiBase()}/cgi-bin/ticket/getticket?access_token=${token}&type=jsapi`, { signal: AbortSignal.timeout(app.config.UPSTREAM_TIMEOUT_MS) })
+      const res = (await fetch(`${app.wechatApiBase()}/cgi-bin/ticket/getticket?access_token=${token}&type=jsapi`, {
+        signal: AbortSignal.timeout(app.config.UPSTREAM_TIMEOUT_MS),
+      })
         .then((x) => x.json())
         .catch(() => {
           throw new HttpError(502, 'WECHAT_UNAVAILABLE', 'WeChat did not answer the JS-SDK ticket request; try again in a moment');

@@ -26,7 +26,10 @@ const PENDING = 'pending';
 export const SIGNATURE_WINDOW_SEC = 300;
 
 class Refused extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -80,7 +83,8 @@ function dedupeKey(m: WechatXml): string {
  */
 async function freshSignature(app: Ctx, timestamp: string, nonce: string, body: string): Promise<string | null> {
   const ts = Number(timestamp);
-  if (!/^\d{1,12}$/.test(timestamp) || Math.abs(app.now() / 1000 - ts) > SIGNATURE_WINDOW_SEC) return 'timestamp: more than 5 minutes from now';
+  if (!/^\d{1,12}$/.test(timestamp) || Math.abs(app.now() / 1000 - ts) > SIGNATURE_WINDOW_SEC)
+    return 'timestamp: more than 5 minutes from now';
   if (!nonce || nonce.length > 64) return 'nonce: missing or too long';
   const digest = createHash('sha1').update(body).digest('hex');
   const key = wechatKeys.nonce(timestamp, nonce);
@@ -114,7 +118,9 @@ async function once(app: Ctx, key: string, openid: string, elapsedMs: number, wo
         const late = state === 'late';
         await app.redis.set(key, JSON.stringify({ reply: late ? null : reply }), 'EX', DEDUPE_TTL_SEC);
         if (late && reply) {
-          await app.wechat.sendText(openid, reply).catch((err) => app.log.warn({ err, openid }, 'late reply not delivered by customer-service message'));
+          await app.wechat
+            .sendText(openid, reply)
+            .catch((err) => app.log.warn({ err, openid }, 'late reply not delivered by customer-service message'));
         }
         return late ? null : reply;
       },
@@ -171,7 +177,9 @@ export function wechatRoutes(app: Ctx): Router {
 
   r.get('/wechat/callback', async (ctx) => {
     // The verification URL's query is a valid signature too: it is spent here, so it cannot carry a POST.
-    const refused = !verified(ctx) ? 'invalid signature' : await freshSignature(app, q(ctx, 'timestamp'), q(ctx, 'nonce'), `GET ${q(ctx, 'echostr')}`);
+    const refused = !verified(ctx)
+      ? 'invalid signature'
+      : await freshSignature(app, q(ctx, 'timestamp'), q(ctx, 'nonce'), `GET ${q(ctx, 'echostr')}`);
     if (refused) {
       ctx.status = 401;
       ctx.type = 'text/plain';
@@ -194,7 +202,8 @@ export function wechatRoutes(app: Ctx): Router {
       if (crypto) {
         const encrypt = message.Encrypt;
         if (!encrypt) throw new Refused(400, 'safe mode: no Encrypt element');
-        if (!sameSignature(q(ctx, 'msg_signature'), sign(token, q(ctx, 'timestamp'), q(ctx, 'nonce'), encrypt))) throw new Refused(401, 'invalid msg_signature');
+        if (!sameSignature(q(ctx, 'msg_signature'), sign(token, q(ctx, 'timestamp'), q(ctx, 'nonce'), encrypt)))
+          throw new Refused(401, 'invalid msg_signature');
         try {
           message = parseXml(crypto.decrypt(encrypt));
         } catch (err) {

@@ -10,7 +10,12 @@ import type { Ctx } from '../context.js';
 
 const require = createRequire(import.meta.url);
 // co-wechat-api is CommonJS without types; the few methods used here are typed below.
-const API = require('co-wechat-api') as new (appid: string, secret: string, getToken: () => Promise<Token | null>, saveToken: (t: Token | null) => Promise<void>) => CoWechatApi;
+const API = require('co-wechat-api') as new (
+  appid: string,
+  secret: string,
+  getToken: () => Promise<Token | null>,
+  saveToken: (t: Token | null) => Promise<void>,
+) => CoWechatApi;
 
 interface Token {
   accessToken: string;
@@ -25,7 +30,13 @@ interface CoWechatApi {
   setOpts(opts: { timeout: number }): void;
   getAccessToken(): Promise<Token>;
   ensureAccessToken(): Promise<Token>;
-  sendTemplate(openid: string, templateId: string, url: string, topColor: string, data: Record<string, { value: string; color?: string }>): Promise<{ msgid: number | string }>;
+  sendTemplate(
+    openid: string,
+    templateId: string,
+    url: string,
+    topColor: string,
+    data: Record<string, { value: string; color?: string }>,
+  ): Promise<{ msgid: number | string }>;
   sendText(openid: string, text: string): Promise<unknown>;
   getUser(openid: string): Promise<{ subscribe: number; openid: string; nickname?: string }>;
 }

@@ -63,14 +63,23 @@ async function grabByCode(ctx: Ctx, plannerId: number, code: string): Promise<st
 async function pool(ctx: Ctx, plannerId: number): Promise<string> {
   const items = await poolFor(ctx, plannerId);
   if (items.length === 0) return '抢单池里暂时没有需求。有新需求时会通知你。';
-  const lines = items.slice(0, 10).map(
-    (i) => `${i.code} ${i.destinations.join('/')} ${i.departDate.slice(5)}~${i.returnDate.slice(5)} ${i.adults}大${i.children}小 预算${budget(i.budgetFen, i.budgetType)} 余${i.slotsLeft}席`,
-  );
+  const lines = items
+    .slice(0, 10)
+    .map(
+      (i) =>
+        `${i.code} ${i.destinations.join('/')} ${i.departDate.slice(5)}~${i.returnDate.slice(5)} ${i.adults}大${i.children}小 预算${budget(i.budgetFen, i.budgetType)} 余${i.slotsLeft}席`,
+    );
   const more = items.length > 10 ? `\n…共 ${items.length} 条` : '';
   return `抢单池（回复「抢 编号」抢单）:\n${lines.join('\n')}${more}`;
 }
 
-const STATUS_WORDS: Record<string, string> = { active: '待提交方案', proposed: '已提交方案', expired: '已超时', chosen: '已被选中', closed: '已结束' };
+const STATUS_WORDS: Record<string, string> = {
+  active: '待提交方案',
+  proposed: '已提交方案',
+  expired: '已超时',
+  chosen: '已被选中',
+  closed: '已结束',
+};
 
 async function orders(ctx: Ctx, plannerId: number): Promise<string> {
   const rows = await ctx.db.workOrder.findMany({

@@ -8,7 +8,9 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEq
 
 /** sha1 of the parts sorted as strings and joined: WeChat's signature and msg_signature. */
 export function sign(...parts: string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex');
+  return createHash('sha1')
+    .update([...parts].sort().join(''))
+    .digest('hex');
 }
 
 export function sameSignature(given: string | undefined, want: string): boolean {
@@ -22,7 +24,10 @@ export class WechatCrypto {
   private readonly key: Buffer;
   private readonly iv: Buffer;
 
-  constructor(aesKey: string, private readonly appid: string) {
+  constructor(
+    aesKey: string,
+    private readonly appid: string,
+  ) {
     this.key = Buffer.from(`${aesKey}=`, 'base64');
     if (this.key.length !== 32) throw new Error('EncodingAESKey must decode to 32 bytes (43 characters)');
     this.iv = this.key.subarray(0, 16);

@@ -92,20 +92,27 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
     if (!cookieNonce || cookieNonce !== s.nonce) return startAgain(ctx, s.next, 'state: not started in this browser');
     const code = String(ctx.query.code ?? '');
     if (!code) return refuse(ctx, 400, 'VALIDATION', 'code: missing (the user declined?)', 'code');
-    const q = new URLSearchParams({ appid: app.config.wechat.appid, secret: app.config.WECHAT_SECRET ?? 'sandbox-secret', code, grant_type: 'authorization_code' });
+    const q = new URLSearchParams({
+      appid: app.config.wechat.appid,
+      secret: app.config.WECHAT_SECRET ?? 'sandbox-secret',
+      code,
+      grant_type: 'authorization_code',
+    });
     // WeChat down or slow is WeChat's failure (502), not ours, and the browser is not kept waiting.
     const res = (await fetch(`${apiBase()}/sns/oauth2/access_token?${q}`, { signal: AbortSignal.timeout(app.config.UPSTREAM_TIMEOUT_MS) })
       .then((x) => x.json())
       .catch(() => null)) as { openid?: string; errcode?: number; errmsg?: string } | null;
     if (!res) return refuse(ctx, 502, 'WECHAT_UNAVAILABLE', 'WeChat did not answer the sign-in; try again in a moment');
-    if (!res.openid) return refuse(ctx, 400, 'OAUTH_FAILED', `code: WeChat refused it (${res.errcode ?? '?'} ${res.errmsg ?? ''})`.trim(), 'code');
+    if (!res.openid)
+      return refuse(ctx, 400, 'OAUTH_FAILED', `code: WeChat refused it (${res.errcode ?? '?'} ${res.errmsg ?? ''})`.trim(), 'code');
 
     const plannerId = await plannerIdByOpenid(app, res.openid);
     if (plannerId && app.revocations.suspended(`planner:${plannerId}`)) {
       // A session would be refused at once and the page would send the browser here again: say why instead.
       ctx.status = 403;
       ctx.type = 'html';
-      ctx.body = '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>账号已暂停</title><p style="font:16px sans-serif;margin:2em">你的定制师账号已暂停使用。如有疑问，请联系运营。</p>';
+      ctx.body =
+        '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>账号已暂停</title><p style="font:16px sans-serif;margin:2em">你的定制师账号已暂停使用。如有疑问，请联系运营。</p>';
       return;
     }
     const traveler = plannerId ? null : await app.db.traveler.findUnique({ where: { openid: res.openid }, select: { id: true } });
@@ -115,7 +122,13 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
         ? { role: 'traveler' as const, id: traveler.id }
         : { role: 'guest' as const, id: 0, openid: res.openid }; // known only by WeChat: may bind or submit a trip
     ctx.cookies.set(NONCE_COOKIE, null);
-    ctx.cookies.set(COOKIE, signSession(app.sessionSecret, session, app.now()), { httpOnly: true, sameSite: 'lax', secure, maxAge: 7 * 86_400_000, overwrite: true });
+    ctx.cookies.set(COOKIE, signSession(app.sessionSecret, session, app.now()), {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      maxAge: 7 * 86_400_000,
+      overwrite: true,
+    });
     ctx.redirect(s.next);
   });
 

@@ -4,7 +4,13 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
-const parser = new XMLParser({ processEntities: false, htmlEntities: false, ignoreAttributes: true, parseTagValue: false, ignoreDeclaration: true });
+const parser = new XMLParser({
+  processEntities: false,
+  htmlEntities: false,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  ignoreDeclaration: true,
+});
 
 export type WechatXml = Record<string, string>;
 

@@ -15,32 +15,84 @@ import { isolatedEnv, type Env } from '../support.js';
 async function exerciseEveryModel(db: Db) {
   const supplier = await db.supplier.create({ data: { name: '模型供应商' } });
   const planner = await db.planner.create({
-    data: { supplierId: supplier.id, name: '模型', phone: '13900000001', tier: 'A', destinations: ['京都', '大阪'], maxActive: 3, dailyQuota: 9, openid: 'o-1', bindCode: '123456' },
+    data: {
+      supplierId: supplier.id,
+      name: '模型',
+      phone: '13900000001',
+      tier: 'A',
+      destinations: ['京都', '大阪'],
+      maxActive: 3,
+      dailyQuota: 9,
+      openid: 'o-1',
+      bindCode: '123456',
+    },
   });
   const traveler = await db.traveler.create({ data: { name: '旅客', phone: '13900000002', openid: 'o-2' } });
   const req = await db.requirement.create({
     data: {
-      code: 'ABC234', travelerId: traveler.id, subject: 'enterprise', company: '公司', origin: '上海', destinations: ['京都'],
-      departDate: new Date('2027-03-01'), returnDate: new Date('2027-03-05'), adults: 2, children: 0, budgetFen: 5_000_000,
-      budgetType: 'per_person', plannersWanted: 2, notes: '无', minTier: 'A', blockedPlannerIds: [7], blockedSupplierIds: [8],
-      status: 'open', flaggedAt: new Date(), fullAt: null,
+      code: 'ABC234',
+      travelerId: traveler.id,
+      subject: 'enterprise',
+      company: '公司',
+      origin: '上海',
+      destinations: ['京都'],
+      departDate: new Date('2027-03-01'),
+      returnDate: new Date('2027-03-05'),
+      adults: 2,
+      children: 0,
+      budgetFen: 5_000_000,
+      budgetType: 'per_person',
+      plannersWanted: 2,
+      notes: '无',
+      minTier: 'A',
+      blockedPlannerIds: [7],
+      blockedSupplierIds: [8],
+      status: 'open',
+      flaggedAt: new Date(),
+      fullAt: null,
     },
   });
   await db.candidate.create({ data: { requirementId: req.id, plannerId: planner.id, tier: 'A', score: 0.8125 } });
   await db.release.create({ data: { requirementId: req.id, tier: 'S', releasedAt: new Date() } });
   const wo = await db.workOrder.create({
-    data: { id: 'wo-1', requirementId: req.id, plannerId: planner.id, supplierId: supplier.id, channel: 'wechat', grabbedAt: new Date(), deadlineAt: new Date(Date.now() + 1000) },
+    data: {
+      id: 'wo-1',
+      requirementId: req.id,
+      plannerId: planner.id,
+      supplierId: supplier.id,
+      channel: 'wechat',
+      grabbedAt: new Date(),
+      deadlineAt: new Date(Date.now() + 1000),
+    },
   });
   await db.proposal.create({ data: { workOrderId: wo.id, itinerary: '行程', priceFen: 4_900_000 } });
   await db.grabEvent.create({ data: { requirementId: req.id, plannerId: planner.id, channel: 'h5', code: 'OK', ip: '127.0.0.1' } });
   await db.planner.update({ where: { id: planner.id }, data: { unreachableAt: new Date() } });
-  await db.message.create({ data: { id: 'released-r1-S-p1', kind: 'released', openid: 'o-1', plannerId: planner.id, templateId: 't', url: '/h5', data: { first: { value: '新需求' } } } });
-  const msg = await db.message.update({ where: { id: 'released-r1-S-p1' }, data: { state: 'delivered', msgid: '2000000000000000001', sentAt: new Date(), deliveredAt: new Date(), attempts: 1 } });
+  await db.message.create({
+    data: {
+      id: 'released-r1-S-p1',
+      kind: 'released',
+      openid: 'o-1',
+      plannerId: planner.id,
+      templateId: 't',
+      url: '/h5',
+      data: { first: { value: '新需求' } },
+    },
+  });
+  const msg = await db.message.update({
+    where: { id: 'released-r1-S-p1' },
+    data: { state: 'delivered', msgid: '2000000000000000001', sentAt: new Date(), deliveredAt: new Date(), attempts: 1 },
+  });
   expect(msg).toMatchObject({ state: 'delivered', data: { first: { value: '新需求' } } });
 
   const back = await db.requirement.findUniqueOrThrow({
     where: { code: 'ABC234' },
-    include: { traveler: true, candidates: { include: { planner: { include: { supplier: true } } } }, releases: true, workOrders: { include: { proposal: true } } },
+    include: {
+      traveler: true,
+      candidates: { include: { planner: { include: { supplier: true } } } },
+      releases: true,
+      workOrders: { include: { proposal: true } },
+    },
   });
   expect(back).toMatchObject({ budgetType: 'per_person', blockedPlannerIds: [7], minTier: 'A', destinations: ['京都'] });
   expect(back.departDate.toISOString().slice(0, 10)).toBe('2027-03-01');
@@ -50,8 +102,17 @@ async function exerciseEveryModel(db: Db) {
   expect(await db.grabEvent.count()).toBe(1);
 
   // One live slot per supplier (partial unique index); an expired slot frees the supplier.
-  const p2 = await db.planner.create({ data: { supplierId: supplier.id, name: '同事', phone: '13900000003', tier: 'A', destinations: ['京都'], maxActive: 3 } });
-  const second = { requirementId: req.id, plannerId: p2.id, supplierId: supplier.id, channel: 'h5' as const, grabbedAt: new Date(), deadlineAt: new Date() };
+  const p2 = await db.planner.create({
+    data: { supplierId: supplier.id, name: '同事', phone: '13900000003', tier: 'A', destinations: ['京都'], maxActive: 3 },
+  });
+  const second = {
+    requirementId: req.id,
+    plannerId: p2.id,
+    supplierId: supplier.id,
+    channel: 'h5' as const,
+    grabbedAt: new Date(),
+    deadlineAt: new Date(),
+  };
   await expect(db.workOrder.create({ data: { id: 'wo-2', ...second } })).rejects.toThrow();
   await db.workOrder.update({ where: { id: 'wo-1' }, data: { status: 'expired' } });
   await db.workOrder.create({ data: { id: 'wo-2', ...second } });

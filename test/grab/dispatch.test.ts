@@ -19,7 +19,19 @@ async function market(count: number) {
   const ids: number[] = [];
   for (let i = 0; i < count; i++) {
     const s = (await ops(h.app.url).post('/suppliers', { name: `派单社-${place}-${i}` })).body;
-    ids.push((await ops(h.app.url).post('/planners', { supplierId: s.id, name: `派${i}`, phone: phone(), tier: 'S', destinations: [place], maxActive: 5, openid: `o-dispatch-${phone()}` })).body.id);
+    ids.push(
+      (
+        await ops(h.app.url).post('/planners', {
+          supplierId: s.id,
+          name: `派${i}`,
+          phone: phone(),
+          tier: 'S',
+          destinations: [place],
+          maxActive: 5,
+          openid: `o-dispatch-${phone()}`,
+        })
+      ).body.id,
+    );
   }
   return { place, ids };
 }

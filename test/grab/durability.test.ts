@@ -23,7 +23,17 @@ afterAll(async () => {
 
 async function setup(maxActive = 3) {
   const s = (await ops(app.url).post('/suppliers', { name: `dur-${Date.now()}-${Math.random()}` })).body;
-  const p = (await ops(app.url).post('/planners', { supplierId: s.id, name: '耐久', phone: phone(), tier: 'S', destinations: ['成都'], maxActive, openid: `dur-${Math.random()}` })).body;
+  const p = (
+    await ops(app.url).post('/planners', {
+      supplierId: s.id,
+      name: '耐久',
+      phone: phone(),
+      tier: 'S',
+      destinations: ['成都'],
+      maxActive,
+      openid: `dur-${Math.random()}`,
+    })
+  ).body;
   const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: ['成都'], plannersWanted: 1 }))).body;
   for (const tier of ['S', 'A', 'B', 'C'] as const) await releaseTier(app.ctx, r.id, tier); // ROLE=web runs no worker
   return { plannerId: p.id as number, requirementId: r.id as number };
@@ -32,7 +42,9 @@ async function setup(maxActive = 3) {
 it('a grab accepted by Redis is in PostgreSQL after the process died before writing it', async () => {
   const { plannerId, requirementId } = await setup();
   const doomed = await child(env, { ROLE: 'web', FAULT_INJECT: 'crash-after-grab' });
-  const res = await planner(doomed.url, app.ctx, plannerId).grab(requirementId).catch((e: Error) => e);
+  const res = await planner(doomed.url, app.ctx, plannerId)
+    .grab(requirementId)
+    .catch((e: Error) => e);
   expect(res).toBeInstanceOf(Error); // the connection died with the process
   expect(await doomed.exited).toBe(86);
 
@@ -60,7 +72,11 @@ it('a grab accepted by Redis is in PostgreSQL after the process died before writ
 it('a win recorded in PostgreSQL whose process died before scheduling its deadline gets the deadline after restart', async () => {
   const { plannerId, requirementId } = await setup();
   const doomed = await child(env, { ROLE: 'web', FAULT_INJECT: 'crash-after-record' });
-  expect(await planner(doomed.url, app.ctx, plannerId).grab(requirementId).catch((e: Error) => e)).toBeInstanceOf(Error);
+  expect(
+    await planner(doomed.url, app.ctx, plannerId)
+      .grab(requirementId)
+      .catch((e: Error) => e),
+  ).toBeInstanceOf(Error);
   expect(await doomed.exited).toBe(86);
   const [wo] = await app.ctx.db.workOrder.findMany({ where: { requirementId } });
   expect(wo).toBeTruthy(); // recorded before the crash
@@ -134,7 +150,17 @@ it('hot state of another database in the same Redis is dropped at boot, not mist
 
 it('ROLE=worker runs the releases for a ROLE=web process; the web side serves the grab', async () => {
   const s = (await ops(app.url).post('/suppliers', { name: `role-${Date.now()}` })).body;
-  const p = (await ops(app.url).post('/planners', { supplierId: s.id, name: '分工', phone: phone(), tier: 'S', destinations: ['西安'], maxActive: 3, openid: `role-${Math.random()}` })).body;
+  const p = (
+    await ops(app.url).post('/planners', {
+      supplierId: s.id,
+      name: '分工',
+      phone: phone(),
+      tier: 'S',
+      destinations: ['西安'],
+      maxActive: 3,
+      openid: `role-${Math.random()}`,
+    })
+  ).body;
   const worker = await child(env, { ROLE: 'worker' }, { waitHealthy: false });
   try {
     const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: ['西安'], plannersWanted: 1 }))).body;

@@ -10,16 +10,36 @@ it('200 concurrent wins are committed in a handful of statements', async () => {
   const planners: { id: number; supplierId: number }[] = [];
   for (let i = 0; i < 4; i++) {
     const s = (await ops(t.app.url).post('/suppliers', { name: `journal-${i}` })).body;
-    planners.push((await ops(t.app.url).post('/planners', { supplierId: s.id, name: `j${i}`, phone: phone(), tier: 'S', destinations: ['x'], maxActive: 500 })).body);
+    planners.push(
+      (
+        await ops(t.app.url).post('/planners', {
+          supplierId: s.id,
+          name: `j${i}`,
+          phone: phone(),
+          tier: 'S',
+          destinations: ['x'],
+          maxActive: 500,
+        })
+      ).body,
+    );
   }
   const reqs = [];
   for (let i = 0; i < 50; i++) reqs.push((await ops(t.app.url).post('/requirements', requirementBody({ destinations: ['x'] }))).body.id);
 
   let statements = 0;
-  const counting = { query: (...args: Parameters<Pool['query']>) => (statements++, (t.app.ctx.pool.query as Function)(...args)) } as unknown as Pool;
+  const counting = {
+    query: (...args: Parameters<Pool['query']>) => (statements++, (t.app.ctx.pool.query as Function)(...args)),
+  } as unknown as Pool;
   const recorder = createRecorder(counting, 3600);
   const rows = reqs.flatMap((requirementId, i) =>
-    planners.map((p, j) => ({ id: `gc-${i}-${j}`, requirementId, plannerId: p.id, supplierId: p.supplierId, channel: 'h5' as const, at: Date.now() })),
+    planners.map((p, j) => ({
+      id: `gc-${i}-${j}`,
+      requirementId,
+      plannerId: p.id,
+      supplierId: p.supplierId,
+      channel: 'h5' as const,
+      at: Date.now(),
+    })),
   );
   await Promise.all(rows.map((r) => recorder.record(r)));
   expect(statements).toBeLessThanOrEqual(5);
@@ -27,10 +47,26 @@ it('200 concurrent wins are committed in a handful of statements', async () => {
 
   // A row that breaks a rule (a second live slot of one supplier) fails loudly, and only its own caller.
   const p0 = planners[0];
-  const other = (await ops(t.app.url).post('/planners', { supplierId: p0.supplierId, name: 'same-supplier', phone: phone(), tier: 'S', destinations: ['x'], maxActive: 5 })).body;
+  const other = (
+    await ops(t.app.url).post('/planners', {
+      supplierId: p0.supplierId,
+      name: 'same-supplier',
+      phone: phone(),
+      tier: 'S',
+      destinations: ['x'],
+      maxActive: 5,
+    })
+  ).body;
   const fresh = (await ops(t.app.url).post('/requirements', requirementBody({ destinations: ['x'] }))).body.id;
   const [bad, good] = await Promise.allSettled([
-    recorder.record({ id: 'gc-bad', requirementId: reqs[0], plannerId: other.id, supplierId: p0.supplierId, channel: 'h5', at: Date.now() }),
+    recorder.record({
+      id: 'gc-bad',
+      requirementId: reqs[0],
+      plannerId: other.id,
+      supplierId: p0.supplierId,
+      channel: 'h5',
+      at: Date.now(),
+    }),
     recorder.record({ id: 'gc-good', requirementId: fresh, plannerId: p0.id, supplierId: p0.supplierId, channel: 'h5', at: Date.now() }),
   ]);
   expect(bad.status).toBe('rejected');
@@ -38,5 +74,12 @@ it('200 concurrent wins are committed in a handful of statements', async () => {
   expect(good.status).toBe('fulfilled');
   expect(await t.app.ctx.db.workOrder.count({ where: { id: { in: ['gc-bad', 'gc-good'] } } })).toBe(1);
   // A replay of a recorded win is a no-op.
-  await recorder.record({ id: 'gc-good', requirementId: fresh, plannerId: p0.id, supplierId: p0.supplierId, channel: 'h5', at: Date.now() });
+  await recorder.record({
+    id: 'gc-good',
+    requirementId: fresh,
+    plannerId: p0.id,
+    supplierId: p0.supplierId,
+    channel: 'h5',
+    at: Date.now(),
+  });
 });

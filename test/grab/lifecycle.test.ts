@@ -33,7 +33,17 @@ async function market(perTier = 1) {
   for (const tier of ['S', 'A', 'B', 'C']) {
     for (let i = 0; i < perTier; i++) {
       const s = (await ops(app.url).post('/suppliers', { name: `${place}-${tier}-${i}` })).body;
-      const p = (await ops(app.url).post('/planners', { supplierId: s.id, name: `${tier}${i}`, phone: phone(), tier, destinations: [place], maxActive: 5, openid: `${place}-${tier}-${i}` })).body;
+      const p = (
+        await ops(app.url).post('/planners', {
+          supplierId: s.id,
+          name: `${tier}${i}`,
+          phone: phone(),
+          tier,
+          destinations: [place],
+          maxActive: 5,
+          openid: `${place}-${tier}-${i}`,
+        })
+      ).body;
       planners[tier].push(p.id);
     }
   }
@@ -47,7 +57,8 @@ describe('tiered release', () => {
     const { place, planners } = await market();
     const created = Date.now();
     const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 3 }))).body;
-    const cPool = async () => (await planner(app.url, app.ctx, planners.C[0]).pool()).body.items.map((i: { requirementId: number }) => i.requirementId);
+    const cPool = async () =>
+      (await planner(app.url, app.ctx, planners.C[0]).pool()).body.items.map((i: { requirementId: number }) => i.requirementId);
     await until(() => eventsOf(r.id, 'released').length >= 1, 5000, 10);
     expect(await cPool()).not.toContain(r.id);
     await until(() => eventsOf(r.id, 'released').length === 4, 10_000, 10);
@@ -76,7 +87,9 @@ describe('tiered release', () => {
     expect(await app.ctx.queue.getJob(`release-r${r.id}-A`)).toBeFalsy();
     expect(await app.ctx.queue.getJob(`release-r${r.id}-C`)).toBeFalsy();
     expect(await app.ctx.queue.getJob(`fallback-r${r.id}`)).toBeFalsy();
-    expect((eventsOf(r.id, 'full')[0] as Extract<EngineEvent, { type: 'full' }>).plannerIds.sort()).toEqual(Object.values(planners).flat().sort());
+    expect((eventsOf(r.id, 'full')[0] as Extract<EngineEvent, { type: 'full' }>).plannerIds.sort()).toEqual(
+      Object.values(planners).flat().sort(),
+    );
     const pool = (await planner(app.url, app.ctx, planners.S[0]).pool()).body.items;
     expect(pool.map((i: { requirementId: number }) => i.requirementId)).not.toContain(r.id);
     await new Promise((ok) => setTimeout(ok, 1500));
@@ -97,9 +110,15 @@ describe('proposal deadline', () => {
     const bad = await planner(app.url, app.ctx, x).propose(wx.workOrderId, { itinerary: '短', priceFen: 10 });
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe('itinerary');
-    const notMine = await planner(app.url, app.ctx, y).propose(wx.workOrderId, { itinerary: '第一天 东山 第二天 岚山 第三天 奈良', priceFen: 2_800_000 });
+    const notMine = await planner(app.url, app.ctx, y).propose(wx.workOrderId, {
+      itinerary: '第一天 东山 第二天 岚山 第三天 奈良',
+      priceFen: 2_800_000,
+    });
     expect(notMine.status).toBe(403);
-    const ok = await planner(app.url, app.ctx, x).propose(wx.workOrderId, { itinerary: '第一天 东山 第二天 岚山 第三天 奈良', priceFen: 2_800_000 });
+    const ok = await planner(app.url, app.ctx, x).propose(wx.workOrderId, {
+      itinerary: '第一天 东山 第二天 岚山 第三天 奈良',
+      priceFen: 2_800_000,
+    });
     expect(ok.status).toBe(201);
 
     await until(() => eventsOf(r.id, 'expired').length === 1, 6000, 20);
@@ -109,7 +128,10 @@ describe('proposal deadline', () => {
     expect((eventsOf(r.id, 'expired')[0] as Extract<EngineEvent, { type: 'expired' }>).reopened).toBe(true);
     expect((await app.ctx.db.requirement.findUnique({ where: { id: r.id } }))!.status).toBe('open');
     expect((await planner(app.url, app.ctx, y).grab(r.id)).body.error.code).toBe('SLOT_EXPIRED_BEFORE');
-    const late = await planner(app.url, app.ctx, y).propose(wy.workOrderId, { itinerary: '第一天 东山 第二天 岚山 第三天 奈良', priceFen: 2_800_000 });
+    const late = await planner(app.url, app.ctx, y).propose(wy.workOrderId, {
+      itinerary: '第一天 东山 第二天 岚山 第三天 奈良',
+      priceFen: 2_800_000,
+    });
     expect(late.status).toBe(409);
     const mine = (await planner(app.url, app.ctx, y).workOrders()).body.items;
     expect(mine[0]).toMatchObject({ id: wy.workOrderId, status: 'expired', contact: null });
@@ -131,7 +153,9 @@ describe('fallback', () => {
     // An assignment is not a grab: the daily grab quota is untouched, capacity is not.
     const day = dayKey(Date.now());
     expect(await app.ctx.redis.get(`planner:{p${planners.S[0]}}:day:${day}`)).toBeNull();
-    expect(await app.ctx.redis.hget(`planner:{p${planners.S[0]}}:active`, String(r.id))).toBe(rows.find((w) => w.plannerId === planners.S[0])!.id);
+    expect(await app.ctx.redis.hget(`planner:{p${planners.S[0]}}:active`, String(r.id))).toBe(
+      rows.find((w) => w.plannerId === planners.S[0])!.id,
+    );
     expect((await app.ctx.db.requirement.findUnique({ where: { id: r.id } }))!.status).toBe('full');
   });
 

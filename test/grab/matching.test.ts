@@ -7,7 +7,10 @@ const t = withApp({ ROLE: 'web' });
 
 it('keeps in-scope, active planners of active suppliers at or above the minimum tier, best score first', async () => {
   const db = t.app.ctx.db;
-  const [ok, off] = [await db.supplier.create({ data: { name: 'm-ok' } }), await db.supplier.create({ data: { name: 'm-off', status: 'suspended' } })];
+  const [ok, off] = [
+    await db.supplier.create({ data: { name: 'm-ok' } }),
+    await db.supplier.create({ data: { name: 'm-off', status: 'suspended' } }),
+  ];
   const mk = (name: string, tier: 'S' | 'A' | 'B' | 'C', over: Record<string, unknown> = {}) =>
     db.planner.create({ data: { supplierId: ok.id, name, phone: phone(), tier, destinations: ['清迈'], maxActive: 4, ...over } });
   const star = await mk('star', 'A');
@@ -22,20 +25,46 @@ it('keeps in-scope, active planners of active suppliers at or above the minimum 
 
   // History: star converts and answers fast, slow answers slowly, busy is at 3 of 4 active slots.
   const traveler = await db.traveler.create({ data: { name: 't', phone: phone() } });
-  const base = { travelerId: traveler.id, subject: 'individual' as const, origin: '上海', destinations: ['清迈'], departDate: new Date('2027-01-01'), returnDate: new Date('2027-01-05'), adults: 1, children: 0, budgetFen: 100_000, plannersWanted: 3 };
+  const base = {
+    travelerId: traveler.id,
+    subject: 'individual' as const,
+    origin: '上海',
+    destinations: ['清迈'],
+    departDate: new Date('2027-01-01'),
+    returnDate: new Date('2027-01-05'),
+    adults: 1,
+    children: 0,
+    budgetFen: 100_000,
+    plannersWanted: 3,
+  };
   let k = 0;
   const order = async (plannerId: number, status: 'chosen' | 'closed' | 'active', hours: number | null) => {
     const r = await db.requirement.create({ data: { ...base, code: `M${++k}` } });
     const grabbedAt = new Date(Date.now() - 86_400_000);
     await db.workOrder.create({
-      data: { id: `m-${k}`, requirementId: r.id, plannerId, supplierId: ok.id, channel: 'h5', status, grabbedAt, deadlineAt: grabbedAt, proposedAt: hours === null ? null : new Date(grabbedAt.getTime() + hours * 3_600_000) },
+      data: {
+        id: `m-${k}`,
+        requirementId: r.id,
+        plannerId,
+        supplierId: ok.id,
+        channel: 'h5',
+        status,
+        grabbedAt,
+        deadlineAt: grabbedAt,
+        proposedAt: hours === null ? null : new Date(grabbedAt.getTime() + hours * 3_600_000),
+      },
     });
   };
   for (let i = 0; i < 4; i++) await order(star.id, 'chosen', 1);
   for (let i = 0; i < 4; i++) await order(slow.id, 'closed', 20);
   for (let i = 0; i < 3; i++) await order(busy.id, 'active', null);
 
-  const all = await match(t.app.ctx, { destinations: ['清迈', '曼谷'], minTier: 'C', blockedPlannerIds: [blocked.id], blockedSupplierIds: [] });
+  const all = await match(t.app.ctx, {
+    destinations: ['清迈', '曼谷'],
+    minTier: 'C',
+    blockedPlannerIds: [blocked.id],
+    blockedSupplierIds: [],
+  });
   // star A: .3 + .25·5/9 + .2·23/24 + .15 = .781 — a proven A outranks an unproven S
   // s    S: .4 + .25·1/5 + .2·.5   + .15 = .700
   // slow A: .3 + .25·1/9 + .2·4/24  + .15 = .511

@@ -83,7 +83,11 @@ describe('grab rules', () => {
   it('3: a planner the matcher did not keep, told truthfully: out of scope, or in scope but not chosen', async () => {
     const p = await newPlanner({ destinations: ['冰岛'] });
     const r = await newRequirement();
-    expect((await grabAs(p.id, r.id)).body.error).toMatchObject({ code: 'NOT_CANDIDATE', rule: 3, message: '该需求的目的地不在你的服务范围内' });
+    expect((await grabAs(p.id, r.id)).body.error).toMatchObject({
+      code: 'NOT_CANDIDATE',
+      rule: 3,
+      message: '该需求的目的地不在你的服务范围内',
+    });
     // Serves 京都， but joined after the matching: it is in scope, it just was not matched to them.
     const late = await newPlanner({ destinations: ['京都'] });
     const refused = (await grabAs(late.id, r.id)).body.error;
@@ -99,7 +103,11 @@ describe('grab rules', () => {
     const unbound = await newPlanner({ openid: undefined });
     await ops(app.url).patch(`/planners/${s.id}`, { status: 'suspended' });
     expect((await grabAs(s.id, r.id)).status).toBe(401);
-    expect(await grab(app.ctx, { plannerId: s.id, requirementId: r.id, channel: 'wechat' })).toMatchObject({ ok: false, code: 'PLANNER_SUSPENDED', rule: 4 });
+    expect(await grab(app.ctx, { plannerId: s.id, requirementId: r.id, channel: 'wechat' })).toMatchObject({
+      ok: false,
+      code: 'PLANNER_SUSPENDED',
+      rule: 4,
+    });
     expect((await grabAs(unbound.id, r.id)).body.error).toMatchObject({ code: 'PLANNER_UNBOUND', rule: 4 });
   });
 
@@ -108,7 +116,11 @@ describe('grab rules', () => {
     const p = await newPlanner();
     await ops(app.url).patch(`/suppliers/${p.supplierId}`, { status: 'suspended' });
     expect((await grabAs(p.id, r.id)).status).toBe(401);
-    expect(await grab(app.ctx, { plannerId: p.id, requirementId: r.id, channel: 'wechat' })).toMatchObject({ ok: false, code: 'SUPPLIER_SUSPENDED', rule: 5 });
+    expect(await grab(app.ctx, { plannerId: p.id, requirementId: r.id, channel: 'wechat' })).toMatchObject({
+      ok: false,
+      code: 'SUPPLIER_SUSPENDED',
+      rule: 5,
+    });
   });
 
   it('6: a second planner of a supplier that already holds a slot', async () => {
@@ -194,7 +206,8 @@ describe('grab rules', () => {
     await app.ctx.audit.flush();
     const codes = await app.ctx.db.grabEvent.groupBy({ by: ['code'], _count: true });
     const seen = new Set(codes.map((c) => c.code));
-    for (const c of ['OK', 'OK_REPEAT', 'FULL', 'NOT_CANDIDATE', 'SUPPLIER_HOLDS_SLOT', 'RATE_LIMITED', 'TIER_TOO_LOW']) expect(seen).toContain(c);
+    for (const c of ['OK', 'OK_REPEAT', 'FULL', 'NOT_CANDIDATE', 'SUPPLIER_HOLDS_SLOT', 'RATE_LIMITED', 'TIER_TOO_LOW'])
+      expect(seen).toContain(c);
   });
 
   it('an unsigned or forged session is refused', async () => {

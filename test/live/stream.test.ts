@@ -31,7 +31,10 @@ interface Sse {
 
 async function connect(url: string, cookie: string, lastId?: string): Promise<Sse> {
   const ac = new AbortController();
-  const res = await fetch(`${url}/api/live/stream`, { headers: { cookie, ...(lastId ? { 'last-event-id': lastId } : {}) }, signal: ac.signal });
+  const res = await fetch(`${url}/api/live/stream`, {
+    headers: { cookie, ...(lastId ? { 'last-event-id': lastId } : {}) },
+    signal: ac.signal,
+  });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const s: Sse = { events: [], closed: false, cookies: res.headers.getSetCookie().map((c) => c.split(';')[0]), close: () => ac.abort() };
@@ -64,7 +67,19 @@ async function market(place: string, n: number) {
   const ids: number[] = [];
   for (let i = 0; i < n; i++) {
     const s = (await ops(a.url).post('/suppliers', { name: `${place}-${i}` })).body;
-    ids.push((await ops(a.url).post('/planners', { supplierId: s.id, name: `${place}${i}`, phone: phone(), tier: 'S', destinations: [place], maxActive: 3, openid: `o-live-${place}-${i}` })).body.id);
+    ids.push(
+      (
+        await ops(a.url).post('/planners', {
+          supplierId: s.id,
+          name: `${place}${i}`,
+          phone: phone(),
+          tier: 'S',
+          destinations: [place],
+          maxActive: 3,
+          openid: `o-live-${place}-${i}`,
+        })
+      ).body.id,
+    );
   }
   return ids;
 }
@@ -83,7 +98,9 @@ it('a release reaches the planner live; a reconnect with Last-Event-ID replays e
   await until(async () => (await a.ctx.db.release.count({ where: { requirementId: r3.id } })) === 1, 5000);
   const s2 = await connect(b.url, cookie, lastSeen); // another instance, even
   await until(() => s2.events.filter((e) => e.type === 'released').length === 2, 5000, 20).catch((err: Error) => {
-    throw new Error(`${err.message}: after ${lastSeen} the reconnect saw ${JSON.stringify(s2.events)} (first stream: ${JSON.stringify(s1.events)})`);
+    throw new Error(
+      `${err.message}: after ${lastSeen} the reconnect saw ${JSON.stringify(s2.events)} (first stream: ${JSON.stringify(s1.events)})`,
+    );
   });
   expect(s2.events.filter((e) => e.type === 'released').map((e) => e.data.requirementId)).toEqual([r2.id, r3.id]);
   const ids = s2.events.map((e) => e.id);
@@ -100,7 +117,10 @@ it('an event stored before a reconnect but published after its replay is written
   const s = await connect(b.url, plannerCookie(b.ctx, p), first);
   await until(() => s.events.some((e) => e.id === second));
   // The same stored event arrives late by pub/sub, then a new one.
-  await a.ctx.redis.publish(liveChannel(a.ctx.redis), JSON.stringify({ to: { user }, event: { id: second, type: 'released', data: { requirementId: 902 } } }));
+  await a.ctx.redis.publish(
+    liveChannel(a.ctx.redis),
+    JSON.stringify({ to: { user }, event: { id: second, type: 'released', data: { requirementId: 902 } } }),
+  );
   const third = await appendForUser(a.ctx.redis, user, 'released', { requirementId: 903 });
   await until(() => s.events.some((e) => e.id === third));
   expect(s.events.map((e) => e.id)).toEqual([second, third]);
@@ -112,9 +132,17 @@ it('a grab on one instance updates planners connected to another; a full require
   const r = (await ops(a.url).post('/requirements', requirementBody({ destinations: ['喀什'], plannersWanted: 2 }))).body;
   await until(async () => (await a.ctx.db.release.count({ where: { requirementId: r.id } })) === 1, 5000);
   const watch = await connect(b.url, plannerCookie(b.ctx, watcher));
-  await fetch(`${a.url}/api/planner/grabs`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: plannerCookie(a.ctx, winner) }, body: JSON.stringify({ requirementId: r.id }) });
+  await fetch(`${a.url}/api/planner/grabs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: plannerCookie(a.ctx, winner) },
+    body: JSON.stringify({ requirementId: r.id }),
+  });
   await until(() => watch.events.some((e) => e.type === 'slots' && e.data.requirementId === r.id && e.data.slotsLeft === 1), 2000, 10);
-  await fetch(`${a.url}/api/planner/grabs`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: plannerCookie(a.ctx, other) }, body: JSON.stringify({ requirementId: r.id }) });
+  await fetch(`${a.url}/api/planner/grabs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: plannerCookie(a.ctx, other) },
+    body: JSON.stringify({ requirementId: r.id }),
+  });
   await until(() => watch.events.some((e) => e.type === 'gone' && e.data.requirementId === r.id && e.data.reason === 'full'), 2000, 10);
   watch.close();
 });

@@ -23,20 +23,46 @@ afterAll(async () => {
 });
 
 const sandbox = (path: string, body?: unknown) =>
-  fetch(`${app.url}/sandbox${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
-const inbox = async (openid: string) => (await sandbox(`/users/${openid}/inbox`)).items as { kind: string; templateId: string; url: string; data: Record<string, { value: string }> }[];
+  fetch(
+    `${app.url}/sandbox${path}`,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  ).then((r) => r.json());
+const inbox = async (openid: string) =>
+  (await sandbox(`/users/${openid}/inbox`)).items as {
+    kind: string;
+    templateId: string;
+    url: string;
+    data: Record<string, { value: string }>;
+  }[];
 
 async function market(place: string, spec: { tier: string; openid?: string }[]) {
   const out = [];
   for (const s of spec) {
     const sup = (await ops(app.url).post('/suppliers', { name: `${place}-${++n}` })).body;
-    out.push((await ops(app.url).post('/planners', { supplierId: sup.id, name: `${place}${n}`, phone: phone(), tier: s.tier, destinations: [place], maxActive: 3, ...(s.openid ? { openid: s.openid } : {}) })).body);
+    out.push(
+      (
+        await ops(app.url).post('/planners', {
+          supplierId: sup.id,
+          name: `${place}${n}`,
+          phone: phone(),
+          tier: s.tier,
+          destinations: [place],
+          maxActive: 3,
+          ...(s.openid ? { openid: s.openid } : {}),
+        })
+      ).body,
+    );
   }
   return out as { id: number; openid: string | null }[];
 }
 
 it('a release reaches exactly its tier’s bound candidates, once, and delivery is recorded', async () => {
-  const [s1, s2, a1, unbound] = await market('大理', [{ tier: 'S', openid: 'o-rel-s1' }, { tier: 'S', openid: 'o-rel-s2' }, { tier: 'A', openid: 'o-rel-a1' }, { tier: 'S' }]);
+  const [s1, s2, a1, unbound] = await market('大理', [
+    { tier: 'S', openid: 'o-rel-s1' },
+    { tier: 'S', openid: 'o-rel-s2' },
+    { tier: 'A', openid: 'o-rel-a1' },
+    { tier: 'S' },
+  ]);
   const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: ['大理'], plannersWanted: 3 }))).body;
   await until(async () => (await inbox('o-rel-s1')).length === 1 && (await inbox('o-rel-s2')).length === 1, 10_000);
   await releaseTier(app.ctx, r.id, 'S'); // the release job delivered twice
@@ -52,13 +78,25 @@ it('a release reaches exactly its tier’s bound candidates, once, and delivery 
   const rows = await app.ctx.db.message.findMany({ where: { kind: 'released', id: { startsWith: `released-r${r.id}-` } } });
   expect(rows.map((x) => x.plannerId).sort()).toEqual([s1.id, s2.id].sort());
   expect(unbound.openid).toBeNull();
-  await until(async () => (await app.ctx.db.message.count({ where: { id: { in: rows.map((x) => x.id) }, state: 'delivered' } })) === 2, 10_000);
+  await until(
+    async () => (await app.ctx.db.message.count({ where: { id: { in: rows.map((x) => x.id) }, state: 'delivered' } })) === 2,
+    10_000,
+  );
   void a1;
 });
 
 it('a win tells the planner the traveler’s contact, and the traveler who took the trip', async () => {
   const [p] = await market('苏州', [{ tier: 'S', openid: 'o-win-p' }]);
-  const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: ['苏州'], plannersWanted: 1, traveler: { name: '林小姐', phone: '13822223333', openid: 'o-win-traveler' } }))).body;
+  const r = (
+    await ops(app.url).post(
+      '/requirements',
+      requirementBody({
+        destinations: ['苏州'],
+        plannersWanted: 1,
+        traveler: { name: '林小姐', phone: '13822223333', openid: 'o-win-traveler' },
+      }),
+    )
+  ).body;
   await until(async () => (await inbox('o-win-p')).length === 1, 10_000);
   expect((await planner(app.url, app.ctx, p.id).grab(r.id)).status).toBe(201);
   await until(async () => (await inbox('o-win-p')).length === 2 && (await inbox('o-win-traveler')).length === 1, 10_000);
@@ -75,7 +113,9 @@ it('an access token expired mid-send is refreshed once for all senders, and the 
   await sandbox('/faults', { expireTokens: true });
   // Five "processes" hit 42001 at once; one refreshes, the others wait for its token.
   const tokensBefore = Number(await app.ctx.redis.get('sandbox:tokens-issued'));
-  const ids = await Promise.all(apis.map((a, i) => a.sendTemplate('o-token', 'sandbox-released', 'http://x', { first: { value: `after ${i}` } })));
+  const ids = await Promise.all(
+    apis.map((a, i) => a.sendTemplate('o-token', 'sandbox-released', 'http://x', { first: { value: `after ${i}` } })),
+  );
   expect(new Set(ids).size).toBe(5);
   const tokensAfter = Number(await app.ctx.redis.get('sandbox:tokens-issued'));
   expect(tokensAfter - tokensBefore).toBe(1);
@@ -87,7 +127,11 @@ it('45009 (frequency limit) backs off and retries until sent', async () => {
   const [p] = await market('三亚', [{ tier: 'S', openid: 'o-busy' }]);
   await sandbox('/faults', { frequencyLimit: 2 });
   await ops(app.url).post('/requirements', requirementBody({ destinations: ['三亚'], plannersWanted: 1 }));
-  const msg = await until(async () => app.ctx.db.message.findFirst({ where: { plannerId: p.id, state: { in: ['sent', 'delivered'] } } }), 20_000, 100);
+  const msg = await until(
+    async () => app.ctx.db.message.findFirst({ where: { plannerId: p.id, state: { in: ['sent', 'delivered'] } } }),
+    20_000,
+    100,
+  );
   expect(msg.attempts).toBe(3);
   expect(await inbox('o-busy')).toHaveLength(1);
 });
@@ -106,15 +150,38 @@ it('43004 (unsubscribed) fails at once and marks the planner unreachable', async
 it('the winner is reminded before the deadline; a proposal cancels the reminder and tells the traveler', async () => {
   const remindApp = await startApp(env, { PROPOSAL_DEADLINE: '4', PROPOSAL_REMINDER: '3', TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });
   try {
-    const [slow, quick] = await market('桂林', [{ tier: 'S', openid: 'o-due-slow' }, { tier: 'S', openid: 'o-due-quick' }]);
-    const r = (await ops(remindApp.url).post('/requirements', requirementBody({ destinations: ['桂林'], plannersWanted: 2, traveler: { name: '周先生', phone: phone(), openid: 'o-due-traveler' } }))).body;
+    const [slow, quick] = await market('桂林', [
+      { tier: 'S', openid: 'o-due-slow' },
+      { tier: 'S', openid: 'o-due-quick' },
+    ]);
+    const r = (
+      await ops(remindApp.url).post(
+        '/requirements',
+        requirementBody({
+          destinations: ['桂林'],
+          plannersWanted: 2,
+          traveler: { name: '周先生', phone: phone(), openid: 'o-due-traveler' },
+        }),
+      )
+    ).body;
     await until(async () => (await inbox('o-due-slow')).length >= 1 && (await inbox('o-due-quick')).length >= 1, 10_000);
     const ws = (await planner(remindApp.url, remindApp.ctx, slow.id).grab(r.id)).body;
     const wq = (await planner(remindApp.url, remindApp.ctx, quick.id).grab(r.id)).body;
-    expect((await planner(remindApp.url, remindApp.ctx, quick.id).propose(wq.workOrderId, { itinerary: '第一天 漓江 第二天 阳朔 第三天 龙脊', priceFen: 1_880_000 })).status).toBe(201);
+    expect(
+      (
+        await planner(remindApp.url, remindApp.ctx, quick.id).propose(wq.workOrderId, {
+          itinerary: '第一天 漓江 第二天 阳朔 第三天 龙脊',
+          priceFen: 1_880_000,
+        })
+      ).status,
+    ).toBe(201);
     const due = await until(async () => (await inbox('o-due-slow')).find((m) => m.templateId === 'sandbox-proposal-due'), 8000, 100);
     expect(due.data.first.value).toContain(r.code);
-    const told = await until(async () => (await inbox('o-due-traveler')).find((m) => m.templateId === 'sandbox-traveler-proposal'), 8000, 100);
+    const told = await until(
+      async () => (await inbox('o-due-traveler')).find((m) => m.templateId === 'sandbox-traveler-proposal'),
+      8000,
+      100,
+    );
     expect(told.data.keyword2.value).toBe('报价 18,800元'); // exact, as every page shows it
     await new Promise((ok) => setTimeout(ok, 1500));
     expect((await inbox('o-due-quick')).some((m) => m.templateId === 'sandbox-proposal-due')).toBe(false);
@@ -128,16 +195,28 @@ it('sandbox tags and mass send reach the tagged followers only', async () => {
   await sandbox('/users', { openid: 'o-mass-gone', subscribed: false });
   const token = await app.ctx.wechat.accessToken();
   const api = (path: string, body: unknown) =>
-    fetch(`${app.url}/sandbox/cgi-bin/${path}?access_token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+    fetch(`${app.url}/sandbox/cgi-bin/${path}?access_token=${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then((r) => r.json());
   const { tag } = await api('tags/create', { tag: { name: 'S级定制师' } });
   expect(tag.id).toBeGreaterThan(0);
-  expect(await api('tags/members/batchtagging', { openid_list: ['o-mass-1', 'o-mass-2', 'o-mass-gone'], tagid: tag.id })).toMatchObject({ errcode: 0 });
-  const sent = await api('message/mass/sendall', { filter: { is_to_all: false, tag_id: tag.id }, msgtype: 'text', text: { content: '本周末平台维护' } });
+  expect(await api('tags/members/batchtagging', { openid_list: ['o-mass-1', 'o-mass-2', 'o-mass-gone'], tagid: tag.id })).toMatchObject({
+    errcode: 0,
+  });
+  const sent = await api('message/mass/sendall', {
+    filter: { is_to_all: false, tag_id: tag.id },
+    msgtype: 'text',
+    text: { content: '本周末平台维护' },
+  });
   expect(sent).toMatchObject({ errcode: 0 });
   expect((await inbox('o-mass-1'))[0]).toMatchObject({ kind: 'custom', text: '本周末平台维护' });
   expect(await inbox('o-mass-2')).toHaveLength(1);
   expect(await inbox('o-mass-gone')).toHaveLength(0);
-  expect(await api('message/mass/sendall', { filter: { tag_id: 99999 }, msgtype: 'text', text: { content: 'x' } })).toMatchObject({ errcode: 40050 });
+  expect(await api('message/mass/sendall', { filter: { tag_id: 99999 }, msgtype: 'text', text: { content: 'x' } })).toMatchObject({
+    errcode: 40050,
+  });
   expect((await api('message/mass/send', { touser: ['o-mass-1'], msgtype: 'text', text: { content: 'x' } })).errcode).toBe(40130);
 });
 

@@ -48,7 +48,10 @@ describe('POST /api/ops/requirements', () => {
   }
 
   it('malformed JSON is a 400, not a 500', async () => {
-    const res = await call(app.url, 'POST', '/api/ops/requirements', '{"traveler":', { authorization: 'Bearer test-ops-token-0123456789', 'content-type': 'application/json' });
+    const res = await call(app.url, 'POST', '/api/ops/requirements', '{"traveler":', {
+      authorization: 'Bearer test-ops-token-0123456789',
+      'content-type': 'application/json',
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('BAD_REQUEST');
   });
@@ -56,19 +59,36 @@ describe('POST /api/ops/requirements', () => {
   it('201 with id, code and status; enterprise trips need tier A and up', async () => {
     const s = (await ops(app.url).post('/suppliers', { name: '企业供应商' })).body;
     for (const tier of ['S', 'A', 'B']) {
-      await ops(app.url).post('/planners', { supplierId: s.id, name: `企业${tier}`, phone: phone(), tier, destinations: ['新加坡'], maxActive: 3 });
+      await ops(app.url).post('/planners', {
+        supplierId: s.id,
+        name: `企业${tier}`,
+        phone: phone(),
+        tier,
+        destinations: ['新加坡'],
+        maxActive: 3,
+      });
     }
-    const res = await ops(app.url).post('/requirements', requirementBody({ subject: 'enterprise', company: '某某科技有限公司', destinations: ['新加坡'] }));
+    const res = await ops(app.url).post(
+      '/requirements',
+      requirementBody({ subject: 'enterprise', company: '某某科技有限公司', destinations: ['新加坡'] }),
+    );
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ status: 'open', plannersWanted: 3, minTier: 'A', candidates: 2, workOrders: [] });
     expect(res.body.code).toMatch(/^[2-9A-Z]{6}$/);
     const got = await ops(app.url).get(`/requirements/${res.body.id}`);
-    expect(got.body).toMatchObject({ id: res.body.id, code: res.body.code, company: '某某科技有限公司', departDate: requirementBody().departDate });
+    expect(got.body).toMatchObject({
+      id: res.body.id,
+      code: res.body.code,
+      company: '某某科技有限公司',
+      departDate: requirementBody().departDate,
+    });
   });
 
   it('the ops API is closed without the token, and 404s name the id', async () => {
     expect((await call(app.url, 'GET', '/api/ops/requirements/1')).status).toBe(401);
-    expect((await call(app.url, 'GET', '/api/ops/requirements/1', undefined, { authorization: 'Bearer wrong-token-wrong-token' })).status).toBe(401);
+    expect(
+      (await call(app.url, 'GET', '/api/ops/requirements/1', undefined, { authorization: 'Bearer wrong-token-wrong-token' })).status,
+    ).toBe(401);
     const missing = await ops(app.url).get('/requirements/987654');
     expect(missing.status).toBe(404);
     expect((await ops(app.url).get('/requirements/abc')).body.error.field).toBe('id');

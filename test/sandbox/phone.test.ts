@@ -26,19 +26,36 @@ afterAll(async () => {
 });
 
 async function send(openid: string, text: string) {
-  const res = await fetch(`${app.url}/sandbox/phone/${openid}/send`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ text }), redirect: 'manual' });
+  const res = await fetch(`${app.url}/sandbox/phone/${openid}/send`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ text }),
+    redirect: 'manual',
+  });
   expect(res.status).toBe(302);
   return (await fetch(`${app.url}/sandbox/phone/${openid}`)).text();
 }
 
 it('a release arrives on the phone; replying 抢 <code> in the box reads 抢单成功', async () => {
   const s = (await ops(app.url).post('/suppliers', { name: 'phone' })).body;
-  await ops(app.url).post('/planners', { supplierId: s.id, name: '手机', phone: phone(), tier: 'S', destinations: ['黄山'], maxActive: 2, openid: 'o-phone' });
+  await ops(app.url).post('/planners', {
+    supplierId: s.id,
+    name: '手机',
+    phone: phone(),
+    tier: 'S',
+    destinations: ['黄山'],
+    maxActive: 2,
+    openid: 'o-phone',
+  });
   const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: ['黄山'], plannersWanted: 1 }))).body;
-  const withCard = await until(async () => {
-    const html = await (await fetch(`${app.url}/sandbox/phone/o-phone`)).text();
-    return html.includes('新需求开放给你') ? html : null;
-  }, 10_000, 100);
+  const withCard = await until(
+    async () => {
+      const html = await (await fetch(`${app.url}/sandbox/phone/o-phone`)).text();
+      return html.includes('新需求开放给你') ? html : null;
+    },
+    10_000,
+    100,
+  );
   expect(withCard).toContain(`回复「抢 ${r.code}」即可抢单`);
   // The link opens as in WeChat: through (silent) OAuth, then the page.
   expect(withCard).toContain(`/auth/wechat?next=%2Fh5%2Frequirements%2F${r.id}`);
@@ -68,12 +85,27 @@ it('a reply that misses the window is answered "success" and sent as a customer-
 
 it('unfollow marks the planner unreachable, follow clears it; menu clicks run commands', async () => {
   const s = (await ops(app.url).post('/suppliers', { name: 'follow' })).body;
-  const p = (await ops(app.url).post('/planners', { supplierId: s.id, name: '关注', phone: phone(), tier: 'S', destinations: ['x'], maxActive: 2, openid: 'o-follow' })).body;
+  const p = (
+    await ops(app.url).post('/planners', {
+      supplierId: s.id,
+      name: '关注',
+      phone: phone(),
+      tier: 'S',
+      destinations: ['x'],
+      maxActive: 2,
+      openid: 'o-follow',
+    })
+  ).body;
   const event = async (e: string, key = '') => {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const nonce = String(Math.random());
     const body = `<xml><ToUserName>${cdata('gh')}</ToUserName><FromUserName>${cdata('o-follow')}</FromUserName><CreateTime>${Date.now()}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event>${cdata(e)}</Event><EventKey>${cdata(key)}</EventKey></xml>`;
-    return (await fetch(`${app.url}/wechat/callback?${new URLSearchParams({ timestamp, nonce, signature: sign('sandbox-token', timestamp, nonce) })}`, { method: 'POST', body })).text();
+    return (
+      await fetch(
+        `${app.url}/wechat/callback?${new URLSearchParams({ timestamp, nonce, signature: sign('sandbox-token', timestamp, nonce) })}`,
+        { method: 'POST', body },
+      )
+    ).text();
   };
   expect(await event('unsubscribe')).toBe('success');
   expect((await app.ctx.db.planner.findUnique({ where: { id: p.id } }))!.unreachableAt).toBeInstanceOf(Date);
@@ -87,7 +119,12 @@ it('the phone list shows travelers too; after sending, the reply stays in view; 
   const list = await (await fetch(`${app.url}/sandbox/phone`)).text();
   expect(list).toContain('旅行用户');
   expect(list).toContain('/sandbox/phone/o-phone-traveler');
-  const sent = await fetch(`${app.url}/sandbox/phone/o-phone-traveler/send`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ text: '帮助' }), redirect: 'manual' });
+  const sent = await fetch(`${app.url}/sandbox/phone/o-phone-traveler/send`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ text: '帮助' }),
+    redirect: 'manual',
+  });
   expect(sent.headers.get('location')).toBe('/sandbox/phone/o-phone-traveler#chat-end');
   expect(await (await fetch(`${app.url}/sandbox/phone/o-phone-traveler`)).text()).toContain('<div id="chat-end"></div>');
   const icon = await fetch(`${app.url}/favicon.ico`);

@@ -12,7 +12,12 @@ const h = withApp({ TIER_DELAYS: 'S:0,A:0,B:0,C:0' });
 const run = promisify(execFile);
 
 async function seed() {
-  const env: Record<string, string | undefined> = { ...process.env, REDIS_URL: h.env.redisUrl, DATABASE_URL: h.env.databaseUrl, LOG_LEVEL: 'warn' };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    REDIS_URL: h.env.redisUrl,
+    DATABASE_URL: h.env.databaseUrl,
+    LOG_LEVEL: 'warn',
+  };
   delete env.TIER_DELAYS; // a plain `npm run seed`: its own default would be S:0,A:120,B:300,C:600
   return (await run(process.execPath, ['--import', 'tsx', 'scripts/seed.ts'], { env, timeout: 60_000 })).stdout;
 }

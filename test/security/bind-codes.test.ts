@@ -10,7 +10,8 @@ import { handleText } from '../../src/wechat/commands.js';
 
 const h = withApp();
 const guest = (openid: string) => `sid=${signSession(h.app.ctx.sessionSecret, { role: 'guest', id: 0, openid })}`;
-const bind = (openid: string, code: string, headers: Record<string, string> = {}) => call(h.app.url, 'POST', '/api/wechat/bind', { code }, { cookie: guest(openid), ...headers });
+const bind = (openid: string, code: string, headers: Record<string, string> = {}) =>
+  call(h.app.url, 'POST', '/api/wechat/bind', { code }, { cookie: guest(openid), ...headers });
 
 /** Every test here comes from 127.0.0.1: start each with that address's count at zero. */
 async function forgetAddressAttempts() {
@@ -20,7 +21,16 @@ async function forgetAddressAttempts() {
 
 async function unbound() {
   const s = (await ops(h.app.url).post('/suppliers', { name: `bind-${phone()}` })).body;
-  return (await ops(h.app.url).post('/planners', { supplierId: s.id, name: '待绑定', phone: phone(), tier: 'A', destinations: ['大理'], maxActive: 2 })).body as { id: number; bindCode: string };
+  return (
+    await ops(h.app.url).post('/planners', {
+      supplierId: s.id,
+      name: '待绑定',
+      phone: phone(),
+      tier: 'A',
+      destinations: ['大理'],
+      maxActive: 2,
+    })
+  ).body as { id: number; bindCode: string };
 }
 
 it('guessing bind codes is cut off after 10 tries per WeChat user, and every wrong code is answered alike', async () => {
@@ -33,14 +43,17 @@ it('guessing bind codes is cut off after 10 tries per WeChat user, and every wro
     answers.add(JSON.stringify(r.body));
   }
   // Unknown, malformed, spent: the same words, nothing to tell them apart.
-  expect(answers).toEqual(new Set([JSON.stringify({ error: { code: 'BAD_CODE', message: BAD_CODE_WORDS, field: 'code', fields: { code: BAD_CODE_WORDS } } })]));
+  expect(answers).toEqual(
+    new Set([JSON.stringify({ error: { code: 'BAD_CODE', message: BAD_CODE_WORDS, field: 'code', fields: { code: BAD_CODE_WORDS } } })]),
+  );
   // The 11th attempt is refused even with the right code.
   const cut = await bind(guesser, target.bindCode);
   expect([cut.status, cut.body.error.code]).toEqual([429, 'RATE_LIMITED']);
   expect((await h.app.ctx.db.planner.findUnique({ where: { id: target.id } }))!.openid).toBeNull();
   // The reply path is limited by WeChat user too.
   const replier = `o-replier-${phone()}`;
-  for (let i = 0; i < 10; i++) expect(await handleText(h.app.ctx, replier, `绑定 ${newBindCode().bindCode}`)).toBe(`绑定失败：${BAD_CODE_WORDS}`);
+  for (let i = 0; i < 10; i++)
+    expect(await handleText(h.app.ctx, replier, `绑定 ${newBindCode().bindCode}`)).toBe(`绑定失败：${BAD_CODE_WORDS}`);
   expect(await handleText(h.app.ctx, replier, `绑定 ${target.bindCode}`)).toMatch(/太频繁/);
 });
 

@@ -41,7 +41,16 @@ async function post(url: string, query: Record<string, string>, body: string) {
 }
 async function unboundPlanner() {
   const s = (await ops(plain.url).post('/suppliers', { name: `replay-${phone()}` })).body;
-  return (await ops(plain.url).post('/planners', { supplierId: s.id, name: '重放测试', phone: phone(), tier: 'S', destinations: ['丽江'], maxActive: 2 })).body as { id: number; bindCode: string };
+  return (
+    await ops(plain.url).post('/planners', {
+      supplierId: s.id,
+      name: '重放测试',
+      phone: phone(),
+      tier: 'S',
+      destinations: ['丽江'],
+      maxActive: 2,
+    })
+  ).body as { id: number; bindCode: string };
 }
 
 describe('replayed callbacks', () => {
@@ -103,7 +112,11 @@ describe('replayed callbacks', () => {
 describe('hostile XML and bodies', () => {
   it('deeply nested XML, a __proto__ tag and a constructor tag are 400s, never 500s', async () => {
     const deep = `<xml>${'<a>'.repeat(5000)}x${'</a>'.repeat(5000)}</xml>`;
-    for (const body of [deep, '<xml><__proto__><x>1</x></__proto__><MsgType>text</MsgType></xml>', '<xml><constructor>1</constructor></xml>']) {
+    for (const body of [
+      deep,
+      '<xml><__proto__><x>1</x></__proto__><MsgType>text</MsgType></xml>',
+      '<xml><constructor>1</constructor></xml>',
+    ]) {
       expect((await post(plain.url, signed(), body)).status).toBe(400);
     }
   });
@@ -114,7 +127,10 @@ describe('hostile XML and bodies', () => {
       new Promise<{ status: number; connection?: string; text: string }>((ok, fail) => {
         const req = request(`${plain.url}${path}`, { method: 'POST', agent, headers }, (res) => {
           let text = '';
-          res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => ok({ status: res.statusCode!, connection: res.headers.connection, text }));
+          res
+            .setEncoding('utf8')
+            .on('data', (c) => (text += c))
+            .on('end', () => ok({ status: res.statusCode!, connection: res.headers.connection, text }));
         });
         req.on('error', fail);
         req.end(body);
@@ -124,9 +140,16 @@ describe('hostile XML and bodies', () => {
       expect([big.status, big.connection]).toEqual([413, 'close']);
       expect((await send(`/wechat/callback?${new URLSearchParams(signed())}`, text('o-after', '帮助'))).status).toBe(200);
       // A chunked JSON body over the limit (no content-length to refuse it by): the same.
-      const chunked = await send('/api/ops/suppliers', JSON.stringify({ name: 'x'.repeat(70_000) }), { 'transfer-encoding': 'chunked', 'content-type': 'application/json', authorization: 'Bearer test-ops-token-0123456789' });
+      const chunked = await send('/api/ops/suppliers', JSON.stringify({ name: 'x'.repeat(70_000) }), {
+        'transfer-encoding': 'chunked',
+        'content-type': 'application/json',
+        authorization: 'Bearer test-ops-token-0123456789',
+      });
       expect([chunked.status, chunked.connection]).toEqual([413, 'close']);
-      const after = await send('/api/ops/suppliers', JSON.stringify({ name: `after-413-${phone()}` }), { 'content-type': 'application/json', authorization: 'Bearer test-ops-token-0123456789' });
+      const after = await send('/api/ops/suppliers', JSON.stringify({ name: `after-413-${phone()}` }), {
+        'content-type': 'application/json',
+        authorization: 'Bearer test-ops-token-0123456789',
+      });
       expect(after.status).toBe(201);
     } finally {
       agent.destroy();

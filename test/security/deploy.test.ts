@@ -30,13 +30,23 @@ it('behind TLS with TRUST_PROXY=false: sign-in, trip submission and bind set Sec
   expect(signIn.status).toBe(302);
   expect(signIn.headers.getSetCookie().join()).toMatch(/oauth_nonce=.*; secure/i);
 
-  const trip = await fetch(`${tls.url}/api/traveler/requirements`, { method: 'POST', headers: { cookie: guest(tls, `o-tls-${phone()}`), 'content-type': 'application/json' }, body: JSON.stringify(requirementBody()) });
+  const trip = await fetch(`${tls.url}/api/traveler/requirements`, {
+    method: 'POST',
+    headers: { cookie: guest(tls, `o-tls-${phone()}`), 'content-type': 'application/json' },
+    body: JSON.stringify(requirementBody()),
+  });
   expect(trip.status).toBe(201);
   expect(trip.headers.getSetCookie().join()).toMatch(/sid=.*; secure/i);
 
   const s = (await ops(tls.url).post('/suppliers', { name: `tls-${phone()}` })).body;
-  const p = (await ops(tls.url).post('/planners', { supplierId: s.id, name: 'TLS', phone: phone(), tier: 'S', destinations: ['厦门'], maxActive: 2 })).body;
-  const bind = await fetch(`${tls.url}/api/wechat/bind`, { method: 'POST', headers: { cookie: guest(tls, `o-tls-bind-${phone()}`), 'content-type': 'application/json' }, body: JSON.stringify({ code: p.bindCode }) });
+  const p = (
+    await ops(tls.url).post('/planners', { supplierId: s.id, name: 'TLS', phone: phone(), tier: 'S', destinations: ['厦门'], maxActive: 2 })
+  ).body;
+  const bind = await fetch(`${tls.url}/api/wechat/bind`, {
+    method: 'POST',
+    headers: { cookie: guest(tls, `o-tls-bind-${phone()}`), 'content-type': 'application/json' },
+    body: JSON.stringify({ code: p.bindCode }),
+  });
   expect(bind.status).toBe(200);
   expect(bind.headers.getSetCookie().join()).toMatch(/sid=.*; secure/i);
   expect(bind.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
@@ -45,11 +55,32 @@ it('behind TLS with TRUST_PROXY=false: sign-in, trip submission and bind set Sec
 it('a client-written X-Forwarded-For does not escape the per-IP grab limit: only the proxy-appended entry counts', async () => {
   const s = (await ops(proxied.url).post('/suppliers', { name: `xff-${phone()}` })).body;
   const ids: number[] = [];
-  for (let i = 0; i < 4; i++) ids.push((await ops(proxied.url).post('/planners', { supplierId: s.id, name: `xff${i}`, phone: phone(), tier: 'S', destinations: ['泉州'], maxActive: 2, openid: `o-xff-${phone()}` })).body.id);
+  for (let i = 0; i < 4; i++)
+    ids.push(
+      (
+        await ops(proxied.url).post('/planners', {
+          supplierId: s.id,
+          name: `xff${i}`,
+          phone: phone(),
+          tier: 'S',
+          destinations: ['泉州'],
+          maxActive: 2,
+          openid: `o-xff-${phone()}`,
+        })
+      ).body.id,
+    );
   const codes: string[] = [];
   for (const [i, id] of ids.entries()) {
     // The client forges a fresh left-most address each time; the proxy appends the real one.
-    const res = await fetch(`${proxied.url}/api/planner/grabs`, { method: 'POST', headers: { cookie: plannerCookie(proxied.ctx, id), 'content-type': 'application/json', 'x-forwarded-for': `10.9.9.${i}, 198.51.100.7` }, body: JSON.stringify({ requirementId: 999_999 }) });
+    const res = await fetch(`${proxied.url}/api/planner/grabs`, {
+      method: 'POST',
+      headers: {
+        cookie: plannerCookie(proxied.ctx, id),
+        'content-type': 'application/json',
+        'x-forwarded-for': `10.9.9.${i}, 198.51.100.7`,
+      },
+      body: JSON.stringify({ requirementId: 999_999 }),
+    });
     codes.push((await res.json()).error.code);
   }
   expect(codes).toEqual(['REQUIREMENT_NOT_FOUND', 'REQUIREMENT_NOT_FOUND', 'REQUIREMENT_NOT_FOUND', 'IP_RATE_LIMITED']);
@@ -57,7 +88,13 @@ it('a client-written X-Forwarded-For does not escape the per-IP grab limit: only
 
 it('headers: no-store on personal data, nosniff everywhere, a CSP on every HTML page (errors and sandbox included)', async () => {
   const planner = plannerCookie(tls.ctx, 1);
-  for (const [path, cookie] of [['/api/planner/work-orders', planner], ['/api/session', planner], ['/api/traveler/requirements', guest(tls, 'o-h')], ['/healthz', ''], ['/api/live/stream', '']] as const) {
+  for (const [path, cookie] of [
+    ['/api/planner/work-orders', planner],
+    ['/api/session', planner],
+    ['/api/traveler/requirements', guest(tls, 'o-h')],
+    ['/healthz', ''],
+    ['/api/live/stream', ''],
+  ] as const) {
     const res = await fetch(tls.url + path, { headers: cookie ? { cookie } : {} });
     expect(res.headers.get('cache-control'), path).toMatch(/no-store/);
     expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
@@ -65,7 +102,8 @@ it('headers: no-store on personal data, nosniff everywhere, a CSP on every HTML 
   for (const path of ['/h5/pool', '/sandbox/phone', '/sandbox/phone/o-someone', '/no-such-page', '/auth/wechat/callback?state=x']) {
     const res = await fetch(tls.url + path, { redirect: 'manual' });
     expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
-    if ((res.headers.get('content-type') ?? '').includes('html')) expect(res.headers.get('content-security-policy'), path).toMatch(/default-src|script-src/);
+    if ((res.headers.get('content-type') ?? '').includes('html'))
+      expect(res.headers.get('content-security-policy'), path).toMatch(/default-src|script-src/);
   }
   // HTML error pages too (a suspended planner's sign-in page, a 404 rendered as HTML by Koa).
   const notFound = await fetch(`${tls.url}/h5/requirements/abc`, { headers: { cookie: planner } });
@@ -77,8 +115,19 @@ it('headers: no-store on personal data, nosniff everywhere, a CSP on every HTML 
 });
 
 it('a javascript: link planted in a template message is not a link on the sandbox phone, whose script runs under a nonce', async () => {
-  const token = (await (await fetch(`${tls.url}/sandbox/cgi-bin/token?grant_type=client_credential&appid=wxsandbox0000000&secret=x`)).json()).access_token;
-  const sent = await fetch(`${tls.url}/sandbox/cgi-bin/message/template/send?access_token=${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ touser: 'o-xss', template_id: 'sandbox-won', url: 'javascript:alert(document.cookie)', data: { first: { value: 'x' } } }) });
+  const token = (
+    await (await fetch(`${tls.url}/sandbox/cgi-bin/token?grant_type=client_credential&appid=wxsandbox0000000&secret=x`)).json()
+  ).access_token;
+  const sent = await fetch(`${tls.url}/sandbox/cgi-bin/message/template/send?access_token=${token}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      touser: 'o-xss',
+      template_id: 'sandbox-won',
+      url: 'javascript:alert(document.cookie)',
+      data: { first: { value: 'x' } },
+    }),
+  });
   expect((await sent.json()).errcode).toBe(0);
   const phonePage = await fetch(`${tls.url}/sandbox/phone/o-xss`);
   const html = await phonePage.text();

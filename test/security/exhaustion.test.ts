@@ -15,7 +15,13 @@ let perIp: Running; // few connections per address
 beforeAll(async () => {
   env = await isolatedEnv();
   // Long timeouts here: idle sockets must outlive a slow CI while the caps are checked.
-  app = await startApp(env, { LIVE_MAX_PER_USER: '3', LIVE_MAX_PER_IP: '5', MAX_CONNECTIONS: '20', HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '65000' });
+  app = await startApp(env, {
+    LIVE_MAX_PER_USER: '3',
+    LIVE_MAX_PER_IP: '5',
+    MAX_CONNECTIONS: '20',
+    HEADERS_TIMEOUT_MS: '60000',
+    REQUEST_TIMEOUT_MS: '65000',
+  });
   // Short, but with room: the 401 test must never race the request timeout on a busy machine.
   quick = await startApp(env, { ROLE: 'web', HEADERS_TIMEOUT_MS: '2000', REQUEST_TIMEOUT_MS: '5000' });
   perIp = await startApp(env, { ROLE: 'web', MAX_CONNECTIONS_PER_IP: '5', HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '65000' });
@@ -29,7 +35,17 @@ afterAll(async () => {
 
 async function newPlanner() {
   const s = (await ops(app.url).post('/suppliers', { name: `flood-${phone()}` })).body;
-  return (await ops(app.url).post('/planners', { supplierId: s.id, name: '洪水', phone: phone(), tier: 'S', destinations: ['西宁'], maxActive: 2, openid: `o-flood-${phone()}` })).body.id as number;
+  return (
+    await ops(app.url).post('/planners', {
+      supplierId: s.id,
+      name: '洪水',
+      phone: phone(),
+      tier: 'S',
+      destinations: ['西宁'],
+      maxActive: 2,
+      openid: `o-flood-${phone()}`,
+    })
+  ).body.id as number;
 }
 
 /** Opens a stream (a new browser: no cid cookie) and collects its event types until it ends. */
@@ -106,7 +122,10 @@ it('past MAX_CONNECTIONS every request but /healthz answers 503 and closes; heal
 });
 
 it("a stranger's promised body is not waited for: authentication answers first, and the connection closes", async () => {
-  const { closed } = raw(quick.url, 'POST /api/traveler/requirements HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"a":');
+  const { closed } = raw(
+    quick.url,
+    'POST /api/traveler/requirements HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"a":',
+  );
   const answer = await closed;
   expect(answer).toMatch(/^HTTP\/1\.1 401/);
   expect(answer.toLowerCase()).toContain('connection: close');
@@ -121,12 +140,21 @@ it('one address holding more than MAX_CONNECTIONS_PER_IP sockets: the next is cl
   } finally {
     for (const s of held) s.socket.destroy();
   }
-  await until(async () => (await fetch(`${perIp.url}/healthz`).then((r) => r.status, () => 0)) === 200);
+  await until(
+    async () =>
+      (await fetch(`${perIp.url}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200,
+  );
 });
 
 it('a body never finished, headers never finished, or nothing ever sent: the server cuts each (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS)', async () => {
   const nothing = raw(quick.url, '');
-  const body = raw(quick.url, `POST /api/ops/suppliers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${OPS_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":`);
+  const body = raw(
+    quick.url,
+    `POST /api/ops/suppliers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${OPS_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":`,
+  );
   const headers = raw(quick.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n');
   // Both end by the server's doing (the test's own timeout is far longer than either limit).
   expect(await body.closed).toMatch(/^HTTP\/1\.1 408|^$/);

@@ -38,7 +38,7 @@ it('a stranger typing the phone ops entered gets a trip of their own: no trips, 
   expect(ownRow?.name).toBe('张三');
 });
 
-it('a verification code reaches the phone, links ops\' trips once proven, and is bounded in time, tries and requests', async () => {
+it("a verification code reaches the phone, links ops' trips once proven, and is bounded in time, tries and requests", async () => {
   const number = phone();
   const entered = await ops(h.app.url).post('/requirements', requirementBody({ traveler: { name: '王五', phone: number } }));
   const owner = `o-owner-${phone()}`;
@@ -60,11 +60,18 @@ it('a verification code reaches the phone, links ops\' trips once proven, and is
   expect((await as(guest(`o-thief-${phone()}`)).post('/phone/verify', { phone: number, code })).body.error.code).toBe('CODE_EXPIRED');
   expect((await me.post('/phone/verify', { phone: number, code: '12' })).body.error.field).toBe('code');
 
-  const ok = await fetch(`${h.app.url}/api/traveler/phone/verify`, { method: 'POST', headers: { cookie: guest(owner), 'content-type': 'application/json' }, body: JSON.stringify({ phone: number, code }) });
+  const ok = await fetch(`${h.app.url}/api/traveler/phone/verify`, {
+    method: 'POST',
+    headers: { cookie: guest(owner), 'content-type': 'application/json' },
+    body: JSON.stringify({ phone: number, code }),
+  });
   expect(ok.status).toBe(200);
   expect(await ok.json()).toMatchObject({ verified: true, trips: 1 });
   // The guest is now that traveler: ops' trip is in their list.
-  const sid = ok.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('sid='))!;
+  const sid = ok.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .find((c) => c.startsWith('sid='))!;
   expect((await as(sid).get('/requirements')).body.items.map((i: { id: number }) => i.id)).toEqual([entered.body.id]);
   const session = await h.app.ctx.db.traveler.findUnique({ where: { openid: owner } });
   expect(session?.phoneVerifiedAt).not.toBeNull();
@@ -76,7 +83,9 @@ it('a verification code reaches the phone, links ops\' trips once proven, and is
   expect((await me.post('/phone/verify', { phone: number, code })).body.error.code).toBe('CODE_EXPIRED');
   const other = as(guest(`o-other-${phone()}`));
   expect((await other.post('/phone/code', { phone: number })).status).toBe(429); // still inside the number's minute
-  expect((await other.post('/requirements', requirementBody({ traveler: { name: '冒名', phone: number } }))).body.error.code).toBe('PHONE_TAKEN');
+  expect((await other.post('/requirements', requirementBody({ traveler: { name: '冒名', phone: number } }))).body.error.code).toBe(
+    'PHONE_TAKEN',
+  );
 });
 
 it('five wrong codes burn the code; a number gets at most five codes an hour', async () => {

@@ -19,19 +19,50 @@ async function plannersFor(place: string, n: number) {
   const ids: number[] = [];
   for (let i = 0; i < n; i++) {
     const s = await ops(h.app.url).post('/suppliers', { name: `旅行社-${place}-${phone()}` });
-    ids.push((await ops(h.app.url).post('/planners', { supplierId: s.body.id, name: `${place}${i}`, phone: phone(), tier: 'S', destinations: [place], maxActive: 5, openid: `o-tr-${phone()}` })).body.id);
+    ids.push(
+      (
+        await ops(h.app.url).post('/planners', {
+          supplierId: s.body.id,
+          name: `${place}${i}`,
+          phone: phone(),
+          tier: 'S',
+          destinations: [place],
+          maxActive: 5,
+          openid: `o-tr-${phone()}`,
+        })
+      ).body.id,
+    );
   }
   return ids;
 }
 
 it('names every bad field at once, refuses a past date and a phone another WeChat user verified', async () => {
   const me = as(guest(`o-guest-${phone()}`));
-  const bad = await me.post('/requirements', { traveler: { name: '', phone: '123' }, subject: 'enterprise', origin: '上海', destinations: [], departDate: '2030-02-30', returnDate: '2030-01-01', adults: 0, children: 0, budgetFen: 5, plannersWanted: 4 });
+  const bad = await me.post('/requirements', {
+    traveler: { name: '', phone: '123' },
+    subject: 'enterprise',
+    origin: '上海',
+    destinations: [],
+    departDate: '2030-02-30',
+    returnDate: '2030-01-01',
+    adults: 0,
+    children: 0,
+    budgetFen: 5,
+    plannersWanted: 4,
+  });
   expect(bad.status).toBe(400);
   expect(bad.body.error.code).toBe('VALIDATION');
-  expect(Object.keys(bad.body.error.fields).sort()).toEqual(['adults', 'budgetFen', 'departDate', 'destinations', 'plannersWanted', 'traveler.name', 'traveler.phone'].sort());
+  expect(Object.keys(bad.body.error.fields).sort()).toEqual(
+    ['adults', 'budgetFen', 'departDate', 'destinations', 'plannersWanted', 'traveler.name', 'traveler.phone'].sort(),
+  );
   // Forms show Chinese sentences naming the field; `message` stays English for machines.
-  expect(bad.body.error.fields).toMatchObject({ 'traveler.phone': '请填写11位手机号。', destinations: '请至少填写一个目的地。', 'traveler.name': '请填写称呼。', budgetFen: '预算至少1元。', plannersWanted: '请选择定制师人数。' });
+  expect(bad.body.error.fields).toMatchObject({
+    'traveler.phone': '请填写11位手机号。',
+    destinations: '请至少填写一个目的地。',
+    'traveler.name': '请填写称呼。',
+    budgetFen: '预算至少1元。',
+    plannersWanted: '请选择定制师人数。',
+  });
   expect(bad.body.error.message).toMatch(/^traveler\.name: /);
   const long = await me.post('/requirements', requirementBody({ destinations: ['x'.repeat(51)], budgetFen: 3_000_000_000 }));
   expect(long.body.error.fields).toEqual({ 'destinations.0': '每个目的地最多50个字。', budgetFen: '预算不能超过2000万元，请确认金额。' });
@@ -60,10 +91,17 @@ it('turns a guest into a traveler, shows proposals, and chooses exactly one unde
   const place = `巴厘岛${phone().slice(-3)}`;
   const [p1, p2, p3] = await plannersFor(place, 3);
   const openid = `o-guest-${phone()}`;
-  const res = await fetch(`${h.app.url}/api/traveler/requirements`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: guest(openid) }, body: JSON.stringify(requirementBody({ destinations: [place] })) });
+  const res = await fetch(`${h.app.url}/api/traveler/requirements`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: guest(openid) },
+    body: JSON.stringify(requirementBody({ destinations: [place] })),
+  });
   expect(res.status).toBe(201);
   const id = ((await res.json()) as { id: number }).id;
-  const sid = res.headers.getSetCookie().find((c) => c.startsWith('sid='))!.split(';')[0];
+  const sid = res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('sid='))!
+    .split(';')[0];
   const me = as(sid);
   expect((await call(h.app.url, 'GET', '/api/session', undefined, { cookie: sid })).body.role).toBe('traveler');
 
@@ -73,7 +111,11 @@ it('turns a guest into a traveler, shows proposals, and chooses exactly one unde
   await planner(h.app.url, h.app.ctx, p2).propose(wo[1], { itinerary: '第1天：金巴兰海滩，第2天：蓝梦岛', priceFen: 1_500_000 });
   const view = await me.get(`/requirements/${id}`);
   expect(view.status).toBe(200);
-  expect(view.body.workOrders.map((w: any) => [w.status, w.proposal?.priceFen ?? null])).toEqual([['proposed', 1_200_000], ['proposed', 1_500_000], ['active', null]]);
+  expect(view.body.workOrders.map((w: any) => [w.status, w.proposal?.priceFen ?? null])).toEqual([
+    ['proposed', 1_200_000],
+    ['proposed', 1_500_000],
+    ['active', null],
+  ]);
   expect(view.body.deposit).toBeNull();
 
   // Not a proposal yet; not mine.
@@ -82,7 +124,9 @@ it('turns a guest into a traveler, shows proposals, and chooses exactly one unde
   expect((await me.post(`/requirements/${id}/choose`, {})).body.error.field).toBe('workOrderId');
 
   // Twenty taps from several tabs at once, for both proposals: one choice.
-  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => me.post(`/requirements/${id}/choose`, { workOrderId: wo[i % 2] })));
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => me.post(`/requirements/${id}/choose`, { workOrderId: wo[i % 2] })),
+  );
   const won = answers.filter((a) => a.status === 200);
   expect(won).toHaveLength(1);
   expect(answers.filter((a) => a.status === 409).every((a) => a.body.error.code === 'ALREADY_CHOSEN')).toBe(true);
@@ -96,7 +140,10 @@ it('turns a guest into a traveler, shows proposals, and chooses exactly one unde
   expect(await h.app.ctx.redis.hget(requirementKeys(id).meta, 'status')).toBe('chosen');
   // The chosen and the others hear it by template message.
   await until(async () => (await h.app.ctx.db.message.count({ where: { kind: { in: ['chosen', 'not-chosen'] } } })) >= 3);
-  const kinds = await h.app.ctx.db.message.findMany({ where: { kind: { in: ['chosen', 'not-chosen'] } }, select: { id: true, kind: true } });
+  const kinds = await h.app.ctx.db.message.findMany({
+    where: { kind: { in: ['chosen', 'not-chosen'] } },
+    select: { id: true, kind: true },
+  });
   expect(kinds.filter((m) => m.kind === 'chosen').map((m) => m.id)).toEqual([`chosen-${chosen}`]);
   expect(kinds.filter((m) => m.kind === 'not-chosen')).toHaveLength(2);
   // The status page now carries the payment seam.

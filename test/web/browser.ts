@@ -16,7 +16,16 @@ export async function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (or set CHROMIUM_PATH)`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -28,8 +37,17 @@ const VISIBILITY = `(() => {
 })();`;
 
 /** A browser profile (one cookie jar, shared by its tabs) signed in with the given session cookie. */
-export async function signedIn(browser: Browser, url: string, cookie: string | null, opts: { wide?: boolean } = {}): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ viewport: opts.wide ? { width: 1280, height: 800 } : { width: 390, height: 844 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+export async function signedIn(
+  browser: Browser,
+  url: string,
+  cookie: string | null,
+  opts: { wide?: boolean } = {},
+): Promise<BrowserContext> {
+  const ctx = await browser.newContext({
+    viewport: opts.wide ? { width: 1280, height: 800 } : { width: 390, height: 844 },
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  });
   await ctx.addInitScript(VISIBILITY);
   if (cookie) {
     const eq = cookie.indexOf('=');
@@ -49,7 +67,19 @@ export const setVisible = (page: Page, visible: boolean) => page.evaluate((v) =>
 
 /** The page's live-link state, as the client records it (src/web/client/live.ts). */
 export const liveOf = (page: Page) =>
-  page.evaluate(() => (window as any).__live as { tab: string; leader: boolean; connects: number; delays: number[]; events: { id?: string; type: string; data: any }[]; popups: string[] } | undefined);
+  page.evaluate(
+    () =>
+      (window as any).__live as
+        | {
+            tab: string;
+            leader: boolean;
+            connects: number;
+            delays: number[];
+            events: { id?: string; type: string; data: any }[];
+            popups: string[];
+          }
+        | undefined,
+  );
 
 export async function shot(page: Page, name: string) {
   mkdirSync(SHOTS, { recursive: true });

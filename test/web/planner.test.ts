@@ -22,7 +22,15 @@ afterAll(async () => {
 
 async function plannerAt(place: string, supplierId?: number) {
   const sid = supplierId ?? (await ops(h.app.url).post('/suppliers', { name: `供应商-${place}-${phone()}` })).body.id;
-  const p = await ops(h.app.url).post('/planners', { supplierId: sid, name: `定制师${phone().slice(-4)}`, phone: phone(), tier: 'S', destinations: [place], maxActive: 5, openid: `o-web-${phone()}` });
+  const p = await ops(h.app.url).post('/planners', {
+    supplierId: sid,
+    name: `定制师${phone().slice(-4)}`,
+    phone: phone(),
+    tier: 'S',
+    destinations: [place],
+    maxActive: 5,
+    openid: `o-web-${phone()}`,
+  });
   expect(p.status).toBe(201);
   return { id: p.body.id as number, supplierId: sid as number, cookie: plannerCookie(h.app.ctx, p.body.id) };
 }
@@ -112,7 +120,11 @@ describe('several planners', () => {
     // b's page notes the moment its card changes.
     await pages.b.evaluate((rid) => {
       const el = document.querySelector(`.card[data-req="${rid}"] .card__slots`)!;
-      new MutationObserver(() => ((window as any).__changedAt ??= Date.now())).observe(el, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(() => ((window as any).__changedAt ??= Date.now())).observe(el, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
     }, id);
     const answered = pages.a.waitForResponse((r) => r.url().endsWith('/api/planner/grabs')).then(() => Date.now());
     await pages.a.locator(`.card[data-req="${id}"] .card__grab`).click();

@@ -27,7 +27,15 @@ afterAll(async () => {
 
 it('reconnects with backoff after a restart and shows the events it missed', async () => {
   const s = await ops(other.url).post('/suppliers', { name: `供应商-${phone()}` });
-  const p = await ops(other.url).post('/planners', { supplierId: s.body.id, name: '重启测试', phone: phone(), tier: 'S', destinations: ['清迈'], maxActive: 5, openid: `o-restart-${phone()}` });
+  const p = await ops(other.url).post('/planners', {
+    supplierId: s.body.id,
+    name: '重启测试',
+    phone: phone(),
+    tier: 'S',
+    destinations: ['清迈'],
+    maxActive: 5,
+    openid: `o-restart-${phone()}`,
+  });
   const port = await freePort();
   let web = await child(env, { ROLE: 'web' }, { port });
 

@@ -29,7 +29,15 @@ afterAll(async () => {
 async function plannerWithMessage(place: string) {
   const s = await ops(app.url).post('/suppliers', { name: `主机社-${phone()}` });
   const openid = `o-host-${phone()}`;
-  const p = await ops(app.url).post('/planners', { supplierId: s.body.id, name: '赵雷', phone: phone(), tier: 'S', destinations: [place], maxActive: 5, openid });
+  const p = await ops(app.url).post('/planners', {
+    supplierId: s.body.id,
+    name: '赵雷',
+    phone: phone(),
+    tier: 'S',
+    destinations: [place],
+    maxActive: 5,
+    openid,
+  });
   const r = await ops(app.url).post('/requirements', requirementBody({ destinations: [place] }));
   return { openid, plannerId: p.body.id as number, requirementId: r.body.id as number };
 }
@@ -40,10 +48,14 @@ for (const host of ['localhost', '127.0.0.1']) {
     const profile = await signedIn(browser, `http://${host}:${port}`, null);
     const page = await open(profile, `http://${host}:${port}/sandbox/phone/${openid}`);
     expect(new URL(page.url()).hostname).toBe('localhost'); // 127.0.0.1 was sent to the one host
-    await until(async () => {
-      await page.reload();
-      return (await page.locator('a.open').count()) > 0;
-    }, 15_000, 300);
+    await until(
+      async () => {
+        await page.reload();
+        return (await page.locator('a.open').count()) > 0;
+      },
+      15_000,
+      300,
+    );
     await page.locator('a.open').first().click();
     await page.waitForURL((u) => u.pathname === `/h5/requirements/${requirementId}`);
     expect(new URL(page.url()).hostname).toBe('localhost');
@@ -67,7 +79,14 @@ it('a sign-in whose cookie went missing starts again once, then says so in words
 
 it('a new WeChat user on a planner page binds with the 8-character code from ops (typed in lower case) and lands on the pool', async () => {
   const s = await ops(app.url).post('/suppliers', { name: `绑定社-${phone()}` });
-  const p = await ops(app.url).post('/planners', { supplierId: s.body.id, name: '钱多', phone: phone(), tier: 'A', destinations: ['丹东'], maxActive: 3 });
+  const p = await ops(app.url).post('/planners', {
+    supplierId: s.body.id,
+    name: '钱多',
+    phone: phone(),
+    tier: 'A',
+    destinations: ['丹东'],
+    maxActive: 3,
+  });
   const openid = `o-bind-${phone()}`;
   const profile = await signedIn(browser, `http://localhost:${port}`, null);
   const page = await profile.newPage();

@@ -34,7 +34,8 @@ const error = (page: Page, field: string) => page.locator(`.field[data-field="${
 async function signInAs(page: Page, openid: string, next: string) {
   await page.goto(`${base}/auth/wechat?next=${encodeURIComponent(next)}`);
   // The sandbox's "who are you" page, as WeChat's silent OAuth would answer.
-  if (page.url().includes('/sandbox/connect/oauth2/authorize')) await page.goto(page.url().replace('#wechat_redirect', '') + `&openid=${openid}`);
+  if (page.url().includes('/sandbox/connect/oauth2/authorize'))
+    await page.goto(page.url().replace('#wechat_redirect', '') + `&openid=${openid}`);
   await page.waitForURL((u) => u.pathname === next);
 }
 
@@ -43,7 +44,19 @@ it('shows field errors, then follows the trip live to the proposals side by side
   const planners: number[] = [];
   for (let i = 0; i < 2; i++) {
     const s = await ops(app.url).post('/suppliers', { name: `海岛社${i}-${phone()}` });
-    planners.push((await ops(app.url).post('/planners', { supplierId: s.body.id, name: ['林晓', '陈默'][i], phone: phone(), tier: 'A', destinations: [place], maxActive: 5, openid: `o-pl-${phone()}` })).body.id);
+    planners.push(
+      (
+        await ops(app.url).post('/planners', {
+          supplierId: s.body.id,
+          name: ['林晓', '陈默'][i],
+          phone: phone(),
+          tier: 'A',
+          destinations: [place],
+          maxActive: 5,
+          openid: `o-pl-${phone()}`,
+        })
+      ).body.id,
+    );
   }
   const profile = await signedIn(browser, base, null);
   const page = await profile.newPage();
@@ -117,7 +130,9 @@ it('shows field errors, then follows the trip live to the proposals side by side
   expect(lines[0]).toMatch(/^第 1\/2 份 · .+\uFF08A级\uFF09· ¥[\d,]+ · (在预算内|超预算 \d+%)$/);
   expect(await page.locator('.page__title .code').textContent()).toMatch(/^需求编号 [2-9A-Z]{6}$/);
   // Dates as people write them.
-  expect(await page.locator('.page__title small').first().textContent()).toMatch(/^(\d{4}年)?\d{1,2}月\d{1,2}日–(\d{4}年)?\d{1,2}月\d{1,2}日 · \d+天/);
+  expect(await page.locator('.page__title small').first().textContent()).toMatch(
+    /^(\d{4}年)?\d{1,2}月\d{1,2}日–(\d{4}年)?\d{1,2}月\d{1,2}日 · \d+天/,
+  );
   await shot(page, 'h5-trip-proposals');
 
   await page.locator(`.proposal-card[data-wo="${woB}"] button`).click();
@@ -137,14 +152,26 @@ it('shows field errors, then follows the trip live to the proposals side by side
 it('opens a template message link from the sandbox phone as that planner', async () => {
   const s = await ops(app.url).post('/suppliers', { name: `手机社-${phone()}` });
   const openid = `o-phone-${phone()}`;
-  const p = await ops(app.url).post('/planners', { supplierId: s.body.id, name: '王芳', phone: phone(), tier: 'S', destinations: ['大理'], maxActive: 5, openid });
+  const p = await ops(app.url).post('/planners', {
+    supplierId: s.body.id,
+    name: '王芳',
+    phone: phone(),
+    tier: 'S',
+    destinations: ['大理'],
+    maxActive: 5,
+    openid,
+  });
   const r = await ops(app.url).post('/requirements', requirementBody({ destinations: ['大理'] }));
   const profile = await signedIn(browser, base, null);
   const page = await open(profile, `${base}/sandbox/phone/${openid}`);
-  await until(async () => {
-    await page.reload();
-    return (await page.locator('a.open').count()) > 0;
-  }, 15_000, 300);
+  await until(
+    async () => {
+      await page.reload();
+      return (await page.locator('a.open').count()) > 0;
+    },
+    15_000,
+    300,
+  );
   await page.locator('a.open').first().click();
   await page.waitForURL((u) => u.pathname === `/h5/requirements/${r.body.id}`);
   await until(async () => (await page.locator('#grab').count()) === 1);
@@ -156,7 +183,10 @@ it('opens a template message link from the sandbox phone as that planner', async
 
 it('proves the phone with the code from the sandbox phone, and the trip ops entered appears in my trips', async () => {
   const number = phone();
-  const entered = await ops(app.url).post('/requirements', requirementBody({ traveler: { name: '周敏', phone: number }, destinations: ['桂林'] }));
+  const entered = await ops(app.url).post(
+    '/requirements',
+    requirementBody({ traveler: { name: '周敏', phone: number }, destinations: ['桂林'] }),
+  );
   const openid = `o-proof-${phone()}`;
   const profile = await signedIn(browser, base, null);
   const page = await profile.newPage();
@@ -166,7 +196,9 @@ it('proves the phone with the code from the sandbox phone, and the trip ops ente
 
   await page.fill('input[name=verifyPhone]', number);
   await page.locator('.phone-proof button', { hasText: '获取验证码' }).click();
-  const sms = await until(async () => (await (await fetch(`${base}/sandbox/users/${openid}/inbox`)).json()).items.find((m: { kind: string }) => m.kind === 'sms'));
+  const sms = await until(async () =>
+    (await (await fetch(`${base}/sandbox/users/${openid}/inbox`)).json()).items.find((m: { kind: string }) => m.kind === 'sms'),
+  );
   const code = /验证码 (\d{6})/.exec(sms.text)![1];
   await page.fill('input[name=verifyCode]', code === '000000' ? '111111' : '000000');
   await page.locator('.phone-proof button', { hasText: /^验证$/ }).click();

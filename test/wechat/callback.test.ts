@@ -39,7 +39,11 @@ function textXml(openid: string, content: string, id = ++msgId) {
 }
 
 async function post(url: string, body: string, query: Record<string, string> = signedQuery()) {
-  const res = await fetch(`${url}/wechat/callback?${new URLSearchParams(query)}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
+  const res = await fetch(`${url}/wechat/callback?${new URLSearchParams(query)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml' },
+    body,
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -52,7 +56,16 @@ async function say(openid: string, content: string, id?: number): Promise<string
 
 async function plannerWithBindCode(tier = 'S', supplierId?: number) {
   const sid = supplierId ?? (await ops(plain.url).post('/suppliers', { name: `wx-${Date.now()}-${Math.random()}` })).body.id;
-  const p = (await ops(plain.url).post('/planners', { supplierId: sid, name: `微信${tier}`, phone: phone(), tier, destinations: ['丽江'], maxActive: 3 })).body;
+  const p = (
+    await ops(plain.url).post('/planners', {
+      supplierId: sid,
+      name: `微信${tier}`,
+      phone: phone(),
+      tier,
+      destinations: ['丽江'],
+      maxActive: 3,
+    })
+  ).body;
   return p as { id: number; supplierId: number; bindCode: string };
 }
 
@@ -60,7 +73,9 @@ describe('URL verification and signatures', () => {
   it('echoes echostr when the signature is valid, else 401', async () => {
     const ok = await fetch(`${plain.url}/wechat/callback?${new URLSearchParams(signedQuery({ echostr: 'hello-42' }))}`);
     expect([ok.status, await ok.text()]).toEqual([200, 'hello-42']);
-    const bad = await fetch(`${plain.url}/wechat/callback?${new URLSearchParams({ ...signedQuery({ echostr: 'x' }), signature: 'f'.repeat(40) })}`);
+    const bad = await fetch(
+      `${plain.url}/wechat/callback?${new URLSearchParams({ ...signedQuery({ echostr: 'x' }), signature: 'f'.repeat(40) })}`,
+    );
     expect(bad.status).toBe(401);
   });
 
@@ -92,7 +107,12 @@ describe('reply commands', () => {
     expect(await say('o-b', `绑定 ${a.bindCode}`)).toContain('绑定失败'); // spent
     expect(await say('o-b', `bind ${sameSupplier.bindCode}`)).toContain('绑定成功');
 
-    const r = (await ops(plain.url).post('/requirements', requirementBody({ destinations: ['丽江'], plannersWanted: 2, traveler: { name: '韩梅梅', phone: '13712345678' } }))).body;
+    const r = (
+      await ops(plain.url).post(
+        '/requirements',
+        requirementBody({ destinations: ['丽江'], plannersWanted: 2, traveler: { name: '韩梅梅', phone: '13712345678' } }),
+      )
+    ).body;
     await new Promise((ok) => setTimeout(ok, 300)); // releases (all tiers at 0 s)
     expect(await say('o-a', '池')).toContain(r.code);
     const won = await say('o-a', `抢 ${r.code.toLowerCase()}`);
@@ -122,7 +142,8 @@ describe('reply commands', () => {
   });
 
   it('a subscribe event gets the welcome; other events get "success"', async () => {
-    const ev = (e: string) => `<xml><ToUserName>${cdata('gh')}</ToUserName><FromUserName>${cdata('o-new')}</FromUserName><CreateTime>${++msgId}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event>${cdata(e)}</Event></xml>`;
+    const ev = (e: string) =>
+      `<xml><ToUserName>${cdata('gh')}</ToUserName><FromUserName>${cdata('o-new')}</FromUserName><CreateTime>${++msgId}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event>${cdata(e)}</Event></xml>`;
     expect(parseXml((await post(plain.url, ev('subscribe'))).text).Content).toContain('欢迎关注');
     expect((await post(plain.url, ev('unsubscribe'))).text).toBe('success');
   });
@@ -134,7 +155,10 @@ describe('safe mode (WECHAT_AES_KEY)', () => {
   function encrypted(inner: string) {
     const encrypt = crypto.encrypt(inner);
     const q = signedQuery({ encrypt_type: 'aes' });
-    return { body: `<xml><ToUserName>${cdata('gh')}</ToUserName><Encrypt>${cdata(encrypt)}</Encrypt></xml>`, query: { ...q, msg_signature: sign(TOKEN, q.timestamp, q.nonce, encrypt) } };
+    return {
+      body: `<xml><ToUserName>${cdata('gh')}</ToUserName><Encrypt>${cdata(encrypt)}</Encrypt></xml>`,
+      query: { ...q, msg_signature: sign(TOKEN, q.timestamp, q.nonce, encrypt) },
+    };
   }
 
   it('decrypts, answers with an encrypted, signed reply', async () => {

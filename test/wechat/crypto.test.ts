@@ -31,7 +31,7 @@ describe('WeChat message crypto', () => {
     expect(c.decrypt(c.encrypt(msg))).toBe(msg);
   });
 
-  it("verifies and decrypts the published callback sample (msg_signature over Encrypt)", () => {
+  it('verifies and decrypts the published callback sample (msg_signature over Encrypt)', () => {
     // Tencent's sample: token spamtest, timestamp 1409735669, nonce 1320562132, appid wx2c2769f8efd9abc2
     const encrypt =
       'hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFmOD2LdJF9FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsVticbSnyU8dKOIbgU6ux5VTjg3yt+WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0VxpAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE=';

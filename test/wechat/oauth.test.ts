@@ -7,7 +7,11 @@ import { safeNext } from '../../src/wechat/oauth.js';
 const t = withApp({ ROLE: 'web' });
 
 const local = (location: string) => t.app.url + new URL(location).pathname + new URL(location).search;
-const cookieOf = (res: Response, name: string) => res.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith(`${name}=`));
+const cookieOf = (res: Response, name: string) =>
+  res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .find((c) => c.startsWith(`${name}=`));
 
 /** Walks the whole dance as a browser would; returns the final redirect and the session cookie. */
 async function login(openid: string, next = '/h5/pool') {
@@ -25,7 +29,15 @@ async function login(openid: string, next = '/h5/pool') {
 
 it('a bound planner signs in as that planner and lands on next', async () => {
   const s = (await ops(t.app.url).post('/suppliers', { name: 'oauth' })).body;
-  await ops(t.app.url).post('/planners', { supplierId: s.id, name: '授权', phone: phone(), tier: 'S', destinations: ['x'], maxActive: 1, openid: 'o-oauth-planner' });
+  await ops(t.app.url).post('/planners', {
+    supplierId: s.id,
+    name: '授权',
+    phone: phone(),
+    tier: 'S',
+    destinations: ['x'],
+    maxActive: 1,
+    openid: 'o-oauth-planner',
+  });
   const { back, sid } = await login('o-oauth-planner', '/h5/pool?tab=new');
   expect(back.status).toBe(302);
   expect(back.headers.get('location')).toBe('/h5/pool?tab=new');
@@ -35,12 +47,29 @@ it('a bound planner signs in as that planner and lands on next', async () => {
 
 it('someone WeChat knows but we do not becomes a guest, who can bind with the code from ops', async () => {
   const s = (await ops(t.app.url).post('/suppliers', { name: 'oauth-bind' })).body;
-  const p = (await ops(t.app.url).post('/planners', { supplierId: s.id, name: '待绑定', phone: phone(), tier: 'A', destinations: ['x'], maxActive: 1 })).body;
+  const p = (
+    await ops(t.app.url).post('/planners', {
+      supplierId: s.id,
+      name: '待绑定',
+      phone: phone(),
+      tier: 'A',
+      destinations: ['x'],
+      maxActive: 1,
+    })
+  ).body;
   const { sid } = await login('o-oauth-new');
   expect((await fetch(`${t.app.url}/api/planner/pool`, { headers: { cookie: sid! } })).status).toBe(403);
-  const bad = await fetch(`${t.app.url}/api/wechat/bind`, { method: 'POST', headers: { cookie: sid!, 'content-type': 'application/json' }, body: '{"code":"12"}' });
+  const bad = await fetch(`${t.app.url}/api/wechat/bind`, {
+    method: 'POST',
+    headers: { cookie: sid!, 'content-type': 'application/json' },
+    body: '{"code":"12"}',
+  });
   expect((await bad.json()).error.field).toBe('code');
-  const ok = await fetch(`${t.app.url}/api/wechat/bind`, { method: 'POST', headers: { cookie: sid!, 'content-type': 'application/json' }, body: JSON.stringify({ code: p.bindCode }) });
+  const ok = await fetch(`${t.app.url}/api/wechat/bind`, {
+    method: 'POST',
+    headers: { cookie: sid!, 'content-type': 'application/json' },
+    body: JSON.stringify({ code: p.bindCode }),
+  });
   expect(ok.status).toBe(200);
   const plannerSid = cookieOf(ok, 'sid')!;
   expect((await fetch(`${t.app.url}/api/planner/pool`, { headers: { cookie: plannerSid } })).status).toBe(200);
@@ -48,7 +77,14 @@ it('someone WeChat knows but we do not becomes a guest, who can bind with the co
 });
 
 it('refuses an off-site next (no open redirect)', async () => {
-  for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', 'h5/pool', '/\r\nSet-Cookie:x']) {
+  for (const next of [
+    '//evil.example/x',
+    'https://evil.example/',
+    '/\\evil.example',
+    'javascript:alert(1)',
+    'h5/pool',
+    '/\r\nSet-Cookie:x',
+  ]) {
     const res = await fetch(`${t.app.url}/auth/wechat?next=${encodeURIComponent(next)}`, { redirect: 'manual' });
     expect([next, res.status, (await res.json()).error.field]).toEqual([next, 400, 'next']);
   }
@@ -64,7 +100,9 @@ it('refuses a forged state, a state from another browser, and a code used twice'
   const u = new URL(callback);
   const state = u.searchParams.get('state')!;
   const [body, sig] = state.split('.');
-  const evil = Buffer.from(JSON.stringify({ next: '/h5/pool', nonce: nonce.split('=')[1], exp: Date.now() + 60_000 })).toString('base64url');
+  const evil = Buffer.from(JSON.stringify({ next: '/h5/pool', nonce: nonce.split('=')[1], exp: Date.now() + 60_000 })).toString(
+    'base64url',
+  );
   const forged = new URL(callback);
   forged.searchParams.set('state', `${evil}.${sig}`);
   const r1 = await fetch(forged, { redirect: 'manual', headers: { cookie: nonce } });
@@ -88,13 +126,19 @@ it('the sandbox authorize page lets a person pick who they are', async () => {
 it('JS-SDK config: signed with the shared jsapi ticket, for pages of this site only', async () => {
   const { sid } = await login('o-oauth-planner');
   const pageUrl = `${t.app.ctx.config.PUBLIC_URL}/h5/pool?x=1`;
-  const res = await fetch(`${t.app.url}/api/wechat/jssdk-config?url=${encodeURIComponent(pageUrl + '#frag')}`, { headers: { cookie: sid! } });
+  const res = await fetch(`${t.app.url}/api/wechat/jssdk-config?url=${encodeURIComponent(pageUrl + '#frag')}`, {
+    headers: { cookie: sid! },
+  });
   const cfg = await res.json();
   const ticket = await t.app.ctx.redis.get('wx:jsapi_ticket');
   expect(ticket).toBeTruthy();
-  const want = createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=${cfg.nonceStr}&timestamp=${cfg.timestamp}&url=${pageUrl}`).digest('hex');
+  const want = createHash('sha1')
+    .update(`jsapi_ticket=${ticket}&noncestr=${cfg.nonceStr}&timestamp=${cfg.timestamp}&url=${pageUrl}`)
+    .digest('hex');
   expect(cfg).toMatchObject({ appId: t.app.ctx.config.wechat.appid, signature: want });
-  const off = await fetch(`${t.app.url}/api/wechat/jssdk-config?url=${encodeURIComponent('https://evil.example/')}`, { headers: { cookie: sid! } });
+  const off = await fetch(`${t.app.url}/api/wechat/jssdk-config?url=${encodeURIComponent('https://evil.example/')}`, {
+    headers: { cookie: sid! },
+  });
   expect(off.status).toBe(400);
   expect((await fetch(`${t.app.url}/api/wechat/jssdk-config?url=${encodeURIComponent(pageUrl)}`)).status).toBe(401);
 });

@@ -38,8 +38,13 @@ it('1,000 planners replying 抢 <code> to 20 requirements: invariants hold, ever
   const suppliers = await db.supplier.findMany({ select: { id: true } });
   await db.planner.createMany({
     data: Array.from({ length: PLANNERS }, (_, i) => ({
-      supplierId: suppliers[i % SUPPLIERS].id, name: `wx-${i}`, phone: `188${String(i).padStart(8, '0')}`,
-      tier: (['S', 'A', 'B', 'C'] as const)[i % 4], destinations: ['桂林'], maxActive: 1 + (i % 2), openid: `wx-storm-${i}`,
+      supplierId: suppliers[i % SUPPLIERS].id,
+      name: `wx-${i}`,
+      phone: `188${String(i).padStart(8, '0')}`,
+      tier: (['S', 'A', 'B', 'C'] as const)[i % 4],
+      destinations: ['桂林'],
+      maxActive: 1 + (i % 2),
+      openid: `wx-storm-${i}`,
     })),
   });
   const planners = await db.planner.findMany({ select: { id: true, openid: true, maxActive: true } });
@@ -64,7 +69,10 @@ it('1,000 planners replying 抢 <code> to 20 requirements: invariants hold, ever
       const timestamp = String(Math.floor(Date.now() / 1000));
       const nonce = String(next);
       const body = `<xml><ToUserName>${cdata('gh')}</ToUserName><FromUserName>${cdata(p.openid!)}</FromUserName><CreateTime>${timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>${cdata(`抢 ${r.code}`)}</Content><MsgId>${++msgId}</MsgId></xml>`;
-      const res = await fetch(`${server.url}/wechat/callback?${new URLSearchParams({ timestamp, nonce, signature: sign('sandbox-token', timestamp, nonce) })}`, { method: 'POST', body });
+      const res = await fetch(
+        `${server.url}/wechat/callback?${new URLSearchParams({ timestamp, nonce, signature: sign('sandbox-token', timestamp, nonce) })}`,
+        { method: 'POST', body },
+      );
       const text = await res.text();
       expect(res.status).toBe(200);
       const answered = /answer;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
@@ -97,5 +105,7 @@ it('1,000 planners replying 抢 <code> to 20 requirements: invariants hold, ever
   const p99 = times[Math.floor(times.length * 0.99)];
   // The product answers by WECHAT_REPLY_WITHIN_MS (4.5 s) from arrival whatever happens; WeChat waits 5 s.
   expect(times.at(-1)!).toBeLessThan(5000);
-  console.log(`wechat storm: ${attempts.length} replies, ${rows.length} wins, server-side answer p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms`);
+  console.log(
+    `wechat storm: ${attempts.length} replies, ${rows.length} wins, server-side answer p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms`,
+  );
 }, 300_000);

@@ -28,10 +28,18 @@ export function mount(root: Element, ...children: Child[]) {
   append(root, children);
 }
 
-export const loading = (text = '正在加载…') => h('div', { class: 'state state--loading' }, h('i', { class: 'weui-loading' }), h('p', {}, text));
+export const loading = (text = '正在加载…') =>
+  h('div', { class: 'state state--loading' }, h('i', { class: 'weui-loading' }), h('p', {}, text));
 
 export const empty = (title: string, tip: string, action?: Node) =>
-  h('div', { class: 'state state--empty' }, h('i', { class: 'weui-icon-info-circle weui-icon_msg' }), h('p', { class: 'state__title' }, title), h('p', { class: 'state__tip' }, tip), action);
+  h(
+    'div',
+    { class: 'state state--empty' },
+    h('i', { class: 'weui-icon-info-circle weui-icon_msg' }),
+    h('p', { class: 'state__title' }, title),
+    h('p', { class: 'state__tip' }, tip),
+    action,
+  );
 
 export const failed = (message: string, retry?: () => void) =>
   h(
@@ -52,7 +60,12 @@ export function toast(text: string, kind: 'ok' | 'warn' = 'ok', ms = 1800) {
     'div',
     { class: `app-toast app-toast--${kind}`, role: 'status' },
     h('div', { class: 'weui-mask_transparent' }),
-    h('div', { class: 'weui-toast' }, h('i', { class: kind === 'ok' ? 'weui-icon-success-no-circle weui-icon_toast' : 'weui-icon-warn weui-icon_toast' }), h('p', { class: 'weui-toast__content' }, text)),
+    h(
+      'div',
+      { class: 'weui-toast' },
+      h('i', { class: kind === 'ok' ? 'weui-icon-success-no-circle weui-icon_toast' : 'weui-icon-warn weui-icon_toast' }),
+      h('p', { class: 'weui-toast__content' }, text),
+    ),
   );
   document.body.appendChild(t);
   toastTimer = window.setTimeout(() => t.remove(), ms);
@@ -78,7 +91,8 @@ export function dialog(title: string, body: Node | string, primary = '确定', s
           'div',
           { class: 'weui-dialog__ft' },
           // Buttons, not javascript: links (the pages' CSP refuses those).
-          secondary && h('button', { type: 'button', class: 'weui-dialog__btn weui-dialog__btn_default', onclick: () => close(false) }, secondary),
+          secondary &&
+            h('button', { type: 'button', class: 'weui-dialog__btn weui-dialog__btn_default', onclick: () => close(false) }, secondary),
           h('button', { type: 'button', class: 'weui-dialog__btn weui-dialog__btn_primary', onclick: () => close(true) }, primary),
         ),
       ),

@@ -114,7 +114,7 @@ export class Live {
         return;
       case 'tab':
         if (!this.leader) return;
-        this.tabs.set(m.id, { visible: m.visible, at: m.visible ? m.at : this.tabs.get(m.id)?.at ?? 0, seen: Date.now() });
+        this.tabs.set(m.id, { visible: m.visible, at: m.visible ? m.at : (this.tabs.get(m.id)?.at ?? 0), seen: Date.now() });
         if (m.visible && this.pending.length) {
           const waiting = this.pending.splice(0);
           for (const e of waiting) this.send({ t: 'popup', e, tab: m.id });
@@ -246,7 +246,10 @@ export class Live {
     this.es = null;
     this.attempt++;
     // A stream refused for want of a session will never come back by retrying.
-    const signedIn = await fetch('/api/session', { credentials: 'same-origin' }).then((r) => r.status !== 401, () => true);
+    const signedIn = await fetch('/api/session', { credentials: 'same-origin' }).then(
+      (r) => r.status !== 401,
+      () => true,
+    );
     if (!signedIn) {
       this.send({ t: 'state', s: { kind: 'signed-out', attempt: this.attempt } });
       return;

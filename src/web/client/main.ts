@@ -54,11 +54,21 @@ switch (page) {
     bindPage(root, params.next || '/h5/pool');
     break;
   case 'wrong-role':
-    mount(root, h('main', { class: 'content weui-msg' },
-      h('div', { class: 'weui-msg__icon-area' }, h('i', { class: 'weui-icon-info weui-icon_msg' })),
-      h('div', { class: 'weui-msg__text-area' }, h('h2', { class: 'weui-msg__title' }, '这个页面不属于你的账号'), h('p', { class: 'weui-msg__desc' }, params.need === 'planner' ? '这里是定制师的页面。' : '这里是旅行用户的页面。')),
-      h('div', { class: 'actions' }, h('a', { class: 'weui-btn weui-btn_primary', href: params.home || '/' }, '回到我的首页')),
-    ));
+    mount(
+      root,
+      h(
+        'main',
+        { class: 'content weui-msg' },
+        h('div', { class: 'weui-msg__icon-area' }, h('i', { class: 'weui-icon-info weui-icon_msg' })),
+        h(
+          'div',
+          { class: 'weui-msg__text-area' },
+          h('h2', { class: 'weui-msg__title' }, '这个页面不属于你的账号'),
+          h('p', { class: 'weui-msg__desc' }, params.need === 'planner' ? '这里是定制师的页面。' : '这里是旅行用户的页面。'),
+        ),
+        h('div', { class: 'actions' }, h('a', { class: 'weui-btn weui-btn_primary', href: params.home || '/' }, '回到我的首页')),
+      ),
+    );
     break;
   default:
     mount(root, h('p', { class: 'state' }, '页面不存在'));

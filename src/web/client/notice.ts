@@ -9,7 +9,14 @@ let stack: HTMLElement | null = null;
  * the one it announces); closes itself after a while unless hovered. Its button follows `href`, or
  * runs `onAction` (the pop-up closes first).
  */
-export function popup(opts: { title: string; text: string; href?: string; action?: string; onAction?: () => void; kind?: 'info' | 'ok' | 'warn' }) {
+export function popup(opts: {
+  title: string;
+  text: string;
+  href?: string;
+  action?: string;
+  onAction?: () => void;
+  kind?: 'info' | 'ok' | 'warn';
+}) {
   if (!stack) {
     stack = h('div', { class: 'pops', 'aria-live': 'polite' });
     document.body.appendChild(stack);
@@ -18,10 +25,19 @@ export function popup(opts: { title: string; text: string; href?: string; action
   const card = h(
     'div',
     { class: `pop pop--${opts.kind ?? 'info'}`, role: 'alert' },
-    h('div', { class: 'pop__hd' }, h('strong', {}, opts.title), h('button', { class: 'pop__x', type: 'button', 'aria-label': '关闭', onclick: close }, '×')),
+    h(
+      'div',
+      { class: 'pop__hd' },
+      h('strong', {}, opts.title),
+      h('button', { class: 'pop__x', type: 'button', 'aria-label': '关闭', onclick: close }, '×'),
+    ),
     h('div', { class: 'pop__bd' }, opts.text),
     opts.onAction
-      ? h('button', { class: 'weui-btn weui-btn_primary weui-btn_mini pop__go', type: 'button', onclick: () => (close(), opts.onAction!()) }, opts.action ?? '查看')
+      ? h(
+          'button',
+          { class: 'weui-btn weui-btn_primary weui-btn_mini pop__go', type: 'button', onclick: () => (close(), opts.onAction!()) },
+          opts.action ?? '查看',
+        )
       : opts.href && h('a', { class: 'weui-btn weui-btn_primary weui-btn_mini pop__go', href: opts.href }, opts.action ?? '查看'),
   );
   stack.prepend(card);

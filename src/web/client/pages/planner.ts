@@ -34,7 +34,20 @@ interface WorkOrder {
   deadlineAt: string;
   /** Dispatched by the system, not yet accepted: answer by acceptBy or it goes back. */
   offer: { acceptBy: string } | null;
-  requirement: { id: number; code: string; status: string; origin: string; destinations: string[]; departDate: string; returnDate: string; adults: number; children: number; budgetFen: number; budgetType: string; notes: string | null };
+  requirement: {
+    id: number;
+    code: string;
+    status: string;
+    origin: string;
+    destinations: string[];
+    departDate: string;
+    returnDate: string;
+    adults: number;
+    children: number;
+    budgetFen: number;
+    budgetType: string;
+    notes: string | null;
+  };
   contact: { name: string; phone: string } | null;
   proposal: { itinerary: string; priceFen: number; createdAt: string } | null;
 }
@@ -64,7 +77,12 @@ function frame(root: Element, live: Live | null, active: 'pool' | 'orders', wide
         'header',
         { class: 'pc-nav' },
         h('strong', {}, '定制游抢单 · 工作台'),
-        h('nav', {}, h('a', { href: '/pc', class: active === 'pool' ? 'on' : '' }, '抢单池'), h('a', { href: '/pc/work-orders', class: active === 'orders' ? 'on' : '' }, '我的工单')),
+        h(
+          'nav',
+          {},
+          h('a', { href: '/pc', class: active === 'pool' ? 'on' : '' }, '抢单池'),
+          h('a', { href: '/pc/work-orders', class: active === 'orders' ? 'on' : '' }, '我的工单'),
+        ),
         bar.el,
       ),
       body,
@@ -77,8 +95,16 @@ function frame(root: Element, live: Live | null, active: 'pool' | 'orders', wide
       h(
         'nav',
         { class: 'weui-tabbar tabbar' },
-        h('a', { href: '/h5/pool', class: `weui-tabbar__item ${active === 'pool' ? 'weui-bar__item_on' : ''}` }, h('p', { class: 'weui-tabbar__label' }, '抢单池')),
-        h('a', { href: '/h5/work-orders', class: `weui-tabbar__item ${active === 'orders' ? 'weui-bar__item_on' : ''}` }, h('p', { class: 'weui-tabbar__label' }, '我的工单')),
+        h(
+          'a',
+          { href: '/h5/pool', class: `weui-tabbar__item ${active === 'pool' ? 'weui-bar__item_on' : ''}` },
+          h('p', { class: 'weui-tabbar__label' }, '抢单池'),
+        ),
+        h(
+          'a',
+          { href: '/h5/work-orders', class: `weui-tabbar__item ${active === 'orders' ? 'weui-bar__item_on' : ''}` },
+          h('p', { class: 'weui-tabbar__label' }, '我的工单'),
+        ),
       ),
     );
   }
@@ -102,11 +128,17 @@ async function grab(requirementId: number, channel: 'h5' | 'pc', btn?: HTMLButto
   }
   let ok = false;
   try {
-    const r = await api<{ workOrderId: string; contact: { name: string; phone: string }; deadlineAt: string | null }>('POST', '/api/planner/grabs', { requirementId, channel });
+    const r = await api<{ workOrderId: string; contact: { name: string; phone: string }; deadlineAt: string | null }>(
+      'POST',
+      '/api/planner/grabs',
+      { requirementId, channel },
+    );
     ok = true;
     const go = await dialog(
       '抢单成功',
-      h('div', { class: 'won' },
+      h(
+        'div',
+        { class: 'won' },
         h('p', {}, `联系人：${r.contact.name}`),
         h('p', {}, h('a', { href: `tel:${r.contact.phone}`, class: 'won__call' }, `拨打 ${r.contact.phone}`)),
         h('p', {}, r.deadlineAt ? `请在 ${clock(r.deadlineAt)} 前提交方案（${left(Date.parse(r.deadlineAt))}）。` : '请在截止前提交方案。'),
@@ -132,7 +164,16 @@ async function grab(requirementId: number, channel: 'h5' | 'pc', btn?: HTMLButto
 
 function card(i: PoolItem, channel: 'h5' | 'pc', reload: () => void): HTMLElement {
   const btn = i.unavailable
-    ? h('button', { class: 'weui-btn weui-btn_default weui-btn_mini card__grab', type: 'button', disabled: true, title: '你所在的供应商已有定制师抢到此单' }, i.unavailable.reason)
+    ? h(
+        'button',
+        {
+          class: 'weui-btn weui-btn_default weui-btn_mini card__grab',
+          type: 'button',
+          disabled: true,
+          title: '你所在的供应商已有定制师抢到此单',
+        },
+        i.unavailable.reason,
+      )
     : h('button', { class: 'weui-btn weui-btn_primary weui-btn_mini card__grab', type: 'button' }, '抢单');
   btn.addEventListener('click', (ev) => {
     ev.preventDefault();
@@ -141,15 +182,30 @@ function card(i: PoolItem, channel: 'h5' | 'pc', reload: () => void): HTMLElemen
   return h(
     'article',
     { class: `card${i.unavailable ? ' card--unavailable' : ''}`, 'data-req': i.requirementId },
-    h('a', { class: 'card__main', href: `/h5/requirements/${i.requirementId}` },
+    h(
+      'a',
+      { class: 'card__main', href: `/h5/requirements/${i.requirementId}` },
       h('div', { class: 'card__title' }, h('strong', {}, i.destinations.join('、')), h('span', { class: 'card__code' }, i.code)),
       h('div', { class: 'card__meta' }, `${i.origin}出发 · ${dates(i.departDate, i.returnDate)}`),
       h('div', { class: 'card__meta' }, `${party(i.adults, i.children)} · 预算 ${budget(i.budgetFen, i.budgetType)} · ${subjectText(i)}`),
       i.notes ? h('div', { class: 'card__notes' }, `“${i.notes.length > 40 ? `${i.notes.slice(0, 40)}…` : i.notes}”`) : null,
     ),
-    h('div', { class: 'card__foot' },
+    h(
+      'div',
+      { class: 'card__foot' },
       h('span', { class: 'card__slots' }, `剩 ${i.slotsLeft}/${i.wanted} 个名额`),
-      h('span', { class: 'card__when', title: clock(i.releasedAt) }, `${ago(i.releasedAt)}开放给你`, i.nextTier ? h('span', { class: 'card__next' }, ` · ${i.nextTier.tier}级${Math.max(1, Math.ceil((i.nextTier.at - Date.now()) / 60_000))}分钟后可抢`) : null),
+      h(
+        'span',
+        { class: 'card__when', title: clock(i.releasedAt) },
+        `${ago(i.releasedAt)}开放给你`,
+        i.nextTier
+          ? h(
+              'span',
+              { class: 'card__next' },
+              ` · ${i.nextTier.tier}级${Math.max(1, Math.ceil((i.nextTier.at - Date.now()) / 60_000))}分钟后可抢`,
+            )
+          : null,
+      ),
       btn,
     ),
     h('div', { class: 'card__result', 'aria-live': 'polite' }),
@@ -169,7 +225,10 @@ export function poolPage(root: Element, live: Live | null, wide: boolean) {
       mount(list, empty('暂时没有可抢的需求', '新需求开放给你的等级时，会自动出现在这里，无需刷新。'));
       return;
     }
-    mount(list, items.map((i) => card(i, channel, () => void load())));
+    mount(
+      list,
+      items.map((i) => card(i, channel, () => void load())),
+    );
   };
 
   const load = async (first = false) => {
@@ -181,7 +240,11 @@ export function poolPage(root: Element, live: Live | null, wide: boolean) {
       items = r.items;
       render();
     } catch (err) {
-      if (mine === seq && first) mount(list, failed(say(err), () => void load(true)));
+      if (mine === seq && first)
+        mount(
+          list,
+          failed(say(err), () => void load(true)),
+        );
     }
   };
 
@@ -221,10 +284,22 @@ function notify(e: LiveEvent, how: Delivery, items: PoolItem[] = []) {
   if (!text) return;
   if (how.unseen) flashTitle(text.flash);
   // A new requirement's pop-up grabs (after a confirmation) instead of opening another page.
-  const grabIt = e.type === 'released' ? async () => {
-    if (await dialog('抢这个需求？', text.text, '抢单', '再看看')) await grab(e.data.requirementId as number, woBase() === '/pc' ? 'pc' : 'h5');
-  } : undefined;
-  if (how.popup) popup({ title: text.title, text: text.text, href: text.href, action: grabIt ? '抢单' : text.action, onAction: grabIt, kind: text.kind });
+  const grabIt =
+    e.type === 'released'
+      ? async () => {
+          if (await dialog('抢这个需求？', text.text, '抢单', '再看看'))
+            await grab(e.data.requirementId as number, woBase() === '/pc' ? 'pc' : 'h5');
+        }
+      : undefined;
+  if (how.popup)
+    popup({
+      title: text.title,
+      text: text.text,
+      href: text.href,
+      action: grabIt ? '抢单' : text.action,
+      onAction: grabIt,
+      kind: text.kind,
+    });
 }
 
 function describe(e: LiveEvent, items: PoolItem[]) {
@@ -232,13 +307,36 @@ function describe(e: LiveEvent, items: PoolItem[]) {
   switch (e.type) {
     case 'released': {
       const it = items.find((x) => x.requirementId === d.requirementId);
-      const what = it ? `${it.destinations.join('、')} · ${dates(it.departDate, it.returnDate)} · ${budget(it.budgetFen, it.budgetType)}` : `需求 #${d.requirementId}`;
-      return { title: '新需求开放给你', text: what, href: `/h5/requirements/${d.requirementId}`, action: '去抢单', flash: '新需求', kind: 'info' as const };
+      const what = it
+        ? `${it.destinations.join('、')} · ${dates(it.departDate, it.returnDate)} · ${budget(it.budgetFen, it.budgetType)}`
+        : `需求 #${d.requirementId}`;
+      return {
+        title: '新需求开放给你',
+        text: what,
+        href: `/h5/requirements/${d.requirementId}`,
+        action: '去抢单',
+        flash: '新需求',
+        kind: 'info' as const,
+      };
     }
     case 'offered':
-      return { title: '系统派单', text: '系统为你派了一个需求，请尽快接受或拒绝', href: `${woBase()}/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '去答复', flash: '系统派单', kind: 'info' as const };
+      return {
+        title: '系统派单',
+        text: '系统为你派了一个需求，请尽快接受或拒绝',
+        href: `${woBase()}/work-orders/${encodeURIComponent(d.workOrderId)}`,
+        action: '去答复',
+        flash: '系统派单',
+        kind: 'info' as const,
+      };
     case 'won':
-      return { title: '抢单成功', text: '已进入你的工单，请在截止前提交方案', href: `${woBase()}/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '写方案', flash: '抢单成功', kind: 'ok' as const };
+      return {
+        title: '抢单成功',
+        text: '已进入你的工单，请在截止前提交方案',
+        href: `${woBase()}/work-orders/${encodeURIComponent(d.workOrderId)}`,
+        action: '写方案',
+        flash: '抢单成功',
+        kind: 'ok' as const,
+      };
     case 'work-order': {
       const t: Record<string, [string, string, 'ok' | 'warn' | 'info']> = {
         expired: ['工单已超时', '未在截止前提交方案，名额已释放', 'warn'],
@@ -246,7 +344,16 @@ function describe(e: LiveEvent, items: PoolItem[]) {
         closed: ['未被选中', '用户选择了其他方案，感谢你的用心', 'info'],
       };
       const x = t[d.status];
-      return x && { title: x[0], text: x[1], href: `${woBase()}/work-orders/${encodeURIComponent(d.workOrderId)}`, action: '查看', flash: x[0], kind: x[2] };
+      return (
+        x && {
+          title: x[0],
+          text: x[1],
+          href: `${woBase()}/work-orders/${encodeURIComponent(d.workOrderId)}`,
+          action: '查看',
+          flash: x[0],
+          kind: x[2],
+        }
+      );
     }
     case 'broadcast':
       return { title: d.title ?? '平台通知', text: d.text ?? '', href: undefined, action: undefined, flash: '通知', kind: 'info' as const };
@@ -263,23 +370,46 @@ export function requirementPage(root: Element, live: Live | null, id: number) {
     try {
       r = await api('GET', `/api/planner/requirements/${id}`);
     } catch (err) {
-      mount(body, err instanceof ApiError && err.status === 404 ? empty('这个需求不在你的抢单池里', '可能已被抢满、已关闭，或不在你的服务范围。', h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/pool' }, '回到抢单池')) : failed(say(err), load));
+      mount(
+        body,
+        err instanceof ApiError && err.status === 404
+          ? empty(
+              '这个需求不在你的抢单池里',
+              '可能已被抢满、已关闭，或不在你的服务范围。',
+              h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/pool' }, '回到抢单池'),
+            )
+          : failed(say(err), load),
+      );
       return;
     }
     const open = r.status === 'open' && r.slotsLeft > 0 && !r.myWorkOrder;
     const state = r.myWorkOrder
-      ? h('a', { class: 'weui-btn weui-btn_default', href: `${woBase()}/work-orders/${encodeURIComponent(r.myWorkOrder.id)}` }, `我的工单：${WO_STATUS[r.myWorkOrder.status as WorkOrder['status']]?.[0] ?? r.myWorkOrder.status}`)
+      ? h(
+          'a',
+          { class: 'weui-btn weui-btn_default', href: `${woBase()}/work-orders/${encodeURIComponent(r.myWorkOrder.id)}` },
+          `我的工单：${WO_STATUS[r.myWorkOrder.status as WorkOrder['status']]?.[0] ?? r.myWorkOrder.status}`,
+        )
       : !open
         ? h('p', { class: 'closed' }, r.status === 'full' || (r.status === 'open' && r.slotsLeft === 0) ? '名额已满' : '需求已结束')
         : r.unavailable
-          ? h('button', { class: 'weui-btn weui-btn_default', type: 'button', id: 'grab', disabled: true }, `${r.unavailable.reason}（你所在的供应商已有定制师抢到此单）`)
+          ? h(
+              'button',
+              { class: 'weui-btn weui-btn_default', type: 'button', id: 'grab', disabled: true },
+              `${r.unavailable.reason}（你所在的供应商已有定制师抢到此单）`,
+            )
           : h('button', { class: 'weui-btn weui-btn_primary', type: 'button', id: 'grab' }, `立即抢单（剩 ${r.slotsLeft} 个名额）`);
     mount(
       body,
-      h('article', { class: 'detail', 'data-req': r.id },
+      h(
+        'article',
+        { class: 'detail', 'data-req': r.id },
         h('h1', { class: 'page__title' }, r.destinations.join('、'), h('small', {}, `编号 ${r.code}`)),
-        h('div', { class: 'weui-form-preview' },
-          h('div', { class: 'weui-form-preview__bd' },
+        h(
+          'div',
+          { class: 'weui-form-preview' },
+          h(
+            'div',
+            { class: 'weui-form-preview__bd' },
             row('出发地', r.origin),
             row('日期', dates(r.departDate, r.returnDate)),
             row('人数', party(r.adults, r.children)),
@@ -307,12 +437,22 @@ export function requirementPage(root: Element, live: Live | null, id: number) {
 }
 
 function row(label: string, value: string, key?: string) {
-  return h('div', { class: 'weui-form-preview__item' }, h('label', { class: 'weui-form-preview__label' }, label), h('span', { class: 'weui-form-preview__value', ...(key ? { 'data-key': key } : {}) }, value));
+  return h(
+    'div',
+    { class: 'weui-form-preview__item' },
+    h('label', { class: 'weui-form-preview__label' }, label),
+    h('span', { class: 'weui-form-preview__value', ...(key ? { 'data-key': key } : {}) }, value),
+  );
 }
 
 /** A row whose value is several parts (text and live elements such as a countdown). */
 function rowOf(label: string, ...value: (string | HTMLElement)[]) {
-  return h('div', { class: 'weui-form-preview__item' }, h('label', { class: 'weui-form-preview__label' }, label), h('span', { class: 'weui-form-preview__value' }, ...value));
+  return h(
+    'div',
+    { class: 'weui-form-preview__item' },
+    h('label', { class: 'weui-form-preview__label' }, label),
+    h('span', { class: 'weui-form-preview__value' }, ...value),
+  );
 }
 
 /** My work orders, newest first, with the time left to propose. */
@@ -326,20 +466,61 @@ export function workOrdersPage(root: Element, live: Live | null, wide = false) {
         body,
         h('h1', { class: 'page__title' }, '我的工单'),
         items.length === 0
-          ? empty('还没有工单', '在抢单池抢到需求后，工单会出现在这里。', h('a', { class: 'weui-btn weui-btn_primary weui-btn_mini', href: '/h5/pool' }, '去抢单池'))
-          : h('div', { class: 'weui-cells' }, items.map((w) => {
-              const [label, cls] = w.offer ? OFFER_BADGE : WO_STATUS[w.status];
-              return h('a', { class: 'weui-cell weui-cell_access', href: `${wide ? '/pc' : '/h5'}/work-orders/${encodeURIComponent(w.id)}`, 'data-wo': w.id },
-                h('div', { class: 'weui-cell__bd' },
-                  h('p', {}, w.requirement.destinations.join('、'), ' ', h('span', { class: `badge ${cls}` }, label), w.channel === 'dispatch' && !w.offer ? h('span', { class: 'badge badge--off' }, '系统派单') : null),
-                  h('p', { class: 'sub' }, `${dates(w.requirement.departDate, w.requirement.returnDate)} · ${party(w.requirement.adults, w.requirement.children)}`),
-                ),
-                h('div', { class: 'weui-cell__ft' }, w.offer ? countdown(w.offer.acceptBy, '答复') : w.status === 'active' ? countdown(w.deadlineAt) : w.proposal ? yuan(w.proposal.priceFen) : ''),
-              );
-            })),
+          ? empty(
+              '还没有工单',
+              '在抢单池抢到需求后，工单会出现在这里。',
+              h('a', { class: 'weui-btn weui-btn_primary weui-btn_mini', href: '/h5/pool' }, '去抢单池'),
+            )
+          : h(
+              'div',
+              { class: 'weui-cells' },
+              items.map((w) => {
+                const [label, cls] = w.offer ? OFFER_BADGE : WO_STATUS[w.status];
+                return h(
+                  'a',
+                  {
+                    class: 'weui-cell weui-cell_access',
+                    href: `${wide ? '/pc' : '/h5'}/work-orders/${encodeURIComponent(w.id)}`,
+                    'data-wo': w.id,
+                  },
+                  h(
+                    'div',
+                    { class: 'weui-cell__bd' },
+                    h(
+                      'p',
+                      {},
+                      w.requirement.destinations.join('、'),
+                      ' ',
+                      h('span', { class: `badge ${cls}` }, label),
+                      w.channel === 'dispatch' && !w.offer ? h('span', { class: 'badge badge--off' }, '系统派单') : null,
+                    ),
+                    h(
+                      'p',
+                      { class: 'sub' },
+                      `${dates(w.requirement.departDate, w.requirement.returnDate)} · ${party(w.requirement.adults, w.requirement.children)}`,
+                    ),
+                  ),
+                  h(
+                    'div',
+                    { class: 'weui-cell__ft' },
+                    w.offer
+                      ? countdown(w.offer.acceptBy, '答复')
+                      : w.status === 'active'
+                        ? countdown(w.deadlineAt)
+                        : w.proposal
+                          ? yuan(w.proposal.priceFen)
+                          : '',
+                  ),
+                );
+              }),
+            ),
       );
     } catch (err) {
-      if (first) mount(body, failed(say(err), () => void load(true)));
+      if (first)
+        mount(
+          body,
+          failed(say(err), () => void load(true)),
+        );
     }
   };
   void load(true);
@@ -358,7 +539,16 @@ export function workOrderPage(root: Element, live: Live | null, id: string, wide
     try {
       w = await api<WorkOrder>('GET', `/api/planner/work-orders/${encodeURIComponent(id)}`);
     } catch (err) {
-      mount(body, err instanceof ApiError && err.status === 404 ? empty('找不到这个工单', '它可能不属于当前登录的账号。', h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/work-orders' }, '我的工单')) : failed(say(err), load));
+      mount(
+        body,
+        err instanceof ApiError && err.status === 404
+          ? empty(
+              '找不到这个工单',
+              '它可能不属于当前登录的账号。',
+              h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/work-orders' }, '我的工单'),
+            )
+          : failed(say(err), load),
+      );
       return;
     }
     const q = w.requirement;
@@ -366,8 +556,12 @@ export function workOrderPage(root: Element, live: Live | null, id: string, wide
     mount(
       body,
       h('h1', { class: 'page__title' }, q.destinations.join('、'), ' ', h('span', { class: `badge ${cls}` }, label)),
-      h('div', { class: 'weui-form-preview' },
-        h('div', { class: 'weui-form-preview__bd' },
+      h(
+        'div',
+        { class: 'weui-form-preview' },
+        h(
+          'div',
+          { class: 'weui-form-preview__bd' },
           row('编号', q.code),
           row('行程', `${q.origin}出发 · ${dates(q.departDate, q.returnDate)}`),
           row('人数', party(q.adults, q.children)),
@@ -378,7 +572,14 @@ export function workOrderPage(root: Element, live: Live | null, id: string, wide
       ),
       q.notes ? h('p', { class: 'notes' }, `用户备注：${q.notes}`) : null,
       w.offer ? offerBox(w, load) : w.status === 'active' ? proposalForm(w, load) : null,
-      w.proposal ? h('section', { class: 'proposal' }, h('h2', {}, `我的方案 · ${yuan(w.proposal.priceFen)}`), h('pre', { class: 'itinerary' }, w.proposal.itinerary)) : null,
+      w.proposal
+        ? h(
+            'section',
+            { class: 'proposal' },
+            h('h2', {}, `我的方案 · ${yuan(w.proposal.priceFen)}`),
+            h('pre', { class: 'itinerary' }, w.proposal.itinerary),
+          )
+        : null,
       w.status === 'expired' ? h('p', { class: 'closed' }, '未在截止前提交方案，名额已释放给其他定制师。') : null,
     );
   };
@@ -396,7 +597,8 @@ function offerBox(w: WorkOrder, done: () => void): HTMLElement {
   const accept = h('button', { class: 'weui-btn weui-btn_primary', type: 'button', id: 'accept' }, '接受派单');
   const decline = h('button', { class: 'weui-btn weui-btn_default', type: 'button', id: 'decline' }, '拒绝');
   const answer = async (verb: 'accept' | 'decline') => {
-    if (verb === 'decline' && !(await dialog('拒绝这个派单？', '名额会重新开放给其他定制师，你将不能再接这个需求。', '拒绝', '再想想'))) return;
+    if (verb === 'decline' && !(await dialog('拒绝这个派单？', '名额会重新开放给其他定制师，你将不能再接这个需求。', '拒绝', '再想想')))
+      return;
     accept.disabled = decline.disabled = true;
     try {
       await api('POST', `/api/planner/work-orders/${encodeURIComponent(w.id)}/${verb}`);
@@ -409,7 +611,9 @@ function offerBox(w: WorkOrder, done: () => void): HTMLElement {
   };
   accept.addEventListener('click', () => void answer('accept'));
   decline.addEventListener('click', () => void answer('decline'));
-  return h('section', { class: 'offer' },
+  return h(
+    'section',
+    { class: 'offer' },
     h('h2', {}, '系统派单'),
     h('p', {}, '这个需求在开放期内无人抢单，系统按匹配度派给了你。接受后可看到用户的联系方式，并在截止前提交方案。'),
     h('p', { class: 'offer__by' }, `请在 ${clock(w.offer!.acceptBy)} 前答复（${left(Date.parse(w.offer!.acceptBy))}），逾期未答视为拒绝。`),
@@ -418,15 +622,45 @@ function offerBox(w: WorkOrder, done: () => void): HTMLElement {
 }
 
 function proposalForm(w: WorkOrder, done: () => void): HTMLElement {
-  const itinerary = h('textarea', { class: 'weui-textarea', name: 'itinerary', 'aria-label': '行程方案', rows: 8, maxlength: 20000, placeholder: '第1天：…\n第2天：…（至少10个字）' });
-  const price = h('input', { class: 'weui-input', name: 'price', 'aria-label': '价格（元）', type: 'number', inputmode: 'decimal', min: 1, step: '0.01', placeholder: '方案总价（元）' });
-  const errs = { itinerary: h('div', { class: 'field-error', 'data-for': 'itinerary' }), priceFen: h('div', { class: 'field-error', 'data-for': 'priceFen' }) };
+  const itinerary = h('textarea', {
+    class: 'weui-textarea',
+    name: 'itinerary',
+    'aria-label': '行程方案',
+    rows: 8,
+    maxlength: 20000,
+    placeholder: '第1天：…\n第2天：…（至少10个字）',
+  });
+  const price = h('input', {
+    class: 'weui-input',
+    name: 'price',
+    'aria-label': '价格（元）',
+    type: 'number',
+    inputmode: 'decimal',
+    min: 1,
+    step: '0.01',
+    placeholder: '方案总价（元）',
+  });
+  const errs = {
+    itinerary: h('div', { class: 'field-error', 'data-for': 'itinerary' }),
+    priceFen: h('div', { class: 'field-error', 'data-for': 'priceFen' }),
+  };
   const submit = h('button', { class: 'weui-btn weui-btn_primary', type: 'submit' }, '提交方案');
-  const form = h('form', { class: 'proposal-form', novalidate: true },
+  const form = h(
+    'form',
+    { class: 'proposal-form', novalidate: true },
     h('div', { class: 'weui-cells__title' }, '行程方案'),
     h('div', { class: 'weui-cells weui-cells_form' }, h('div', { class: 'weui-cell' }, h('div', { class: 'weui-cell__bd' }, itinerary))),
     errs.itinerary,
-    h('div', { class: 'weui-cells weui-cells_form' }, h('label', { class: 'weui-cell' }, h('div', { class: 'weui-cell__hd' }, h('span', { class: 'weui-label' }, '价格（元）')), h('div', { class: 'weui-cell__bd' }, price))),
+    h(
+      'div',
+      { class: 'weui-cells weui-cells_form' },
+      h(
+        'label',
+        { class: 'weui-cell' },
+        h('div', { class: 'weui-cell__hd' }, h('span', { class: 'weui-label' }, '价格（元）')),
+        h('div', { class: 'weui-cell__bd' }, price),
+      ),
+    ),
     errs.priceFen,
     h('div', { class: 'actions' }, submit),
   );
@@ -440,11 +674,14 @@ function proposalForm(w: WorkOrder, done: () => void): HTMLElement {
     if (Object.keys(problems).length) return;
     submit.classList.add('weui-btn_loading');
     try {
-      await api('POST', `/api/planner/work-orders/${encodeURIComponent(w.id)}/proposal`, { itinerary: itinerary.value, priceFen: Math.round(yuanValue * 100) });
+      await api('POST', `/api/planner/work-orders/${encodeURIComponent(w.id)}/proposal`, {
+        itinerary: itinerary.value,
+        priceFen: Math.round(yuanValue * 100),
+      });
       toast('方案已提交');
       done();
     } catch (err) {
-      const f = err instanceof ApiError ? err.fields ?? (err.field ? { [err.field]: err.message } : {}) : {};
+      const f = err instanceof ApiError ? (err.fields ?? (err.field ? { [err.field]: err.message } : {})) : {};
       let shown = false;
       for (const [k, el] of Object.entries(errs)) if (f[k]) (el.textContent = f[k]), (shown = true);
       if (!shown) await dialog('提交失败', say(err), '知道了');
@@ -457,11 +694,36 @@ function proposalForm(w: WorkOrder, done: () => void): HTMLElement {
 
 /** A WeChat user who is not yet a planner: type the code from ops to bind. */
 export function bindPage(root: Element, next: string) {
-  const code = h('input', { class: 'weui-input', id: 'bind-code', name: 'code', maxlength: 8, autocapitalize: 'characters', autocomplete: 'off', spellcheck: false, placeholder: '8位绑定码，如 K7M3Q9XP' });
+  const code = h('input', {
+    class: 'weui-input',
+    id: 'bind-code',
+    name: 'code',
+    maxlength: 8,
+    autocapitalize: 'characters',
+    autocomplete: 'off',
+    spellcheck: false,
+    placeholder: '8位绑定码，如 K7M3Q9XP',
+  });
   const err = h('div', { class: 'field-error', 'data-for': 'code' });
-  const form = h('form', { novalidate: true },
-    h('div', { class: 'weui-msg__text-area' }, h('h2', { class: 'weui-msg__title' }, '绑定定制师账号'), h('p', { class: 'weui-msg__desc' }, '请输入运营发给你的8位绑定码（字母和数字，不分大小写）。绑定后即可在微信里抢单。')),
-    h('div', { class: 'weui-cells weui-cells_form' }, h('div', { class: 'weui-cell' }, h('div', { class: 'weui-cell__hd' }, h('label', { class: 'weui-label', for: 'bind-code' }, '绑定码')), h('div', { class: 'weui-cell__bd' }, code))),
+  const form = h(
+    'form',
+    { novalidate: true },
+    h(
+      'div',
+      { class: 'weui-msg__text-area' },
+      h('h2', { class: 'weui-msg__title' }, '绑定定制师账号'),
+      h('p', { class: 'weui-msg__desc' }, '请输入运营发给你的8位绑定码（字母和数字，不分大小写）。绑定后即可在微信里抢单。'),
+    ),
+    h(
+      'div',
+      { class: 'weui-cells weui-cells_form' },
+      h(
+        'div',
+        { class: 'weui-cell' },
+        h('div', { class: 'weui-cell__hd' }, h('label', { class: 'weui-label', for: 'bind-code' }, '绑定码')),
+        h('div', { class: 'weui-cell__bd' }, code),
+      ),
+    ),
     err,
     h('div', { class: 'actions' }, h('button', { class: 'weui-btn weui-btn_primary', type: 'submit' }, '绑定')),
   );

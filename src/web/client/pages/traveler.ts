@@ -5,7 +5,14 @@ import { budget, clock, dates, party, TIER, yuan } from '../fmt.js';
 import type { Live } from '../live.js';
 import { flashTitle, linkBar } from '../notice.js';
 
-const STATUS: Record<string, string> = { open: '正在为你匹配定制师', full: '定制师已就位，方案准备中', chosen: '已选定方案', paid: '已支付定金', closed: '已关闭', cancelled: '已取消' };
+const STATUS: Record<string, string> = {
+  open: '正在为你匹配定制师',
+  full: '定制师已就位，方案准备中',
+  chosen: '已选定方案',
+  paid: '已支付定金',
+  closed: '已关闭',
+  cancelled: '已取消',
+};
 
 function chinaToday(): string {
   return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
@@ -16,8 +23,12 @@ type Field = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 /** One WeUI form cell with its label and a place for its error; `key` is the API's field name. */
 function cell(key: string, label: string, input: Field, hint?: string) {
   input.id = `f-${key.replace('.', '-')}`;
-  return h('div', { class: 'field', 'data-field': key },
-    h('div', { class: 'weui-cell weui-cell_active' },
+  return h(
+    'div',
+    { class: 'field', 'data-field': key },
+    h(
+      'div',
+      { class: 'weui-cell weui-cell_active' },
       h('div', { class: 'weui-cell__hd' }, h('label', { class: 'weui-label', for: input.id }, label)),
       h('div', { class: 'weui-cell__bd' }, input),
     ),
@@ -32,7 +43,12 @@ export function tripForm(root: Element) {
   const f = {
     name: input('name', { maxlength: 50, placeholder: '怎么称呼你', autocomplete: 'name' }),
     phone: input('phone', { type: 'tel', maxlength: 11, inputmode: 'numeric', placeholder: '11位手机号', autocomplete: 'tel' }),
-    subject: h('select', { class: 'weui-select', name: 'subject' }, h('option', { value: 'individual' }, '个人/家庭'), h('option', { value: 'enterprise' }, '企业团建/差旅')),
+    subject: h(
+      'select',
+      { class: 'weui-select', name: 'subject' },
+      h('option', { value: 'individual' }, '个人/家庭'),
+      h('option', { value: 'enterprise' }, '企业团建/差旅'),
+    ),
     company: input('company', { maxlength: 100, placeholder: '公司名称' }),
     origin: input('origin', { maxlength: 50, placeholder: '如：上海' }),
     destinations: input('destinations', { placeholder: '如：京都、大阪（用顿号或逗号分隔）' }),
@@ -41,9 +57,26 @@ export function tripForm(root: Element) {
     adults: input('adults', { type: 'number', min: 1, max: 99, value: 2, inputmode: 'numeric' }),
     children: input('children', { type: 'number', min: 0, max: 99, value: 0, inputmode: 'numeric' }),
     budget: input('budget', { type: 'number', min: 1, step: 1, inputmode: 'numeric', placeholder: '总预算（元）' }),
-    budgetType: h('select', { class: 'weui-select', name: 'budgetType' }, h('option', { value: 'total' }, '总预算'), h('option', { value: 'per_person' }, '人均')),
-    plannersWanted: h('select', { class: 'weui-select', name: 'plannersWanted' }, h('option', { value: '3' }, '3位（多比较）'), h('option', { value: '2' }, '2位'), h('option', { value: '1' }, '1位')),
-    notes: h('textarea', { class: 'weui-textarea', name: 'notes', rows: 3, maxlength: 2000, placeholder: '想玩什么、住什么、忌口……（选填）' }),
+    budgetType: h(
+      'select',
+      { class: 'weui-select', name: 'budgetType' },
+      h('option', { value: 'total' }, '总预算'),
+      h('option', { value: 'per_person' }, '人均'),
+    ),
+    plannersWanted: h(
+      'select',
+      { class: 'weui-select', name: 'plannersWanted' },
+      h('option', { value: '3' }, '3位（多比较）'),
+      h('option', { value: '2' }, '2位'),
+      h('option', { value: '1' }, '1位'),
+    ),
+    notes: h('textarea', {
+      class: 'weui-textarea',
+      name: 'notes',
+      rows: 3,
+      maxlength: 2000,
+      placeholder: '想玩什么、住什么、忌口……（选填）',
+    }),
   };
   const companyCell = cell('company', '公司', f.company);
   const cells: [string, HTMLElement][] = [
@@ -68,10 +101,21 @@ export function tripForm(root: Element) {
 
   const summary = h('div', { class: 'weui-toptips weui-toptips_warn form-summary', role: 'alert', hidden: true });
   const submit = h('button', { class: 'weui-btn weui-btn_primary', type: 'submit' }, '提交需求');
-  const form = h('form', { class: 'trip-form', novalidate: true },
-    h('div', { class: 'weui-form__text-area' }, h('h2', { class: 'weui-form__title' }, '定制我的旅行'), h('div', { class: 'weui-form__desc' }, '填写需求，最多3位专业定制师为你量身设计方案')),
+  const form = h(
+    'form',
+    { class: 'trip-form', novalidate: true },
+    h(
+      'div',
+      { class: 'weui-form__text-area' },
+      h('h2', { class: 'weui-form__title' }, '定制我的旅行'),
+      h('div', { class: 'weui-form__desc' }, '填写需求，最多3位专业定制师为你量身设计方案'),
+    ),
     summary,
-    h('div', { class: 'weui-cells weui-cells_form' }, cells.map(([, c]) => c)),
+    h(
+      'div',
+      { class: 'weui-cells weui-cells_form' },
+      cells.map(([, c]) => c),
+    ),
     h('div', { class: 'actions' }, submit),
   );
 
@@ -91,7 +135,10 @@ export function tripForm(root: Element) {
   };
 
   const body = () => {
-    const destinations = f.destinations.value.split(/[,,、;;\s]+/).map((s) => s.trim()).filter(Boolean);
+    const destinations = f.destinations.value
+      .split(/[,,、;;\s]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
     const num = (el: HTMLInputElement) => (el.value === '' ? NaN : Number(el.value));
     return {
       traveler: { name: f.name.value.trim(), phone: f.phone.value.trim() },
@@ -166,11 +213,23 @@ export function myListPage(root: Element) {
         items.length === 0
           ? empty('还没有定制需求', '告诉我们你想去哪，专业定制师会为你设计方案。', newBtn)
           : [
-              h('div', { class: 'weui-cells' }, items.map((q) =>
-                h('a', { class: 'weui-cell weui-cell_access', href: `/h5/my/requirements/${q.id}` },
-                  h('div', { class: 'weui-cell__bd' }, h('p', {}, q.destinations.join('、')), h('p', { class: 'sub' }, `${dates(q.departDate, q.returnDate)} · ${q.proposals} 份方案`)),
-                  h('div', { class: 'weui-cell__ft' }, STATUS[q.status] ?? q.status),
-                ))),
+              h(
+                'div',
+                { class: 'weui-cells' },
+                items.map((q) =>
+                  h(
+                    'a',
+                    { class: 'weui-cell weui-cell_access', href: `/h5/my/requirements/${q.id}` },
+                    h(
+                      'div',
+                      { class: 'weui-cell__bd' },
+                      h('p', {}, q.destinations.join('、')),
+                      h('p', { class: 'sub' }, `${dates(q.departDate, q.returnDate)} · ${q.proposals} 份方案`),
+                    ),
+                    h('div', { class: 'weui-cell__ft' }, STATUS[q.status] ?? q.status),
+                  ),
+                ),
+              ),
               h('div', { class: 'actions' }, newBtn),
             ],
         phoneProof(load),
@@ -210,14 +269,27 @@ function phoneProof(done: () => void): HTMLElement {
       btn.disabled = false;
     }
   };
-  send.addEventListener('click', () => void step(send, () => api('POST', '/api/traveler/phone/code', { phone: phone.value.trim() }), '验证码已发送'));
+  send.addEventListener(
+    'click',
+    () => void step(send, () => api('POST', '/api/traveler/phone/code', { phone: phone.value.trim() }), '验证码已发送'),
+  );
   verify.addEventListener('click', async () => {
-    if (await step(verify, () => api('POST', '/api/traveler/phone/verify', { phone: phone.value.trim(), code: code.value.trim() }), '手机号已验证')) done();
+    if (
+      await step(
+        verify,
+        () => api('POST', '/api/traveler/phone/verify', { phone: phone.value.trim(), code: code.value.trim() }),
+        '手机号已验证',
+      )
+    )
+      done();
   });
-  return h('section', { class: 'phone-proof weui-form' },
+  return h(
+    'section',
+    { class: 'phone-proof weui-form' },
     h('h2', { class: 'page__title' }, '验证手机号'),
     h('p', { class: 'sub' }, '客服帮你登记过需求？验证手机号后，它们会出现在这里。'),
-    cells.phone, cells.code,
+    cells.phone,
+    cells.code,
     h('div', { class: 'actions' }, send, verify),
   );
 }
@@ -237,7 +309,16 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
       q = await api('GET', `/api/traveler/requirements/${id}`);
     } catch (err) {
       if (mine !== seq) return;
-      mount(body, err instanceof ApiError && err.status === 404 ? empty('找不到这个需求', '它可能属于另一个微信账号。', h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/my/requirements' }, '我的定制')) : failed(say(err), () => void load(true)));
+      mount(
+        body,
+        err instanceof ApiError && err.status === 404
+          ? empty(
+              '找不到这个需求',
+              '它可能属于另一个微信账号。',
+              h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/my/requirements' }, '我的定制'),
+            )
+          : failed(say(err), () => void load(true)),
+      );
       return;
     }
     if (mine !== seq) return;
@@ -252,15 +333,42 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
     const chosen = q.workOrders.find((w: any) => w.status === 'chosen');
     mount(
       body,
-      h('h1', { class: 'page__title' }, q.destinations.join('、'), h('small', {}, `${dates(q.departDate, q.returnDate)} · ${party(q.adults, q.children)} · 预算 ${budget(q.budgetFen, q.budgetType)}`), h('small', { class: 'code' }, `需求编号 ${q.code}`)),
-      h('ol', { class: 'steps', 'data-status': q.status }, steps.map(([t, done]) => h('li', { class: done ? 'done' : '' }, t))),
-      h('p', { class: 'status-line' }, STATUS[q.status] ?? q.status, q.status === 'open' && q.slotsLeft > 0 ? `，还在等 ${q.slotsLeft} 位定制师` : ''),
+      h(
+        'h1',
+        { class: 'page__title' },
+        q.destinations.join('、'),
+        h('small', {}, `${dates(q.departDate, q.returnDate)} · ${party(q.adults, q.children)} · 预算 ${budget(q.budgetFen, q.budgetType)}`),
+        h('small', { class: 'code' }, `需求编号 ${q.code}`),
+      ),
+      h(
+        'ol',
+        { class: 'steps', 'data-status': q.status },
+        steps.map(([t, done]) => h('li', { class: done ? 'done' : '' }, t)),
+      ),
+      h(
+        'p',
+        { class: 'status-line' },
+        STATUS[q.status] ?? q.status,
+        q.status === 'open' && q.slotsLeft > 0 ? `，还在等 ${q.slotsLeft} 位定制师` : '',
+      ),
       q.notes ? h('p', { class: 'notes' }, `你的备注：${q.notes}`) : null,
       chosen ? nextSteps(chosen) : null,
       q.deposit ? h('div', { class: 'deposit weui-toptips_warn', 'data-deposit': q.deposit.status }, q.deposit.message) : null,
       proposals.length === 0
-        ? empty(taken ? '定制师正在为你设计方案' : '正在为你匹配定制师', taken ? `方案会在接单后 ${q.proposalWithinHours} 小时内送到这里，届时会通知你。` : `有定制师接单后会通知你，接单后 ${q.proposalWithinHours} 小时内送来方案。`)
-        : [summary(q, proposals), h('section', { class: 'proposals', style: `--n:${proposals.length}` }, proposals.map((w: any) => proposalCard(q, w, chosen, () => void load())))],
+        ? empty(
+            taken ? '定制师正在为你设计方案' : '正在为你匹配定制师',
+            taken
+              ? `方案会在接单后 ${q.proposalWithinHours} 小时内送到这里，届时会通知你。`
+              : `有定制师接单后会通知你，接单后 ${q.proposalWithinHours} 小时内送来方案。`,
+          )
+        : [
+            summary(q, proposals),
+            h(
+              'section',
+              { class: 'proposals', style: `--n:${proposals.length}` },
+              proposals.map((w: any) => proposalCard(q, w, chosen, () => void load())),
+            ),
+          ],
       h('div', { class: 'actions' }, h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/my/requirements' }, '我的定制')),
     );
   };
@@ -268,7 +376,9 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
   live?.on((e, how) => {
     if (e.type !== 'requirement' || e.data.requirementId !== id) return;
     void load();
-    const say = { taken: '有定制师接单了', proposal: '收到新方案', expired: '一位定制师超时，正在为你找新的定制师', chosen: '已选定方案' }[e.data.what as string];
+    const say = { taken: '有定制师接单了', proposal: '收到新方案', expired: '一位定制师超时，正在为你找新的定制师', chosen: '已选定方案' }[
+      e.data.what as string
+    ];
     if (say && how.unseen) flashTitle(say);
     if (say && how.popup) toast(say); // the page itself shows what changed: a brief word is enough
   });
@@ -276,7 +386,9 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
 
 /** After choosing: who the planner is, how to reach them, what happens next. */
 function nextSteps(w: any): HTMLElement {
-  return h('section', { class: 'next-steps' },
+  return h(
+    'section',
+    { class: 'next-steps' },
     h('h2', {}, `你选择了 ${w.planner.name} 的方案`),
     w.contact ? h('p', {}, `${w.planner.supplier} · 电话 `, h('a', { href: `tel:${w.contact.phone}` }, w.contact.phone)) : null,
     h('p', { class: 'sub' }, '定制师会尽快联系你确认细节；确认后支付定金，行程即为你预留。'),
@@ -287,18 +399,31 @@ function nextSteps(w: any): HTMLElement {
 function summary(q: any, proposals: any[]): HTMLElement {
   const people = q.adults + q.children;
   const budgetTotal = q.budgetType === 'per_person' ? q.budgetFen * people : q.budgetFen;
-  return h('ol', { class: 'proposal-summary' }, proposals.map((w: any, i: number) => {
-    const diff = Math.round(((w.proposal.priceFen - budgetTotal) / budgetTotal) * 100);
-    const vs = diff <= 0 ? '在预算内' : `超预算 ${diff}%`;
-    return h('li', { class: diff > 0 ? 'over' : '' }, `第 ${i + 1}/${proposals.length} 份 · ${w.planner.name}（${TIER[w.planner.tier] ?? w.planner.tier}）· ${yuan(w.proposal.priceFen)} · ${vs}`);
-  }));
+  return h(
+    'ol',
+    { class: 'proposal-summary' },
+    proposals.map((w: any, i: number) => {
+      const diff = Math.round(((w.proposal.priceFen - budgetTotal) / budgetTotal) * 100);
+      const vs = diff <= 0 ? '在预算内' : `超预算 ${diff}%`;
+      return h(
+        'li',
+        { class: diff > 0 ? 'over' : '' },
+        `第 ${i + 1}/${proposals.length} 份 · ${w.planner.name}（${TIER[w.planner.tier] ?? w.planner.tier}）· ${yuan(w.proposal.priceFen)} · ${vs}`,
+      );
+    }),
+  );
 }
 
 function proposalCard(q: any, w: any, chosen: any, reload: () => void) {
   const canChoose = !chosen && (q.status === 'open' || q.status === 'full');
   const btn = canChoose ? h('button', { class: 'weui-btn weui-btn_primary weui-btn_mini', type: 'button' }, '选择此方案') : null;
   btn?.addEventListener('click', async () => {
-    const ok = await dialog('选择这份方案？', `${w.planner.name}(${w.planner.supplier})· ${yuan(w.proposal.priceFen)}。选定后其他定制师的方案将关闭。`, '确定选择', '再想想');
+    const ok = await dialog(
+      '选择这份方案？',
+      `${w.planner.name}(${w.planner.supplier})· ${yuan(w.proposal.priceFen)}。选定后其他定制师的方案将关闭。`,
+      '确定选择',
+      '再想想',
+    );
     if (!ok) return;
     btn.classList.add('weui-btn_loading');
     try {
@@ -312,10 +437,25 @@ function proposalCard(q: any, w: any, chosen: any, reload: () => void) {
       reload();
     }
   });
-  return h('article', { class: `proposal-card ${w.status === 'chosen' ? 'is-chosen' : ''} ${chosen && w.status !== 'chosen' ? 'is-off' : ''}`, 'data-wo': w.id },
-    h('header', {}, h('strong', {}, w.planner.name), h('span', { class: 'sub' }, `${w.planner.supplier} · ${TIER[w.planner.tier] ?? w.planner.tier}定制师`)),
+  return h(
+    'article',
+    {
+      class: `proposal-card ${w.status === 'chosen' ? 'is-chosen' : ''} ${chosen && w.status !== 'chosen' ? 'is-off' : ''}`,
+      'data-wo': w.id,
+    },
+    h(
+      'header',
+      {},
+      h('strong', {}, w.planner.name),
+      h('span', { class: 'sub' }, `${w.planner.supplier} · ${TIER[w.planner.tier] ?? w.planner.tier}定制师`),
+    ),
     h('div', { class: 'price' }, yuan(w.proposal.priceFen)),
     h('pre', { class: 'itinerary' }, w.proposal.itinerary),
-    h('footer', {}, h('span', { class: 'sub' }, `提交于 ${clock(w.proposal.createdAt)}`), w.status === 'chosen' ? h('span', { class: 'badge badge--ok' }, '已选定') : btn),
+    h(
+      'footer',
+      {},
+      h('span', { class: 'sub' }, `提交于 ${clock(w.proposal.createdAt)}`),
+      w.status === 'chosen' ? h('span', { class: 'badge badge--ok' }, '已选定') : btn,
+    ),
   );
 }
