@@ -6,7 +6,7 @@ import { start } from './boot.js';
 // A .env file, when present, fills variables not already set (see .env.example).
 if (existsSync('.env')) process.loadEnvFile('.env');
 
-let config;
+let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig();
 } catch (err) {
@@ -14,7 +14,7 @@ try {
   process.exit(2);
 }
 
-let running;
+let running: Awaited<ReturnType<typeof start>>;
 try {
   running = await start(config);
 } catch (err) {

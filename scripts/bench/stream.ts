@@ -31,7 +31,10 @@ function start(args: string[], env: Record<string, string> = {}, health?: string
   });
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`${args[0]} did not start in 60 s`)), 60_000);
-    const done = () => (clearTimeout(timer), ok(child));
+    const done = () => {
+      clearTimeout(timer);
+      ok(child);
+    };
     child.on('exit', (code) => fail(new Error(`${args[0]} exited ${code}`)));
     child.stdout!.on('data', (d: Buffer) => /ready/.test(d.toString()) && done());
     if (health) {
@@ -61,7 +64,10 @@ async function clients(port: number, cookieFile: string) {
   const waitFor = async (key: string) => {
     while (!lines.some((l) => key in l)) {
       if (Date.now() > deadline) throw new Error(`clients: no "${key}" in 120 s`);
-      await new Promise<void>((r) => ((wake = r), setTimeout(r, 1000)));
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 1000);
+      });
     }
     return lines.find((l) => key in l)!;
   };

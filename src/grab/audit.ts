@@ -18,7 +18,7 @@ const INSERT = `INSERT INTO grab_events (requirement_id, planner_id, channel, co
   SELECT * FROM unnest($1::int[], $2::int[], $3::"Channel"[], $4::text[], $5::text[], $6::timestamp(3)[])`;
 
 export function createAudit(pool: Pool, log: Logger) {
-  let buffer: (AuditEntry & { at: Date })[] = [];
+  const buffer: (AuditEntry & { at: Date })[] = [];
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> = Promise.resolve();
 

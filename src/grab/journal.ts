@@ -77,7 +77,9 @@ export function createRecorder(pool: Pool, deadlineSec: number) {
         batch.map((b) => b.row),
       )
         .then(
-          () => batch.forEach((b) => b.done()),
+          () => {
+            for (const b of batch) b.done();
+          },
           // One bad row must not fail its neighbours: retry them one by one.
           async (err) => {
             if (batch.length === 1) return batch[0].done(err);

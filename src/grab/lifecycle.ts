@@ -97,7 +97,7 @@ export async function declineOffer(
   why: 'declined' | 'unanswered',
   plannerId: number | null = null,
 ): Promise<boolean> {
-  let wo;
+  let wo: Awaited<ReturnType<typeof openOffer>>;
   try {
     wo = await openOffer(ctx, plannerId, workOrderId);
   } catch (err) {
@@ -157,7 +157,7 @@ export async function fallback(ctx: Ctx, requirementId: number): Promise<{ dispa
     where: { id: requirementId },
     include: { candidates: { orderBy: [{ score: 'desc' }, { plannerId: 'asc' }] }, workOrders: { select: { plannerId: true } } },
   });
-  if (!req || req.status !== 'open') return { dispatched: 0, flagged: false };
+  if (req?.status !== 'open') return { dispatched: 0, flagged: false };
   let dispatched = 0;
   if (ctx.config.FALLBACK === 'dispatch') {
     const tried = new Set(req.workOrders.map((w) => w.plannerId));

@@ -50,7 +50,8 @@ export async function eventsSince(redis: Redis, user: string, lastId: string): P
   if (!/^\d+-\d+$/.test(lastId)) return [];
   const rows = await redis.xrange(userKey(user), `(${lastId}`, '+', 'COUNT', HISTORY);
   return rows.map(([id, fields]) => {
-    const f = Object.fromEntries(fields.reduce<[string, string][]>((acc, v, i, all) => (i % 2 ? acc : [...acc, [v, all[i + 1]]]), []));
+    const f: Record<string, string> = {};
+    for (let i = 0; i < fields.length; i += 2) f[fields[i]] = fields[i + 1];
     return { id, type: f.type, data: JSON.parse(f.data) };
   });
 }

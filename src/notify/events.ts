@@ -118,7 +118,7 @@ export async function notifyExpired(ctx: Ctx, workOrderId: string): Promise<numb
 /** The deadline is near and no proposal yet. */
 export async function notifyProposalDue(ctx: Ctx, workOrderId: string): Promise<number> {
   const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId }, include: { planner: true, requirement: true } });
-  if (!wo || wo.status !== 'active' || !wo.planner.openid || wo.planner.unreachableAt) return 0;
+  if (wo?.status !== 'active' || !wo.planner.openid || wo.planner.unreachableAt) return 0;
   return ctx.notify.enqueue([
     {
       id: `due-${workOrderId}`,

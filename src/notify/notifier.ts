@@ -65,7 +65,7 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): 
     NOTIFY_QUEUE,
     async (job) => {
       const m = await ctx.db.message.findUnique({ where: { id: job.data.id } });
-      if (!m || m.state !== 'queued') return; // sent already (a retried job), or gone
+      if (m?.state !== 'queued') return; // sent already (a retried job), or gone
       try {
         const msgid = await api.sendTemplate(m.openid, m.templateId, m.url ?? '', m.data as Record<string, { value: string }>);
         await ctx.db.message.update({

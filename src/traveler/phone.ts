@@ -55,7 +55,7 @@ export async function sendPhoneCode(
   await app.redis.multi().del(key).hset(key, 'hash', digest(code).toString('hex'), 'tries', 0).expire(key, CODE_TTL_SEC).exec();
   try {
     await sms.send({ phone, openid, text: `验证码 ${code}，5 分钟内有效，用于验证定制游抢单的联系手机。如非本人操作请忽略。` });
-  } catch (err) {
+  } catch (_err) {
     await app.redis.del(key);
     throw new PhoneError(502, 'SMS_UNAVAILABLE', '短信暂时发不出去，请稍后再试。', 'phone');
   }

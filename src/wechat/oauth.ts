@@ -18,6 +18,7 @@ const NONCE_COOKIE = 'oauth_nonce';
 /** A path on this site: "/x…", not "//host", not "/\host", no scheme, no control characters. */
 export function safeNext(next: unknown): string | null {
   if (typeof next !== 'string' || next.length > 500) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (!/^\/(?![/\\])/.test(next) || /[\u0000-\u001f\\]/.test(next)) return null;
   try {
     const u = new URL(next, 'http://x.invalid');

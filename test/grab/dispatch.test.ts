@@ -100,7 +100,7 @@ it('silence past DISPATCH_ACCEPT_WITHIN declines: the slot goes back', async () 
   const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 1 }))).body;
   // Dispatched by a process whose DISPATCH_ACCEPT_WITHIN is 2 s (any worker runs the offer job).
   const quick = await startApp(h.env, { ROLE: 'worker', TIER_DELAYS: 'S:3600,A:3600,B:3600,C:3600', DISPATCH_ACCEPT_WITHIN: '2' });
-  let wo;
+  let wo: Awaited<ReturnType<typeof offerOf>>;
   try {
     await fallback(quick.ctx, r.id);
     wo = await offerOf(r.id, ids[0]);

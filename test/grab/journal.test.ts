@@ -28,7 +28,10 @@ it('200 concurrent wins are committed in a handful of statements', async () => {
 
   let statements = 0;
   const counting = {
-    query: (...args: Parameters<Pool['query']>) => (statements++, (t.app.ctx.pool.query as Function)(...args)),
+    query: (...args: Parameters<Pool['query']>) => {
+      statements++;
+      return (t.app.ctx.pool.query as (...a: unknown[]) => unknown)(...args);
+    },
   } as unknown as Pool;
   const recorder = createRecorder(counting, 3600);
   const rows = reqs.flatMap((requirementId, i) =>

@@ -64,7 +64,7 @@ describe('tiered release', () => {
     await until(() => eventsOf(r.id, 'released').length === 4, 10_000, 10);
     const rel = eventsOf(r.id, 'released') as Extract<EngineEvent, { type: 'released' }>[];
     expect(rel.map((e) => e.tier)).toEqual(['S', 'A', 'B', 'C']);
-    rel.forEach((e) => expect(e.plannerIds).toEqual(planners[e.tier]));
+    for (const e of rel) expect(e.plannerIds).toEqual(planners[e.tier]);
     const offsets = rel.map((e) => (e.at - created) / 1000);
     [0, 1, 2, 3].forEach((want, i) => {
       expect(offsets[i]).toBeGreaterThanOrEqual(want - 0.05);

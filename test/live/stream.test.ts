@@ -46,7 +46,7 @@ async function connect(url: string, cookie: string, lastId?: string): Promise<Ss
       const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
       if (done) break;
       buf += dec.decode(value, { stream: true });
-      let i;
+      let i: number;
       while ((i = buf.indexOf('\n\n')) >= 0) {
         const block = buf.slice(0, i);
         buf = buf.slice(i + 2);

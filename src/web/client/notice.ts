@@ -35,7 +35,14 @@ export function popup(opts: {
     opts.onAction
       ? h(
           'button',
-          { class: 'weui-btn weui-btn_primary weui-btn_mini pop__go', type: 'button', onclick: () => (close(), opts.onAction!()) },
+          {
+            class: 'weui-btn weui-btn_primary weui-btn_mini pop__go',
+            type: 'button',
+            onclick: () => {
+              close();
+              opts.onAction!();
+            },
+          },
           opts.action ?? '查看',
         )
       : opts.href && h('a', { class: 'weui-btn weui-btn_primary weui-btn_mini pop__go', href: opts.href }, opts.action ?? '查看'),

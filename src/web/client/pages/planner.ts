@@ -683,7 +683,11 @@ function proposalForm(w: WorkOrder, done: () => void): HTMLElement {
     } catch (err) {
       const f = err instanceof ApiError ? (err.fields ?? (err.field ? { [err.field]: err.message } : {})) : {};
       let shown = false;
-      for (const [k, el] of Object.entries(errs)) if (f[k]) (el.textContent = f[k]), (shown = true);
+      for (const [k, el] of Object.entries(errs))
+        if (f[k]) {
+          el.textContent = f[k];
+          shown = true;
+        }
       if (!shown) await dialog('提交失败', say(err), '知道了');
     } finally {
       submit.classList.remove('weui-btn_loading');
