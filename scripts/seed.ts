@@ -5,7 +5,7 @@ import { connect } from '../src/boot.js';
 import { createRequirement } from '../src/requirements/intake.js';
 import { refreshPlanner } from '../src/grab/hot-state.js';
 import { newBindCode } from '../src/wechat/bind.js';
-import { releasePlanKey } from '../src/grab/keys.js';
+import { releasePlanKey } from '../src/infra/keys.js';
 
 const SUPPLIERS = [
   { name: '山海定制旅行', places: ['京都', '大阪', '东京'] },

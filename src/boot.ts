@@ -1,33 +1,28 @@
 /**
- * Starting the product: services, schema, hot state (connect), then the web side and/or the
- * workers (ROLE=all|web|worker). main.ts calls start; scripts call connect; so do the tests.
+ * Starting the product: services, schema, hot state (connect), then the listeners of engine events
+ * (every role), the web side and/or the workers (ROLE=all|web|worker). main.ts calls start; scripts
+ * call connect; so do the tests. This is where capabilities are wired to each other.
  */
 import type { Server } from 'node:http';
 import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Ctx } from './context.js';
 import { createLogger, type Logger } from './log.js';
 import { commandClient, ensureRedis, queueConnection } from './infra/redis.js';
 import { createPrisma, ensureDatabase } from './infra/database.js';
 import { migrate } from './infra/migrate.js';
-import { loadScripts } from './grab/scripts.js';
-import { createQueue, startWorker } from './grab/queue.js';
-import { createAudit } from './grab/audit.js';
-import { createBus } from './events/bus.js';
-import { claimRedisForDatabase, loadAll, travelerOf } from './grab/hot-state.js';
-import { createRecorder, reconcile } from './grab/journal.js';
-import { handleJob } from './grab/lifecycle.js';
+import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
+import { releasePlanKey } from './infra/keys.js';
+import { createAudit, createQueue, createRecorder, handleJob, loadAll, reconcile, scriptsFor, startWorker } from './grab/index.js';
+import { createEventBus, listen, type Listening } from './events/index.js';
 import { createApp } from './http/app.js';
 import { createFrontServer } from './http/server.js';
-import { sessionSecret } from './session/secret.js';
-import { createNotifier, startNotifyWorker } from './notify/notifier.js';
-import { loadTemplates } from './notify/templates.js';
-import { createWechatApi } from './wechat/client.js';
-import { createHub, type Hub } from './live/hub.js';
-import { serveStream } from './live/raw.js';
-import { Redis } from 'ioredis';
-import { createRevocations } from './session/revocation.js';
-import { releasePlanKey } from './grab/keys.js';
+import { apiRoutes } from './api/index.js';
+import { createRevocations, sessionSecret } from './session/index.js';
+import { createNotifier, loadTemplates, notificationsListener, startNotifyWorker } from './notify/index.js';
+import { createWechatApi } from './wechat/index.js';
+import { createHub, liveListener, serveStream, type Hub } from './live/index.js';
 
 interface Options {
   log?: Logger;
@@ -67,8 +62,12 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
   const applied = await migrate(database.url);
   if (applied.length) log.info({ applied }, 'database migrated');
 
-  const redis = loadScripts(commandClient(redisUrl));
-  const queueConn = queueConnection(redisUrl);
+  // Every Redis key of this database lives under its namespace (infra/keys.ts).
+  const ns = namespaceOf(await databaseIdentity(database.url));
+  const redis = commandClient(redisUrl, ns);
+  const queueConn = queueConnection(redisUrl); // no keyPrefix (BullMQ takes its own prefix)
+  const dropped = await claimNamespace(queueConn, { dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL }, ns, log);
+  if (dropped) log.warn({ dropped }, "keys of this checkout's previous database dropped from Redis");
   // One connection to the embedded database: pglite-socket's multiplexer keeps only transactions
   // together, so two connections' extended-protocol messages can interleave (08P01 errors).
   const { db, pool } = createPrisma(database.url, database.embedded ? 1 : 20);
@@ -78,8 +77,10 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     db,
     pool,
     redis,
-    queue: createQueue(queueConn),
-    bus: createBus(redis, (id) => travelerOf(ctx, id)),
+    ns,
+    lua: scriptsFor(redis),
+    queue: createQueue(queueConn, ns),
+    events: createEventBus(redis),
     notify: null as never, // these two are set just below: they read the rest of the context
     wechat: null as never,
     audit: createAudit(pool, log),
@@ -93,7 +94,6 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
 
   ctx.notify = createNotifier(ctx, queueConn);
   ctx.wechat = createWechatApi(ctx, ctx.wechatApiBase);
-  await claimRedisForDatabase(ctx);
   ctx.revocations = createRevocations(redis, new Redis(redisUrl), log);
   await ctx.revocations.ready;
   const loaded = await loadAll(ctx);
@@ -125,6 +125,9 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   // `npm run seed` beside this server schedules releases as this server would (README's hand test).
   await ctx.redis.set(releasePlanKey, JSON.stringify(config.releasePlan));
 
+  // Listeners of engine events run in every role: whichever process is up delivers them.
+  const listening: Listening = listen(ctx.redis, [liveListener(ctx), notificationsListener(ctx)], { log });
+
   let worker: Worker | undefined;
   let notifyWorker: Worker | undefined;
   let workerConn: ReturnType<typeof queueConnection> | undefined;
@@ -142,7 +145,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   if (config.ROLE !== 'worker') {
     const liveHub = (hub = createHub(ctx, new Redis(redisUrl))); // one subscriber for every stream of this instance
     ctx.revocations.onRevoke((user) => liveHub.end(user)); // a suspended planner's streams end at once
-    const koa = createApp(ctx).callback();
+    const koa = createApp(ctx, apiRoutes(ctx)).callback();
     // The live stream is served in front of Koa (src/live/raw.ts says why); everything else by Koa.
     server = createFrontServer(config, (req, res) => void (serveStream(ctx, liveHub, req, res) || koa(req, res)));
     await new Promise<void>((ok) => server!.listen(config.PORT, ok));
@@ -158,6 +161,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     hub,
     async stop() {
       if (timer) clearInterval(timer);
+      await listening.close();
       // Workers first: their jobs may be talking to this very server (the sandbox).
       await worker?.close();
       await notifyWorker?.close();

@@ -1,14 +1,17 @@
-/** What every capability is handed at boot: configuration and the connections, nothing global. */
+/**
+ * What every capability is handed at boot: configuration, the connections and the ports (the
+ * interfaces of services that capabilities provide each other). This file imports types only from
+ * below it (config, log, infra, the script and event seams); capabilities implement these ports and
+ * import them from here, so nothing points back up into a capability.
+ */
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Queue } from 'bullmq';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Db } from './infra/database.js';
-import type { Scripts } from './grab/scripts.js';
+import type { Lua } from './grab/scripts.js';
 import type { EventBus } from './events/bus.js';
-import type { Notifier } from './notify/notifier.js';
-import type { WechatApi } from './wechat/client.js';
 import type { Revocations } from './session/revocation.js';
 
 export interface Ctx {
@@ -17,24 +20,21 @@ export interface Ctx {
   db: Db;
   /** The pool under Prisma, for the few hot statements Prisma's query compiler makes slow. */
   pool: Pool;
-  redis: Redis & Scripts;
+  /** The command connection: every key is under this database's namespace (infra/keys.ts). */
+  redis: Redis;
+  /** The namespace (keyPrefix) of this database's keys, e.g. `dz:1a2b3c4d5e6f:`. */
+  ns: string;
+  /** The engine's Lua scripts, typed (grab/scripts.ts). */
+  lua: Lua;
   queue: Queue;
-  bus: EventBus;
-  /** WeChat's API (co-wechat-api with the Redis-shared token). */
+  /** Domain events: the engine publishes, listeners registered at boot react (events/). */
+  events: EventBus;
+  /** WeChat's API (co-wechat-api with the Redis-shared credentials). */
   wechat: WechatApi;
   /** Template messages (recorded, then sent by the notify workers). */
   notify: Notifier;
   /** Group-committing writer of won work orders; see grab/journal.ts. */
-  recorder: {
-    record(row: {
-      id: string;
-      requirementId: number;
-      plannerId: number;
-      supplierId: number;
-      channel: AuditEntry['channel'];
-      at: number;
-    }): Promise<void>;
-  };
+  recorder: Recorder;
   /** Audit trail writer (buffered); see grab/audit.ts. */
   audit: { record(e: AuditEntry): void; flush(): Promise<void> };
   sessionSecret: string;
@@ -53,4 +53,40 @@ export interface AuditEntry {
   channel: 'h5' | 'pc' | 'wechat' | 'dispatch';
   code: string;
   ip?: string;
+}
+
+export interface Recorder {
+  record(row: {
+    id: string;
+    requirementId: number;
+    plannerId: number;
+    supplierId: number;
+    channel: AuditEntry['channel'];
+    at: number;
+  }): Promise<void>;
+}
+
+/** One template message to one user. */
+export interface Outgoing {
+  id: string; // what + to whom, e.g. released-r12-S-p7 (no ':' — it is also the BullMQ job id)
+  kind: string;
+  openid: string;
+  plannerId?: number;
+  vars: Record<string, string | number>;
+}
+
+export interface Notifier {
+  /** Records and queues messages not queued before; returns how many were new. */
+  enqueue(messages: Outgoing[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface WechatApi {
+  /** The shared access token (for the few calls made without co-wechat-api). */
+  accessToken(): Promise<string>;
+  /** The shared JS-SDK ticket (signed into in-WeChat pages' wx.config). */
+  jsapiTicket(): Promise<string>;
+  sendTemplate(openid: string, templateId: string, url: string, data: Record<string, { value: string }>): Promise<string>;
+  sendText(openid: string, text: string): Promise<void>;
+  getUser(openid: string): Promise<{ subscribe: number; openid: string; nickname?: string }>;
 }

@@ -1,8 +1,61 @@
 /**
- * A refusal a capability knows how to word: an HTTP status, a stable code and the words, maybe the
- * field it is about. Capabilities throw these (engine included: this module imports nothing); the
- * HTTP edge renders any of them as `{error:{code, message, field, fields}}` with no per-route mapping.
+ * The error catalogue: every refusal the product's capabilities make, with its HTTP status and its
+ * words in Chinese (what pages and WeChat replies show), in one table. Capabilities throw a
+ * `DomainError(code)` (or return a grab `Rejection` built from the same table); the HTTP edge
+ * renders any CodedError as `{error:{code, message, field, fields}}` with the status written here,
+ * so no route maps codes to statuses or catches to translate. This module imports nothing.
  */
+export const CATALOGUE = {
+  // ── grab rules (the number is the rule of BRIEF.md's grab rules, answered as `rule`) ──
+  REQUIREMENT_NOT_FOUND: { status: 404, rule: 1, words: '需求不存在' },
+  REQUIREMENT_CLOSED: { status: 409, rule: 1, words: '需求已关闭，不再接受抢单' },
+  NOT_RELEASED: { status: 409, rule: 2, words: '该需求还未向你的等级开放，请稍候' },
+  NOT_CANDIDATE: { status: 409, rule: 3, words: '该需求的目的地不在你的服务范围内' },
+  NOT_MATCHED: {
+    status: 409,
+    rule: 3,
+    words: '这个需求在你的服务范围内，但匹配时没有选中你（按等级、评分和当前工作量挑选），暂时不能抢',
+  },
+  PLANNER_NOT_FOUND: { status: 404, rule: 4, words: '定制师账号不存在' },
+  PLANNER_SUSPENDED: { status: 409, rule: 4, words: '你的定制师账号已停用' },
+  PLANNER_UNBOUND: { status: 409, rule: 4, words: '请先绑定微信后再抢单' },
+  SUPPLIER_SUSPENDED: { status: 409, rule: 5, words: '你所在的供应商已被暂停' },
+  SUPPLIER_HOLDS_SLOT: { status: 409, rule: 6, words: '你所在的供应商已有定制师抢到此单' },
+  FULL: { status: 409, rule: 8, words: '手慢了，名额已满' },
+  OVER_CAPACITY: { status: 409, rule: 9, words: '你进行中的工单已达上限' },
+  DAILY_QUOTA: { status: 409, rule: 10, words: '今日抢单次数已用完' },
+  RATE_LIMITED: { status: 429, rule: 11, words: '操作太频繁，请稍后再试' },
+  IP_RATE_LIMITED: { status: 429, rule: 11, words: '该网络操作太频繁，请稍后再试' },
+  SLOT_EXPIRED_BEFORE: { status: 409, rule: 12, words: '你曾超时未提交方案，不能再抢此单' },
+  BLOCKED: { status: 409, rule: 13, words: '用户暂不接受你的服务' },
+  OWN_REQUIREMENT: { status: 409, rule: 14, words: '不能抢自己提交的需求' },
+  TIER_TOO_LOW: { status: 409, rule: 15, words: '该需求要求更高的定制师等级' },
+
+  // ── work orders: offers and proposals ──
+  WORK_ORDER_NOT_FOUND: { status: 404, words: '工单不存在' },
+  NOT_YOURS: { status: 403, words: '这不是你的工单' },
+  NOT_AN_OFFER: { status: 409, words: '这个派单已经处理过了' },
+  NOT_ACTIVE: { status: 409, words: '工单已不在进行中，不能提交方案' },
+  DEADLINE_PASSED: { status: 409, words: '已超过提交方案的期限' },
+
+  // ── the traveler's choice ──
+  TRIP_NOT_FOUND: { status: 404, words: '在你的需求里找不到这个行程' },
+  PROPOSAL_NOT_FOUND: { status: 404, words: '这个行程没有这份方案' },
+  NOT_PROPOSED: { status: 409, words: '这位定制师还没有提交方案' },
+  ALREADY_CHOSEN: { status: 409, words: '这个行程已经选定方案了' },
+  CLOSED: { status: 409, words: '这个行程已关闭' },
+
+  // ── proving a phone by SMS ──
+  PHONE_TAKEN: { status: 409, words: '这个手机号已由另一位微信用户验证。' },
+  SMS_UNAVAILABLE: { status: 502, words: '短信暂时发不出去，请稍后再试。' },
+  CODE_EXPIRED: { status: 400, words: '验证码已过期或未获取，请重新获取。' },
+  TOO_MANY_TRIES: { status: 429, words: '验证码输错次数太多，请重新获取。' },
+  BAD_CODE: { status: 400, words: '验证码不正确。' },
+} as const satisfies Record<string, { status: number; rule?: number; words: string }>;
+
+export type ErrorCode = keyof typeof CATALOGUE;
+
+/** A refusal the HTTP edge can render: a status, a stable code, the words, maybe the field it is about. */
 export class CodedError extends Error {
   constructor(
     readonly status: number,
@@ -15,3 +68,13 @@ export class CodedError extends Error {
     super(message);
   }
 }
+
+/** A capability's refusal from the catalogue; `message` replaces the catalogue's words when the case says more. */
+export class DomainError extends CodedError {
+  constructor(code: ErrorCode, opts: { message?: string; field?: string } = {}) {
+    const words = opts.message ?? CATALOGUE[code].words;
+    super(CATALOGUE[code].status, code, words, opts.field, opts.field ? { [opts.field]: words } : undefined);
+  }
+}
+
+export const statusOf = (code: ErrorCode): number => CATALOGUE[code].status;

@@ -1,44 +1,140 @@
 /**
- * Engine events go out on one Redis pub/sub channel, so every instance (and the notification and
- * long-connection code of later capabilities) hears every release, grab and change, whichever
- * instance made it. Publishing is fire-and-forget: PostgreSQL, not the bus, is the record. Each
- * event also becomes the live events of the browsers concerned (src/live/bridge.ts).
+ * The event seam: one Redis stream per database (`events`), one consumer group per listener.
+ * Why a stream: it is a durable log every process can append to in one round trip, each listener
+ * reads it at its own pace, and an entry stays pending until that listener acknowledges it, so a
+ * process that dies mid-work leaves the entry to be claimed by another (XAUTOCLAIM after
+ * `retryMs`). Delivery is at least once; `done` marks per listener and event id make a redelivered
+ * or republished event do nothing twice. BullMQ would need one job per (event, listener); the
+ * journal records wins only. What the engine decides inside a PostgreSQL transaction goes through
+ * the outbox (events/outbox.ts) first, so a crash between the commit and the append loses nothing.
  */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Tier } from '../config.js';
-import { toLive } from '../live/bridge.js';
+import type { Logger } from '../log.js';
+import { eventsStream, listenerDone } from '../infra/keys.js';
+import { type DomainEvent, type Listener, type NewEvent, withId } from './types.js';
 
-export type EngineEvent =
-  | { type: 'released'; requirementId: number; tier: Tier; plannerIds: number[]; at: number }
-  | { type: 'grabbed'; requirementId: number; plannerId: number; workOrderId: string; slotsLeft: number; at: number }
-  | { type: 'full'; requirementId: number; plannerIds: number[]; at: number }
-  | { type: 'expired'; requirementId: number; plannerId: number; workOrderId: string; reopened: boolean; at: number }
-  | { type: 'proposal'; requirementId: number; plannerId: number; workOrderId: string; at: number }
-  | { type: 'dispatched'; requirementId: number; plannerId: number; workOrderId: string; at: number }
-  | { type: 'flagged'; requirementId: number; slotsLeft: number; at: number }
-  | {
-      type: 'chosen';
-      requirementId: number;
-      workOrderId: string;
-      plannerId: number;
-      others: { workOrderId: string; plannerId: number }[];
-      at: number;
-    };
+const MAX_LEN = 100_000; // entries kept (approximately); far more than a day's events
+const DONE_TTL_SEC = 7 * 86_400;
+const CLAIM_TTL_MS = 60_000; // a listener's hold on one event while it works on it
 
 export interface EventBus {
-  channel: string;
-  publish(e: EngineEvent): Promise<void>;
+  publish(e: NewEvent): Promise<DomainEvent>;
+  /** Appends events that already carry their ids (the outbox). */
+  append(events: DomainEvent[]): Promise<void>;
 }
 
-/** The channel carries the database index: pub/sub is shared by all of a server's databases. */
-/** `travelerOf` names the traveler of a requirement, whose status page hears its changes. */
-export function createBus(redis: Redis, travelerOf: (requirementId: number) => Promise<number | null>): EventBus {
-  const channel = `engine-events:${redis.options.db ?? 0}`;
+export function createEventBus(redis: Redis): EventBus {
+  const append = async (events: DomainEvent[]) => {
+    if (!events.length) return;
+    const p = redis.pipeline();
+    for (const e of events) p.xadd(eventsStream, 'MAXLEN', '~', MAX_LEN, '*', 'e', JSON.stringify(e));
+    const results = await p.exec();
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
+  };
   return {
-    channel,
     async publish(e) {
-      await redis.publish(channel, JSON.stringify(e));
-      await toLive(redis, e, travelerOf); // the browsers' live streams (src/live)
+      const event = withId(e);
+      await append([event]);
+      return event;
+    },
+    append,
+  };
+}
+
+export interface ListenOptions {
+  log: Logger;
+  /** A pending entry idle this long is taken over (its consumer died, or its handling failed). */
+  retryMs?: number;
+  blockMs?: number;
+}
+
+export interface Listening {
+  close(): Promise<void>;
+}
+
+type Entry = [id: string, fields: string[]];
+
+/** Runs each listener on its own consumer group, on its own blocking connection (duplicated from `redis`). */
+export function listen(redis: Redis, listeners: Listener[], opts: ListenOptions): Listening {
+  const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const retryMs = opts.retryMs ?? 15_000;
+  const blockMs = opts.blockMs ?? 2_000;
+  let stopped = false;
+  const conns: Redis[] = [];
+
+  async function run(l: Listener, conn: Redis) {
+    const group = l.name;
+    await redis.xgroup('CREATE', eventsStream, group, '0', 'MKSTREAM').catch((err: Error) => {
+      if (!/BUSYGROUP/.test(err.message)) throw err;
+    });
+    const applicable = new Set<string>(l.applicableEvents);
+    let lastClaim = 0;
+
+    async function one([entryId, fields]: Entry) {
+      const event = JSON.parse(fields[1]) as DomainEvent;
+      if (!applicable.has(event.type)) return void (await redis.xack(eventsStream, group, entryId));
+      const mark = listenerDone(l.name, event.id);
+      const claimed = await redis.set(mark, 'doing', 'PX', CLAIM_TTL_MS, 'NX');
+      if (claimed !== 'OK') {
+        // Done before (a republished event): acknowledge. Another consumer is on it: leave it pending.
+        if ((await redis.get(mark)) === 'done') await redis.xack(eventsStream, group, entryId);
+        return;
+      }
+      try {
+        await l.handle(event);
+      } catch (err) {
+        await redis.del(mark);
+        opts.log.error({ err, listener: l.name, event: event.id }, 'listener failed; the event will be retried');
+        return;
+      }
+      await redis.set(mark, 'done', 'EX', DONE_TTL_SEC);
+      await redis.xack(eventsStream, group, entryId);
+    }
+
+    async function handle(entries: Entry[]) {
+      const width = l.concurrency ?? 1;
+      for (let i = 0; i < entries.length; i += width) await Promise.all(entries.slice(i, i + width).map(one));
+    }
+
+    while (!stopped) {
+      try {
+        if (Date.now() - lastClaim >= Math.min(retryMs, 5_000)) {
+          lastClaim = Date.now();
+          const [, claimed] = (await redis.xautoclaim(eventsStream, group, consumer, retryMs, '0', 'COUNT', 100)) as [string, Entry[]];
+          if (claimed.length) await handle(claimed.filter((e) => e[1]));
+        }
+        const got = (await conn.xreadgroup('GROUP', group, consumer, 'COUNT', 100, 'BLOCK', blockMs, 'STREAMS', eventsStream, '>')) as
+          | [string, Entry[]][]
+          | null;
+        if (got) await handle(got[0][1]);
+      } catch (err) {
+        if (stopped) return;
+        if ((err as Error).message?.includes('NOGROUP')) {
+          // The stream was deleted under us (a wiped Redis): make the group again.
+          await redis.xgroup('CREATE', eventsStream, group, '0', 'MKSTREAM').catch(() => {});
+          continue;
+        }
+        opts.log.warn({ err, listener: l.name }, 'event stream read failed; retrying');
+        await new Promise((ok) => setTimeout(ok, 500));
+      }
+    }
+  }
+
+  const runs = listeners.map((l) => {
+    const conn = redis.duplicate();
+    conn.on('error', () => {}); // reconnects by itself; reads report failures
+    conns.push(conn);
+    return run(l, conn).catch((err) => opts.log.error({ err, listener: l.name }, 'listener stopped'));
+  });
+
+  return {
+    async close() {
+      stopped = true;
+      for (const c of conns) c.disconnect(); // interrupts a blocked read
+      await Promise.all(runs);
     },
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Grab outcomes: the small negative integers the Lua scripts return, mapped in this one place to
- * a stable code (API, logs, audit trail) and a message in words (pages, WeChat replies).
+ * a stable code (API, logs, audit trail); its words and HTTP status are the error catalogue's (errors.ts).
  */
+import { CATALOGUE, type ErrorCode } from '../errors.js';
+
 export interface Rejection {
   ok: false;
   code: RejectCode;
@@ -9,33 +11,14 @@ export interface Rejection {
   message: string;
 }
 
-const table = {
-  REQUIREMENT_NOT_FOUND: [1, '需求不存在'],
-  REQUIREMENT_CLOSED: [1, '需求已关闭，不再接受抢单'],
-  NOT_RELEASED: [2, '该需求还未向你的等级开放，请稍候'],
-  NOT_CANDIDATE: [3, '该需求的目的地不在你的服务范围内'],
-  NOT_MATCHED: [3, '这个需求在你的服务范围内，但匹配时没有选中你（按等级、评分和当前工作量挑选），暂时不能抢'],
-  PLANNER_NOT_FOUND: [4, '定制师账号不存在'],
-  PLANNER_SUSPENDED: [4, '你的定制师账号已停用'],
-  PLANNER_UNBOUND: [4, '请先绑定微信后再抢单'],
-  SUPPLIER_SUSPENDED: [5, '你所在的供应商已被暂停'],
-  SUPPLIER_HOLDS_SLOT: [6, '你所在的供应商已有定制师抢到此单'],
-  FULL: [8, '手慢了，名额已满'],
-  OVER_CAPACITY: [9, '你进行中的工单已达上限'],
-  DAILY_QUOTA: [10, '今日抢单次数已用完'],
-  RATE_LIMITED: [11, '操作太频繁，请稍后再试'],
-  IP_RATE_LIMITED: [11, '该网络操作太频繁，请稍后再试'],
-  SLOT_EXPIRED_BEFORE: [12, '你曾超时未提交方案，不能再抢此单'],
-  BLOCKED: [13, '用户暂不接受你的服务'],
-  OWN_REQUIREMENT: [14, '不能抢自己提交的需求'],
-  TIER_TOO_LOW: [15, '该需求要求更高的定制师等级'],
-} as const;
-
-export type RejectCode = keyof typeof table;
+/** The codes a grab can be refused with: the catalogue's entries that carry a rule. */
+export type RejectCode = {
+  [K in ErrorCode]: (typeof CATALOGUE)[K] extends { rule: number } ? K : never;
+}[ErrorCode];
 
 export function reject(code: RejectCode): Rejection {
-  const [rule, message] = table[code];
-  return { ok: false, code, rule, message };
+  const { rule, words } = CATALOGUE[code];
+  return { ok: false, code, rule, message: words };
 }
 
 /** Lua return value → rejection code (reservePlanner-5 and grab-8 share one numbering). */
@@ -63,4 +46,4 @@ export function fromLua(n: number): Rejection {
   return reject(code);
 }
 
-export const allCodes = Object.keys(table) as RejectCode[];
+export const allCodes = (Object.keys(CATALOGUE) as ErrorCode[]).filter((c): c is RejectCode => 'rule' in CATALOGUE[c]);

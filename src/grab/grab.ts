@@ -5,17 +5,20 @@
  *   3. the requirement-side decision (grab-8): one atomic step on the requirement's slot;
  *   4. a win: confirm the reservation, insert the work order into PostgreSQL (journal.ts) and
  *      only then answer success; a rejection: drop the reservation.
- * Missing hot state (-100) is loaded from PostgreSQL and the step retried once.
+ * Missing hot state (NOT_LOADED) is loaded from PostgreSQL and the step retried once (`orLoad`).
+ * A win's events (grabbed or dispatched, and full) are published after it is recorded; the journal's
+ * unsynced mark is cleared only after them, so the reconciler republishes what a crash cut short.
  */
 import { randomUUID } from 'node:crypto';
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import { fromLua, reject, type Rejection } from './codes.js';
-import { dayKey, ipRateKey, plannerKeys, requirementKeys } from './keys.js';
-import { ensurePlanner, ensureRequirement, requirementKeyList } from './hot-state.js';
+import { dayKey, ipRateKey, plannerKeys, requirementKeys } from '../infra/keys.js';
+import { ensurePlanner, ensureRequirement } from './hot-state.js';
+import { orLoad } from './scripts.js';
 import { markSynced, persistStatus } from './journal.js';
-import { cancelPending, scheduleDeadline, scheduleOffer } from './queue.js';
-import { notifyWon } from '../notify/events.js';
+import { scheduleDeadline, scheduleOffer } from './queue.js';
+import { publishFull, publishWin } from './publish.js';
 
 const RESERVATION_TTL_MS = 10_000;
 
@@ -81,9 +84,9 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   // reservation. It only ever rejects what grab-8 would reject; grab-8 alone awards slots.
   if (!dispatch) {
     const [ipOk, plannerOk, [status, held]] = await Promise.all([
-      ip ? ctx.redis.rateLimit(ipRateKey(ip), cfg.GRAB_RATE_IP, window) : 1,
-      ctx.redis.rateLimit(pk.rate, cfg.GRAB_RATE_PLANNER, window),
-      ctx.redis.peekGrab(rk.meta, rk.planners, plannerId) as Promise<[string | null, number]>,
+      ip ? ctx.lua.rateLimit({ counter: ipRateKey(ip) }, { limit: cfg.GRAB_RATE_IP, windowMs: window }) : 1,
+      ctx.lua.rateLimit({ counter: pk.rate }, { limit: cfg.GRAB_RATE_PLANNER, windowMs: window }),
+      ctx.lua.peekGrab(rk, { plannerId }),
     ]);
     if (!ipOk) return reject('IP_RATE_LIMITED');
     if (!plannerOk) return reject('RATE_LIMITED');
@@ -92,49 +95,41 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
 
   // Stage 2: the planner-side reservation (capacity, quota, standing).
   const token = randomUUID();
-  const reserve = () =>
-    ctx.redis.reservePlanner(
-      pk.meta,
-      pk.active,
-      pk.reservations,
-      pk.day,
-      requirementId,
-      token,
-      now,
-      RESERVATION_TTL_MS,
-      cfg.DAILY_GRAB_QUOTA,
-      dispatch ? '1' : '0',
-    );
-  let r = await reserve();
-  if (r === -100) {
-    if (!(await ensurePlanner(ctx, plannerId))) return reject('PLANNER_NOT_FOUND');
-    r = await reserve();
-  }
+  const r = await orLoad(
+    () =>
+      ctx.lua.reservePlanner(pk, {
+        requirementId,
+        token,
+        now,
+        ttlMs: RESERVATION_TTL_MS,
+        defaultQuota: cfg.DAILY_GRAB_QUOTA,
+        dispatch,
+      }),
+    () => ensurePlanner(ctx, plannerId),
+  );
+  if (r === null) return reject('PLANNER_NOT_FOUND');
   if (typeof r === 'number') return fromLua(r);
   const reserved = r[0] === 0;
   const drop = () => (reserved ? ctx.redis.zrem(pk.reservations, token).then(() => {}) : Promise.resolve());
   // {0, tier, supplierId, phone, openid} reserved · {1, workOrderId, tier, supplierId} holder
-  const [tier, supplierId, phone, openid] = reserved ? [r[1], r[2], r[3], r[4]] : [r[2], r[3], '', ''];
+  const [tier, supplierId, phone, openid] = r[0] === 0 ? [r[1], r[2], r[3], r[4]] : [r[2], r[3], '', ''];
 
   // Stage 3: the requirement-side decision.
   const workOrderId = randomUUID();
-  const keys = requirementKeyList(requirementId);
-  const decideReq = () =>
-    ctx.redis.grab(...keys, plannerId, supplierId!, tier!, phone!, openid!, workOrderId, channel, now, dispatch ? '1' : '0');
-  let g = await decideReq();
-  if (g === -100) {
-    if (!(await ensureRequirement(ctx, requirementId))) {
-      await drop();
-      return reject('REQUIREMENT_NOT_FOUND');
-    }
-    g = await decideReq();
+  const g = await orLoad(
+    () => ctx.lua.grab(rk, { plannerId, supplierId, tier, phone, openid, workOrderId, channel, now, dispatch }),
+    () => ensureRequirement(ctx, requirementId),
+  );
+  if (g === null) {
+    await drop();
+    return reject('REQUIREMENT_NOT_FOUND');
   }
   if (typeof g === 'number') {
     await drop();
     const rejection = fromLua(g);
     return rejection.code === 'NOT_CANDIDATE' ? whyNotCandidate(ctx, plannerId, requirementId) : rejection;
   }
-  const [kind, woId, filled, wanted, becameFull, contact] = g as [number, string, number, number, number, string];
+  const [kind, woId, filled, wanted, becameFull, contact] = g;
   const win = (repeat: boolean): Win => ({
     ok: true,
     workOrderId: woId,
@@ -150,7 +145,7 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
 
   fault(ctx, 'crash-after-grab');
   await Promise.all([
-    ctx.redis.confirmPlanner(pk.active, pk.reservations, pk.day, requirementId, woId, token, dispatch ? '1' : '0'),
+    ctx.lua.confirmPlanner(pk, { requirementId, workOrderId: woId, token, dispatch }),
     ctx.recorder.record({ id: woId, requirementId, plannerId, supplierId: Number(supplierId), channel, at: now }),
     becameFull ? persistStatus(ctx, requirementId) : null, // the last slot: PostgreSQL says full before anyone is told
   ]);
@@ -177,16 +172,7 @@ async function afterWin(ctx: Ctx, w: Won): Promise<void> {
   const { requirementId, plannerId, woId } = w;
   await scheduleDeadline(ctx, woId, w.at);
   if (w.dispatch) await scheduleOffer(ctx, woId, w.at);
-  await notifyWon(ctx, woId);
+  await publishWin(ctx, { requirementId, plannerId, workOrderId: woId, dispatch: w.dispatch, slotsLeft: w.slotsLeft, at: w.at });
+  if (w.becameFull) await publishFull(ctx, requirementId);
   await markSynced(ctx, requirementId, [woId]);
-  await ctx.bus.publish(
-    w.dispatch
-      ? { type: 'dispatched', requirementId, plannerId, workOrderId: woId, at: w.at }
-      : { type: 'grabbed', requirementId, plannerId, workOrderId: woId, slotsLeft: w.slotsLeft, at: w.at },
-  );
-  if (w.becameFull) {
-    await cancelPending(ctx, requirementId);
-    const candidates = await ctx.redis.hkeys(requirementKeys(requirementId).candidates);
-    await ctx.bus.publish({ type: 'full', requirementId, plannerIds: candidates.map(Number), at: ctx.now() });
-  }
 }

@@ -6,7 +6,7 @@
  */
 import { chinaDayStart } from '../format.js';
 import type { Ctx } from '../context.js';
-import { dayKey, plannerKeys, plannerOpenids, requirementCodes, requirementKeys } from './keys.js';
+import { dayKey, plannerKeys, plannerOpenids, requirementCodes, requirementKeys } from '../infra/keys.js';
 
 const LIVE = ['active', 'proposed', 'chosen'] as const;
 const HELD = ['active', 'proposed'] as const;
@@ -47,10 +47,6 @@ export function cardOf(r: CardSource): Card {
   };
 }
 
-export function requirementKeyList(id: number): string[] {
-  return Object.values(requirementKeys(id));
-}
-
 /** Loads one requirement into Redis if absent. Returns false when PostgreSQL has no such requirement. */
 export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> {
   const r = await ctx.db.requirement.findUnique({
@@ -89,7 +85,7 @@ export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> 
       ]),
     ),
   };
-  await ctx.redis.restoreRequirement(...requirementKeyList(id).slice(0, 7), JSON.stringify(state));
+  await ctx.lua.restoreRequirement(requirementKeys(id), { state: JSON.stringify(state) });
   await ctx.redis.hset(requirementCodes, r.code, r.id);
   return true;
 }
@@ -115,7 +111,7 @@ export async function ensurePlanner(ctx: Ctx, id: number): Promise<boolean> {
     pool: Object.fromEntries(pool.map((c) => [c.requirementId, c.score])),
   };
   const k = plannerKeys(id, dayKey(now));
-  await ctx.redis.restorePlanner(k.meta, k.active, k.day, k.pool, JSON.stringify(state));
+  await ctx.lua.restorePlanner(k, { state: JSON.stringify(state) });
   if (p.openid) await ctx.redis.hset(plannerOpenids, p.openid, id);
   return true;
 }
@@ -215,48 +211,4 @@ export async function loadAll(ctx: Ctx): Promise<{ requirements: number; planner
   ))
     if (await ensurePlanner(ctx, id)) loadedPlanners++;
   return { requirements: loadedReqs, planners: loadedPlanners };
-}
-
-const IDENTITY_KEY = 'hot:database';
-// live:* (per-user event history: another database's planner 7 is not ours), auth:* (ended
-// sessions), sms:* (codes and their limits) and cfg:* belong to one database as much as the rest.
-const OWN_PATTERNS = [
-  'req:*',
-  'planner:*',
-  'rl:ip:*',
-  'bull:lifecycle:*',
-  'bull:notify:*',
-  'wx:*',
-  'sandbox:*',
-  'live:*',
-  'auth:*',
-  'sms:*',
-  'cfg:*',
-];
-
-/**
- * Redis state belongs to one database. When the database was replaced (the embedded one deleted
- * under .data/, a new DATABASE_URL) its ids start again at 1, and hot state left in Redis would
- * describe other requirements: it is dropped before anything is loaded. The identity is the id of
- * the first migration record, a random UUID written once per database.
- */
-export async function claimRedisForDatabase(ctx: Ctx): Promise<boolean> {
-  const rows = await ctx.db.$queryRaw<{ id: string }[]>`SELECT id FROM _prisma_migrations ORDER BY started_at, id LIMIT 1`;
-  const identity = rows[0]?.id ?? 'none';
-  const previous = await ctx.redis.get(IDENTITY_KEY);
-  if (previous === identity) return false;
-  if (previous) {
-    ctx.log.warn({ previous, identity }, 'Redis holds hot state of another database: dropping it');
-    for (const match of OWN_PATTERNS) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await ctx.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-        if (keys.length) await ctx.redis.unlink(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
-    await ctx.redis.del(requirementCodes, plannerOpenids);
-  }
-  await ctx.redis.set(IDENTITY_KEY, identity);
-  return Boolean(previous);
 }

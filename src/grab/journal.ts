@@ -4,16 +4,19 @@
  * slot. The request inserts it into PostgreSQL (idempotent by work-order id), answers, then
  * schedules the proposal deadline and only then clears the unsynced mark. If the process dies
  * anywhere in between, `syncRequirement` (run at boot and every RECONCILE_EVERY seconds for
- * every live requirement) replays what is still marked: every step of it is idempotent.
+ * every live requirement) replays what is still marked, and republishes each win's event (the
+ * event id is the work order's, so a listener that had it already does nothing): every step of it
+ * is idempotent.
  */
 import { sqlUtc } from '../format.js';
 import type { Pool } from 'pg';
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
-import { dayKey, plannerKeys, reconcileLock, requirementKeys } from './keys.js';
+import { dayKey, plannerKeys, reconcileLock, requirementKeys } from '../infra/keys.js';
 import { scheduleDeadline, scheduleOffer } from './queue.js';
 import { withLock } from './lock.js';
-import { notifyWon } from '../notify/events.js';
+import { publishFull, publishWin } from './publish.js';
+import { republishOutbox } from '../events/index.js';
 
 export interface JournalEntry {
   plannerId: number;
@@ -134,14 +137,18 @@ export async function syncRequirement(ctx: Ctx, requirementId: number): Promise<
   const entries = ids.flatMap((id, i) => (raw[i] ? [[id, JSON.parse(raw[i]!) as JournalEntry] as [string, JournalEntry]] : []));
   await persistWorkOrders(ctx, requirementId, entries);
   const day = dayKey(ctx.now());
+  const [status, filled, wanted] = await ctx.redis.hmget(k.meta, 'status', 'filled', 'wanted');
+  const slotsLeft = Math.max(0, Number(wanted) - Number(filled));
   for (const [id, e] of entries) {
     // The process may have died before the planner side was confirmed: confirming is idempotent.
     const pk = plannerKeys(e.plannerId, day);
-    await ctx.redis.confirmPlanner(pk.active, pk.reservations, pk.day, requirementId, id, '-', e.channel === 'dispatch' ? '1' : '0');
+    const dispatch = e.channel === 'dispatch';
+    await ctx.lua.confirmPlanner(pk, { requirementId, workOrderId: id, token: '-', dispatch });
     await scheduleDeadline(ctx, id, e.at);
-    if (e.channel === 'dispatch') await scheduleOffer(ctx, id, e.at);
-    await notifyWon(ctx, id);
+    if (dispatch) await scheduleOffer(ctx, id, e.at);
+    await publishWin(ctx, { requirementId, plannerId: e.plannerId, workOrderId: id, dispatch, slotsLeft, at: e.at });
   }
+  if (status === 'full') await publishFull(ctx, requirementId);
   await markSynced(
     ctx,
     requirementId,
@@ -154,7 +161,7 @@ export async function syncRequirement(ctx: Ctx, requirementId: number): Promise<
 
 /** One pass over every live requirement, by one process at a time. */
 export async function reconcile(ctx: Ctx): Promise<number | null> {
-  return withLock(ctx.redis, reconcileLock, 60_000, async () => {
+  return withLock(ctx, reconcileLock, 60_000, async () => {
     const live = await ctx.db.requirement.findMany({ where: { status: { in: ['open', 'full'] } }, select: { id: true, status: true } });
     // One pipelined look at every live requirement: anything unsynced, and Redis's open/full.
     const looks = await Promise.all(
@@ -165,6 +172,8 @@ export async function reconcile(ctx: Ctx): Promise<number | null> {
       }),
     );
     let replayed = 0;
+    // Events decided in a PostgreSQL transaction whose process died before appending them.
+    await republishOutbox(ctx.pool, ctx.events);
     for (const r of looks) {
       if (r.pending)
         replayed += await syncRequirement(ctx, r.id); // persists the status too

@@ -1,36 +1,40 @@
 /**
  * What happens to a requirement over time: tier releases, proposal deadlines (a missed one frees
- * the slot and re-opens the requirement), and the fallback when every tier had its window.
- * Each handler is idempotent: BullMQ may deliver a job twice.
+ * the slot and re-opens the requirement), dispatched offers, and the fallback when every tier had
+ * its window. Each handler is idempotent (BullMQ may deliver a job twice) and publishes its event
+ * again when it redoes its work: the event's id makes the second one a no-op for listeners.
  */
 import type { Job } from 'bullmq';
 import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
 import { grab } from './grab.js';
 import { ensureRequirement } from './hot-state.js';
-import { dayKey, plannerKeys, requirementKeys } from './keys.js';
+import { dayKey, plannerKeys, requirementKeys } from '../infra/keys.js';
 import { syncRequirement } from './journal.js';
 import { cancelDeadline, cancelOffer, scheduleReleases, type LifecycleJob } from './queue.js';
-import { notifyExpired, notifyProposal, notifyProposalDue, notifyReleased } from '../notify/events.js';
-import { CodedError } from '../errors.js';
+import { orLoad } from './scripts.js';
+import { flushOutbox, toOutbox } from '../events/index.js';
+import { DomainError } from '../errors.js';
 
 export async function handleJob(ctx: Ctx, job: Job<LifecycleJob>): Promise<unknown> {
   const d = job.data;
   if (d.kind === 'release') return releaseTier(ctx, d.requirementId, d.tier);
   if (d.kind === 'fallback') return fallback(ctx, d.requirementId);
-  if (d.kind === 'remind') return notifyProposalDue(ctx, d.workOrderId);
+  if (d.kind === 'remind') return remindProposalDue(ctx, d.workOrderId);
   if (d.kind === 'offer') return declineOffer(ctx, d.workOrderId, 'unanswered');
   return expireIfNoProposal(ctx, d.workOrderId);
 }
 
 /** Releases one tier: one atomic write in Redis, then the record, then the event. */
 export async function releaseTier(ctx: Ctx, requirementId: number, tier: Tier): Promise<boolean> {
-  const meta = requirementKeys(requirementId).meta;
+  const k = requirementKeys(requirementId);
   const now = ctx.now();
-  let r = await ctx.redis.release(meta, tier, now);
-  if (r === -100 && (await ensureRequirement(ctx, requirementId))) r = await ctx.redis.release(meta, tier, now);
+  const r = await orLoad(
+    () => ctx.lua.release(k, { tier, now }),
+    () => ensureRequirement(ctx, requirementId),
+  );
   if (!Array.isArray(r)) return false;
-  const [fresh, status] = r as [number, string];
+  const [fresh, status] = r;
   if (fresh) {
     await ctx.db.release.createMany({ data: [{ requirementId, tier, releasedAt: new Date(now) }], skipDuplicates: true });
   }
@@ -39,10 +43,9 @@ export async function releaseTier(ctx: Ctx, requirementId: number, tier: Tier): 
   const plannerIds = Object.entries(cand)
     .filter(([, t]) => t === tier)
     .map(([p]) => Number(p));
-  // A retried job publishes again only if the release itself was new: listeners dedupe on nothing.
-  if (fresh) await ctx.bus.publish({ type: 'released', requirementId, tier, plannerIds, at: now });
-  // Template messages on every run: their ids make a retry (after a crash past the release) send each once.
-  await notifyReleased(ctx, requirementId, tier, plannerIds);
+  // Published on every run: a retry after a crash past the release still says it, once (same event id).
+  const at = Number(await ctx.redis.hget(k.meta, `rel${tier}`)) || now;
+  await ctx.events.publish({ type: 'released', requirementId, tier, plannerIds, at });
   return fresh === 1;
 }
 
@@ -54,24 +57,32 @@ export async function expireIfNoProposal(ctx: Ctx, workOrderId: string): Promise
     where: { id: workOrderId, status: 'active' },
     data: { status: 'expired', endedAt: new Date(ctx.now()) },
   });
-  if (count === 0) return false; // a proposal arrived first, or already expired
-  await freeSlot(ctx, wo);
-  await notifyExpired(ctx, workOrderId);
+  if (count === 0) {
+    // A proposal arrived first: nothing to do. Already expired: a crash may have cut the rest short (redo it: idempotent).
+    const current = await ctx.db.workOrder.findUnique({
+      where: { id: workOrderId },
+      select: { status: true, acceptedAt: true, channel: true },
+    });
+    if (current?.status === 'expired' && (current.channel !== 'dispatch' || current.acceptedAt)) await freeSlot(ctx, wo, 'deadline');
+    return false;
+  }
+  await freeSlot(ctx, wo, 'deadline');
   return true;
 }
 
-export class OfferError extends CodedError {
-  constructor(code: 'NOT_FOUND' | 'NOT_AN_OFFER', status: number, message: string) {
-    super(status, code, message);
-  }
+/** The deadline is near and no proposal yet: said as an event (notifications remind the planner). */
+async function remindProposalDue(ctx: Ctx, workOrderId: string): Promise<boolean> {
+  const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId } });
+  if (wo?.status !== 'active') return false;
+  await ctx.events.publish({ type: 'proposal-due', requirementId: wo.requirementId, plannerId: wo.plannerId, workOrderId, at: ctx.now() });
+  return true;
 }
 
 /** The offer still open for this planner (dispatched, not yet accepted, still active), or why not. */
 async function openOffer(ctx: Ctx, plannerId: number | null, workOrderId: string) {
   const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId } });
-  if (!wo || (plannerId !== null && wo.plannerId !== plannerId)) throw new OfferError('NOT_FOUND', 404, '工单不存在');
-  if (wo.channel !== 'dispatch' || wo.acceptedAt || wo.status !== 'active')
-    throw new OfferError('NOT_AN_OFFER', 409, '这个派单已经处理过了');
+  if (!wo || (plannerId !== null && wo.plannerId !== plannerId)) throw new DomainError('WORK_ORDER_NOT_FOUND');
+  if (wo.channel !== 'dispatch' || wo.acceptedAt || wo.status !== 'active') throw new DomainError('NOT_AN_OFFER');
   return wo;
 }
 
@@ -82,7 +93,7 @@ export async function acceptOffer(ctx: Ctx, plannerId: number, workOrderId: stri
     where: { id: workOrderId, status: 'active', acceptedAt: null },
     data: { acceptedAt: new Date(ctx.now()) },
   });
-  if (count === 0) throw new OfferError('NOT_AN_OFFER', 409, '这个派单已经处理过了'); // the timeout won the race
+  if (count === 0) throw new DomainError('NOT_AN_OFFER'); // the timeout won the race
   await cancelOffer(ctx, workOrderId);
 }
 
@@ -110,32 +121,37 @@ export async function declineOffer(
   });
   if (count === 0) {
     if (why === 'unanswered') return false;
-    throw new OfferError('NOT_AN_OFFER', 409, '这个派单已经处理过了');
+    throw new DomainError('NOT_AN_OFFER');
   }
   await Promise.all([cancelOffer(ctx, workOrderId), cancelDeadline(ctx, workOrderId)]);
-  await freeSlot(ctx, wo);
+  await freeSlot(ctx, wo, why);
   return true;
 }
 
 /** An ended slot (missed deadline, declined offer): out of Redis, re-opened if it was full, everyone told. */
-async function freeSlot(ctx: Ctx, wo: { id: string; requirementId: number; plannerId: number; supplierId: number }): Promise<void> {
+async function freeSlot(
+  ctx: Ctx,
+  wo: { id: string; requirementId: number; plannerId: number; supplierId: number },
+  why: 'deadline' | 'declined' | 'unanswered',
+): Promise<void> {
   const workOrderId = wo.id;
-  const k = requirementKeys(wo.requirementId);
-  const args = [k.meta, k.planners, k.suppliers, k.expired, k.workOrders, wo.plannerId, wo.supplierId, workOrderId] as const;
-  let r = await ctx.redis.expireSlot(...args);
-  if (r === -100 && (await ensureRequirement(ctx, wo.requirementId))) r = await ctx.redis.expireSlot(...args);
+  const r = await orLoad(
+    () => ctx.lua.expireSlot(requirementKeys(wo.requirementId), { plannerId: wo.plannerId, supplierId: wo.supplierId, workOrderId }),
+    () => ensureRequirement(ctx, wo.requirementId),
+  );
   await ctx.redis.hdel(plannerKeys(wo.plannerId, dayKey(ctx.now())).active, String(wo.requirementId));
   const reopened = Array.isArray(r) && r[0] === 1 && r[1] === 1;
   if (reopened) {
     await ctx.db.requirement.updateMany({ where: { id: wo.requirementId, status: 'full' }, data: { status: 'open', fullAt: null } });
     await rescheduleAfterReopen(ctx, wo.requirementId);
   }
-  await ctx.bus.publish({
+  await ctx.events.publish({
     type: 'expired',
     requirementId: wo.requirementId,
     plannerId: wo.plannerId,
     workOrderId,
     reopened,
+    why,
     at: ctx.now(),
   });
 }
@@ -173,25 +189,18 @@ export async function fallback(ctx: Ctx, requirementId: number): Promise<{ dispa
   const slotsLeft = wanted - filled;
   if (slotsLeft > 0) {
     await ctx.db.requirement.update({ where: { id: requirementId }, data: { flaggedAt: new Date(ctx.now()) } });
-    await ctx.bus.publish({ type: 'flagged', requirementId, slotsLeft, at: ctx.now() });
+    await ctx.events.publish({ type: 'flagged', requirementId, slotsLeft, at: ctx.now() });
   }
   return { dispatched, flagged: slotsLeft > 0 };
-}
-
-export class ProposalError extends CodedError {
-  constructor(code: 'NOT_FOUND' | 'NOT_YOURS' | 'NOT_ACTIVE' | 'DEADLINE_PASSED', status: number, message: string) {
-    super(status, code, message);
-  }
 }
 
 /** A winner submits the proposal; it races the deadline job, and PostgreSQL's conditional update decides. */
 export async function submitProposal(ctx: Ctx, plannerId: number, workOrderId: string, p: { itinerary: string; priceFen: number }) {
   const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId } });
-  if (!wo) throw new ProposalError('NOT_FOUND', 404, '工单不存在');
-  if (wo.plannerId !== plannerId) throw new ProposalError('NOT_YOURS', 403, '这不是你的工单');
-  if (wo.deadlineAt.getTime() < ctx.now() && wo.status === 'active')
-    throw new ProposalError('DEADLINE_PASSED', 409, '已超过提交方案的期限');
-  const proposal = await ctx.db.$transaction(async (tx) => {
+  if (!wo) throw new DomainError('WORK_ORDER_NOT_FOUND');
+  if (wo.plannerId !== plannerId) throw new DomainError('NOT_YOURS');
+  if (wo.deadlineAt.getTime() < ctx.now() && wo.status === 'active') throw new DomainError('DEADLINE_PASSED');
+  const { proposal, event } = await ctx.db.$transaction(async (tx) => {
     // A proposal to a dispatched requirement accepts it too.
     const { count } = await tx.workOrder.updateMany({
       where: { id: workOrderId, status: 'active' },
@@ -201,12 +210,14 @@ export async function submitProposal(ctx: Ctx, plannerId: number, workOrderId: s
         ...(wo.channel === 'dispatch' && !wo.acceptedAt ? { acceptedAt: new Date(ctx.now()) } : {}),
       },
     });
-    if (count === 0) throw new ProposalError('NOT_ACTIVE', 409, '工单已不在进行中，不能提交方案');
-    return tx.proposal.create({ data: { workOrderId, itinerary: p.itinerary, priceFen: p.priceFen } });
+    if (count === 0) throw new DomainError('NOT_ACTIVE');
+    const proposal = await tx.proposal.create({ data: { workOrderId, itinerary: p.itinerary, priceFen: p.priceFen } });
+    // Decided in this transaction, so said through the outbox: a crash after the commit loses nothing.
+    const event = await toOutbox(tx, { type: 'proposal', requirementId: wo.requirementId, plannerId, workOrderId, at: ctx.now() });
+    return { proposal, event };
   });
   await cancelDeadline(ctx, workOrderId);
-  await cancelOffer(ctx, workOrderId); // proposing is accepting (see below)
-  await ctx.bus.publish({ type: 'proposal', requirementId: wo.requirementId, plannerId, workOrderId, at: ctx.now() });
-  await notifyProposal(ctx, workOrderId);
+  await cancelOffer(ctx, workOrderId); // proposing is accepting (see above)
+  await flushOutbox(ctx.pool, ctx.events, [event]);
   return proposal;
 }

@@ -5,15 +5,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Scripts } from './scripts.js';
+import type { Lua } from './scripts.js';
 
 /** Runs fn under the lock; returns null without running it when another holder has the lock. */
-export async function withLock<T>(redis: Redis & Scripts, key: string, ttlMs: number, fn: () => Promise<T>): Promise<T | null> {
+export async function withLock<T>(
+  { redis, lua }: { redis: Redis; lua: Lua },
+  key: string,
+  ttlMs: number,
+  fn: () => Promise<T>,
+): Promise<T | null> {
   const token = randomUUID();
   if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return null;
   try {
     return await fn();
   } finally {
-    await redis.releaseLock(key, token);
+    await lua.releaseLock({ lock: key }, { token });
   }
 }

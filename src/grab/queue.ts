@@ -8,6 +8,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
+import { queuePrefix } from '../infra/keys.js';
 
 export const QUEUE = 'lifecycle';
 
@@ -24,9 +25,10 @@ const deadlineId = (wo: string) => `deadline-${wo}`;
 const remindId = (wo: string) => `remind-${wo}`;
 const offerId = (wo: string) => `offer-${wo}`;
 
-export function createQueue(connection: Redis): Queue<LifecycleJob> {
+export function createQueue(connection: Redis, ns: string): Queue<LifecycleJob> {
   return new Queue<LifecycleJob>(QUEUE, {
     connection,
+    prefix: queuePrefix(ns),
     defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
   });
 }
@@ -95,7 +97,7 @@ export async function cancelDeadline(ctx: Ctx, workOrderId: string): Promise<voi
 
 /** The worker side: spare concurrency so delayed releases are not late (see NOTES: BullMQ). */
 export function startWorker(ctx: Ctx, connection: Redis, handle: (job: Job<LifecycleJob>) => Promise<unknown>): Worker<LifecycleJob> {
-  const worker = new Worker<LifecycleJob>(QUEUE, handle, { connection, concurrency: 32 });
+  const worker = new Worker<LifecycleJob>(QUEUE, handle, { connection, prefix: queuePrefix(ctx.ns), concurrency: 32 });
   worker.on('failed', (job, err) => ctx.log.error({ job: job?.id, err: err.message }, 'lifecycle job failed'));
   return worker;
 }

@@ -1,7 +1,9 @@
 /**
- * Loads every commands/<name>-<numberOfKeys>.lua once at start (includes resolved) and defines
- * it on the Redis connection as a command called by name. ioredis sends EVALSHA and falls back
- * to EVAL on NOSCRIPT by itself, so a Redis restart or failover needs nothing from us.
+ * The engine's Lua scripts, one typed function each, with named keys and arguments. Each
+ * commands/<name>-<numberOfKeys>.lua declares its names (`@keys …`, `@args …`); the table below
+ * says the same, and `scriptsFor` refuses to start when the two differ, so a key added or moved on
+ * one side cannot silently feed a script the wrong key. ioredis sends EVALSHA and falls back to
+ * EVAL on NOSCRIPT by itself, so a Redis restart or failover needs nothing from us.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,10 +12,62 @@ import type { Redis } from 'ioredis';
 const DIR = resolve(import.meta.dirname, 'commands');
 const INCLUDE = /^--- @include "([^"]+)"$/gm;
 
+/** A script's answer when the state it needs is not in Redis: load it from PostgreSQL and retry (`orLoad`). */
+export const NOT_LOADED = -100;
+
+const DEFS = {
+  reservePlanner: {
+    keys: ['meta', 'active', 'reservations', 'day'],
+    args: ['requirementId', 'token', 'now', 'ttlMs', 'defaultQuota', 'dispatch'],
+  },
+  confirmPlanner: { keys: ['active', 'reservations', 'day'], args: ['requirementId', 'workOrderId', 'token', 'dispatch'] },
+  rateLimit: { keys: ['counter'], args: ['limit', 'windowMs'] },
+  peekGrab: { keys: ['meta', 'planners'], args: ['plannerId'] },
+  grab: {
+    keys: ['meta', 'candidates', 'planners', 'suppliers', 'expired', 'blocked', 'workOrders', 'unsynced'],
+    args: ['plannerId', 'supplierId', 'tier', 'phone', 'openid', 'workOrderId', 'channel', 'now', 'dispatch'],
+  },
+  release: { keys: ['meta'], args: ['tier', 'now'] },
+  expireSlot: { keys: ['meta', 'planners', 'suppliers', 'expired', 'workOrders'], args: ['plannerId', 'supplierId', 'workOrderId'] },
+  restoreRequirement: { keys: ['meta', 'candidates', 'planners', 'suppliers', 'expired', 'blocked', 'workOrders'], args: ['state'] },
+  restorePlanner: { keys: ['meta', 'active', 'day', 'pool'], args: ['state'] },
+  releaseLock: { keys: ['lock'], args: ['token'] },
+} as const;
+
+/** What each script answers (see its header). */
+interface Results {
+  /** {0, tier, supplierId, phone, openid} reserved · {1, workOrderId, tier, supplierId} holder · <0 refused */
+  reservePlanner: number | [0, string, string, string, string] | [1, string, string, string];
+  confirmPlanner: number;
+  rateLimit: 0 | 1;
+  peekGrab: [string | null, number];
+  /** {kind 1 won | 2 repeat, workOrderId, filled, wanted, becameFull, contact JSON} · <0 refused */
+  grab: number | [1 | 2, string, number, number, 0 | 1, string];
+  /** {fresh, status} */
+  release: number | [0 | 1, string];
+  /** {1, reopened, filled} freed · {0} nothing to free */
+  expireSlot: number | [number, number?, number?];
+  restoreRequirement: 0 | 1;
+  restorePlanner: 0 | 1;
+  releaseLock: 0 | 1;
+}
+
+type Defs = typeof DEFS;
+export type ScriptName = keyof Defs;
+type Arg = string | number | boolean;
+export type Lua = {
+  [N in ScriptName]: (
+    keys: { [K in Defs[N]['keys'][number]]: string },
+    args: { [A in Defs[N]['args'][number]]: Arg },
+  ) => Promise<Results[N]>;
+};
+
 export interface Script {
   name: string;
   keys: number;
   lua: string;
+  keyNames: string[];
+  argNames: string[];
 }
 
 export function readScripts(dir = DIR): Script[] {
@@ -23,33 +77,66 @@ export function readScripts(dir = DIR): Script[] {
       const m = /^(.+)-(\d+)\.lua$/.exec(file);
       if (!m) throw new Error(`Lua script ${file} must be named <verb>-<numberOfKeys>.lua`);
       const lua = readFileSync(join(dir, file), 'utf8').replace(INCLUDE, (_, inc: string) => readFileSync(join(dir, `${inc}.lua`), 'utf8'));
-      return { name: m[1], keys: Number(m[2]), lua };
+      const names = (tag: string) => (new RegExp(`^\\s*@${tag} (.+)$`, 'm').exec(lua)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+      return { name: m[1], keys: Number(m[2]), lua, keyNames: names('keys'), argNames: names('args') };
     });
 }
 
-type Arg = string | number;
-type Reply = number | (string | number | null)[];
-
-/** The engine's scripts, callable by name with their keys then their arguments. */
-export interface Scripts {
-  reservePlanner(...args: Arg[]): Promise<Reply>;
-  confirmPlanner(...args: Arg[]): Promise<number>;
-  rateLimit(...args: Arg[]): Promise<number>;
-  grab(...args: Arg[]): Promise<Reply>;
-  release(...args: Arg[]): Promise<Reply>;
-  expireSlot(...args: Arg[]): Promise<Reply>;
-  restoreRequirement(...args: Arg[]): Promise<number>;
-  restorePlanner(...args: Arg[]): Promise<number>;
-  releaseLock(...args: Arg[]): Promise<number>;
-  peekGrab(...args: Arg[]): Promise<Reply>;
+/** Where a script's file and its typed caller disagree (empty when they agree). */
+export function mismatches(scripts: Script[]): string[] {
+  const out: string[] = [];
+  const byName = new Map(scripts.map((s) => [s.name, s]));
+  for (const [name, def] of Object.entries(DEFS) as [ScriptName, Defs[ScriptName]][]) {
+    const s = byName.get(name);
+    if (!s) {
+      out.push(`${name}: no commands/${name}-<n>.lua`);
+      continue;
+    }
+    if (s.keys !== def.keys.length) out.push(`${name}: the file name says ${s.keys} keys, the caller passes ${def.keys.length}`);
+    if (s.keyNames.join(' ') !== def.keys.join(' ')) out.push(`${name}: @keys ${s.keyNames.join(' ')} ≠ ${def.keys.join(' ')}`);
+    if (s.argNames.join(' ') !== def.args.join(' ')) out.push(`${name}: @args ${s.argNames.join(' ')} ≠ ${def.args.join(' ')}`);
+  }
+  for (const s of scripts) if (!(s.name in DEFS)) out.push(`${s.name}: a script without a typed caller in grab/scripts.ts`);
+  return out;
 }
 
-const loaded = new WeakSet<Redis>();
+const bound = new WeakMap<Redis, Lua>();
 
-export function loadScripts(redis: Redis): Redis & Scripts {
-  if (!loaded.has(redis)) {
-    for (const s of readScripts()) redis.defineCommand(s.name, { numberOfKeys: s.keys, lua: s.lua });
-    loaded.add(redis);
+/** The scripts on this connection (defined once per connection), as typed functions. */
+export function scriptsFor(redis: Redis): Lua {
+  const known = bound.get(redis);
+  if (known) return known;
+  const scripts = readScripts();
+  const wrong = mismatches(scripts);
+  if (wrong.length) throw new Error(`Lua scripts and their callers disagree:\n  ${wrong.join('\n  ')}`);
+  for (const s of scripts) redis.defineCommand(s.name, { numberOfKeys: s.keys, lua: s.lua });
+  const raw = redis as unknown as Record<ScriptName, (...a: (string | number)[]) => Promise<unknown>>;
+  const lua = {} as Record<ScriptName, unknown>;
+  for (const [name, def] of Object.entries(DEFS) as [ScriptName, Defs[ScriptName]][]) {
+    const keyNames = def.keys as readonly string[];
+    const argNames = def.args as readonly string[];
+    lua[name] = (keys: Record<string, string>, args: Record<string, Arg>) =>
+      raw[name](
+        ...keyNames.map((k) => keys[k]),
+        ...argNames.map((a) => {
+          const v = args[a];
+          return typeof v === 'boolean' ? (v ? '1' : '0') : v;
+        }),
+      );
   }
-  return redis as Redis & Scripts;
+  bound.set(redis, lua as Lua);
+  return lua as Lua;
+}
+
+/**
+ * "Not loaded → load from PostgreSQL → retry once", the one way: runs `step`; if it answers
+ * NOT_LOADED, `load`s (false: PostgreSQL has no such thing) and runs it again. Null when there is
+ * nothing to load.
+ */
+export async function orLoad<T>(step: () => Promise<T>, load: () => Promise<boolean>): Promise<T | null> {
+  const first = await step();
+  if (first !== NOT_LOADED) return first;
+  if (!(await load())) return null;
+  const again = await step();
+  return again === NOT_LOADED ? null : again;
 }

@@ -2,7 +2,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Ctx } from '../context.js';
-import { COOKIE, verifySession, type Role, type Session } from '../session/session.js';
+import { COOKIE, verifySession, type Role, type Session } from '../session/index.js';
 import { HttpError } from './errors.js';
 
 declare module 'koa' {

@@ -6,7 +6,8 @@
  */
 import { bodyParser } from '@koa/bodyparser';
 import type { Middleware } from 'koa';
-import { HttpError } from './errors.js';
+import type { z } from 'zod';
+import { HttpError, validationError } from './errors.js';
 
 export { dbId, idParam } from '../ids.js';
 
@@ -27,11 +28,11 @@ export function nulAt(value: unknown, path: string[] = []): string | null {
   return null;
 }
 
-const parse = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' });
+const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' });
 
 /** JSON bodies up to 64 KB, checked for NUL characters. Put it after the route's authentication. */
 export const json: Middleware = (ctx, next) =>
-  parse(ctx, async () => {
+  parseJson(ctx, async () => {
     const at = nulAt(ctx.request.body);
     if (at)
       throw new HttpError(400, 'VALIDATION', `${at}: must not contain NUL characters`, at, {
@@ -39,3 +40,10 @@ export const json: Middleware = (ctx, next) =>
       });
     return next();
   });
+
+/** A body (or any input) through its schema: the value, or a 400 naming every field that is wrong. */
+export function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const r = schema.safeParse(input);
+  if (!r.success) throw validationError(r.error, input);
+  return r.data;
+}

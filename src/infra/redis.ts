@@ -59,9 +59,12 @@ export async function ensureRedis(url: string | undefined, dataDir: string, log:
   throw new Error('started redis-server but it does not answer on 127.0.0.1:6379');
 }
 
-/** The command connection: auto-pipelining coalesces concurrent requests' commands into one write. */
-export function commandClient(url: string): Redis {
-  return new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
+/**
+ * The command connection: auto-pipelining coalesces concurrent requests' commands into one write;
+ * `keyPrefix` puts every key under the database's namespace (infra/keys.ts).
+ */
+export function commandClient(url: string, keyPrefix: string): Redis {
+  return new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 3, keyPrefix });
 }
 
 /** BullMQ wants its own connections that retry forever. */

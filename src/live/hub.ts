@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Ctx } from '../context.js';
-import { requirementKeys } from '../grab/keys.js';
+import { liveKeys, requirementKeys } from '../infra/keys.js';
 import { eventsSince, liveChannel, type Envelope, type LiveEvent } from './store.js';
 
 const HEARTBEAT_MS = 25_000;
@@ -42,7 +42,7 @@ function frame(e: LiveEvent): string {
   return `${e.id ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`;
 }
 
-const browserKey = (cid: string) => `live:browser:{${cid}}`;
+const browserKey = liveKeys.browser;
 
 export function createHub(ctx: Ctx, subscriber: Redis) {
   const byUser = new Map<string, Set<Conn>>();

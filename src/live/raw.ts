@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ctx } from '../context.js';
-import { COOKIE } from '../session/session.js';
+import { COOKIE } from '../session/index.js';
 import { sessionOnce } from '../http/auth.js';
 import { clientIp } from '../http/server.js';
 import type { Hub } from './hub.js';

@@ -7,6 +7,7 @@
  * reconnects re-reads its pool, which is the state those updates describe.
  */
 import type { Redis } from 'ioredis';
+import { channelOf, liveKeys } from '../infra/keys.js';
 
 export interface LiveEvent {
   id?: string; // the stream id; absent for requirement-wide updates (not replayable)
@@ -25,8 +26,8 @@ export interface Envelope {
 const HISTORY = 200; // per user; older events are covered by re-reading state
 const TTL_SEC = 7 * 86_400;
 
-export const userKey = (user: string) => `live:{${user}}`;
-export const liveChannel = (redis: Redis) => `live:${redis.options.db ?? 0}`;
+const userKey = liveKeys.user;
+export const liveChannel = (redis: Redis) => channelOf(redis, 'live');
 
 export async function appendForUser(redis: Redis, user: string, type: string, data: Record<string, unknown>): Promise<string> {
   const key = userKey(user);

@@ -8,31 +8,20 @@
  */
 import { Queue, Worker, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Ctx } from '../context.js';
-import type { WechatApi } from '../wechat/client.js';
+import type { Ctx, Notifier, Outgoing, WechatApi } from '../context.js';
+import { queuePrefix } from '../infra/keys.js';
 import { loadTemplates, render, type Vars } from './templates.js';
 
 export const NOTIFY_QUEUE = 'notify';
 const PERMANENT = new Set([43004, 40003, 43101, 40037]); // unsubscribed, bad openid, refused, bad template id
 
-export interface Outgoing {
-  id: string; // what + to whom, e.g. released-r12-S-p7 (no ':' — it is also the BullMQ job id)
-  kind: string;
-  openid: string;
-  plannerId?: number;
-  vars: Vars;
-}
-
-export interface Notifier {
-  /** Records and queues messages not queued before; returns how many were new. */
-  enqueue(messages: Outgoing[]): Promise<number>;
-  close(): Promise<void>;
-}
+export type { Notifier, Outgoing };
 
 export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: Redis): Notifier {
   const templates = loadTemplates();
   const queue = new Queue(NOTIFY_QUEUE, {
     connection,
+    prefix: queuePrefix(ctx.ns),
     defaultJobOptions: { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: 1000 },
   });
   const templateId = (key: string) => ctx.config.wechat.templateIds[key] ?? (ctx.config.sandbox ? `sandbox-${key}` : null);
@@ -88,7 +77,7 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): 
         throw err; // BullMQ retries with backoff
       }
     },
-    { connection, concurrency: 8, limiter: { max: ctx.config.NOTIFY_RATE, duration: 1000 } },
+    { connection, prefix: queuePrefix(ctx.ns), concurrency: 8, limiter: { max: ctx.config.NOTIFY_RATE, duration: 1000 } },
   );
   worker.on('failed', (job, err) => ctx.log.warn({ message: job?.data.id, err: err.message }, 'template message not sent'));
   return worker;

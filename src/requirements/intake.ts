@@ -7,13 +7,12 @@ import { chinaDate } from '../format.js';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { TIERS, type Tier } from '../config.js';
-import { match } from '../grab/matching.js';
-import { ensureRequirement } from '../grab/hot-state.js';
-import { plannerKeys, dayKey } from '../grab/keys.js';
-import { scheduleReleases } from '../grab/queue.js';
+import { ensureRequirement, match, scheduleReleases } from '../grab/index.js';
+import { plannerKeys, dayKey } from '../infra/keys.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { dbId } from '../ids.js';
-import { travelerFor } from '../traveler/identity.js';
+import { CodedError } from '../errors.js';
+import { travelerFor } from './travelers.js';
 
 const phone = z
   .string()
@@ -92,6 +91,8 @@ export function departsInPast(ctx: Ctx, departDate: string): boolean {
 }
 
 export async function createRequirement(ctx: Ctx, input: RequirementInput) {
+  if (departsInPast(ctx, input.departDate))
+    throw new CodedError(400, 'VALIDATION', 'departDate: must not be in the past', 'departDate', { departDate: '出发日期不能早于今天。' });
   const minTier: Tier = input.minTier ?? (input.subject === 'enterprise' ? ctx.config.ENTERPRISE_MIN_TIER : 'C');
   const candidates = await match(ctx, {
     destinations: input.destinations,

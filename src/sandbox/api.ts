@@ -8,19 +8,14 @@ import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
-import { sign } from '../wechat/crypto.js';
-import { cdata } from '../wechat/xml.js';
-import { SANDBOX_WHO } from './phone.js';
+import { sign } from '../wechat/index.js';
+import { cdata } from '../wechat/index.js';
+import { SANDBOX_WHO, type InboxMessage } from './inbox.js';
 import { esc } from '../format.js';
 import { json } from '../http/body.js';
+import { sandboxKeys, scanKeys } from '../infra/keys.js';
 
-const K = {
-  token: (t: string) => `sandbox:token:${t}`,
-  inbox: (openid: string) => `sandbox:inbox:${openid}`,
-  users: 'sandbox:users',
-  faults: 'sandbox:faults',
-  msgid: 'sandbox:msgid',
-};
+const K = sandboxKeys;
 
 const TOKEN_TTL_SEC = 7200;
 
@@ -37,22 +32,6 @@ export interface SandboxUser {
   openid: string;
   nickname: string;
   subscribed: boolean;
-}
-
-export interface InboxMessage {
-  msgid: string;
-  kind: 'template' | 'custom' | 'sms';
-  templateId?: string;
-  url?: string;
-  data?: Record<string, { value: string }>;
-  text?: string;
-  at: number;
-}
-
-/** A text message (SMS) shown on a sandbox user's phone page: the sandbox SMS provider. */
-export async function textToSandboxPhone(app: Ctx, openid: string, text: string): Promise<void> {
-  const msgid = String(await app.redis.incr(K.msgid));
-  await app.redis.lpush(K.inbox(openid), JSON.stringify({ msgid, kind: 'sms', text, at: Date.now() } satisfies InboxMessage));
 }
 
 function err(ctx: Context, errcode: number, errmsg: string) {
@@ -111,11 +90,39 @@ export function sandboxApi(app: Ctx): Router {
     return true;
   }
 
-  r.get('/cgi-bin/token', async (ctx) => {
-    if (ctx.query.appid !== appid) return err(ctx, 40013, 'invalid appid');
-    await app.redis.incr('sandbox:tokens-issued');
+  async function issueToken(): Promise<string> {
+    await app.redis.incr(K.tokensIssued);
     const token = randomBytes(24).toString('base64url');
     await app.redis.set(K.token(token), 'ok', 'EX', TOKEN_TTL_SEC);
+    return token;
+  }
+
+  /** The old endpoint, as WeChat has it: every call issues a new token and revokes the one before. */
+  r.get('/cgi-bin/token', async (ctx) => {
+    if (ctx.query.appid !== appid) return err(ctx, 40013, 'invalid appid');
+    const previous = await app.redis.get(K.stableToken);
+    const token = await issueToken();
+    if (previous) await app.redis.set(K.token(previous), 'expired', 'KEEPTTL');
+    await app.redis.set(K.stableToken, token, 'EX', TOKEN_TTL_SEC);
+    ctx.body = { access_token: token, expires_in: TOKEN_TTL_SEC };
+  });
+
+  /**
+   * stable_token: normal mode hands every caller the current token until it expires (nobody's
+   * token is revoked); force_refresh issues a new one and ends the old.
+   */
+  r.post('/cgi-bin/stable_token', async (ctx) => {
+    const b = (ctx.request.body ?? {}) as { grant_type?: string; appid?: string; secret?: string; force_refresh?: boolean };
+    if (b.grant_type !== 'client_credential') return err(ctx, 40002, 'invalid grant_type');
+    if (b.appid !== appid) return err(ctx, 40013, 'invalid appid');
+    const current = await app.redis.get(K.stableToken);
+    if (current && !b.force_refresh && (await app.redis.get(K.token(current))) === 'ok') {
+      ctx.body = { access_token: current, expires_in: Math.max(1, await app.redis.ttl(K.token(current))) };
+      return;
+    }
+    const token = await issueToken();
+    if (current) await app.redis.set(K.token(current), 'expired', 'KEEPTTL');
+    await app.redis.set(K.stableToken, token, 'EX', TOKEN_TTL_SEC);
     ctx.body = { access_token: token, expires_in: TOKEN_TTL_SEC };
   });
 
@@ -163,18 +170,18 @@ export function sandboxApi(app: Ctx): Router {
     if (!(await tokenOk(ctx))) return;
     const name = (ctx.request.body as { tag?: { name?: string } })?.tag?.name;
     if (!name || name.length > 30) return err(ctx, 45158, 'tag name too long or empty');
-    const id = await app.redis.incr('sandbox:tag-id');
-    await app.redis.hset('sandbox:tags', String(id), name);
+    const id = await app.redis.incr(K.tagId);
+    await app.redis.hset(K.tags, String(id), name);
     ctx.body = { tag: { id, name } };
   });
 
   r.post('/cgi-bin/tags/members/batchtagging', async (ctx) => {
     if (!(await tokenOk(ctx))) return;
     const b = ctx.request.body as { openid_list?: string[]; tagid?: number };
-    if (!b?.tagid || !(await app.redis.hexists('sandbox:tags', String(b.tagid)))) return err(ctx, 45159, 'invalid tag id');
+    if (!b?.tagid || !(await app.redis.hexists(K.tags, String(b.tagid)))) return err(ctx, 45159, 'invalid tag id');
     if (!Array.isArray(b.openid_list) || b.openid_list.length === 0 || b.openid_list.length > 50)
       return err(ctx, 40032, 'invalid openid list size');
-    await app.redis.sadd(`sandbox:tag:${b.tagid}`, ...b.openid_list);
+    await app.redis.sadd(K.tag(b.tagid), ...b.openid_list);
     ctx.body = { errcode: 0, errmsg: 'ok' };
   });
 
@@ -194,15 +201,15 @@ export function sandboxApi(app: Ctx): Router {
       );
       sent++;
     }
-    await app.redis.hset('sandbox:mass', String(msgId), JSON.stringify({ sent, total: openids.length }));
+    await app.redis.hset(K.mass, String(msgId), JSON.stringify({ sent, total: openids.length }));
     ctx.body = { errcode: 0, errmsg: 'send job submission success', msg_id: msgId, msg_data_id: msgId };
   }
 
   r.post('/cgi-bin/message/mass/sendall', async (ctx) => {
     if (!(await tokenOk(ctx))) return;
     const tagId = (ctx.request.body as { filter?: { tag_id?: number } })?.filter?.tag_id;
-    if (!tagId || !(await app.redis.hexists('sandbox:tags', String(tagId)))) return err(ctx, 40050, 'invalid group id');
-    return mass(ctx, await app.redis.smembers(`sandbox:tag:${tagId}`));
+    if (!tagId || !(await app.redis.hexists(K.tags, String(tagId)))) return err(ctx, 40050, 'invalid group id');
+    return mass(ctx, await app.redis.smembers(K.tag(tagId)));
   });
 
   r.post('/cgi-bin/message/mass/send', async (ctx) => {
@@ -216,7 +223,7 @@ export function sandboxApi(app: Ctx): Router {
     if (!(await tokenOk(ctx))) return;
     if (ctx.query.type !== 'jsapi') return err(ctx, 40097, 'invalid args');
     const ticket = randomBytes(24).toString('base64url');
-    await app.redis.set(`sandbox:ticket:${ticket}`, 'ok', 'EX', TOKEN_TTL_SEC);
+    await app.redis.set(K.ticket(ticket), 'ok', 'EX', TOKEN_TTL_SEC);
     ctx.body = { errcode: 0, errmsg: 'ok', ticket, expires_in: TOKEN_TTL_SEC };
   });
 
@@ -231,7 +238,7 @@ export function sandboxApi(app: Ctx): Router {
     }
     const go = async (openid: string) => {
       const code = randomBytes(16).toString('hex');
-      await app.redis.set(`sandbox:oauth:${code}`, openid, 'EX', 300);
+      await app.redis.set(K.oauth(code), openid, 'EX', 300);
       const u = new URL(redirect);
       u.searchParams.set('code', code);
       u.searchParams.set('state', state);
@@ -259,7 +266,7 @@ export function sandboxApi(app: Ctx): Router {
 
   r.get('/sns/oauth2/access_token', async (ctx) => {
     if (ctx.query.appid !== appid) return err(ctx, 40013, 'invalid appid');
-    const key = `sandbox:oauth:${String(ctx.query.code ?? '')}`;
+    const key = K.oauth(String(ctx.query.code ?? ''));
     const openid = await app.redis.getdel(key); // a code is good once, as at WeChat
     if (!openid) return err(ctx, 40029, 'invalid code');
     ctx.body = {
@@ -294,7 +301,7 @@ export function sandboxApi(app: Ctx): Router {
     const fields: Record<string, string | number> = {};
     if (f.expireTokens) {
       // Revoke what was issued: each answers 42001 from now on, as after WeChat's 2 hours.
-      for await (const keys of app.redis.scanStream({ match: K.token('*'), count: 500 })) {
+      for await (const keys of scanKeys(app.redis, K.token('*'))) {
         for (const k of keys as string[]) await app.redis.set(k, 'expired', 'KEEPTTL');
       }
     }

@@ -8,10 +8,11 @@ import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
-import { WechatCrypto, sign } from '../wechat/crypto.js';
-import { cdata, parseXml } from '../wechat/xml.js';
-import { loadTemplates } from '../notify/templates.js';
-import type { InboxMessage } from './api.js';
+import { WechatCrypto, sign } from '../wechat/index.js';
+import { cdata, parseXml } from '../wechat/index.js';
+import { loadTemplates } from '../notify/index.js';
+import { SANDBOX_WHO, type InboxMessage } from './inbox.js';
+import { sandboxKeys } from '../infra/keys.js';
 import { esc } from '../format.js';
 
 /** WeChat lays a template out as first, keyword1…n, remark; stored JSON (JSONB) may have reordered the keys. */
@@ -19,7 +20,7 @@ const fieldOrder = (data: Record<string, { value: string }>) =>
   Object.entries(data).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b, 'en', { numeric: true }));
 const rank = (k: string) => (k === 'first' ? 0 : k === 'remark' ? 2 : 1);
 /** HTML text and attribute escaping for the sandbox's pages. */
-const chatKey = (openid: string) => `sandbox:chat:${openid}`;
+const chatKey = sandboxKeys.chat;
 const OPENID = /^[\w-]{1,64}$/;
 
 interface Line {
@@ -52,7 +53,6 @@ export async function sendAsWechat(app: Ctx, origin: string, openid: string, tex
 }
 
 /** The cookie naming whose sandbox phone this browser is showing. */
-export const SANDBOX_WHO = 'sandbox_who';
 
 export function sandboxPhone(app: Ctx): Router {
   const r = new Router({ prefix: '/sandbox/phone' });
@@ -105,7 +105,7 @@ export function sandboxPhone(app: Ctx): Router {
     if (!OPENID.test(openid)) ctx.throw(400, 'openid: letters, digits, _ or -');
     // This page is "inside" this user's WeChat: the OAuth page answers silently for them (snsapi_base).
     ctx.cookies.set(SANDBOX_WHO, openid, { httpOnly: true, sameSite: 'lax', overwrite: true });
-    const inbox = (await app.redis.lrange(`sandbox:inbox:${openid}`, 0, 49)).map((m) => JSON.parse(m) as InboxMessage);
+    const inbox = (await app.redis.lrange(sandboxKeys.inbox(openid), 0, 49)).map((m) => JSON.parse(m) as InboxMessage);
     const chat = (await app.redis.lrange(chatKey(openid), 0, 49)).map((m) => JSON.parse(m) as Line).reverse();
     const cards = inbox
       .map((m) =>

@@ -6,11 +6,12 @@
  * 30 s, so checking a session costs no round trip. Listeners (the live hub) end streams at once.
  */
 import type { Redis } from 'ioredis';
+import { channelOf, revokedHash } from '../infra/keys.js';
 import type { Logger } from '../log.js';
 import { issuedAt, type Session } from './session.js';
 
-const HASH = 'auth:revoked'; // user ("planner:7") → "*" | ms since the epoch
-const channel = (redis: Redis) => `auth:revoked:${redis.options.db ?? 0}`;
+const HASH = revokedHash; // user ("planner:7") → "*" | ms since the epoch
+const channel = (redis: Redis) => channelOf(redis, 'revoked');
 const RESYNC_MS = 30_000;
 
 export type Revocation = number | '*';

@@ -5,7 +5,7 @@
  * Tencent Cloud SMS): the product does not carry one vendor's signing code.
  */
 import type { Ctx } from '../context.js';
-import { textToSandboxPhone } from '../sandbox/api.js';
+import { textToSandboxPhone } from '../sandbox/index.js';
 
 export interface SmsSender {
   /** `openid` is whoever asked (the sandbox shows the text on their phone page). */

@@ -13,7 +13,7 @@ import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { sessionOf } from '../http/auth.js';
 import { esc } from '../format.js';
-import { COOKIE, type Role, type Session } from '../session/session.js';
+import { COOKIE, type Role, type Session } from '../session/index.js';
 
 interface Page {
   path: string;

@@ -8,12 +8,11 @@ import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { requireRole } from '../http/auth.js';
 import { HttpError, validationError } from '../http/errors.js';
-import { COOKIE, signSession, verifySession } from '../session/session.js';
-import { refreshPlanner } from '../grab/hot-state.js';
-import { withLock } from '../grab/lock.js';
+import { COOKIE, signSession, verifySession } from '../session/index.js';
+import { refreshPlanner } from '../grab/index.js';
 import { json } from '../http/body.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { wechatKeys } from './keys.js';
+import { wechatKeys } from '../infra/keys.js';
 
 const openidOfPlanner = async (app: Ctx, id: number) =>
   (await app.db.planner.findUnique({ where: { id }, select: { openid: true } }))?.openid ?? null;
@@ -26,8 +25,6 @@ const bindInput = z.object(
   { code: z.string({ error: '请填写绑定码' }).trim().min(1, '请填写绑定码').max(20, BAD_CODE_WORDS) },
   { error: 'body must be a JSON object' },
 );
-
-const TICKET_KEY = 'wx:jsapi_ticket';
 
 export function bindRoutes(app: Ctx): Router {
   const r = new Router();
@@ -58,7 +55,13 @@ export function bindRoutes(app: Ctx): Router {
     const url = String(ctx.query.url ?? '').split('#')[0];
     const origin = new URL(app.config.PUBLIC_URL).origin;
     if (!url.startsWith(`${origin}/`)) throw new HttpError(400, 'VALIDATION', `url: must be a page of ${origin}`, 'url');
-    const ticket = await jsapiTicket(app);
+    const ticket = await app.wechat.jsapiTicket().catch((err: Error) => {
+      throw new HttpError(
+        502,
+        'WECHAT_UNAVAILABLE',
+        `WeChat did not give a JS-SDK ticket (${err.message.slice(0, 80)}); try again in a moment`,
+      );
+    });
     const nonceStr = randomBytes(8).toString('hex');
     const timestamp = Math.floor(app.now() / 1000);
     // WeChat JS-SDK 附录1: sha1 of the four fields in this order, as a query string.
@@ -96,8 +99,8 @@ export type BindResult =
  */
 export async function bindPlanner(app: Ctx, openid: string, code: string, ip?: string): Promise<BindResult> {
   const allowed = await Promise.all([
-    app.redis.rateLimit(wechatKeys.bindByUser(openid), ATTEMPTS_PER_USER, ATTEMPT_WINDOW_MS),
-    ip ? app.redis.rateLimit(wechatKeys.bindByIp(ip), ATTEMPTS_PER_IP, ATTEMPT_WINDOW_MS) : 1,
+    app.lua.rateLimit({ counter: wechatKeys.bindByUser(openid) }, { limit: ATTEMPTS_PER_USER, windowMs: ATTEMPT_WINDOW_MS }),
+    ip ? app.lua.rateLimit({ counter: wechatKeys.bindByIp(ip) }, { limit: ATTEMPTS_PER_IP, windowMs: ATTEMPT_WINDOW_MS }) : 1,
   ]);
   if (allowed.includes(0)) return { ok: false, code: 'RATE_LIMITED', message: '绑定尝试太频繁，请 10 分钟后再试。' };
   const already = await app.db.planner.findUnique({ where: { openid }, select: { name: true } });
@@ -120,32 +123,4 @@ export async function bindPlanner(app: Ctx, openid: string, code: string, ip?: s
   const p = (await app.db.planner.findUnique({ where: { openid }, select: { id: true, name: true } }))!;
   await refreshPlanner(app, p.id);
   return { ok: true, planner: p };
-}
-
-/** The jsapi ticket, shared by all processes and fetched by one at a time. */
-async function jsapiTicket(app: Ctx): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const cached = await app.redis.get(TICKET_KEY);
-    if (cached) return cached;
-    const got = await withLock(app.redis, `${TICKET_KEY}:lock`, 10_000, async () => {
-      const again = await app.redis.get(TICKET_KEY);
-      if (again) return again;
-      const token = await app.wechat.accessToken().catch((err: Error) => {
-        throw new HttpError(502, 'WECHAT_UNAVAILABLE', `WeChat did not give an access token (${err.message.slice(0, 80)})`);
-      });
-      const res = (await fetch(`${app.wechatApiBase()}/cgi-bin/ticket/getticket?access_token=${token}&type=jsapi`, {
-        signal: AbortSignal.timeout(app.config.UPSTREAM_TIMEOUT_MS),
-      })
-        .then((x) => x.json())
-        .catch(() => {
-          throw new HttpError(502, 'WECHAT_UNAVAILABLE', 'WeChat did not answer the JS-SDK ticket request; try again in a moment');
-        })) as { ticket?: string; expires_in?: number; errcode?: number; errmsg?: string };
-      if (!res.ticket) throw new HttpError(502, 'WECHAT', `WeChat refused the JS-SDK ticket (${res.errcode} ${res.errmsg})`);
-      await app.redis.set(TICKET_KEY, res.ticket, 'EX', Math.max(60, (res.expires_in ?? 7200) - 300));
-      return res.ticket;
-    });
-    if (got) return got;
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-  throw new HttpError(503, 'BUSY', 'JS-SDK ticket refresh is taking too long');
 }

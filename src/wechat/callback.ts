@@ -11,9 +11,9 @@ import type { Ctx } from '../context.js';
 import { WechatCrypto, sameSignature, sign } from './crypto.js';
 import { MalformedXml, encryptedReply, parseXml, textReply, type WechatXml } from './xml.js';
 import { HELP, handleText } from './commands.js';
-import { recordDelivery } from '../notify/notifier.js';
+import { recordDelivery } from '../notify/index.js';
 import { sinceArrival } from '../http/arrival.js';
-import { wechatKeys } from './keys.js';
+import { wechatKeys } from '../infra/keys.js';
 
 const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger is not from WeChat
 // WeChat waits 5 s, then retries (3 tries in all): answer "success" before that (WECHAT_REPLY_WITHIN_MS)

@@ -5,11 +5,11 @@
  */
 import { budget, chinaTime } from '../format.js';
 import type { Ctx } from '../context.js';
-import { grab } from '../grab/grab.js';
-import { poolFor } from '../grab/pool.js';
-import { plannerIdByOpenid } from '../grab/hot-state.js';
+import { grab } from '../grab/index.js';
+import { poolFor } from '../grab/index.js';
+import { plannerIdByOpenid } from '../grab/index.js';
 import { bindPlanner } from './bind.js';
-import { requirementCodes } from '../grab/keys.js';
+import { requirementCodes } from '../infra/keys.js';
 
 export const HELP = [
   '可用指令：',

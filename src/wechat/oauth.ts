@@ -9,8 +9,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
-import { COOKIE, signSession } from '../session/session.js';
-import { plannerIdByOpenid } from '../grab/hot-state.js';
+import { COOKIE, signSession } from '../session/index.js';
+import { plannerIdByOpenid } from '../grab/index.js';
 
 const STATE_TTL_MS = 10 * 60_000;
 const NONCE_COOKIE = 'oauth_nonce';

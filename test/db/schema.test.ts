@@ -84,6 +84,9 @@ async function exerciseEveryModel(db: Db) {
     data: { state: 'delivered', msgid: '2000000000000000001', sentAt: new Date(), deliveredAt: new Date(), attempts: 1 },
   });
   expect(msg).toMatchObject({ state: 'delivered', data: { first: { value: '新需求' } } });
+  await db.outboxEvent.create({ data: { id: 'proposal:wo-1', event: { type: 'proposal', workOrderId: 'wo-1' } } });
+  const published = await db.outboxEvent.update({ where: { id: 'proposal:wo-1' }, data: { publishedAt: new Date() } });
+  expect(published).toMatchObject({ event: { type: 'proposal' } });
 
   const back = await db.requirement.findUniqueOrThrow({
     where: { code: 'ABC234' },

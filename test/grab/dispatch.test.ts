@@ -6,8 +6,8 @@
 import { expect, it } from 'vitest';
 import { call, ops, phone, plannerCookie, requirementBody, startApp, until, withApp } from '../support.js';
 import { fallback } from '../../src/grab/lifecycle.js';
-import { requirementKeys } from '../../src/grab/keys.js';
-import { userKey } from '../../src/live/store.js';
+import { requirementKeys } from '../../src/infra/keys.js';
+import { liveKeys } from '../../src/infra/keys.js';
 
 // No tier ever released by itself here: the fallback is called by hand.
 // A minute to answer here (a slow CI must not time an offer out mid-test); the silence test uses its own 2 s.
@@ -60,7 +60,7 @@ it('an offer, told as one; accepted it is an ordinary work order; a second answe
   expect(msgs.map((m) => m.kind)).not.toContain('won');
   expect(JSON.stringify(msgs.find((m) => m.kind === 'dispatched')!.data)).toContain('系统为你派了一个需求');
   const live = await until(async () => {
-    const types = (await h.app.ctx.redis.xrange(userKey(`planner:${ids[0]}`), '-', '+')).map(([, f]) => f[1]);
+    const types = (await h.app.ctx.redis.xrange(liveKeys.user(`planner:${ids[0]}`), '-', '+')).map(([, f]) => f[1]);
     return types.includes('offered') ? types : null;
   });
   expect(live).not.toContain('won');

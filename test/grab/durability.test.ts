@@ -8,6 +8,8 @@ import { Redis } from 'ioredis';
 import { child, isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
 import { releaseTier } from '../../src/grab/lifecycle.js';
+import { checkoutId, namespaceOf } from '../../src/infra/namespace.js';
+import { eventsSince } from '../../src/live/store.js';
 
 let env: Env;
 let app: Running;
@@ -117,34 +119,54 @@ it('an emptied Redis is rebuilt from PostgreSQL: winners, fullness, capacity, re
   await again.flushdb();
   await app.stop();
   app = await startApp(env, { ROLE: 'web' });
-  expect(await again.hget(`req:{r${a.requirementId}}`, 'status')).toBe('full');
-  expect(await again.hget(`req:{r${b.requirementId}}`, 'released')).toBe('SABC');
-  expect(await again.hget(`planner:{p${a.plannerId}}:active`, String(a.requirementId))).toBe(won.body.workOrderId);
+  expect(await app.ctx.redis.hget(`req:{r${a.requirementId}}`, 'status')).toBe('full');
+  expect(await app.ctx.redis.hget(`req:{r${b.requirementId}}`, 'released')).toBe('SABC');
+  expect(await app.ctx.redis.hget(`planner:{p${a.plannerId}}:active`, String(a.requirementId))).toBe(won.body.workOrderId);
   again.disconnect();
   const winB = await planner(app.url, app.ctx, b.plannerId).grab(b.requirementId);
   expect(winB.status).toBe(201);
 }, 120_000);
 
-it('hot state of another database in the same Redis is dropped at boot, not mistaken for ours', async () => {
-  const redis = new Redis(env.redisUrl);
-  await redis.set('hot:database', 'some-other-database');
-  await redis.hset('req:{r1}', 'status', 'full', 'wanted', '1', 'filled', '1', 'released', 'SABC');
-  await redis.hset('planner:{p1}', 'status', 'suspended');
-  await redis.lpush('sandbox:inbox:o-stale', '{"kind":"custom","text":"old database"}');
-  await redis.set('wx:access_token', '{"accessToken":"stale","expireTime":9999999999999}');
+it("another database's state on the same Redis is in its own namespace: never read as ours, never wiped", async () => {
+  const redis = new Redis(env.redisUrl); // no keyPrefix: sees every namespace
+  const other = 'dz:0123456789ab:';
+  await redis.hset(`${other}req:{r1}`, 'status', 'full', 'wanted', '1', 'filled', '1', 'released', 'SABC');
+  await redis.hset(`${other}planner:{p1}`, 'status', 'suspended');
+  await redis.set(`${other}wx:access_token`, '{"value":"theirs","expireTime":9999999999999}');
   // The other database's planner 1: its live history and its ended sessions are not ours.
-  await redis.xadd('live:{planner:1}', '*', 'type', 'won', 'data', '{"requirementId":1}');
-  await redis.hset('auth:revoked', 'planner:1', '*');
+  await redis.xadd(`${other}live:{planner:1}`, '*', 'type', 'won', 'data', '{"requirementId":1}');
+  await redis.hset(`${other}auth:revoked`, 'planner:1', '*');
+  await redis.publish(`${other}ch:revoked`, JSON.stringify({ user: 'planner:1', what: '*' }));
   await app.stop();
   app = await startApp(env, { ROLE: 'web' });
-  const [id] = await app.ctx.db.$queryRaw<{ id: string }[]>`SELECT id FROM _prisma_migrations LIMIT 1`;
-  expect(await redis.get('hot:database')).toBe(id.id);
-  // requirement 1 exists in this database: its hot state now comes from PostgreSQL, not the stranger's.
+  const [id] = await app.ctx.db.$queryRaw<{ id: string }[]>`SELECT id FROM _prisma_migrations ORDER BY started_at, id LIMIT 1`;
+  expect(app.ctx.ns).toBe(namespaceOf(id.id));
+  // requirement 1 and planner 1 of this database come from its PostgreSQL, not the stranger's.
   const status = (await app.ctx.db.requirement.findUnique({ where: { id: 1 } }))!.status;
-  expect(await redis.hget('req:{r1}', 'status')).toBe(status);
-  expect(await redis.hget('planner:{p1}', 'status')).toBe('active');
-  expect(await redis.exists('sandbox:inbox:o-stale', 'wx:access_token', 'live:{planner:1}', 'auth:revoked')).toBe(0);
+  expect(await app.ctx.redis.hget('req:{r1}', 'status')).toBe(status);
+  expect(await app.ctx.redis.hget('planner:{p1}', 'status')).toBe('active');
+  expect(await eventsSince(app.ctx.redis, 'planner:1', '0-0')).toEqual([]);
   expect(app.ctx.revocations.refuses({ role: 'planner', id: 1, exp: Math.floor(Date.now() / 1000) + 60 })).toBe(false);
+  // …and theirs is still there for them.
+  expect(await redis.exists(`${other}req:{r1}`, `${other}live:{planner:1}`, `${other}auth:revoked`, `${other}wx:access_token`)).toBe(4);
+  redis.disconnect();
+});
+
+it("a checkout whose database was replaced drops the old database's keys, and only those", async () => {
+  const redis = new Redis(env.redisUrl);
+  const old = 'dz:00000000dead:';
+  const stranger = 'dz:0123456789ab:';
+  await redis.hset(`${old}req:{r1}`, 'status', 'full');
+  await redis.xadd(`${old}live:{planner:1}`, '*', 'type', 'won', 'data', '{}');
+  await redis.set(`${stranger}cfg:release-plan`, '[]');
+  // This checkout last ran on a database that is gone (its namespace was `old`).
+  const me = checkoutId({ dataDir: app.ctx.config.DATA_DIR, databaseUrl: app.ctx.config.DATABASE_URL });
+  await redis.hset('dz:checkouts', me, old);
+  await app.stop();
+  app = await startApp(env, { ROLE: 'web' });
+  expect(await redis.exists(`${old}req:{r1}`, `${old}live:{planner:1}`)).toBe(0);
+  expect(await redis.exists(`${stranger}cfg:release-plan`)).toBe(1);
+  expect(await redis.hget('dz:checkouts', me)).toBe(app.ctx.ns);
   redis.disconnect();
 });
 

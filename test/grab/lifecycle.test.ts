@@ -1,27 +1,35 @@
 /** Tier-by-tier release on time, full removes pending work, deadlines expire and re-open, fallback dispatches. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
-import type { EngineEvent } from '../../src/events/bus.js';
+import { listen, type DomainEvent, type Listening } from '../../src/events/index.js';
 import { fallback } from '../../src/grab/lifecycle.js';
-import { dayKey } from '../../src/grab/keys.js';
+import { dayKey } from '../../src/infra/keys.js';
 
 let env: Env;
 let app: Running;
-let sub: Redis;
-const events: (EngineEvent & { seenAt: number })[] = [];
+let tap: Listening;
+const events: (DomainEvent & { seenAt: number })[] = [];
 let dest = 0;
 
 beforeAll(async () => {
   env = await isolatedEnv();
   app = await startApp(env, { TIER_DELAYS: 'S:0,A:1,B:2,C:3', PROPOSAL_DEADLINE: '2', FALLBACK_AFTER: '1' });
-  sub = new Redis(env.redisUrl);
-  await sub.subscribe(app.ctx.bus.channel);
-  sub.on('message', (_, m) => events.push({ ...JSON.parse(m), seenAt: Date.now() }));
+  // The test is one more listener of engine events, registered as the product's own are.
+  tap = listen(
+    app.ctx.redis,
+    [
+      {
+        name: 'test-tap',
+        applicableEvents: ['released', 'grabbed', 'full', 'expired', 'dispatched', 'flagged'],
+        handle: async (e) => void events.push({ ...e, seenAt: Date.now() }),
+      },
+    ],
+    { log: app.ctx.log },
+  );
 });
 afterAll(async () => {
-  sub?.disconnect();
+  await tap?.close();
   await app?.stop();
   await env?.release();
 });
@@ -62,7 +70,7 @@ describe('tiered release', () => {
     await until(() => eventsOf(r.id, 'released').length >= 1, 5000, 10);
     expect(await cPool()).not.toContain(r.id);
     await until(() => eventsOf(r.id, 'released').length === 4, 10_000, 10);
-    const rel = eventsOf(r.id, 'released') as Extract<EngineEvent, { type: 'released' }>[];
+    const rel = eventsOf(r.id, 'released') as Extract<DomainEvent, { type: 'released' }>[];
     expect(rel.map((e) => e.tier)).toEqual(['S', 'A', 'B', 'C']);
     for (const e of rel) expect(e.plannerIds).toEqual(planners[e.tier]);
     const offsets = rel.map((e) => (e.at - created) / 1000);
@@ -87,7 +95,7 @@ describe('tiered release', () => {
     expect(await app.ctx.queue.getJob(`release-r${r.id}-A`)).toBeFalsy();
     expect(await app.ctx.queue.getJob(`release-r${r.id}-C`)).toBeFalsy();
     expect(await app.ctx.queue.getJob(`fallback-r${r.id}`)).toBeFalsy();
-    expect((eventsOf(r.id, 'full')[0] as Extract<EngineEvent, { type: 'full' }>).plannerIds.sort()).toEqual(
+    expect((eventsOf(r.id, 'full')[0] as Extract<DomainEvent, { type: 'full' }>).plannerIds.sort()).toEqual(
       Object.values(planners).flat().sort(),
     );
     const pool = (await planner(app.url, app.ctx, planners.S[0]).pool()).body.items;
@@ -125,7 +133,7 @@ describe('proposal deadline', () => {
     const rows = await app.ctx.db.workOrder.findMany({ where: { requirementId: r.id } });
     expect(rows.find((w) => w.id === wx.workOrderId)!.status).toBe('proposed');
     expect(rows.find((w) => w.id === wy.workOrderId)!.status).toBe('expired');
-    expect((eventsOf(r.id, 'expired')[0] as Extract<EngineEvent, { type: 'expired' }>).reopened).toBe(true);
+    expect((eventsOf(r.id, 'expired')[0] as Extract<DomainEvent, { type: 'expired' }>).reopened).toBe(true);
     expect((await app.ctx.db.requirement.findUnique({ where: { id: r.id } }))!.status).toBe('open');
     expect((await planner(app.url, app.ctx, y).grab(r.id)).body.error.code).toBe('SLOT_EXPIRED_BEFORE');
     const late = await planner(app.url, app.ctx, y).propose(wy.workOrderId, {

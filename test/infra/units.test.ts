@@ -5,7 +5,7 @@ import { signSession, verifySession } from '../../src/session/session.js';
 import { score, tierAllowed } from '../../src/grab/matching.js';
 import { readScripts } from '../../src/grab/scripts.js';
 import { allCodes, reject } from '../../src/grab/codes.js';
-import { ipRateKey, plannerKeys, requirementKeys } from '../../src/grab/keys.js';
+import { ipRateKey, plannerKeys, requirementKeys } from '../../src/infra/keys.js';
 
 describe('configuration', () => {
   it('defaults follow the contract', () => {

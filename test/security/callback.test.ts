@@ -9,7 +9,7 @@ import { isolatedEnv, ops, phone, startApp, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
 import { WechatCrypto, sign } from '../../src/wechat/crypto.js';
 import { cdata, parseXml } from '../../src/wechat/xml.js';
-import { wechatKeys } from '../../src/wechat/keys.js';
+import { wechatKeys } from '../../src/infra/keys.js';
 
 const TOKEN = 'sandbox-token';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';

@@ -5,7 +5,7 @@
 import { expect, it } from 'vitest';
 import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 import { signSession } from '../../src/session/session.js';
-import { requirementKeys } from '../../src/grab/keys.js';
+import { requirementKeys } from '../../src/infra/keys.js';
 
 const h = withApp();
 

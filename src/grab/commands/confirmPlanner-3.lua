@@ -9,6 +9,10 @@
     ARGV[4] "1" when dispatched by the system (an assignment, not a grab: not counted in the quota)
 
   Output: 1 confirmed · 0 already held
+
+  Names (the typed caller in grab/scripts.ts is checked against them at load):
+  @keys active reservations day
+  @args requirementId workOrderId token dispatch
 ]]
 redis.call('ZREM', KEYS[2], ARGV[3])
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end

@@ -8,6 +8,10 @@
     ARGV[1] planner id, ARGV[2] supplier id, ARGV[3] work-order id
 
   Output: {1, reopened(0|1), filled} freed · {0} nothing to free · -100 not loaded
+
+  Names (the typed caller in grab/scripts.ts is checked against them at load):
+  @keys meta planners suppliers expired workOrders
+  @args plannerId supplierId workOrderId
 ]]
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return -100 end

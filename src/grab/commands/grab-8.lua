@@ -29,6 +29,10 @@
     -100 not loaded · -1 closed · -2 not released to tier · -3 not a candidate
     -6 supplier holds a slot · -8 full · -12 let a slot expire before · -13 blocked
     -14 own requirement · -15 tier below minimum
+
+  Names (the typed caller in grab/scripts.ts is checked against them at load):
+  @keys meta candidates planners suppliers expired blocked workOrders unsynced
+  @args plannerId supplierId tier phone openid workOrderId channel now dispatch
 ]]
 --- @include "includes/tierRank"
 

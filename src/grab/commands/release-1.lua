@@ -5,6 +5,10 @@
 
   Input: KEYS[1] meta · ARGV[1] tier · ARGV[2] now ms
   Output: {1, status} released now · {0, status} released before · -100 not loaded
+
+  Names (the typed caller in grab/scripts.ts is checked against them at load):
+  @keys meta
+  @args tier now
 ]]
 local m = redis.call('HMGET', KEYS[1], 'status', 'released')
 if not m[1] then return -100 end

@@ -4,6 +4,10 @@
 
   Input: KEYS[1] lock · ARGV[1] our token
   Output: 1 released · 0 not ours (expired, or taken over)
+
+  Names (the typed caller in grab/scripts.ts is checked against them at load):
+  @keys lock
+  @args token
 ]]
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0

@@ -24,6 +24,10 @@
     {1, workOrderId, tier, supplierId}    already holds it: nothing reserved
     -100 planner not loaded · -4 planner suspended · -41 not WeChat-bound · -5 supplier suspended
     -9 over capacity · -10 daily quota used
+
+  Names (the typed caller in grab/scripts.ts is checked against them at load):
+  @keys meta active reservations day
+  @args requirementId token now ttlMs defaultQuota dispatch
 ]]
 local now = tonumber(ARGV[3])
 

@@ -7,6 +7,10 @@
                   pool:{requirementId:score}}
 
   Output: 1 loaded · 0 already present
+
+  Names (the typed caller in grab/scripts.ts is checked against them at load):
+  @keys meta active day pool
+  @args state
 ]]
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local s = cjson.decode(ARGV[1])

@@ -9,6 +9,10 @@
                   suppliers:{sid:wo}, expired:[pid], blocked:["p:1","s:2"], journal:{wo:json}}
 
   Output: 1 loaded · 0 already present
+
+  Names (the typed caller in grab/scripts.ts is checked against them at load):
+  @keys meta candidates planners suppliers expired blocked workOrders
+  @args state
 ]]
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local s = cjson.decode(ARGV[1])

@@ -1,15 +1,26 @@
 /**
- * Engine events → live events. Called once per engine event (from the bus's publish), so each
- * per-user event is stored once, whichever instance made it. Planners hear their pool and work
- * orders; a requirement's traveler hears every change to it (their status page re-reads it).
+ * Engine events → live events, as a listener: each per-user event is stored once (whichever
+ * process handles the engine event) and published to every instance's hub. Planners hear their
+ * pool and work orders; a requirement's traveler hears every change to it (their status page
+ * re-reads it). Events are handled in stream order (a win's "slots" before its "gone").
  */
-import type { Redis } from 'ioredis';
-import type { EngineEvent } from '../events/bus.js';
+import type { Ctx } from '../context.js';
+import type { DomainEvent, Listener } from '../events/index.js';
+import { travelerOf } from '../grab/index.js';
 import { appendForUser, broadcastRequirement } from './store.js';
 
-export async function toLive(redis: Redis, e: EngineEvent, travelerOf: (requirementId: number) => Promise<number | null>): Promise<void> {
+export function liveListener(ctx: Ctx): Listener {
+  return {
+    name: 'live',
+    applicableEvents: ['released', 'grabbed', 'dispatched', 'full', 'expired', 'proposal', 'chosen'],
+    handle: (e) => toLive(ctx, e),
+  };
+}
+
+async function toLive(ctx: Ctx, e: DomainEvent): Promise<void> {
+  const redis = ctx.redis;
   const toTraveler = async (what: string, extra: Record<string, unknown> = {}) => {
-    const t = await travelerOf(e.requirementId);
+    const t = await travelerOf(ctx, e.requirementId);
     if (t) await appendForUser(redis, `traveler:${t}`, 'requirement', { requirementId: e.requirementId, what, ...extra });
   };
   switch (e.type) {
@@ -69,8 +80,6 @@ export async function toLive(redis: Redis, e: EngineEvent, travelerOf: (requirem
       );
       await broadcastRequirement(redis, e.requirementId, 'gone', { requirementId: e.requirementId, reason: 'chosen' });
       await toTraveler('chosen', { workOrderId: e.workOrderId });
-      return;
-    case 'flagged':
       return;
   }
 }

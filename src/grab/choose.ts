@@ -1,21 +1,16 @@
 /**
  * The traveler picks one proposal. PostgreSQL decides (a conditional update of the requirement, so
- * two taps or two tabs choose once); then Redis stops grabs, the pending releases go, planners free
- * the slot from their capacity, and everyone hears it (live events, template messages).
+ * two taps or two tabs choose once) and records the `chosen` event in the same transaction (the
+ * outbox); then Redis stops grabs, the pending releases go, planners free the slot from their
+ * capacity, and the event goes out (live events and template messages are its listeners).
  */
 import type { Ctx } from '../context.js';
-import { dayKey, plannerKeys, requirementKeys } from '../grab/keys.js';
-import { cancelPending, cancelDeadline } from '../grab/queue.js';
-import { notifyChosen } from '../notify/events.js';
-import { CodedError } from '../errors.js';
+import { dayKey, plannerKeys, requirementKeys } from '../infra/keys.js';
+import { cancelPending, cancelDeadline } from './queue.js';
+import { flushOutbox, toOutbox } from '../events/index.js';
+import { DomainError } from '../errors.js';
 
-export class ChooseError extends CodedError {
-  constructor(code: 'NOT_FOUND' | 'NOT_PROPOSED' | 'ALREADY_CHOSEN' | 'CLOSED', status: number, message: string, field?: string) {
-    super(status, code, message, field);
-  }
-}
-
-export async function choose(ctx: Ctx, travelerId: number, requirementId: number, workOrderId: string) {
+export async function choose(ctx: Ctx, travelerId: number, requirementId: number, workOrderId: string): Promise<void> {
   const at = new Date(ctx.now());
   const result = await ctx.db.$transaction(async (tx) => {
     // The claim first, in one statement: a racing chooser's reads can't see half of another's commit.
@@ -29,7 +24,15 @@ export async function choose(ctx: Ctx, travelerId: number, requirementId: number
     const others = req!.workOrders.filter((w) => w.id !== workOrderId && (w.status === 'active' || w.status === 'proposed'));
     if (others.length)
       await tx.workOrder.updateMany({ where: { id: { in: others.map((w) => w.id) } }, data: { status: 'closed', endedAt: at } });
-    return { wo, others };
+    const event = await toOutbox(tx, {
+      type: 'chosen',
+      requirementId,
+      workOrderId,
+      plannerId: wo.plannerId,
+      others: others.map((w) => ({ workOrderId: w.id, plannerId: w.plannerId })),
+      at: at.getTime(),
+    });
+    return { wo, others, event };
   });
 
   // Redis: no more grabs (every grab path checks status), each planner's load drops this requirement.
@@ -38,15 +41,7 @@ export async function choose(ctx: Ctx, travelerId: number, requirementId: number
   await Promise.all([result.wo, ...result.others].map((w) => ctx.redis.hdel(plannerKeys(w.plannerId, day).active, String(requirementId))));
   await cancelPending(ctx, requirementId);
   await Promise.all(result.others.map((w) => cancelDeadline(ctx, w.id)));
-  await ctx.bus.publish({
-    type: 'chosen',
-    requirementId,
-    workOrderId,
-    plannerId: result.wo.plannerId,
-    others: result.others.map((w) => ({ workOrderId: w.id, plannerId: w.plannerId })),
-    at: ctx.now(),
-  });
-  await notifyChosen(ctx, requirementId);
+  await flushOutbox(ctx.pool, ctx.events, [result.event]);
 }
 
 /** Why the claim failed, in the order a person cares: not yours, already chosen, closed, not proposed. */
@@ -54,12 +49,10 @@ function whyNot(
   req: { travelerId: number; status: string; workOrders: { id: string; status: string }[] } | null,
   travelerId: number,
   workOrderId: string,
-): ChooseError {
-  if (!req || req.travelerId !== travelerId) return new ChooseError('NOT_FOUND', 404, 'requirement: not found among your trips');
-  if (req.status === 'chosen' || req.status === 'paid')
-    return new ChooseError('ALREADY_CHOSEN', 409, 'requirement: a proposal was already chosen');
-  if (req.status !== 'open' && req.status !== 'full') return new ChooseError('CLOSED', 409, `requirement: is ${req.status}`);
-  if (!req.workOrders.some((w) => w.id === workOrderId))
-    return new ChooseError('NOT_FOUND', 404, 'workOrderId: not a proposal of this trip', 'workOrderId');
-  return new ChooseError('NOT_PROPOSED', 409, 'workOrderId: this planner has not sent a proposal', 'workOrderId');
+): DomainError {
+  if (!req || req.travelerId !== travelerId) return new DomainError('TRIP_NOT_FOUND');
+  if (req.status === 'chosen' || req.status === 'paid') return new DomainError('ALREADY_CHOSEN');
+  if (req.status !== 'open' && req.status !== 'full') return new DomainError('CLOSED');
+  if (!req.workOrders.some((w) => w.id === workOrderId)) return new DomainError('PROPOSAL_NOT_FOUND', { field: 'workOrderId' });
+  return new DomainError('NOT_PROPOSED', { field: 'workOrderId' });
 }

@@ -1,0 +1,66 @@
+/**
+ * Every HTTP surface of the product, in one list: health and "who am I", the three users' APIs
+ * (planner, traveler, ops), WeChat's callback, OAuth and binding, the pages, and the sandbox when
+ * no WeChat credentials are set. The live stream is served in front of Koa (live/raw.ts).
+ */
+import Router from '@koa/router';
+import type { Ctx } from '../context.js';
+import { sessionOf } from '../http/auth.js';
+import { COOKIE } from '../session/index.js';
+import { bindRoutes, oauthRoutes, wechatRoutes } from '../wechat/index.js';
+import { sandboxApi, sandboxPhone } from '../sandbox/index.js';
+import { pageRoutes } from '../web/index.js';
+import { opsRoutes } from './ops.js';
+import { plannerRoutes } from './planner.js';
+import { travelerRoutes } from './traveler.js';
+
+function healthRoutes(app: Ctx): Router {
+  const health = new Router();
+  health.get('/healthz', async (ctx) => {
+    const [redis, db] = await Promise.all([
+      app.redis.ping().then(
+        () => true,
+        () => false,
+      ),
+      app.db.$queryRaw`SELECT 1`.then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    ctx.status = redis && db ? 200 : 503;
+    ctx.body = { ok: redis && db, redis, database: db };
+  });
+
+  // Who am I: the pages ask when their stream fails (a 401 stops the retries).
+  health.get('/api/session', (ctx) => {
+    const s = sessionOf(app, ctx.cookies.get(COOKIE));
+    ctx.set('cache-control', 'no-store');
+    if (!s) {
+      ctx.status = 401;
+      ctx.body = { error: { code: 'UNAUTHORIZED', message: 'sign in first (no valid session)' } };
+      return;
+    }
+    ctx.body = { role: s.role, id: s.id };
+  });
+  return health;
+}
+
+export function apiRoutes(app: Ctx): Router[] {
+  // WeChat's OAuth page lives on open.weixin.qq.com; in the sandbox, beside the rest of its API.
+  // The browser goes there: in the sandbox, PUBLIC_URL's host (where its cookies are), not the local address the server calls itself on.
+  const authorizeBase = () =>
+    app.config.sandbox
+      ? (app.config.wechat.apiBase ?? `${app.config.PUBLIC_URL.replace(/\/$/, '')}/sandbox`)
+      : 'https://open.weixin.qq.com';
+  return [
+    healthRoutes(app),
+    wechatRoutes(app),
+    oauthRoutes(app, app.wechatApiBase, authorizeBase),
+    bindRoutes(app),
+    opsRoutes(app),
+    plannerRoutes(app),
+    travelerRoutes(app),
+    pageRoutes(app),
+    ...(app.config.sandbox ? [sandboxApi(app), sandboxPhone(app)] : []),
+  ];
+}

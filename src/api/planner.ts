@@ -1,0 +1,90 @@
+/** Planner API: the pool, grabbing, work orders and proposals, behind a planner session. Routes only: the rules are the engine's and the planner capability's. */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Ctx } from '../context.js';
+import { requireRole } from '../http/auth.js';
+import { dbId, idParam, json, parse } from '../http/body.js';
+import { statusOf } from '../errors.js';
+import { acceptOffer, declineOffer, grab, poolFor, submitProposal } from '../grab/index.js';
+import { deadlineOf, profileOf, requirementFor, workOrderOf, workOrdersOf } from '../planner/index.js';
+
+const grabInput = z.object(
+  {
+    requirementId: dbId('requirement'),
+    channel: z.enum(['h5', 'pc'], { error: 'must be "h5" or "pc"' }).default('h5'),
+  },
+  { error: 'body must be a JSON object' },
+);
+const proposalInput = z.object(
+  {
+    itinerary: z
+      .string({ error: 'is required' })
+      .trim()
+      .min(10, 'must be at least 10 characters')
+      .max(20_000, 'must be at most 20000 characters'),
+    priceFen: z
+      .number({ error: 'must be a number (fen)' })
+      .int('must be whole fen')
+      .min(100, 'must be at least 100 fen')
+      .max(2_000_000_000, 'is too large'),
+  },
+  { error: 'body must be a JSON object' },
+);
+
+export function plannerRoutes(app: Ctx): Router {
+  const r = new Router({ prefix: '/api/planner' });
+  r.use(requireRole(app, 'planner'), json);
+
+  const me = (ctx: Context) => ctx.state.session!.id;
+
+  r.get('/pool', async (ctx) => {
+    ctx.body = { items: await poolFor(app, me(ctx)) };
+  });
+
+  r.post('/grabs', async (ctx) => {
+    const { requirementId, channel } = parse(grabInput, ctx.request.body);
+    const result = await grab(app, { plannerId: me(ctx), requirementId, channel, ip: ctx.ip });
+    if (!result.ok) {
+      ctx.status = statusOf(result.code);
+      ctx.body = { error: { code: result.code, message: result.message, rule: result.rule } };
+      return;
+    }
+    ctx.status = result.repeat ? 200 : 201;
+    ctx.body = { ...result, deadlineAt: await deadlineOf(app, result.workOrderId) };
+  });
+
+  r.get('/me', async (ctx) => {
+    ctx.body = await profileOf(app, me(ctx));
+  });
+
+  r.get('/requirements/:id', async (ctx) => {
+    ctx.body = await requirementFor(app, me(ctx), idParam(ctx.params.id));
+  });
+
+  r.get('/work-orders', async (ctx) => {
+    ctx.body = { items: await workOrdersOf(app, me(ctx)) };
+  });
+
+  r.get('/work-orders/:id', async (ctx) => {
+    ctx.body = await workOrderOf(app, me(ctx), ctx.params.id);
+  });
+
+  /** A dispatched requirement: take it (it becomes an ordinary work order) or give it back. */
+  r.post('/work-orders/:id/accept', async (ctx) => {
+    await acceptOffer(app, me(ctx), ctx.params.id);
+    ctx.body = await workOrderOf(app, me(ctx), ctx.params.id);
+  });
+
+  r.post('/work-orders/:id/decline', async (ctx) => {
+    await declineOffer(app, ctx.params.id, 'declined', me(ctx));
+    ctx.body = await workOrderOf(app, me(ctx), ctx.params.id);
+  });
+
+  r.post('/work-orders/:id/proposal', async (ctx) => {
+    ctx.body = await submitProposal(app, me(ctx), ctx.params.id, parse(proposalInput, ctx.request.body));
+    ctx.status = 201;
+  });
+
+  return r;
+}

@@ -1,0 +1,102 @@
+/**
+ * Traveler API, behind a WeChat session: submit a trip (a guest becomes a traveler by doing so),
+ * prove a phone by SMS, list mine, read one with its proposals, choose one. Errors name every
+ * field a form must mark. Routes only: the rules are the traveler capability's (src/traveler).
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Ctx } from '../context.js';
+import { requireRole } from '../http/auth.js';
+import { idParam, json, parse } from '../http/body.js';
+import { HttpError } from '../http/errors.js';
+import { COOKIE, signSession } from '../session/index.js';
+import { requirementInput } from '../requirements/index.js';
+import { chooseProposal, openidOf, sendPhoneCode, submitTrip, travelerIdOf, tripOf, tripsOf, verifyPhoneCode } from '../traveler/index.js';
+import { createSmsSender } from '../sms/index.js';
+
+/** What a traveler may set: everything ops may, but the matching knobs and their WeChat identity. */
+const TRAVELER_FIELDS = [
+  'traveler',
+  'subject',
+  'company',
+  'origin',
+  'destinations',
+  'departDate',
+  'returnDate',
+  'adults',
+  'children',
+  'budgetFen',
+  'budgetType',
+  'plannersWanted',
+  'notes',
+];
+
+function pick(body: unknown): Record<string, unknown> | unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const b = body as Record<string, unknown>;
+  return Object.fromEntries(TRAVELER_FIELDS.filter((k) => k in b).map((k) => [k, b[k]]));
+}
+
+const phoneInput = z.object({ phone: requirementInput.shape.traveler.shape.phone }, { error: 'body must be a JSON object' });
+const verifyInput = phoneInput.extend({ code: z.string({ error: 'is required' }).regex(/^\d{6}$/, '验证码是 6 位数字') });
+
+/** A guest who now has a traveler row gets a traveler session. */
+function becomeTraveler(app: Ctx, ctx: Context, travelerId: number) {
+  if (ctx.state.session!.role !== 'guest') return;
+  ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'traveler', id: travelerId }, app.now()), {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: app.config.https,
+    maxAge: 7 * 86_400_000,
+    overwrite: true,
+  });
+}
+
+export function travelerRoutes(app: Ctx): Router {
+  const r = new Router({ prefix: '/api/traveler' });
+  r.use(requireRole(app, ['traveler', 'guest']), json);
+
+  const me = (ctx: Context) => ctx.state.session!;
+
+  r.post('/requirements', async (ctx) => {
+    const input = parse(requirementInput, pick(ctx.request.body));
+    const created = await submitTrip(app, await openidOf(app, me(ctx)), input);
+    becomeTraveler(app, ctx, created.travelerId);
+    ctx.status = 201;
+    ctx.body = { id: created.id, code: created.code, status: created.status };
+  });
+
+  const sms = createSmsSender(app);
+
+  /** Sends a code to the number (sandbox: shown on this user's sandbox phone). */
+  r.post('/phone/code', async (ctx) => {
+    const { phone } = parse(phoneInput, ctx.request.body);
+    ctx.body = await sendPhoneCode(app, sms, await openidOf(app, me(ctx)), phone);
+  });
+
+  /** Proves the number: it becomes this WeChat user's, and the trips ops entered for it join theirs. */
+  r.post('/phone/verify', async (ctx) => {
+    const { phone, code } = parse(verifyInput, ctx.request.body);
+    const { travelerId, trips } = await verifyPhoneCode(app, await openidOf(app, me(ctx)), phone, code);
+    becomeTraveler(app, ctx, travelerId);
+    ctx.body = { phone, verified: true, trips };
+  });
+
+  r.get('/requirements', async (ctx) => {
+    ctx.body = { items: await tripsOf(app, await travelerIdOf(app, me(ctx))) };
+  });
+
+  r.get('/requirements/:id', async (ctx) => {
+    ctx.body = await tripOf(app, await travelerIdOf(app, me(ctx)), idParam(ctx.params.id));
+  });
+
+  r.post('/requirements/:id/choose', async (ctx) => {
+    const body = ctx.request.body as { workOrderId?: unknown } | undefined;
+    if (typeof body?.workOrderId !== 'string' || !body.workOrderId)
+      throw new HttpError(400, 'VALIDATION', 'workOrderId: is required (the proposal to choose)', 'workOrderId');
+    ctx.body = await chooseProposal(app, await travelerIdOf(app, me(ctx)), idParam(ctx.params.id), body.workOrderId);
+  });
+
+  return r;
+}

@@ -1,0 +1,134 @@
+/**
+ * Every Redis key and channel the product uses, named here and nowhere else. They live under one
+ * namespace per database (`dz:<database id>:`, applied by the command connection's keyPrefix and
+ * BullMQ's prefix): two checkouts sharing one local Redis never see, or wipe, each other's state,
+ * and a database that is replaced starts from an empty namespace. A requirement's keys share the
+ * hash tag {r<id>} and a planner's share {p<id>}, so each Lua script touches one Cluster slot.
+ */
+import type { Redis } from 'ioredis';
+import { chinaDate } from '../format.js';
+
+/** The namespace of a database, from its identity (the first migration record's random id). */
+export const namespaceOf = (identity: string) => `dz:${identity.replaceAll('-', '').slice(0, 12)}:`;
+/** Unprefixed, shared by every namespace: checkout (data dir + database URL) → the namespace it used last. */
+export const checkoutsHash = 'dz:checkouts';
+
+/** Pub/sub is shared by every database of a Redis server: channels carry the namespace themselves. */
+export const channelOf = (redis: Redis, name: 'live' | 'revoked') => `${redis.options.keyPrefix ?? ''}ch:${name}`;
+/**
+ * Keys matching a pattern, under the connection's namespace (SCAN's MATCH is not prefixed by
+ * ioredis, and the keys it returns are full names): yields them as the connection names them.
+ */
+export async function* scanKeys(redis: Redis, pattern: string): AsyncGenerator<string[]> {
+  const prefix = redis.options.keyPrefix ?? '';
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}${pattern}`, 'COUNT', 500);
+    if (keys.length) yield keys.map((k) => k.slice(prefix.length));
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+/** BullMQ's prefix (its keys are `<prefix>:<queue>:…`). */
+export const queuePrefix = (ns: string) => `${ns}bull`;
+
+// ── the engine's hot state (a cache of PostgreSQL; see grab/hot-state.ts) ──
+export const requirementKeys = (id: number) => {
+  const t = `{r${id}}`;
+  return {
+    meta: `req:${t}`, // hash: status, wanted, filled, released, minTier, card, contact, ...
+    candidates: `req:${t}:cand`, // hash plannerId → tier at match time (rule 3)
+    planners: `req:${t}:planners`, // hash plannerId → work-order id (rule 7, idempotent repeat)
+    suppliers: `req:${t}:suppliers`, // hash supplierId → work-order id (rule 6)
+    expired: `req:${t}:expired`, // set of plannerIds who let a slot expire (rule 12)
+    blocked: `req:${t}:blocked`, // set "p:<plannerId>" / "s:<supplierId>" (rule 13)
+    workOrders: `req:${t}:wo`, // hash work-order id → JSON record: the journal
+    unsynced: `req:${t}:unsynced`, // set of work-order ids not yet confirmed in PostgreSQL
+  };
+};
+
+export const plannerKeys = (id: number, day: string) => {
+  const t = `{p${id}}`;
+  return {
+    meta: `planner:${t}`, // hash: status, bound, supplierId, supplierStatus, tier, maxActive, dailyQuota, phone, openid
+    active: `planner:${t}:active`, // hash requirementId → work-order id (capacity, rule 9)
+    reservations: `planner:${t}:resv`, // zset token → expiry ms (in-flight grabs)
+    day: `planner:${t}:day:${day}`, // wins today (rule 10)
+    rate: `planner:${t}:rate`, // attempts in the current window (rule 11)
+    pool: `planner:${t}:pool`, // zset requirementId → score: requirements this planner is a candidate for
+  };
+};
+
+export const ipRateKey = (ip: string) => `rl:ip:{${ip}}`;
+export const requirementCodes = 'req:codes'; // hash code → requirement id
+export const plannerOpenids = 'planner:openids'; // hash WeChat openid → planner id
+export const reconcileLock = 'lock:reconcile';
+/** The running server's TIER_DELAYS (JSON release plan): scripts that create requirements follow it. */
+export const releasePlanKey = 'cfg:release-plan';
+
+/** Day bucket in China Standard Time, where the daily quota resets at local midnight. */
+export function dayKey(nowMs: number): string {
+  const minute = Math.floor(nowMs / 60_000);
+  if (minute !== dayCache.minute) dayCache = { minute, day: chinaDate(nowMs).replaceAll('-', '') };
+  return dayCache.day;
+}
+let dayCache = { minute: -1, day: '' }; // called on every grab: recomputed once a minute (days change on the minute)
+
+// ── events (events/bus.ts) ──
+export const eventsStream = 'events';
+/** A listener's mark on one event: "doing" while it works, "done" after. */
+export const listenerDone = (listener: string, eventId: string) => `events:done:${listener}:${eventId}`;
+
+// ── live streams (live/) ──
+export const liveKeys = {
+  /** A user's replayable live events ("planner:7"). */
+  user: (user: string) => `live:{${user}}`,
+  /** One browser's current stream per user (the newest wins). */
+  browser: (cid: string) => `live:browser:{${cid}}`,
+};
+
+// ── sessions ──
+export const revokedHash = 'auth:revoked'; // user ("planner:7") → "*" | ms since the epoch
+
+// ── SMS proof of a phone (traveler/phone.ts) ──
+export const smsKeys = {
+  code: (openid: string, phone: string) => `sms:code:${openid}:${phone}`,
+  perPhoneMinute: (phone: string) => `sms:rl:phone:${phone}:m`,
+  perPhoneHour: (phone: string) => `sms:rl:phone:${phone}:h`,
+  perUser: (openid: string) => `sms:rl:user:${openid}`,
+};
+
+// ── WeChat (wechat/) ──
+export const wechatKeys = {
+  /** A shared credential (access token, JS-SDK ticket) and the lock of whoever refreshes it. */
+  credential: (name: 'access_token' | 'jsapi_ticket') => `wx:${name}`,
+  credentialLock: (name: 'access_token' | 'jsapi_ticket') => `wx:${name}:lock`,
+  /** A signed (timestamp, nonce) seen recently → sha1 of the body it came with (replay guard). */
+  nonce: (timestamp: string, nonce: string) => `wx:nonce:${timestamp}:${nonce}`,
+  /** A delivered message, by WeChat's MsgId → the reply given (WeChat's retries are answered the same). */
+  message: (msgId: string) => `wx:msg:${msgId}`,
+  /** Events have no MsgId: sender + CreateTime + event name identify WeChat's retries. */
+  event: (openid: string, createTime: string, event: string) => `wx:evt:${openid}:${createTime}:${event}`,
+  /** Bind attempts counted per WeChat user and per client IP (fixed windows). */
+  bindByUser: (openid: string) => `wx:bind:u:${openid}`,
+  bindByIp: (ip: string) => `wx:bind:ip:${ip}`,
+};
+
+// ── the local WeChat (sandbox/) ──
+export const sandboxKeys = {
+  token: (t: string) => `sandbox:token:${t}`,
+  /** The stable token of the moment (stable_token hands it out again until it expires or is forced). */
+  stableToken: 'sandbox:stable-token',
+  ticket: (t: string) => `sandbox:ticket:${t}`,
+  tokensIssued: 'sandbox:tokens-issued',
+  inbox: (openid: string) => `sandbox:inbox:${openid}`,
+  chat: (openid: string) => `sandbox:chat:${openid}`,
+  users: 'sandbox:users',
+  faults: 'sandbox:faults',
+  msgid: 'sandbox:msgid',
+  tagId: 'sandbox:tag-id',
+  tags: 'sandbox:tags',
+  tag: (id: string | number) => `sandbox:tag:${id}`,
+  mass: 'sandbox:mass',
+  oauth: (code: string) => `sandbox:oauth:${code}`,
+};

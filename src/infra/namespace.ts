@@ -1,0 +1,63 @@
+/**
+ * Which Redis namespace this process uses: the database's own (infra/keys.ts `namespaceOf`), so
+ * state in Redis can never be mistaken for another database's. The identity is the id of the first
+ * migration record, a random UUID written once per database: a database that is dropped and made
+ * again (the embedded one deleted under .data/, a test database recreated) gets a new one. When this
+ * checkout (data directory + database URL) used another namespace before, that database is gone, and
+ * its keys are dropped; other checkouts' namespaces on the same Redis are never touched.
+ */
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { checkoutsHash, namespaceOf } from './keys.js';
+
+export async function databaseIdentity(databaseUrl: string): Promise<string> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ id: string }>('SELECT id FROM _prisma_migrations ORDER BY started_at, id LIMIT 1');
+    return rows[0]?.id ?? 'none';
+  } finally {
+    await c.end();
+  }
+}
+
+/** This checkout: its data directory and the database it is configured with (the embedded one lives in the directory). */
+export function checkoutId(checkout: { dataDir: string; databaseUrl?: string }): string {
+  return createHash('sha1')
+    .update(`${resolve(checkout.dataDir)}|${checkout.databaseUrl ?? 'embedded'}`)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** Records `ns` as this checkout's namespace; drops the keys of the one it replaces. Returns how many keys went. */
+export async function claimNamespace(
+  raw: Redis,
+  checkout: { dataDir: string; databaseUrl?: string },
+  ns: string,
+  log: Logger,
+): Promise<number> {
+  const who = checkoutId(checkout);
+  const previous = await raw.hget(checkoutsHash, who);
+  await raw.hset(checkoutsHash, who, ns);
+  if (!previous || previous === ns) return 0;
+  log.warn({ previous, ns }, "this checkout's database was replaced: dropping the old database's Redis state");
+  return dropNamespace(raw, previous);
+}
+
+/** Every key under a namespace, gone (`raw` must be a connection without a keyPrefix). */
+export async function dropNamespace(raw: Redis, ns: string): Promise<number> {
+  if (!ns.startsWith('dz:') || ns.length < 8) throw new Error(`not a namespace: ${ns}`);
+  let dropped = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await raw.scan(cursor, 'MATCH', `${ns}*`, 'COUNT', 1000);
+    if (keys.length) dropped += await raw.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return dropped;
+}
+
+export { namespaceOf };

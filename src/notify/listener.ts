@@ -1,0 +1,40 @@
+/**
+ * Template messages as a listener of engine events: which moment sends which message to whom
+ * (notify/messages.ts). Each message's id says what and to whom, so an event handled twice queues
+ * each message once.
+ */
+import type { Ctx } from '../context.js';
+import type { Listener } from '../events/index.js';
+import { notifyChosen, notifyExpired, notifyProposal, notifyProposalDue, notifyReleased, notifyWon } from './messages.js';
+
+export function notificationsListener(ctx: Ctx): Listener {
+  return {
+    name: 'notifications',
+    applicableEvents: ['released', 'grabbed', 'dispatched', 'expired', 'proposal', 'proposal-due', 'chosen'],
+    concurrency: 16, // each event is its own messages: order between events does not matter
+    async handle(e) {
+      switch (e.type) {
+        case 'released':
+          await notifyReleased(ctx, e.requirementId, e.tier, e.plannerIds);
+          return;
+        case 'grabbed':
+        case 'dispatched':
+          await notifyWon(ctx, e.workOrderId);
+          return;
+        case 'expired':
+          // A missed deadline is news to the planner; a declined or unanswered offer is their own doing.
+          if (e.why === 'deadline') await notifyExpired(ctx, e.workOrderId);
+          return;
+        case 'proposal':
+          await notifyProposal(ctx, e.workOrderId);
+          return;
+        case 'proposal-due':
+          await notifyProposalDue(ctx, e.workOrderId);
+          return;
+        case 'chosen':
+          await notifyChosen(ctx, e.requirementId);
+          return;
+      }
+    },
+  };
+}

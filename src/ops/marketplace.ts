@@ -1,0 +1,73 @@
+/**
+ * What ops change about the marketplace's people: suppliers and planners (create, edit, suspend,
+ * resume, unbind). Each change reaches the hot state at once, and a planner who may no longer work
+ * (planner or supplier suspended) has every session refused, at once.
+ */
+import type { Ctx } from '../context.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { refreshPlanner } from '../grab/index.js';
+import { newBindCode } from '../wechat/index.js';
+import { HttpError } from '../http/errors.js';
+
+/** Unique-constraint violations become a 409 naming the field. */
+function conflict(err: unknown, field: string): never {
+  if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
+    throw new HttpError(409, 'CONFLICT', `${field} already exists`, field);
+  throw err;
+}
+
+const missing = (what: string) => () => {
+  throw new HttpError(404, 'NOT_FOUND', `no such ${what}`, 'id');
+};
+
+async function syncAccess(ctx: Ctx, plannerId: number) {
+  const p = await ctx.db.planner.findUnique({ where: { id: plannerId }, select: { status: true, supplier: { select: { status: true } } } });
+  if (!p) return;
+  const user = `planner:${plannerId}`;
+  if (p.status === 'suspended' || p.supplier.status === 'suspended') await ctx.revocations.revoke(user, '*');
+  else await ctx.revocations.reinstate(user, ctx.now());
+}
+
+export function createSupplier(ctx: Ctx, input: { name: string }) {
+  return ctx.db.supplier.create({ data: input }).catch((e) => conflict(e, 'name'));
+}
+
+export async function updateSupplier(ctx: Ctx, id: number, input: { status: 'active' | 'suspended' }) {
+  const s = await ctx.db.supplier
+    .update({ where: { id }, data: input, include: { planners: { select: { id: true } } } })
+    .catch(missing('supplier'));
+  for (const p of s.planners) {
+    await refreshPlanner(ctx, p.id);
+    await syncAccess(ctx, p.id);
+  }
+  return { id: s.id, name: s.name, status: s.status };
+}
+
+export type PlannerInput = Omit<Prisma.PlannerUncheckedCreateInput, 'id'>;
+
+/** A planner not created with an openid gets a bind code to bind their WeChat with. */
+export async function createPlanner(ctx: Ctx, input: PlannerInput) {
+  const supplier = await ctx.db.supplier.findUnique({ where: { id: input.supplierId } });
+  if (!supplier) throw new HttpError(400, 'VALIDATION', 'supplierId: no such supplier', 'supplierId');
+  const planner = await ctx.db.planner
+    .create({ data: { ...input, ...(input.openid ? {} : newBindCode()) } })
+    .catch((e) => conflict(e, 'phone'));
+  await refreshPlanner(ctx, planner.id); // hot before their first grab
+  return planner;
+}
+
+export async function updatePlanner(ctx: Ctx, id: number, input: Prisma.PlannerUncheckedUpdateInput) {
+  const planner = await ctx.db.planner.update({ where: { id }, data: input }).catch(missing('planner'));
+  await refreshPlanner(ctx, planner.id);
+  await syncAccess(ctx, planner.id);
+  return planner;
+}
+
+/** Unties the planner's WeChat: their sessions and streams end now; a new bind code is issued. */
+export async function unbindPlanner(ctx: Ctx, id: number) {
+  const planner = await ctx.db.planner.update({ where: { id }, data: { openid: null, ...newBindCode() } }).catch(missing('planner'));
+  await refreshPlanner(ctx, planner.id);
+  await ctx.revocations.revoke(`planner:${planner.id}`, ctx.now());
+  await syncAccess(ctx, planner.id);
+  return { id: planner.id, bindCode: planner.bindCode, bindCodeExpiresAt: planner.bindCodeExpiresAt };
+}
