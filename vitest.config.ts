@@ -9,11 +9,22 @@ export default defineConfig({
   test: {
     projects: [
       {
-        // each test file gets its own Redis db and PostgreSQL database, so these run side by side
-        test: { ...shared, name: 'parallel', include: ['test/**/*.test.ts'], exclude: HEAVY, maxWorkers: 2, sequence: { groupOrder: 0 } },
+        // pure logic by direct calls, no app booted: seconds (npm run test:unit)
+        test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], maxWorkers: 2, sequence: { groupOrder: 0 } },
       },
       {
-        test: { ...shared, name: 'heavy', include: HEAVY, maxWorkers: 1, sequence: { groupOrder: 1 } },
+        // each test file gets its own Redis db and PostgreSQL database, so these run side by side
+        test: {
+          ...shared,
+          name: 'parallel',
+          include: ['test/**/*.test.ts'],
+          exclude: [...HEAVY, 'test/unit/**'],
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: { ...shared, name: 'heavy', include: HEAVY, maxWorkers: 1, sequence: { groupOrder: 2 } },
       },
     ],
   },

@@ -17,7 +17,6 @@ import { type DomainEvent, type Listener, type NewEvent, withId } from './types.
 
 const MAX_LEN = 100_000; // entries kept (approximately); far more than a day's events
 const DONE_TTL_SEC = 7 * 86_400;
-const CLAIM_TTL_MS = 60_000; // a listener's hold on one event while it works on it
 
 export interface EventBus {
   publish(e: NewEvent): Promise<DomainEvent>;
@@ -49,6 +48,8 @@ export interface ListenOptions {
   /** A pending entry idle this long is taken over (its consumer died, or its handling failed). */
   retryMs?: number;
   blockMs?: number;
+  /** A listener's hold on one event while it works on it: another consumer waits this long before taking it over. */
+  holdMs?: number;
 }
 
 export interface Listening {
@@ -62,6 +63,7 @@ export function listen(redis: Redis, listeners: Listener[], opts: ListenOptions)
   const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const retryMs = opts.retryMs ?? 15_000;
   const blockMs = opts.blockMs ?? 2_000;
+  const holdMs = opts.holdMs ?? 60_000;
   let stopped = false;
   const conns: Redis[] = [];
 
@@ -77,7 +79,7 @@ export function listen(redis: Redis, listeners: Listener[], opts: ListenOptions)
       const event = JSON.parse(fields[1]) as DomainEvent;
       if (!applicable.has(event.type)) return void (await redis.xack(eventsStream, group, entryId));
       const mark = listenerDone(l.name, event.id);
-      const claimed = await redis.set(mark, 'doing', 'PX', CLAIM_TTL_MS, 'NX');
+      const claimed = await redis.set(mark, 'doing', 'PX', holdMs, 'NX');
       if (claimed !== 'OK') {
         // Done before (a republished event): acknowledge. Another consumer is on it: leave it pending.
         if ((await redis.get(mark)) === 'done') await redis.xack(eventsStream, group, entryId);

@@ -10,6 +10,7 @@ import type { Running } from '../../src/boot.js';
 import { releaseTier } from '../../src/grab/lifecycle.js';
 import { checkoutId, namespaceOf } from '../../src/infra/namespace.js';
 import { eventsSince } from '../../src/live/store.js';
+import { liveKeys } from '../../src/infra/keys.js';
 
 let env: Env;
 let app: Running;
@@ -65,6 +66,9 @@ it('a grab accepted by Redis is in PostgreSQL after the process died before writ
     const again = await planner(restarted.url, app.ctx, plannerId).grab(requirementId);
     expect(again.body).toMatchObject({ ok: true, repeat: true, workOrderId: pending[0] });
     expect(await app.ctx.redis.hget(`planner:{p${plannerId}}:active`, String(requirementId))).toBe(pending[0]);
+    // The replay republished the win's event: its listeners did their part (the live "won", the message).
+    await until(async () => (await app.ctx.redis.xrange(liveKeys.user(`planner:${plannerId}`), '-', '+')).some(([, f]) => f[1] === 'won'));
+    expect(await until(() => app.ctx.db.message.findUnique({ where: { id: `won-${pending[0]}` } }))).toMatchObject({ kind: 'won' });
   } finally {
     restarted.proc.kill('SIGTERM');
     expect(await restarted.exited).toBe(0);

@@ -123,6 +123,28 @@ it('an access token expired mid-send is refreshed once for all senders, and the 
   expect((await inbox('o-token')).length).toBe(6);
 });
 
+it('the token comes from stable_token: every process gets the same one and nobody is revoked; only force_refresh ends it', async () => {
+  const ask = async (force = false) =>
+    (await (
+      await fetch(`${app.url}/sandbox/cgi-bin/stable_token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'client_credential', appid: app.ctx.config.wechat.appid, secret: 'x', force_refresh: force }),
+      })
+    ).json()) as { access_token: string; expires_in: number };
+  const held = await app.ctx.wechat.accessToken();
+  const [a, b] = await Promise.all([ask(), ask()]);
+  expect([a.access_token, b.access_token]).toEqual([held, held]);
+  // Another process asking (normal mode) leaves this process's token working.
+  await app.ctx.wechat.sendTemplate('o-stable', 'sandbox-released', 'http://x', { first: { value: 'still valid' } });
+  const forced = await ask(true);
+  expect(forced.access_token).not.toBe(held);
+  // Forced elsewhere: our held token is refused once (42001), the client asks again and gets the new one.
+  await app.ctx.wechat.sendTemplate('o-stable', 'sandbox-released', 'http://x', { first: { value: 'after force' } });
+  expect(await app.ctx.wechat.accessToken()).toBe(forced.access_token);
+  expect((await inbox('o-stable')).length).toBe(2);
+});
+
 it('45009 (frequency limit) backs off and retries until sent', async () => {
   const [p] = await market('三亚', [{ tier: 'S', openid: 'o-busy' }]);
   await sandbox('/faults', { frequencyLimit: 2 });

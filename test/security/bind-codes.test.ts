@@ -7,6 +7,7 @@ import { call, ops, phone, withApp } from '../support.js';
 import { signSession } from '../../src/session/session.js';
 import { newBindCode, BAD_CODE_WORDS } from '../../src/wechat/bind.js';
 import { handleText } from '../../src/wechat/commands.js';
+import { scanKeys } from '../../src/infra/keys.js';
 
 const h = withApp();
 const guest = (openid: string) => `sid=${signSession(h.app.ctx.sessionSecret, { role: 'guest', id: 0, openid })}`;
@@ -15,8 +16,7 @@ const bind = (openid: string, code: string, headers: Record<string, string> = {}
 
 /** Every test here comes from 127.0.0.1: start each with that address's count at zero. */
 async function forgetAddressAttempts() {
-  const keys = await h.app.ctx.redis.keys('wx:bind:ip:*');
-  if (keys.length) await h.app.ctx.redis.del(...keys);
+  for await (const keys of scanKeys(h.app.ctx.redis, 'wx:bind:ip:*')) await h.app.ctx.redis.del(...keys);
 }
 
 async function unbound() {

@@ -4,6 +4,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { scanKeys } from '../../src/infra/keys.js';
 import { isolatedEnv, OPS_TOKEN, ops, phone, plannerCookie, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
 
@@ -93,7 +94,11 @@ it('one session opening stream after stream holds at most LIVE_MAX_PER_USER; the
   expect(app.hub!.connections()).toBe(3);
   for (const s of streams) s.close();
   await until(() => app.hub!.connections() === 0);
-  await until(async () => (await app.ctx.redis.keys('live:browser:*')).length === 0);
+  // Each closed stream let go of its browser entry (the hash is dropped once empty).
+  await until(async () => {
+    for await (const keys of scanKeys(app.ctx.redis, 'live:browser:*')) if (keys.length) return false;
+    return true;
+  });
 });
 
 it('streams from one address are capped across users (LIVE_MAX_PER_IP)', async () => {

@@ -4,6 +4,7 @@
  * (shown on the sandbox phone) joins ops' trips to a WeChat user, within tight limits.
  */
 import { expect, it } from 'vitest';
+import { smsKeys } from '../../src/infra/keys.js';
 import { call, ops, phone, requirementBody, withApp } from '../support.js';
 import { signSession } from '../../src/session/session.js';
 
@@ -101,7 +102,7 @@ it('five wrong codes burn the code; a number gets at most five codes an hour', a
   expect((await me.post('/phone/verify', { phone: number, code })).body.error.code).toBe('CODE_EXPIRED');
 
   // The hour's limit per number, whoever asks (the minute's limit is lifted by hand here).
-  const limits = await h.app.ctx.redis.keys(`sms:rl:phone:${number}:m`);
+  const limits = [smsKeys.perPhoneMinute(number)];
   for (let i = 1; i < 5; i++) {
     await h.app.ctx.redis.del(...limits);
     expect((await as(guest(`o-asker-${i}-${phone()}`)).post('/phone/code', { phone: number })).status).toBe(200);

@@ -1,6 +1,7 @@
 /** Web OAuth through the sandbox: sessions by who WeChat says you are; no forged state, no open redirect. */
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
+import { wechatKeys } from '../../src/infra/keys.js';
 import { ops, phone, withApp } from '../support.js';
 import { safeNext } from '../../src/wechat/oauth.js';
 
@@ -130,7 +131,7 @@ it('JS-SDK config: signed with the shared jsapi ticket, for pages of this site o
     headers: { cookie: sid! },
   });
   const cfg = await res.json();
-  const ticket = await t.app.ctx.redis.get('wx:jsapi_ticket');
+  const ticket = JSON.parse((await t.app.ctx.redis.get(wechatKeys.credential('jsapi_ticket'))) ?? 'null')?.value;
   expect(ticket).toBeTruthy();
   const want = createHash('sha1')
     .update(`jsapi_ticket=${ticket}&noncestr=${cfg.nonceStr}&timestamp=${cfg.timestamp}&url=${pageUrl}`)
