@@ -45,6 +45,9 @@ export const CATALOGUE = {
   ALREADY_CHOSEN: { status: 409, words: '这个行程已经选定方案了' },
   CLOSED: { status: 409, words: '这个行程已关闭' },
 
+  // ── binding a WeChat to a planner account ──
+  ALREADY_BOUND: { status: 400, words: '这个微信已绑定定制师账号。' },
+
   // ── proving a phone by SMS ──
   PHONE_TAKEN: { status: 409, words: '这个手机号已由另一位微信用户验证。' },
   SMS_UNAVAILABLE: { status: 502, words: '短信暂时发不出去，请稍后再试。' },

@@ -10,7 +10,7 @@ import { Queue, Worker, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Ctx, Notifier, Outgoing, WechatApi } from '../context.js';
 import { queuePrefix } from '../infra/keys.js';
-import { loadTemplates, render, type Vars } from './templates.js';
+import { loadTemplates, render } from './templates.js';
 
 export const NOTIFY_QUEUE = 'notify';
 const PERMANENT = new Set([43004, 40003, 43101, 40037]); // unsubscribed, bad openid, refused, bad template id

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { requireRole } from '../http/auth.js';
 import { HttpError, validationError } from '../http/errors.js';
+import { CodedError, statusOf } from '../errors.js';
 import { COOKIE, signSession, verifySession } from '../session/index.js';
 import { refreshPlanner } from '../grab/index.js';
 import { json } from '../http/body.js';
@@ -38,8 +39,7 @@ export function bindRoutes(app: Ctx): Router {
       s.role === 'guest' ? s.openid! : s.role === 'planner' ? await openidOfPlanner(app, s.id) : await openidOfTraveler(app, s.id);
     if (!openid) throw new HttpError(403, 'FORBIDDEN', 'sign in through WeChat first');
     const result = await bindPlanner(app, openid, parsed.data.code, ctx.ip);
-    if (!result.ok)
-      throw new HttpError(result.code === 'RATE_LIMITED' ? 429 : 400, result.code, result.message, 'code', { code: result.message });
+    if (!result.ok) throw new CodedError(statusOf(result.code), result.code, result.message, 'code', { code: result.message });
     const p = result.planner;
     ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'planner', id: p.id }, app.now()), {
       httpOnly: true,
