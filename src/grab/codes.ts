@@ -21,7 +21,7 @@ export function reject(code: RejectCode): Rejection {
   return { ok: false, code, rule, message: words };
 }
 
-/** Lua return value → rejection code (reservePlanner-5 and grab-8 share one numbering). */
+/** Lua return value → rejection code (reservePlanner-4 and grab-8 share one numbering). */
 const byNumber: Record<number, RejectCode> = {
   [-1]: 'REQUIREMENT_CLOSED',
   [-2]: 'NOT_RELEASED',

@@ -17,7 +17,8 @@ let late: Running;
 beforeAll(async () => {
   env = await isolatedEnv();
   app = await startApp(env);
-  late = await startApp(env, { ROLE: 'web', WECHAT_REPLY_WITHIN_MS: '1' }); // every reply misses the window
+  // Every reply misses the window. One deployment: the same PUBLIC_URL (any process's listeners may render a message's link).
+  late = await startApp(env, { ROLE: 'web', WECHAT_REPLY_WITHIN_MS: '1', PUBLIC_URL: app.ctx.config.PUBLIC_URL });
 });
 afterAll(async () => {
   await late?.stop();

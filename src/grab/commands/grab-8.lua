@@ -1,6 +1,6 @@
 --[[
   Decide one grab on the requirement's side, atomically (the requirement's hash slot).
-  The planner side (rules 4, 5, 9, 10, 11) was reserved by reservePlanner-5 just before.
+  The planner side (rules 4, 5, 9, 10, 11) was reserved by reservePlanner-4 just before.
 
   - meta present? (else the caller loads it from PostgreSQL and retries)
   - planner already holds a slot: the same success again (rule 7, idempotent)

@@ -1,5 +1,5 @@
 --[[
-  Load a planner's hot state from PostgreSQL's copy, only if it is absent (see restoreRequirement-8).
+  Load a planner's hot state from PostgreSQL's copy, only if it is absent (see restoreRequirement-7).
 
   Input:
     KEYS[1] meta, KEYS[2] active hash, KEYS[3] today's win counter, KEYS[4] pool zset
