@@ -234,7 +234,10 @@ describe('a new requirement pops up', () => {
     await until(async () => (await page.locator('.link--open').count()) === 1);
     const id = await requirement('篁岭', 2);
     await until(async () => (await page.locator('.pop').count()) === 1 && (await page.locator(`.card[data-req="${id}"]`).count()) === 1);
-    const [pop, card] = await Promise.all([page.locator('.pop').boundingBox(), page.locator(`.card[data-req="${id}"]`).boundingBox()]);
+    const [pop, card] = await until(async () => {
+      const boxes = await Promise.all([page.locator('.pop').boundingBox(), page.locator(`.card[data-req="${id}"]`).boundingBox()]);
+      return boxes.every(Boolean) ? boxes : null; // measured once laid out (a live event may re-render the pool)
+    });
     expect(pop!.y >= card!.y + card!.height || pop!.y + pop!.height <= card!.y).toBe(true); // no overlap
     // The card says when the competition widens (A opens an hour after S here).
     expect(await page.locator(`.card[data-req="${id}"] .card__next`).textContent()).toMatch(/^ · A级(5\d|60)分钟后可抢$/);

@@ -121,7 +121,11 @@ it('shows field errors, then follows the trip live to the proposals side by side
   await b.propose(woB, { itinerary: '第1天：石垣岛川平湾\n第2天：竹富岛水牛车', priceFen: 2_900_000 });
   await until(async () => (await page.locator('.proposal-card').count()) === 2);
   // Side by side: same row, one after the other.
-  const [boxA, boxB] = await Promise.all([0, 1].map((i) => page.locator('.proposal-card').nth(i).boundingBox()));
+  // (Measured once both are laid out: a late live event may re-render the list under the measurement.)
+  const [boxA, boxB] = await until(async () => {
+    const boxes = await Promise.all([0, 1].map((i) => page.locator('.proposal-card').nth(i).boundingBox()));
+    return boxes.every(Boolean) ? boxes : null;
+  });
   expect(Math.abs(boxA!.y - boxB!.y)).toBeLessThan(2);
   expect(boxB!.x).toBeGreaterThan(boxA!.x + boxA!.width - 1);
   // Above the cards, one line each: which one, the price against the budget, the planner's tier.
