@@ -127,6 +127,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
 
   // Listeners of engine events run in every role: whichever process is up delivers them.
   const listening: Listening = listen(ctx.redis, [liveListener(ctx), notificationsListener(ctx)], { log });
+  await listening.ready;
 
   let worker: Worker | undefined;
   let notifyWorker: Worker | undefined;

@@ -53,6 +53,8 @@ export interface ListenOptions {
 }
 
 export interface Listening {
+  /** Resolves once every listener's consumer group exists (events appended from then on reach it). */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,16 +69,21 @@ export function listen(redis: Redis, listeners: Listener[], opts: ListenOptions)
   let stopped = false;
   const conns: Redis[] = [];
 
-  async function run(l: Listener, conn: Redis) {
+  async function run(l: Listener, conn: Redis, created: () => void) {
     const group = l.name;
-    await redis.xgroup('CREATE', eventsStream, group, '0', 'MKSTREAM').catch((err: Error) => {
+    // An existing group keeps its place across restarts. A new one starts from now when others
+    // already read the stream (a listener added to a running product must not redo months of
+    // history), and from the start when none does (a new or emptied Redis: everything in the
+    // stream was appended since, e.g. the events the boot's reconciler republished).
+    const others = (await redis.xinfo('GROUPS', eventsStream).catch(() => [])) as unknown[];
+    await redis.xgroup('CREATE', eventsStream, group, others.length ? '$' : '0', 'MKSTREAM').catch((err: Error) => {
       if (!/BUSYGROUP/.test(err.message)) throw err;
     });
+    created();
     const applicable = new Set<string>(l.applicableEvents);
     let lastClaim = 0;
 
-    async function one([entryId, fields]: Entry) {
-      const event = JSON.parse(fields[1]) as DomainEvent;
+    async function one(entryId: string, event: DomainEvent) {
       if (!applicable.has(event.type)) return void (await redis.xack(eventsStream, group, entryId));
       const mark = listenerDone(l.name, event.id);
       const claimed = await redis.set(mark, 'doing', 'PX', holdMs, 'NX');
@@ -96,9 +103,28 @@ export function listen(redis: Redis, listeners: Listener[], opts: ListenOptions)
       await redis.xack(eventsStream, group, entryId);
     }
 
+    /**
+     * A batch: lanes of events that must keep their order (same `orderBy` key; everything, without
+     * one), run side by side up to `concurrency`. The commands of parallel lanes share round trips
+     * (the connection auto-pipelines).
+     */
     async function handle(entries: Entry[]) {
-      const width = l.concurrency ?? 1;
-      for (let i = 0; i < entries.length; i += width) await Promise.all(entries.slice(i, i + width).map(one));
+      const lanes = new Map<string | number, [string, DomainEvent][]>();
+      for (const [entryId, fields] of entries) {
+        if (!fields) continue; // trimmed away while pending
+        const event = JSON.parse(fields[1]) as DomainEvent;
+        const key = l.orderBy ? l.orderBy(event) : (l.concurrency ?? 1) > 1 ? entryId : 0;
+        const lane = lanes.get(key);
+        if (lane) lane.push([entryId, event]);
+        else lanes.set(key, [[entryId, event]]);
+      }
+      const queue = [...lanes.values()];
+      const width = Math.max(1, Math.min(l.concurrency ?? 1, queue.length));
+      await Promise.all(
+        Array.from({ length: width }, async () => {
+          for (let lane = queue.shift(); lane; lane = queue.shift()) for (const [id, e] of lane) await one(id, e);
+        }),
+      );
     }
 
     while (!stopped) {
@@ -106,7 +132,7 @@ export function listen(redis: Redis, listeners: Listener[], opts: ListenOptions)
         if (Date.now() - lastClaim >= Math.min(retryMs, 5_000)) {
           lastClaim = Date.now();
           const [, claimed] = (await redis.xautoclaim(eventsStream, group, consumer, retryMs, '0', 'COUNT', 100)) as [string, Entry[]];
-          if (claimed.length) await handle(claimed.filter((e) => e[1]));
+          if (claimed.length) await handle(claimed);
         }
         const got = (await conn.xreadgroup('GROUP', group, consumer, 'COUNT', 100, 'BLOCK', blockMs, 'STREAMS', eventsStream, '>')) as
           | [string, Entry[]][]
@@ -115,7 +141,8 @@ export function listen(redis: Redis, listeners: Listener[], opts: ListenOptions)
       } catch (err) {
         if (stopped) return;
         if ((err as Error).message?.includes('NOGROUP')) {
-          // The stream was deleted under us (a wiped Redis): make the group again.
+          // The stream was deleted under us (a wiped Redis): make the group again, from the start of
+          // the new stream (what is in it was appended since the wipe).
           await redis.xgroup('CREATE', eventsStream, group, '0', 'MKSTREAM').catch(() => {});
           continue;
         }
@@ -125,14 +152,18 @@ export function listen(redis: Redis, listeners: Listener[], opts: ListenOptions)
     }
   }
 
+  const groups: Promise<void>[] = [];
   const runs = listeners.map((l) => {
     const conn = redis.duplicate();
     conn.on('error', () => {}); // reconnects by itself; reads report failures
     conns.push(conn);
-    return run(l, conn).catch((err) => opts.log.error({ err, listener: l.name }, 'listener stopped'));
+    let created!: () => void;
+    groups.push(new Promise<void>((ok) => (created = ok)));
+    return run(l, conn, created).catch((err) => opts.log.error({ err, listener: l.name }, 'listener stopped'));
   });
 
   return {
+    ready: Promise.all(groups).then(() => {}),
     async close() {
       stopped = true;
       for (const c of conns) c.disconnect(); // interrupts a blocked read

@@ -67,5 +67,7 @@ export interface Listener {
   applicableEvents: readonly EventType[];
   /** How many events it may handle at once (default 1: in stream order). */
   concurrency?: number;
+  /** Events with the same key are handled in stream order, one at a time; different keys at once (up to `concurrency`). */
+  orderBy?: (e: DomainEvent) => string | number;
   handle(e: DomainEvent): Promise<void>;
 }

@@ -2,7 +2,8 @@
  * Engine events → live events, as a listener: each per-user event is stored once (whichever
  * process handles the engine event) and published to every instance's hub. Planners hear their
  * pool and work orders; a requirement's traveler hears every change to it (their status page
- * re-reads it). Events are handled in stream order (a win's "slots" before its "gone").
+ * re-reads it). A requirement's events are handled in stream order (a win's "slots" before its
+ * "gone"); different requirements' side by side.
  */
 import type { Ctx } from '../context.js';
 import type { DomainEvent, Listener } from '../events/index.js';
@@ -13,6 +14,9 @@ export function liveListener(ctx: Ctx): Listener {
   return {
     name: 'live',
     applicableEvents: ['released', 'grabbed', 'dispatched', 'full', 'expired', 'proposal', 'chosen'],
+    // A requirement's events in order (its "slots" before its "gone"); different requirements at once.
+    orderBy: (e) => e.requirementId,
+    concurrency: 64,
     handle: (e) => toLive(ctx, e),
   };
 }

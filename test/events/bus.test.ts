@@ -49,6 +49,7 @@ const pause = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 it('a listener gets each event it declared once, however often it is published, and none it did not', async () => {
   const { l, seen } = recorder(['released']);
   const running = listen(c.ctx.redis, [l], { log: log() });
+  await running.ready;
   try {
     const first = await c.ctx.events.publish(released(1001));
     await c.ctx.events.publish(released(1001)); // a retried release job says it again: same id
@@ -67,7 +68,7 @@ it('an event appended while no listener runs is delivered when one starts (a cra
   const { l, seen } = recorder(['grabbed']);
   // The group exists (the listener ran once), then the process is gone.
   const before = listen(c.ctx.redis, [l], { log: log() });
-  await pause(200);
+  await before.ready;
   await before.close();
   await c.ctx.events.publish({
     type: 'grabbed',
@@ -100,6 +101,7 @@ it('an event whose listener died mid-work is taken over by another process, and 
     },
   });
   const dying = listen(c.ctx.redis, [mk()], { log: log(), retryMs: 500, holdMs: 1500 });
+  await dying.ready;
   await c.ctx.events.publish({ type: 'proposal', requirementId: 3001, plannerId: 8, workOrderId: 'wo-dying', at: Date.now() });
   await pause(500); // read by the dying consumer
   void dying.close(); // its read loop is stuck in the handler: the process is as good as dead
@@ -121,6 +123,7 @@ it('a handling that fails is retried until it succeeds', async () => {
     if (failures-- > 0) throw new Error('WeChat is down');
   });
   const running = listen(c.ctx.redis, [l], { log: log(), retryMs: 200 });
+  await running.ready;
   try {
     await c.ctx.events.publish({ type: 'full', requirementId: 4001, plannerIds: [], at: 1 });
     await until(() => seen.length === 1);
@@ -133,6 +136,7 @@ it('a handling that fails is retried until it succeeds', async () => {
 it('an event decided in a transaction: rolled back it never exists; committed it reaches listeners even if the process died before appending it', async () => {
   const { l, seen } = recorder(['chosen']);
   const running = listen(c.ctx.redis, [l], { log: log() });
+  await running.ready;
   const chosen = (requirementId: number) => ({
     type: 'chosen' as const,
     requirementId,
@@ -161,6 +165,61 @@ it('an event decided in a transaction: rolled back it never exists; committed it
     expect(seen.map((e) => e.id)).toEqual(['chosen:r5002']);
     expect((await c.ctx.db.outboxEvent.findUnique({ where: { id: 'chosen:r5002' } }))?.publishedAt).toBeInstanceOf(Date);
     expect(await republishOutbox(c.ctx.pool, c.ctx.events, 0)).toBe(0);
+  } finally {
+    await running.close();
+  }
+});
+
+it('a listener ordered by requirement handles each requirement’s events in stream order, and different requirements side by side', async () => {
+  const seen: DomainEvent[] = [];
+  let inFlight = 0;
+  let widest = 0;
+  const l: Listener = {
+    name: `test-${++n}`,
+    applicableEvents: ['grabbed'],
+    orderBy: (e) => e.requirementId,
+    concurrency: 8,
+    async handle(e) {
+      widest = Math.max(widest, ++inFlight);
+      await pause(Math.random() * 8); // uneven work: order must not depend on luck
+      inFlight--;
+      seen.push(e);
+    },
+  };
+  const running = listen(c.ctx.redis, [l], { log: log() });
+  try {
+    await running.ready;
+    const sent = Array.from({ length: 60 }, (_, i) => ({
+      type: 'grabbed' as const,
+      requirementId: 6000 + (i % 5),
+      plannerId: i,
+      workOrderId: `wo-order-${i}`,
+      slotsLeft: 0,
+      at: Date.now(),
+    }));
+    await Promise.all(sent.map((e) => c.ctx.events.publish(e)));
+    await until(() => seen.length === 60);
+    for (let r = 6000; r < 6005; r++) {
+      const order = seen.filter((e) => e.requirementId === r).map((e) => e.id);
+      const published = sent.filter((e) => e.requirementId === r).map((e) => `grabbed:${e.workOrderId}`);
+      expect(order).toEqual(published);
+    }
+    expect(widest).toBeGreaterThan(1);
+  } finally {
+    await running.close();
+  }
+});
+
+it('a listener added to a running product starts from now: it does not redo the history', async () => {
+  await c.ctx.events.publish({ type: 'flagged', requirementId: 7001, slotsLeft: 1, at: 1 });
+  const { l, seen } = recorder(['flagged']);
+  const running = listen(c.ctx.redis, [l], { log: log() });
+  try {
+    await running.ready;
+    await c.ctx.events.publish({ type: 'flagged', requirementId: 7002, slotsLeft: 1, at: 2 });
+    await until(() => seen.length >= 1);
+    await pause(300);
+    expect(seen.map((e) => e.requirementId)).toEqual([7002]);
   } finally {
     await running.close();
   }

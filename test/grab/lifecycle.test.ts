@@ -27,6 +27,7 @@ beforeAll(async () => {
     ],
     { log: app.ctx.log },
   );
+  await tap.ready;
 });
 afterAll(async () => {
   await tap?.close();
