@@ -14,6 +14,7 @@ import { createPrisma, ensureDatabase } from './infra/database.js';
 import { migrate } from './infra/migrate.js';
 import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
 import { releasePlanKey } from './infra/keys.js';
+import { countAccounts } from './ops/index.js';
 import { createAudit, createQueue, createRecorder, handleJob, loadAll, reconcile, scriptsFor, startWorker } from './grab/index.js';
 import { createEventBus, listen, type Listening } from './events/index.js';
 import { createApp } from './http/app.js';
@@ -124,6 +125,8 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   const log = ctx.log;
   // `npm run seed` beside this server schedules releases as this server would (README's hand test).
   await ctx.redis.set(releasePlanKey, JSON.stringify(config.releasePlan));
+  if ((await countAccounts(ctx)) === 0)
+    log.warn('no ops account yet: create one with `npm run ops-user -- --email you@example.com --role admin`, then sign in at /ops/login');
 
   // Listeners of engine events run in every role: whichever process is up delivers them.
   const listening: Listening = listen(ctx.redis, [liveListener(ctx), notificationsListener(ctx)], { log });

@@ -48,6 +48,13 @@ export const CATALOGUE = {
   // ── binding a WeChat to a planner account ──
   ALREADY_BOUND: { status: 400, words: '这个微信已绑定定制师账号。' },
 
+  // ── ops accounts ──
+  LOGIN_FAILED: { status: 401, words: '邮箱或密码不正确。' },
+  LOGIN_RATE_LIMITED: { status: 429, words: '登录失败次数太多，请 15 分钟后再试。' },
+  ACCOUNT_SUSPENDED: { status: 403, words: '这个运营账号已停用，请联系管理员。' },
+  ADMIN_ONLY: { status: 403, words: '只有管理员可以做这件事。' },
+  CROSS_SITE: { status: 403, words: '请在运营后台的页面里操作（来自其他网站的请求已拒绝）。' },
+
   // ── proving a phone by SMS ──
   PHONE_TAKEN: { status: 409, words: '这个手机号已由另一位微信用户验证。' },
   SMS_UNAVAILABLE: { status: 502, words: '短信暂时发不出去，请稍后再试。' },

@@ -11,6 +11,7 @@ import { bindRoutes, oauthRoutes, wechatRoutes } from '../wechat/index.js';
 import { sandboxApi, sandboxPhone } from '../sandbox/index.js';
 import { pageRoutes } from '../web/index.js';
 import { opsRoutes } from './ops.js';
+import { opsConsoleRoutes } from './ops-console.js';
 import { plannerRoutes } from './planner.js';
 import { travelerRoutes } from './traveler.js';
 
@@ -58,6 +59,7 @@ export function apiRoutes(app: Ctx): Router[] {
     oauthRoutes(app, app.wechatApiBase, authorizeBase),
     bindRoutes(app),
     opsRoutes(app),
+    opsConsoleRoutes(app),
     plannerRoutes(app),
     travelerRoutes(app),
     pageRoutes(app),

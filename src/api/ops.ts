@@ -7,7 +7,21 @@ import { HttpError } from '../http/errors.js';
 import { requireRole } from '../http/auth.js';
 import { dbId, idParam, json, parse } from '../http/body.js';
 import { createRequirement, requirementInput, requirementView } from '../requirements/index.js';
-import { createPlanner, createSupplier, unbindPlanner, updatePlanner, updateSupplier } from '../ops/index.js';
+import {
+  accountOf,
+  auditLog,
+  createPlanner,
+  createSupplier,
+  recordAudit,
+  signIn,
+  unbindPlanner,
+  updatePlanner,
+  updateSupplier,
+} from '../ops/index.js';
+import { sameOrigin } from '../http/auth.js';
+import { OPS_COOKIE, signSession } from '../session/index.js';
+import { DomainError } from '../errors.js';
+import type { Context, Next } from 'koa';
 
 const supplierInput = z.object({ name: z.string().trim().min(1, 'must not be empty').max(100) }, { error: 'body must be a JSON object' });
 const supplierPatch = z.object({ status: z.enum(['active', 'suspended'], { error: 'must be "active" or "suspended"' }) });
@@ -38,9 +52,102 @@ function id(param: string | undefined): number {
   return n;
 }
 
+const signInInput = z.object(
+  {
+    email: z.string({ error: 'is required' }).trim().email('must be an e-mail address').max(200),
+    password: z.string({ error: 'is required' }).min(1, 'is required').max(200),
+  },
+  { error: 'body must be a JSON object' },
+);
+
+const SESSION_HOURS = 12;
+
+/** Signs an account in: the console's own cookie, HttpOnly, SameSite=Strict, Secure under https. */
+export function setOpsCookie(app: Ctx, ctx: Context, accountId: number | null) {
+  const value =
+    accountId === null
+      ? ''
+      : signSession(app.sessionSecret, { role: 'ops', id: accountId, exp: Math.floor(app.now() / 1000) + SESSION_HOURS * 3600 }, app.now());
+  ctx.cookies.set(OPS_COOKIE, value || null, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: app.config.https,
+    path: '/',
+    maxAge: accountId === null ? 0 : SESSION_HOURS * 3_600_000,
+    overwrite: true,
+  });
+}
+
+/** Before → after for the rows an ops change edits (read before the change, by route). */
+const BEFORE: Record<string, (app: Ctx, id: number) => Promise<unknown>> = {
+  'PATCH /api/ops/planners/:id': (app, id) => app.db.planner.findUnique({ where: { id } }),
+  'PATCH /api/ops/suppliers/:id': (app, id) => app.db.supplier.findUnique({ where: { id } }),
+  'POST /api/ops/planners/:id/unbind': (app, id) => app.db.planner.findUnique({ where: { id }, select: { id: true, openid: true } }),
+};
+
+/** Every state-changing ops request that succeeded is written to the audit log: who, what, on what, before → after. */
+function audited(app: Ctx) {
+  return async (ctx: Context, next: Next) => {
+    if (ctx.method === 'GET' || ctx.method === 'HEAD') return next();
+    // The route as written (ids as :id): this middleware runs before the router has matched a route.
+    const action = `${ctx.method} ${ctx.path.replace(/\/\d+(?=\/|$)/g, '/:id')}`;
+    const target = /\/(\d+)(?:\/|$)/.exec(ctx.path)?.[1];
+    const id = idParam(target);
+    const before = id && BEFORE[action] ? await BEFORE[action](app, id) : undefined;
+    await next();
+    if (ctx.status >= 400) return;
+    const who = ctx.state.opsActor!;
+    await recordAudit(app, {
+      accountId: who.accountId,
+      actor: who.actor,
+      action,
+      target,
+      before,
+      after: ctx.body,
+      ip: ctx.ip,
+    });
+  };
+}
+
+/** Signing in and out of the console (no session needed to sign in; a same-origin request). */
+function sessionRoutes(app: Ctx, r: Router) {
+  r.post('/session', json, async (ctx) => {
+    if (!sameOrigin(ctx, app.config.PUBLIC_URL)) throw new DomainError('CROSS_SITE');
+    const { email, password } = parse(signInInput, ctx.request.body);
+    const account = await signIn(app, email, password, ctx.ip);
+    setOpsCookie(app, ctx, account.id);
+    await recordAudit(app, { accountId: account.id, actor: `account:${account.id}`, action: 'sign in', ip: ctx.ip });
+    ctx.body = account;
+  });
+}
+
 export function opsRoutes(app: Ctx): Router {
   const r = new Router({ prefix: '/api/ops' });
+  sessionRoutes(app, r);
   r.use(requireRole(app, 'ops'), json);
+  r.use(audited(app));
+
+  r.get('/me', async (ctx) => {
+    const who = ctx.state.opsActor!;
+    ctx.body = who.accountId === null ? { actor: who.actor, role: 'admin' } : await accountOf(app, who.accountId);
+    if (!ctx.body) throw new DomainError('ACCOUNT_SUSPENDED');
+  });
+
+  /** Signs this account out everywhere (every session of it issued until now is refused). */
+  r.delete('/session', async (ctx) => {
+    const who = ctx.state.opsActor!;
+    if (who.accountId !== null) await app.revocations.revoke(`ops:${who.accountId}`, app.now());
+    setOpsCookie(app, ctx, null);
+    ctx.status = 204;
+  });
+
+  /** The audit log, newest first: admins (and the API token) only. */
+  r.get('/audit', async (ctx) => {
+    const who = ctx.state.opsActor!;
+    if (who.accountId !== null && (await accountOf(app, who.accountId))?.role !== 'admin') throw new DomainError('ADMIN_ONLY');
+    const before = typeof ctx.query.before === 'string' && /^\d+$/.test(ctx.query.before) ? BigInt(ctx.query.before) : undefined;
+    ctx.body = { items: await auditLog(app, { limit: Number(ctx.query.limit) || 50, beforeId: before }) };
+  });
 
   r.post('/suppliers', async (ctx) => {
     ctx.body = await createSupplier(app, parse(supplierInput, ctx.request.body));

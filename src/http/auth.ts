@@ -1,14 +1,44 @@
 /** Who is calling: a signed session cookie, or for ops machines a bearer token. */
 import { timingSafeEqual } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
+import { DomainError } from '../errors.js';
 import type { Ctx } from '../context.js';
-import { COOKIE, verifySession, type Role, type Session } from '../session/index.js';
+import { COOKIE, OPS_COOKIE, verifySession, type Role, type Session } from '../session/index.js';
 import { HttpError } from './errors.js';
 
 declare module 'koa' {
   interface DefaultState {
     session?: Session;
+    /** Who made an ops request: an account (session), or the API token (scripts). */
+    opsActor?: { accountId: number | null; actor: string };
   }
+}
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A request that changes state with a cookie must come from our own pages: its Origin (or, without
+ * one, Sec-Fetch-Site / Referer) is this site. A cross-site form or fetch carries the victim's
+ * cookie but another site's Origin, and is refused.
+ */
+export function sameOrigin(ctx: Context, publicUrl: string): boolean {
+  if (SAFE.has(ctx.method)) return true;
+  // This site as the browser names it (PUBLIC_URL) or as the request reached it (its Host; not
+  // Koa's ctx.origin, which echoes the Origin header).
+  const ours = new Set([new URL(publicUrl).origin, `${ctx.protocol}://${ctx.host}`]);
+  const origin = ctx.get('origin');
+  if (origin) return ours.has(origin);
+  const site = ctx.get('sec-fetch-site');
+  if (site) return site === 'same-origin';
+  const referer = ctx.get('referer');
+  if (referer) {
+    try {
+      return ours.has(new URL(referer).origin);
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -55,11 +85,18 @@ export function requireRole(app: Ctx, role: Role | Role[]): Middleware {
     const auth = ctx.get('authorization');
     if (roles.includes('ops') && auth.startsWith('Bearer ') && app.config.OPS_API_TOKEN) {
       if (!sameSecret(auth.slice(7), app.config.OPS_API_TOKEN)) throw new HttpError(401, 'UNAUTHORIZED', 'bad ops token');
+      ctx.state.opsActor = { accountId: null, actor: 'api-token' };
       return next();
     }
-    const s = sessionOf(app, ctx.cookies.get(COOKIE));
+    // The console's own cookie first (ops only), then the pages' cookie.
+    const opsSession = roles.includes('ops') ? sessionOf(app, ctx.cookies.get(OPS_COOKIE)) : null;
+    const s = opsSession?.role === 'ops' ? opsSession : sessionOf(app, ctx.cookies.get(COOKIE));
     if (!s) throw new HttpError(401, 'UNAUTHORIZED', 'sign in first (no valid session)');
     if (!roles.includes(s.role)) throw new HttpError(403, 'FORBIDDEN', `this needs a ${roles.join(' or ')} session`);
+    if (s.role === 'ops') {
+      if (!sameOrigin(ctx, app.config.PUBLIC_URL)) throw new DomainError('CROSS_SITE');
+      ctx.state.opsActor = { accountId: s.id, actor: `account:${s.id}` };
+    }
     ctx.state.session = s;
     return next();
   };

@@ -90,6 +90,13 @@ export const liveKeys = {
 // ── sessions ──
 export const revokedHash = 'auth:revoked'; // user ("planner:7") → "*" | ms since the epoch
 
+// ── ops sign-in (ops/accounts.ts) ──
+export const opsKeys = {
+  /** Failed sign-ins counted per account (by e-mail) and per client IP (fixed windows). */
+  loginByAccount: (email: string) => `ops:login:a:${email}`,
+  loginByIp: (ip: string) => `ops:login:ip:${ip}`,
+};
+
 // ── SMS proof of a phone (traveler/phone.ts) ──
 export const smsKeys = {
   code: (openid: string, phone: string) => `sms:code:${openid}:${phone}`,

@@ -17,6 +17,8 @@ export interface Session {
 }
 
 export const COOKIE = 'sid';
+/** The ops console's session: SameSite=Strict, apart from the WeChat pages' `sid` (which OAuth needs Lax). */
+export const OPS_COOKIE = 'ops_sid';
 const DEFAULT_TTL_SEC = 7 * 86_400;
 
 export function signSession(secret: string, s: Omit<Session, 'exp' | 'iat'> & { exp?: number }, nowMs = Date.now()): string {

@@ -38,7 +38,7 @@ export const PAGES: Page[] = [
 const FAVICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path fill="#07c160" d="M16 2a10 10 0 0 0-10 10c0 7.5 10 18 10 18s10-10.5 10-18A10 10 0 0 0 16 2z"/><circle cx="16" cy="12" r="4" fill="#fff"/></svg>';
 
-const HOME: Record<Role, string> = { planner: '/h5/pool', traveler: '/h5/my/requirements', guest: '/h5/trip', ops: '/healthz' };
+const HOME: Record<Role, string> = { planner: '/h5/pool', traveler: '/h5/my/requirements', guest: '/h5/trip', ops: '/ops' };
 
 const CSP = [
   "default-src 'self'",

@@ -84,6 +84,21 @@ async function exerciseEveryModel(db: Db) {
     data: { state: 'delivered', msgid: '2000000000000000001', sentAt: new Date(), deliveredAt: new Date(), attempts: 1 },
   });
   expect(msg).toMatchObject({ state: 'delivered', data: { first: { value: '新需求' } } });
+  const account = await db.opsAccount.create({ data: { email: 'a@example.com', name: '运营', role: 'admin', passwordHash: 'scrypt$x' } });
+  await db.opsAudit.create({
+    data: {
+      accountId: account.id,
+      actor: `account:${account.id}`,
+      action: 'PATCH /api/ops/planners/:id',
+      target: '1',
+      before: { tier: 'B' },
+      after: { tier: 'A' },
+    },
+  });
+  expect(await db.opsAudit.findFirst({ include: { account: true } })).toMatchObject({
+    account: { email: 'a@example.com' },
+    after: { tier: 'A' },
+  });
   await db.outboxEvent.create({ data: { id: 'proposal:wo-1', event: { type: 'proposal', workOrderId: 'wo-1' } } });
   const published = await db.outboxEvent.update({ where: { id: 'proposal:wo-1' }, data: { publishedAt: new Date() } });
   expect(published).toMatchObject({ event: { type: 'proposal' } });

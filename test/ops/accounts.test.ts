@@ -1,0 +1,195 @@
+/**
+ * Ops accounts and their safety, over real HTTP: `npm run ops-user` prints a one-time password;
+ * sign-in sets a HttpOnly, SameSite=Strict cookie; wrong passwords are limited per account; a
+ * cross-site state change with the cookie is refused while the same request from the console goes
+ * through; the API token still works for scripts; every change is in the audit log with before →
+ * after, readable by admins only; signing out ends the session; planners and travelers get 403.
+ */
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { expect, it } from 'vitest';
+import { call, ops, phone, plannerCookie, testConfig, withApp } from '../support.js';
+import { upsertAccount, verifyPassword } from '../../src/ops/index.js';
+import { signSession } from '../../src/session/index.js';
+
+const h = withApp();
+const ROOT = resolve(import.meta.dirname, '../..');
+
+async function signInAs(email: string, password: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${h.app.url}/api/ops/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: h.app.url, ...headers },
+    body: JSON.stringify({ email, password }),
+  });
+  return { status: res.status, body: await res.json(), cookie: res.headers.get('set-cookie') };
+}
+
+const cookieOf = (setCookie: string | null) => setCookie!.split(';')[0];
+
+it('npm run ops-user creates an account and prints a one-time password that signs in; run again it resets it', async () => {
+  const cfg = testConfig(h.env);
+  const env = {
+    ...process.env,
+    REDIS_URL: h.env.redisUrl,
+    DATABASE_URL: h.env.databaseUrl,
+    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: cfg.DATA_DIR,
+  };
+  const run = (...args: string[]) =>
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/ops-user.ts', ...args], { cwd: ROOT, env, encoding: 'utf8' });
+  const out = run('--email', 'Boss@Example.com', '--role', 'admin', '--name', '老板');
+  expect(out).toMatch(/^created boss@example\.com \(role admin\)$/m);
+  const password = /one-time password: (\S+)/.exec(out)![1];
+  expect(password).toHaveLength(16);
+  const row = await h.app.ctx.db.opsAccount.findUnique({ where: { email: 'boss@example.com' } });
+  expect(row!.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
+  expect(row!.passwordHash).not.toContain(password);
+  const signed = await signInAs('boss@example.com', password);
+  expect([signed.status, signed.body.role, signed.body.name]).toEqual([200, 'admin', '老板']);
+  expect(signed.cookie).toMatch(/^ops_sid=[^;]+; path=\/; expires=[^;]+; samesite=strict; httponly$/i);
+
+  const again = run('--email', 'boss@example.com');
+  expect(again).toMatch(/^password reset for boss@example\.com \(role admin\)$/m);
+  expect((await signInAs('boss@example.com', password)).status).toBe(401);
+  // The old password's session ended with the reset.
+  expect((await call(h.app.url, 'GET', '/api/ops/me', undefined, { cookie: cookieOf(signed.cookie) })).status).toBe(401);
+  expect(() => run('--email', 'not-an-email')).toThrow();
+}, 60_000);
+
+it('wrong passwords are refused in words, then limited per account; an unknown e-mail is refused alike', async () => {
+  const { password } = await upsertAccount(h.app.ctx, { email: 'guess@example.com' });
+  for (let i = 0; i < 5; i++) {
+    const r = await signInAs('guess@example.com', 'wrong');
+    expect([r.status, r.body.error.code, r.body.error.message, r.body.error.field]).toEqual([
+      401,
+      'LOGIN_FAILED',
+      '邮箱或密码不正确。',
+      'password',
+    ]);
+  }
+  const cut = await signInAs('guess@example.com', password);
+  expect([cut.status, cut.body.error.code, cut.body.error.message]).toEqual([
+    429,
+    'LOGIN_RATE_LIMITED',
+    '登录失败次数太多，请 15 分钟后再试。',
+  ]);
+  const stranger = await signInAs('nobody@example.com', 'x');
+  expect([stranger.status, stranger.body.error.code]).toEqual([401, 'LOGIN_FAILED']);
+  const bad = await signInAs('not-an-email', '');
+  expect([bad.status, bad.body.error.code, Object.keys(bad.body.error.fields).sort()]).toEqual([400, 'VALIDATION', ['email', 'password']]);
+  expect(
+    await verifyPassword(password, (await h.app.ctx.db.opsAccount.findUnique({ where: { email: 'guess@example.com' } }))!.passwordHash),
+  ).toBe(true);
+});
+
+it('with the console cookie: reads work; a change from another site is refused, from the console it goes through; the token still works', async () => {
+  const { password } = await upsertAccount(h.app.ctx, { email: 'ops1@example.com', role: 'ops' });
+  const { cookie } = await signInAs('ops1@example.com', password);
+  const jar = { cookie: cookieOf(cookie) };
+  expect((await call(h.app.url, 'GET', '/api/ops/me', undefined, jar)).body).toMatchObject({ email: 'ops1@example.com', role: 'ops' });
+
+  const body = { name: `csrf-${phone()}` };
+  const evil = await call(h.app.url, 'POST', '/api/ops/suppliers', body, { ...jar, origin: 'https://evil.example' });
+  expect([evil.status, evil.body.error.code]).toEqual([403, 'CROSS_SITE']);
+  const blind = await call(h.app.url, 'POST', '/api/ops/suppliers', body, jar); // no Origin, no Referer
+  expect(blind.status).toBe(403);
+  const crossFetch = await call(h.app.url, 'POST', '/api/ops/suppliers', body, { ...jar, 'sec-fetch-site': 'cross-site' });
+  expect(crossFetch.status).toBe(403);
+  expect(await h.app.ctx.db.supplier.count({ where: { name: body.name } })).toBe(0);
+  const mine = await call(h.app.url, 'POST', '/api/ops/suppliers', body, { ...jar, origin: h.app.url });
+  expect(mine.status).toBe(201);
+  // Scripts: the bearer token needs no Origin.
+  expect((await ops(h.app.url).post('/suppliers', { name: `token-${phone()}` })).status).toBe(201);
+});
+
+it('every change is audited with who, what and before → after; only admins read the log', async () => {
+  const admin = await upsertAccount(h.app.ctx, { email: 'audit-admin@example.com', role: 'admin' });
+  const plain = await upsertAccount(h.app.ctx, { email: 'audit-ops@example.com', role: 'ops' });
+  const a = { cookie: cookieOf((await signInAs(admin.email, admin.password)).cookie), origin: h.app.url };
+  const o = { cookie: cookieOf((await signInAs(plain.email, plain.password)).cookie), origin: h.app.url };
+  const s = await call(h.app.url, 'POST', '/api/ops/suppliers', { name: `审计-${phone()}` }, o);
+  const p = await call(
+    h.app.url,
+    'POST',
+    '/api/ops/planners',
+    { supplierId: s.body.id, name: '审计', phone: phone(), tier: 'B', destinations: ['大理'], maxActive: 2 },
+    o,
+  );
+  expect((await call(h.app.url, 'PATCH', `/api/ops/planners/${p.body.id}`, { tier: 'A' }, o)).status).toBe(200);
+
+  expect((await call(h.app.url, 'GET', '/api/ops/audit', undefined, o)).body.error.code).toBe('ADMIN_ONLY');
+  const log = (await call(h.app.url, 'GET', '/api/ops/audit?limit=10', undefined, a)).body.items as {
+    actor: string;
+    action: string;
+    target: string | null;
+    before: any;
+    after: any;
+    accountId: number;
+  }[];
+  const patch = log.find((x) => x.action === 'PATCH /api/ops/planners/:id')!;
+  expect(patch).toMatchObject({ actor: `account:${plain.id}`, accountId: plain.id, target: String(p.body.id) });
+  expect([patch.before.tier, patch.after.tier]).toEqual(['B', 'A']);
+  expect(log.find((x) => x.action === 'POST /api/ops/planners')!.after.name).toBe('审计');
+  expect(log.some((x) => x.action === 'sign in' && x.accountId === plain.id)).toBe(true);
+  expect(JSON.stringify(log)).not.toContain(plain.password);
+  // The API token is an actor too.
+  await ops(h.app.url).post('/suppliers', { name: `token-audit-${phone()}` });
+  const latest = (await ops(h.app.url).get('/audit?limit=1')).body.items[0];
+  expect([latest.actor, latest.action]).toEqual(['api-token', 'POST /api/ops/suppliers']);
+});
+
+it('signing out ends the session; a planner or traveler cookie gets 403 on ops routes', async () => {
+  const { email, password } = await upsertAccount(h.app.ctx, { email: 'bye@example.com' });
+  const jar = { cookie: cookieOf((await signInAs(email, password)).cookie), origin: h.app.url };
+  const out = await fetch(`${h.app.url}/api/ops/session`, { method: 'DELETE', headers: jar });
+  expect(out.status).toBe(204);
+  expect(out.headers.get('set-cookie')).toMatch(/^ops_sid=;/);
+  expect((await call(h.app.url, 'GET', '/api/ops/me', undefined, jar)).status).toBe(401);
+
+  const s = (await ops(h.app.url).post('/suppliers', { name: `p-${phone()}` })).body;
+  const p = (
+    await ops(h.app.url).post('/planners', {
+      supplierId: s.id,
+      name: '非运营',
+      phone: phone(),
+      tier: 'C',
+      destinations: ['丽江'],
+      maxActive: 1,
+      openid: `o-${phone()}`,
+    })
+  ).body;
+  const asPlanner = { cookie: plannerCookie(h.app.ctx, p.id), origin: h.app.url };
+  expect((await call(h.app.url, 'GET', '/api/ops/requirements/1', undefined, asPlanner)).status).toBe(403);
+  const traveler = `sid=${signSession(h.app.ctx.sessionSecret, { role: 'traveler', id: 1 })}`;
+  expect((await call(h.app.url, 'POST', '/api/ops/suppliers', { name: 'x' }, { cookie: traveler, origin: h.app.url })).status).toBe(403);
+});
+
+it('the console pages: sign in with the form, see the audit log as admin, sign out', async () => {
+  const { email, password } = await upsertAccount(h.app.ctx, { email: 'page@example.com', role: 'admin', name: '页面' });
+  expect((await fetch(`${h.app.url}/ops`, { redirect: 'manual' })).headers.get('location')).toBe('/ops/login');
+  const login = await (await fetch(`${h.app.url}/ops/login`)).text();
+  expect(login).toContain('运营后台登录');
+  const post = (form: Record<string, string>, headers: Record<string, string> = { origin: h.app.url }) =>
+    fetch(`${h.app.url}/ops/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form),
+    });
+  const wrong = await post({ email, password: 'nope' });
+  expect(wrong.status).toBe(401);
+  expect(await wrong.text()).toContain('邮箱或密码不正确。');
+  expect((await post({ email, password }, { origin: 'https://evil.example' })).status).toBe(403);
+  const ok = await post({ email, password });
+  expect([ok.status, ok.headers.get('location')]).toEqual([303, '/ops']);
+  const cookie = cookieOf(ok.headers.get('set-cookie'));
+  const home = await (await fetch(`${h.app.url}/ops`, { headers: { cookie } })).text();
+  expect(home).toContain('你好，页面');
+  expect(home).toContain('操作记录');
+  expect(home).toContain('页面（page@example.com）');
+  expect(home).toContain('登录');
+  const out = await fetch(`${h.app.url}/ops/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: h.app.url } });
+  expect([out.status, out.headers.get('location')]).toEqual([303, '/ops/login']);
+  expect((await fetch(`${h.app.url}/ops`, { redirect: 'manual', headers: { cookie } })).headers.get('location')).toBe('/ops/login');
+});
