@@ -63,15 +63,15 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
   const applied = await migrate(database.url);
   if (applied.length) log.info({ applied }, 'database migrated');
 
+  // One connection to the embedded database: pglite-socket's multiplexer keeps only transactions
+  // together, so two connections' extended-protocol messages can interleave (08P01 errors).
+  const { db, pool } = createPrisma(database.url, database.embedded ? 1 : 20);
   // Every Redis key of this database lives under its namespace (infra/keys.ts).
-  const ns = namespaceOf(await databaseIdentity(database.url));
+  const ns = namespaceOf(await databaseIdentity(pool));
   const redis = commandClient(redisUrl, ns);
   const queueConn = queueConnection(redisUrl); // no keyPrefix (BullMQ takes its own prefix)
   const dropped = await claimNamespace(queueConn, { dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL }, ns, log);
   if (dropped) log.warn({ dropped }, "keys of this checkout's previous database dropped from Redis");
-  // One connection to the embedded database: pglite-socket's multiplexer keeps only transactions
-  // together, so two connections' extended-protocol messages can interleave (08P01 errors).
-  const { db, pool } = createPrisma(database.url, database.embedded ? 1 : 20);
   const ctx: Ctx = {
     config,
     log,

@@ -9,10 +9,10 @@ import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { sameOrigin, sessionOf } from '../http/auth.js';
 import { OPS_COOKIE } from '../session/index.js';
-import { accountOf, auditLog, recordAudit, signIn } from '../ops/index.js';
+import { accountOf, auditLog } from '../ops/index.js';
 import { CodedError } from '../errors.js';
 import { chinaTime, esc } from '../format.js';
-import { setOpsCookie } from './ops.js';
+import { closeOpsSession, openOpsSession } from './ops-session.js';
 
 const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
 
@@ -73,9 +73,7 @@ export function opsConsoleRoutes(app: Ctx): Router {
       return;
     }
     try {
-      const account = await signIn(app, email, String(b.password ?? '').slice(0, 200), ctx.ip);
-      setOpsCookie(app, ctx, account.id);
-      await recordAudit(app, { accountId: account.id, actor: `account:${account.id}`, action: 'sign in', ip: ctx.ip });
+      await openOpsSession(app, ctx, email, String(b.password ?? '').slice(0, 200));
       ctx.status = 303;
       ctx.redirect('/ops');
     } catch (err) {
@@ -87,11 +85,7 @@ export function opsConsoleRoutes(app: Ctx): Router {
 
   r.post('/logout', async (ctx) => {
     const s = sessionOf(app, ctx.cookies.get(OPS_COOKIE));
-    if (s?.role === 'ops' && sameOrigin(ctx, app.config.PUBLIC_URL)) {
-      await app.revocations.revoke(`ops:${s.id}`, app.now());
-      await recordAudit(app, { accountId: s.id, actor: `account:${s.id}`, action: 'sign out', ip: ctx.ip });
-    }
-    setOpsCookie(app, ctx, null);
+    await closeOpsSession(app, ctx, s?.role === 'ops' && sameOrigin(ctx, app.config.PUBLIC_URL) ? s.id : null);
     ctx.status = 303;
     ctx.redirect('/ops/login');
   });

@@ -13,13 +13,12 @@ import {
   createPlanner,
   createSupplier,
   recordAudit,
-  signIn,
   unbindPlanner,
   updatePlanner,
   updateSupplier,
 } from '../ops/index.js';
 import { sameOrigin } from '../http/auth.js';
-import { OPS_COOKIE, signSession } from '../session/index.js';
+import { closeOpsSession, openOpsSession } from './ops-session.js';
 import { DomainError } from '../errors.js';
 import type { Context, Next } from 'koa';
 
@@ -60,24 +59,6 @@ const signInInput = z.object(
   { error: 'body must be a JSON object' },
 );
 
-const SESSION_HOURS = 12;
-
-/** Signs an account in: the console's own cookie, HttpOnly, SameSite=Strict, Secure under https. */
-export function setOpsCookie(app: Ctx, ctx: Context, accountId: number | null) {
-  const value =
-    accountId === null
-      ? ''
-      : signSession(app.sessionSecret, { role: 'ops', id: accountId, exp: Math.floor(app.now() / 1000) + SESSION_HOURS * 3600 }, app.now());
-  ctx.cookies.set(OPS_COOKIE, value || null, {
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: app.config.https,
-    path: '/',
-    maxAge: accountId === null ? 0 : SESSION_HOURS * 3_600_000,
-    overwrite: true,
-  });
-}
-
 /** Before → after for the rows an ops change edits (read before the change, by route). */
 const BEFORE: Record<string, (app: Ctx, id: number) => Promise<unknown>> = {
   'PATCH /api/ops/planners/:id': (app, id) => app.db.planner.findUnique({ where: { id } }),
@@ -95,7 +76,7 @@ function audited(app: Ctx) {
     const id = idParam(target);
     const before = id && BEFORE[action] ? await BEFORE[action](app, id) : undefined;
     await next();
-    if (ctx.status >= 400) return;
+    if (ctx.status >= 400 || ctx.state.audited) return; // refused, or the route wrote its own entry
     const who = ctx.state.opsActor!;
     await recordAudit(app, {
       accountId: who.accountId,
@@ -114,10 +95,7 @@ function sessionRoutes(app: Ctx, r: Router) {
   r.post('/session', json, async (ctx) => {
     if (!sameOrigin(ctx, app.config.PUBLIC_URL)) throw new DomainError('CROSS_SITE');
     const { email, password } = parse(signInInput, ctx.request.body);
-    const account = await signIn(app, email, password, ctx.ip);
-    setOpsCookie(app, ctx, account.id);
-    await recordAudit(app, { accountId: account.id, actor: `account:${account.id}`, action: 'sign in', ip: ctx.ip });
-    ctx.body = account;
+    ctx.body = await openOpsSession(app, ctx, email, password);
   });
 }
 
@@ -129,15 +107,16 @@ export function opsRoutes(app: Ctx): Router {
 
   r.get('/me', async (ctx) => {
     const who = ctx.state.opsActor!;
-    ctx.body = who.accountId === null ? { actor: who.actor, role: 'admin' } : await accountOf(app, who.accountId);
-    if (!ctx.body) throw new DomainError('ACCOUNT_SUSPENDED');
+    if (who.accountId === null) return void (ctx.body = { actor: who.actor, role: 'admin' });
+    const account = await accountOf(app, who.accountId);
+    if (!account) throw new DomainError('ACCOUNT_SUSPENDED');
+    ctx.body = account;
   });
 
   /** Signs this account out everywhere (every session of it issued until now is refused). */
   r.delete('/session', async (ctx) => {
-    const who = ctx.state.opsActor!;
-    if (who.accountId !== null) await app.revocations.revoke(`ops:${who.accountId}`, app.now());
-    setOpsCookie(app, ctx, null);
+    await closeOpsSession(app, ctx, ctx.state.opsActor!.accountId);
+    ctx.state.audited = true;
     ctx.status = 204;
   });
 

@@ -11,6 +11,8 @@ declare module 'koa' {
     session?: Session;
     /** Who made an ops request: an account (session), or the API token (scripts). */
     opsActor?: { accountId: number | null; actor: string };
+    /** The route wrote its own audit entry (the ops API's audit middleware adds none). */
+    audited?: boolean;
   }
 }
 

@@ -8,20 +8,14 @@
  */
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import pg from 'pg';
+import type { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { checkoutsHash, namespaceOf } from './keys.js';
+import { checkoutsHash, namespaceOf, scanKeys } from './keys.js';
 
-export async function databaseIdentity(databaseUrl: string): Promise<string> {
-  const c = new pg.Client({ connectionString: databaseUrl });
-  await c.connect();
-  try {
-    const { rows } = await c.query<{ id: string }>('SELECT id FROM _prisma_migrations ORDER BY started_at, id LIMIT 1');
-    return rows[0]?.id ?? 'none';
-  } finally {
-    await c.end();
-  }
+export async function databaseIdentity(pool: Pool): Promise<string> {
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM _prisma_migrations ORDER BY started_at, id LIMIT 1');
+  return rows[0]?.id ?? 'none';
 }
 
 /** This checkout: its data directory and the database it is configured with (the embedded one lives in the directory). */
@@ -51,12 +45,7 @@ export async function claimNamespace(
 export async function dropNamespace(raw: Redis, ns: string): Promise<number> {
   if (!ns.startsWith('dz:') || ns.length < 8) throw new Error(`not a namespace: ${ns}`);
   let dropped = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await raw.scan(cursor, 'MATCH', `${ns}*`, 'COUNT', 1000);
-    if (keys.length) dropped += await raw.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  for await (const keys of scanKeys(raw, `${ns}*`)) dropped += await raw.unlink(...keys);
   return dropped;
 }
 
