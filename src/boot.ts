@@ -14,14 +14,17 @@ import { createPrisma, ensureDatabase } from './infra/database.js';
 import { migrate } from './infra/migrate.js';
 import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
 import { releasePlanKey } from './infra/keys.js';
-import { countAccounts } from './ops/index.js';
+import { countAccounts, GRADING_QUEUE, scheduleGrading, startGradingWorker } from './ops/index.js';
+import { createMetrics } from './metrics/index.js';
+import { Queue } from 'bullmq';
+import { queuePrefix } from './infra/keys.js';
 import { createAudit, createQueue, createRecorder, handleJob, loadAll, reconcile, scriptsFor, startWorker } from './grab/index.js';
 import { createEventBus, listen, type Listening } from './events/index.js';
 import { createApp } from './http/app.js';
 import { createFrontServer } from './http/server.js';
 import { apiRoutes } from './api/index.js';
 import { createRevocations, sessionSecret } from './session/index.js';
-import { createNotifier, loadTemplates, notificationsListener, startNotifyWorker } from './notify/index.js';
+import { createNotifier, loadTemplates, NOTIFY_QUEUE, notificationsListener, startNotifyWorker } from './notify/index.js';
 import { createWechatApi } from './wechat/index.js';
 import { createHub, liveListener, serveStream, type Hub } from './live/index.js';
 
@@ -33,6 +36,9 @@ interface Options {
 export interface Connected {
   ctx: Ctx;
   redisUrl: string;
+  metrics: ReturnType<typeof createMetrics>;
+  /** The BullMQ connection (no key prefix). */
+  queueConn: Redis;
   close(): Promise<void>;
 }
 
@@ -68,6 +74,8 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
   const { db, pool } = createPrisma(database.url, database.embedded ? 1 : 20);
   // Every Redis key of this database lives under its namespace (infra/keys.ts).
   const ns = namespaceOf(await databaseIdentity(pool));
+  const metrics = createMetrics();
+  const audit = createAudit(pool, log);
   const redis = commandClient(redisUrl, ns);
   const queueConn = queueConnection(redisUrl); // no keyPrefix (BullMQ takes its own prefix)
   const dropped = await claimNamespace(queueConn, { dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL }, ns, log);
@@ -84,7 +92,15 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     events: createEventBus(redis),
     notify: null as never, // these two are set just below: they read the rest of the context
     wechat: null as never,
-    audit: createAudit(pool, log),
+    metrics,
+    // Every grab attempt passes here once: the audit trail, and the attempts counter by code.
+    audit: {
+      record: (e) => {
+        metrics.grabAttempt(e);
+        audit.record(e);
+      },
+      flush: audit.flush,
+    },
     recorder: createRecorder(pool, config.PROPOSAL_DEADLINE),
     sessionSecret: sessionSecret(config.SESSION_SECRET, config.DATA_DIR, config.NODE_ENV === 'production'),
     revocations: null as never, // below: read once Redis holds only this database's state
@@ -105,6 +121,8 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
   return {
     ctx,
     redisUrl,
+    metrics,
+    queueConn,
     async close() {
       await ctx.audit.flush();
       ctx.revocations.close();
@@ -121,7 +139,10 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
 
 /** connect(), then the web side and/or the workers, as ROLE says. */
 export async function start(config: Config, opts: Options = {}): Promise<Running> {
-  const { ctx, redisUrl, close } = await connect(config, opts);
+  const { ctx, redisUrl, close, metrics, queueConn } = await connect(config, opts);
+  const queueOf = (name: string) => new Queue(name, { connection: queueConn, prefix: queuePrefix(ctx.ns) });
+  const watched = [ctx.queue, queueOf(NOTIFY_QUEUE), queueOf(GRADING_QUEUE)];
+  metrics.watch({ queues: watched });
   const log = ctx.log;
   // `npm run seed` beside this server schedules releases as this server would (README's hand test).
   await ctx.redis.set(releasePlanKey, JSON.stringify(config.releasePlan));
@@ -134,12 +155,18 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
 
   let worker: Worker | undefined;
   let notifyWorker: Worker | undefined;
+  let gradingWorker: Worker | undefined;
+  let gradingQueue: Queue | undefined;
   let workerConn: ReturnType<typeof queueConnection> | undefined;
   let timer: NodeJS.Timeout | undefined;
   if (config.ROLE !== 'web') {
     workerConn = queueConnection(redisUrl);
     worker = startWorker(ctx, workerConn, (job) => handleJob(ctx, job));
     notifyWorker = startNotifyWorker(ctx, ctx.wechat, workerConn);
+    gradingQueue = await scheduleGrading(ctx, workerConn);
+    gradingWorker = startGradingWorker(ctx, workerConn);
+    metrics.watchWorker(ctx.queue.name, worker);
+    metrics.watchWorker(NOTIFY_QUEUE, notifyWorker);
     timer = setInterval(() => void reconcile(ctx).catch((err) => log.error({ err }, 'reconcile failed')), config.RECONCILE_EVERY * 1000);
   }
 
@@ -149,9 +176,13 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   if (config.ROLE !== 'worker') {
     const liveHub = (hub = createHub(ctx, new Redis(redisUrl))); // one subscriber for every stream of this instance
     ctx.revocations.onRevoke((user) => liveHub.end(user)); // a suspended planner's streams end at once
-    const koa = createApp(ctx, apiRoutes(ctx)).callback();
+    metrics.watch({ liveConnections: () => liveHub.connections() });
+    const koa = createApp(ctx, apiRoutes(ctx, watched)).callback();
     // The live stream is served in front of Koa (src/live/raw.ts says why); everything else by Koa.
-    server = createFrontServer(config, (req, res) => void (serveStream(ctx, liveHub, req, res) || koa(req, res)));
+    server = createFrontServer(config, (req, res) => {
+      metrics.timeRequest(req, res);
+      void (serveStream(ctx, liveHub, req, res) || koa(req, res));
+    });
     await new Promise<void>((ok) => server!.listen(config.PORT, ok));
     const port = (server.address() as { port: number }).port;
     url = `http://127.0.0.1:${port}`;
@@ -169,6 +200,9 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
       // Workers first: their jobs may be talking to this very server (the sandbox).
       await worker?.close();
       await notifyWorker?.close();
+      await gradingWorker?.close();
+      await gradingQueue?.close();
+      await Promise.all(watched.slice(1).map((q) => q.close()));
       workerConn?.disconnect();
       await hub?.close(); // ends the streams, or the server would wait for them forever
       if (server) {

@@ -35,6 +35,8 @@ export interface Ctx {
   notify: Notifier;
   /** Group-committing writer of won work orders; see grab/journal.ts. */
   recorder: Recorder;
+  /** Counters the capabilities feed (GET /metrics); see metrics/. */
+  metrics: Metrics;
   /** Audit trail writer (buffered); see grab/audit.ts. */
   audit: { record(e: AuditEntry): void; flush(): Promise<void> };
   sessionSecret: string;
@@ -45,6 +47,14 @@ export interface Ctx {
   localUrl?: string;
   /** Milliseconds since the epoch; tests move time through here. */
   now(): number;
+}
+
+export interface Metrics {
+  contentType: string;
+  /** The Prometheus text of this process. */
+  text(): Promise<string>;
+  grabAttempt(e: AuditEntry): void;
+  templateSent(outcome: 'sent' | 'failed', code?: number): void;
 }
 
 export interface AuditEntry {
@@ -89,4 +99,6 @@ export interface WechatApi {
   sendTemplate(openid: string, templateId: string, url: string, data: Record<string, { value: string }>): Promise<string>;
   sendText(openid: string, text: string): Promise<void>;
   getUser(openid: string): Promise<{ subscribe: number; openid: string; nickname?: string }>;
+  /** A temporary QR_STR_SCENE code (qrcode/create): the ticket, what the code encodes (url), seconds it lives. */
+  createQrCode(scene: string, seconds: number): Promise<{ ticket: string; url: string; expireSeconds: number }>;
 }

@@ -45,14 +45,25 @@ export const CATALOGUE = {
   ALREADY_CHOSEN: { status: 409, words: '这个行程已经选定方案了' },
   CLOSED: { status: 409, words: '这个行程已关闭' },
 
+  // ── ops on requirements, planners and grading ──
+  ALREADY_CLOSED: { status: 409, words: '这个需求已经关闭了。' },
+  CANNOT_CLOSE: { status: 409, words: '已选定方案（或已付款）的需求不能关闭。' },
+  NOT_CLOSED: { status: 409, words: '只有已关闭的需求可以重新开放。' },
+  GRADING_NOT_FOUND: { status: 404, words: '没有这次分级评估。' },
+  GRADING_STALE: { status: 409, words: '这次分级评估之后等级已有变动，请重新评估再应用。' },
+  QR_UNAVAILABLE: { status: 502, words: '微信暂时无法生成二维码，请稍后再试。' },
+
   // ── binding a WeChat to a planner account ──
   ALREADY_BOUND: { status: 400, words: '这个微信已绑定定制师账号。' },
+  PLANNER_ALREADY_BOUND: { status: 409, words: '这位定制师已绑定微信；要换微信，请先解绑。' },
 
   // ── ops accounts ──
   LOGIN_FAILED: { status: 401, words: '邮箱或密码不正确。' },
   LOGIN_RATE_LIMITED: { status: 429, words: '登录失败次数太多，请 15 分钟后再试。' },
   ACCOUNT_SUSPENDED: { status: 403, words: '这个运营账号已停用，请联系管理员。' },
   ADMIN_ONLY: { status: 403, words: '只有管理员可以做这件事。' },
+  ACCOUNT_NOT_FOUND: { status: 404, words: '没有这个运营账号。' },
+  NOT_YOURSELF: { status: 409, words: '不能停用自己的账号或取消自己的管理员身份。' },
   CROSS_SITE: { status: 403, words: '请在运营后台的页面里操作（来自其他网站的请求已拒绝）。' },
 
   // ── proving a phone by SMS ──

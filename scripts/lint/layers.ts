@@ -27,6 +27,7 @@ export const ALLOWED: Record<string, readonly string[] | '*'> = {
   traveler: ['grab', 'requirements', 'pay', 'sms', 'session'],
   ops: ['grab', 'wechat'],
   web: ['session'],
+  metrics: [],
   api: '*',
 };
 const KERNEL_DIRS = new Set(['http', 'infra', 'generated']);

@@ -4,6 +4,9 @@
  * no WeChat credentials are set. The live stream is served in front of Koa (live/raw.ts).
  */
 import Router from '@koa/router';
+import type { Queue } from 'bullmq';
+import type { Middleware } from 'koa';
+import { requireRole } from '../http/auth.js';
 import type { Ctx } from '../context.js';
 import { sessionOf } from '../http/auth.js';
 import { COOKIE } from '../session/index.js';
@@ -12,6 +15,7 @@ import { sandboxApi, sandboxPhone } from '../sandbox/index.js';
 import { pageRoutes } from '../web/index.js';
 import { opsRoutes } from './ops.js';
 import { opsConsoleRoutes } from './ops-console.js';
+import { opsQueues } from './ops-queues.js';
 import { plannerRoutes } from './planner.js';
 import { travelerRoutes } from './traveler.js';
 
@@ -43,10 +47,16 @@ function healthRoutes(app: Ctx): Router {
     }
     ctx.body = { role: s.role, id: s.id };
   });
+  // Prometheus (CONTRACT): the ops API token (a scraper) or an ops session.
+  health.get('/metrics', requireRole(app, 'ops'), async (ctx) => {
+    ctx.type = app.metrics.contentType;
+    ctx.body = await app.metrics.text();
+  });
   return health;
 }
 
-export function apiRoutes(app: Ctx): Router[] {
+/** `queues`: the BullMQ queues the ops console's dashboard shows (/ops/queues). */
+export function apiRoutes(app: Ctx, queues: Queue[] = [app.queue]): (Router | Middleware)[] {
   // WeChat's OAuth page lives on open.weixin.qq.com; in the sandbox, beside the rest of its API.
   // The browser goes there: in the sandbox, PUBLIC_URL's host (where its cookies are), not the local address the server calls itself on.
   const authorizeBase = () =>
@@ -60,6 +70,7 @@ export function apiRoutes(app: Ctx): Router[] {
     bindRoutes(app),
     opsRoutes(app),
     opsConsoleRoutes(app),
+    opsQueues(app, queues),
     plannerRoutes(app),
     travelerRoutes(app),
     pageRoutes(app),

@@ -9,21 +9,51 @@ import { dbId, idParam, json, parse } from '../http/body.js';
 import { createRequirement, requirementInput, requirementView } from '../requirements/index.js';
 import {
   accountOf,
+  applyGrading,
   auditLog,
+  closeRequirement,
   createPlanner,
   createSupplier,
+  dispatchTo,
+  funnel,
+  gradingRun,
+  gradingRuns,
+  listAccounts,
+  listPlanners,
+  listRequirements,
+  listSuppliers,
+  plannerRecord,
+  proposeGrading,
   recordAudit,
+  reopenRequirement,
+  REQUIREMENT_STATUSES,
+  requirementTimeline,
+  today,
   unbindPlanner,
+  updateAccount,
   updatePlanner,
   updateSupplier,
+  upsertAccount,
 } from '../ops/index.js';
+import { createBindQr, revokeBindQr } from '../wechat/index.js';
 import { sameOrigin } from '../http/auth.js';
 import { closeOpsSession, openOpsSession } from './ops-session.js';
 import { DomainError } from '../errors.js';
 import type { Context, Next } from 'koa';
 
 const supplierInput = z.object({ name: z.string().trim().min(1, 'must not be empty').max(100) }, { error: 'body must be a JSON object' });
-const supplierPatch = z.object({ status: z.enum(['active', 'suspended'], { error: 'must be "active" or "suspended"' }) });
+/** Suspending says why (the planner, their supplier and the audit log read it); resuming may. */
+const reason = z.string({ error: 'must be text' }).trim().min(1, 'must not be empty').max(200, 'at most 200 characters');
+const needsReason = (v: { status?: string; reason?: string }, c: z.RefinementCtx) => {
+  if (v.status === 'suspended' && !v.reason)
+    c.addIssue({ code: 'custom', path: ['reason'], message: 'is required to suspend', params: { zh: '停用请写明原因。' } });
+};
+const supplierPatch = z
+  .object(
+    { status: z.enum(['active', 'suspended'], { error: 'must be "active" or "suspended"' }), reason: reason.optional() },
+    { error: 'body must be a JSON object' },
+  )
+  .superRefine(needsReason);
 const plannerFields = {
   name: z.string().trim().min(1, 'must not be empty').max(50),
   phone: z
@@ -41,9 +71,85 @@ const plannerFields = {
 };
 const plannerInput = z.object({ supplierId: dbId('supplier'), ...plannerFields }, { error: 'body must be a JSON object' });
 const plannerPatch = z
-  .object({ ...plannerFields, status: z.enum(['active', 'suspended']) })
+  .object(
+    { ...plannerFields, status: z.enum(['active', 'suspended'], { error: 'must be "active" or "suspended"' }), reason },
+    { error: 'body must be a JSON object' },
+  )
   .partial()
-  .omit({ phone: true });
+  .omit({ phone: true })
+  .superRefine(needsReason);
+
+const page = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(10_000)
+  .default(1);
+const perPage = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(200, 'at most 200')
+  .default(20);
+const chinaDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(d)), 'must be a real date');
+const requirementQuery = z.object({
+  status: z.enum(REQUIREMENT_STATUSES, { error: `must be one of ${REQUIREMENT_STATUSES.join(', ')}` }).optional(),
+  destination: z.string().trim().min(1).max(50).optional(),
+  from: chinaDay.optional(),
+  to: chinaDay.optional(),
+  tier: z.enum(TIERS, { error: 'must be S, A, B or C' }).optional(),
+  flagged: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
+  q: z.string().trim().min(1).max(50).optional(),
+  page,
+  perPage,
+});
+const plannerQuery = z.object({
+  q: z.string().trim().min(1).max(50).optional(),
+  tier: z.enum(TIERS, { error: 'must be S, A, B or C' }).optional(),
+  status: z.enum(['active', 'suspended'], { error: 'must be "active" or "suspended"' }).optional(),
+  supplierId: z.coerce.number({ error: 'must be a number' }).int().positive().max(2_147_483_647).optional(),
+  page,
+  perPage,
+});
+const funnelQuery = z
+  .object({ from: chinaDay, to: chinaDay }, { error: 'from and to are required' })
+  .refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be before from' })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, { path: ['to'], message: 'at most a year after from' });
+const dispatchInput = z.object({ plannerId: dbId('planner') }, { error: 'body must be a JSON object' });
+const closeInput = z.object({ reason }, { error: 'body must be a JSON object' });
+const applyInput = z.object(
+  {
+    plannerIds: z
+      .array(z.number({ error: 'must be planner ids' }).int().positive(), { error: 'must be a list of planner ids' })
+      .min(1, 'name at least one planner')
+      .max(1000)
+      .optional(),
+  },
+  { error: 'body must be a JSON object' },
+);
+const accountInput = z.object(
+  {
+    email: z.string({ error: 'is required' }).trim().email('must be an e-mail address').max(200),
+    name: z.string().trim().min(1, 'must not be empty').max(50).optional(),
+    role: z.enum(['admin', 'ops'], { error: 'must be "admin" or "ops"' }).default('ops'),
+  },
+  { error: 'body must be a JSON object' },
+);
+const accountPatch = z.object(
+  {
+    status: z.enum(['active', 'suspended'], { error: 'must be "active" or "suspended"' }).optional(),
+    role: z.enum(['admin', 'ops'], { error: 'must be "admin" or "ops"' }).optional(),
+  },
+  { error: 'body must be a JSON object' },
+);
+
+const actorOf = (ctx: Context) => ({ accountId: ctx.state.opsActor!.accountId, actor: ctx.state.opsActor!.actor });
 
 function id(param: string | undefined): number {
   const n = idParam(param);
@@ -64,7 +170,26 @@ const BEFORE: Record<string, (app: Ctx, id: number) => Promise<unknown>> = {
   'PATCH /api/ops/planners/:id': (app, id) => app.db.planner.findUnique({ where: { id } }),
   'PATCH /api/ops/suppliers/:id': (app, id) => app.db.supplier.findUnique({ where: { id } }),
   'POST /api/ops/planners/:id/unbind': (app, id) => app.db.planner.findUnique({ where: { id }, select: { id: true, openid: true } }),
+  'POST /api/ops/requirements/:id/close': (app, id) => app.db.requirement.findUnique({ where: { id }, select: { id: true, status: true } }),
+  'POST /api/ops/requirements/:id/reopen': (app, id) =>
+    app.db.requirement.findUnique({ where: { id }, select: { id: true, status: true, closedReason: true } }),
+  'PATCH /api/ops/accounts/:id': (app, id) =>
+    app.db.opsAccount.findUnique({ where: { id }, select: { id: true, email: true, role: true, status: true } }),
 };
+
+/** Admins only (and the API token, which scripts hold for the whole console). */
+async function adminOnly(app: Ctx, ctx: Context) {
+  const who = ctx.state.opsActor!;
+  if (who.accountId !== null && (await accountOf(app, who.accountId))?.role !== 'admin') throw new DomainError('ADMIN_ONLY');
+}
+
+/** The words of the person acting, for history kept outside the audit log (grading runs). */
+async function actorName(app: Ctx, ctx: Context): Promise<string> {
+  const who = ctx.state.opsActor!;
+  if (who.accountId === null) return 'API 令牌';
+  const a = await accountOf(app, who.accountId);
+  return a ? `${a.name}（${a.email}）` : who.actor;
+}
 
 /** Every state-changing ops request that succeeded is written to the audit log: who, what, on what, before → after. */
 function audited(app: Ctx) {
@@ -122,8 +247,7 @@ export function opsRoutes(app: Ctx): Router {
 
   /** The audit log, newest first: admins (and the API token) only. */
   r.get('/audit', async (ctx) => {
-    const who = ctx.state.opsActor!;
-    if (who.accountId !== null && (await accountOf(app, who.accountId))?.role !== 'admin') throw new DomainError('ADMIN_ONLY');
+    await adminOnly(app, ctx);
     const before = typeof ctx.query.before === 'string' && /^\d+$/.test(ctx.query.before) ? BigInt(ctx.query.before) : undefined;
     ctx.body = { items: await auditLog(app, { limit: Number(ctx.query.limit) || 50, beforeId: before }) };
   });
@@ -133,8 +257,13 @@ export function opsRoutes(app: Ctx): Router {
     ctx.status = 201;
   });
 
+  r.get('/suppliers', async (ctx) => {
+    ctx.body = { items: await listSuppliers(app) };
+  });
+
   r.patch('/suppliers/:id', async (ctx) => {
-    ctx.body = await updateSupplier(app, id(ctx.params.id), parse(supplierPatch, ctx.request.body));
+    const { status, reason: why } = parse(supplierPatch, ctx.request.body);
+    ctx.body = await updateSupplier(app, id(ctx.params.id), { status, statusReason: status === 'suspended' ? why : (why ?? null) });
   });
 
   r.post('/planners', async (ctx) => {
@@ -142,8 +271,39 @@ export function opsRoutes(app: Ctx): Router {
     ctx.status = 201;
   });
 
+  r.get('/planners', async (ctx) => {
+    ctx.body = await listPlanners(app, parse(plannerQuery, ctx.query));
+  });
+
+  r.get('/planners/:id', async (ctx) => {
+    ctx.body = await plannerRecord(app, id(ctx.params.id));
+  });
+
   r.patch('/planners/:id', async (ctx) => {
-    ctx.body = await updatePlanner(app, id(ctx.params.id), parse(plannerPatch, ctx.request.body));
+    const { reason: why, ...patch } = parse(plannerPatch, ctx.request.body);
+    const statusReason = patch.status === 'suspended' ? why : patch.status === 'active' ? (why ?? null) : undefined;
+    ctx.body = await updatePlanner(app, id(ctx.params.id), { ...patch, ...(statusReason !== undefined ? { statusReason } : {}) });
+  });
+
+  /** A QR code that binds the WeChat user who scans it to this planner (CONTRACT). */
+  r.post('/planners/:id/bind-qr', async (ctx) => {
+    const qr = await createBindQr(app, id(ctx.params.id));
+    ctx.status = 201;
+    ctx.body = { scene: qr.scene, ticket: qr.ticket, url: qr.url, expiresAt: qr.expiresAt };
+    // The audit keeps that a code was made and until when, not the code itself.
+    await recordAudit(app, {
+      ...actorOf(ctx),
+      action: 'POST /api/ops/planners/:id/bind-qr',
+      target: String(qr.plannerId),
+      after: { expiresAt: qr.expiresAt },
+      ip: ctx.ip,
+    });
+    ctx.state.audited = true;
+  });
+
+  r.delete('/planners/:id/bind-qr', async (ctx) => {
+    const revoked = await revokeBindQr(app, id(ctx.params.id));
+    ctx.body = { revoked };
   });
 
   r.post('/planners/:id/unbind', async (ctx) => {
@@ -156,10 +316,100 @@ export function opsRoutes(app: Ctx): Router {
     ctx.body = await requirementView(app, req.id);
   });
 
+  r.get('/requirements', async (ctx) => {
+    ctx.body = await listRequirements(app, parse(requirementQuery, ctx.query));
+  });
+
   r.get('/requirements/:id', async (ctx) => {
     const view = await requirementView(app, id(ctx.params.id));
     if (!view) throw new HttpError(404, 'NOT_FOUND', 'no such requirement', 'id');
-    ctx.body = view;
+    ctx.body = { ...view, deposit: null }; // deposits come with WeChat Pay (issue 13)
+  });
+
+  r.get('/requirements/:id/timeline', async (ctx) => {
+    ctx.body = await requirementTimeline(app, id(ctx.params.id));
+  });
+
+  /** CONTRACT: 201 a work order on the dispatch channel; the grab rules' refusals as 409 with their code. */
+  r.post('/requirements/:id/dispatch', async (ctx) => {
+    const { plannerId } = parse(dispatchInput, ctx.request.body);
+    const wo = await dispatchTo(app, id(ctx.params.id), plannerId);
+    ctx.status = wo.repeat ? 200 : 201;
+    ctx.body = wo;
+  });
+
+  r.post('/requirements/:id/close', async (ctx) => {
+    const { reason: why } = parse(closeInput, ctx.request.body);
+    const rid = id(ctx.params.id);
+    await closeRequirement(app, rid, why);
+    ctx.body = { id: rid, status: 'closed', closedReason: why };
+  });
+
+  r.post('/requirements/:id/reopen', async (ctx) => {
+    const rid = id(ctx.params.id);
+    await reopenRequirement(app, rid);
+    ctx.body = { id: rid, status: 'open' };
+  });
+
+  r.get('/stats/funnel', async (ctx) => {
+    const { from, to } = parse(funnelQuery, ctx.query);
+    ctx.body = await funnel(app, from, to);
+  });
+
+  r.get('/stats/today', async (ctx) => {
+    ctx.body = await today(app);
+  });
+
+  r.get('/grading', async (ctx) => {
+    ctx.body = { items: await gradingRuns(app) };
+  });
+
+  /** A preview now (the weekly job makes one too): who would move, from → to, and the numbers why. */
+  r.post('/grading', async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await proposeGrading(app, 'manual');
+  });
+
+  r.get('/grading/:id', async (ctx) => {
+    ctx.body = await gradingRun(app, id(ctx.params.id));
+  });
+
+  r.post('/grading/:id/apply', async (ctx) => {
+    const { plannerIds } = parse(applyInput, ctx.request.body ?? {});
+    ctx.body = await applyGrading(app, id(ctx.params.id), await actorName(app, ctx), plannerIds);
+  });
+
+  // ── ops accounts: admins only ──
+  r.get('/accounts', async (ctx) => {
+    await adminOnly(app, ctx);
+    ctx.body = { items: await listAccounts(app) };
+  });
+
+  /** Creates an account (or resets its password): the one-time password is in this answer only, never in the audit log. */
+  r.post('/accounts', async (ctx) => {
+    await adminOnly(app, ctx);
+    const input = parse(accountInput, ctx.request.body);
+    const a = await upsertAccount(app, input);
+    ctx.status = a.created ? 201 : 200;
+    ctx.body = a;
+    const { password: _, ...kept } = a;
+    await recordAudit(app, {
+      ...actorOf(ctx),
+      action: a.created ? 'create account' : 'reset password',
+      target: String(a.id),
+      after: kept,
+      ip: ctx.ip,
+    });
+    ctx.state.audited = true;
+  });
+
+  r.patch('/accounts/:id', async (ctx) => {
+    await adminOnly(app, ctx);
+    const patch = parse(accountPatch, ctx.request.body);
+    const target = id(ctx.params.id);
+    if (target === ctx.state.opsActor!.accountId && (patch.status === 'suspended' || patch.role === 'ops'))
+      throw new DomainError('NOT_YOURSELF');
+    ctx.body = await updateAccount(app, target, patch);
   });
 
   return r;

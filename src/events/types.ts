@@ -22,6 +22,9 @@ type Body =
   | { type: 'proposal'; requirementId: number; plannerId: number; workOrderId: string }
   | { type: 'proposal-due'; requirementId: number; plannerId: number; workOrderId: string }
   | { type: 'flagged'; requirementId: number; slotsLeft: number }
+  /** Ops closed it (or re-opened it): the work orders that were running end with it. */
+  | { type: 'closed'; requirementId: number; reason: string; workOrders: { workOrderId: string; plannerId: number }[] }
+  | { type: 'reopened'; requirementId: number }
   | {
       type: 'chosen';
       requirementId: number;
@@ -44,6 +47,8 @@ export function eventId(e: NewEvent): string {
       return `released:r${e.requirementId}:${e.tier}`;
     case 'full':
     case 'flagged':
+    case 'closed':
+    case 'reopened':
       // Both can happen again after a re-open: the moment tells them apart.
       return `${e.type}:r${e.requirementId}:${e.at}`;
     case 'chosen':

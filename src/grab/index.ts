@@ -7,9 +7,19 @@
 export { grab, type GrabInput, type GrabResult, type Win } from './grab.js';
 export { allCodes, reject, type RejectCode, type Rejection } from './codes.js';
 export { poolFor, SUPPLIER_HOLDS_WORDS, type PoolItem } from './pool.js';
-export { acceptOffer, declineOffer, expireIfNoProposal, fallback, handleJob, releaseTier, submitProposal } from './lifecycle.js';
+export {
+  acceptOffer,
+  closeRequirement,
+  declineOffer,
+  expireIfNoProposal,
+  fallback,
+  handleJob,
+  releaseTier,
+  reopenRequirement,
+  submitProposal,
+} from './lifecycle.js';
 export { choose } from './choose.js';
-export { match, score, tierAllowed, type Candidate, type MatchInput } from './matching.js';
+export { match, rematchPlanner, score, tierAllowed, type Candidate, type MatchInput } from './matching.js';
 export { scheduleReleases, createQueue, startWorker, type LifecycleJob } from './queue.js';
 export { createRecorder, reconcile, syncRequirement } from './journal.js';
 export { createAudit } from './audit.js';

@@ -11,7 +11,7 @@ import { grab } from './grab.js';
 import { ensureRequirement } from './hot-state.js';
 import { dayKey, plannerKeys, requirementKeys } from '../infra/keys.js';
 import { syncRequirement } from './journal.js';
-import { cancelDeadline, cancelOffer, scheduleReleases, type LifecycleJob } from './queue.js';
+import { cancelDeadline, cancelOffer, cancelPending, scheduleReleases, type LifecycleJob } from './queue.js';
 import { orLoad } from './scripts.js';
 import { flushOutbox, toOutbox } from '../events/index.js';
 import { DomainError } from '../errors.js';
@@ -220,4 +220,68 @@ export async function submitProposal(ctx: Ctx, plannerId: number, workOrderId: s
   await cancelOffer(ctx, workOrderId); // proposing is accepting (see above)
   await flushOutbox(ctx.pool, ctx.events, [event]);
   return proposal;
+}
+
+/**
+ * Ops close a requirement that is still open or full, with a reason: no more grabs (Redis first,
+ * so no grab wins after the work orders are read), the journal flushed, then in one transaction the
+ * requirement and its running work orders closed and the event recorded; schedules go.
+ */
+export async function closeRequirement(ctx: Ctx, requirementId: number, reason: string): Promise<void> {
+  const req = await ctx.db.requirement.findUnique({ where: { id: requirementId }, select: { status: true } });
+  if (!req) throw new DomainError('REQUIREMENT_NOT_FOUND');
+  if (req.status !== 'open' && req.status !== 'full') throw new DomainError(req.status === 'closed' ? 'ALREADY_CLOSED' : 'CANNOT_CLOSE');
+  const k = requirementKeys(requirementId);
+  const hot = await ctx.redis.exists(k.meta);
+  if (hot) await ctx.redis.hset(k.meta, 'status', 'closed');
+  await syncRequirement(ctx, requirementId);
+  const at = new Date(ctx.now());
+  const done = await ctx.db.$transaction(async (tx) => {
+    const { count } = await tx.requirement.updateMany({
+      where: { id: requirementId, status: { in: ['open', 'full'] } },
+      data: { status: 'closed', closedReason: reason, closedAt: at },
+    });
+    if (count === 0) return null; // the traveler chose in between
+    const running = await tx.workOrder.findMany({ where: { requirementId, status: { in: ['active', 'proposed'] } } });
+    await tx.workOrder.updateMany({ where: { id: { in: running.map((w) => w.id) } }, data: { status: 'closed', endedAt: at } });
+    const workOrders = running.map((w) => ({ workOrderId: w.id, plannerId: w.plannerId }));
+    return { running, event: await toOutbox(tx, { type: 'closed', requirementId, reason, workOrders, at: at.getTime() }) };
+  });
+  if (!done) {
+    const now = await ctx.db.requirement.findUnique({ where: { id: requirementId }, select: { status: true } });
+    if (hot && now) await ctx.redis.hset(k.meta, 'status', now.status);
+    throw new DomainError('CANNOT_CLOSE');
+  }
+  const day = dayKey(ctx.now());
+  await cancelPending(ctx, requirementId);
+  await Promise.all(
+    done.running.flatMap((w) => [
+      cancelDeadline(ctx, w.id),
+      cancelOffer(ctx, w.id),
+      ctx.redis.hdel(plannerKeys(w.plannerId, day).active, String(requirementId)),
+    ]),
+  );
+  await flushOutbox(ctx.pool, ctx.events, [done.event]);
+}
+
+/**
+ * A closed requirement opened again: grabbable from the start (its closed work orders hold no
+ * slot), its hot state rebuilt from PostgreSQL, the tiers not yet released scheduled as after an
+ * expiry, and the candidates' pools list it again.
+ */
+export async function reopenRequirement(ctx: Ctx, requirementId: number): Promise<void> {
+  const { count } = await ctx.db.requirement.updateMany({
+    where: { id: requirementId, status: 'closed' },
+    data: { status: 'open', closedReason: null, closedAt: null, flaggedAt: null, fullAt: null },
+  });
+  if (count === 0) {
+    const req = await ctx.db.requirement.findUnique({ where: { id: requirementId }, select: { id: true } });
+    throw new DomainError(req ? 'NOT_CLOSED' : 'REQUIREMENT_NOT_FOUND');
+  }
+  await ctx.redis.del(...Object.values(requirementKeys(requirementId)));
+  await ensureRequirement(ctx, requirementId);
+  const candidates = await ctx.db.candidate.findMany({ where: { requirementId } });
+  await Promise.all(candidates.map((c) => ctx.redis.zadd(plannerKeys(c.plannerId, dayKey(ctx.now())).pool, c.score, requirementId)));
+  await rescheduleAfterReopen(ctx, requirementId);
+  await ctx.events.publish({ type: 'reopened', requirementId, at: ctx.now() });
 }

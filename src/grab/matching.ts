@@ -14,6 +14,7 @@
  */
 import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
+import { dayKey, plannerKeys, requirementKeys } from '../infra/keys.js';
 
 const TIER_WEIGHT: Record<Tier, number> = { S: 1, A: 0.75, B: 0.5, C: 0.25 };
 const TIER_RANK: Record<Tier, number> = { S: 1, A: 2, B: 3, C: 4 };
@@ -63,28 +64,80 @@ export async function match(ctx: Ctx, req: MatchInput): Promise<Candidate[]> {
   });
   const eligible = planners.filter((p) => tierAllowed(p.tier, req.minTier));
   if (eligible.length === 0) return [];
-  const ids = eligible.map((p) => p.id);
+  const stats = await statsOf(
+    ctx,
+    eligible.map((p) => p.id),
+  );
+  return eligible
+    .map((p) => {
+      return { plannerId: p.id, tier: p.tier, score: scoreOf(p, stats.get(p.id)) };
+    })
+    .sort((a, b) => b.score - a.score || a.plannerId - b.plannerId)
+    .slice(0, ctx.config.MATCH_LIMIT);
+}
+
+type StatsRow = { planner_id: number; chosen: number; decided: number; hours: number | null; active: number };
+
+/** The measured part of the score, for these planners (90 days; current load). */
+async function statsOf(ctx: Ctx, ids: number[]): Promise<Map<number, StatsRow>> {
   const since = new Date(ctx.now() - 90 * 86_400_000);
-  const rows = await ctx.db.$queryRaw<{ planner_id: number; chosen: number; decided: number; hours: number | null; active: number }[]>`
+  const rows = await ctx.db.$queryRaw<StatsRow[]>`
     SELECT planner_id,
            count(*) FILTER (WHERE status = 'chosen' AND grabbed_at >= ${since})::int AS chosen,
            count(*) FILTER (WHERE status IN ('chosen', 'closed') AND grabbed_at >= ${since})::int AS decided,
            avg(extract(epoch FROM proposed_at - grabbed_at) / 3600) FILTER (WHERE proposed_at IS NOT NULL AND grabbed_at >= ${since})::float8 AS hours,
            count(*) FILTER (WHERE status IN ('active', 'proposed'))::int AS active
       FROM work_orders WHERE planner_id = ANY(${ids}::int[]) GROUP BY planner_id`;
-  const stats = new Map(rows.map((r) => [r.planner_id, r]));
-  return eligible
-    .map((p) => {
-      const s = stats.get(p.id);
-      const value = score(p.tier, {
-        chosen: s?.chosen ?? 0,
-        decided: s?.decided ?? 0,
-        meanHoursToProposal: s?.hours ?? null,
-        active: s?.active ?? 0,
-        maxActive: p.maxActive,
-      });
-      return { plannerId: p.id, tier: p.tier, score: Math.round(value * 10_000) / 10_000 };
-    })
-    .sort((a, b) => b.score - a.score || a.plannerId - b.plannerId)
-    .slice(0, ctx.config.MATCH_LIMIT);
+  return new Map(rows.map((r) => [r.planner_id, r]));
+}
+
+function scoreOf(p: { tier: Tier; maxActive: number }, s: StatsRow | undefined): number {
+  const value = score(p.tier, {
+    chosen: s?.chosen ?? 0,
+    decided: s?.decided ?? 0,
+    meanHoursToProposal: s?.hours ?? null,
+    active: s?.active ?? 0,
+    maxActive: p.maxActive,
+  });
+  return Math.round(value * 10_000) / 10_000;
+}
+
+/**
+ * Matching after intake: a planner created or re-scoped (destinations, tier, status) while
+ * requirements are open becomes their candidate for the tiers not yet released, as if matched at
+ * intake (same eligibility, same score); a re-tiered candidate moves with their tier while neither
+ * tier is released. A tier already released stays as it was: its planners have been told. Returns
+ * the requirements the planner was added to or moved in.
+ */
+export async function rematchPlanner(ctx: Ctx, plannerId: number): Promise<number[]> {
+  const p = await ctx.db.planner.findUnique({ where: { id: plannerId }, include: { supplier: { select: { status: true } } } });
+  if (p?.status !== 'active' || p.supplier.status !== 'active') return [];
+  const open = await ctx.db.$queryRaw<{ id: number; min_tier: Tier; released: string; cand_tier: Tier | null }[]>`
+    SELECT r.id, r.min_tier, coalesce(string_agg(rel.tier::text, ''), '') AS released, c.tier AS cand_tier
+      FROM requirements r
+      LEFT JOIN releases rel ON rel.requirement_id = r.id
+      LEFT JOIN candidates c ON c.requirement_id = r.id AND c.planner_id = ${plannerId}
+     WHERE r.status = 'open' AND r.destinations && ${p.destinations}::text[]
+       AND NOT (${plannerId} = ANY(r.blocked_planner_ids)) AND NOT (${p.supplierId} = ANY(r.blocked_supplier_ids))
+     GROUP BY r.id, c.tier`;
+  const todo = open.filter(
+    (r) =>
+      tierAllowed(p.tier, r.min_tier) &&
+      !r.released.includes(p.tier) &&
+      (r.cand_tier === null || (r.cand_tier !== p.tier && !r.released.includes(r.cand_tier))),
+  );
+  if (todo.length === 0) return [];
+  const value = scoreOf(p, (await statsOf(ctx, [plannerId])).get(plannerId));
+  for (const r of todo) {
+    await ctx.db.candidate.upsert({
+      where: { requirementId_plannerId: { requirementId: r.id, plannerId } },
+      create: { requirementId: r.id, plannerId, tier: p.tier, score: value },
+      update: { tier: p.tier, score: value },
+    });
+    // Hot only if already loaded (a requirement loaded later reads its candidates from PostgreSQL).
+    const k = requirementKeys(r.id);
+    if (await ctx.redis.exists(k.meta)) await ctx.redis.hset(k.candidates, String(plannerId), p.tier);
+    await ctx.redis.zadd(plannerKeys(plannerId, dayKey(ctx.now())).pool, value, r.id);
+  }
+  return todo.map((r) => r.id);
 }

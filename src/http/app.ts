@@ -1,5 +1,5 @@
-/** The Koa application (the HTTP kernel): security headers, error rendering, the canonical host, then the routers it is given (src/api). */
-import Koa from 'koa';
+/** The Koa application (the HTTP kernel): security headers, error rendering, the canonical host, then the routers (and mounted apps) it is given (src/api). */
+import Koa, { type Middleware } from 'koa';
 import type Router from '@koa/router';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -7,7 +7,7 @@ import { errors } from './errors.js';
 import { securityHeaders } from './headers.js';
 import { canonicalHost } from './canonical.js';
 
-export function createApp(app: { config: Config; log: Logger }, routers: Router[]): Koa {
+export function createApp(app: { config: Config; log: Logger }, routers: (Router | Middleware)[]): Koa {
   // Only the configured number of proxies' X-Forwarded-For entries are believed (ctx.ip).
   const koa = new Koa({ proxy: app.config.TRUST_PROXY > 0, maxIpsCount: app.config.TRUST_PROXY });
   // Errors after the answer (a client gone, node's own 408 on a request timeout) go to the log, not stderr.
@@ -24,6 +24,9 @@ export function createApp(app: { config: Config; log: Logger }, routers: Router[
   koa.use(canonicalHost(app.config.PUBLIC_URL));
   // No body parser here: each route parses its body after authenticating (http/body.ts).
 
-  for (const r of routers) koa.use(r.routes()).use(r.allowedMethods());
+  for (const r of routers) {
+    if (typeof r === 'function') koa.use(r);
+    else koa.use(r.routes()).use(r.allowedMethods());
+  }
   return koa;
 }

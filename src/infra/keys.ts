@@ -119,6 +119,10 @@ export const wechatKeys = {
   /** Bind attempts counted per WeChat user and per client IP (fixed windows). */
   bindByUser: (openid: string) => `wx:bind:u:${openid}`,
   bindByIp: (ip: string) => `wx:bind:ip:${ip}`,
+  /** A bind QR code's scene → the planner it binds (single use: taken with GETDEL; expires with the code). */
+  bindScene: (scene: string) => `wx:bind:scene:${scene}`,
+  /** A planner's current bind QR scene (a new code or a revocation ends the old one). */
+  bindSceneOf: (plannerId: number) => `wx:bind:planner:${plannerId}`,
 };
 
 // ── the local WeChat (sandbox/) ──
@@ -138,4 +142,6 @@ export const sandboxKeys = {
   tag: (id: string | number) => `sandbox:tag:${id}`,
   mass: 'sandbox:mass',
   oauth: (code: string) => `sandbox:oauth:${code}`,
+  /** A temporary QR code's ticket → {scene, expiresAt}. */
+  qr: (ticket: string) => `sandbox:qr:${ticket}`,
 };

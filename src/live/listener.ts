@@ -13,7 +13,7 @@ import { appendForUser, broadcastRequirement } from './store.js';
 export function liveListener(ctx: Ctx): Listener {
   return {
     name: 'live',
-    applicableEvents: ['released', 'grabbed', 'dispatched', 'full', 'expired', 'proposal', 'chosen'],
+    applicableEvents: ['released', 'grabbed', 'dispatched', 'full', 'expired', 'proposal', 'chosen', 'closed', 'reopened'],
     // A requirement's events in order (its "slots" before its "gone"); different requirements at once.
     orderBy: (e) => e.requirementId,
     concurrency: 64,
@@ -49,6 +49,23 @@ async function toLive(ctx: Ctx, e: DomainEvent): Promise<void> {
       return;
     case 'full':
       await broadcastRequirement(redis, e.requirementId, 'gone', { requirementId: e.requirementId, reason: 'full' });
+      return;
+    case 'closed':
+      await broadcastRequirement(redis, e.requirementId, 'gone', { requirementId: e.requirementId, reason: 'closed' });
+      await Promise.all(
+        e.workOrders.map((w) =>
+          appendForUser(redis, `planner:${w.plannerId}`, 'work-order', {
+            workOrderId: w.workOrderId,
+            requirementId: e.requirementId,
+            status: 'closed',
+          }),
+        ),
+      );
+      await toTraveler('closed');
+      return;
+    case 'reopened':
+      await broadcastRequirement(redis, e.requirementId, 'reopened', { requirementId: e.requirementId });
+      await toTraveler('reopened');
       return;
     case 'expired':
       await appendForUser(redis, `planner:${e.plannerId}`, 'work-order', {

@@ -1,4 +1,4 @@
 /** Template messages: recorded, queued, sent at WeChat's pace; the engine-events listener that decides them. */
-export { createNotifier, recordDelivery, startNotifyWorker, type Notifier, type Outgoing } from './notifier.js';
+export { createNotifier, NOTIFY_QUEUE, recordDelivery, startNotifyWorker, type Notifier, type Outgoing } from './notifier.js';
 export { loadTemplates, render, type Template } from './templates.js';
 export { notificationsListener } from './listener.js';

@@ -37,7 +37,8 @@ export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: Redis): Not
           return [];
         }
         const { url, data } = render(t, m.vars, ctx.config.PUBLIC_URL);
-        return [{ id: m.id, kind: m.kind, openid: m.openid, plannerId: m.plannerId ?? null, templateId: id, url, data }];
+        const requirementId = typeof m.vars.requirementId === 'number' ? m.vars.requirementId : null;
+        return [{ id: m.id, kind: m.kind, openid: m.openid, plannerId: m.plannerId ?? null, requirementId, templateId: id, url, data }];
       });
       if (rows.length === 0) return 0;
       const inserted = await ctx.db.message.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true } });
@@ -61,9 +62,11 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): 
           where: { id: m.id },
           data: { state: 'sent', msgid, sentAt: new Date(ctx.now()), attempts: { increment: 1 }, error: null },
         });
+        ctx.metrics.templateSent('sent');
       } catch (err) {
         const code = (err as { code?: number }).code;
         const error = `${code ?? 'network'}: ${(err as Error).message}`.slice(0, 500);
+        ctx.metrics.templateSent('failed', code);
         if (code !== undefined && PERMANENT.has(code)) {
           await ctx.db.message.update({ where: { id: m.id }, data: { state: 'failed', error, attempts: { increment: 1 } } });
           if (m.plannerId) await ctx.db.planner.update({ where: { id: m.plannerId }, data: { unreachableAt: new Date(ctx.now()) } });

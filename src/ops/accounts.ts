@@ -109,3 +109,23 @@ export async function accountOf(ctx: Ctx, id: number) {
 export async function countAccounts(ctx: Ctx): Promise<number> {
   return ctx.db.opsAccount.count();
 }
+
+export async function listAccounts(ctx: Ctx) {
+  return ctx.db.opsAccount.findMany({
+    orderBy: { id: 'asc' },
+    select: { id: true, email: true, name: true, role: true, status: true, createdAt: true, passwordSetAt: true },
+  });
+}
+
+/** Suspends or resumes an account, or changes its role; a suspended account's sessions end at once. */
+export async function updateAccount(ctx: Ctx, id: number, input: { status?: 'active' | 'suspended'; role?: OpsRole }) {
+  const row = await ctx.db.opsAccount.findUnique({ where: { id } });
+  if (!row) throw new DomainError('ACCOUNT_NOT_FOUND');
+  const updated = await ctx.db.opsAccount.update({
+    where: { id },
+    data: input,
+    select: { id: true, email: true, name: true, role: true, status: true },
+  });
+  if (input.status === 'suspended' || (input.role && input.role !== row.role)) await ctx.revocations.revoke(`ops:${id}`, ctx.now());
+  return updated;
+}

@@ -5,7 +5,7 @@
  */
 import type { Ctx } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { refreshPlanner } from '../grab/index.js';
+import { refreshPlanner, rematchPlanner } from '../grab/index.js';
 import { newBindCode } from '../wechat/index.js';
 import { HttpError } from '../http/errors.js';
 
@@ -32,15 +32,16 @@ export function createSupplier(ctx: Ctx, input: { name: string }) {
   return ctx.db.supplier.create({ data: input }).catch((e) => conflict(e, 'name'));
 }
 
-export async function updateSupplier(ctx: Ctx, id: number, input: { status: 'active' | 'suspended' }) {
+export async function updateSupplier(ctx: Ctx, id: number, input: { status: 'active' | 'suspended'; statusReason?: string | null }) {
   const s = await ctx.db.supplier
     .update({ where: { id }, data: input, include: { planners: { select: { id: true } } } })
     .catch(missing('supplier'));
   for (const p of s.planners) {
     await refreshPlanner(ctx, p.id);
     await syncAccess(ctx, p.id);
+    if (input.status === 'active') await rematchPlanner(ctx, p.id);
   }
-  return { id: s.id, name: s.name, status: s.status };
+  return { id: s.id, name: s.name, status: s.status, statusReason: s.statusReason };
 }
 
 export type PlannerInput = Omit<Prisma.PlannerUncheckedCreateInput, 'id'>;
@@ -53,6 +54,7 @@ export async function createPlanner(ctx: Ctx, input: PlannerInput) {
     .create({ data: { ...input, ...(input.openid ? {} : newBindCode()) } })
     .catch((e) => conflict(e, 'phone'));
   await refreshPlanner(ctx, planner.id); // hot before their first grab
+  await rematchPlanner(ctx, planner.id); // open requirements whose tier is still to come
   return planner;
 }
 
@@ -60,6 +62,7 @@ export async function updatePlanner(ctx: Ctx, id: number, input: Prisma.PlannerU
   const planner = await ctx.db.planner.update({ where: { id }, data: input }).catch(missing('planner'));
   await refreshPlanner(ctx, planner.id);
   await syncAccess(ctx, planner.id);
+  await rematchPlanner(ctx, planner.id); // re-scoped: open requirements whose tier is still to come
   return planner;
 }
 

@@ -97,6 +97,24 @@ export function sandboxApi(app: Ctx): Router {
     return token;
   }
 
+  /** Temporary parameterised QR codes (qrcode/create), as WeChat answers them; the phone page scans them. */
+  r.post('/cgi-bin/qrcode/create', async (ctx) => {
+    if (!(await tokenOk(ctx))) return;
+    const b = (ctx.request.body ?? {}) as {
+      expire_seconds?: number;
+      action_name?: string;
+      action_info?: { scene?: { scene_str?: string; scene_id?: number } };
+    };
+    const scene = b.action_info?.scene;
+    const value =
+      b.action_name === 'QR_STR_SCENE' ? scene?.scene_str : b.action_name === 'QR_SCENE' ? String(scene?.scene_id ?? '') : undefined;
+    if (!value || value.length > 64) return err(ctx, 40053, 'invalid action info');
+    const seconds = Math.min(Math.max(Math.floor(Number(b.expire_seconds) || 60), 60), 2_592_000);
+    const ticket = randomBytes(24).toString('base64url');
+    await app.redis.set(K.qr(ticket), JSON.stringify({ scene: value }), 'EX', seconds);
+    ctx.body = { ticket, expire_seconds: seconds, url: `http://weixin.qq.com/q/${ticket}` };
+  });
+
   /** The old endpoint, as WeChat has it: every call issues a new token and revokes the one before. */
   r.get('/cgi-bin/token', async (ctx) => {
     if (ctx.query.appid !== appid) return err(ctx, 40013, 'invalid appid');

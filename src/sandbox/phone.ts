@@ -30,12 +30,22 @@ interface Line {
 }
 
 /** Sends text to the official account as WeChat would; returns the passive reply's text (or null for "success"). */
-export async function sendAsWechat(app: Ctx, origin: string, openid: string, text: string): Promise<string | null> {
+export function sendAsWechat(app: Ctx, origin: string, openid: string, text: string): Promise<string | null> {
+  const msgId = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+  return postAsWechat(app, origin, openid, `<MsgType><![CDATA[text]]></MsgType><Content>${cdata(text)}</Content><MsgId>${msgId}</MsgId>`);
+}
+
+/** An event (scan, follow…) from this user, as WeChat would post it; the passive reply's text. */
+export function eventAsWechat(app: Ctx, origin: string, openid: string, event: string, eventKey?: string): Promise<string | null> {
+  const key = eventKey === undefined ? '' : `<EventKey>${cdata(eventKey)}</EventKey>`;
+  return postAsWechat(app, origin, openid, `<MsgType><![CDATA[event]]></MsgType><Event>${cdata(event)}</Event>${key}`);
+}
+
+async function postAsWechat(app: Ctx, origin: string, openid: string, inner: string): Promise<string | null> {
   const { token, aesKey, appid } = app.config.wechat;
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = randomBytes(6).toString('hex');
-  const msgId = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
-  let body = `<xml><ToUserName>${cdata('gh_sandbox')}</ToUserName><FromUserName>${cdata(openid)}</FromUserName><CreateTime>${timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>${cdata(text)}</Content><MsgId>${msgId}</MsgId></xml>`;
+  let body = `<xml><ToUserName>${cdata('gh_sandbox')}</ToUserName><FromUserName>${cdata(openid)}</FromUserName><CreateTime>${timestamp}</CreateTime>${inner}</xml>`;
   const q = new URLSearchParams({ timestamp, nonce, signature: sign(token, timestamp, nonce) });
   const crypto = aesKey ? new WechatCrypto(aesKey, appid) : null;
   if (crypto) {
@@ -50,6 +60,26 @@ export async function sendAsWechat(app: Ctx, origin: string, openid: string, tex
   if (answer === 'success' || answer === '') return null;
   const outer = parseXml(answer);
   return (crypto ? parseXml(crypto.decrypt(outer.Encrypt)) : outer).Content ?? null;
+}
+
+/**
+ * Scanning a temporary QR code with this phone: WeChat reads the ticket out of the code's URL; a
+ * follower's scan is a SCAN event with the scene, a user registered as not following follows first
+ * (subscribe with qrscene_<scene>). An expired or unknown code is WeChat's own "二维码已过期".
+ */
+export async function scanAsWechat(app: Ctx, origin: string, openid: string, code: string): Promise<string | null> {
+  const ticket = /\/q\/([\w-]+)\s*$/.exec(code.trim())?.[1];
+  const raw = ticket ? await app.redis.get(sandboxKeys.qr(ticket)) : null;
+  if (!raw) return '（微信：二维码已过期或无效）';
+  const { scene } = JSON.parse(raw) as { scene: string };
+  const u = await app.redis.hget(sandboxKeys.users, openid);
+  const user = u ? (JSON.parse(u) as { subscribed: boolean; nickname: string }) : null;
+  if (user && !user.subscribed) {
+    await app.redis.hset(sandboxKeys.users, openid, JSON.stringify({ ...user, subscribed: true }));
+    return eventAsWechat(app, origin, openid, 'subscribe', `qrscene_${scene}`);
+  }
+  // As everywhere in the sandbox, a user not registered otherwise (POST /sandbox/users) follows the account.
+  return eventAsWechat(app, origin, openid, 'SCAN', scene);
 }
 
 /** The cookie naming whose sandbox phone this browser is showing. */
@@ -127,27 +157,47 @@ export function sandboxPhone(app: Ctx): Router {
       `${openid} 的微信`,
       `<h4>服务通知 (${inbox.length})</h4><div id="inbox" data-count="${inbox.length}">${cards || '<p class="empty">还没有收到消息</p>'}</div>
 <h4>定制游抢单 公众号</h4><div class="chat">${lines || '<p class="empty">回复「帮助」看看能做什么</p>'}<div id="chat-end"></div></div>
+<form method="post" action="/sandbox/phone/${esc(openid)}/scan" class="scan"><input name="code" autocomplete="off" placeholder="扫一扫：粘贴二维码内容（http://weixin.qq.com/q/…）" aria-label="二维码内容"><button>扫一扫</button></form>
 <form method="post" action="/sandbox/phone/${esc(openid)}/send" class="box"><input name="text" autocomplete="off" placeholder="回复公众号，如：抢 ABC234" autofocus><button>发送</button></form>
 <script nonce="${nonce}">setInterval(async()=>{const r=await fetch('/sandbox/users/${esc(openid)}/inbox');const n=(await r.json()).items.length;if(n!==${inbox.length}&&!document.querySelector('input').value)location.reload()},3000)</script>`,
     );
   });
 
-  r.post('/:openid/send', async (ctx) => {
-    const openid = ctx.params.openid;
-    if (!OPENID.test(openid)) ctx.throw(400, 'openid: letters, digits, _ or -');
+  /** What the phone posts (a form): text to send, or a scanned code. */
+  const formField = async (ctx: Context, name: string) => {
     let raw = '';
     for await (const chunk of ctx.req) {
       raw += chunk;
       if (raw.length > 4096) ctx.throw(413, 'too long');
     }
-    const text = (new URLSearchParams(raw).get('text') ?? '').trim();
+    return (new URLSearchParams(raw).get(name) ?? '').trim();
+  };
+  const say = async (openid: string, mine: string, reply: string | null) => {
+    await app.redis.lpush(chatKey(openid), JSON.stringify({ from: 'me', text: mine, at: Date.now() } satisfies Line));
+    if (reply) await app.redis.lpush(chatKey(openid), JSON.stringify({ from: 'account', text: reply, at: Date.now() } satisfies Line));
+    await app.redis.ltrim(chatKey(openid), 0, 199);
+  };
+
+  r.post('/:openid/send', async (ctx) => {
+    const openid = ctx.params.openid;
+    if (!OPENID.test(openid)) ctx.throw(400, 'openid: letters, digits, _ or -');
+    const text = await formField(ctx, 'text');
     if (text) {
       const reply = await sendAsWechat(app, self(ctx), openid, text).catch((e: Error) => `（公众号没有回应：${e.message})`);
-      await app.redis.lpush(chatKey(openid), JSON.stringify({ from: 'me', text, at: Date.now() } satisfies Line));
-      if (reply) await app.redis.lpush(chatKey(openid), JSON.stringify({ from: 'account', text: reply, at: Date.now() } satisfies Line));
-      await app.redis.ltrim(chatKey(openid), 0, 199);
+      await say(openid, text, reply);
     }
     ctx.redirect(`/sandbox/phone/${openid}#chat-end`); // the reply stays in view
+  });
+
+  r.post('/:openid/scan', async (ctx) => {
+    const openid = ctx.params.openid;
+    if (!OPENID.test(openid)) ctx.throw(400, 'openid: letters, digits, _ or -');
+    const code = await formField(ctx, 'code');
+    if (code) {
+      const reply = await scanAsWechat(app, self(ctx), openid, code).catch((e: Error) => `（公众号没有回应：${e.message})`);
+      await say(openid, '[扫描二维码]', reply);
+    }
+    ctx.redirect(`/sandbox/phone/${openid}#chat-end`);
   });
 
   return r;
@@ -164,6 +214,7 @@ h4{color:#888;font-weight:400;margin:16px 4px 8px}.card{background:#fff;border-r
 #chat-end{scroll-margin-top:70vh}
 .box{position:fixed;left:0;right:0;bottom:0;display:flex;gap:8px;padding:10px;background:#f7f7f7;border-top:1px solid #ddd}
 .box input{flex:1;padding:8px;border:1px solid #ddd;border-radius:4px;font-size:15px}.box button{background:#07c160;color:#fff;border:0;border-radius:4px;padding:0 16px}
+.scan{display:flex;gap:8px;margin:12px 0}.scan input{flex:1;padding:8px;border:1px solid #ddd;border-radius:4px;font-size:13px}.scan button{background:#fff;border:1px solid #07c160;color:#07c160;border-radius:4px;padding:0 12px}
 .list .cell{display:block;background:#fff;padding:12px;border-bottom:1px solid #eee;color:#111;text-decoration:none}small{color:#888}</style>
 <header>${esc(title)}</header><main>${body}</main></html>`;
 }

@@ -14,6 +14,7 @@ import { HELP, handleText } from './commands.js';
 import { recordDelivery } from '../notify/index.js';
 import { sinceArrival } from '../http/arrival.js';
 import { wechatKeys } from '../infra/keys.js';
+import { bindByScene } from './qr.js';
 
 const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger is not from WeChat
 // WeChat waits 5 s, then retries (3 tries in all): answer "success" before that (WECHAT_REPLY_WITHIN_MS)
@@ -152,9 +153,15 @@ async function handle(app: Ctx, m: WechatXml): Promise<string | null> {
   if (m.MsgType === 'text') return handleText(app, m.FromUserName, m.Content ?? '');
   if (m.MsgType !== 'event') return `暂不支持这类消息。\n${HELP}`;
   switch (m.Event) {
-    case 'subscribe':
+    case 'subscribe': {
       await app.db.planner.updateMany({ where: { openid: m.FromUserName }, data: { unreachableAt: null } });
-      return `欢迎关注定制游抢单！定制师请回复「绑定 <绑定码>」绑定账号。\n${HELP}`;
+      // Followed by scanning a parameterised code: EventKey is qrscene_<scene>.
+      const scene = m.EventKey?.startsWith('qrscene_') ? m.EventKey.slice('qrscene_'.length) : '';
+      const bound = scene ? await bindByScene(app, m.FromUserName, scene) : null;
+      return bound ? `欢迎关注定制游抢单！\n${bound}` : `欢迎关注定制游抢单！定制师请回复「绑定 <绑定码>」绑定账号。\n${HELP}`;
+    }
+    case 'SCAN': // a follower scanned a parameterised code: EventKey is the scene
+      return bindByScene(app, m.FromUserName, m.EventKey ?? '');
     case 'unsubscribe': // template messages to them would fail: stop trying
       await app.db.planner.updateMany({ where: { openid: m.FromUserName }, data: { unreachableAt: new Date(app.now()) } });
       return null;

@@ -42,6 +42,7 @@ interface CoWechatApi {
   ): Promise<{ msgid: number | string }>;
   sendText(openid: string, text: string): Promise<unknown>;
   getUser(openid: string): Promise<{ subscribe: number; openid: string; nickname?: string }>;
+  createTmpQRCode(scene: string, seconds: number): Promise<{ ticket: string; url: string; expire_seconds: number }>;
 }
 
 export type { WechatApi };
@@ -191,6 +192,11 @@ export function createWechatApi(ctx: Ctx, base: () => string): WechatApi {
     async sendText(openid, text) {
       point();
       await api.sendText(openid, text);
+    },
+    async createQrCode(scene, seconds) {
+      point();
+      const r = await api.createTmpQRCode(scene, seconds);
+      return { ticket: r.ticket, url: r.url, expireSeconds: r.expire_seconds };
     },
     async getUser(openid) {
       point();

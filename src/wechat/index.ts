@@ -6,3 +6,4 @@ export { bindRoutes, bindPlanner, newBindCode, BIND_CODE, BIND_CODE_TTL_MS, BAD_
 export { handleText, HELP } from './commands.js';
 export { sign, sameSignature, WechatCrypto } from './crypto.js';
 export { cdata, parseXml, textReply, encryptedReply, MalformedXml, type WechatXml } from './xml.js';
+export { createBindQr, revokeBindQr, bindByScene, BIND_SCENE, QR_USED_WORDS, type BindQr } from './qr.js';

@@ -1,0 +1,119 @@
+/**
+ * Prometheus metrics (GET /metrics, CONTRACT): one registry per process (tests run several apps in
+ * one process; prom-client's global registry would mix them). What is counted comes from the
+ * seams that already see it — the grab audit trail (every attempt and its code), the front
+ * server (grab and reply latency), the workers (queue waiting time, release lateness, template
+ * sends by error code) — and what is a level is read when scraped (queue depths, live streams).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Job, Queue, Worker } from 'bullmq';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuditEntry, Metrics } from '../context.js';
+
+const LATENCY = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const WAIT = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900];
+
+export function createMetrics(): Metrics & {
+  /** Times the two hot routes (grab, WeChat reply) from the first byte read to the last written. */
+  timeRequest(req: IncomingMessage, res: ServerResponse): void;
+  /** Watches a BullMQ worker: waiting time of each job, and (lifecycle) lateness of each release. */
+  watchWorker(queue: string, worker: Worker): void;
+  /** Queues whose depths are read at each scrape, and the live streams' count. */
+  watch(what: { queues?: Queue[]; liveConnections?: () => number }): void;
+} {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 }); // includes nodejs_eventloop_lag_*
+  const registers = [registry];
+  const attempts = new Counter({
+    name: 'grab_attempts_total',
+    help: 'Grab attempts by outcome code and channel',
+    labelNames: ['code', 'channel'],
+    registers,
+  });
+  const grabSeconds = new Histogram({
+    name: 'grab_request_duration_seconds',
+    help: 'POST /api/planner/grabs, first byte to last',
+    buckets: LATENCY,
+    registers,
+  });
+  const replySeconds = new Histogram({
+    name: 'wechat_reply_duration_seconds',
+    help: 'POST /wechat/callback, first byte to last',
+    buckets: LATENCY,
+    registers,
+  });
+  const lateness = new Histogram({
+    name: 'release_lateness_seconds',
+    help: 'How long after its planned moment a tier release ran',
+    labelNames: ['tier'],
+    buckets: WAIT,
+    registers,
+  });
+  const waiting = new Histogram({
+    name: 'queue_wait_seconds',
+    help: 'Time from when a job was due to when a worker took it',
+    labelNames: ['queue'],
+    buckets: WAIT,
+    registers,
+  });
+  const templates = new Counter({
+    name: 'template_messages_total',
+    help: 'Template message sends by outcome (sent, failed) and WeChat error code',
+    labelNames: ['outcome', 'code'],
+    registers,
+  });
+  const queues: Queue[] = [];
+  let live: (() => number) | undefined;
+  new Gauge({
+    name: 'queue_jobs',
+    help: 'Jobs in each BullMQ queue by state',
+    labelNames: ['queue', 'state'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const q of queues) {
+        const counts = await q.getJobCounts('waiting', 'delayed', 'active', 'failed', 'prioritized');
+        for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: 'live_connections',
+    help: 'Open live streams (SSE) on this process',
+    registers,
+    collect() {
+      this.set(live?.() ?? 0);
+    },
+  });
+
+  return {
+    contentType: registry.contentType,
+    text: () => registry.metrics(),
+    grabAttempt(e: AuditEntry) {
+      attempts.inc({ code: e.code, channel: e.channel });
+    },
+    templateSent(outcome, code) {
+      templates.inc({ outcome, code: code === undefined ? 'none' : String(code) });
+    },
+    timeRequest(req, res) {
+      if (req.method !== 'POST') return;
+      const h = req.url?.startsWith('/api/planner/grabs') ? grabSeconds : req.url?.startsWith('/wechat/callback') ? replySeconds : null;
+      if (!h) return;
+      const end = h.startTimer();
+      res.once('finish', () => end());
+    },
+    watchWorker(queue, worker) {
+      worker.on('active', (job: Job) => {
+        const due = job.timestamp + (job.opts.delay ?? 0);
+        const late = Math.max(0, Date.now() - due) / 1000;
+        waiting.observe({ queue }, late);
+        const data = job.data as { kind?: string; tier?: string };
+        if (data.kind === 'release' && data.tier) lateness.observe({ tier: data.tier }, late);
+      });
+    },
+    watch(what) {
+      if (what.queues) queues.push(...what.queues);
+      if (what.liveConnections) live = what.liveConnections;
+    },
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * Ops' view of requirements: the list with filters and paging, one requirement's whole timeline
+ * (from PostgreSQL: the record), and the hand ops lend — dispatch to a chosen candidate under the
+ * grab rules, close with a reason, re-open. The engine decides; this module reads and asks.
+ */
+import type { Ctx } from '../context.js';
+import { TIERS, type Tier } from '../config.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { closeRequirement, grab, reopenRequirement } from '../grab/index.js';
+import { DomainError, statusOf } from '../errors.js';
+import { CodedError } from '../errors.js';
+
+export const REQUIREMENT_STATUSES = ['open', 'full', 'chosen', 'paid', 'closed', 'cancelled'] as const;
+
+export interface RequirementFilter {
+  status?: (typeof REQUIREMENT_STATUSES)[number];
+  destination?: string;
+  /** China dates, inclusive, on the day the requirement was submitted. */
+  from?: string;
+  to?: string;
+  /** The widest tier released so far. */
+  tier?: Tier;
+  flagged?: boolean;
+  /** A requirement code or part of the traveler's name or phone. */
+  q?: string;
+  page: number;
+  perPage: number;
+}
+
+const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00+08:00`) + 86_400_000);
+
+function whereOf(f: RequirementFilter): Prisma.RequirementWhereInput {
+  const and: Prisma.RequirementWhereInput[] = [];
+  if (f.status) and.push({ status: f.status });
+  if (f.destination) and.push({ destinations: { has: f.destination } });
+  if (f.from) and.push({ createdAt: { gte: new Date(`${f.from}T00:00:00+08:00`) } });
+  if (f.to) and.push({ createdAt: { lt: dayAfter(f.to) } });
+  if (f.flagged !== undefined) and.push({ flaggedAt: f.flagged ? { not: null } : null });
+  if (f.tier) {
+    const wider = TIERS.slice(TIERS.indexOf(f.tier) + 1);
+    and.push({ releases: { some: { tier: f.tier } } });
+    if (wider.length) and.push({ releases: { none: { tier: { in: wider } } } });
+  }
+  if (f.q) {
+    and.push({
+      OR: [{ code: f.q.toUpperCase() }, { traveler: { name: { contains: f.q } } }, { traveler: { phone: { contains: f.q } } }],
+    });
+  }
+  return { AND: and };
+}
+
+export async function listRequirements(ctx: Ctx, f: RequirementFilter) {
+  const where = whereOf(f);
+  const [total, rows] = await Promise.all([
+    ctx.db.requirement.count({ where }),
+    ctx.db.requirement.findMany({
+      where,
+      orderBy: { id: 'desc' },
+      skip: (f.page - 1) * f.perPage,
+      take: f.perPage,
+      include: {
+        traveler: { select: { name: true } },
+        releases: { select: { tier: true } },
+        workOrders: { select: { status: true } },
+        _count: { select: { candidates: true } },
+      },
+    }),
+  ]);
+  return {
+    total,
+    page: f.page,
+    perPage: f.perPage,
+    items: rows.map((r) => ({
+      id: r.id,
+      code: r.code,
+      status: r.status,
+      traveler: r.traveler.name,
+      destinations: r.destinations,
+      departDate: r.departDate.toISOString().slice(0, 10),
+      returnDate: r.returnDate.toISOString().slice(0, 10),
+      budgetFen: r.budgetFen,
+      plannersWanted: r.plannersWanted,
+      held: r.workOrders.filter((w) => w.status !== 'expired').length,
+      candidates: r._count.candidates,
+      tierReached: TIERS.filter((t) => r.releases.some((x) => x.tier === t)).at(-1) ?? null,
+      flagged: r.flaggedAt !== null,
+      createdAt: r.createdAt,
+    })),
+  };
+}
+
+export interface TimelineEntry {
+  at: Date;
+  what: string;
+  detail: string;
+}
+
+/** One requirement as ops need it: the record, candidates, attempts by code, work orders, messages, and the timeline of all of it. */
+export async function requirementTimeline(ctx: Ctx, id: number) {
+  const r = await ctx.db.requirement.findUnique({
+    where: { id },
+    include: {
+      traveler: { select: { id: true, name: true, phone: true, phoneVerifiedAt: true } },
+      releases: { orderBy: { releasedAt: 'asc' } },
+      candidates: {
+        orderBy: [{ score: 'desc' }, { plannerId: 'asc' }],
+        include: { planner: { select: { name: true, status: true, supplier: { select: { id: true, name: true } } } } },
+      },
+      workOrders: {
+        orderBy: { grabbedAt: 'asc' },
+        include: { planner: { select: { name: true } }, proposal: true },
+      },
+    },
+  });
+  if (!r) throw new DomainError('REQUIREMENT_NOT_FOUND');
+  const [attempts, messages, actions] = await Promise.all([
+    ctx.db.grabEvent.groupBy({
+      by: ['code'],
+      where: { requirementId: id },
+      _count: { _all: true },
+      _min: { at: true },
+      orderBy: { code: 'asc' },
+    }),
+    ctx.db.message.findMany({ where: { requirementId: id }, orderBy: { createdAt: 'asc' }, take: 500 }),
+    ctx.db.opsAudit.findMany({
+      where: { target: String(id), action: { startsWith: 'POST /api/ops/requirements' } },
+      orderBy: { at: 'asc' },
+      include: { account: { select: { name: true } } },
+    }),
+  ]);
+  const planners = new Map(r.candidates.map((c) => [c.plannerId, c.planner.name]));
+  for (const w of r.workOrders) planners.set(w.plannerId, w.planner.name);
+  const who = (pid: number | null) => (pid ? (planners.get(pid) ?? `定制师 ${pid}`) : '');
+
+  const t: TimelineEntry[] = [
+    { at: r.createdAt, what: '提交需求', detail: `${r.traveler.name}，要 ${r.plannersWanted} 位定制师` },
+    {
+      at: r.createdAt,
+      what: '匹配',
+      detail: r.candidates.length
+        ? `${r.candidates.length} 位候选，最高分 ${r.candidates
+            .slice(0, 3)
+            .map((c) => `${c.planner.name} ${c.score.toFixed(2)}`)
+            .join('、')}`
+        : '没有匹配到定制师',
+    },
+    ...r.releases.map((x) => ({
+      at: x.releasedAt,
+      what: `开放给 ${x.tier} 级`,
+      detail: `${r.candidates.filter((c) => c.tier === x.tier).length} 位候选`,
+    })),
+  ];
+  for (const w of r.workOrders) {
+    const how = w.channel === 'dispatch' ? '系统/运营派单给' : '抢到';
+    t.push({
+      at: w.grabbedAt,
+      what: w.channel === 'dispatch' ? '派单' : '抢单成功',
+      detail: `${who(w.plannerId)} ${how}（${w.channel}），截止 ${w.deadlineAt.toISOString()}`,
+    });
+    if (w.acceptedAt) t.push({ at: w.acceptedAt, what: '接受派单', detail: who(w.plannerId) });
+    if (w.proposal)
+      t.push({
+        at: w.proposal.createdAt,
+        what: '提交方案',
+        detail: `${who(w.plannerId)}，报价 ¥${(w.proposal.priceFen / 100).toFixed(0)}`,
+      });
+    if (w.endedAt)
+      t.push({ at: w.endedAt, what: w.status === 'expired' ? '名额释放' : '工单结束', detail: `${who(w.plannerId)}（${w.status}）` });
+  }
+  if (r.flaggedAt) t.push({ at: r.flaggedAt, what: '需要人工处理', detail: '各级开放后仍有名额' });
+  if (r.fullAt) t.push({ at: r.fullAt, what: '名额已满', detail: '' });
+  if (r.closedAt) t.push({ at: r.closedAt, what: '关闭', detail: r.closedReason ?? '' });
+  for (const m of messages)
+    t.push({
+      at: m.createdAt,
+      what: `消息 ${m.kind}`,
+      detail: `${who(m.plannerId) || m.openid}：${MESSAGE_STATES[m.state]}${m.error ? `（${m.error}）` : ''}`,
+    });
+  for (const a of actions)
+    t.push({
+      at: a.at,
+      what: '运营操作',
+      detail: `${a.account?.name ?? a.actor}：${a.action.replace('POST /api/ops/requirements/:id', '') || a.action}`,
+    });
+  t.sort((a, b) => a.at.getTime() - b.at.getTime());
+
+  return {
+    id: r.id,
+    code: r.code,
+    status: r.status,
+    subject: r.subject,
+    company: r.company,
+    origin: r.origin,
+    destinations: r.destinations,
+    departDate: r.departDate.toISOString().slice(0, 10),
+    returnDate: r.returnDate.toISOString().slice(0, 10),
+    adults: r.adults,
+    children: r.children,
+    budgetFen: r.budgetFen,
+    budgetType: r.budgetType,
+    plannersWanted: r.plannersWanted,
+    minTier: r.minTier,
+    notes: r.notes,
+    flaggedAt: r.flaggedAt,
+    closedReason: r.closedReason,
+    traveler: r.traveler,
+    releases: r.releases.map((x) => ({ tier: x.tier, releasedAt: x.releasedAt })),
+    candidates: r.candidates.map((c) => ({
+      plannerId: c.plannerId,
+      name: c.planner.name,
+      supplier: c.planner.supplier.name,
+      supplierId: c.planner.supplier.id,
+      tier: c.tier,
+      score: c.score,
+      status: c.planner.status,
+      holds: r.workOrders.some((w) => w.plannerId === c.plannerId && w.status !== 'expired'),
+    })),
+    attempts: attempts.map((a) => ({ code: a.code, count: a._count._all, first: a._min.at })),
+    workOrders: r.workOrders.map((w) => ({
+      id: w.id,
+      plannerId: w.plannerId,
+      planner: w.planner.name,
+      supplierId: w.supplierId,
+      status: w.status,
+      channel: w.channel,
+      grabbedAt: w.grabbedAt,
+      deadlineAt: w.deadlineAt,
+      acceptedAt: w.acceptedAt,
+      proposedAt: w.proposedAt,
+      endedAt: w.endedAt,
+      proposal: w.proposal ? { priceFen: w.proposal.priceFen, itinerary: w.proposal.itinerary } : null,
+    })),
+    messages: messages.map((m) => ({
+      id: m.id,
+      kind: m.kind,
+      plannerId: m.plannerId,
+      state: m.state,
+      error: m.error,
+      createdAt: m.createdAt,
+      sentAt: m.sentAt,
+      deliveredAt: m.deliveredAt,
+    })),
+    timeline: t,
+  };
+}
+
+const MESSAGE_STATES = { queued: '排队中', sent: '已发送', delivered: '已送达', failed: '发送失败' } as const;
+
+/** Ops hand a requirement to one candidate: a grab on the dispatch channel, every rule but the tier's release still holding. */
+export async function dispatchTo(ctx: Ctx, requirementId: number, plannerId: number) {
+  const exists = await ctx.db.planner.findUnique({ where: { id: plannerId }, select: { id: true } });
+  if (!exists) throw new DomainError('PLANNER_NOT_FOUND', { field: 'plannerId' });
+  const result = await grab(ctx, { plannerId, requirementId, channel: 'dispatch' });
+  if (!result.ok) throw new CodedError(statusOf(result.code), result.code, result.message, 'plannerId');
+  const wo = await ctx.db.workOrder.findUnique({ where: { id: result.workOrderId } });
+  return { ...wo, repeat: result.repeat };
+}
+
+export { closeRequirement, reopenRequirement };

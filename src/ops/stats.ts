@@ -1,0 +1,136 @@
+/**
+ * The numbers behind the dashboard, from PostgreSQL: the funnel over a range of China dates (what
+ * GET /api/ops/stats/funnel answers, CONTRACT), its days one by one for the charts, time to first
+ * grab by tier, the share of wins by long-tail suppliers, and today's board.
+ */
+import type { Ctx } from '../context.js';
+import { TIERS, type Tier } from '../config.js';
+import { chinaDate } from '../format.js';
+
+/** A supplier with at most this many active planners is "long tail": the seed's small suppliers. */
+export const LONG_TAIL_MAX_PLANNERS = 3;
+
+const startOf = (date: string) => new Date(`${date}T00:00:00+08:00`);
+const endOf = (date: string) => new Date(startOf(date).getTime() + 86_400_000);
+
+interface Quantiles {
+  p50: number | null;
+  p90: number | null;
+  n: number;
+}
+
+export async function funnel(ctx: Ctx, from: string, to: string) {
+  const [lo, hi] = [startOf(from), endOf(to)];
+  const days = await ctx.db.$queryRaw<
+    { day: string; requirements: number; grabbed: number; proposed: number; chosen: number; paid: number }[]
+  >`
+    SELECT to_char(r.created_at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
+           count(*)::int AS requirements,
+           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM work_orders w WHERE w.requirement_id = r.id))::int AS grabbed,
+           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM work_orders w WHERE w.requirement_id = r.id AND w.proposed_at IS NOT NULL))::int AS proposed,
+           count(*) FILTER (WHERE r.status IN ('chosen', 'paid'))::int AS chosen,
+           count(*) FILTER (WHERE r.status = 'paid')::int AS paid
+      FROM requirements r WHERE r.created_at >= ${lo} AND r.created_at < ${hi}
+     GROUP BY 1 ORDER BY 1`;
+  // Time to first grab per tier: from a tier's release to the first slot taken by a planner of that tier.
+  const firsts = await ctx.db.$queryRaw<{ tier: Tier; day: string; seconds: number }[]>`
+    SELECT rel.tier, to_char(rel.released_at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
+           extract(epoch FROM min(w.grabbed_at) - rel.released_at)::float8 AS seconds
+      FROM releases rel
+      JOIN candidates c ON c.requirement_id = rel.requirement_id AND c.tier = rel.tier
+      JOIN work_orders w ON w.requirement_id = rel.requirement_id AND w.planner_id = c.planner_id AND w.channel <> 'dispatch'
+     WHERE rel.released_at >= ${lo} AND rel.released_at < ${hi}
+     GROUP BY rel.requirement_id, rel.tier, rel.released_at`;
+  const wins = await ctx.db.$queryRaw<{ total: number; long_tail: number }[]>`
+    WITH size AS (SELECT supplier_id, count(*) FILTER (WHERE status = 'active') AS n FROM planners GROUP BY supplier_id)
+    SELECT count(*)::int AS total, count(*) FILTER (WHERE coalesce(size.n, 0) <= ${LONG_TAIL_MAX_PLANNERS})::int AS long_tail
+      FROM work_orders w LEFT JOIN size ON size.supplier_id = w.supplier_id
+     WHERE w.grabbed_at >= ${lo} AND w.grabbed_at < ${hi} AND w.status <> 'expired'`;
+
+  const sum = (k: 'requirements' | 'grabbed' | 'proposed' | 'chosen' | 'paid') => days.reduce((s, d) => s + d[k], 0);
+  const firstGrabSecondsByTier = Object.fromEntries(
+    TIERS.map((t) => [t, quantiles(firsts.filter((f) => f.tier === t).map((f) => f.seconds))]),
+  ) as Record<Tier, Quantiles>;
+  const { total, long_tail } = wins[0] ?? { total: 0, long_tail: 0 };
+  return {
+    from,
+    to,
+    requirements: sum('requirements'),
+    grabbed: sum('grabbed'),
+    proposed: sum('proposed'),
+    chosen: sum('chosen'),
+    paid: sum('paid'),
+    firstGrabSecondsByTier,
+    wins: total,
+    longTailWins: long_tail,
+    longTailShare: total ? Math.round((long_tail / total) * 1000) / 1000 : null,
+    days: everyDay(from, to).map((day) => {
+      const d = days.find((x) => x.day === day);
+      const byTier = Object.fromEntries(
+        TIERS.map((t) => [t, quantiles(firsts.filter((f) => f.tier === t && f.day === day).map((f) => f.seconds)).p50]),
+      );
+      return {
+        day,
+        requirements: d?.requirements ?? 0,
+        grabbed: d?.grabbed ?? 0,
+        proposed: d?.proposed ?? 0,
+        chosen: d?.chosen ?? 0,
+        paid: d?.paid ?? 0,
+        firstGrabP50ByTier: byTier,
+      };
+    }),
+  };
+}
+
+function quantiles(xs: number[]): Quantiles {
+  if (xs.length === 0) return { p50: null, p90: null, n: 0 };
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] * 10) / 10;
+  return { p50: at(0.5), p90: at(0.9), n: s.length };
+}
+
+function everyDay(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let t = startOf(from).getTime(); t < endOf(to).getTime() && out.length < 400; t += 86_400_000) out.push(chinaDate(t));
+  return out;
+}
+
+/** Today's board: new requirements, fill rate, first grab by tier, proposals due soon, flagged requirements. */
+export async function today(ctx: Ctx, dueWithinHours = 6) {
+  const day = chinaDate(ctx.now());
+  const [f, fill, due, flagged] = await Promise.all([
+    funnel(ctx, day, day),
+    ctx.db.$queryRaw<{ wanted: number; held: number }[]>`
+      SELECT coalesce(sum(r.planners_wanted), 0)::int AS wanted,
+             coalesce(sum((SELECT count(*) FROM work_orders w WHERE w.requirement_id = r.id AND w.status <> 'expired')), 0)::int AS held
+        FROM requirements r WHERE r.created_at >= ${startOf(day)}`,
+    ctx.db.workOrder.findMany({
+      where: { status: 'active', deadlineAt: { lte: new Date(ctx.now() + dueWithinHours * 3_600_000) } },
+      orderBy: { deadlineAt: 'asc' },
+      take: 20,
+      include: { planner: { select: { name: true } }, requirement: { select: { code: true } } },
+    }),
+    ctx.db.requirement.findMany({
+      where: { status: 'open', flaggedAt: { not: null } },
+      orderBy: { flaggedAt: 'asc' },
+      take: 20,
+      select: { id: true, code: true, destinations: true, flaggedAt: true, plannersWanted: true },
+    }),
+  ]);
+  const { wanted, held } = fill[0];
+  return {
+    day,
+    newRequirements: f.requirements,
+    fillRate: wanted ? Math.round((held / wanted) * 1000) / 1000 : null,
+    slots: { wanted, held },
+    firstGrabSecondsByTier: f.firstGrabSecondsByTier,
+    proposalsDue: due.map((w) => ({
+      workOrderId: w.id,
+      requirementId: w.requirementId,
+      code: w.requirement.code,
+      planner: w.planner.name,
+      deadlineAt: w.deadlineAt,
+    })),
+    flagged: flagged.map((r) => ({ id: r.id, code: r.code, destinations: r.destinations, flaggedAt: r.flaggedAt })),
+  };
+}
