@@ -114,7 +114,7 @@ export const wechatKeys = {
   nonce: (timestamp: string, nonce: string) => `wx:nonce:${timestamp}:${nonce}`,
   /** A delivered message, by WeChat's MsgId → the reply given (WeChat's retries are answered the same). */
   message: (msgId: string) => `wx:msg:${msgId}`,
-  /** Events have no MsgId: sender + CreateTime + event name identify WeChat's retries. */
+  /** Events have no MsgId: sender + CreateTime + event name and key identify WeChat's retries (two scans in one second are two). */
   event: (openid: string, createTime: string, event: string) => `wx:evt:${openid}:${createTime}:${event}`,
   /** Bind attempts counted per WeChat user and per client IP (fixed windows). */
   bindByUser: (openid: string) => `wx:bind:u:${openid}`,

@@ -73,7 +73,7 @@ function q(ctx: Context, name: string): string {
 
 /** WeChat retries with the same MsgId (events: sender + CreateTime + event). */
 function dedupeKey(m: WechatXml): string {
-  return m.MsgId ? wechatKeys.message(m.MsgId) : wechatKeys.event(m.FromUserName, m.CreateTime, m.Event ?? '');
+  return m.MsgId ? wechatKeys.message(m.MsgId) : wechatKeys.event(m.FromUserName, m.CreateTime, `${m.Event ?? ''}:${m.EventKey ?? ''}`);
 }
 
 /**
