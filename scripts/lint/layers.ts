@@ -25,7 +25,7 @@ export const ALLOWED: Record<string, readonly string[] | '*'> = {
   sandbox: ['notify', 'wechat'],
   wechat: ['grab', 'notify', 'session'],
   traveler: ['grab', 'requirements', 'pay', 'sms', 'session'],
-  ops: ['grab', 'wechat'],
+  ops: ['grab', 'notify', 'wechat'],
   web: ['session'],
   metrics: [],
   api: '*',

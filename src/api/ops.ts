@@ -38,6 +38,7 @@ import {
 import { createBindQr, revokeBindQr } from '../wechat/index.js';
 import { sameOrigin } from '../http/auth.js';
 import { closeOpsSession, openOpsSession } from './ops-session.js';
+import { chinaDay, plannerQuery, requirementQuery } from './ops-inputs.js';
 import { DomainError } from '../errors.js';
 import type { Context, Next } from 'koa';
 
@@ -79,44 +80,6 @@ const plannerPatch = z
   .omit({ phone: true })
   .superRefine(needsReason);
 
-const page = z.coerce
-  .number({ error: 'must be a number' })
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(10_000)
-  .default(1);
-const perPage = z.coerce
-  .number({ error: 'must be a number' })
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(200, 'at most 200')
-  .default(20);
-const chinaDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(d)), 'must be a real date');
-const requirementQuery = z.object({
-  status: z.enum(REQUIREMENT_STATUSES, { error: `must be one of ${REQUIREMENT_STATUSES.join(', ')}` }).optional(),
-  destination: z.string().trim().min(1).max(50).optional(),
-  from: chinaDay.optional(),
-  to: chinaDay.optional(),
-  tier: z.enum(TIERS, { error: 'must be S, A, B or C' }).optional(),
-  flagged: z
-    .enum(['true', 'false'], { error: 'must be true or false' })
-    .transform((v) => v === 'true')
-    .optional(),
-  q: z.string().trim().min(1).max(50).optional(),
-  page,
-  perPage,
-});
-const plannerQuery = z.object({
-  q: z.string().trim().min(1).max(50).optional(),
-  tier: z.enum(TIERS, { error: 'must be S, A, B or C' }).optional(),
-  status: z.enum(['active', 'suspended'], { error: 'must be "active" or "suspended"' }).optional(),
-  supplierId: z.coerce.number({ error: 'must be a number' }).int().positive().max(2_147_483_647).optional(),
-  page,
-  perPage,
-});
 const funnelQuery = z
   .object({ from: chinaDay, to: chinaDay }, { error: 'from and to are required' })
   .refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be before from' })

@@ -39,6 +39,18 @@ const LABELS: Record<string, string> = {
   maxActive: '同时进行的工单上限',
   dailyQuota: '每日抢单上限',
   status: '状态',
+  reason: '原因',
+  plannerId: '定制师',
+  plannerIds: '定制师',
+  email: '邮箱',
+  role: '角色',
+  destination: '目的地',
+  from: '开始日期',
+  to: '结束日期',
+  page: '页码',
+  perPage: '每页条数',
+  q: '搜索词',
+  flagged: '人工处理',
 };
 const FEN = new Set(['budgetFen', 'priceFen']);
 const CJK = /[\u3400-\u9fff]/;

@@ -9,6 +9,8 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { closeRequirement, grab, reopenRequirement } from '../grab/index.js';
 import { DomainError, statusOf } from '../errors.js';
 import { CodedError } from '../errors.js';
+import { chinaTime } from '../format.js';
+import { loadTemplates } from '../notify/index.js';
 
 export const REQUIREMENT_STATUSES = ['open', 'full', 'chosen', 'paid', 'closed', 'cancelled'] as const;
 
@@ -233,6 +235,8 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
     messages: messages.map((m) => ({
       id: m.id,
       kind: m.kind,
+      title: TITLES.get(m.kind) ?? m.kind,
+      to: who(m.plannerId) || '出行人',
       plannerId: m.plannerId,
       state: m.state,
       error: m.error,
@@ -244,6 +248,9 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
   };
 }
 
+const TITLES = new Map([...loadTemplates()].map(([k, t]) => [k, t.title]));
+const CHANNELS = { h5: '手机页', pc: '电脑', wechat: '公众号回复', dispatch: '派单' } as const;
+const OPS_ACTIONS: Record<string, string> = { '/dispatch': '派单', '/close': '关闭需求', '/reopen': '重新开放' };
 const MESSAGE_STATES = { queued: '排队中', sent: '已发送', delivered: '已送达', failed: '发送失败' } as const;
 
 /** Ops hand a requirement to one candidate: a grab on the dispatch channel, every rule but the tier's release still holding. */

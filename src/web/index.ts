@@ -1,2 +1,2 @@
 /** The product's pages (H5 and PC), built once at start and served with their assets. */
-export { pageRoutes, PAGES } from './pages.js';
+export { assetUrl, pageRoutes, PAGES } from './pages.js';

@@ -63,7 +63,9 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 async function buildAssets(): Promise<Map<string, Asset>> {
   const { build } = await import('esbuild');
   const out = await build({
-    entryPoints: [`${here}client/main.ts`],
+    // The pages' bundle, and the ops console's (charts, forms over the ops API).
+    entryPoints: { app: `${here}client/main.ts`, ops: `${here}client/ops/main.ts` },
+    outdir: '/assets',
     bundle: true,
     write: false,
     format: 'esm',
@@ -74,7 +76,11 @@ async function buildAssets(): Promise<Map<string, Asset>> {
   });
   const weui = createRequire(import.meta.url).resolve('weui/dist/style/weui.min.css');
   const files: [string, Buffer, string][] = [
-    ['app.js', Buffer.from(out.outputFiles[0].contents), 'text/javascript; charset=utf-8'],
+    ...out.outputFiles.map((f): [string, Buffer, string] => [
+      f.path.split('/').pop()!,
+      Buffer.from(f.contents),
+      'text/javascript; charset=utf-8',
+    ]),
     ['app.css', await readFile(`${here}client/app.css`), 'text/css; charset=utf-8'],
     ['weui.min.css', await readFile(weui), 'text/css; charset=utf-8'],
   ];
@@ -109,14 +115,21 @@ function shell(
 </html>`;
 }
 
+// Built once per process (they depend on the source only), on first use.
+let assets: Promise<Map<string, Asset>> | null = null;
+const getAssets = () =>
+  (assets ??= buildAssets().catch((err) => {
+    assets = null; // try again on the next request
+    throw err;
+  }));
+
+/** The URL of a built asset, with its content hash (cached for a year under that URL). */
+export async function assetUrl(name: 'app.js' | 'ops.js' | 'app.css'): Promise<string> {
+  return `/assets/${name}?v=${(await getAssets()).get(name)!.hash}`;
+}
+
 export function pageRoutes(app: Ctx): Router {
   const r = new Router();
-  let assets: Promise<Map<string, Asset>> | null = null;
-  const getAssets = () =>
-    (assets ??= buildAssets().catch((err) => {
-      assets = null; // try again on the next request
-      throw err;
-    }));
   // Built in the background at start, so the first page view does not wait for esbuild.
   getAssets().catch((err) => app.log.error({ err }, 'page assets failed to build'));
 

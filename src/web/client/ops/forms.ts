@@ -1,0 +1,131 @@
+/**
+ * `<form data-api="/api/ops/…" data-method="POST" data-then="reload | go:/path/{id} | qr | secret">`:
+ * the fields become a JSON body (data-type: number, list "a, b", ids (checked boxes), else text; an
+ * empty optional number is left out), the answer decides what happens next, and a refusal shows
+ * its message under the field it names (or at the form's foot).
+ */
+import QRCode from 'qrcode';
+
+type Answer = { status: number; body: any };
+
+async function send(method: string, path: string, body: unknown): Promise<Answer> {
+  const res = await fetch(path, {
+    method,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  const text = await res.text();
+  let parsed: any = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = { error: { message: `服务器返回了无法识别的内容（${res.status}）` } };
+  }
+  return { status: res.status, body: parsed };
+}
+
+function bodyOf(form: HTMLFormElement, all: boolean): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const el of Array.from(form.elements) as HTMLInputElement[]) {
+    if (!el.name || el.disabled || el.tagName === 'BUTTON') continue;
+    const type = el.dataset.type;
+    if (type === 'ids') {
+      if (all) continue;
+      const ids = (body[el.name] as number[] | undefined) ?? [];
+      if (el.checked) ids.push(Number(el.value));
+      body[el.name] = ids;
+      continue;
+    }
+    const v = el.value.trim();
+    if (type === 'number') {
+      if (v !== '') body[el.name] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v; // a non-number is the API's to refuse, by field
+    } else if (type === 'list') {
+      body[el.name] = v
+        .split(/[,，、\s]+/)
+        .map((x) => x.trim())
+        .filter(Boolean);
+    } else if (v !== '' || el.type === 'hidden') body[el.name] = v;
+  }
+  return body;
+}
+
+function showErrors(form: HTMLFormElement, err: { message?: string; field?: string; fields?: Record<string, string> }) {
+  const fields = err.fields ?? (err.field ? { [err.field]: err.message ?? '' } : {});
+  let placed = false;
+  for (const [name, message] of Object.entries(fields)) {
+    const slot = form.querySelector<HTMLElement>(`.field-error[data-for="${CSS.escape(name.split('.')[0])}"]`);
+    if (slot) {
+      slot.textContent = message;
+      placed = true;
+    }
+  }
+  const foot = form.querySelector<HTMLElement>('.form-error')!;
+  if (!placed) {
+    foot.textContent = err.message ?? '操作没有成功，请稍后再试。';
+    foot.hidden = false;
+  }
+}
+
+function clearErrors(form: HTMLFormElement) {
+  for (const el of Array.from(form.querySelectorAll<HTMLElement>('.field-error'))) el.textContent = '';
+  const foot = form.querySelector<HTMLElement>('.form-error');
+  if (foot) {
+    foot.textContent = '';
+    foot.hidden = true;
+  }
+}
+
+async function showQr(body: { url: string; expiresAt: string }) {
+  const box = document.getElementById('qr')!;
+  const img = await QRCode.toDataURL(body.url, { width: 200, margin: 1 });
+  const until = new Date(body.expiresAt);
+  box.innerHTML = '';
+  box.className = 'qr';
+  const pic = document.createElement('img');
+  pic.src = img;
+  pic.alt = '绑定二维码';
+  const words = document.createElement('div');
+  words.innerHTML =
+    '<p>请定制师用微信扫码，扫码即绑定（只能用一次）。</p><p class="muted">有效至 <b data-k="until"></b></p><p class="muted">二维码内容：<code data-k="url"></code></p>';
+  words.querySelector('[data-k="until"]')!.textContent = until.toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit' });
+  words.querySelector('[data-k="url"]')!.textContent = body.url;
+  box.append(pic, words);
+  box.dataset.url = body.url;
+  box.hidden = false;
+}
+
+function showSecret(body: { email: string; password: string; created: boolean }) {
+  const box = document.getElementById('secret')!;
+  box.innerHTML = '<h2></h2><p>一次性密码（只显示这一次，请当面或通过安全渠道交给对方）：</p><p><span class="secret"></span></p>';
+  box.querySelector('h2')!.textContent = `${body.created ? '已创建' : '已重置密码'}：${body.email}`;
+  box.querySelector('.secret')!.textContent = body.password;
+  box.hidden = false;
+  box.scrollIntoView({ block: 'center' });
+}
+
+export function forms(root: Document) {
+  root.addEventListener('submit', async (e) => {
+    const form = e.target as HTMLFormElement;
+    if (!form.dataset.api) return;
+    e.preventDefault();
+    const submitter = (e as SubmitEvent).submitter as HTMLButtonElement | null;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
+    clearErrors(form);
+    const buttons = Array.from(form.querySelectorAll('button'));
+    for (const b of buttons) b.disabled = true;
+    try {
+      const r = await send(form.dataset.method ?? 'POST', form.dataset.api, bodyOf(form, submitter?.name === 'all'));
+      if (r.status >= 400) return showErrors(form, r.body?.error ?? {});
+      const then = form.dataset.then ?? 'reload';
+      if (then === 'qr') await showQr(r.body);
+      else if (then === 'secret') showSecret(r.body);
+      else if (then.startsWith('go:')) location.assign(then.slice(3).replace('{id}', encodeURIComponent(String(r.body?.id ?? ''))));
+      else location.reload();
+    } catch {
+      showErrors(form, { message: '网络不通，请检查网络后再试。' });
+    } finally {
+      for (const b of buttons) b.disabled = false;
+    }
+  });
+}

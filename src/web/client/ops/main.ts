@@ -1,0 +1,12 @@
+/**
+ * The ops console's script: forms marked data-api are sent as JSON to the ops API (the one
+ * audited write path; the session cookie and same-origin travel with them), each field's error
+ * shown under it; the dashboard's numbers, lists and charts (ECharts) load and refresh every 30 s
+ * without a reload.
+ */
+import { forms } from './forms.js';
+import { dashboard } from './dashboard.js';
+
+forms(document);
+const board = document.getElementById('dashboard');
+if (board) dashboard(board);
