@@ -26,7 +26,6 @@ import {
   proposeGrading,
   recordAudit,
   reopenRequirement,
-  REQUIREMENT_STATUSES,
   requirementTimeline,
   today,
   unbindPlanner,

@@ -153,12 +153,15 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
     })),
   ];
   for (const w of r.workOrders) {
-    const how = w.channel === 'dispatch' ? '系统/运营派单给' : '抢到';
-    t.push({
-      at: w.grabbedAt,
-      what: w.channel === 'dispatch' ? '派单' : '抢单成功',
-      detail: `${who(w.plannerId)} ${how}（${w.channel}），截止 ${w.deadlineAt.toISOString()}`,
-    });
+    t.push(
+      w.channel === 'dispatch'
+        ? { at: w.grabbedAt, what: '派单', detail: `派给 ${who(w.plannerId)}，${chinaTime(w.deadlineAt)} 前交方案` }
+        : {
+            at: w.grabbedAt,
+            what: '抢单成功',
+            detail: `${who(w.plannerId)}（${CHANNELS[w.channel]}），${chinaTime(w.deadlineAt)} 前交方案`,
+          },
+    );
     if (w.acceptedAt) t.push({ at: w.acceptedAt, what: '接受派单', detail: who(w.plannerId) });
     if (w.proposal)
       t.push({
@@ -175,15 +178,14 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
   for (const m of messages)
     t.push({
       at: m.createdAt,
-      what: `消息 ${m.kind}`,
+      what: `消息「${TITLES.get(m.kind) ?? m.kind}」`,
       detail: `${who(m.plannerId) || m.openid}：${MESSAGE_STATES[m.state]}${m.error ? `（${m.error}）` : ''}`,
     });
-  for (const a of actions)
-    t.push({
-      at: a.at,
-      what: '运营操作',
-      detail: `${a.account?.name ?? a.actor}：${a.action.replace('POST /api/ops/requirements/:id', '') || a.action}`,
-    });
+  for (const a of actions) {
+    const verb = OPS_ACTIONS[a.action.replace('POST /api/ops/requirements/:id', '')] ?? a.action;
+    const to = (a.after as { plannerId?: number } | null)?.plannerId;
+    t.push({ at: a.at, what: '运营操作', detail: `${a.account?.name ?? 'API 令牌'}：${verb}${to ? ` → ${who(to)}` : ''}` });
+  }
   t.sort((a, b) => a.at.getTime() - b.at.getTime());
 
   return {

@@ -107,16 +107,16 @@ export function table(head: string[], rows: string[][], empty = '没有记录。
 }
 
 /**
- * A form the console script sends as JSON to the ops API. `then`: reload (default), go:<url> (with
+ * A form the console script sends as JSON to the ops API. `next`: reload (default), go:<url> (with
  * {id} from the answer), qr, secret. Fields: name=… with data-type number | list | ids | bool.
  */
 export function apiForm(
   method: string,
   path: string,
   inner: string,
-  opts: { then?: string; confirm?: string; cls?: string; id?: string } = {},
+  opts: { next?: string; confirm?: string; cls?: string; id?: string } = {},
 ): string {
-  return `<form data-api="${esc(path)}" data-method="${esc(method)}" data-then="${esc(opts.then ?? 'reload')}"${opts.confirm ? ` data-confirm="${esc(opts.confirm)}"` : ''}${opts.cls ? ` class="${esc(opts.cls)}"` : ''}${opts.id ? ` id="${esc(opts.id)}"` : ''} novalidate>${inner}<p class="form-error err" role="alert" hidden></p></form>`;
+  return `<form data-api="${esc(path)}" data-method="${esc(method)}" data-then="${esc(opts.next ?? 'reload')}"${opts.confirm ? ` data-confirm="${esc(opts.confirm)}"` : ''}${opts.cls ? ` class="${esc(opts.cls)}"` : ''}${opts.id ? ` id="${esc(opts.id)}"` : ''} novalidate>${inner}<p class="form-error err" role="alert" hidden></p></form>`;
 }
 
 export function field(label: string, name: string, input: string): string {

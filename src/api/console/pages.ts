@@ -223,7 +223,7 @@ ${field('供应商', 'supplierId', select('supplierId', [['', '全部'], ...supp
       '/api/ops/planners',
       `<h2>新建定制师</h2><div class="inline">${field('供应商', 'supplierId', select('supplierId', supplierOptions, '', 'data-type="number"'))}${field('姓名', 'name', input('name'))}${field('手机', 'phone', input('phone', '', 'inputmode="numeric"'))}${field('等级', 'tier', select('tier', TIER_OPTIONS, 'C'))}</div>
 <div class="inline">${field('服务目的地（逗号分隔）', 'destinations', input('destinations', '', 'data-type="list" placeholder="京都, 大阪"'))}${field('同时进行的工单上限', 'maxActive', input('maxActive', 5, 'data-type="number" inputmode="numeric"'))}${field('每日抢单上限（空=默认）', 'dailyQuota', input('dailyQuota', '', 'data-type="number" inputmode="numeric"'))}<button>创建</button></div>`,
-      { then: 'go:/ops/planners/{id}', cls: 'box' },
+      { next: 'go:/ops/planners/{id}', cls: 'box' },
     );
     await page(
       ctx,
@@ -257,7 +257,7 @@ ${field('服务目的地（逗号分隔）', 'destinations', input('destinations
         : `<p>已停用：${esc(p.statusReason ?? '')}</p>${apiForm('PATCH', `/api/ops/planners/${p.id}`, '<input type="hidden" name="status" value="active"><button>恢复</button>')}`;
     const wechat = p.bound
       ? `<p>已绑定微信${p.unreachableAt ? '（已取消关注，收不到消息）' : ''}。</p>${apiForm('POST', `/api/ops/planners/${p.id}/unbind`, '<button class="quiet">解除绑定</button>', { confirm: '解除后这个微信不能再以该定制师身份抢单。确定？' })}`
-      : `<p>还没绑定微信。让定制师用微信扫下面的二维码（${Math.round(app.config.BIND_QR_TTL / 60)} 分钟内有效，只能用一次），或在公众号回复「绑定 ${esc(p.bindCode ?? '')}」。</p>${apiForm('POST', `/api/ops/planners/${p.id}/bind-qr`, '<button>生成绑定二维码</button>', { then: 'qr' })}<div id="qr" hidden></div>`;
+      : `<p>还没绑定微信。让定制师用微信扫下面的二维码（${Math.round(app.config.BIND_QR_TTL / 60)} 分钟内有效，只能用一次），或在公众号回复「绑定 ${esc(p.bindCode ?? '')}」。</p>${apiForm('POST', `/api/ops/planners/${p.id}/bind-qr`, '<button>生成绑定二维码</button>', { next: 'qr' })}<div id="qr" hidden></div>`;
     await page(
       ctx,
       p.name,
@@ -336,7 +336,7 @@ ${field('服务目的地（逗号分隔）', 'destinations', input('destinations
     await page(
       ctx,
       '分级',
-      `<h1>定制师分级</h1><section class="box"><p class="muted">按近 ${app.config.GRADING_WINDOW_DAYS} 天的表现（被选中率、交方案速度、超时、对开放的响应）给每位在岗定制师打分，建议升降一级；每周自动评估一次（${esc(app.config.GRADING_CRON)}，北京时间），运营确认后才生效。</p>${apiForm('POST', '/api/ops/grading', '<button>立即评估</button>', { then: 'go:/ops/grading/{id}' })}</section>
+      `<h1>定制师分级</h1><section class="box"><p class="muted">按近 ${app.config.GRADING_WINDOW_DAYS} 天的表现（被选中率、交方案速度、超时、对开放的响应）给每位在岗定制师打分，建议升降一级；每周自动评估一次（${esc(app.config.GRADING_CRON)}，北京时间），运营确认后才生效。</p>${apiForm('POST', '/api/ops/grading', '<button>立即评估</button>', { next: 'go:/ops/grading/{id}' })}</section>
 <section class="box"><h2>历史</h2>${table(['评估', '来源', '窗口', '时间', '建议变动', '应用'], rows, '还没有评估过。')}</section>`,
       '/ops/grading',
     );
@@ -393,7 +393,7 @@ ${field('服务目的地（逗号分隔）', 'destinations', input('destinations
       esc(when(a.passwordSetAt)),
       a.id === me(ctx).id
         ? '<span class="muted">（你自己）</span>'
-        : `<div class="inline">${apiForm('PATCH', `/api/ops/accounts/${a.id}`, `<input type="hidden" name="status" value="${a.status === 'active' ? 'suspended' : 'active'}"><button class="small ${a.status === 'active' ? 'danger' : ''}">${a.status === 'active' ? '停用' : '恢复'}</button>`)}${apiForm('POST', '/api/ops/accounts', `<input type="hidden" name="email" value="${esc(a.email)}"><button class="small quiet">重置密码</button>`, { then: 'secret', confirm: `重置 ${a.email} 的密码？TA 当前的登录会失效。` })}</div>`,
+        : `<div class="inline">${apiForm('PATCH', `/api/ops/accounts/${a.id}`, `<input type="hidden" name="status" value="${a.status === 'active' ? 'suspended' : 'active'}"><button class="small ${a.status === 'active' ? 'danger' : ''}">${a.status === 'active' ? '停用' : '恢复'}</button>`)}${apiForm('POST', '/api/ops/accounts', `<input type="hidden" name="email" value="${esc(a.email)}"><button class="small quiet">重置密码</button>`, { next: 'secret', confirm: `重置 ${a.email} 的密码？TA 当前的登录会失效。` })}</div>`,
     ]);
     const create = apiForm(
       'POST',
@@ -410,7 +410,7 @@ ${field('服务目的地（逗号分隔）', 'destinations', input('destinations
           'ops',
         ),
       )}<button>创建</button></div>`,
-      { then: 'secret', cls: 'box' },
+      { next: 'secret', cls: 'box' },
     );
     await page(
       ctx,

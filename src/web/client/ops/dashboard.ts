@@ -95,7 +95,9 @@ export function dashboard(root: HTMLElement) {
   const funnelChart = echarts.init(root.querySelector<HTMLElement>('#chart-funnel')!);
   const firstChart = echarts.init(root.querySelector<HTMLElement>('#chart-first')!);
   const tailChart = echarts.init(root.querySelector<HTMLElement>('#chart-longtail')!);
-  window.addEventListener('resize', () => [funnelChart, firstChart, tailChart].forEach((c) => c.resize()));
+  window.addEventListener('resize', () => {
+    for (const c of [funnelChart, firstChart, tailChart]) c.resize();
+  });
   let days = 14;
 
   async function refreshToday() {
