@@ -101,7 +101,7 @@ describe('grab rules', () => {
     const r = await newRequirement();
     const s = await newPlanner();
     const unbound = await newPlanner({ openid: undefined });
-    await ops(app.url).patch(`/planners/${s.id}`, { status: 'suspended' });
+    await ops(app.url).patch(`/planners/${s.id}`, { status: 'suspended', reason: '测试停用' });
     expect((await grabAs(s.id, r.id)).status).toBe(401);
     expect(await grab(app.ctx, { plannerId: s.id, requirementId: r.id, channel: 'wechat' })).toMatchObject({
       ok: false,
@@ -114,7 +114,7 @@ describe('grab rules', () => {
   it('5: a suspended supplier', async () => {
     const r = await newRequirement();
     const p = await newPlanner();
-    await ops(app.url).patch(`/suppliers/${p.supplierId}`, { status: 'suspended' });
+    await ops(app.url).patch(`/suppliers/${p.supplierId}`, { status: 'suspended', reason: '测试停用' });
     expect((await grabAs(p.id, r.id)).status).toBe(401);
     expect(await grab(app.ctx, { plannerId: p.id, requirementId: r.id, channel: 'wechat' })).toMatchObject({
       ok: false,

@@ -185,10 +185,11 @@ it('the console pages: sign in with the form, see the audit log as admin, sign o
   expect([ok.status, ok.headers.get('location')]).toEqual([303, '/ops']);
   const cookie = cookieOf(ok.headers.get('set-cookie'));
   const home = await (await fetch(`${h.app.url}/ops`, { headers: { cookie } })).text();
-  expect(home).toContain('你好，页面');
-  expect(home).toContain('操作记录');
-  expect(home).toContain('页面（page@example.com）');
-  expect(home).toContain('登录');
+  expect(home).toContain('页面（管理员）');
+  expect(home).toContain('<a href="/ops/audit">操作记录</a>'); // admins see the audit log
+  const audit = await (await fetch(`${h.app.url}/ops/audit`, { headers: { cookie } })).text();
+  expect(audit).toContain('页面（page@example.com）');
+  expect(audit).toContain('登录');
   const out = await fetch(`${h.app.url}/ops/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: h.app.url } });
   expect([out.status, out.headers.get('location')]).toEqual([303, '/ops/login']);
   expect((await fetch(`${h.app.url}/ops`, { redirect: 'manual', headers: { cookie } })).headers.get('location')).toBe('/ops/login');

@@ -112,7 +112,7 @@ it("suspension ends a planner's sessions and live stream at once; so does unbind
   );
   await until(() => h.app.hub!.connections() >= 1);
 
-  await ops(h.app.url).patch(`/planners/${p.id}`, { status: 'suspended' });
+  await ops(h.app.url).patch(`/planners/${p.id}`, { status: 'suspended', reason: '测试停用' });
   expect((await me()).status).toBe(401);
   await until(() => ended);
   expect((await fetch(`${h.app.url}/api/live/stream`, { headers: { cookie } })).status).toBe(401);
@@ -149,7 +149,7 @@ it("suspension ends a planner's sessions and live stream at once; so does unbind
   const q = await newPlanner();
   const qc = `sid=${signSession(h.app.ctx.sessionSecret, { role: 'planner', id: q.id })}`;
   expect((await call(h.app.url, 'GET', '/api/planner/me', undefined, { cookie: qc })).status).toBe(200);
-  await ops(h.app.url).patch(`/suppliers/${q.supplierId}`, { status: 'suspended' });
+  await ops(h.app.url).patch(`/suppliers/${q.supplierId}`, { status: 'suspended', reason: '测试停用' });
   expect((await call(h.app.url, 'GET', '/api/planner/me', undefined, { cookie: qc })).status).toBe(401);
   ac.abort();
 });
