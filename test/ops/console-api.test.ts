@@ -130,6 +130,9 @@ it('a planner suspended with a reason can no longer grab; the record shows their
   expect([s.status, s.body.statusReason]).toEqual([200, '连续三次超时']);
   const g = await planner(h.app.url, h.app.ctx, ids[0]).grab(id);
   expect(g.status).toBe(401); // their sessions end with the suspension
+  const supplierId = (await h.app.ctx.db.planner.findUniqueOrThrow({ where: { id: ids[1] } })).supplierId;
+  const quietSupplier = await ops(h.app.url).patch(`/suppliers/${supplierId}`, { status: 'suspended', reason: '' });
+  expect([quietSupplier.status, quietSupplier.body.error.field]).toEqual([400, 'reason']);
   const list = await ops(h.app.url).get(`/planners?q=${encodeURIComponent(place)}&status=suspended`);
   expect(list.body.items.map((p: { id: number }) => p.id)).toEqual([ids[0]]);
   expect((await ops(h.app.url).get('/planners?tier=X')).body.error.field).toBe('tier');
@@ -274,6 +277,8 @@ it('grading proposes moves with the numbers why; ops apply some; the planner is 
   expect([down.fromTier, down.toTier, down.metrics.reliability]).toEqual(['B', 'C', 0]);
   expect(moves.some((m) => m.plannerId === ids[2])).toBe(false); // too little to judge
 
+  const badBody = await ops(h.app.url).post(`/grading/${run.body.id}/apply`, { plannerIds: 'all' });
+  expect([badBody.status, badBody.body.error.field]).toEqual([400, 'plannerIds']);
   const unknown = await ops(h.app.url).post(`/grading/${run.body.id}/apply`, { plannerIds: [ids[2]] });
   expect([unknown.status, unknown.body.error.field]).toEqual([404, 'plannerIds']);
   const applied = await ops(h.app.url).post(`/grading/${run.body.id}/apply`, { plannerIds: [ids[0]] });
@@ -338,6 +343,11 @@ it('accounts are for admins: create with a one-time password, suspend (their ses
   expect(audit).toContain('create account');
   expect(audit).not.toContain(made.body.password);
 
+  const badPatch = await call(h.app.url, 'PATCH', `/api/ops/accounts/${plain.id}`, { status: 'gone', role: 'king' }, admin.headers);
+  expect([badPatch.status, Object.keys(badPatch.body.error.fields).sort()]).toEqual([400, ['role', 'status']]);
+  expect((await call(h.app.url, 'PATCH', '/api/ops/accounts/999999', { status: 'active' }, admin.headers)).body.error.code).toBe(
+    'ACCOUNT_NOT_FOUND',
+  );
   const self = await call(h.app.url, 'PATCH', `/api/ops/accounts/${admin.id}`, { status: 'suspended' }, admin.headers);
   expect(self.body.error.code).toBe('NOT_YOURSELF');
   expect((await call(h.app.url, 'PATCH', `/api/ops/accounts/${plain.id}`, { status: 'suspended' }, admin.headers)).status).toBe(200);

@@ -236,6 +236,7 @@ it('grading: evaluate now, read the preview with its numbers, apply one move', a
   }
   const { profile, page } = await consoleTab('ops');
   await page.goto(`${h.app.url}/ops/grading`);
+  await shot(page, 'ops-grading-history');
   await page.click('button:has-text("立即评估")');
   await page.waitForURL(/\/ops\/grading\/\d+$/);
   const row = page.locator('tr', { hasText: `张C0` });
