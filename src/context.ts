@@ -82,6 +82,8 @@ export interface Outgoing {
   kind: string;
   openid: string;
   plannerId?: number;
+  /** The ops broadcast this message is part of (its progress and cancel read it). */
+  broadcastId?: number;
   vars: Record<string, string | number>;
 }
 
@@ -96,7 +98,16 @@ export interface WechatApi {
   accessToken(): Promise<string>;
   /** The shared JS-SDK ticket (signed into in-WeChat pages' wx.config). */
   jsapiTicket(): Promise<string>;
-  sendTemplate(openid: string, templateId: string, url: string, data: Record<string, { value: string }>): Promise<string>;
+  /** `clientMsgId`: WeChat shows one message per id and user within 10 minutes (a retry never shows twice). */
+  sendTemplate(
+    openid: string,
+    templateId: string,
+    url: string,
+    data: Record<string, { value: string }>,
+    clientMsgId?: string,
+  ): Promise<string>;
+  /** POST /cgi-bin/<path> (GET without a body) with the shared token (tags, mass send…); a WeChat errcode throws with `code`. */
+  call<T>(path: string, body?: unknown): Promise<T>;
   sendText(openid: string, text: string): Promise<void>;
   getUser(openid: string): Promise<{ subscribe: number; openid: string; nickname?: string }>;
   /** A temporary QR_STR_SCENE code (qrcode/create): the ticket, what the code encodes (url), seconds it lives. */

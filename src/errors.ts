@@ -52,6 +52,12 @@ export const CATALOGUE = {
   GRADING_NOT_FOUND: { status: 404, words: '没有这次分级评估。' },
   GRADING_STALE: { status: 409, words: '这次分级评估之后等级已有变动，请重新评估再应用。' },
   QR_UNAVAILABLE: { status: 502, words: '微信暂时无法生成二维码，请稍后再试。' },
+  BROADCAST_NOT_FOUND: { status: 404, words: '没有这条群发。' },
+  BROADCAST_SENT: { status: 409, words: '这条群发已经发送过了（每条只能发送一次）。' },
+  BROADCAST_ENDED: { status: 409, words: '这条群发已经结束，不能取消。' },
+  VALIDATION_MASS: { status: 400, words: '群发（微信群发）只能按等级发送：受众请只选等级。' },
+  MASS_MONTHLY_LIMIT: { status: 409, words: '本月的群发次数已用完：微信每位关注者每月最多收到 4 条群发。' },
+  WECHAT_REFUSED: { status: 502, words: '微信拒绝了这次发送。' },
 
   // ── binding a WeChat to a planner account ──
   ALREADY_BOUND: { status: 400, words: '这个微信已绑定定制师账号。' },

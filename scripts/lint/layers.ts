@@ -25,7 +25,7 @@ export const ALLOWED: Record<string, readonly string[] | '*'> = {
   sandbox: ['notify', 'wechat'],
   wechat: ['grab', 'notify', 'session'],
   traveler: ['grab', 'requirements', 'pay', 'sms', 'session'],
-  ops: ['grab', 'notify', 'wechat'],
+  ops: ['grab', 'live', 'notify', 'wechat'],
   web: ['session'],
   metrics: [],
   api: '*',

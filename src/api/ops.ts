@@ -10,6 +10,14 @@ import { createRequirement, requirementInput, requirementView } from '../require
 import {
   accountOf,
   applyGrading,
+  audienceSummary,
+  BROADCAST_CHANNELS,
+  broadcastView,
+  cancelBroadcast,
+  createBroadcast,
+  listBroadcasts,
+  previewBroadcast,
+  sendBroadcast,
   auditLog,
   closeRequirement,
   createPlanner,
@@ -83,6 +91,53 @@ const funnelQuery = z
   .object({ from: chinaDay, to: chinaDay }, { error: 'from and to are required' })
   .refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be before from' })
   .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, { path: ['to'], message: 'at most a year after from' });
+const destinationsList = z.array(z.string().trim().min(1).max(50), { error: 'must be a list of places' }).max(50);
+const audienceInput = z
+  .object(
+    {
+      tiers: z
+        .array(z.enum(TIERS, { error: 'must be S, A, B or C' }), { error: 'must be a list of tiers' })
+        .max(4)
+        .optional(),
+      destinations: destinationsList.optional(),
+      supplierIds: z
+        .array(z.number({ error: 'must be supplier ids' }).int().positive(), { error: 'must be a list of supplier ids' })
+        .max(1000)
+        .optional(),
+      plannerIds: z
+        .array(z.number({ error: 'must be planner ids' }).int().positive(), { error: 'must be a list of planner ids' })
+        .max(10_000)
+        .optional(),
+    },
+    { error: 'must be an object: {tiers?, destinations?, supplierIds?, plannerIds?}' },
+  )
+  .strict();
+const broadcastInput = z.object(
+  {
+    audience: audienceInput,
+    channels: z
+      .array(z.enum(BROADCAST_CHANNELS, { error: 'must be live, template or mass' }), { error: 'must be a list: live, template, mass' })
+      .min(1, 'choose at least one channel')
+      .transform((cs) => [...new Set(cs)]),
+    title: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(20, 'at most 20 characters (WeChat shows 20)'),
+    body: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(600, 'at most 600 characters'),
+    url: z
+      .string()
+      .trim()
+      .regex(/^\/(h5|pc)\/[\w\-/]*$/, 'must be a page of this site, such as /h5/pool')
+      .optional(),
+  },
+  { error: 'body must be a JSON object' },
+);
+const previewInput = z.object(
+  {
+    openid: z
+      .string({ error: 'is required' })
+      .trim()
+      .regex(/^[\w-]{1,64}$/, 'must be a WeChat openid'),
+  },
+  { error: 'body must be a JSON object' },
+);
 const dispatchInput = z.object({ plannerId: dbId('planner') }, { error: 'body must be a JSON object' });
 const closeInput = z.object({ reason }, { error: 'body must be a JSON object' });
 const applyInput = z.object(
@@ -339,6 +394,40 @@ export function opsRoutes(app: Ctx): Router {
   r.post('/grading/:id/apply', async (ctx) => {
     const { plannerIds } = parse(applyInput, ctx.request.body ?? {});
     ctx.body = await applyGrading(app, id(ctx.params.id), await actorName(app, ctx), plannerIds);
+  });
+
+  // ── broadcasts (CONTRACT) ──
+  r.get('/broadcasts', async (ctx) => {
+    ctx.body = { items: await listBroadcasts(app) };
+  });
+
+  /** Who an audience reaches, before composing (the console shows it as you choose). */
+  r.post('/broadcasts/audience', async (ctx) => {
+    ctx.body = await audienceSummary(app, parse(audienceInput, ctx.request.body));
+    ctx.state.audited = true; // a read, made with POST for its body
+  });
+
+  r.post('/broadcasts', async (ctx) => {
+    const view = await createBroadcast(app, parse(broadcastInput, ctx.request.body), await actorName(app, ctx));
+    ctx.status = 201;
+    ctx.body = view;
+  });
+
+  r.get('/broadcasts/:id', async (ctx) => {
+    ctx.body = await broadcastView(app, id(ctx.params.id));
+  });
+
+  r.post('/broadcasts/:id/preview', async (ctx) => {
+    const { openid } = parse(previewInput, ctx.request.body);
+    ctx.body = await previewBroadcast(app, id(ctx.params.id), openid);
+  });
+
+  r.post('/broadcasts/:id/send', async (ctx) => {
+    ctx.body = await sendBroadcast(app, id(ctx.params.id));
+  });
+
+  r.post('/broadcasts/:id/cancel', async (ctx) => {
+    ctx.body = await cancelBroadcast(app, id(ctx.params.id));
   });
 
   // ── ops accounts: admins only ──

@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import { requireRole } from '../http/auth.js';
 import { dbId, idParam, json, parse } from '../http/body.js';
 import { statusOf } from '../errors.js';
+import { todayFor } from '../ops/index.js';
 import { acceptOffer, declineOffer, grab, poolFor, submitProposal } from '../grab/index.js';
 import { deadlineOf, profileOf, requirementFor, workOrderOf, workOrdersOf } from '../planner/index.js';
 
@@ -52,6 +53,11 @@ export function plannerRoutes(app: Ctx): Router {
     }
     ctx.status = result.repeat ? 200 : 201;
     ctx.body = { ...result, deadlineAt: await deadlineOf(app, result.workOrderId) };
+  });
+
+  /** Today's broadcasts for this planner: a page opened after one was sent still shows it. */
+  r.get('/broadcasts', async (ctx) => {
+    ctx.body = { items: await todayFor(app, me(ctx)) };
   });
 
   r.get('/me', async (ctx) => {

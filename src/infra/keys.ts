@@ -114,13 +114,15 @@ export const wechatKeys = {
   nonce: (timestamp: string, nonce: string) => `wx:nonce:${timestamp}:${nonce}`,
   /** A delivered message, by WeChat's MsgId → the reply given (WeChat's retries are answered the same). */
   message: (msgId: string) => `wx:msg:${msgId}`,
-  /** Events have no MsgId: sender + CreateTime + event name and key identify WeChat's retries (two scans in one second are two). */
+  /** Events have no MsgId: sender + CreateTime + event name, key and job MsgID identify WeChat's retries (two scans, or two job reports, in one second are two). */
   event: (openid: string, createTime: string, event: string) => `wx:evt:${openid}:${createTime}:${event}`,
   /** Bind attempts counted per WeChat user and per client IP (fixed windows). */
   bindByUser: (openid: string) => `wx:bind:u:${openid}`,
   bindByIp: (ip: string) => `wx:bind:ip:${ip}`,
   /** A bind QR code's scene → the planner it binds (single use: taken with GETDEL; expires with the code). */
   bindScene: (scene: string) => `wx:bind:scene:${scene}`,
+  /** WeChat user-tag ids of the planner tiers (tier → tag id), for mass sends by tier. */
+  tierTags: 'wx:tier-tags',
   /** A planner's current bind QR scene (a new code or a revocation ends the old one). */
   bindSceneOf: (plannerId: number) => `wx:bind:planner:${plannerId}`,
 };
@@ -144,4 +146,8 @@ export const sandboxKeys = {
   oauth: (code: string) => `sandbox:oauth:${code}`,
   /** A temporary QR code's ticket → {scene, expiresAt}. */
   qr: (ticket: string) => `sandbox:qr:${ticket}`,
+  /** A template send's client_msg_id per user → the msgid it got (10 minutes, as WeChat keeps them). */
+  clientMsg: (openid: string, id: string) => `sandbox:cmid:${openid}:${id}`,
+  /** Mass messages a follower received in a month (WeChat lets 4 through). */
+  massMonth: (openid: string, month: string) => `sandbox:mass:${month}:${openid}`,
 };

@@ -14,6 +14,8 @@ import { loadTemplates, render } from './templates.js';
 
 export const NOTIFY_QUEUE = 'notify';
 const PERMANENT = new Set([43004, 40003, 43101, 40037]); // unsubscribed, bad openid, refused, bad template id
+/** Why a planner is unreachable, by WeChat's answer (a bad template id is ours, not theirs). */
+const REASON: Record<number, string> = { 43004: 'unsubscribed', 40003: 'invalid', 43101: 'refuses' };
 
 export type { Notifier, Outgoing };
 
@@ -38,7 +40,19 @@ export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: Redis): Not
         }
         const { url, data } = render(t, m.vars, ctx.config.PUBLIC_URL);
         const requirementId = typeof m.vars.requirementId === 'number' ? m.vars.requirementId : null;
-        return [{ id: m.id, kind: m.kind, openid: m.openid, plannerId: m.plannerId ?? null, requirementId, templateId: id, url, data }];
+        return [
+          {
+            id: m.id,
+            kind: m.kind,
+            openid: m.openid,
+            plannerId: m.plannerId ?? null,
+            requirementId,
+            broadcastId: m.broadcastId ?? null,
+            templateId: id,
+            url,
+            data,
+          },
+        ];
       });
       if (rows.length === 0) return 0;
       const inserted = await ctx.db.message.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true } });
@@ -57,7 +71,7 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): 
       const m = await ctx.db.message.findUnique({ where: { id: job.data.id } });
       if (m?.state !== 'queued') return; // sent already (a retried job), or gone
       try {
-        const msgid = await api.sendTemplate(m.openid, m.templateId, m.url ?? '', m.data as Record<string, { value: string }>);
+        const msgid = await api.sendTemplate(m.openid, m.templateId, m.url ?? '', m.data as Record<string, { value: string }>, m.id);
         await ctx.db.message.update({
           where: { id: m.id },
           data: { state: 'sent', msgid, sentAt: new Date(ctx.now()), attempts: { increment: 1 }, error: null },
@@ -69,7 +83,11 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): 
         ctx.metrics.templateSent('failed', code);
         if (code !== undefined && PERMANENT.has(code)) {
           await ctx.db.message.update({ where: { id: m.id }, data: { state: 'failed', error, attempts: { increment: 1 } } });
-          if (m.plannerId) await ctx.db.planner.update({ where: { id: m.plannerId }, data: { unreachableAt: new Date(ctx.now()) } });
+          if (m.plannerId)
+            await ctx.db.planner.update({
+              where: { id: m.plannerId },
+              data: { unreachableAt: new Date(ctx.now()), unreachableReason: REASON[code] ?? 'unsubscribed' },
+            });
           throw new UnrecoverableError(error);
         }
         const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -89,8 +107,20 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): 
 /** TEMPLATESENDJOBFINISH from WeChat: the message reached the phone, or did not. */
 export async function recordDelivery(ctx: Ctx, msgid: string, status: string): Promise<void> {
   const ok = status === 'success';
+  // "failed:user block": the user refuses this account's messages (spacing varies: compared without spaces).
+  const refuses = status.replace(/\s+/g, '') === 'failed:userblock';
   await ctx.db.message.updateMany({
     where: { msgid },
-    data: ok ? { state: 'delivered', deliveredAt: new Date(ctx.now()) } : { state: 'failed', error: `delivery: ${status}` },
+    data: ok
+      ? { state: 'delivered', deliveredAt: new Date(ctx.now()) }
+      : { state: 'failed', error: refuses ? 'delivery: refuses messages (failed:user block)' : `delivery: ${status}` },
   });
+  if (refuses) {
+    const m = await ctx.db.message.findUnique({ where: { msgid }, select: { plannerId: true } });
+    if (m?.plannerId)
+      await ctx.db.planner.update({
+        where: { id: m.plannerId },
+        data: { unreachableAt: new Date(ctx.now()), unreachableReason: 'refuses' },
+      });
+  }
 }

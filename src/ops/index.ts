@@ -26,3 +26,17 @@ export { listPlanners, listSuppliers, plannerRecord, type PlannerFilter } from '
 export { funnel, today, LONG_TAIL_MAX_PLANNERS } from './stats.js';
 export { applyGrading, gradingRun, gradingRuns, proposeGrading, scheduleGrading, startGradingWorker, GRADING_QUEUE } from './grading.js';
 export { grade, WEIGHTS, UP_AT, DOWN_BELOW, MIN_WON, type Behaviour } from './grading-formula.js';
+export {
+  audienceSummary,
+  broadcastView,
+  cancelBroadcast,
+  CHANNELS as BROADCAST_CHANNELS,
+  createBroadcast,
+  listBroadcasts,
+  MASS_PER_MONTH,
+  previewBroadcast,
+  sendBroadcast,
+  todayFor,
+  type Audience,
+  type BroadcastInput,
+} from './broadcasts.js';

@@ -6,7 +6,7 @@
 import type { Ctx } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { refreshPlanner, rematchPlanner } from '../grab/index.js';
-import { newBindCode } from '../wechat/index.js';
+import { moveTierTag, newBindCode } from '../wechat/index.js';
 import { HttpError } from '../http/errors.js';
 
 /** Unique-constraint violations become a 409 naming the field. */
@@ -59,10 +59,13 @@ export async function createPlanner(ctx: Ctx, input: PlannerInput) {
 }
 
 export async function updatePlanner(ctx: Ctx, id: number, input: Prisma.PlannerUncheckedUpdateInput) {
+  const before = await ctx.db.planner.findUnique({ where: { id }, select: { tier: true } });
   const planner = await ctx.db.planner.update({ where: { id }, data: input }).catch(missing('planner'));
   await refreshPlanner(ctx, planner.id);
   await syncAccess(ctx, planner.id);
-  await rematchPlanner(ctx, planner.id); // re-scoped: open requirements whose tier is still to come
+  await rematchPlanner(ctx, planner.id);
+  // Their WeChat tag follows the tier (mass sends target tiers by tag); best effort, in the background.
+  if (before && planner.openid && before.tier !== planner.tier) void moveTierTag(ctx, planner.openid, before.tier, planner.tier); // re-scoped: open requirements whose tier is still to come
   return planner;
 }
 

@@ -146,10 +146,20 @@ export function sandboxApi(app: Ctx): Router {
 
   r.post('/cgi-bin/message/template/send', async (ctx) => {
     if (!(await tokenOk(ctx))) return;
-    const b = (ctx.request.body ?? {}) as { touser?: string; template_id?: string; url?: string; data?: InboxMessage['data'] };
+    const b = (ctx.request.body ?? {}) as {
+      touser?: string;
+      template_id?: string;
+      url?: string;
+      data?: InboxMessage['data'];
+      client_msg_id?: string;
+    };
     if (!b.touser || !b.template_id) return err(ctx, 47001, 'data format error');
+    // client_msg_id: one message per id and user within 10 minutes; a repeat gets the first one's msgid and shows nothing.
+    const seen = b.client_msg_id ? await app.redis.get(K.clientMsg(b.touser, b.client_msg_id)) : null;
+    if (seen) return void (ctx.body = { errcode: 0, errmsg: 'ok', msgid: Number(seen) > Number.MAX_SAFE_INTEGER ? seen : Number(seen) });
     if (!(await deliverable(ctx, b.touser))) return;
     const msgid = String(2_000_000_000_000_000_000n + BigInt(await app.redis.incr(K.msgid)));
+    if (b.client_msg_id) await app.redis.set(K.clientMsg(b.touser, b.client_msg_id), msgid, 'EX', 600);
     const m: InboxMessage = { msgid, kind: 'template', templateId: b.template_id, url: b.url, data: b.data, at: Date.now() };
     await app.redis.lpush(K.inbox(b.touser), JSON.stringify(m));
     ctx.body = { errcode: 0, errmsg: 'ok', msgid: Number(msgid) > Number.MAX_SAFE_INTEGER ? msgid : Number(msgid) };
@@ -188,40 +198,97 @@ export function sandboxApi(app: Ctx): Router {
     if (!(await tokenOk(ctx))) return;
     const name = (ctx.request.body as { tag?: { name?: string } })?.tag?.name;
     if (!name || name.length > 30) return err(ctx, 45158, 'tag name too long or empty');
+    if (Object.values(await app.redis.hgetall(K.tags)).includes(name)) return err(ctx, 45157, 'tag name already exists');
     const id = await app.redis.incr(K.tagId);
     await app.redis.hset(K.tags, String(id), name);
     ctx.body = { tag: { id, name } };
   });
 
-  r.post('/cgi-bin/tags/members/batchtagging', async (ctx) => {
+  r.get('/cgi-bin/tags/get', async (ctx) => {
     if (!(await tokenOk(ctx))) return;
-    const b = ctx.request.body as { openid_list?: string[]; tagid?: number };
-    if (!b?.tagid || !(await app.redis.hexists(K.tags, String(b.tagid)))) return err(ctx, 45159, 'invalid tag id');
-    if (!Array.isArray(b.openid_list) || b.openid_list.length === 0 || b.openid_list.length > 50)
-      return err(ctx, 40032, 'invalid openid list size');
-    await app.redis.sadd(K.tag(b.tagid), ...b.openid_list);
-    ctx.body = { errcode: 0, errmsg: 'ok' };
+    const tags = await app.redis.hgetall(K.tags);
+    ctx.body = {
+      tags: await Promise.all(
+        Object.entries(tags).map(async ([id, name]) => ({ id: Number(id), name, count: await app.redis.scard(K.tag(id)) })),
+      ),
+    };
   });
 
-  /** Mass text to a tag (sendall) or to a list of openids (send); followers only, like WeChat. */
+  for (const [path, change] of [
+    ['batchtagging', 'sadd'],
+    ['batchuntagging', 'srem'],
+  ] as const) {
+    r.post(`/cgi-bin/tags/members/${path}`, async (ctx) => {
+      if (!(await tokenOk(ctx))) return;
+      const b = ctx.request.body as { openid_list?: string[]; tagid?: number };
+      if (!b?.tagid || !(await app.redis.hexists(K.tags, String(b.tagid)))) return err(ctx, 45159, 'invalid tag id');
+      if (!Array.isArray(b.openid_list) || b.openid_list.length === 0 || b.openid_list.length > 50)
+        return err(ctx, 40032, 'invalid openid list size');
+      await app.redis[change](K.tag(b.tagid), ...b.openid_list);
+      ctx.body = { errcode: 0, errmsg: 'ok' };
+    });
+  }
+
+  /**
+   * Mass text to a tag (sendall) or to a list of openids (send), as WeChat does it: followers only,
+   * at most 4 mass messages a month per follower (the rest filtered silently), and the result posted
+   * to the official account's callback as MASSSENDJOBFINISH a moment later.
+   */
   async function mass(ctx: Context, openids: string[]) {
     const content = (ctx.request.body as { text?: { content?: string }; msgtype?: string })?.text?.content;
     if ((ctx.request.body as { msgtype?: string }).msgtype !== 'text' || !content) return err(ctx, 47001, 'data format error');
     if (await frequencyLimited(ctx)) return;
     const msgId = await app.redis.incr(K.msgid);
+    const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
     let sent = 0;
+    let filtered = 0;
     for (const openid of openids) {
       const u = await user(openid);
       if (u && !u.subscribed) continue;
+      if ((await app.redis.incr(K.massMonth(openid, month))) > 4) {
+        filtered++;
+        continue;
+      }
+      await app.redis.expire(K.massMonth(openid, month), 32 * 86_400);
       await app.redis.lpush(
         K.inbox(openid),
-        JSON.stringify({ msgid: String(msgId), kind: 'custom', text: content, at: Date.now() } satisfies InboxMessage),
+        JSON.stringify({ msgid: String(msgId), kind: 'mass', text: content, at: Date.now() } satisfies InboxMessage),
       );
       sent++;
     }
-    await app.redis.hset(K.mass, String(msgId), JSON.stringify({ sent, total: openids.length }));
+    await app.redis.hset(K.mass, String(msgId), JSON.stringify({ sent, filtered, total: openids.length }));
     ctx.body = { errcode: 0, errmsg: 'send job submission success', msg_id: msgId, msg_data_id: msgId };
+    const origin = `http://127.0.0.1:${ctx.req.socket.localPort}`;
+    const result = {
+      MsgID: msgId,
+      Status: 'send success',
+      TotalCount: openids.length,
+      FilterCount: filtered,
+      SentCount: sent,
+      ErrorCount: 0,
+    };
+    setTimeout(
+      () => void reportEvent(app, origin, 'MASSSENDJOBFINISH', result).catch((e) => app.log.warn({ err: e }, 'sandbox mass report failed')),
+      100,
+    );
   }
+
+  r.post('/cgi-bin/message/mass/preview', async (ctx) => {
+    if (!(await tokenOk(ctx))) return;
+    const b = ctx.request.body as { touser?: string; msgtype?: string; text?: { content?: string } };
+    if (b?.msgtype !== 'text' || !b.text?.content || !b.touser) return err(ctx, 47001, 'data format error');
+    if (!(await deliverable(ctx, b.touser))) return;
+    await app.redis.lpush(
+      K.inbox(b.touser),
+      JSON.stringify({
+        msgid: String(await app.redis.incr(K.msgid)),
+        kind: 'mass',
+        text: `（预览）${b.text.content}`,
+        at: Date.now(),
+      } satisfies InboxMessage),
+    );
+    ctx.body = { errcode: 0, errmsg: 'preview success', msg_id: 0 };
+  });
 
   r.post('/cgi-bin/message/mass/sendall', async (ctx) => {
     if (!(await tokenOk(ctx))) return;
@@ -330,6 +397,20 @@ export function sandboxApi(app: Ctx): Router {
   });
 
   return r;
+}
+
+/** An event from WeChat's own account (gh_sandbox), posted to the callback signed like WeChat (plaintext mode). */
+async function reportEvent(app: Ctx, origin: string, event: string, fields: Record<string, string | number>) {
+  if (app.config.wechat.aesKey) return; // safe-mode reports are not simulated
+  const { token } = app.config.wechat;
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = randomBytes(6).toString('hex');
+  const extra = Object.entries(fields)
+    .map(([k, v]) => `<${k}>${typeof v === 'number' ? v : cdata(v)}</${k}>`)
+    .join('');
+  const body = `<xml><ToUserName>${cdata('gh_sandbox')}</ToUserName><FromUserName>${cdata('sandbox-system')}</FromUserName><CreateTime>${timestamp}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event>${cdata(event)}</Event>${extra}</xml>`;
+  const q = new URLSearchParams({ timestamp, nonce, signature: sign(token, timestamp, nonce) });
+  await fetch(`${origin}/wechat/callback?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
 }
 
 /** TEMPLATESENDJOBFINISH, posted to the callback signed like WeChat (plaintext mode). */

@@ -7,7 +7,7 @@ export const SANDBOX_WHO = 'sandbox_who';
 
 export interface InboxMessage {
   msgid: string;
-  kind: 'template' | 'custom' | 'sms';
+  kind: 'template' | 'custom' | 'sms' | 'mass';
   templateId?: string;
   url?: string;
   data?: Record<string, { value: string }>;

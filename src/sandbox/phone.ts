@@ -143,7 +143,7 @@ export function sandboxPhone(app: Ctx): Router {
           ? `<div class="card"><b>${esc(titles.get(m.templateId ?? '') ?? m.templateId)}</b>${fieldOrder(m.data ?? {})
               .map(([k, v]) => `<div class="${k === 'first' || k === 'remark' ? 'note' : 'kv'}">${esc(v.value)}</div>`)
               .join('')}${link(m.url)}</div>`
-          : `<div class="card"><b>${m.kind === 'sms' ? '短信' : '客服消息'}</b><div class="note">${esc(m.text).replaceAll('\n', '<br>')}</div></div>`,
+          : `<div class="card"><b>${m.kind === 'sms' ? '短信' : m.kind === 'mass' ? '群发消息' : '客服消息'}</b><div class="note">${esc(m.text).replaceAll('\n', '<br>')}</div></div>`,
       )
       .join('');
     const lines = chat.map((l) => `<div class="bubble ${l.from}">${esc(l.text).replaceAll('\n', '<br>')}</div>`).join('');

@@ -15,6 +15,7 @@ import { recordDelivery } from '../notify/index.js';
 import { sinceArrival } from '../http/arrival.js';
 import { wechatKeys } from '../infra/keys.js';
 import { bindByScene } from './qr.js';
+import { recordMassResult } from './mass.js';
 
 const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger is not from WeChat
 // WeChat waits 5 s, then retries (3 tries in all): answer "success" before that (WECHAT_REPLY_WITHIN_MS)
@@ -73,7 +74,9 @@ function q(ctx: Context, name: string): string {
 
 /** WeChat retries with the same MsgId (events: sender + CreateTime + event). */
 function dedupeKey(m: WechatXml): string {
-  return m.MsgId ? wechatKeys.message(m.MsgId) : wechatKeys.event(m.FromUserName, m.CreateTime, `${m.Event ?? ''}:${m.EventKey ?? ''}`);
+  return m.MsgId
+    ? wechatKeys.message(m.MsgId)
+    : wechatKeys.event(m.FromUserName, m.CreateTime, `${m.Event ?? ''}:${m.EventKey ?? ''}:${m.MsgID ?? ''}`);
 }
 
 /**
@@ -154,7 +157,7 @@ async function handle(app: Ctx, m: WechatXml): Promise<string | null> {
   if (m.MsgType !== 'event') return `暂不支持这类消息。\n${HELP}`;
   switch (m.Event) {
     case 'subscribe': {
-      await app.db.planner.updateMany({ where: { openid: m.FromUserName }, data: { unreachableAt: null } });
+      await app.db.planner.updateMany({ where: { openid: m.FromUserName }, data: { unreachableAt: null, unreachableReason: null } });
       // Followed by scanning a parameterised code: EventKey is qrscene_<scene>.
       const scene = m.EventKey?.startsWith('qrscene_') ? m.EventKey.slice('qrscene_'.length) : '';
       const bound = scene ? await bindByScene(app, m.FromUserName, scene) : null;
@@ -163,12 +166,18 @@ async function handle(app: Ctx, m: WechatXml): Promise<string | null> {
     case 'SCAN': // a follower scanned a parameterised code: EventKey is the scene
       return bindByScene(app, m.FromUserName, m.EventKey ?? '');
     case 'unsubscribe': // template messages to them would fail: stop trying
-      await app.db.planner.updateMany({ where: { openid: m.FromUserName }, data: { unreachableAt: new Date(app.now()) } });
+      await app.db.planner.updateMany({
+        where: { openid: m.FromUserName },
+        data: { unreachableAt: new Date(app.now()), unreachableReason: 'unsubscribed' },
+      });
       return null;
     case 'CLICK':
       return MENU[m.EventKey ?? ''] ? handleText(app, m.FromUserName, MENU[m.EventKey!]) : null;
     case 'TEMPLATESENDJOBFINISH':
       await recordDelivery(app, m.MsgID, m.Status ?? '');
+      return null;
+    case 'MASSSENDJOBFINISH':
+      await recordMassResult(app, m);
       return null;
     default:
       return null;
