@@ -51,6 +51,16 @@ const LABELS: Record<string, string> = {
   perPage: '每页条数',
   q: '搜索词',
   flagged: '人工处理',
+  title: '标题',
+  body: '内容',
+  url: '链接',
+  channels: '渠道',
+  openid: '微信 openid',
+  audience: '受众',
+  'audience.tiers': '等级',
+  'audience.destinations': '目的地',
+  'audience.supplierIds': '供应商',
+  'audience.plannerIds': '定制师编号',
 };
 const FEN = new Set(['budgetFen', 'priceFen']);
 const CJK = /[\u3400-\u9fff]/;

@@ -36,6 +36,7 @@ th{color:#86909c;font-weight:400;white-space:nowrap}code{font-size:12px;color:#4
 .inline{display:flex;gap:10px;align-items:flex-end;flex-wrap:wrap}.inline>div{flex:1;min-width:140px}.inline button{margin:0}
 .tag{display:inline-block;padding:0 8px;border-radius:10px;font-size:12px;background:#e8f3ff;color:#1664ff;white-space:nowrap}
 .tag.open{background:#e8ffea;color:#00a854}.tag.full{background:#fff7e8;color:#d25f00}.tag.chosen,.tag.paid{background:#f5e8ff;color:#722ed1}
+.tag.sending{background:#fff7e8;color:#d25f00}.tag.done{background:#e8ffea;color:#00a854}.tag.draft{background:#f2f3f5;color:#4e5969}
 .tag.closed,.tag.cancelled,.tag.suspended,.tag.expired,.tag.failed{background:#f2f3f5;color:#86909c}.tag.flag{background:#ffece8;color:#f53f3f}
 .pager{display:flex;gap:12px;align-items:center;margin-top:12px}.chart{height:300px}
 .range button{margin:0 0 0 6px}.range button.on{background:#1f2329;color:#fff}
@@ -50,6 +51,7 @@ const NAV: [string, string, boolean][] = [
   ['/ops/planners', '定制师', false],
   ['/ops/suppliers', '供应商', false],
   ['/ops/grading', '分级', false],
+  ['/ops/broadcasts', '群发', false],
   ['/ops/queues', '任务队列', false],
   ['/ops/accounts', '账号', true],
   ['/ops/audit', '操作记录', true],

@@ -12,9 +12,11 @@ import { esc } from '../../format.js';
 import { idParam, parse } from '../../http/body.js';
 import {
   auditLog,
+  broadcastView,
   gradingRun,
   gradingRuns,
   listAccounts,
+  listBroadcasts,
   listPlanners,
   listRequirements,
   listSuppliers,
@@ -26,6 +28,8 @@ import { CodedError } from '../../errors.js';
 import { plannerQuery, requirementQuery } from '../ops-inputs.js';
 import { apiForm, CHANNEL, field, input, type Me, pager, render, STATUS, select, table, tag, when, withQuery, yuan } from './layout.js';
 
+const CHANNEL_WORDS: Record<string, string> = { live: '实时通知', template: '模板消息', mass: '微信群发' };
+const BROADCAST_STATUS: Record<string, string> = { draft: '草稿', sending: '发送中', done: '已发完', cancelled: '已取消' };
 const TIER_OPTIONS: [string, string][] = TIERS.map((t) => [t, `${t} 级`]);
 const link = (href: string, text: string) => `<a href="${esc(href)}">${esc(text)}</a>`;
 const list = (xs: string[]) => esc(xs.join('、'));
@@ -379,6 +383,110 @@ ${field('服务目的地（逗号分隔）', 'destinations', input('destinations
       `分级评估 #${run.id}`,
       `<h1>分级评估 #${run.id}</h1><p class="muted">${run.trigger === 'schedule' ? '每周自动' : '手动'}评估，近 ${run.windowDays} 天，${esc(when(run.createdAt))}。得分 ≥ 0.60 升一级，&lt; 0.30 降一级；抢到少于 3 单不评。</p><section class="box">${form}</section>`,
       '/ops/grading',
+    );
+  });
+
+  // ── broadcasts ──
+  r.get('/broadcasts', async (ctx) => {
+    const suppliers = await listSuppliers(app);
+    const rows = (await listBroadcasts(app)).map((b) => [
+      link(`/ops/broadcasts/${b.id}`, b.title),
+      esc(b.channels.map((c) => CHANNEL_WORDS[c] ?? c).join('、')),
+      `<span class="tag ${esc(b.status)}">${esc(BROADCAST_STATUS[b.status] ?? b.status)}</span>`,
+      esc(b.createdBy),
+      esc(when(b.createdAt)),
+      esc(when(b.sentAt)),
+    ]);
+    const check = (name: string, value: string, label: string, attrs = '') =>
+      `<label style="display:inline-flex;gap:4px;margin-right:14px"><input type="checkbox" name="${name}" value="${esc(value)}" data-type="multi" ${attrs} style="width:auto">${esc(label)}</label>`;
+    const compose = `<form id="compose" class="box" data-api="/api/ops/broadcasts" data-method="POST" data-then="go:/ops/broadcasts/{id}" novalidate>
+<h2>新建群发</h2>
+<div><label>受众：等级（不选 = 全部等级）</label>${TIERS.map((t) => check('audience.tiers', t, `${t} 级`, 'data-empty="omit"')).join('')}<div class="field-error" data-for="audience.tiers"></div></div>
+<div class="inline">${field('目的地（逗号分隔，可空）', 'audience.destinations', input('audience.destinations', '', 'data-type="list"'))}${field('供应商', 'audience.supplierIds', `<select id="f-audience.supplierIds" name="audience.supplierIds" data-type="numlist"><option value="">全部供应商</option>${suppliers.map((x) => `<option value="${x.id}">${esc(x.name)}</option>`).join('')}</select>`)}${field('定制师编号（逗号分隔，可空）', 'audience.plannerIds', input('audience.plannerIds', '', 'data-type="numlist"'))}</div>
+<div class="field-error" data-for="audience"></div>
+<p class="muted" id="reach" aria-live="polite">正在计算受众…</p>
+<div><label>渠道</label>${check('channels', 'live', '实时通知（页面横幅）', 'checked')}${check('channels', 'template', '模板消息')}${check('channels', 'mass', '微信群发（按等级；每人每月 4 条）')}<div class="field-error" data-for="channels"></div></div>
+<div class="inline">${field('标题（20 字内）', 'title', input('title', '', 'maxlength="20"'))}${field('点开去哪（本站页面）', 'url', input('url', '/h5/pool'))}</div>
+${field('内容', 'body', '<textarea id="f-body" name="body" maxlength="600"></textarea>')}
+<button>存为草稿</button><p class="form-error err" role="alert" hidden></p></form>`;
+    await page(
+      ctx,
+      '群发',
+      `<h1>群发</h1>${compose}<section class="box"><h2>历史</h2>${table(['标题', '渠道', '状态', '谁建的', '创建', '发送'], rows, '还没有群发过。')}</section>`,
+      '/ops/broadcasts',
+    );
+  });
+
+  r.get('/broadcasts/:id', async (ctx) => {
+    const id = idParam(ctx.params.id);
+    const b = id ? await broadcastView(app, id).catch(() => null) : null;
+    if (!b) return notFound(ctx, '没有这条群发。', '/ops/broadcasts');
+    const a = b.audience;
+    const who =
+      [
+        a.tiers?.length ? `${a.tiers.join('、')} 级` : '',
+        a.destinations?.length ? `服务 ${a.destinations.join('、')}` : '',
+        a.supplierIds?.length ? `供应商 #${a.supplierIds.join('、#')}` : '',
+        a.plannerIds?.length ? `定制师 #${a.plannerIds.join('、#')}` : '',
+      ]
+        .filter(Boolean)
+        .join('，') || '全部在岗定制师';
+    const stat = (k: string, label: string, v: number) =>
+      `<div class="stat"><div class="v num" data-k="${k}">${v}</div><div class="l">${label}</div></div>`;
+    const reach = b.reach
+      ? `<p>受众 ${b.reach.audience} 人：可触达 ${b.reach.reachable}，未绑定微信 ${b.reach.unbound}，已取消关注 ${b.reach.unsubscribed}，拒收消息 ${b.reach.refuses}，微信号无效 ${b.reach.invalid}；本月群发已用（受众中最多）${b.reach.massUsedThisMonth} / 4。</p>`
+      : '';
+    const actions =
+      b.status === 'draft'
+        ? `${apiForm('POST', `/api/ops/broadcasts/${b.id}/preview`, `<div class="inline">${field('先发给自己看看（你的 openid）', 'openid', input('openid', '', 'placeholder="o-…"'))}<button class="quiet">发送预览</button></div><p class="form-ok ok" hidden></p>`, { next: 'notice:预览已发出，请在微信里查看。' })}
+${apiForm('POST', `/api/ops/broadcasts/${b.id}/send`, '<button>发送</button>', { confirm: `发送给 ${b.audienceCount} 位定制师？每条群发只能发送一次。` })}`
+        : '';
+    const cancel =
+      b.status === 'draft' || b.status === 'sending'
+        ? apiForm('POST', `/api/ops/broadcasts/${b.id}/cancel`, '<button class="danger">取消</button>', {
+            confirm: '取消后还没发出的消息都不再发送。确定？',
+          })
+        : '';
+    const channelRows = (b.channels as string[]).map((c) => {
+      const x = b.byChannel[c as keyof typeof b.byChannel];
+      const cell = (k: string, v: number) => `<span class="num" data-k="${c}.${k}">${v}</span>`;
+      return [
+        esc(CHANNEL_WORDS[c] ?? c),
+        cell('sent', x.sent),
+        cell('delivered', x.delivered),
+        cell('failed', x.failed),
+        cell('skipped', x.skipped),
+        cell('queued', x.queued),
+      ];
+    });
+    await page(
+      ctx,
+      `群发：${b.title}`,
+      `<div id="broadcast" data-id="${b.id}" data-status="${esc(b.status)}"><h1>${esc(b.title)} <span class="tag ${esc(b.status)}">${esc(BROADCAST_STATUS[b.status])}</span></h1>
+<section class="box"><p>${esc(b.body)}</p><p class="muted">发给：${esc(who)} · 渠道：${esc((b.channels as string[]).map((c) => CHANNEL_WORDS[c] ?? c).join('、'))} · 点开去 ${esc(b.url ?? '/h5/pool')} · ${esc(b.createdBy)} 创建于 ${esc(when(b.createdAt))}${b.sentAt ? ` · 发送于 ${esc(when(b.sentAt))}` : ''}</p>${reach}${actions}${cancel}</section>
+<div class="grid g5" style="margin-bottom:16px">${stat('audience', '受众', b.counts.audience)}${stat('sent', '已发出', b.counts.sent)}${stat('delivered', '已送达', b.counts.delivered)}${stat('failed', '失败', b.counts.failed)}${stat('skipped', '跳过', b.counts.skipped)}</div>
+<section class="box"><h2>按渠道</h2>${table(['渠道', '已发出', '已送达', '失败', '跳过', '排队中'], channelRows)}${
+        b.mass.length
+          ? `<h3>微信群发任务</h3>${table(
+              ['对象', '任务', '结果', '总数', '被过滤（月度上限）', '发出', '错误'],
+              b.mass.map((m) => [
+                esc(m.target),
+                `<code>${esc(m.msgId)}</code>`,
+                esc(m.status ?? '等待微信回报'),
+                esc(m.total ?? ''),
+                esc(m.filtered ?? ''),
+                esc(m.sent ?? ''),
+                esc(m.errors ?? ''),
+              ]),
+            )}`
+          : ''
+      }</section>
+<section class="box"><h2>没送到的</h2>${table(
+        ['定制师', '渠道', '原因'],
+        b.failures.map((f) => [link(`/ops/planners/${f.plannerId}`, f.name), esc(CHANNEL_WORDS[f.channel] ?? f.channel), esc(f.reason)]),
+        '没有。',
+      )}</section></div>`,
+      '/ops/broadcasts',
     );
   });
 

@@ -25,27 +25,51 @@ async function send(method: string, path: string, body: unknown): Promise<Answer
   return { status: res.status, body: parsed };
 }
 
-function bodyOf(form: HTMLFormElement, all: boolean): Record<string, unknown> {
+/** Where a field goes: "audience.tiers" is body.audience.tiers. */
+function slot(body: Record<string, unknown>, name: string): [Record<string, unknown>, string] {
+  const path = name.split('.');
+  let at = body;
+  for (const k of path.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+  return [at, path.at(-1)!];
+}
+
+const words = (v: string) =>
+  v
+    .split(/[,，、\s]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/**
+ * The form as JSON. data-type: number; list ("a, b" → ["a","b"]); numlist ("1, 2" → [1,2]); multi
+ * (ticked boxes → their values); ids (ticked boxes → numbers; left out by an "all" button); else text.
+ * An empty optional field is left out.
+ */
+export function bodyOf(form: HTMLFormElement, all = false): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const el of Array.from(form.elements) as HTMLInputElement[]) {
     if (!el.name || el.disabled || el.tagName === 'BUTTON') continue;
     const type = el.dataset.type;
-    if (type === 'ids') {
-      if (all) continue;
-      const ids = (body[el.name] as number[] | undefined) ?? [];
-      if (el.checked) ids.push(Number(el.value));
-      body[el.name] = ids;
+    const [at, key] = slot(body, el.name);
+    if (type === 'ids' || type === 'multi') {
+      if (type === 'ids' && all) continue;
+      const xs = (at[key] as unknown[] | undefined) ?? [];
+      if (el.checked) xs.push(type === 'ids' ? Number(el.value) : el.value);
+      at[key] = xs;
       continue;
     }
     const v = el.value.trim();
     if (type === 'number') {
-      if (v !== '') body[el.name] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v; // a non-number is the API's to refuse, by field
+      if (v !== '') at[key] = /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v; // a non-number is the API's to refuse, by field
     } else if (type === 'list') {
-      body[el.name] = v
-        .split(/[,，、\s]+/)
-        .map((x) => x.trim())
-        .filter(Boolean);
-    } else if (v !== '' || el.type === 'hidden') body[el.name] = v;
+      if (v !== '') at[key] = words(v);
+    } else if (type === 'numlist') {
+      if (v !== '') at[key] = words(v).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+    } else if (v !== '' || el.type === 'hidden') at[key] = v;
+  }
+  // A multi-choice with nothing ticked says so (an empty list), except where empty means "any".
+  for (const el of Array.from(form.querySelectorAll<HTMLInputElement>('[data-type="multi"][data-empty="omit"]'))) {
+    const [at, key] = slot(body, el.name);
+    if (Array.isArray(at[key]) && (at[key] as unknown[]).length === 0) delete at[key];
   }
   return body;
 }
@@ -54,10 +78,15 @@ function showErrors(form: HTMLFormElement, err: { message?: string; field?: stri
   const fields = err.fields ?? (err.field ? { [err.field]: err.message ?? '' } : {});
   let placed = false;
   for (const [name, message] of Object.entries(fields)) {
-    const slot = form.querySelector<HTMLElement>(`.field-error[data-for="${CSS.escape(name.split('.')[0])}"]`);
-    if (slot) {
-      slot.textContent = message;
-      placed = true;
+    // The closest named slot: "audience.tiers.0" finds audience.tiers, then audience.
+    const parts = name.split('.');
+    for (let n = parts.length; n > 0; n--) {
+      const el = form.querySelector<HTMLElement>(`.field-error[data-for="${CSS.escape(parts.slice(0, n).join('.'))}"]`);
+      if (el) {
+        el.textContent = message;
+        placed = true;
+        break;
+      }
     }
   }
   const foot = form.querySelector<HTMLElement>('.form-error')!;
@@ -68,6 +97,8 @@ function showErrors(form: HTMLFormElement, err: { message?: string; field?: stri
 }
 
 function clearErrors(form: HTMLFormElement) {
+  const ok = form.querySelector<HTMLElement>('.form-ok');
+  if (ok) ok.hidden = true;
   for (const el of Array.from(form.querySelectorAll<HTMLElement>('.field-error'))) el.textContent = '';
   const foot = form.querySelector<HTMLElement>('.form-error');
   if (foot) {
@@ -119,7 +150,13 @@ export function forms(root: Document) {
       if (r.status >= 400) return showErrors(form, r.body?.error ?? {});
       const then = form.dataset.then ?? 'reload';
       if (then === 'qr') await showQr(r.body);
-      else if (then === 'secret') showSecret(r.body);
+      else if (then.startsWith('notice:')) {
+        const ok = form.querySelector<HTMLElement>('.form-ok');
+        if (ok) {
+          ok.textContent = then.slice(7);
+          ok.hidden = false;
+        }
+      } else if (then === 'secret') showSecret(r.body);
       else if (then.startsWith('go:')) location.assign(then.slice(3).replace('{id}', encodeURIComponent(String(r.body?.id ?? ''))));
       else location.reload();
     } catch {

@@ -66,10 +66,58 @@ const woBase = () => (document.body.classList.contains('wide') ? '/pc' : '/h5');
 const subjectText = (i: { subject: string; company: string | null }) => (i.subject === 'enterprise' ? `企业 · ${i.company ?? ''}` : '个人');
 
 /** Planner page chrome: the link bar on top, the tab bar below (phone) or the nav (PC). */
+interface Notice {
+  id: number;
+  title: string;
+  body: string;
+  url: string;
+}
+
+/**
+ * Ops broadcasts of today, above the page: those sent before this page opened (GET
+ * /api/planner/broadcasts) and those arriving live; each can be put away for this browser.
+ */
+function notices(live: Live | null): HTMLElement {
+  const box = h('div', { class: 'notices', 'aria-live': 'polite' });
+  const seen = new Set<number>();
+  const hidden = (id: number) => localStorage.getItem(`notice-hidden-${id}`) === '1';
+  const add = (n: Notice, first = false) => {
+    if (seen.has(n.id) || hidden(n.id)) return;
+    seen.add(n.id);
+    const close = h('button', { class: 'notice__close', type: 'button', 'aria-label': '不再显示' }, '×');
+    const el = h(
+      'div',
+      { class: 'notice', 'data-broadcast': String(n.id) },
+      h('strong', {}, `📢 ${n.title}`),
+      h('span', {}, n.body),
+      close,
+    );
+    close.addEventListener('click', () => {
+      localStorage.setItem(`notice-hidden-${n.id}`, '1');
+      el.remove();
+    });
+    if (first) box.prepend(el);
+    else box.append(el);
+  };
+  void api<{ items: Notice[] }>('GET', '/api/planner/broadcasts').then(
+    (r) => {
+      for (const n of r.items) add(n);
+    },
+    () => {}, // a banner is a courtesy: the page works without it
+  );
+  live?.on((e) => {
+    if (e.type !== 'broadcast') return;
+    const d = e.data as { broadcastId: number; title: string; text: string; url: string };
+    add({ id: d.broadcastId, title: d.title, body: d.text, url: d.url }, true);
+  });
+  return box;
+}
+
 function frame(root: Element, live: Live | null, active: 'pool' | 'orders', wide = false): HTMLElement {
   const body = h('main', { class: 'content' });
   const bar = linkBar();
   live?.onStateChange(bar.update);
+  const board = notices(live);
   if (wide) {
     mount(
       root,
@@ -85,12 +133,14 @@ function frame(root: Element, live: Live | null, active: 'pool' | 'orders', wide
         ),
         bar.el,
       ),
+      board,
       body,
     );
   } else {
     mount(
       root,
       bar.el,
+      board,
       body,
       h(
         'nav',
