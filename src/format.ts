@@ -13,6 +13,12 @@ export const budget = (fen: number, type: string) => (type === 'per_person' ? `�
 /** A calendar date (stored at UTC midnight) as "MM-DD". */
 export const monthDay = (d: Date) => d.toISOString().slice(5, 10);
 
+/** An instant as "YYYY-MM-DD HH:mm" in China time (what a template's `time` value takes). */
+export const chinaDateTime = (d: Date) => new Date(d.getTime() + CST_MS).toISOString().slice(0, 16).replace('T', ' ');
+
+/** An amount as a template's `amount` value takes it: digits, no separators, 元. */
+export const plainYuan = (fen: number) => `${Number((fen / 100).toFixed(2))}元`;
+
 /** An instant as "MM-DD HH:mm" in China time. */
 export const chinaTime = (d: Date) => new Date(d.getTime() + CST_MS).toISOString().slice(5, 16).replace('T', ' ');
 

@@ -3,7 +3,7 @@
  * at-least-once paths (release job, after-win steps, deadline job); the message ids make a repeat
  * harmless.
  */
-import { budget, chinaTime as cst, monthDay, yuan } from '../format.js';
+import { budget, chinaDateTime as cst, monthDay, plainYuan } from '../format.js';
 import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
 
@@ -142,7 +142,7 @@ export async function notifyProposal(ctx: Ctx, workOrderId: string): Promise<num
       id: `proposal-${workOrderId}`,
       kind: 'traveler-proposal',
       openid: wo.requirement.traveler.openid,
-      vars: { ...tripVars(wo.requirement), plannerName: wo.planner.name, price: yuan(wo.proposal.priceFen) },
+      vars: { ...tripVars(wo.requirement), plannerName: wo.planner.name, price: plainYuan(wo.proposal.priceFen) },
     },
   ]);
 }

@@ -38,8 +38,10 @@ export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: Redis): Not
           ctx.log.warn({ kind: m.kind }, 'no WeChat template id configured (WECHAT_TEMPLATE_IDS): not sent');
           return [];
         }
-        const { url, data } = render(t, m.vars, ctx.config.PUBLIC_URL);
+        const { url, data, problems } = render(t, m.vars, ctx.config.PUBLIC_URL);
         const requirementId = typeof m.vars.requirementId === 'number' ? m.vars.requirementId : null;
+        // A value WeChat would refuse (47003) stops the message here, recorded as failed with why.
+        if (problems.length) ctx.log.warn({ message: m.id, problems }, 'template message refused before sending');
         return [
           {
             id: m.id,
@@ -51,12 +53,14 @@ export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: Redis): Not
             templateId: id,
             url,
             data,
+            ...(problems.length ? { state: 'failed' as const, error: `refused before sending: ${problems.join('; ')}`.slice(0, 500) } : {}),
           },
         ];
       });
       if (rows.length === 0) return 0;
-      const inserted = await ctx.db.message.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true } });
-      await queue.addBulk(inserted.map((m) => ({ name: 'send', data: { id: m.id }, opts: { jobId: m.id } })));
+      const inserted = await ctx.db.message.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true, state: true } });
+      const sendable = inserted.filter((m) => m.state === 'queued');
+      await queue.addBulk(sendable.map((m) => ({ name: 'send', data: { id: m.id }, opts: { jobId: m.id } })));
       return inserted.length;
     },
     close: () => queue.close(),

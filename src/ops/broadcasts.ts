@@ -222,7 +222,7 @@ export async function previewBroadcast(ctx: Ctx, id: number, openid: string) {
       const t = loadTemplates().get('broadcast')!;
       const templateId = ctx.config.wechat.templateIds.broadcast ?? (ctx.config.sandbox ? 'sandbox-broadcast' : null);
       if (templateId) {
-        const { url, data } = render(t, { title: b.title, body: b.body, path: b.url ?? '/h5/pool' }, ctx.config.PUBLIC_URL);
+        const { url, data } = render(t, { title: b.title, body: b.body, path: b.url ?? '/h5/pool' }, ctx.config.PUBLIC_URL); // free text: only shortened
         await ctx.wechat.sendTemplate(openid, templateId, url, data, `bc${id}-preview-${ctx.now()}`);
         sent.push('template');
       }

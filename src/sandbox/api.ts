@@ -13,6 +13,7 @@ import { cdata } from '../wechat/index.js';
 import { SANDBOX_WHO, type InboxMessage } from './inbox.js';
 import { esc } from '../format.js';
 import { json } from '../http/body.js';
+import { invalidValue } from '../notify/index.js';
 import { sandboxKeys, scanKeys } from '../infra/keys.js';
 
 const K = sandboxKeys;
@@ -158,6 +159,11 @@ export function sandboxApi(app: Ctx): Router {
     const seen = b.client_msg_id ? await app.redis.get(K.clientMsg(b.touser, b.client_msg_id)) : null;
     if (seen) return void (ctx.body = { errcode: 0, errmsg: 'ok', msgid: Number(seen) > Number.MAX_SAFE_INTEGER ? seen : Number(seen) });
     if (!(await deliverable(ctx, b.touser))) return;
+    // Category templates: each value must fit its key's type, or WeChat answers 47003 and shows nothing.
+    for (const [key, v] of Object.entries(b.data ?? {})) {
+      const bad = invalidValue(key, String(v?.value ?? ''));
+      if (bad) return err(ctx, 47003, bad);
+    }
     const msgid = String(2_000_000_000_000_000_000n + BigInt(await app.redis.incr(K.msgid)));
     if (b.client_msg_id) await app.redis.set(K.clientMsg(b.touser, b.client_msg_id), msgid, 'EX', 600);
     const m: InboxMessage = { msgid, kind: 'template', templateId: b.template_id, url: b.url, data: b.data, at: Date.now() };

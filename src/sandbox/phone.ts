@@ -15,10 +15,9 @@ import { SANDBOX_WHO, type InboxMessage } from './inbox.js';
 import { sandboxKeys } from '../infra/keys.js';
 import { esc } from '../format.js';
 
-/** WeChat lays a template out as first, keyword1…n, remark; stored JSON (JSONB) may have reordered the keys. */
+/** WeChat lays a category template out by its keys' numbers (thing1, time2…); stored JSON (JSONB) may have reordered them. */
 const fieldOrder = (data: Record<string, { value: string }>) =>
-  Object.entries(data).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b, 'en', { numeric: true }));
-const rank = (k: string) => (k === 'first' ? 0 : k === 'remark' ? 2 : 1);
+  Object.entries(data).sort(([a], [b]) => Number(/\d+$/.exec(a)?.[0] ?? 0) - Number(/\d+$/.exec(b)?.[0] ?? 0));
 /** HTML text and attribute escaping for the sandbox's pages. */
 const chatKey = sandboxKeys.chat;
 const OPENID = /^[\w-]{1,64}$/;
@@ -86,7 +85,7 @@ export async function scanAsWechat(app: Ctx, origin: string, openid: string, cod
 
 export function sandboxPhone(app: Ctx): Router {
   const r = new Router({ prefix: '/sandbox/phone' });
-  const titles = new Map([...loadTemplates()].map(([k, t]) => [`sandbox-${k}`, t.title]));
+  const templates = new Map([...loadTemplates()].map(([k, t]) => [`sandbox-${k}`, t]));
   const self = (ctx: Context) => `http://127.0.0.1:${ctx.req.socket.localPort}`;
 
   r.get('/', async (ctx) => {
@@ -140,8 +139,11 @@ export function sandboxPhone(app: Ctx): Router {
     const cards = inbox
       .map((m) =>
         m.kind === 'template'
-          ? `<div class="card"><b>${esc(titles.get(m.templateId ?? '') ?? m.templateId)}</b>${fieldOrder(m.data ?? {})
-              .map(([k, v]) => `<div class="${k === 'first' || k === 'remark' ? 'note' : 'kv'}">${esc(v.value)}</div>`)
+          ? `<div class="card"><b>${esc(templates.get(m.templateId ?? '')?.title ?? m.templateId)}</b>${fieldOrder(m.data ?? {})
+              .map(
+                ([k, v]) =>
+                  `<div class="kv"><span class="label">${esc(templates.get(m.templateId ?? '')?.fields[k]?.label ?? k)}</span>${esc(v.value)}</div>`,
+              )
               .join('')}${link(m.url)}</div>`
           : `<div class="card"><b>${m.kind === 'sms' ? '短信' : m.kind === 'mass' ? '群发消息' : '客服消息'}</b><div class="note">${esc(m.text).replaceAll('\n', '<br>')}</div></div>`,
       )
@@ -208,7 +210,7 @@ function page(title: string, body: string): string {
 <style>body{margin:0;background:#ededed;font:15px/1.5 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif;color:#111}
 header{background:#07c160;color:#fff;padding:12px 16px;font-weight:600}main{max-width:480px;margin:0 auto;padding:8px 12px 80px}
 h4{color:#888;font-weight:400;margin:16px 4px 8px}.card{background:#fff;border-radius:8px;padding:12px;margin:8px 0}.card b{display:block;margin-bottom:6px}
-.note{color:#333}.kv{color:#576b95}.card a{display:block;margin-top:8px;color:#576b95;text-decoration:none;border-top:1px solid #eee;padding-top:8px}
+.note{color:#333}.kv{color:#333;display:flex;gap:12px}.kv .label{color:#888;min-width:5em}.card a{display:block;margin-top:8px;color:#576b95;text-decoration:none;border-top:1px solid #eee;padding-top:8px}
 .chat{display:flex;flex-direction:column}.bubble{max-width:80%;padding:8px 12px;border-radius:6px;margin:4px 0;white-space:normal}
 .me{align-self:flex-end;background:#95ec69}.account{align-self:flex-start;background:#fff}.empty{color:#999;text-align:center}
 #chat-end{scroll-margin-top:70vh}

@@ -72,8 +72,11 @@ it('a release reaches exactly its tier’s bound candidates, once, and delivery 
   expect(await inbox('o-rel-a1')).toHaveLength(0); // A is not released yet
   const [m] = await inbox('o-rel-s1');
   expect(m).toMatchObject({ kind: 'template', templateId: 'sandbox-released' });
-  expect(m.data.keyword1.value).toBe(`${r.code} 大理`);
-  expect(m.data.remark.value).toContain(`抢 ${r.code}`);
+  // A category template: typed keys only (WeChat shows no first/remark since 2023).
+  expect(Object.keys(m.data).sort()).toEqual(['character_string1', 'thing2', 'thing3', 'thing4', 'thing5']);
+  expect(m.data.character_string1.value).toBe(r.code);
+  expect(m.data.thing2.value).toBe('大理');
+  expect(m.data.thing5.value).toBe(`回复「抢 ${r.code}」或点详情`);
   expect(m.url).toMatch(new RegExp(`/h5/requirements/${r.id}$`));
   const rows = await app.ctx.db.message.findMany({ where: { kind: 'released', id: { startsWith: `released-r${r.id}-` } } });
   expect(rows.map((x) => x.plannerId).sort()).toEqual([s1.id, s2.id].sort());
@@ -102,19 +105,20 @@ it('a win tells the planner the traveler’s contact, and the traveler who took 
   await until(async () => (await inbox('o-win-p')).length === 2 && (await inbox('o-win-traveler')).length === 1, 10_000);
   const [won] = await inbox('o-win-p');
   expect(won.templateId).toBe('sandbox-won');
-  expect(won.data.keyword1.value).toBe('林小姐 13822223333');
-  expect((await inbox('o-win-traveler'))[0].data.first.value).toContain('苏州');
+  expect([won.data.thing2.value, won.data.phone_number3.value]).toEqual(['林小姐', '13822223333']);
+  expect(won.data.time5.value).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+  expect((await inbox('o-win-traveler'))[0].data.thing2.value).toContain('苏州');
 });
 
 it('an access token expired mid-send is refreshed once for all senders, and the sends go through', async () => {
   const apis = [1, 2, 3, 4, 5].map(() => createWechatApi(app.ctx, () => `${app.url}/sandbox`));
-  await apis[0].sendTemplate('o-token', 'sandbox-released', 'http://x', { first: { value: 'warm-up' } });
+  await apis[0].sendTemplate('o-token', 'sandbox-released', 'http://x', { thing1: { value: 'warm-up' } });
   const before = await app.ctx.redis.get('wx:access_token');
   await sandbox('/faults', { expireTokens: true });
   // Five "processes" hit 42001 at once; one refreshes, the others wait for its token.
   const tokensBefore = Number(await app.ctx.redis.get('sandbox:tokens-issued'));
   const ids = await Promise.all(
-    apis.map((a, i) => a.sendTemplate('o-token', 'sandbox-released', 'http://x', { first: { value: `after ${i}` } })),
+    apis.map((a, i) => a.sendTemplate('o-token', 'sandbox-released', 'http://x', { thing1: { value: `after ${i}` } })),
   );
   expect(new Set(ids).size).toBe(5);
   const tokensAfter = Number(await app.ctx.redis.get('sandbox:tokens-issued'));
@@ -136,11 +140,11 @@ it('the token comes from stable_token: every process gets the same one and nobod
   const [a, b] = await Promise.all([ask(), ask()]);
   expect([a.access_token, b.access_token]).toEqual([held, held]);
   // Another process asking (normal mode) leaves this process's token working.
-  await app.ctx.wechat.sendTemplate('o-stable', 'sandbox-released', 'http://x', { first: { value: 'still valid' } });
+  await app.ctx.wechat.sendTemplate('o-stable', 'sandbox-released', 'http://x', { thing1: { value: 'still valid' } });
   const forced = await ask(true);
   expect(forced.access_token).not.toBe(held);
   // Forced elsewhere: our held token is refused once (42001), the client asks again and gets the new one.
-  await app.ctx.wechat.sendTemplate('o-stable', 'sandbox-released', 'http://x', { first: { value: 'after force' } });
+  await app.ctx.wechat.sendTemplate('o-stable', 'sandbox-released', 'http://x', { thing1: { value: 'after force' } });
   expect(await app.ctx.wechat.accessToken()).toBe(forced.access_token);
   expect((await inbox('o-stable')).length).toBe(2);
 });
@@ -198,13 +202,13 @@ it('the winner is reminded before the deadline; a proposal cancels the reminder 
       ).status,
     ).toBe(201);
     const due = await until(async () => (await inbox('o-due-slow')).find((m) => m.templateId === 'sandbox-proposal-due'), 8000, 100);
-    expect(due.data.first.value).toContain(r.code);
+    expect(due.data.character_string1.value).toBe(r.code);
     const told = await until(
       async () => (await inbox('o-due-traveler')).find((m) => m.templateId === 'sandbox-traveler-proposal'),
       8000,
       100,
     );
-    expect(told.data.keyword2.value).toBe('报价 18,800元'); // exact, as every page shows it
+    expect(told.data.amount3.value).toBe('18800元'); // an amount value: digits and 元, no separators (WeChat's rule)
     await new Promise((ok) => setTimeout(ok, 1500));
     expect((await inbox('o-due-quick')).some((m) => m.templateId === 'sandbox-proposal-due')).toBe(false);
     void ws;
@@ -233,7 +237,7 @@ it('sandbox tags and mass send reach the tagged followers only', async () => {
     text: { content: '本周末平台维护' },
   });
   expect(sent).toMatchObject({ errcode: 0 });
-  expect((await inbox('o-mass-1'))[0]).toMatchObject({ kind: 'custom', text: '本周末平台维护' });
+  expect((await inbox('o-mass-1'))[0]).toMatchObject({ kind: 'mass', text: '本周末平台维护' });
   expect(await inbox('o-mass-2')).toHaveLength(1);
   expect(await inbox('o-mass-gone')).toHaveLength(0);
   expect(await api('message/mass/sendall', { filter: { tag_id: 99999 }, msgtype: 'text', text: { content: 'x' } })).toMatchObject({
@@ -247,10 +251,47 @@ it('slow answers from WeChat (sandbox fault) are waited for, and the message sti
   try {
     const api = createWechatApi(app.ctx, () => `${app.url}/sandbox`);
     const t0 = Date.now();
-    await api.sendTemplate('o-slow', 'sandbox-released', 'http://x', { first: { value: 'slow' } });
+    await api.sendTemplate('o-slow', 'sandbox-released', 'http://x', { thing1: { value: 'slow' } });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
     expect(await inbox('o-slow')).toHaveLength(1);
   } finally {
     await sandbox('/faults', { slowMs: 0 });
   }
+});
+
+it('a value too long for its type is shortened by rule; one of the wrong type is refused before sending', async () => {
+  const long = '京都、大阪、奈良、神户、名古屋、富士山、箱根、东京';
+  await app.ctx.notify.enqueue([
+    {
+      id: `typed-long-${phone()}`,
+      kind: 'chosen',
+      openid: 'o-typed',
+      vars: { requirementId: 1, code: 'ABC234', destinations: long, workOrderId: 'wo-x' },
+    },
+    {
+      id: `typed-wrong-${phone()}`,
+      kind: 'chosen',
+      openid: 'o-typed',
+      vars: { requirementId: 1, code: '编号ABC', destinations: '京都', workOrderId: 'wo-y' },
+    },
+  ]);
+  const [m] = await until(async () => {
+    const got = await inbox('o-typed');
+    return got.length ? got : null;
+  });
+  expect(m.data.thing2.value).toBe(`${[...long].slice(0, 19).join('')}…`);
+  expect(m.data.character_string1.value).toBe('ABC234');
+  const refused = await app.ctx.db.message.findFirstOrThrow({ where: { openid: 'o-typed', id: { startsWith: 'typed-wrong-' } } });
+  expect([refused.state, refused.error]).toEqual([
+    'failed',
+    expect.stringContaining('character_string1: "编号ABC" is not letters, digits and symbols only'),
+  ]);
+  await new Promise((ok) => setTimeout(ok, 500));
+  expect(await inbox('o-typed')).toHaveLength(1); // the refused one never went to WeChat
+  // And WeChat (the sandbox) refuses such a value with 47003 if one is sent anyway.
+  await expect(
+    app.ctx.wechat.sendTemplate('o-typed', 'sandbox-chosen', 'http://x', { character_string1: { value: '编号' } }),
+  ).rejects.toMatchObject({
+    code: 47003,
+  });
 });

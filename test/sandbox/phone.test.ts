@@ -52,12 +52,14 @@ it('a release arrives on the phone; replying 抢 <code> in the box reads 抢单�
   const withCard = await until(
     async () => {
       const html = await (await fetch(`${app.url}/sandbox/phone/o-phone`)).text();
-      return html.includes('新需求开放给你') ? html : null;
+      return html.includes('新需求开放提醒') ? html : null;
     },
     10_000,
     100,
   );
-  expect(withCard).toContain(`回复「抢 ${r.code}」即可抢单`);
+  // As WeChat shows a category template: the title, then each label beside its value.
+  expect(withCard).toContain(`<span class="label">抢单方式</span>回复「抢 ${r.code}」或点详情`);
+  expect(withCard).toContain(`<span class="label">需求编号</span>${r.code}`);
   // The link opens as in WeChat: through (silent) OAuth, then the page.
   expect(withCard).toContain(`/auth/wechat?next=%2Fh5%2Frequirements%2F${r.id}`);
   const after = await send('o-phone', `抢 ${r.code}`);

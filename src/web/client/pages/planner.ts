@@ -88,7 +88,7 @@ function notices(live: Live | null): HTMLElement {
     const el = h(
       'div',
       { class: 'notice', 'data-broadcast': String(n.id) },
-      h('strong', {}, `📢 ${n.title}`),
+      h('strong', {}, `【通知】${n.title}`),
       h('span', {}, n.body),
       close,
     );
