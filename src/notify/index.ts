@@ -2,4 +2,4 @@
 export { createNotifier, NOTIFY_QUEUE, recordDelivery, startNotifyWorker, type Notifier, type Outgoing } from './notifier.js';
 export { loadTemplates, render, type Template } from './templates.js';
 export { notificationsListener } from './listener.js';
-export { fit, invalidValue, typeOf } from './values.js';
+export { fitValue, invalidValue, typeOf } from './values.js';

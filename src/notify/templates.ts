@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fit, typeOf } from './values.js';
+import { fitValue, typeOf } from './values.js';
 
 const DIR = resolve(import.meta.dirname, '../../templates');
 
@@ -51,7 +51,7 @@ export function render(
   const problems: string[] = [];
   const data: Record<string, { value: string }> = {};
   for (const [k, f] of Object.entries(t.fields)) {
-    const r = fit(k, fill(f.value, vars, `${t.key}.${k}`));
+    const r = fitValue(k, fill(f.value, vars, `${t.key}.${k}`));
     if (r.ok) data[k] = { value: r.value };
     else problems.push(r.reason);
   }

@@ -68,7 +68,7 @@ const RULE: Record<ValueType, [(v: string) => boolean, string]> = {
 export type Fit = { ok: true; value: string; shortened: boolean } | { ok: false; reason: string };
 
 /** The value as WeChat will take it: unchanged, shortened by rule (thing, name), or refused with why. */
-export function fit(key: string, raw: string): Fit {
+export function fitValue(key: string, raw: string): Fit {
   const type = typeOf(key);
   const value = raw.trim();
   if (!type) return { ok: false, reason: `${key}: not a WeChat template key (thing1, time2, character_string3…)` };

@@ -58,7 +58,7 @@ it('an offer, told as one; accepted it is an ordinary work order; a second answe
     return m.some((x) => x.kind === 'dispatched') ? m : null;
   });
   expect(msgs.map((m) => m.kind)).not.toContain('won');
-  expect(JSON.stringify(msgs.find((m) => m.kind === 'dispatched')!.data)).toContain('系统为你派了一个需求');
+  expect(JSON.stringify(msgs.find((m) => m.kind === 'dispatched')!.data)).toContain('无人抢单按匹配度派给你');
   const live = await until(async () => {
     const types = (await h.app.ctx.redis.xrange(liveKeys.user(`planner:${ids[0]}`), '-', '+')).map(([, f]) => f[1]);
     return types.includes('offered') ? types : null;

@@ -125,7 +125,7 @@ it('a javascript: link planted in a template message is not a link on the sandbo
       touser: 'o-xss',
       template_id: 'sandbox-won',
       url: 'javascript:alert(document.cookie)',
-      data: { first: { value: 'x' } },
+      data: { thing2: { value: 'x' } },
     }),
   });
   expect((await sent.json()).errcode).toBe(0);

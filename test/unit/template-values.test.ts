@@ -1,28 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { fit, invalidValue } from '../../src/notify/values.js';
+import { fitValue, invalidValue } from '../../src/notify/values.js';
 
 describe('template values by type', () => {
   it('shortens free text by rule and keeps what fits', () => {
-    expect(fit('thing2', '京都、大阪、奈良、神户、名古屋、富士山、箱根、东京、横滨、镰仓')).toEqual({
+    expect(fitValue('thing2', '京都、大阪、奈良、神户、名古屋、富士山、箱根、东京、横滨、镰仓')).toEqual({
       ok: true,
       value: '京都、大阪、奈良、神户、名古屋、富士山…',
       shortened: true,
     });
-    expect(fit('thing2', '京都、大阪')).toEqual({ ok: true, value: '京都、大阪', shortened: false });
-    expect(fit('name3', '欧阳娜娜娜娜娜娜娜娜娜')).toEqual({ ok: true, value: '欧阳娜娜娜娜娜娜娜娜', shortened: true });
+    expect(fitValue('thing2', '京都、大阪')).toEqual({ ok: true, value: '京都、大阪', shortened: false });
+    expect(fitValue('name3', '欧阳娜娜娜娜娜娜娜娜娜')).toEqual({ ok: true, value: '欧阳娜娜娜娜娜娜娜娜', shortened: true });
   });
 
   it('refuses a value of the wrong type instead of sending it', () => {
-    expect(fit('character_string1', 'ABC234')).toMatchObject({ ok: true, value: 'ABC234' });
-    expect(fit('character_string1', '需求ABC234')).toMatchObject({ ok: false, reason: expect.stringContaining('no Chinese') });
-    expect(fit('phrase4', 'S级开放')).toMatchObject({ ok: false });
-    expect(fit('phrase4', '已开放')).toMatchObject({ ok: true });
-    expect(fit('time5', '12-25 18:00')).toMatchObject({ ok: false });
-    expect(fit('time5', '2026-12-25 18:00')).toMatchObject({ ok: true });
-    expect(fit('amount3', '18,800元')).toMatchObject({ ok: false });
-    expect(fit('amount3', '18800元')).toMatchObject({ ok: true });
-    expect(fit('thing2', '  ')).toMatchObject({ ok: false });
-    expect(fit('keyword1', 'x')).toMatchObject({ ok: false });
+    expect(fitValue('character_string1', 'ABC234')).toMatchObject({ ok: true, value: 'ABC234' });
+    expect(fitValue('character_string1', '需求ABC234')).toMatchObject({ ok: false, reason: expect.stringContaining('no Chinese') });
+    expect(fitValue('phrase4', 'S级开放')).toMatchObject({ ok: false });
+    expect(fitValue('phrase4', '已开放')).toMatchObject({ ok: true });
+    expect(fitValue('time5', '12-25 18:00')).toMatchObject({ ok: false });
+    expect(fitValue('time5', '2026-12-25 18:00')).toMatchObject({ ok: true });
+    expect(fitValue('amount3', '18,800元')).toMatchObject({ ok: false });
+    expect(fitValue('amount3', '18800元')).toMatchObject({ ok: true });
+    expect(fitValue('thing2', '  ')).toMatchObject({ ok: false });
+    expect(fitValue('keyword1', 'x')).toMatchObject({ ok: false });
   });
 
   it('the sandbox refuses as WeChat does (47003 names the field)', () => {
