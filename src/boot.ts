@@ -154,7 +154,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   await listening.ready;
 
   let worker: Worker | undefined;
-  let notifyWorker: Worker | undefined;
+  let notifyWorker: ReturnType<typeof startNotifyWorker> | undefined;
   let gradingWorker: Worker | undefined;
   let gradingQueue: Queue | undefined;
   let workerConn: ReturnType<typeof queueConnection> | undefined;
@@ -166,7 +166,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     gradingQueue = await scheduleGrading(ctx, workerConn);
     gradingWorker = startGradingWorker(ctx, workerConn);
     metrics.watchWorker(ctx.queue.name, worker);
-    metrics.watchWorker(NOTIFY_QUEUE, notifyWorker);
+    metrics.watchWorker(NOTIFY_QUEUE, notifyWorker.worker);
     timer = setInterval(() => void reconcile(ctx).catch((err) => log.error({ err }, 'reconcile failed')), config.RECONCILE_EVERY * 1000);
   }
 

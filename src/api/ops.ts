@@ -43,6 +43,7 @@ import {
   upsertAccount,
 } from '../ops/index.js';
 import { createBindQr, revokeBindQr } from '../wechat/index.js';
+import { resumeNotify } from '../notify/index.js';
 import { sameOrigin } from '../http/auth.js';
 import { closeOpsSession, openOpsSession } from './ops-session.js';
 import { chinaDay, plannerQuery, requirementQuery } from './ops-inputs.js';
@@ -394,6 +395,12 @@ export function opsRoutes(app: Ctx): Router {
   r.post('/grading/:id/apply', async (ctx) => {
     const { plannerIds } = parse(applyInput, ctx.request.body ?? {});
     ctx.body = await applyGrading(app, id(ctx.params.id), await actorName(app, ctx), plannerIds);
+  });
+
+  /** Template messages paused by 45009 (the day's quota): resume now (after clearing the quota in WeChat's console). */
+  r.post('/notify/resume', async (ctx) => {
+    await resumeNotify(app, app.queue.opts.connection as never);
+    ctx.body = { paused: false };
   });
 
   // ── broadcasts (CONTRACT) ──

@@ -127,6 +127,12 @@ export const wechatKeys = {
   bindSceneOf: (plannerId: number) => `wx:bind:planner:${plannerId}`,
 };
 
+// ── template messages (notify/) ──
+export const notifyKeys = {
+  /** Set while sending is paused (45009: the day's quota spent): {since, until, reason}. */
+  paused: 'notify:paused',
+};
+
 // ── the local WeChat (sandbox/) ──
 export const sandboxKeys = {
   token: (t: string) => `sandbox:token:${t}`,

@@ -1,18 +1,48 @@
 /**
  * Template messages: recorded in PostgreSQL (`messages`, with their state) and sent by a BullMQ
- * `notify` queue, rate-limited across all workers (NOTIFY_RATE per second). Transient failures
- * (45009 frequency limit, network, WeChat busy) retry with exponential backoff; 40001/42001 are
+ * `notify` queue, rate-limited across all workers (NOTIFY_RATE per second). 45009 (the day's quota
+ * is spent: retrying that day is useless) pauses the queue until China's next midnight (a delayed
+ * job on `notify-resume` resumes it; ops see it on the dashboard and may resume by hand after
+ * clearing the quota); the message waits, no attempt spent. Transient failures (network, WeChat
+ * busy) retry with exponential backoff; 40001/42001 are
  * handled inside the client by refreshing the shared token; permanent ones (43004 unsubscribed,
  * 40003 invalid openid) fail the message and mark the planner unreachable. A message's id says what
  * and to whom, so handling the same event twice queues it once.
  */
-import { Queue, Worker, UnrecoverableError } from 'bullmq';
+import { DelayedError, Queue, Worker, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Ctx, Notifier, Outgoing, WechatApi } from '../context.js';
-import { queuePrefix } from '../infra/keys.js';
+import { notifyKeys, queuePrefix } from '../infra/keys.js';
+import { chinaDayStart } from '../format.js';
 import { loadTemplates, render } from './templates.js';
 
 export const NOTIFY_QUEUE = 'notify';
+export const NOTIFY_RESUME_QUEUE = 'notify-resume';
+const QUOTA_SPENT = 45009;
+
+export interface NotifyPause {
+  since: number;
+  until: number;
+  reason: string;
+}
+
+/** Whether sending is paused (the day's quota spent), since and until when. */
+export async function notifyPause(ctx: Pick<Ctx, 'redis'>): Promise<NotifyPause | null> {
+  const raw = await ctx.redis.get(notifyKeys.paused);
+  return raw ? (JSON.parse(raw) as NotifyPause) : null;
+}
+
+/** Sending again (the midnight job, or ops after clearing the quota): the waiting messages go out. */
+export async function resumeNotify(ctx: Pick<Ctx, 'redis' | 'ns' | 'log'>, connection: Redis): Promise<void> {
+  const q = new Queue(NOTIFY_QUEUE, { connection, prefix: queuePrefix(ctx.ns) });
+  try {
+    await q.resume();
+  } finally {
+    await q.close();
+  }
+  await ctx.redis.del(notifyKeys.paused);
+  ctx.log.info('template messages resumed');
+}
 const PERMANENT = new Set([43004, 40003, 43101, 40037]); // unsubscribed, bad openid, refused, bad template id
 /** Why a planner is unreachable, by WeChat's answer (a bad template id is ours, not theirs). */
 const REASON: Record<number, string> = { 43004: 'unsubscribed', 40003: 'invalid', 43101: 'refuses' };
@@ -67,11 +97,36 @@ export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: Redis): Not
   };
 }
 
-/** The sending side, in worker processes. */
-export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): Worker {
+/** The sending side, in worker processes (with the worker that resumes sending at midnight). */
+export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): { close(): Promise<void>; worker: Worker } {
+  const prefix = queuePrefix(ctx.ns);
+  const control = new Queue(NOTIFY_QUEUE, { connection, prefix });
+  const resumeAt = new Queue(NOTIFY_RESUME_QUEUE, { connection, prefix });
+  const resumer = new Worker(NOTIFY_RESUME_QUEUE, () => resumeNotify(ctx, connection), { connection, prefix });
+
+  /** 45009: no more sends today. Pause the queue and schedule its resumption at China's next midnight. */
+  async function pauseForToday() {
+    const now = Date.now();
+    const until = chinaDayStart(now).getTime() + 86_400_000;
+    const first = await ctx.redis.set(
+      notifyKeys.paused,
+      JSON.stringify({ since: now, until, reason: `${QUOTA_SPENT}` }),
+      'PX',
+      until - now + 60_000,
+      'NX',
+    );
+    await control.pause();
+    await resumeAt.add('resume', {}, { jobId: `resume-${until}`, delay: until - now, removeOnComplete: true, removeOnFail: 100 });
+    if (first)
+      ctx.log.error(
+        { until: new Date(until).toISOString() },
+        "WeChat 45009: the day's template quota is spent; sending paused until midnight (China)",
+      );
+  }
+
   const worker = new Worker<{ id: string }>(
     NOTIFY_QUEUE,
-    async (job) => {
+    async (job, token) => {
       const m = await ctx.db.message.findUnique({ where: { id: job.data.id } });
       if (m?.state !== 'queued') return; // sent already (a retried job), or gone
       try {
@@ -85,6 +140,13 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): 
         const code = (err as { code?: number }).code;
         const error = `${code ?? 'network'}: ${(err as Error).message}`.slice(0, 500);
         ctx.metrics.templateSent('failed', code);
+        if (code === QUOTA_SPENT) {
+          // Not this message's fault: it waits (no attempt spent) until sending resumes.
+          await ctx.db.message.update({ where: { id: m.id }, data: { error: `${error} (paused until midnight)` } });
+          await pauseForToday();
+          await job.moveToDelayed(Date.now() + 1000, token);
+          throw new DelayedError();
+        }
         if (code !== undefined && PERMANENT.has(code)) {
           await ctx.db.message.update({ where: { id: m.id }, data: { state: 'failed', error, attempts: { increment: 1 } } });
           if (m.plannerId)
@@ -105,7 +167,15 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): 
     { connection, prefix: queuePrefix(ctx.ns), concurrency: 8, limiter: { max: ctx.config.NOTIFY_RATE, duration: 1000 } },
   );
   worker.on('failed', (job, err) => ctx.log.warn({ message: job?.data.id, err: err.message }, 'template message not sent'));
-  return worker;
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await resumer.close();
+      await control.close();
+      await resumeAt.close();
+    },
+  };
 }
 
 /** TEMPLATESENDJOBFINISH from WeChat: the message reached the phone, or did not. */

@@ -6,6 +6,7 @@
 import type { Ctx } from '../context.js';
 import { TIERS, type Tier } from '../config.js';
 import { chinaDate } from '../format.js';
+import { notifyPause } from '../notify/index.js';
 
 /** A supplier with at most this many active planners is "long tail": the seed's small suppliers. */
 export const LONG_TAIL_MAX_PLANNERS = 3;
@@ -98,7 +99,7 @@ function everyDay(from: string, to: string): string[] {
 /** Today's board: new requirements, fill rate, first grab by tier, proposals due soon, flagged requirements. */
 export async function today(ctx: Ctx, dueWithinHours = 6) {
   const day = chinaDate(ctx.now());
-  const [f, fill, due, flagged] = await Promise.all([
+  const [f, fill, due, flagged, paused] = await Promise.all([
     funnel(ctx, day, day),
     ctx.db.$queryRaw<{ wanted: number; held: number }[]>`
       SELECT coalesce(sum(r.planners_wanted), 0)::int AS wanted,
@@ -116,6 +117,7 @@ export async function today(ctx: Ctx, dueWithinHours = 6) {
       take: 20,
       select: { id: true, code: true, destinations: true, flaggedAt: true, plannersWanted: true },
     }),
+    notifyPause(ctx),
   ]);
   const { wanted, held } = fill[0];
   return {
@@ -132,5 +134,7 @@ export async function today(ctx: Ctx, dueWithinHours = 6) {
       deadlineAt: w.deadlineAt,
     })),
     flagged: flagged.map((r) => ({ id: r.id, code: r.code, destinations: r.destinations, flaggedAt: r.flaggedAt })),
+    /** Template messages paused (WeChat 45009: the day's quota spent), until when. */
+    notify: paused ? { paused: true, since: new Date(paused.since), until: new Date(paused.until) } : { paused: false },
   };
 }

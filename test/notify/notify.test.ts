@@ -1,13 +1,18 @@
 /**
  * Template messages through the real client against the sandbox: a release reaches exactly its
  * tier's bound candidates, once; delivery is recorded; an expired token mid-send is refreshed once
- * for all; 45009 backs off and retries; 43004 marks the planner unreachable without retrying.
+ * for all; 45009 (the day's quota) pauses sending until midnight, or until ops resume it; 43004 marks
+ * the planner unreachable without retrying; values fitted to their template types.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
 import { releaseTier } from '../../src/grab/lifecycle.js';
 import { createWechatApi } from '../../src/wechat/client.js';
+import { Queue } from 'bullmq';
+import { NOTIFY_QUEUE, NOTIFY_RESUME_QUEUE, notifyPause } from '../../src/notify/index.js';
+import { queuePrefix } from '../../src/infra/keys.js';
+import { chinaDayStart } from '../../src/format.js';
 
 let env: Env;
 let app: Running;
@@ -149,19 +154,6 @@ it('the token comes from stable_token: every process gets the same one and nobod
   expect((await inbox('o-stable')).length).toBe(2);
 });
 
-it('45009 (frequency limit) backs off and retries until sent', async () => {
-  const [p] = await market('三亚', [{ tier: 'S', openid: 'o-busy' }]);
-  await sandbox('/faults', { frequencyLimit: 2 });
-  await ops(app.url).post('/requirements', requirementBody({ destinations: ['三亚'], plannersWanted: 1 }));
-  const msg = await until(
-    async () => app.ctx.db.message.findFirst({ where: { plannerId: p.id, state: { in: ['sent', 'delivered'] } } }),
-    20_000,
-    100,
-  );
-  expect(msg.attempts).toBe(3);
-  expect(await inbox('o-busy')).toHaveLength(1);
-});
-
 it('43004 (unsubscribed) fails at once and marks the planner unreachable', async () => {
   await sandbox('/users', { openid: 'o-gone', subscribed: false });
   const [p] = await market('厦门', [{ tier: 'S', openid: 'o-gone' }]);
@@ -294,4 +286,35 @@ it('a value too long for its type is shortened by rule; one of the wrong type is
   ).rejects.toMatchObject({
     code: 47003,
   });
+});
+
+it('45009 (the day’s quota spent) pauses sending until midnight and tells ops; resumed, the waiting message goes out', async () => {
+  await sandbox('/faults', { frequencyLimit: 1 });
+  const id = `quota-${phone()}`;
+  await app.ctx.notify.enqueue([
+    { id, kind: 'chosen', openid: 'o-quota', vars: { requirementId: 1, code: 'QUO234', destinations: '京都', workOrderId: 'wo-q' } },
+  ]);
+  const paused = await until(() => notifyPause(app.ctx));
+  expect(paused.until).toBe(chinaDayStart(Date.now()).getTime() + 86_400_000);
+  const row = await app.ctx.db.message.findUniqueOrThrow({ where: { id } });
+  expect([row.state, row.attempts, row.error]).toEqual(['queued', 0, expect.stringContaining('45009')]);
+  const q = new Queue(NOTIFY_QUEUE, { connection: app.ctx.queue.opts.connection as never, prefix: queuePrefix(app.ctx.ns) });
+  const resumeQ = new Queue(NOTIFY_RESUME_QUEUE, { connection: app.ctx.queue.opts.connection as never, prefix: queuePrefix(app.ctx.ns) });
+  try {
+    expect(await q.isPaused()).toBe(true);
+    const [midnight] = await resumeQ.getDelayed();
+    expect(midnight.timestamp + (midnight.opts.delay ?? 0)).toBeGreaterThanOrEqual(paused.until - 1000);
+    await new Promise((ok) => setTimeout(ok, 1500));
+    expect(await inbox('o-quota')).toHaveLength(0); // not retried into the refusal
+    const today = (await ops(app.url).get('/stats/today')).body;
+    expect(today.notify).toMatchObject({ paused: true });
+
+    expect((await ops(app.url).post('/notify/resume', {})).status).toBe(200); // ops, after clearing the quota
+    await until(async () => (await inbox('o-quota')).length === 1);
+    expect(await notifyPause(app.ctx)).toBeNull();
+    expect(await q.isPaused()).toBe(false);
+  } finally {
+    await q.close();
+    await resumeQ.close();
+  }
 });

@@ -53,6 +53,7 @@ export function consolePages(app: Ctx, r: Router, me: (ctx: Context) => Me) {
       ctx,
       '看板',
       `<div id="dashboard"><h1>看板 <span class="muted" style="font-size:13px;font-weight:400" data-k="updated"></span></h1>
+<section class="box err" id="notify-paused" hidden><b>模板消息已暂停：</b>微信今日的模板消息额度已用完（45009），<span data-k="pausedUntil"></span> 自动恢复；未发出的消息在排队，不会丢。若已在公众平台清零额度，可${apiForm('POST', '/api/ops/notify/resume', '<button class="small">立即恢复发送</button>', { cls: 'inline' })}</section>
 <div class="grid g5">${stat('newRequirements', '今日新需求')}${stat('fillRate', '今日名额填充率')}${stat('firstS', 'S 级首抢用时（中位）')}${stat('firstA', 'A 级首抢用时（中位）')}${stat('longTail', '长尾供应商抢到的比例')}</div>
 <div class="grid g2" style="margin-top:16px"><section class="box"><h2>6 小时内到期、还没交方案</h2><div id="due" class="muted">加载中…</div></section>
 <section class="box"><h2>需要人工处理</h2><div id="flagged" class="muted">加载中…</div></section></div>

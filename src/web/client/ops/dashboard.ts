@@ -20,6 +20,7 @@ interface Today {
   firstGrabSecondsByTier: Record<string, { p50: number | null; n: number }>;
   proposalsDue: { workOrderId: string; requirementId: number; code: string; planner: string; deadlineAt: string }[];
   flagged: { id: number; code: string; destinations: string[]; flaggedAt: string }[];
+  notify: { paused: boolean; until?: string };
 }
 
 interface Funnel {
@@ -103,6 +104,9 @@ export function dashboard(root: HTMLElement) {
   async function refreshToday() {
     const t = await get<Today>('/api/ops/stats/today');
     set(root, 'newRequirements', String(t.newRequirements));
+    const paused = root.querySelector<HTMLElement>('#notify-paused')!;
+    paused.hidden = !t.notify.paused;
+    if (t.notify.until) set(root, 'pausedUntil', hhmm(t.notify.until));
     set(root, 'fillRate', t.fillRate === null ? '—' : `${Math.round(t.fillRate * 100)}%`);
     set(root, 'firstS', seconds(t.firstGrabSecondsByTier.S?.p50));
     set(root, 'firstA', seconds(t.firstGrabSecondsByTier.A?.p50));
