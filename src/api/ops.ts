@@ -42,7 +42,7 @@ import {
   updateSupplier,
   upsertAccount,
 } from '../ops/index.js';
-import { createBindQr, revokeBindQr } from '../wechat/index.js';
+import { createBindQr, publishMenu, revokeBindQr } from '../wechat/index.js';
 import { resumeNotify } from '../notify/index.js';
 import { sameOrigin } from '../http/auth.js';
 import { closeOpsSession, openOpsSession } from './ops-session.js';
@@ -401,6 +401,15 @@ export function opsRoutes(app: Ctx): Router {
   r.post('/notify/resume', async (ctx) => {
     await resumeNotify(app, app.queue.opts.connection as never);
     ctx.body = { paused: false };
+  });
+
+  /** Publishes the official account's custom menu (as npm run wechat:menu). */
+  r.post('/wechat/menu', async (ctx) => {
+    ctx.body = {
+      button: await publishMenu(app).catch((err: Error) => {
+        throw new DomainError('WECHAT_REFUSED', { message: `微信没有接受菜单：${err.message.slice(0, 100)}` });
+      }),
+    };
   });
 
   // ── broadcasts (CONTRACT) ──

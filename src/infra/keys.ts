@@ -152,6 +152,8 @@ export const sandboxKeys = {
   oauth: (code: string) => `sandbox:oauth:${code}`,
   /** A temporary QR code's ticket → {scene, expiresAt}. */
   qr: (ticket: string) => `sandbox:qr:${ticket}`,
+  /** The custom menu as published (menu/create's JSON). */
+  menu: 'sandbox:menu',
   /** A template send's client_msg_id per user → the msgid it got (10 minutes, as WeChat keeps them). */
   clientMsg: (openid: string, id: string) => `sandbox:cmid:${openid}:${id}`,
   /** Mass messages a follower received in a month (WeChat lets 4 through). */

@@ -98,6 +98,21 @@ export function sandboxApi(app: Ctx): Router {
     return token;
   }
 
+  /** The custom menu: at most 3 buttons, names of at most 4 hanzi (8 bytes+), view or click; the phone shows it. */
+  r.post('/cgi-bin/menu/create', async (ctx) => {
+    if (!(await tokenOk(ctx))) return;
+    const b = ctx.request.body as { button?: { type?: string; name?: string; url?: string; key?: string }[] };
+    if (!Array.isArray(b?.button) || b.button.length === 0 || b.button.length > 3) return err(ctx, 40017, 'invalid button size');
+    for (const x of b.button) {
+      if (!x.name || [...x.name].length > 8) return err(ctx, 40018, 'invalid button name size');
+      if (x.type === 'view' && !/^https?:\/\//.test(x.url ?? '')) return err(ctx, 40055, 'invalid button url domain');
+      if (x.type === 'click' && !x.key) return err(ctx, 40019, 'invalid button key size');
+      if (x.type !== 'view' && x.type !== 'click') return err(ctx, 40016, 'invalid button type');
+    }
+    await app.redis.set(K.menu, JSON.stringify(b.button));
+    ctx.body = { errcode: 0, errmsg: 'ok' };
+  });
+
   /** Temporary parameterised QR codes (qrcode/create), as WeChat answers them; the phone page scans them. */
   r.post('/cgi-bin/qrcode/create', async (ctx) => {
     if (!(await tokenOk(ctx))) return;

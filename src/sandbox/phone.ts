@@ -148,6 +148,13 @@ export function sandboxPhone(app: Ctx): Router {
           : `<div class="card"><b>${m.kind === 'sms' ? '短信' : m.kind === 'mass' ? '群发消息' : '客服消息'}</b><div class="note">${esc(m.text).replaceAll('\n', '<br>')}</div></div>`,
       )
       .join('');
+    const menu = JSON.parse((await app.redis.get(sandboxKeys.menu)) ?? '[]') as { type: string; name: string }[];
+    // The account's menu, as WeChat shows it under the chat: a tap is a CLICK or VIEW event.
+    const menuBar = menu.length
+      ? `<form method="post" action="/sandbox/phone/${esc(openid)}/menu" class="menu">${menu
+          .map((b, i) => `<button name="i" value="${i}">${esc(b.name)}</button>`)
+          .join('')}</form>`
+      : '';
     const lines = chat.map((l) => `<div class="bubble ${l.from}">${esc(l.text).replaceAll('\n', '<br>')}</div>`).join('');
     ctx.type = 'html';
     const nonce = randomBytes(12).toString('base64');
@@ -160,7 +167,7 @@ export function sandboxPhone(app: Ctx): Router {
       `<h4>服务通知 (${inbox.length})</h4><div id="inbox" data-count="${inbox.length}">${cards || '<p class="empty">还没有收到消息</p>'}</div>
 <h4>定制游抢单 公众号</h4><div class="chat">${lines || '<p class="empty">回复「帮助」看看能做什么</p>'}<div id="chat-end"></div></div>
 <form method="post" action="/sandbox/phone/${esc(openid)}/scan" class="scan"><input name="code" autocomplete="off" placeholder="扫一扫：粘贴二维码内容（http://weixin.qq.com/q/…）" aria-label="二维码内容"><button>扫一扫</button></form>
-<form method="post" action="/sandbox/phone/${esc(openid)}/send" class="box"><input name="text" autocomplete="off" placeholder="回复公众号，如：抢 ABC234" autofocus><button>发送</button></form>
+${menuBar}<form method="post" action="/sandbox/phone/${esc(openid)}/send" class="box"><input name="text" autocomplete="off" placeholder="回复公众号，如：抢 ABC234" autofocus><button>发送</button></form>
 <script nonce="${nonce}">setInterval(async()=>{const r=await fetch('/sandbox/users/${esc(openid)}/inbox');const n=(await r.json()).items.length;if(n!==${inbox.length}&&!document.querySelector('input').value)location.reload()},3000)</script>`,
     );
   });
@@ -191,6 +198,27 @@ export function sandboxPhone(app: Ctx): Router {
     ctx.redirect(`/sandbox/phone/${openid}#chat-end`); // the reply stays in view
   });
 
+  r.post('/:openid/menu', async (ctx) => {
+    const openid = ctx.params.openid;
+    if (!OPENID.test(openid)) ctx.throw(400, 'openid: letters, digits, _ or -');
+    const i = Number(await formField(ctx, 'i'));
+    const menu = JSON.parse((await app.redis.get(sandboxKeys.menu)) ?? '[]') as {
+      type: string;
+      name: string;
+      url?: string;
+      key?: string;
+    }[];
+    const b = menu[i];
+    if (!b) return ctx.redirect(`/sandbox/phone/${openid}`);
+    if (b.type === 'view') {
+      await eventAsWechat(app, self(ctx), openid, 'VIEW', b.url).catch(() => null);
+      return ctx.redirect(openInWechat(b.url ?? '') ?? `/sandbox/phone/${openid}`);
+    }
+    const reply = await eventAsWechat(app, self(ctx), openid, 'CLICK', b.key).catch((e: Error) => `（公众号没有回应：${e.message})`);
+    await say(openid, `[菜单] ${b.name}`, reply);
+    ctx.redirect(`/sandbox/phone/${openid}#chat-end`);
+  });
+
   r.post('/:openid/scan', async (ctx) => {
     const openid = ctx.params.openid;
     if (!OPENID.test(openid)) ctx.throw(400, 'openid: letters, digits, _ or -');
@@ -208,7 +236,7 @@ export function sandboxPhone(app: Ctx): Router {
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title>
 <style>body{margin:0;background:#ededed;font:15px/1.5 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif;color:#111}
-header{background:#07c160;color:#fff;padding:12px 16px;font-weight:600}main{max-width:480px;margin:0 auto;padding:8px 12px 80px}
+header{background:#07c160;color:#fff;padding:12px 16px;font-weight:600}main{max-width:480px;margin:0 auto;padding:8px 12px 130px}
 h4{color:#888;font-weight:400;margin:16px 4px 8px}.card{background:#fff;border-radius:8px;padding:12px;margin:8px 0}.card b{display:block;margin-bottom:6px}
 .note{color:#333}.kv{color:#333;display:flex;gap:12px}.kv .label{color:#888;min-width:5em}.card a{display:block;margin-top:8px;color:#576b95;text-decoration:none;border-top:1px solid #eee;padding-top:8px}
 .chat{display:flex;flex-direction:column}.bubble{max-width:80%;padding:8px 12px;border-radius:6px;margin:4px 0;white-space:normal}
@@ -217,6 +245,7 @@ h4{color:#888;font-weight:400;margin:16px 4px 8px}.card{background:#fff;border-r
 .box{position:fixed;left:0;right:0;bottom:0;display:flex;gap:8px;padding:10px;background:#f7f7f7;border-top:1px solid #ddd}
 .box input{flex:1;padding:8px;border:1px solid #ddd;border-radius:4px;font-size:15px}.box button{background:#07c160;color:#fff;border:0;border-radius:4px;padding:0 16px}
 .scan{display:flex;gap:8px;margin:12px 0}.scan input{flex:1;padding:8px;border:1px solid #ddd;border-radius:4px;font-size:13px}.scan button{background:#fff;border:1px solid #07c160;color:#07c160;border-radius:4px;padding:0 12px}
+.menu{position:fixed;left:0;right:0;bottom:58px;display:flex;border-top:1px solid #ddd;background:#f7f7f7}.menu button{flex:1;background:none;border:0;border-right:1px solid #ddd;padding:10px;font-size:15px;color:#111}
 .list .cell{display:block;background:#fff;padding:12px;border-bottom:1px solid #eee;color:#111;text-decoration:none}small{color:#888}</style>
 <header>${esc(title)}</header><main>${body}</main></html>`;
 }

@@ -171,6 +171,8 @@ async function handle(app: Ctx, m: WechatXml): Promise<string | null> {
         data: { unreachableAt: new Date(app.now()), unreachableReason: 'unsubscribed' },
       });
       return null;
+    case 'VIEW': // a menu link: WeChat opens the page itself
+      return null;
     case 'CLICK':
       return MENU[m.EventKey ?? ''] ? handleText(app, m.FromUserName, MENU[m.EventKey!]) : null;
     case 'TEMPLATESENDJOBFINISH':

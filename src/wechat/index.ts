@@ -8,3 +8,4 @@ export { sign, sameSignature, WechatCrypto } from './crypto.js';
 export { cdata, parseXml, textReply, encryptedReply, MalformedXml, type WechatXml } from './xml.js';
 export { createBindQr, revokeBindQr, bindByScene, BIND_SCENE, QR_USED_WORDS, type BindQr } from './qr.js';
 export { massPreview, massSendToTier, moveTierTag, recordMassResult, syncTierTag, tierTagId, tierTagName } from './mass.js';
+export { menuButtons, publishMenu, type MenuButton } from './menu.js';

@@ -5,12 +5,16 @@
  * cancel stops what has not gone; a fifth mass send in a month is refused; preview reaches one
  * user; a tier change moves the planner's WeChat tag; bad input names its field.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { resolve } from 'node:path';
 import { expect, it } from 'vitest';
-import { call, ops, phone, plannerCookie, until, withApp } from '../support.js';
+import { call, ops, phone, plannerCookie, testConfig, until, withApp } from '../support.js';
 import { sandboxKeys, wechatKeys } from '../../src/infra/keys.js';
 
 // Two template messages a second: a cancel has something left to stop.
 const h = withApp({ NOTIFY_RATE: '2' });
+const ROOT = resolve(import.meta.dirname, '../..');
 let n = 0;
 
 async function planners(tier: 'S' | 'A' | 'B' | 'C', count: number, opts: { bound?: boolean; unsubscribed?: boolean } = {}) {
@@ -186,4 +190,42 @@ it('preview reaches one WeChat user; tags follow tiers; bad input names its fiel
   expect((await ops(h.app.url).post('/broadcasts/999999/send', {})).status).toBe(404);
   const noOpenid = await ops(h.app.url).post(`/broadcasts/${d.body.id}/preview`, { openid: 'has space' });
   expect(noOpenid.body.error.field).toBe('openid');
+});
+
+it('the custom menu is published from code (npm run wechat:menu, or the console); the sandbox phone shows it and a tap sends the event', async () => {
+  const env = {
+    ...process.env,
+    REDIS_URL: h.env.redisUrl,
+    DATABASE_URL: h.env.databaseUrl,
+    PUBLIC_URL: h.app.url, // the running server's sandbox
+    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: testConfig(h.env).DATA_DIR,
+  };
+  // Asynchronously: the sandbox it publishes to is this very process.
+  const { stdout: out } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/wechat-menu.ts'], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+  });
+  expect(out).toContain('menu published: 抢单池 → ');
+  const r = await ops(h.app.url).post('/wechat/menu', {});
+  expect(r.body.button.map((b: { name: string }) => b.name)).toEqual(['抢单池', '我的工单', '帮助']);
+
+  const who = `o-menu-${phone()}`;
+  const html = await (await fetch(`${h.app.url}/sandbox/phone/${who}`)).text();
+  expect(html).toContain('<button name="i" value="2">帮助</button>');
+  const tap = (i: number) =>
+    fetch(`${h.app.url}/sandbox/phone/${who}/menu`, {
+      method: 'POST',
+      body: `i=${i}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      redirect: 'manual',
+    });
+  expect((await tap(2)).status).toBe(302);
+  const after = await (await fetch(`${h.app.url}/sandbox/phone/${who}`)).text();
+  expect(after).toContain('[菜单] 帮助');
+  expect(after).toContain('可用指令：'); // the help text answers in the chat
+  const view = await tap(0);
+  expect(view.headers.get('location')).toBe('/auth/wechat?next=%2Fh5%2Fpool'); // opened as WeChat would, through OAuth
 });

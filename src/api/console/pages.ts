@@ -413,7 +413,7 @@ ${field('内容', 'body', '<textarea id="f-body" name="body" maxlength="600"></t
     await page(
       ctx,
       '群发',
-      `<h1>群发</h1>${compose}<section class="box"><h2>历史</h2>${table(['标题', '渠道', '状态', '谁建的', '创建', '发送'], rows, '还没有群发过。')}</section>`,
+      `<h1>群发</h1>${compose}<section class="box"><h2>公众号菜单</h2><p class="muted">抢单池 → /h5/pool · 我的工单 → /h5/work-orders · 帮助（回复指令说明）。菜单由这里发布（开启服务器配置后，公众平台里编辑的菜单不再生效）。</p>${apiForm('POST', '/api/ops/wechat/menu', '<button class="quiet">发布菜单</button><p class="form-ok ok" hidden></p>', { next: 'notice:菜单已发布，关注者重新进入公众号后可见。' })}</section><section class="box"><h2>历史</h2>${table(['标题', '渠道', '状态', '谁建的', '创建', '发送'], rows, '还没有群发过。')}</section>`,
       '/ops/broadcasts',
     );
   });
