@@ -121,6 +121,8 @@ export const wechatKeys = {
   bindByIp: (ip: string) => `wx:bind:ip:${ip}`,
   /** A bind QR code's scene → the planner it binds (single use: taken with GETDEL; expires with the code). */
   bindScene: (scene: string) => `wx:bind:scene:${scene}`,
+  /** A user's customer-service window: when they last wrote (userAt, userUsed) or tapped (evtAt, evtUsed). */
+  csWindow: (openid: string) => `wx:cs:${openid}`,
   /** WeChat user-tag ids of the planner tiers (tier → tag id), for mass sends by tier. */
   tierTags: 'wx:tier-tags',
   /** A planner's current bind QR scene (a new code or a revocation ends the old one). */

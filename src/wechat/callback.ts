@@ -16,6 +16,8 @@ import { sinceArrival } from '../http/arrival.js';
 import { wechatKeys } from '../infra/keys.js';
 import { bindByScene } from './qr.js';
 import { recordMassResult } from './mass.js';
+import { lateReply, openWindow } from './window.js';
+import { forgetUser } from './unfollow.js';
 
 const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger is not from WeChat
 // WeChat waits 5 s, then retries (3 tries in all): answer "success" before that (WECHAT_REPLY_WITHIN_MS)
@@ -100,7 +102,7 @@ async function freshSignature(app: Ctx, timestamp: string, nonce: string, body: 
 /**
  * Processes a delivery once; a retry gets the first delivery's reply (or "success" if it is not
  * ready). A reply later than the window (counted from the request's arrival) goes out as a
- * customer-service message instead.
+ * customer-service message instead, or a template message when WeChat's window for those is closed.
  */
 async function once(app: Ctx, key: string, openid: string, elapsedMs: number, work: () => Promise<string | null>): Promise<string | null> {
   const within = Math.max(0, app.config.WECHAT_REPLY_WITHIN_MS - elapsedMs);
@@ -122,9 +124,7 @@ async function once(app: Ctx, key: string, openid: string, elapsedMs: number, wo
         const late = state === 'late';
         await app.redis.set(key, JSON.stringify({ reply: late ? null : reply }), 'EX', DEDUPE_TTL_SEC);
         if (late && reply) {
-          await app.wechat
-            .sendText(openid, reply)
-            .catch((err) => app.log.warn({ err, openid }, 'late reply not delivered by customer-service message'));
+          await lateReply(app, openid, reply).catch((err) => app.log.warn({ err, openid }, 'late reply not delivered'));
         }
         return late ? null : reply;
       },
@@ -153,6 +153,7 @@ async function once(app: Ctx, key: string, openid: string, elapsedMs: number, wo
 const MENU: Record<string, string> = { POOL: '池', ORDERS: '单', HELP: '帮助' };
 
 async function handle(app: Ctx, m: WechatXml): Promise<string | null> {
+  await openWindow(app, m); // the customer-service window the late-reply path may use
   if (m.MsgType === 'text') return handleText(app, m.FromUserName, m.Content ?? '');
   if (m.MsgType !== 'event') return `暂不支持这类消息。\n${HELP}`;
   switch (m.Event) {
@@ -165,11 +166,8 @@ async function handle(app: Ctx, m: WechatXml): Promise<string | null> {
     }
     case 'SCAN': // a follower scanned a parameterised code: EventKey is the scene
       return bindByScene(app, m.FromUserName, m.EventKey ?? '');
-    case 'unsubscribe': // template messages to them would fail: stop trying
-      await app.db.planner.updateMany({
-        where: { openid: m.FromUserName },
-        data: { unreachableAt: new Date(app.now()), unreachableReason: 'unsubscribed' },
-      });
+    case 'unsubscribe': // nothing more is sent to them; what the business does not need is dropped (unfollow.ts)
+      await forgetUser(app, m.FromUserName);
       return null;
     case 'VIEW': // a menu link: WeChat opens the page itself
       return null;

@@ -9,3 +9,4 @@ export { cdata, parseXml, textReply, encryptedReply, MalformedXml, type WechatXm
 export { createBindQr, revokeBindQr, bindByScene, BIND_SCENE, QR_USED_WORDS, type BindQr } from './qr.js';
 export { massPreview, massSendToTier, moveTierTag, recordMassResult, syncTierTag, tierTagId, tierTagName } from './mass.js';
 export { menuButtons, publishMenu, type MenuButton } from './menu.js';
+export { lateReply, openWindow, takeWindow } from './window.js';

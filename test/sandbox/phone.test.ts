@@ -5,6 +5,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isolatedEnv, ops, phone, requirementBody, startApp, until, type Env } from '../support.js';
+import { lateReply, openWindow } from '../../src/wechat/index.js';
+import { appendForUser } from '../../src/live/index.js';
+import { liveKeys, wechatKeys } from '../../src/infra/keys.js';
 import type { Running } from '../../src/boot.js';
 import { sendAsWechat } from '../../src/sandbox/phone.js';
 import { sign } from '../../src/wechat/crypto.js';
@@ -110,8 +113,13 @@ it('unfollow marks the planner unreachable, follow clears it; menu clicks run co
       )
     ).text();
   };
+  // What the business does not need goes with the unfollow; the planner and their records stay.
+  await appendForUser(app.ctx.redis, `planner:${p.id}`, 'broadcast', { title: 'x' });
+  await openWindow(app.ctx, { FromUserName: 'o-follow', MsgType: 'text', Content: '单' });
   expect(await event('unsubscribe')).toBe('success');
-  expect((await app.ctx.db.planner.findUnique({ where: { id: p.id } }))!.unreachableAt).toBeInstanceOf(Date);
+  const gone = (await app.ctx.db.planner.findUnique({ where: { id: p.id } }))!;
+  expect([gone.unreachableAt instanceof Date, gone.unreachableReason, gone.openid]).toEqual([true, 'unsubscribed', 'o-follow']);
+  expect(await app.ctx.redis.exists(liveKeys.user(`planner:${p.id}`), wechatKeys.csWindow('o-follow'))).toBe(0);
   expect(await event('subscribe')).toContain('欢迎关注');
   expect((await app.ctx.db.planner.findUnique({ where: { id: p.id } }))!.unreachableAt).toBeNull();
   expect(await event('CLICK', 'ORDERS')).toContain('你还没有工单');
@@ -132,4 +140,30 @@ it('the phone list shows travelers too; after sending, the reply stays in view; 
   expect(await (await fetch(`${app.url}/sandbox/phone/o-phone-traveler`)).text()).toContain('<div id="chat-end"></div>');
   const icon = await fetch(`${app.url}/favicon.ico`);
   expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+});
+
+it('late replies keep WeChat’s customer-service window (5 in 48 h after a message, 3 in a minute after a tap), else a template message', async () => {
+  const inbox = async (openid: string) =>
+    (await (await fetch(`${app.url}/sandbox/users/${openid}/inbox`)).json()).items as { kind: string; templateId?: string }[];
+  const kinds = async (openid: string, n: number) => {
+    const items = await until(async () => {
+      const r = await inbox(openid);
+      return r.length >= n ? r : null;
+    }, 5000);
+    return items.map((m) => (m.kind === 'custom' ? 'custom' : m.templateId)).reverse();
+  };
+  // Never wrote, never tapped: no window.
+  expect(await lateReply(app.ctx, 'o-nowindow', '抢单结果')).toBe('template');
+  expect(await kinds('o-nowindow', 1)).toEqual(['sandbox-late-reply']);
+  // Wrote: five customer-service messages, then a template message.
+  await openWindow(app.ctx, { FromUserName: 'o-wrote', MsgType: 'text', Content: '单' });
+  const wrote = [];
+  for (let i = 0; i < 6; i++) wrote.push(await lateReply(app.ctx, 'o-wrote', `结果 ${i}`));
+  expect(wrote).toEqual(['custom', 'custom', 'custom', 'custom', 'custom', 'template']);
+  // Tapped the menu: three.
+  await openWindow(app.ctx, { FromUserName: 'o-tapped', MsgType: 'event', Event: 'CLICK', EventKey: 'HELP' });
+  const tapped = [];
+  for (let i = 0; i < 4; i++) tapped.push(await lateReply(app.ctx, 'o-tapped', `结果 ${i}`));
+  expect(tapped).toEqual(['custom', 'custom', 'custom', 'template']);
+  expect(await kinds('o-tapped', 4)).toEqual(['custom', 'custom', 'custom', 'sandbox-late-reply']);
 });
