@@ -10,7 +10,7 @@ import type { Running } from '../../src/boot.js';
 import { releaseTier } from '../../src/grab/lifecycle.js';
 import { createWechatApi } from '../../src/wechat/client.js';
 import { Queue } from 'bullmq';
-import { NOTIFY_QUEUE, NOTIFY_RESUME_QUEUE, notifyPause } from '../../src/notify/index.js';
+import { NOTIFY_QUEUE, NOTIFY_RESUME_QUEUE, notifyPause, recordDelivery } from '../../src/notify/index.js';
 import { queuePrefix } from '../../src/infra/keys.js';
 import { chinaDayStart } from '../../src/format.js';
 
@@ -317,4 +317,15 @@ it('45009 (the day’s quota spent) pauses sending until midnight and tells ops;
     await q.close();
     await resumeQ.close();
   }
+});
+
+it('"failed:user block" in TEMPLATESENDJOBFINISH is recorded as refusing messages, distinct from unsubscribed', async () => {
+  const [p] = await market('丽江', [{ tier: 'S', openid: 'o-blocks' }]);
+  await ops(app.url).post('/requirements', requirementBody({ destinations: ['丽江'], plannersWanted: 1 }));
+  const sent = await until(async () => app.ctx.db.message.findFirst({ where: { plannerId: p.id, msgid: { not: null } } }));
+  await recordDelivery(app.ctx, sent.msgid!, 'failed: user block');
+  const m = await app.ctx.db.message.findUniqueOrThrow({ where: { id: sent.id } });
+  expect([m.state, m.error]).toEqual(['failed', 'delivery: refuses messages (failed:user block)']);
+  const planner = await app.ctx.db.planner.findUniqueOrThrow({ where: { id: p.id } });
+  expect([planner.unreachableAt instanceof Date, planner.unreachableReason]).toEqual([true, 'refuses']);
 });
