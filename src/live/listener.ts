@@ -27,6 +27,17 @@ async function toLive(ctx: Ctx, e: DomainEvent): Promise<void> {
     const t = await travelerOf(ctx, e.requirementId);
     if (t) await appendForUser(redis, `traveler:${t}`, 'requirement', { requirementId: e.requirementId, what, ...extra });
   };
+  // Work orders that ended with the requirement (another proposal chosen, or ops closed it).
+  const closedFor = (list: { workOrderId: string; plannerId: number }[]) =>
+    Promise.all(
+      list.map((w) =>
+        appendForUser(redis, `planner:${w.plannerId}`, 'work-order', {
+          workOrderId: w.workOrderId,
+          requirementId: e.requirementId,
+          status: 'closed',
+        }),
+      ),
+    );
   switch (e.type) {
     case 'released':
       await Promise.all(
@@ -52,15 +63,7 @@ async function toLive(ctx: Ctx, e: DomainEvent): Promise<void> {
       return;
     case 'closed':
       await broadcastRequirement(redis, e.requirementId, 'gone', { requirementId: e.requirementId, reason: 'closed' });
-      await Promise.all(
-        e.workOrders.map((w) =>
-          appendForUser(redis, `planner:${w.plannerId}`, 'work-order', {
-            workOrderId: w.workOrderId,
-            requirementId: e.requirementId,
-            status: 'closed',
-          }),
-        ),
-      );
+      await closedFor(e.workOrders);
       await toTraveler('closed');
       return;
     case 'reopened':
@@ -90,15 +93,7 @@ async function toLive(ctx: Ctx, e: DomainEvent): Promise<void> {
         requirementId: e.requirementId,
         status: 'chosen',
       });
-      await Promise.all(
-        e.others.map((o) =>
-          appendForUser(redis, `planner:${o.plannerId}`, 'work-order', {
-            workOrderId: o.workOrderId,
-            requirementId: e.requirementId,
-            status: 'closed',
-          }),
-        ),
-      );
+      await closedFor(e.others);
       await broadcastRequirement(redis, e.requirementId, 'gone', { requirementId: e.requirementId, reason: 'chosen' });
       await toTraveler('chosen', { workOrderId: e.workOrderId });
       return;

@@ -6,7 +6,7 @@
 import type { Ctx } from '../context.js';
 import { TIERS, type Tier } from '../config.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { closeRequirement, grab, reopenRequirement } from '../grab/index.js';
+import { cardOf, closeRequirement, grab, reopenRequirement } from '../grab/index.js';
 import { DomainError, statusOf } from '../errors.js';
 import { CodedError } from '../errors.js';
 import { chinaTime } from '../format.js';
@@ -190,21 +190,10 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
 
   return {
     id: r.id,
-    code: r.code,
+    ...cardOf(r),
     status: r.status,
-    subject: r.subject,
-    company: r.company,
-    origin: r.origin,
-    destinations: r.destinations,
-    departDate: r.departDate.toISOString().slice(0, 10),
-    returnDate: r.returnDate.toISOString().slice(0, 10),
-    adults: r.adults,
-    children: r.children,
-    budgetFen: r.budgetFen,
-    budgetType: r.budgetType,
     plannersWanted: r.plannersWanted,
     minTier: r.minTier,
-    notes: r.notes,
     flaggedAt: r.flaggedAt,
     closedReason: r.closedReason,
     traveler: r.traveler,
