@@ -16,6 +16,7 @@ import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace
 import { releasePlanKey } from './infra/keys.js';
 import { countAccounts, GRADING_QUEUE, scheduleGrading, startGradingWorker } from './ops/index.js';
 import { createMetrics } from './metrics/index.js';
+import { PAY_QUEUE, settle, startPayWorker, sweepPending } from './pay/index.js';
 import { Queue } from 'bullmq';
 import { queuePrefix } from './infra/keys.js';
 import { createAudit, createQueue, createRecorder, handleJob, loadAll, reconcile, scriptsFor, startWorker } from './grab/index.js';
@@ -141,7 +142,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
 export async function start(config: Config, opts: Options = {}): Promise<Running> {
   const { ctx, redisUrl, close, metrics, queueConn } = await connect(config, opts);
   const queueOf = (name: string) => new Queue(name, { connection: queueConn, prefix: queuePrefix(ctx.ns) });
-  const watched = [ctx.queue, queueOf(NOTIFY_QUEUE), queueOf(GRADING_QUEUE)];
+  const watched = [ctx.queue, queueOf(NOTIFY_QUEUE), queueOf(GRADING_QUEUE), queueOf(PAY_QUEUE)];
   metrics.watch({ queues: watched });
   const log = ctx.log;
   // `npm run seed` beside this server schedules releases as this server would (README's hand test).
@@ -156,6 +157,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   let worker: Worker | undefined;
   let notifyWorker: ReturnType<typeof startNotifyWorker> | undefined;
   let gradingWorker: Worker | undefined;
+  let payWorker: { close(): Promise<void> } | undefined;
   let gradingQueue: Queue | undefined;
   let workerConn: ReturnType<typeof queueConnection> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -163,6 +165,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     workerConn = queueConnection(redisUrl);
     worker = startWorker(ctx, workerConn, (job) => handleJob(ctx, job));
     notifyWorker = startNotifyWorker(ctx, ctx.wechat, workerConn);
+    payWorker = await startPayWorker(ctx, workerConn, { expire: (no) => settle(ctx, no, 'expired'), sweep: () => sweepPending(ctx) });
     gradingQueue = await scheduleGrading(ctx, workerConn);
     gradingWorker = startGradingWorker(ctx, workerConn);
     metrics.watchWorker(ctx.queue.name, worker);
@@ -201,6 +204,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
       await worker?.close();
       await notifyWorker?.close();
       await gradingWorker?.close();
+      await payWorker?.close();
       await gradingQueue?.close();
       await Promise.all(watched.slice(1).map((q) => q.close()));
       workerConn?.disconnect();

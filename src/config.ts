@@ -74,6 +74,22 @@ const schema = z.object({
   GRAB_RATE_WINDOW: positive(60),
   RECONCILE_EVERY: positive(30),
   MATCH_LIMIT: positive(500),
+  /** WeChat Pay APIv3 (CONTRACT); no WECHATPAY_MCHID outside production: the sandbox is WeChat Pay. */
+  WECHATPAY_MCHID: optional,
+  WECHATPAY_SERIAL: optional,
+  WECHATPAY_PRIVATE_KEY: optional,
+  WECHATPAY_APIV3_KEY: z.string().length(32, 'must be the 32-character APIv3 key').optional(),
+  WECHATPAY_PUBLIC_KEY: optional,
+  WECHATPAY_PUBLIC_KEY_ID: optional,
+  WECHATPAY_PLATFORM_CERT: optional,
+  WECHATPAY_API_BASE: z.string().url().optional(),
+  /** The deposit: "percent:10;min:20000;max:200000" (of the chosen proposal's price, fen) or "fixed:50000". */
+  DEPOSIT_RULE: z
+    .string()
+    .regex(/^(fixed:\d+|percent:\d{1,3}(;min:\d+)?(;max:\d+)?)$/, 'must be fixed:<fen> or percent:<n>[;min:<fen>][;max:<fen>]')
+    .default('percent:10;min:20000;max:200000'),
+  /** Seconds a deposit order can be paid (time_expire); after it the order is closed and a new one made. */
+  DEPOSIT_WINDOW: positive(1800),
   /** Seconds a bind QR code shown by ops stays scannable (WeChat allows up to 30 days; short is safer). */
   BIND_QR_TTL: positive(600),
   /** Tier grading: a cron pattern (China time) for the proposal run, and the window it measures, in days. */
@@ -164,6 +180,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...c,
     PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}`,
     sandbox: !c.WECHAT_APPID && c.NODE_ENV !== 'production',
+    /** WeChat Pay: a merchant, else (outside production) the sandbox; in production without one, deposits are not open. */
+    pay: c.WECHATPAY_MCHID ? ('merchant' as const) : c.NODE_ENV !== 'production' ? ('sandbox' as const) : ('off' as const),
     /** Behind TLS (PUBLIC_URL is https): cookies are Secure and HSTS is sent, whatever the hop to us speaks. */
     https: (c.PUBLIC_URL ?? '').startsWith('https://'),
     wechat: {

@@ -59,6 +59,11 @@ export const CATALOGUE = {
   MASS_MONTHLY_LIMIT: { status: 409, words: '本月的群发次数已用完：微信每位关注者每月最多收到 4 条群发。' },
   WECHAT_REFUSED: { status: 502, words: '微信拒绝了这次发送。' },
 
+  // ── the deposit (WeChat Pay) ──
+  PAY_UNAVAILABLE: { status: 502, words: '微信支付暂时无法下单，请稍后再试（没有扣款）。' },
+  NOT_PAID: { status: 409, words: '这笔定金还没有支付，不能退款。' },
+  REFUND_TOO_MUCH: { status: 400, words: '退款金额超过了可退的定金。' },
+
   // ── binding a WeChat to a planner account ──
   ALREADY_BOUND: { status: 400, words: '这个微信已绑定定制师账号。' },
   PLANNER_ALREADY_BOUND: { status: 409, words: '这位定制师已绑定微信；要换微信，请先解绑。' },

@@ -11,11 +11,12 @@ import type { Ctx } from '../context.js';
 import { sessionOf } from '../http/auth.js';
 import { COOKIE } from '../session/index.js';
 import { bindRoutes, oauthRoutes, wechatRoutes } from '../wechat/index.js';
-import { sandboxApi, sandboxPhone } from '../sandbox/index.js';
+import { sandboxApi, sandboxPay, sandboxPhone } from '../sandbox/index.js';
 import { pageRoutes } from '../web/index.js';
 import { opsRoutes } from './ops.js';
 import { opsConsoleRoutes } from './ops-console.js';
 import { opsQueues } from './ops-queues.js';
+import { handlePayNotify } from '../pay/index.js';
 import { plannerRoutes } from './planner.js';
 import { travelerRoutes } from './traveler.js';
 
@@ -47,6 +48,22 @@ function healthRoutes(app: Ctx): Router {
     }
     ctx.body = { role: s.role, id: s.id };
   });
+  // WeChat Pay's notifications (CONTRACT): verified on the raw body (pay/notify.ts).
+  health.post('/pay/notify', async (ctx) => {
+    let raw = '';
+    for await (const chunk of ctx.req) {
+      raw += chunk;
+      if (raw.length > 64 * 1024) {
+        ctx.status = 413;
+        ctx.body = { code: 'PARAM_ERROR', message: 'body too large' };
+        return;
+      }
+    }
+    const answer = await handlePayNotify(app, (h) => ctx.get(h) || undefined, raw);
+    ctx.status = answer.status;
+    if (answer.body) ctx.body = answer.body;
+  });
+
   // Prometheus (CONTRACT): the ops API token (a scraper) or an ops session.
   health.get('/metrics', requireRole(app, 'ops'), async (ctx) => {
     ctx.type = app.metrics.contentType;
@@ -75,5 +92,6 @@ export function apiRoutes(app: Ctx, queues: Queue[] = [app.queue]): (Router | Mi
     travelerRoutes(app),
     pageRoutes(app),
     ...(app.config.sandbox ? [sandboxApi(app), sandboxPhone(app)] : []),
+    ...(app.config.pay === 'sandbox' ? [sandboxPay(app)] : []),
   ];
 }

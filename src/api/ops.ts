@@ -341,7 +341,19 @@ export function opsRoutes(app: Ctx): Router {
   r.get('/requirements/:id', async (ctx) => {
     const view = await requirementView(app, id(ctx.params.id));
     if (!view) throw new HttpError(404, 'NOT_FOUND', 'no such requirement', 'id');
-    ctx.body = { ...view, deposit: null }; // deposits come with WeChat Pay (issue 13)
+    const d = await app.db.deposit.findFirst({ where: { requirementId: view.id }, orderBy: { createdAt: 'desc' } });
+    ctx.body = {
+      ...view,
+      deposit: d && {
+        status: d.status,
+        amountFen: d.amountFen,
+        outTradeNo: d.outTradeNo,
+        transactionId: d.transactionId,
+        paidAt: d.paidAt,
+        expiresAt: d.expiresAt,
+        refundedFen: d.refundedFen,
+      },
+    };
   });
 
   r.get('/requirements/:id/timeline', async (ctx) => {

@@ -25,6 +25,8 @@ type Body =
   /** Ops closed it (or re-opened it): the work orders that were running end with it. */
   | { type: 'closed'; requirementId: number; reason: string; workOrders: { workOrderId: string; plannerId: number }[] }
   | { type: 'reopened'; requirementId: number }
+  /** The traveler paid the deposit for the chosen proposal (WeChat Pay). */
+  | { type: 'paid'; requirementId: number; workOrderId: string; plannerId: number; outTradeNo: string; amountFen: number }
   | {
       type: 'chosen';
       requirementId: number;
@@ -53,6 +55,8 @@ export function eventId(e: NewEvent): string {
       return `${e.type}:r${e.requirementId}:${e.at}`;
     case 'chosen':
       return `chosen:r${e.requirementId}`;
+    case 'paid':
+      return `paid:${e.outTradeNo}`;
     default:
       return `${e.type}:${e.workOrderId}`;
   }

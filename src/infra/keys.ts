@@ -154,6 +154,10 @@ export const sandboxKeys = {
   oauth: (code: string) => `sandbox:oauth:${code}`,
   /** A temporary QR code's ticket → {scene, expiresAt}. */
   qr: (ticket: string) => `sandbox:qr:${ticket}`,
+  /** WeChat Pay's sandbox: the key material (merchant pair, WeChat Pay pair, APIv3 key), orders, prepay ids. */
+  payKeys: 'sandbox:pay:keys',
+  payOrder: (outTradeNo: string) => `sandbox:pay:order:${outTradeNo}`,
+  payPrepay: (prepayId: string) => `sandbox:pay:prepay:${prepayId}`,
   /** The custom menu as published (menu/create's JSON). */
   menu: 'sandbox:menu',
   /** A template send's client_msg_id per user → the msgid it got (10 minutes, as WeChat keeps them). */

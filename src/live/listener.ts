@@ -13,7 +13,7 @@ import { appendForUser, broadcastRequirement } from './store.js';
 export function liveListener(ctx: Ctx): Listener {
   return {
     name: 'live',
-    applicableEvents: ['released', 'grabbed', 'dispatched', 'full', 'expired', 'proposal', 'chosen', 'closed', 'reopened'],
+    applicableEvents: ['released', 'grabbed', 'dispatched', 'full', 'expired', 'proposal', 'chosen', 'closed', 'reopened', 'paid'],
     // A requirement's events in order (its "slots" before its "gone"); different requirements at once.
     orderBy: (e) => e.requirementId,
     concurrency: 64,
@@ -65,6 +65,14 @@ async function toLive(ctx: Ctx, e: DomainEvent): Promise<void> {
       await broadcastRequirement(redis, e.requirementId, 'gone', { requirementId: e.requirementId, reason: 'closed' });
       await closedFor(e.workOrders);
       await toTraveler('closed');
+      return;
+    case 'paid':
+      await appendForUser(redis, `planner:${e.plannerId}`, 'work-order', {
+        workOrderId: e.workOrderId,
+        requirementId: e.requirementId,
+        status: 'paid',
+      });
+      await toTraveler('paid');
       return;
     case 'reopened':
       await broadcastRequirement(redis, e.requirementId, 'reopened', { requirementId: e.requirementId });

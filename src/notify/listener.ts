@@ -5,12 +5,12 @@
  */
 import type { Ctx } from '../context.js';
 import type { Listener } from '../events/index.js';
-import { notifyChosen, notifyExpired, notifyProposal, notifyProposalDue, notifyReleased, notifyWon } from './messages.js';
+import { notifyChosen, notifyExpired, notifyPaid, notifyProposal, notifyProposalDue, notifyReleased, notifyWon } from './messages.js';
 
 export function notificationsListener(ctx: Ctx): Listener {
   return {
     name: 'notifications',
-    applicableEvents: ['released', 'grabbed', 'dispatched', 'expired', 'proposal', 'proposal-due', 'chosen'],
+    applicableEvents: ['released', 'grabbed', 'dispatched', 'expired', 'proposal', 'proposal-due', 'chosen', 'paid'],
     concurrency: 16, // each event is its own messages: order between events does not matter
     async handle(e) {
       switch (e.type) {
@@ -33,6 +33,9 @@ export function notificationsListener(ctx: Ctx): Listener {
           return;
         case 'chosen':
           await notifyChosen(ctx, e.requirementId);
+          return;
+        case 'paid':
+          await notifyPaid(ctx, e.requirementId, e.workOrderId, e.outTradeNo, e.amountFen);
           return;
       }
     },

@@ -164,3 +164,36 @@ export async function notifyChosen(ctx: Ctx, requirementId: number): Promise<num
       }),
   );
 }
+
+/** The deposit is paid: the chosen planner starts, and the traveler has a receipt. */
+export async function notifyPaid(
+  ctx: Ctx,
+  requirementId: number,
+  workOrderId: string,
+  outTradeNo: string,
+  amountFen: number,
+): Promise<number> {
+  const wo = await ctx.db.workOrder.findUnique({
+    where: { id: workOrderId },
+    include: { planner: true, requirement: { include: { traveler: true } } },
+  });
+  if (!wo) return 0;
+  const trip = tripVars(wo.requirement);
+  const out: Parameters<Ctx['notify']['enqueue']>[0] = [];
+  if (wo.planner.openid && !wo.planner.unreachableAt)
+    out.push({
+      id: `paid-${outTradeNo}-p`,
+      kind: 'deposit-paid',
+      openid: wo.planner.openid,
+      plannerId: wo.plannerId,
+      vars: { ...trip, workOrderId, amount: plainYuan(amountFen) },
+    });
+  if (wo.requirement.traveler.openid)
+    out.push({
+      id: `paid-${outTradeNo}-t`,
+      kind: 'traveler-paid',
+      openid: wo.requirement.traveler.openid,
+      vars: { ...trip, requirementId, amount: plainYuan(amountFen), plannerName: wo.planner.name },
+    });
+  return ctx.notify.enqueue(out);
+}

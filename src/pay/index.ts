@@ -1,2 +1,7 @@
-/** Payments: the traveler's deposit (WeChat Pay comes with its own issue). */
-export { depositFor, type Deposit } from './deposit.js';
+/** The deposit: WeChat Pay (APIv3, JSAPI), its notifications, its schedule, and the sandbox's keys. */
+export { depositAmount, depositFor, markPaid, settle, sweepPending, type Deposit, type DepositStatus } from './deposit.js';
+export { handlePayNotify } from './notify.js';
+export { payKeys, SANDBOX_MCHID, SANDBOX_PUBKEY_ID, type PayKeys } from './keys.js';
+export { decrypt, encrypt, sign, signedHeaders, unverified, type Resource } from './crypto.js';
+export { PAY_QUEUE, startPayWorker } from './queue.js';
+export { payBase, queryOrder, type PayParams, type Transaction } from './client.js';

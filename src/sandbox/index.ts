@@ -2,3 +2,4 @@
 export { sandboxApi, type Faults, type SandboxUser } from './api.js';
 export { sandboxPhone } from './phone.js';
 export { SANDBOX_WHO, textToSandboxPhone, type InboxMessage } from './inbox.js';
+export { sandboxPay } from './pay.js';

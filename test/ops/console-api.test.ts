@@ -385,7 +385,7 @@ it('metrics and the queue dashboard are for ops; planners and travelers get 403 
   expect(await board.text()).toContain('static/js/main');
   const api = await fetch(`${h.app.url}/ops/queues/api/queues`, { headers: { cookie: me.headers.cookie } });
   const names = ((await api.json()) as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
-  expect(names).toEqual(['grading', 'lifecycle', 'notify']);
+  expect(names).toEqual(['grading', 'lifecycle', 'notify', 'pay']);
 
   const travelerCookie = `sid=${signSession(h.app.ctx.sessionSecret, { role: 'traveler', id: 1 })}`;
   for (const cookie of [plannerCookie(h.app.ctx, ids[0]), travelerCookie]) {

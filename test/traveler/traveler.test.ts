@@ -130,7 +130,7 @@ it('turns a guest into a traveler, shows proposals, and chooses exactly one unde
   const won = answers.filter((a) => a.status === 200);
   expect(won).toHaveLength(1);
   expect(answers.filter((a) => a.status === 409).every((a) => a.body.error.code === 'ALREADY_CHOSEN')).toBe(true);
-  expect(won[0].body.deposit.status).toBe('not-open');
+  expect(won[0].body.deposit).toMatchObject({ status: 'pending', sandbox: true }); // the sandbox is WeChat Pay here
 
   const chosen = won[0].body.workOrderId as string;
   const rows = await h.app.ctx.db.workOrder.findMany({ where: { requirementId: id }, orderBy: { grabbedAt: 'asc' } });
@@ -147,7 +147,7 @@ it('turns a guest into a traveler, shows proposals, and chooses exactly one unde
   expect(kinds.filter((m) => m.kind === 'chosen').map((m) => m.id)).toEqual([`chosen-${chosen}`]);
   expect(kinds.filter((m) => m.kind === 'not-chosen')).toHaveLength(2);
   // The status page now carries the payment seam.
-  expect((await me.get(`/requirements/${id}`)).body.deposit.status).toBe('not-open');
+  expect((await me.get(`/requirements/${id}`)).body.deposit.status).toBe('pending');
   const list = await me.get('/requirements');
   expect(list.body.items.find((x: any) => x.id === id).status).toBe('chosen');
   // Two proposals were written: the slot closed without one is not counted as a proposal.

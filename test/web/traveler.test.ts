@@ -141,15 +141,26 @@ it('shows field errors, then follows the trip live to the proposals side by side
 
   await page.locator(`.proposal-card[data-wo="${woB}"] button`).click();
   await page.locator('.weui-dialog__btn_primary').click(); // 确定选择
-  await until(async () => (await page.locator('.weui-dialog').textContent())?.includes('定金支付即将开放'));
+  await until(async () => (await page.locator('.weui-dialog').textContent())?.includes('请支付定金'));
   await page.locator('.weui-dialog__btn_primary').click();
   await until(async () => (await page.locator(`.proposal-card[data-wo="${woB}"].is-chosen`).count()) === 1);
-  expect(await page.locator('.deposit').getAttribute('data-deposit')).toBe('not-open');
+  expect(await page.locator('.deposit').getAttribute('data-deposit')).toBe('pending');
   expect((await ops(app.url).get(`/requirements/${id}`)).body.status).toBe('chosen');
   // Chosen: who, how to call them, what happens next.
   expect(await page.locator('.next-steps h2').textContent()).toMatch(/^你选择了 .+ 的方案$/);
   expect(await page.locator('.next-steps a[href^="tel:"]').count()).toBe(1);
   await shot(page, 'h5-trip-chosen');
+
+  // The deposit: the sandbox's cashier sheet (WeChat's pay sheet elsewhere), then paid — as the server says.
+  await page.locator('.deposit__pay').click();
+  await page.waitForSelector('.cashier .cashier__amount');
+  expect(await page.textContent('.cashier__merchant')).toContain('定制游抢单');
+  await shot(page, 'h5-trip-cashier');
+  await page.locator('.cashier button:has-text("支付")').click();
+  await page.waitForSelector('.deposit[data-deposit="paid"]', { timeout: 30_000 });
+  expect(await page.textContent('.deposit')).toMatch(/定金 ¥[\d,]+ 已支付/);
+  expect((await ops(app.url).get(`/requirements/${id}`)).body).toMatchObject({ status: 'paid', deposit: { status: 'paid' } });
+  await shot(page, 'h5-trip-paid');
   await profile.close();
 });
 

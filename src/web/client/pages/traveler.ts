@@ -295,6 +295,81 @@ function phoneProof(done: () => void): HTMLElement {
 }
 
 /** One trip: progress, then the proposals side by side, choose one; updates live. */
+interface DepositView {
+  status: string;
+  message: string;
+  amountFen?: number;
+  outTradeNo?: string;
+  sandbox?: boolean;
+  payParams?: { appId: string; timeStamp: string; nonceStr: string; package: string; signType: string; paySign: string };
+}
+
+/**
+ * The deposit under the chosen proposal: what it is and, while unpaid, the button that pays it —
+ * WeChat's own pay sheet inside WeChat (WeixinJSBridge), the sandbox's cashier sheet elsewhere.
+ * Paid is known from the server (the notification), never from the sheet's word alone.
+ */
+function depositBox(d: DepositView, reload: () => void): HTMLElement {
+  const box = h('div', { class: `deposit deposit--${d.status}`, 'data-deposit': d.status }, h('p', {}, d.message));
+  if (d.status === 'paid' && d.amountFen) box.append(h('p', { class: 'deposit__amount' }, `定金 ${yuan(d.amountFen)} 已支付`));
+  if (d.status !== 'pending' || !d.payParams || !d.amountFen) return box;
+  const amount = yuan(d.amountFen);
+  const btn = h('button', { class: 'weui-btn weui-btn_primary deposit__pay' }, `支付定金 ${amount}`) as HTMLButtonElement;
+  const waitPaid = async () => {
+    toast('支付成功，正在确认…');
+    for (let i = 0; i < 20; i++) {
+      await new Promise((ok) => setTimeout(ok, 1000));
+      const r = await api<{ status: string }>('GET', location.pathname.replace('/h5/my', '/api/traveler')).catch(() => null);
+      if (r?.status === 'paid') break;
+    }
+    reload();
+  };
+  btn.addEventListener('click', () => {
+    const bridge = (window as unknown as { WeixinJSBridge?: { invoke(n: string, p: unknown, cb: (r: { err_msg: string }) => void): void } })
+      .WeixinJSBridge;
+    if (bridge) {
+      bridge.invoke('getBrandWCPayRequest', d.payParams, (r) => {
+        if (r.err_msg === 'get_brand_wcpay_request:ok') void waitPaid();
+      });
+    } else if (d.sandbox) cashier(d, amount, waitPaid);
+    else void dialog('请在微信中支付', '定金通过微信支付：请在微信里打开这个页面。', '知道了');
+  });
+  box.append(h('p', { class: 'deposit__amount' }, `定金 ${amount}`), btn);
+  return box;
+}
+
+/** The sandbox's stand-in for WeChat's pay sheet: amount, merchant, 支付 / 取消 (WeChat Pay notifies the server). */
+function cashier(d: DepositView, amount: string, paid: () => Promise<void>) {
+  const pay = h('button', { class: 'weui-btn weui-btn_primary' }, '支付') as HTMLButtonElement;
+  const cancel = h('button', { class: 'weui-btn weui-btn_default' }, '取消');
+  const sheet = h(
+    'div',
+    { class: 'cashier', role: 'dialog', 'aria-label': '微信支付' },
+    h(
+      'div',
+      { class: 'cashier__sheet' },
+      h('p', { class: 'cashier__title' }, '微信支付', h('span', { class: 'cashier__sandbox' }, '沙箱')),
+      h('p', { class: 'cashier__merchant' }, '定制游抢单 · 定金'),
+      h('p', { class: 'cashier__amount' }, amount),
+      pay,
+      cancel,
+    ),
+  );
+  cancel.addEventListener('click', () => sheet.remove());
+  pay.addEventListener('click', async () => {
+    pay.classList.add('weui-btn_loading');
+    try {
+      await api('POST', '/sandbox/pay/cashier', { prepayId: d.payParams!.package.replace('prepay_id=', '') });
+      sheet.remove();
+      await paid();
+    } catch (err) {
+      sheet.remove();
+      await dialog('支付没有完成', say(err), '知道了');
+    }
+  });
+  document.body.append(sheet);
+}
+
 export function myRequirementPage(root: Element, live: Live | null, id: number) {
   const bar = linkBar();
   live?.onStateChange(bar.update);
@@ -353,7 +428,7 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
       ),
       q.notes ? h('p', { class: 'notes' }, `你的备注：${q.notes}`) : null,
       chosen ? nextSteps(chosen) : null,
-      q.deposit ? h('div', { class: 'deposit weui-toptips_warn', 'data-deposit': q.deposit.status }, q.deposit.message) : null,
+      q.deposit ? depositBox(q.deposit, () => void load()) : null,
       proposals.length === 0
         ? empty(
             taken ? '定制师正在为你设计方案' : '正在为你匹配定制师',
@@ -429,7 +504,7 @@ function proposalCard(q: any, w: any, chosen: any, reload: () => void) {
     try {
       const r = await api<{ deposit: { message: string } }>('POST', `/api/traveler/requirements/${q.id}/choose`, { workOrderId: w.id });
       toast('已选定');
-      // The deposit is the payments issue's: the seam says what happens next.
+      // What happens next: the deposit (the page shows its button under the chosen proposal).
       await dialog('已选定方案', r.deposit.message, '好的');
     } catch (err) {
       await dialog('没能选定', say(err), '知道了');

@@ -1,0 +1,197 @@
+/**
+ * The deposit through the sandbox's WeChat Pay, over real HTTP: choosing makes a JSAPI order with
+ * signed pay parameters (the same order when asked again); paying at the cashier sends a signed,
+ * encrypted notification and the trip is `paid` everywhere; forged notifications (tampered
+ * ciphertext, another APIv3 key, a foreign signature, a stale timestamp, SIGNTEST, a wrong amount)
+ * are refused with nothing changed; a duplicate is harmless; an unpaid order closes at expiry and
+ * a payment that raced the close (or whose notification was lost) is still honoured.
+ */
+import { createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { expect, it } from 'vitest';
+import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
+import { signSession } from '../../src/session/index.js';
+import { encrypt, payKeys, settle, sign } from '../../src/pay/index.js';
+
+const h = withApp();
+let n = 0;
+
+async function chosenTrip(priceFen = 2_600_000) {
+  const place = `定金地${++n}-${phone().slice(-4)}`;
+  const s = (await ops(h.app.url).post('/suppliers', { name: `定金社-${place}` })).body;
+  const p = (
+    await ops(h.app.url).post('/planners', {
+      supplierId: s.id,
+      name: '收定金',
+      phone: phone(),
+      tier: 'S',
+      destinations: [place],
+      maxActive: 5,
+      openid: `o-pay-planner-${phone()}`,
+    })
+  ).body;
+  const openid = `o-pay-traveler-${phone()}`;
+  const r = (
+    await ops(h.app.url).post(
+      '/requirements',
+      requirementBody({ destinations: [place], plannersWanted: 1, traveler: { name: '付定金', phone: phone(), openid } }),
+    )
+  ).body;
+  const win = await planner(h.app.url, h.app.ctx, p.id).grab(r.id);
+  await planner(h.app.url, h.app.ctx, p.id).propose(win.body.workOrderId, { itinerary: '京都五日：清水寺、岚山、伏见稻荷', priceFen });
+  const cookie = `sid=${signSession(h.app.ctx.sessionSecret, { role: 'traveler', id: r.traveler.id })}`;
+  const choose = await call(
+    h.app.url,
+    'POST',
+    `/api/traveler/requirements/${r.id}/choose`,
+    { workOrderId: win.body.workOrderId },
+    { cookie },
+  );
+  expect(choose.status).toBe(200);
+  return { id: r.id as number, openid, planner: p, cookie, deposit: choose.body.deposit };
+}
+
+const trip = (t: { id: number; cookie: string }) =>
+  call(h.app.url, 'GET', `/api/traveler/requirements/${t.id}`, undefined, { cookie: t.cookie });
+
+/** A notification as WeChat Pay sends it, with parts to spoil. */
+async function notification(
+  outTradeNo: string,
+  o: { total?: number; openid?: string; apiV3Key?: string; signer?: string; timestamp?: number; signature?: string; tamper?: boolean } = {},
+) {
+  const keys = await payKeys(h.app.ctx);
+  const d = (await h.app.ctx.db.deposit.findUniqueOrThrow({ where: { outTradeNo } }))!;
+  const resource = encrypt(
+    JSON.stringify({
+      appid: h.app.ctx.config.wechat.appid,
+      mchid: keys.mchid,
+      out_trade_no: outTradeNo,
+      transaction_id: `4200${Date.now()}`,
+      trade_type: 'JSAPI',
+      trade_state: 'SUCCESS',
+      success_time: '2026-11-26T10:00:00+08:00',
+      payer: { openid: o.openid ?? d.openid },
+      amount: { total: o.total ?? d.amountFen, payer_total: o.total ?? d.amountFen, currency: 'CNY', payer_currency: 'CNY' },
+    }),
+    o.apiV3Key ?? keys.apiV3Key,
+  );
+  if (o.tamper) {
+    const b = Buffer.from(resource.ciphertext, 'base64');
+    b[3] ^= 1;
+    resource.ciphertext = b.toString('base64');
+  }
+  const body = JSON.stringify({
+    id: randomBytes(8).toString('hex'),
+    event_type: 'TRANSACTION.SUCCESS',
+    resource_type: 'encrypt-resource',
+    resource,
+  });
+  const timestamp = String(o.timestamp ?? Math.floor(Date.now() / 1000));
+  const nonce = randomBytes(8).toString('hex');
+  const signature = o.signature ?? sign(o.signer ?? keys.sandbox!.wechatpayKey, `${timestamp}\n${nonce}\n${body}\n`);
+  const res = await fetch(`${h.app.url}/pay/notify`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'wechatpay-serial': keys.sandbox!.wechatpayKeyId,
+      'wechatpay-timestamp': timestamp,
+      'wechatpay-nonce': nonce,
+      'wechatpay-signature': signature,
+    },
+    body,
+  });
+  return { status: res.status, body: res.status === 204 ? null : await res.json() };
+}
+
+it('choosing makes an order with signed pay parameters; asking again gives the same order; the cashier pays it and the trip is paid everywhere', async () => {
+  const t = await chosenTrip(2_600_000);
+  const d = t.deposit;
+  expect(d).toMatchObject({ status: 'pending', amountFen: 200_000, sandbox: true }); // 10% of ¥26,000, capped at ¥2,000
+  expect(d.outTradeNo).toMatch(/^DZ\d+T/);
+  const p = d.payParams;
+  expect(p).toMatchObject({ appId: h.app.ctx.config.wechat.appid, signType: 'RSA', package: expect.stringMatching(/^prepay_id=wx/) });
+  const keys = await payKeys(h.app.ctx);
+  const message = `${p.appId}\n${p.timeStamp}\n${p.nonceStr}\n${p.package}\n`;
+  expect(createVerify('RSA-SHA256').update(message).verify(keys.sandbox!.merchantPublic, p.paySign, 'base64')).toBe(true);
+
+  const again = (await trip(t)).body.deposit;
+  expect([again.outTradeNo, again.payParams.package]).toEqual([d.outTradeNo, p.package]);
+  expect(again.payParams.nonceStr).not.toBe(p.nonceStr);
+
+  const paid = await call(h.app.url, 'POST', '/sandbox/pay/cashier', { prepayId: p.package.slice('prepay_id='.length) });
+  expect(paid.body).toMatchObject({ paid: true, outTradeNo: d.outTradeNo });
+  const after = await until(async () => {
+    const v = (await trip(t)).body;
+    return v.status === 'paid' ? v : null;
+  });
+  expect(after.deposit).toMatchObject({ status: 'paid', outTradeNo: d.outTradeNo });
+  const ops_ = (await ops(h.app.url).get(`/requirements/${t.id}`)).body;
+  expect([ops_.status, ops_.deposit.status, ops_.deposit.amountFen]).toEqual(['paid', 'paid', 200_000]);
+  const events = await h.app.ctx.db.paymentEvent.findMany({ where: { outTradeNo: d.outTradeNo }, orderBy: { id: 'asc' } });
+  expect(events.map((e) => [e.what, e.who])).toEqual([
+    ['created', 'traveler'],
+    ['prepay', 'traveler'],
+    ['paid', 'wechatpay-notify'],
+  ]);
+  await until(
+    async () =>
+      (await h.app.ctx.db.message.count({
+        where: { kind: { in: ['deposit-paid', 'traveler-paid'] }, id: { startsWith: `paid-${d.outTradeNo}` } },
+      })) === 2,
+  );
+  const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const f = (await ops(h.app.url).get(`/stats/funnel?from=${today}&to=${today}`)).body;
+  expect(f.paid).toBeGreaterThanOrEqual(1);
+});
+
+it('forged notifications are refused with nothing changed; a real one twice changes it once', async () => {
+  const t = await chosenTrip(500_000);
+  const no = t.deposit.outTradeNo as string;
+  expect(t.deposit.amountFen).toBe(50_000); // 10% of ¥5,000 (above the ¥200 floor)
+  const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const cases: [string, Parameters<typeof notification>[1], number, string][] = [
+    ['tampered ciphertext', { tamper: true }, 400, 'DECRYPT_ERROR'],
+    ['another APIv3 key', { apiV3Key: 'x'.repeat(32) }, 400, 'DECRYPT_ERROR'],
+    ['a foreign signature', { signer: foreign.export({ type: 'pkcs8', format: 'pem' }) as string }, 401, 'SIGN_ERROR'],
+    ['a stale timestamp', { timestamp: Math.floor(Date.now() / 1000) - 600 }, 401, 'SIGN_ERROR'],
+    ['a signature probe', { signature: 'WECHATPAY/SIGNTEST/abc' }, 401, 'SIGN_ERROR'],
+    ['a wrong amount', { total: 1 }, 400, 'PARAM_ERROR'],
+    ['another payer', { openid: 'o-somebody-else' }, 400, 'PARAM_ERROR'],
+  ];
+  for (const [what, spoil, status, code] of cases) {
+    const r = await notification(no, spoil);
+    expect([what, r.status, r.body?.code]).toEqual([what, status, code]);
+    expect(typeof r.body.message).toBe('string');
+  }
+  expect((await h.app.ctx.db.deposit.findUniqueOrThrow({ where: { outTradeNo: no } })).status).toBe('pending');
+  expect((await trip(t)).body.status).toBe('chosen');
+
+  expect((await notification(no)).status).toBe(204);
+  expect((await notification(no)).status).toBe(204); // WeChat Pay retries: harmless
+  expect((await trip(t)).body.status).toBe('paid');
+  expect(await h.app.ctx.db.paymentEvent.count({ where: { outTradeNo: no, what: 'paid' } })).toBe(1);
+});
+
+it('an unpaid order closes at expiry and a new one is made; a payment that raced the close, or whose notification was lost, is honoured', async () => {
+  const t = await chosenTrip(800_000);
+  const first = t.deposit.outTradeNo as string;
+  expect(await settle(h.app.ctx, first, 'expired')).toBe('closed');
+  const closedAtWechat = await call(h.app.url, 'POST', '/sandbox/pay/cashier', { prepayId: t.deposit.payParams.package.slice(10) });
+  expect(closedAtWechat.body.error.code).toBe('ORDER_CLOSED'); // the cashier refuses a closed order
+  await h.app.ctx.db.deposit.update({ where: { outTradeNo: first }, data: { expiresAt: new Date(Date.now() - 1000) } });
+  const second = (await trip(t)).body.deposit;
+  expect(second.status).toBe('pending');
+  expect(second.outTradeNo).not.toBe(first);
+
+  // Paid at the cashier, the notification lost; the close at expiry finds it paid, and honours it.
+  await call(h.app.url, 'POST', '/sandbox/pay/cashier', { prepayId: second.payParams.package.slice(10), deliver: 'never' });
+  expect((await trip(t)).body.status).toBe('chosen');
+  expect(await settle(h.app.ctx, second.outTradeNo, 'expired')).toBe('paid');
+  expect((await trip(t)).body.status).toBe('paid');
+  const events = await h.app.ctx.db.paymentEvent.findMany({ where: { outTradeNo: second.outTradeNo, what: 'paid' } });
+  expect(events.map((e) => e.who)).toEqual(['close-query']);
+
+  // The scheduled query finds a lost notification too.
+  const u = await chosenTrip(300_000);
+  await call(h.app.url, 'POST', '/sandbox/pay/cashier', { prepayId: u.deposit.payParams.package.slice(10), deliver: 'never' });
+  expect(await settle(h.app.ctx, u.deposit.outTradeNo, 'scheduled')).toBe('paid');
+});
