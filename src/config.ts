@@ -155,6 +155,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'invalid configuration:\n  WECHAT_SECRET, WECHAT_TOKEN: required when WECHAT_APPID is set (unset WECHAT_APPID for the sandbox)',
     );
   }
+  if (c.WECHATPAY_MCHID) {
+    // A merchant needs its key, serial and APIv3 key, and one way to verify WeChat Pay's signatures.
+    const need = (['WECHATPAY_SERIAL', 'WECHATPAY_PRIVATE_KEY', 'WECHATPAY_APIV3_KEY'] as const).filter((k) => !c[k]);
+    if (!(c.WECHATPAY_PUBLIC_KEY && c.WECHATPAY_PUBLIC_KEY_ID) && !c.WECHATPAY_PLATFORM_CERT)
+      need.push('WECHATPAY_PUBLIC_KEY + WECHATPAY_PUBLIC_KEY_ID, or WECHATPAY_PLATFORM_CERT' as never);
+    if (need.length) throw new Error(`invalid configuration:\n${need.map((k) => `  ${k}: required with WECHATPAY_MCHID`).join('\n')}`);
+  }
   if (c.NODE_ENV === 'production') {
     // The sandbox signs anyone in as anyone: it never runs in production. Nor does a guessed Redis
     // or database (another application's keys could be dropped), nor a generated secret.

@@ -44,6 +44,7 @@ import {
 } from '../ops/index.js';
 import { createBindQr, publishMenu, revokeBindQr } from '../wechat/index.js';
 import { resumeNotify } from '../notify/index.js';
+import { paymentsReport, requestRefund } from '../pay/index.js';
 import { sameOrigin } from '../http/auth.js';
 import { closeOpsSession, openOpsSession } from './ops-session.js';
 import { chinaDay, plannerQuery, requirementQuery } from './ops-inputs.js';
@@ -139,8 +140,19 @@ const previewInput = z.object(
   },
   { error: 'body must be a JSON object' },
 );
+const paymentsQuery = z
+  .object(
+    { from: chinaDay, to: chinaDay, check: z.enum(['0', '1'], { error: 'must be 0 or 1' }).optional() },
+    { error: 'from and to are required' },
+  )
+  .refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be before from' })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, { path: ['to'], message: 'at most a year after from' });
 const dispatchInput = z.object({ plannerId: dbId('planner') }, { error: 'body must be a JSON object' });
 const closeInput = z.object({ reason }, { error: 'body must be a JSON object' });
+const refundInput = z.object(
+  { reason, amountFen: z.number({ error: 'must be a number of fen' }).int('must be whole fen').positive('must be more than 0').optional() },
+  { error: 'body must be a JSON object' },
+);
 const applyInput = z.object(
   {
     plannerIds: z
@@ -375,6 +387,13 @@ export function opsRoutes(app: Ctx): Router {
     ctx.body = { id: rid, status: 'closed', closedReason: why };
   });
 
+  /** A refund of the deposit (full, or amountFen of what is left), with a reason: idempotent by out_refund_no. */
+  r.post('/requirements/:id/refund', async (ctx) => {
+    const input = parse(refundInput, ctx.request.body);
+    ctx.status = 201;
+    ctx.body = await requestRefund(app, id(ctx.params.id), input, await actorName(app, ctx));
+  });
+
   r.post('/requirements/:id/reopen', async (ctx) => {
     const rid = id(ctx.params.id);
     await reopenRequirement(app, rid);
@@ -384,6 +403,12 @@ export function opsRoutes(app: Ctx): Router {
   r.get('/stats/funnel', async (ctx) => {
     const { from, to } = parse(funnelQuery, ctx.query);
     ctx.body = await funnel(app, from, to);
+  });
+
+  /** Reconciliation: orders by state, paid per day, refunds stuck, and (check=1) disagreements with WeChat Pay. */
+  r.get('/payments', async (ctx) => {
+    const q = parse(paymentsQuery, ctx.query);
+    ctx.body = await paymentsReport(app, q.from, q.to, q.check === '1');
   });
 
   r.get('/stats/today', async (ctx) => {

@@ -5,3 +5,5 @@ export { payKeys, SANDBOX_MCHID, SANDBOX_PUBKEY_ID, type PayKeys } from './keys.
 export { decrypt, encrypt, sign, signedHeaders, unverified, type Resource } from './crypto.js';
 export { PAY_QUEUE, startPayWorker } from './queue.js';
 export { payBase, queryOrder, type PayParams, type Transaction } from './client.js';
+export { refundView, requestRefund, settleRefund } from './refund.js';
+export { paymentsReport } from './report.js';

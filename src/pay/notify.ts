@@ -10,6 +10,7 @@ import { decrypt, type Resource, signedHeaders, unverified } from './crypto.js';
 import type { Transaction } from './client.js';
 import { payKeys } from './keys.js';
 import { markPaid } from './deposit.js';
+import { settleRefund } from './refund.js';
 
 export interface NotifyAnswer {
   status: number;
@@ -33,6 +34,31 @@ export async function handlePayNotify(ctx: Ctx, get: (h: string) => string | und
   } catch (err) {
     ctx.log.warn({ err: (err as Error).message }, 'pay notification refused: cannot decrypt');
     return refuse(400, 'DECRYPT_ERROR', 'the resource does not decrypt with our APIv3 key (or was altered)');
+  }
+  if (n.event_type?.startsWith('REFUND.')) {
+    const r = JSON.parse(plain) as {
+      mchid: string;
+      out_trade_no: string;
+      out_refund_no: string;
+      refund_status: 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+      amount: { refund: number };
+    };
+    const ours = await ctx.db.refund.findUnique({ where: { outRefundNo: String(r.out_refund_no ?? '') } });
+    const mismatch = !ours
+      ? 'no such refund'
+      : r.mchid !== keys.mchid
+        ? 'mchid'
+        : r.out_trade_no !== ours.outTradeNo
+          ? 'out_trade_no'
+          : r.amount?.refund !== ours.amountFen
+            ? 'amount'
+            : null;
+    if (mismatch) {
+      ctx.log.error({ outRefundNo: r.out_refund_no, mismatch }, 'refund notification refused: it does not match our refund');
+      return refuse(400, 'PARAM_ERROR', `does not match our refund: ${mismatch}`);
+    }
+    await settleRefund(ctx, ours!.outRefundNo, r.refund_status, 'wechatpay-notify');
+    return { status: 204 };
   }
   if (n.event_type !== 'TRANSACTION.SUCCESS') {
     ctx.log.info({ event: n.event_type }, 'pay notification of a kind not handled: acknowledged');

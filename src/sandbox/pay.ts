@@ -132,6 +132,52 @@ export function sandboxPay(app: Ctx): Router {
     answer(ctx, keys, 204);
   });
 
+  /** Refunds: of a paid order, within what is left, the same out_refund_no answered as the same refund; REFUND.SUCCESS follows. */
+  r.post('/v3/refund/domestic/refunds', async (ctx) => {
+    const keys = ctx.state.keys as PayKeys;
+    const b = ctx.request.body as {
+      out_trade_no?: string;
+      out_refund_no?: string;
+      notify_url?: string;
+      amount?: { refund?: number; total?: number };
+    };
+    const o = b.out_trade_no ? await load(b.out_trade_no) : null;
+    if (!o) return answer(ctx, keys, 404, { code: 'RESOURCE_NOT_EXISTS', message: '订单不存在' });
+    if (o.trade_state !== 'SUCCESS') return answer(ctx, keys, 400, { code: 'INVALID_REQUEST', message: '订单未支付' });
+    if (!b.out_refund_no || !Number.isInteger(b.amount?.refund) || b.amount!.total !== o.amount.total)
+      return answer(ctx, keys, 400, { code: 'PARAM_ERROR', message: '参数错误' });
+    const key = `${K.payOrder(o.out_trade_no)}:refunds`;
+    const have = await app.redis.hget(key, b.out_refund_no);
+    if (have) return answer(ctx, keys, 200, JSON.parse(have));
+    const done = Object.values(await app.redis.hgetall(key)).reduce(
+      (n, x) => n + (JSON.parse(x) as { amount: { refund: number } }).amount.refund,
+      0,
+    );
+    if (done + b.amount!.refund! > o.amount.total) return answer(ctx, keys, 403, { code: 'NOT_ENOUGH', message: '可退金额不足' });
+    const refund = {
+      refund_id: `5030${Date.now()}${randomBytes(3).toString('hex')}`,
+      out_refund_no: b.out_refund_no,
+      out_trade_no: o.out_trade_no,
+      status: 'PROCESSING',
+      amount: {
+        refund: b.amount!.refund!,
+        total: o.amount.total,
+        currency: 'CNY',
+        payer_refund: b.amount!.refund!,
+        payer_total: o.amount.total,
+      },
+    };
+    await app.redis.hset(key, b.out_refund_no, JSON.stringify(refund));
+    answer(ctx, keys, 200, refund);
+    setTimeout(
+      () =>
+        void refundNotify(app, o, refund, b.notify_url ?? o.notify_url).catch((e: Error) =>
+          app.log.warn({ err: e.message }, 'sandbox refund notification not delivered'),
+        ),
+      200,
+    );
+  });
+
   /**
    * The cashier sheet's 支付: pays the order of a prepay_id and notifies as WeChat Pay would.
    * deliver: now (default) · late (after 3 s) · twice · never (only a query finds it).
@@ -167,21 +213,52 @@ export function sandboxPay(app: Ctx): Router {
   return r;
 }
 
-/** TRANSACTION.SUCCESS to the order's notify_url: the resource encrypted with the APIv3 key, the whole signed. */
-export async function notify(app: Ctx, o: Order): Promise<number> {
+async function refundNotify(
+  app: Ctx,
+  o: Order,
+  refund: { refund_id: string; out_refund_no: string; amount: { refund: number; total: number } },
+  url: string,
+) {
   const keys = await payKeys(app);
-  const resource = encrypt(JSON.stringify({ ...viewForNotify(o) }), keys.apiV3Key, 'transaction');
+  const plain = JSON.stringify({
+    mchid: o.mchid,
+    out_trade_no: o.out_trade_no,
+    transaction_id: o.transaction_id,
+    out_refund_no: refund.out_refund_no,
+    refund_id: refund.refund_id,
+    refund_status: 'SUCCESS',
+    success_time: `${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`,
+    user_received_account: '支付用户零钱',
+    amount: {
+      total: refund.amount.total,
+      refund: refund.amount.refund,
+      payer_total: refund.amount.total,
+      payer_refund: refund.amount.refund,
+    },
+  });
+  await post(app, keys, url, 'REFUND.SUCCESS', '退款成功', encrypt(plain, keys.apiV3Key, 'refund'), 'refund');
+}
+
+async function post(
+  app: Ctx,
+  keys: PayKeys,
+  url: string,
+  event: string,
+  summary: string,
+  resource: ReturnType<typeof encrypt>,
+  type: string,
+) {
   const body = JSON.stringify({
     id: randomBytes(16).toString('hex'),
-    create_time: o.success_time,
+    create_time: `${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`,
     resource_type: 'encrypt-resource',
-    event_type: 'TRANSACTION.SUCCESS',
-    summary: '支付成功',
-    resource: { original_type: 'transaction', ...resource },
+    event_type: event,
+    summary,
+    resource: { original_type: type, ...resource },
   });
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = randomBytes(16).toString('hex');
-  const res = await fetch(o.notify_url.replace(new URL(o.notify_url).origin, app.localUrl ?? new URL(o.notify_url).origin), {
+  const res = await fetch(url.replace(new URL(url).origin, app.localUrl ?? new URL(url).origin), {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -194,6 +271,20 @@ export async function notify(app: Ctx, o: Order): Promise<number> {
     body,
   });
   return res.status;
+}
+
+/** TRANSACTION.SUCCESS to the order's notify_url: the resource encrypted with the APIv3 key, the whole signed. */
+export async function notify(app: Ctx, o: Order): Promise<number> {
+  const keys = await payKeys(app);
+  return post(
+    app,
+    keys,
+    o.notify_url,
+    'TRANSACTION.SUCCESS',
+    '支付成功',
+    encrypt(JSON.stringify(viewForNotify(o)), keys.apiV3Key, 'transaction'),
+    'transaction',
+  );
 }
 
 const viewForNotify = (o: Order) => ({

@@ -123,7 +123,7 @@ it('the dashboard shows a scripted day in real numbers and charts, and updates w
     (n) => document.querySelector('[data-k=newRequirements]')?.textContent === String(n),
     today.newRequirements + 1,
   );
-  expect(await page.textContent('#funnel-total')).toContain('近 30 天');
+  await page.waitForFunction(() => document.querySelector('#funnel-total')?.textContent?.includes('近 30 天')); // its own request
   expect(await page.evaluate(() => (window as any).__same)).toBe(true); // same document: no reload
   await profile.close();
 });
@@ -269,6 +269,10 @@ it('suppliers, accounts (a one-time password shown once), the audit log and the 
   await page.goto(`${h.app.url}/ops/audit`);
   expect(await page.textContent('main table')).toContain('新建账号');
   await shot(page, 'ops-audit');
+
+  await page.goto(`${h.app.url}/ops/payments?check=1`);
+  expect(await page.textContent('h1')).toBe('收款与对账');
+  await shot(page, 'ops-payments');
 
   await page.goto(`${h.app.url}/ops/queues`);
   await page.click('text=lifecycle');

@@ -52,6 +52,7 @@ const NAV: [string, string, boolean][] = [
   ['/ops/suppliers', '供应商', false],
   ['/ops/grading', '分级', false],
   ['/ops/broadcasts', '群发', false],
+  ['/ops/payments', '收款', false],
   ['/ops/queues', '任务队列', false],
   ['/ops/accounts', '账号', true],
   ['/ops/audit', '操作记录', true],

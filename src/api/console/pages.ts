@@ -26,8 +26,16 @@ import {
 } from '../../ops/index.js';
 import { CodedError } from '../../errors.js';
 import { plannerQuery, requirementQuery } from '../ops-inputs.js';
+import { paymentsReport } from '../../pay/index.js';
 import { apiForm, CHANNEL, field, input, type Me, pager, render, STATUS, select, table, tag, when, withQuery, yuan } from './layout.js';
 
+const DEPOSIT_STATUS: Record<string, string> = {
+  pending: '待支付',
+  paid: '已支付',
+  closed: '已关闭',
+  refunding: '退款中',
+  refunded: '已退款',
+};
 const CHANNEL_WORDS: Record<string, string> = { live: '实时通知', template: '模板消息', mass: '微信群发' };
 const BROADCAST_STATUS: Record<string, string> = { draft: '草稿', sending: '发送中', done: '已发完', cancelled: '已取消' };
 const TIER_OPTIONS: [string, string][] = TIERS.map((t) => [t, `${t} 级`]);
@@ -175,6 +183,7 @@ ${field('编号/出行人/手机', 'q', input('q', q.q))}<button type="submit">�
 <tr><th>已开放</th><td>${t.releases.map((x) => `${esc(x.tier)} 级 ${esc(when(x.releasedAt))}`).join('；') || '还没有'}</td></tr>
 <tr><th>备注</th><td>${esc(t.notes ?? '')}</td></tr></table></section>
 <section class="box"><h2>操作</h2>${actions}</section></div>
+${await depositSection(t.id)}
 <section class="box"><h2>候选定制师（${t.candidates.length}）</h2>${table(['定制师', '供应商', '等级', '匹配分', '状态', ''], candidates, '没有匹配到定制师。')}</section>
 <section class="box"><h2>工单</h2>${table(['定制师', '渠道', '状态', '接单', '方案截止', '交方案', '报价'], workOrders, '还没有人接单。')}</section>
 <div class="grid g2"><section class="box"><h2>抢单尝试（按结果）</h2>${table(['结果', '次数', '第一次'], attempts, '还没有人尝试抢单。')}</section>
@@ -559,6 +568,86 @@ ${apiForm('POST', `/api/ops/broadcasts/${b.id}/send`, '<button>发送</button>',
         '还没有操作记录。',
       )}${rows.length === 50 ? `<div class="pager"><a href="${esc(withQuery(ctx, { before: rows.at(-1)!.id }))}">更早的</a></div>` : ''}</section>`,
       '/ops/audit',
+    );
+  });
+
+  /** The deposit of a requirement: its orders, what happened to them, and the refund form while money is held. */
+  async function depositSection(requirementId: number): Promise<string> {
+    const orders = await app.db.deposit.findMany({
+      where: { requirementId },
+      orderBy: { createdAt: 'asc' },
+      include: { events: { orderBy: { id: 'asc' } }, refunds: true },
+    });
+    if (!orders.length) return '';
+    const live = orders.find((o) => o.status === 'paid' || o.status === 'refunding');
+    const refundForm = live
+      ? apiForm(
+          'POST',
+          `/api/ops/requirements/${requirementId}/refund`,
+          `<div class="inline">${field('退款原因', 'reason', input('reason', '', 'maxlength="200"'))}${field(`金额（分；空 = 全部可退，最多 ${live.amountFen - live.refundedFen}）`, 'amountFen', input('amountFen', '', 'data-type="number" inputmode="numeric"'))}<button class="danger">退款</button></div>`,
+          { confirm: '向出行人退款？退款会原路退回微信支付。' },
+        )
+      : '';
+    return `<section class="box"><h2>定金</h2>${table(
+      ['订单号', '状态', '金额', '已退', '支付时间', '记录'],
+      orders.map((o) => [
+        `<code>${esc(o.outTradeNo)}</code>`,
+        `<span class="tag ${o.status === 'paid' ? 'done' : o.status === 'pending' ? 'sending' : 'closed'}">${esc(DEPOSIT_STATUS[o.status] ?? o.status)}</span>`,
+        yuan(o.amountFen),
+        o.refundedFen ? yuan(o.refundedFen) : '',
+        esc(when(o.paidAt)),
+        o.events.map((e) => `${esc(when(e.at))} ${esc(e.what)}（${esc(e.who)}）`).join('<br>'),
+      ]),
+    )}${refundForm}</section>`;
+  }
+
+  // ── payments: reconciliation ──
+  r.get('/payments', async (ctx) => {
+    const today = new Date(app.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const q = ctx.query as Record<string, string>;
+    const from = /^\d{4}-\d{2}-\d{2}$/.test(q.from ?? '')
+      ? q.from
+      : new Date(app.now() + 8 * 3_600_000 - 29 * 86_400_000).toISOString().slice(0, 10);
+    const to = /^\d{4}-\d{2}-\d{2}$/.test(q.to ?? '') ? q.to : today;
+    const rep = await paymentsReport(app, from, to, q.check === '1');
+    await page(
+      ctx,
+      '收款',
+      `<h1>收款与对账</h1><form class="filters box" method="get">${field('从', 'from', input('from', from, 'type="date"'))}${field('到', 'to', input('to', to, 'type="date"'))}<input type="hidden" name="check" value="1"><button>查询并与微信支付对账</button></form>
+<div class="grid g2"><section class="box"><h2>订单（${rep.orders}）</h2>${table(
+        ['状态', '笔数', '金额'],
+        Object.entries(rep.byState).map(([k, v]) => [esc(DEPOSIT_STATUS[k] ?? k), String(v.count), yuan(v.amountFen)]),
+        '这段时间没有订单。',
+      )}</section>
+<section class="box"><h2>每日收款</h2>${table(
+        ['日期', '笔数', '收款', '已退'],
+        rep.paidByDay.map((d) => [esc(d.day), String(d.paid), yuan(d.paidFen), d.refundedFen ? yuan(d.refundedFen) : '']),
+        '没有收款。',
+      )}</section></div>
+<section class="box"><h2>与微信支付不一致的${q.check === '1' ? `（已核对 ${rep.checked} 笔）` : '（点上面的按钮核对）'}</h2>${table(
+        ['订单号', '需求', '我们', '微信支付', '问题'],
+        rep.disagreements.map((d) => [
+          `<code>${esc(d.outTradeNo)}</code>`,
+          link(`/ops/requirements/${d.requirementId}`, `#${d.requirementId}`),
+          esc(d.ours),
+          esc(d.theirs),
+          esc(d.what),
+        ]),
+        q.check === '1' ? '全部一致。' : '尚未核对。',
+      )}${
+        rep.stuckRefunds.length
+          ? `<h3>未完成的退款</h3>${table(
+              ['退款单号', '订单号', '金额', '状态'],
+              rep.stuckRefunds.map((r) => [
+                `<code>${esc(r.outRefundNo)}</code>`,
+                `<code>${esc(r.outTradeNo)}</code>`,
+                yuan(r.amountFen),
+                esc(r.status),
+              ]),
+            )}`
+          : ''
+      }</section>`,
+      '/ops/payments',
     );
   });
 
