@@ -95,7 +95,7 @@ export async function tripOf(ctx: Ctx, travelerId: number | null, id: number | n
         deadlineAt: w.deadlineAt,
         proposal: w.proposal && { itinerary: w.proposal.itinerary, priceFen: w.proposal.priceFen, createdAt: w.proposal.createdAt },
       })),
-    deposit: q.status === 'chosen' || q.status === 'paid' ? await depositFor(ctx, q.id) : null,
+    deposit: q.status === 'chosen' || q.status === 'paid' ? await depositOrWhyNot(ctx, q.id) : null,
   };
 }
 
@@ -103,5 +103,18 @@ export async function tripOf(ctx: Ctx, travelerId: number | null, id: number | n
 export async function chooseProposal(ctx: Ctx, travelerId: number | null, id: number | null, workOrderId: string) {
   if (!travelerId || !id) throw notYours();
   await choose(ctx, travelerId, id, workOrderId);
-  return { id, status: 'chosen', workOrderId, deposit: await depositFor(ctx, id) };
+  return { id, status: 'chosen', workOrderId, deposit: await depositOrWhyNot(ctx, id) };
+}
+
+/**
+ * The deposit, or why it cannot be paid this moment (WeChat Pay unreachable): the choice stands
+ * either way, and the page offers to pay again on the next load.
+ */
+async function depositOrWhyNot(ctx: Ctx, id: number) {
+  try {
+    return await depositFor(ctx, id);
+  } catch (err) {
+    if (!(err instanceof CodedError)) throw err;
+    return { status: 'unavailable' as const, message: err.message };
+  }
 }

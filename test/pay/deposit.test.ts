@@ -7,6 +7,8 @@
  * a payment that raced the close (or whose notification was lost) is still honoured.
  */
 import { createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { expect, it } from 'vitest';
 import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 import { signSession } from '../../src/session/index.js';
@@ -249,4 +251,27 @@ it('the reconciliation report: orders by state, paid per day, and where WeChat P
   );
   const bad = await ops(h.app.url).get('/payments?from=2026-13-01');
   expect([bad.status, Object.keys(bad.body.error.fields).sort()]).toEqual([400, ['from', 'to']]);
+});
+
+it('an answer that is not signed by WeChat Pay is not believed: the choice stands, the deposit says so, and the page can pay later', async () => {
+  const fake = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"prepay_id":"wx-forged-by-someone"}'); // no Wechatpay-* signature
+  });
+  await new Promise<void>((ok) => fake.listen(0, '127.0.0.1', ok));
+  const config = h.app.ctx.config as { WECHATPAY_API_BASE?: string };
+  config.WECHATPAY_API_BASE = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+  let t: Awaited<ReturnType<typeof chosenTrip>>;
+  try {
+    t = await chosenTrip(600_000);
+    expect(t.deposit).toEqual({ status: 'unavailable', message: '微信支付暂时无法下单，请稍后再试（没有扣款）。' });
+    const order = await h.app.ctx.db.deposit.findFirstOrThrow({ where: { requirementId: t.id } });
+    expect(order.prepayId).toBeNull(); // the forged prepay_id was never taken
+  } finally {
+    delete config.WECHATPAY_API_BASE;
+    fake.close();
+  }
+  const later = (await trip(t!)).body;
+  expect(later.status).toBe('chosen');
+  expect(later.deposit).toMatchObject({ status: 'pending', payParams: { package: expect.stringMatching(/^prepay_id=wx\d/) } });
 });

@@ -342,6 +342,15 @@ function depositBox(d: DepositView, reload: () => void): HTMLElement {
 function cashier(d: DepositView, amount: string, paid: () => Promise<void>) {
   const pay = h('button', { class: 'weui-btn weui-btn_primary' }, '支付') as HTMLButtonElement;
   const cancel = h('button', { class: 'weui-btn weui-btn_default' }, '取消');
+  // The sandbox only: how WeChat Pay's notification comes (now, late, twice, or never: then only a query finds the payment).
+  const deliver = h(
+    'select',
+    { class: 'cashier__deliver', 'aria-label': '支付通知（沙箱）' },
+    h('option', { value: 'now' }, '通知：立即'),
+    h('option', { value: 'late' }, '通知：延迟 3 秒'),
+    h('option', { value: 'twice' }, '通知：发两次'),
+    h('option', { value: 'never' }, '通知：不发（靠查询）'),
+  ) as HTMLSelectElement;
   const sheet = h(
     'div',
     { class: 'cashier', role: 'dialog', 'aria-label': '微信支付' },
@@ -353,13 +362,14 @@ function cashier(d: DepositView, amount: string, paid: () => Promise<void>) {
       h('p', { class: 'cashier__amount' }, amount),
       pay,
       cancel,
+      deliver,
     ),
   );
   cancel.addEventListener('click', () => sheet.remove());
   pay.addEventListener('click', async () => {
     pay.classList.add('weui-btn_loading');
     try {
-      await api('POST', '/sandbox/pay/cashier', { prepayId: d.payParams!.package.replace('prepay_id=', '') });
+      await api('POST', '/sandbox/pay/cashier', { prepayId: d.payParams!.package.replace('prepay_id=', ''), deliver: deliver.value });
       sheet.remove();
       await paid();
     } catch (err) {
