@@ -8,7 +8,7 @@ import type { Session } from '../session/index.js';
 import { cardOf, choose } from '../grab/index.js';
 import { createRequirement, verifiedOwner, type RequirementInput } from '../requirements/index.js';
 import { requirementKeys } from '../infra/keys.js';
-import { depositFor } from '../pay/index.js';
+import { depositAmount, depositFor } from '../pay/index.js';
 import { CodedError } from '../errors.js';
 
 const notYours = () => new CodedError(404, 'NOT_FOUND', 'requirement: not found among your trips');
@@ -93,7 +93,13 @@ export async function tripOf(ctx: Ctx, travelerId: number | null, id: number | n
         ...(w.status === 'chosen' ? { contact: { name: w.planner.name, phone: w.planner.phone } } : {}),
         grabbedAt: w.grabbedAt,
         deadlineAt: w.deadlineAt,
-        proposal: w.proposal && { itinerary: w.proposal.itinerary, priceFen: w.proposal.priceFen, createdAt: w.proposal.createdAt },
+        proposal: w.proposal && {
+          itinerary: w.proposal.itinerary,
+          priceFen: w.proposal.priceFen,
+          createdAt: w.proposal.createdAt,
+          // What choosing it will ask (DEPOSIT_RULE), said before the traveler confirms.
+          depositFen: ctx.config.pay === 'off' ? null : depositAmount(ctx.config.DEPOSIT_RULE, w.proposal.priceFen),
+        },
       })),
     deposit: q.status === 'chosen' || q.status === 'paid' ? await depositOrWhyNot(ctx, q.id) : null,
   };

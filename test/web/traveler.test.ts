@@ -140,6 +140,8 @@ it('shows field errors, then follows the trip live to the proposals side by side
   await shot(page, 'h5-trip-proposals');
 
   await page.locator(`.proposal-card[data-wo="${woB}"] button`).click();
+  // Before confirming, the traveler is told the deposit it will ask (DEPOSIT_RULE: 10%, ¥200–¥2,000).
+  await until(async () => /并需支付定金 ¥[\d,]+（微信支付）/.test((await page.locator('.weui-dialog').textContent()) ?? ''));
   await page.locator('.weui-dialog__btn_primary').click(); // 确定选择
   await until(async () => (await page.locator('.weui-dialog').textContent())?.includes('请支付定金'));
   await page.locator('.weui-dialog__btn_primary').click();

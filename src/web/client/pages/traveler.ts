@@ -505,7 +505,9 @@ function proposalCard(q: any, w: any, chosen: any, reload: () => void) {
   btn?.addEventListener('click', async () => {
     const ok = await dialog(
       '选择这份方案？',
-      `${w.planner.name}(${w.planner.supplier})· ${yuan(w.proposal.priceFen)}。选定后其他定制师的方案将关闭。`,
+      `${w.planner.name}(${w.planner.supplier})· ${yuan(w.proposal.priceFen)}。选定后其他定制师的方案将关闭${
+        w.proposal.depositFen ? `，并需支付定金 ${yuan(w.proposal.depositFen)}（微信支付）` : ''
+      }。`,
       '确定选择',
       '再想想',
     );
