@@ -13,13 +13,24 @@ import { commandClient, ensureRedis, queueConnection } from './infra/redis.js';
 import { createPrisma, ensureDatabase } from './infra/database.js';
 import { migrate } from './infra/migrate.js';
 import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
-import { releasePlanKey } from './infra/keys.js';
+import { releasePlanKey, scheduleLock } from './infra/keys.js';
 import { countAccounts, GRADING_QUEUE, scheduleGrading, startGradingWorker } from './ops/index.js';
 import { createMetrics } from './metrics/index.js';
-import { PAY_QUEUE, settle, startPayWorker, sweepPending } from './pay/index.js';
+import { PAY_QUEUE, rescheduleDeposits, settle, startPayWorker, sweepPending } from './pay/index.js';
 import { Queue } from 'bullmq';
 import { queuePrefix } from './infra/keys.js';
-import { createAudit, createQueue, createRecorder, handleJob, loadAll, reconcile, scriptsFor, startWorker } from './grab/index.js';
+import {
+  createAudit,
+  createQueue,
+  createRecorder,
+  handleJob,
+  loadAll,
+  rebuildSchedule,
+  reconcile,
+  scriptsFor,
+  startWorker,
+  withLock,
+} from './grab/index.js';
 import { createEventBus, listen, type Listening } from './events/index.js';
 import { createApp } from './http/app.js';
 import { createFrontServer } from './http/server.js';
@@ -138,6 +149,29 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
   };
 }
 
+/**
+ * Every job still due, derived from PostgreSQL (releases, fallback, deadlines, offers, queued
+ * messages, deposit expiries): at a worker's start and every few minutes, by one process at a time.
+ * Existing jobs are left alone (deterministic ids); after a Redis loss, the due ones come back.
+ */
+export async function rebuildSchedules(
+  ctx: Ctx,
+): Promise<{ requirements: number; workOrders: number; messages: number; deposits: number } | null> {
+  try {
+    return await withLock(ctx, scheduleLock, 120_000, async () => {
+      const lifecycle = await rebuildSchedule(ctx);
+      const messages = await ctx.notify.requeue();
+      const deposits = await rescheduleDeposits(ctx);
+      const done = { ...lifecycle, messages, deposits };
+      ctx.log.debug(done, 'schedule derived from PostgreSQL');
+      return done;
+    });
+  } catch (err) {
+    ctx.log.error({ err }, 'schedule not rebuilt this time');
+    return null;
+  }
+}
+
 /** connect(), then the web side and/or the workers, as ROLE says. */
 export async function start(config: Config, opts: Options = {}): Promise<Running> {
   const { ctx, redisUrl, close, metrics, queueConn } = await connect(config, opts);
@@ -161,6 +195,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   let gradingQueue: Queue | undefined;
   let workerConn: ReturnType<typeof queueConnection> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let scheduleTimer: NodeJS.Timeout | undefined;
   if (config.ROLE !== 'web') {
     workerConn = queueConnection(redisUrl);
     worker = startWorker(ctx, workerConn, (job) => handleJob(ctx, job));
@@ -171,6 +206,9 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     metrics.watchWorker(ctx.queue.name, worker);
     metrics.watchWorker(NOTIFY_QUEUE, notifyWorker.worker);
     timer = setInterval(() => void reconcile(ctx).catch((err) => log.error({ err }, 'reconcile failed')), config.RECONCILE_EVERY * 1000);
+    // The schedule lives in Redis only: derived again from PostgreSQL now and every SCHEDULE_REBUILD_EVERY.
+    await rebuildSchedules(ctx);
+    scheduleTimer = setInterval(() => void rebuildSchedules(ctx), config.SCHEDULE_REBUILD_EVERY * 1000);
   }
 
   let server: Server | undefined;
@@ -199,6 +237,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     hub,
     async stop() {
       if (timer) clearInterval(timer);
+      if (scheduleTimer) clearInterval(scheduleTimer);
       await listening.close();
       // Workers first: their jobs may be talking to this very server (the sandbox).
       await worker?.close();

@@ -90,6 +90,8 @@ export interface Outgoing {
 export interface Notifier {
   /** Records and queues messages not queued before; returns how many were new. */
   enqueue(messages: Outgoing[]): Promise<number>;
+  /** Queues again every message recorded as queued whose job is gone (Redis lost it); returns how many were looked at. */
+  requeue(): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -56,8 +56,11 @@ export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> 
   if (!r) return false;
   const live = r.workOrders.filter((w) => (LIVE as readonly string[]).includes(w.status));
   const card = cardOf(r);
+  // Open or full is what the work orders say, not what was last stored (a lost write may have left `full`
+  // with slots free); the reconciler then writes the corrected status back.
+  const status = r.status === 'open' || r.status === 'full' ? (live.length >= r.plannersWanted ? 'full' : 'open') : r.status;
   const meta: Record<string, string | number> = {
-    status: r.status,
+    status,
     wanted: r.plannersWanted,
     filled: live.length,
     released: r.releases.map((x) => x.tier).join(''),

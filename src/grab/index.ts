@@ -20,7 +20,7 @@ export {
 } from './lifecycle.js';
 export { choose } from './choose.js';
 export { match, rematchPlanner, score, tierAllowed, type Candidate, type MatchInput } from './matching.js';
-export { scheduleReleases, createQueue, startWorker, type LifecycleJob } from './queue.js';
+export { rebuildSchedule, scheduleReleases, createQueue, startWorker, type LifecycleJob } from './queue.js';
 export { createRecorder, reconcile, syncRequirement } from './journal.js';
 export { createAudit } from './audit.js';
 export { scriptsFor, type Lua } from './scripts.js';

@@ -38,27 +38,58 @@ export function createQueue(connection: Redis, ns: string): Queue<LifecycleJob> 
  * Delays follow TIER_DELAYS, counted from `sinceMs` minus `offsetSec` (the plan's offset of the
  * last tier already released, when a requirement re-opens).
  */
-export async function scheduleReleases(ctx: Ctx, requirementId: number, released: string, offsetSec = 0): Promise<void> {
+export async function scheduleReleases(
+  ctx: Ctx,
+  requirementId: number,
+  released: string,
+  offsetSec = 0,
+  opts: { sinceMs?: number; fallback?: boolean } = {},
+): Promise<void> {
+  const since = opts.sinceMs ?? ctx.now();
+  const after = (sec: number) => Math.max(0, since + sec * 1000 - ctx.now());
   const pending = ctx.config.releasePlan.filter((p) => !released.includes(p.tier));
   for (const p of pending) {
     await ctx.queue.add(
       'release',
       { kind: 'release', requirementId, tier: p.tier },
-      {
-        jobId: releaseId(requirementId, p.tier),
-        delay: Math.max(0, p.delaySec - offsetSec) * 1000,
-      },
+      { jobId: releaseId(requirementId, p.tier), delay: after(Math.max(0, p.delaySec - offsetSec)) },
     );
   }
+  if (opts.fallback === false) return;
   const last = ctx.config.releasePlan.at(-1)!.delaySec;
   await ctx.queue.add(
     'fallback',
     { kind: 'fallback', requirementId },
-    {
-      jobId: fallbackId(requirementId),
-      delay: (Math.max(0, last - offsetSec) + ctx.config.FALLBACK_AFTER) * 1000,
-    },
+    { jobId: fallbackId(requirementId), delay: after(Math.max(0, last - offsetSec) + ctx.config.FALLBACK_AFTER) },
   );
+}
+
+/**
+ * PostgreSQL is the record; BullMQ's jobs live only in Redis. After Redis lost its data (or a job
+ * was lost any other way), every job still due is derived again from the record: releases of the
+ * tiers not yet released and the fallback (open requirements not yet handed to ops), deadlines and
+ * reminders of active work orders, offers not yet answered. Job ids are deterministic, so a job
+ * that exists is left alone; a due one fires at once. Returns how many were looked at.
+ */
+export async function rebuildSchedule(ctx: Ctx): Promise<{ requirements: number; workOrders: number }> {
+  const open = await ctx.db.requirement.findMany({
+    where: { status: 'open' },
+    select: { id: true, createdAt: true, flaggedAt: true, releases: { select: { tier: true } } },
+  });
+  for (const r of open)
+    await scheduleReleases(ctx, r.id, r.releases.map((x) => x.tier).join(''), 0, {
+      sinceMs: r.createdAt.getTime(),
+      fallback: r.flaggedAt === null, // flagged: its fallback ran, ops have it
+    });
+  const active = await ctx.db.workOrder.findMany({
+    where: { status: 'active', requirement: { status: { in: ['open', 'full'] } } },
+    select: { id: true, grabbedAt: true, channel: true, acceptedAt: true },
+  });
+  for (const w of active) {
+    await scheduleDeadline(ctx, w.id, w.grabbedAt.getTime());
+    if (w.channel === 'dispatch' && !w.acceptedAt) await scheduleOffer(ctx, w.id, w.grabbedAt.getTime());
+  }
+  return { requirements: open.length, workOrders: active.length };
 }
 
 /** A full requirement: its pending releases and fallback go away. */

@@ -64,6 +64,8 @@ export const requirementCodes = 'req:codes'; // hash code → requirement id
 export const plannerOpenids = 'planner:openids'; // hash WeChat openid → planner id
 export const reconcileLock = 'lock:reconcile';
 /** The running server's TIER_DELAYS (JSON release plan): scripts that create requirements follow it. */
+/** Held by the process deriving the schedule from PostgreSQL (one at a time). */
+export const scheduleLock = 'lock:schedule';
 export const releasePlanKey = 'cfg:release-plan';
 
 /** Day bucket in China Standard Time, where the daily quota resets at local midnight. */

@@ -93,6 +93,18 @@ export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: Redis): Not
       await queue.addBulk(sendable.map((m) => ({ name: 'send', data: { id: m.id }, opts: { jobId: m.id } })));
       return inserted.length;
     },
+    async requeue() {
+      // A message queued a moment ago may be on its way into the queue: only older ones are looked at.
+      const stale = await ctx.db.message.findMany({
+        where: { state: 'queued', createdAt: { lt: new Date(ctx.now() - 30_000) } },
+        select: { id: true },
+        orderBy: { createdAt: 'asc' },
+        take: 10_000,
+      });
+      // Same job id: a job that still exists is left alone.
+      if (stale.length) await queue.addBulk(stale.map((m) => ({ name: 'send', data: { id: m.id }, opts: { jobId: m.id } })));
+      return stale.length;
+    },
     close: () => queue.close(),
   };
 }

@@ -239,3 +239,10 @@ export async function sweepPending(ctx: Ctx): Promise<number> {
   }
   return paid;
 }
+
+/** Every pending order's expiry job, derived again from the record (Redis may have lost it). */
+export async function rescheduleDeposits(ctx: Ctx): Promise<number> {
+  const pending = await ctx.db.deposit.findMany({ where: { status: 'pending' }, select: { outTradeNo: true, expiresAt: true } });
+  for (const d of pending) await schedulePayJob(ctx, d.outTradeNo, d.expiresAt.getTime());
+  return pending.length;
+}

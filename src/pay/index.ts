@@ -1,5 +1,14 @@
 /** The deposit: WeChat Pay (APIv3, JSAPI), its notifications, its schedule, and the sandbox's keys. */
-export { depositAmount, depositFor, markPaid, settle, sweepPending, type Deposit, type DepositStatus } from './deposit.js';
+export {
+  depositAmount,
+  depositFor,
+  markPaid,
+  rescheduleDeposits,
+  settle,
+  sweepPending,
+  type Deposit,
+  type DepositStatus,
+} from './deposit.js';
 export { handlePayNotify } from './notify.js';
 export { payKeys, SANDBOX_MCHID, SANDBOX_PUBKEY_ID, type PayKeys } from './keys.js';
 export { decrypt, encrypt, sign, signedHeaders, unverified, type Resource } from './crypto.js';

@@ -1,0 +1,106 @@
+/**
+ * Losing Redis's data must not lose the schedule: BullMQ's jobs live only in Redis, so after the
+ * queues' data is gone every job still due is derived again from PostgreSQL — releases of tiers not
+ * yet released, deadlines of active work orders, queued messages, deposit expiries — and fires.
+ */
+import { Queue } from 'bullmq';
+import { expect, it } from 'vitest';
+import { ops, phone, planner, requirementBody, until, withApp } from '../support.js';
+import { rebuildSchedules } from '../../src/boot.js';
+import { NOTIFY_QUEUE } from '../../src/notify/index.js';
+import { queuePrefix, requirementKeys } from '../../src/infra/keys.js';
+import { reconcile } from '../../src/grab/index.js';
+
+// A releases at 3 s; the rest much later. Workers run in this process; the periodic rebuild is far off.
+const h = withApp({ TIER_DELAYS: 'S:0,A:3,B:3600,C:3600', PROPOSAL_DEADLINE: '3600', SCHEDULE_REBUILD_EVERY: '3600' });
+
+it('after the queues lose their data, every due job comes back from PostgreSQL and fires', async () => {
+  const place = `重建地-${phone().slice(-4)}`;
+  const mk = async (tier: string, i: number) => {
+    const s = (await ops(h.app.url).post('/suppliers', { name: `重建社-${place}-${i}` })).body;
+    return (
+      await ops(h.app.url).post('/planners', {
+        supplierId: s.id,
+        name: `重建${tier}`,
+        phone: phone(),
+        tier,
+        destinations: [place],
+        maxActive: 3,
+        openid: `o-rebuild-${phone()}`,
+      })
+    ).body as { id: number; openid: string };
+  };
+  const [s, a] = [await mk('S', 0), await mk('A', 1)];
+  const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 2 }))).body;
+  const win = await planner(h.app.url, h.app.ctx, s.id).grab(r.id);
+  expect(win.status).toBe(201);
+  // Nothing in flight when the data goes (a worker mid-job would only log about its vanished job).
+  await until(
+    async () => (await h.app.ctx.db.message.count({ where: { state: 'queued' } })) === 0 && (await h.app.ctx.queue.getActiveCount()) === 0,
+  );
+  // A message recorded as queued (its job about to be lost with the rest).
+  await h.app.ctx.db.message.create({
+    data: {
+      id: `lost-${phone()}`,
+      kind: 'chosen',
+      openid: s.openid,
+      plannerId: s.id,
+      templateId: 'sandbox-chosen',
+      url: 'http://x/h5/pool',
+      data: { character_string1: { value: 'LOST01' }, thing2: { value: '京都' }, thing3: { value: '请与用户确认行程细节' } },
+      createdAt: new Date(Date.now() - 60_000),
+    },
+  });
+
+  // Redis loses the queues' data (as a restart without persistence would).
+  const notify = new Queue(NOTIFY_QUEUE, { connection: h.app.ctx.queue.opts.connection as never, prefix: queuePrefix(h.app.ctx.ns) });
+  try {
+    await h.app.ctx.queue.obliterate({ force: true });
+    await notify.obliterate({ force: true });
+    expect(await h.app.ctx.queue.getJob(`release-r${r.id}-A`)).toBeUndefined();
+    expect(await h.app.ctx.queue.getJob(`deadline-${win.body.workOrderId}`)).toBeUndefined();
+
+    const rebuilt = await rebuildSchedules(h.app.ctx);
+    expect(rebuilt).toMatchObject({ requirements: expect.any(Number), workOrders: expect.any(Number), messages: 1 });
+    const release = await h.app.ctx.queue.getJob(`release-r${r.id}-A`);
+    expect(release?.data).toEqual({ kind: 'release', requirementId: r.id, tier: 'A' });
+    const deadline = (await h.app.ctx.queue.getJob(`deadline-${win.body.workOrderId}`))!;
+    expect(deadline.timestamp + (deadline.opts.delay ?? 0)).toBeGreaterThan(Date.now() + 3_500_000); // due at grab + 1 h, not later
+    expect(await h.app.ctx.queue.getJob(`fallback-r${r.id}`)).toBeDefined();
+
+    // They fire: A is released (its planner can grab), the lost message goes out.
+    await until(async () => (await h.app.ctx.db.release.count({ where: { requirementId: r.id, tier: 'A' } })) === 1);
+    expect((await planner(h.app.url, h.app.ctx, a.id).grab(r.id)).status).toBe(201);
+    await until(
+      async () =>
+        (await h.app.ctx.db.message.findFirst({ where: { id: { startsWith: 'lost-' }, state: { in: ['sent', 'delivered'] } } })) !== null,
+    );
+    // Derived again, nothing doubles: the jobs that exist are left alone.
+    const again = await rebuildSchedules(h.app.ctx);
+    expect(again?.messages).toBe(0);
+  } finally {
+    await notify.close();
+  }
+});
+
+it('a requirement stored `full` with slots free (a write lost in an outage) is loaded open, grabbable, and corrected', async () => {
+  const place = `纠正地-${phone().slice(-4)}`;
+  const s = (await ops(h.app.url).post('/suppliers', { name: `纠正社-${place}` })).body;
+  const p = (
+    await ops(h.app.url).post('/planners', {
+      supplierId: s.id,
+      name: '纠正',
+      phone: phone(),
+      tier: 'S',
+      destinations: [place],
+      maxActive: 3,
+      openid: `o-fix-${phone()}`,
+    })
+  ).body;
+  const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 2 }))).body;
+  await h.app.ctx.db.requirement.update({ where: { id: r.id }, data: { status: 'full' } }); // what a lost write left
+  await h.app.ctx.redis.del(...Object.values(requirementKeys(r.id))); // and Redis lost the hot state
+  expect((await planner(h.app.url, h.app.ctx, p.id).grab(r.id)).status).toBe(201); // loaded from the work orders: open
+  await reconcile(h.app.ctx);
+  expect((await h.app.ctx.db.requirement.findUniqueOrThrow({ where: { id: r.id } })).status).toBe('open');
+});
