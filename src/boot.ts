@@ -196,6 +196,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   let workerConn: ReturnType<typeof queueConnection> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let scheduleTimer: NodeJS.Timeout | undefined;
+  let rebuilding: Promise<unknown> = Promise.resolve();
   if (config.ROLE !== 'web') {
     workerConn = queueConnection(redisUrl);
     worker = startWorker(ctx, workerConn, (job) => handleJob(ctx, job));
@@ -207,8 +208,8 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     metrics.watchWorker(NOTIFY_QUEUE, notifyWorker.worker);
     timer = setInterval(() => void reconcile(ctx).catch((err) => log.error({ err }, 'reconcile failed')), config.RECONCILE_EVERY * 1000);
     // The schedule lives in Redis only: derived again from PostgreSQL now and every SCHEDULE_REBUILD_EVERY.
-    await rebuildSchedules(ctx);
-    scheduleTimer = setInterval(() => void rebuildSchedules(ctx), config.SCHEDULE_REBUILD_EVERY * 1000);
+    rebuilding = rebuildSchedules(ctx); // in the background: starting does not wait for it (stopping does)
+    scheduleTimer = setInterval(() => void (rebuilding = rebuildSchedules(ctx)), config.SCHEDULE_REBUILD_EVERY * 1000);
   }
 
   let server: Server | undefined;
@@ -238,6 +239,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     async stop() {
       if (timer) clearInterval(timer);
       if (scheduleTimer) clearInterval(scheduleTimer);
+      await rebuilding;
       await listening.close();
       // Workers first: their jobs may be talking to this very server (the sandbox).
       await worker?.close();

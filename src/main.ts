@@ -14,7 +14,25 @@ try {
   process.exit(2);
 }
 
-let running: Awaited<ReturnType<typeof start>>;
+let running: Awaited<ReturnType<typeof start>> | undefined;
+let stopping = false;
+const stop = (sig: string) => {
+  running!.ctx.log.info({ sig }, 'stopping');
+  running!.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+// Listening from the first moment: a signal while starting stops cleanly once started.
+let signalled: string | null = null;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    if (running) stop(sig);
+    else signalled = sig;
+  });
+}
 try {
   running = await start(config);
 } catch (err) {
@@ -22,15 +40,4 @@ try {
   console.error(message.startsWith('invalid configuration') ? message : err);
   process.exit(message.startsWith('invalid configuration') ? 2 : 1);
 }
-let stopping = false;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    running.ctx.log.info({ sig }, 'stopping');
-    running.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+if (signalled) stop(signalled);

@@ -23,13 +23,23 @@ export async function flushOutbox(pool: Pool, bus: EventBus, events: DomainEvent
   await pool.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::text[])', [events.map((e) => e.id)]);
 }
 
-/** The reconciler: anything left unpublished for a few seconds (its process died) is appended now. */
-export async function republishOutbox(pool: Pool, bus: EventBus, olderThanMs = 5_000): Promise<number> {
+/**
+ * The reconciler: anything left unpublished for a few seconds (its process died) is appended now.
+ * `before` runs first on those events: the steps the dead process was to take after its commit
+ * (an unpublished event means they may not have happened; each is idempotent).
+ */
+export async function republishOutbox(
+  pool: Pool,
+  bus: EventBus,
+  olderThanMs = 5_000,
+  before: (events: DomainEvent[]) => Promise<void> = async () => {},
+): Promise<number> {
   const { rows } = await pool.query<{ event: DomainEvent }>(
     `SELECT event FROM outbox WHERE published_at IS NULL AND created_at < now() - make_interval(secs => $1::float8 / 1000)
       ORDER BY created_at LIMIT 500`,
     [olderThanMs],
   );
+  if (rows.length) await before(rows.map((r) => r.event));
   await flushOutbox(
     pool,
     bus,

@@ -7,7 +7,7 @@
 import type { Ctx } from '../context.js';
 import { dayKey, plannerKeys, requirementKeys } from '../infra/keys.js';
 import { cancelPending, cancelDeadline } from './queue.js';
-import { flushOutbox, toOutbox } from '../events/index.js';
+import { type EventOf, flushOutbox, toOutbox } from '../events/index.js';
 import { DomainError } from '../errors.js';
 
 export async function choose(ctx: Ctx, travelerId: number, requirementId: number, workOrderId: string): Promise<void> {
@@ -35,13 +35,24 @@ export async function choose(ctx: Ctx, travelerId: number, requirementId: number
     return { wo, others, event };
   });
 
-  // Redis: no more grabs (every grab path checks status), each planner's load drops this requirement.
-  const day = dayKey(ctx.now());
-  await ctx.redis.hset(requirementKeys(requirementId).meta, 'status', 'chosen');
-  await Promise.all([result.wo, ...result.others].map((w) => ctx.redis.hdel(plannerKeys(w.plannerId, day).active, String(requirementId))));
-  await cancelPending(ctx, requirementId);
-  await Promise.all(result.others.map((w) => cancelDeadline(ctx, w.id)));
+  await afterChoose(ctx, result.event as EventOf<'chosen'>);
   await flushOutbox(ctx.pool, ctx.events, [result.event]);
+}
+
+/**
+ * After the choice's commit: Redis stops grabs (every grab path checks status), each planner's load
+ * drops the requirement, pending releases and the others' deadlines go. Idempotent: the reconciler
+ * runs it again for a `chosen` event its process did not publish (it died in this window).
+ */
+export async function afterChoose(ctx: Ctx, e: EventOf<'chosen'>): Promise<void> {
+  const day = dayKey(ctx.now());
+  const { requirementId } = e;
+  await ctx.redis.hset(requirementKeys(requirementId).meta, 'status', 'chosen');
+  await Promise.all(
+    [e.plannerId, ...e.others.map((o) => o.plannerId)].map((p) => ctx.redis.hdel(plannerKeys(p, day).active, String(requirementId))),
+  );
+  await cancelPending(ctx, requirementId);
+  await Promise.all(e.others.map((o) => cancelDeadline(ctx, o.workOrderId)));
 }
 
 /** Why the claim failed, in the order a person cares: not yours, already chosen, closed, not proposed. */

@@ -17,6 +17,7 @@ import { scheduleDeadline, scheduleOffer } from './queue.js';
 import { withLock } from './lock.js';
 import { publishFull, publishWin } from './publish.js';
 import { republishOutbox } from '../events/index.js';
+import { afterChoose } from './choose.js';
 
 export interface JournalEntry {
   plannerId: number;
@@ -173,7 +174,10 @@ export async function reconcile(ctx: Ctx): Promise<number | null> {
     );
     let replayed = 0;
     // Events decided in a PostgreSQL transaction whose process died before appending them.
-    await republishOutbox(ctx.pool, ctx.events);
+    // A choice committed whose process died before its Redis steps: done now, then published.
+    await republishOutbox(ctx.pool, ctx.events, 5_000, async (events) => {
+      for (const e of events) if (e.type === 'chosen') await afterChoose(ctx, e);
+    });
     for (const r of looks) {
       if (r.pending)
         replayed += await syncRequirement(ctx, r.id); // persists the status too

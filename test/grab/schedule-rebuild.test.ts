@@ -9,7 +9,7 @@ import { ops, phone, planner, requirementBody, until, withApp } from '../support
 import { rebuildSchedules } from '../../src/boot.js';
 import { NOTIFY_QUEUE } from '../../src/notify/index.js';
 import { queuePrefix, requirementKeys } from '../../src/infra/keys.js';
-import { reconcile } from '../../src/grab/index.js';
+import { choose, reconcile } from '../../src/grab/index.js';
 
 // A releases at 3 s; the rest much later. Workers run in this process; the periodic rebuild is far off.
 const h = withApp({ TIER_DELAYS: 'S:0,A:3,B:3600,C:3600', PROPOSAL_DEADLINE: '3600', SCHEDULE_REBUILD_EVERY: '3600' });
@@ -60,7 +60,7 @@ it('after the queues lose their data, every due job comes back from PostgreSQL a
     expect(await h.app.ctx.queue.getJob(`release-r${r.id}-A`)).toBeUndefined();
     expect(await h.app.ctx.queue.getJob(`deadline-${win.body.workOrderId}`)).toBeUndefined();
 
-    const rebuilt = await rebuildSchedules(h.app.ctx);
+    const rebuilt = await until(() => rebuildSchedules(h.app.ctx)); // null while another process holds the lock
     expect(rebuilt).toMatchObject({ requirements: expect.any(Number), workOrders: expect.any(Number), messages: 1 });
     const release = await h.app.ctx.queue.getJob(`release-r${r.id}-A`);
     expect(release?.data).toEqual({ kind: 'release', requirementId: r.id, tier: 'A' });
@@ -76,7 +76,7 @@ it('after the queues lose their data, every due job comes back from PostgreSQL a
         (await h.app.ctx.db.message.findFirst({ where: { id: { startsWith: 'lost-' }, state: { in: ['sent', 'delivered'] } } })) !== null,
     );
     // Derived again, nothing doubles: the jobs that exist are left alone.
-    const again = await rebuildSchedules(h.app.ctx);
+    const again = await until(() => rebuildSchedules(h.app.ctx));
     expect(again?.messages).toBe(0);
   } finally {
     await notify.close();
@@ -103,4 +103,56 @@ it('a requirement stored `full` with slots free (a write lost in an outage) is l
   expect((await planner(h.app.url, h.app.ctx, p.id).grab(r.id)).status).toBe(201); // loaded from the work orders: open
   await reconcile(h.app.ctx);
   expect((await h.app.ctx.db.requirement.findUniqueOrThrow({ where: { id: r.id } })).status).toBe('open');
+});
+
+it('the choose crash window (PostgreSQL committed, the process died before Redis said chosen): the reconciler closes it', async () => {
+  const place = `选定窗-${phone().slice(-4)}`;
+  const s = (await ops(h.app.url).post('/suppliers', { name: `选定社-${place}` })).body;
+  const p = (
+    await ops(h.app.url).post('/planners', {
+      supplierId: s.id,
+      name: '选定',
+      phone: phone(),
+      tier: 'S',
+      destinations: [place],
+      maxActive: 3,
+      openid: `o-cw-${phone()}`,
+    })
+  ).body;
+  const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 2 }))).body;
+  const win = await planner(h.app.url, h.app.ctx, p.id).grab(r.id);
+  await planner(h.app.url, h.app.ctx, p.id).propose(win.body.workOrderId, {
+    itinerary: '三日游：第一天、第二天、第三天',
+    priceFen: 300_000,
+  });
+  await choose(h.app.ctx, r.traveler.id, r.id, win.body.workOrderId);
+  // What a crash right after the commit leaves: Redis still open, releases still pending, the event unpublished.
+  const k = requirementKeys(r.id);
+  await h.app.ctx.redis.hset(k.meta, 'status', 'open');
+  await h.app.ctx.queue.add(
+    'release',
+    { kind: 'release', requirementId: r.id, tier: 'B' },
+    { jobId: `release-r${r.id}-B`, delay: 3_600_000 },
+  );
+  await h.app.ctx.pool.query(`UPDATE outbox SET published_at = NULL, created_at = now() - interval '1 minute' WHERE id = $1`, [
+    `chosen:r${r.id}`,
+  ]);
+
+  await reconcile(h.app.ctx);
+  expect(await h.app.ctx.redis.hget(k.meta, 'status')).toBe('chosen');
+  expect(await h.app.ctx.queue.getJob(`release-r${r.id}-B`)).toBeUndefined();
+  const { rows } = await h.app.ctx.pool.query(`SELECT published_at FROM outbox WHERE id = $1`, [`chosen:r${r.id}`]);
+  expect(rows[0].published_at).not.toBeNull();
+  const other = (
+    await ops(h.app.url).post('/planners', {
+      supplierId: (await ops(h.app.url).post('/suppliers', { name: `选定社2-${place}` })).body.id,
+      name: '晚到',
+      phone: phone(),
+      tier: 'S',
+      destinations: [place],
+      maxActive: 3,
+      openid: `o-cw2-${phone()}`,
+    })
+  ).body;
+  expect((await planner(h.app.url, h.app.ctx, other.id).grab(r.id)).body.error.code).toBe('REQUIREMENT_CLOSED');
 });
