@@ -241,7 +241,7 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
 
 const TITLES = new Map([...loadTemplates()].map(([k, t]) => [k, t.title]));
 const CHANNELS = { h5: '手机页', pc: '电脑', wechat: '公众号回复', dispatch: '派单' } as const;
-const OPS_ACTIONS: Record<string, string> = { '/dispatch': '派单', '/close': '关闭需求', '/reopen': '重新开放' };
+const OPS_ACTIONS: Record<string, string> = { '/dispatch': '派单', '/close': '关闭需求', '/reopen': '重新开放', '/refund': '退定金' };
 const MESSAGE_STATES = { queued: '排队中', sent: '已发送', delivered: '已送达', failed: '发送失败', cancelled: '已取消' } as const;
 
 /** Ops hand a requirement to one candidate: a grab on the dispatch channel, every rule but the tier's release still holding. */
