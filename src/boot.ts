@@ -51,6 +51,7 @@ export interface Connected {
   metrics: ReturnType<typeof createMetrics>;
   /** The BullMQ connection (no key prefix). */
   queueConn: Redis;
+  database: { url: string; embedded: boolean };
   close(): Promise<void>;
 }
 
@@ -59,6 +60,8 @@ export interface Running {
   url: string;
   /** The live-stream hub of this instance (absent for ROLE=worker). */
   hub?: Hub;
+  /** What the workers run with (their own database pool), absent for ROLE=web. */
+  workerCtx?: Ctx;
   stop(): Promise<void>;
 }
 
@@ -135,6 +138,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     redisUrl,
     metrics,
     queueConn,
+    database: { url: database.url, embedded: database.embedded },
     async close() {
       await ctx.audit.flush();
       ctx.revocations.close();
@@ -174,7 +178,7 @@ export async function rebuildSchedules(
 
 /** connect(), then the web side and/or the workers, as ROLE says. */
 export async function start(config: Config, opts: Options = {}): Promise<Running> {
-  const { ctx, redisUrl, close, metrics, queueConn } = await connect(config, opts);
+  const { ctx, redisUrl, close, metrics, queueConn, database } = await connect(config, opts);
   const queueOf = (name: string) => new Queue(name, { connection: queueConn, prefix: queuePrefix(ctx.ns) });
   const watched = [ctx.queue, queueOf(NOTIFY_QUEUE), queueOf(GRADING_QUEUE), queueOf(PAY_QUEUE)];
   metrics.watch({ queues: watched });
@@ -194,22 +198,29 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   let payWorker: { close(): Promise<void> } | undefined;
   let gradingQueue: Queue | undefined;
   let workerConn: ReturnType<typeof queueConnection> | undefined;
+  let workerCtx: Ctx | undefined;
   let timer: NodeJS.Timeout | undefined;
   let scheduleTimer: NodeJS.Timeout | undefined;
   let rebuilding: Promise<unknown> = Promise.resolve();
+  let workerDb: ReturnType<typeof createPrisma> | undefined;
   if (config.ROLE !== 'web') {
     workerConn = queueConnection(redisUrl);
-    worker = startWorker(ctx, workerConn, (job) => handleJob(ctx, job));
-    notifyWorker = startNotifyWorker(ctx, ctx.wechat, workerConn);
-    payWorker = await startPayWorker(ctx, workerConn, { expire: (no) => settle(ctx, no, 'expired'), sweep: () => sweepPending(ctx) });
-    gradingQueue = await scheduleGrading(ctx, workerConn);
-    gradingWorker = startGradingWorker(ctx, workerConn);
+    // The workers get their own database connections (the embedded database has only one): a busy
+    // schedule must not starve web requests of theirs (ops intake answered 500 when they shared).
+    workerDb = database.embedded ? undefined : createPrisma(database.url, config.WORKER_DB_POOL);
+    const w: Ctx = workerDb ? { ...ctx, db: workerDb.db, pool: workerDb.pool } : ctx;
+    workerCtx = w;
+    worker = startWorker(w, workerConn, (job) => handleJob(w, job));
+    notifyWorker = startNotifyWorker(w, w.wechat, workerConn);
+    payWorker = await startPayWorker(w, workerConn, { expire: (no) => settle(w, no, 'expired'), sweep: () => sweepPending(w) });
+    gradingQueue = await scheduleGrading(w, workerConn);
+    gradingWorker = startGradingWorker(w, workerConn);
     metrics.watchWorker(ctx.queue.name, worker);
     metrics.watchWorker(NOTIFY_QUEUE, notifyWorker.worker);
-    timer = setInterval(() => void reconcile(ctx).catch((err) => log.error({ err }, 'reconcile failed')), config.RECONCILE_EVERY * 1000);
+    timer = setInterval(() => void reconcile(w).catch((err) => log.error({ err }, 'reconcile failed')), config.RECONCILE_EVERY * 1000);
     // The schedule lives in Redis only: derived again from PostgreSQL now and every SCHEDULE_REBUILD_EVERY.
-    rebuilding = rebuildSchedules(ctx); // in the background: starting does not wait for it (stopping does)
-    scheduleTimer = setInterval(() => void (rebuilding = rebuildSchedules(ctx)), config.SCHEDULE_REBUILD_EVERY * 1000);
+    rebuilding = rebuildSchedules(w); // in the background: starting does not wait for it (stopping does)
+    scheduleTimer = setInterval(() => void (rebuilding = rebuildSchedules(w)), config.SCHEDULE_REBUILD_EVERY * 1000);
   }
 
   let server: Server | undefined;
@@ -236,6 +247,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     ctx,
     url,
     hub,
+    workerCtx,
     async stop() {
       if (timer) clearInterval(timer);
       if (scheduleTimer) clearInterval(scheduleTimer);
@@ -249,6 +261,8 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
       await gradingQueue?.close();
       await Promise.all(watched.slice(1).map((q) => q.close()));
       workerConn?.disconnect();
+      await workerDb?.db.$disconnect();
+      await workerDb?.pool.end();
       await hub?.close(); // ends the streams, or the server would wait for them forever
       if (server) {
         server.closeIdleConnections();
