@@ -140,7 +140,7 @@ const schema = z.object({
   NOTIFY_RATE: positive(20),
   // Test-only fault hooks: exit between the Redis grab and the PostgreSQL insert (crash-after-grab),
   // or after the insert but before the deadline is scheduled and the journal mark cleared (crash-after-record).
-  FAULT_INJECT: z.enum(['crash-after-grab', 'crash-after-record']).optional(),
+  FAULT_INJECT: z.enum(['crash-after-grab', 'crash-after-record', 'record-unavailable']).optional(),
 });
 
 export type Config = ReturnType<typeof loadConfig>;

@@ -10,6 +10,9 @@ import { todayFor } from '../ops/index.js';
 import { acceptOffer, declineOffer, grab, poolFor, submitProposal } from '../grab/index.js';
 import { deadlineOf, profileOf, requirementFor, workOrderOf, workOrdersOf } from '../planner/index.js';
 
+/** A win PostgreSQL could not record this moment: what the planner is told instead of "won". */
+const CONFIRMING_WORDS = '抢到名额了，系统正在确认记录（稍有延迟）。确认后会立即通知你，并显示客户联系方式。';
+
 const grabInput = z.object(
   {
     requirementId: dbId('requirement'),
@@ -49,6 +52,12 @@ export function plannerRoutes(app: Ctx): Router {
     if (!result.ok) {
       ctx.status = statusOf(result.code);
       ctx.body = { error: { code: result.code, message: result.message, rule: result.rule } };
+      return;
+    }
+    if (result.confirming) {
+      // Won, not yet recorded: 202, and the outcome comes live and by message when it is.
+      ctx.status = 202;
+      ctx.body = { ...result, contact: undefined, message: CONFIRMING_WORDS };
       return;
     }
     ctx.status = result.repeat ? 200 : 201;

@@ -29,6 +29,12 @@ export interface Win {
   repeat: boolean;
   slotsLeft: number;
   contact: { name: string; phone: string };
+  /**
+   * Won in Redis, but PostgreSQL could not record it this moment (an outage): the planner is told
+   * it is being confirmed, never "won"; the reconciler records it when the database is back and the
+   * win is told then (live and template message), as the record says.
+   */
+  confirming?: true;
 }
 export type GrabResult = Win | Rejection;
 
@@ -39,10 +45,12 @@ export interface GrabInput {
   ip?: string;
 }
 
-/** Test hooks (FAULT_INJECT): kill the process at a named point of a win. */
+/** Test hooks (FAULT_INJECT): kill the process at a named point of a win, or fail the record as an outage would. */
 function fault(ctx: Ctx, point: 'crash-after-grab' | 'crash-after-record') {
   if (ctx.config.FAULT_INJECT === point) process.exit(86);
 }
+const recordFault = (ctx: Ctx) =>
+  ctx.config.FAULT_INJECT === 'record-unavailable' ? Promise.reject(new Error('FAULT_INJECT: database unavailable')) : null;
 
 export async function grab(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
   const result = await decide(ctx, input);
@@ -144,11 +152,17 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   }
 
   fault(ctx, 'crash-after-grab');
-  await Promise.all([
-    ctx.lua.confirmPlanner(pk, { requirementId, workOrderId: woId, token, dispatch }),
-    ctx.recorder.record({ id: woId, requirementId, plannerId, supplierId: Number(supplierId), channel, at: now }),
-    becameFull ? persistStatus(ctx, requirementId) : null, // the last slot: PostgreSQL says full before anyone is told
-  ]);
+  await ctx.lua.confirmPlanner(pk, { requirementId, workOrderId: woId, token, dispatch });
+  try {
+    await Promise.all([
+      recordFault(ctx) ?? ctx.recorder.record({ id: woId, requirementId, plannerId, supplierId: Number(supplierId), channel, at: now }),
+      becameFull ? persistStatus(ctx, requirementId) : null, // the last slot: PostgreSQL says full before anyone is told
+    ]);
+  } catch (err) {
+    // The slot is held in Redis (its journal entry stays unsynced): the reconciler records it and tells.
+    ctx.log.warn({ err: (err as Error).message, requirementId, workOrderId: woId }, 'win not recorded yet: answered as being confirmed');
+    return { ...win(false), confirming: true };
+  }
   fault(ctx, 'crash-after-record');
   // Recorded: the winner can be told. The rest follows the answer; a crash in it leaves the
   // journal mark set, and the reconciler redoes it (each step is idempotent).

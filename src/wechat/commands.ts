@@ -55,6 +55,7 @@ async function grabByCode(ctx: Ctx, plannerId: number, code: string): Promise<st
   if (!requirementId) return `抢单失败：没有编号为 ${code} 的需求`;
   const r = await grab(ctx, { plannerId, requirementId, channel: 'wechat' });
   if (!r.ok) return `抢单失败：${r.message}`;
+  if (r.confirming) return `已抢到需求 ${code} 的名额，系统正在确认记录（稍有延迟）。确认后会通知你，并附上客户联系方式。`;
   const head = r.repeat ? `抢单成功（你已抢到 ${code})` : `抢单成功！需求 ${code}`;
   const deadlineH = Math.round(ctx.config.PROPOSAL_DEADLINE / 3600);
   return `${head}\n联系人：${r.contact.name} ${r.contact.phone}\n请在 ${deadlineH} 小时内提交方案。`;

@@ -178,12 +178,19 @@ async function grab(requirementId: number, channel: 'h5' | 'pc', btn?: HTMLButto
   }
   let ok = false;
   try {
-    const r = await api<{ workOrderId: string; contact: { name: string; phone: string }; deadlineAt: string | null }>(
-      'POST',
-      '/api/planner/grabs',
-      { requirementId, channel },
-    );
+    const r = await api<{
+      workOrderId: string;
+      contact: { name: string; phone: string };
+      deadlineAt: string | null;
+      confirming?: boolean;
+      message?: string;
+    }>('POST', '/api/planner/grabs', { requirementId, channel });
     ok = true;
+    if (r.confirming) {
+      // Won, not yet recorded (a database hiccup): the outcome arrives live ("won") when it is.
+      await dialog('正在确认', r.message ?? '系统正在确认，稍后通知你。', '好的');
+      return ok;
+    }
     const go = await dialog(
       '抢单成功',
       h(
