@@ -152,7 +152,8 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   }
 
   fault(ctx, 'crash-after-grab');
-  await ctx.lua.confirmPlanner(pk, { requirementId, workOrderId: woId, token, dispatch });
+  // The planner side is confirmed while the work order is recorded (side by side: one round trip's wait).
+  const confirmed = ctx.lua.confirmPlanner(pk, { requirementId, workOrderId: woId, token, dispatch });
   try {
     await Promise.all([
       recordFault(ctx) ?? ctx.recorder.record({ id: woId, requirementId, plannerId, supplierId: Number(supplierId), channel, at: now }),
@@ -160,9 +161,11 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
     ]);
   } catch (err) {
     // The slot is held in Redis (its journal entry stays unsynced): the reconciler records it and tells.
+    await confirmed;
     ctx.log.warn({ err: (err as Error).message, requirementId, workOrderId: woId }, 'win not recorded yet: answered as being confirmed');
     return { ...win(false), confirming: true };
   }
+  await confirmed;
   fault(ctx, 'crash-after-record');
   // Recorded: the winner can be told. The rest follows the answer; a crash in it leaves the
   // journal mark set, and the reconciler redoes it (each step is idempotent).
