@@ -1,0 +1,82 @@
+/**
+ * PostgreSQL unreachable for a while, through a TCP proxy this test cuts and restores: the health
+ * check says 503; a grab that wins in Redis is answered "being confirmed" (never a win that is not
+ * recorded, never a 500); when the database is back everything recovers by itself — health 200,
+ * the reconciler records the win, the planner is told — and nothing acknowledged is lost.
+ */
+import { createServer, type Server, Socket } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Running } from '../../src/boot.js';
+import { isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
+
+let env: Env;
+let app: Running;
+let proxy: Server;
+let down = false;
+const open = new Set<Socket>();
+
+beforeAll(async () => {
+  env = await isolatedEnv();
+  const target = new URL(env.databaseUrl);
+  proxy = createServer((client) => {
+    if (down) return void client.destroy();
+    const upstream = new Socket().connect(Number(target.port || 5432), target.hostname);
+    open.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop).pipe(upstream);
+    upstream.on('error', drop).on('close', drop).pipe(client);
+  });
+  await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
+  const via = new URL(env.databaseUrl);
+  via.hostname = '127.0.0.1';
+  via.port = String((proxy.address() as { port: number }).port);
+  app = await startApp({ ...env, databaseUrl: via.toString() }, { RECONCILE_EVERY: '1' });
+});
+
+afterAll(async () => {
+  await app?.stop();
+  proxy?.close();
+  await env?.release();
+});
+
+const cut = () => {
+  down = true;
+  for (const s of open) s.destroy();
+};
+
+it('a PostgreSQL outage: health 503, wins "being confirmed", then recorded and told when it is back', async () => {
+  const place = `断库地-${phone().slice(-4)}`;
+  const s = (await ops(app.url).post('/suppliers', { name: `断库社-${place}` })).body;
+  const p = (
+    await ops(app.url).post('/planners', {
+      supplierId: s.id,
+      name: '断库',
+      phone: phone(),
+      tier: 'S',
+      destinations: [place],
+      maxActive: 3,
+      openid: `o-pgdown-${phone()}`,
+    })
+  ).body;
+  const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 1 }))).body;
+  await planner(app.url, app.ctx, p.id).pool(); // the planner's hot state is loaded
+
+  cut();
+  const health = await fetch(`${app.url}/healthz`);
+  expect([health.status, (await health.json()).database]).toEqual([503, false]);
+  const g = await planner(app.url, app.ctx, p.id).grab(r.id);
+  expect(g.status).toBe(202);
+  expect(g.body).toMatchObject({ confirming: true, workOrderId: expect.any(String) });
+
+  down = false; // the database is back: nothing to do by hand
+  await until(async () => (await fetch(`${app.url}/healthz`)).status === 200);
+  const wo = await until(() => app.ctx.db.workOrder.findUnique({ where: { id: g.body.workOrderId } }), 20_000, 200);
+  expect([wo.plannerId, wo.status]).toEqual([p.id, 'active']);
+  expect((await app.ctx.db.requirement.findUniqueOrThrow({ where: { id: r.id } })).status).toBe('full');
+  await until(() => app.ctx.db.message.findFirst({ where: { kind: 'won', plannerId: p.id } }), 20_000, 200);
+});
