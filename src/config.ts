@@ -73,6 +73,8 @@ const schema = z.object({
   GRAB_RATE_IP: positive(600),
   GRAB_RATE_WINDOW: positive(60),
   RECONCILE_EVERY: positive(30),
+  /** Web processes sharing PORT (node:cluster); the primary runs the workers (unless ROLE=web). Needs DATABASE_URL. */
+  WEB_CONCURRENCY: positive(1),
   /** Database connections of the workers (apart from the web side's 20). */
   WORKER_DB_POOL: positive(10),
   /** Seconds between derivations of the job schedule from PostgreSQL (releases, deadlines, messages, deposit expiries). */

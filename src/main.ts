@@ -1,4 +1,10 @@
-/** Entry point of `npm start`: parse config, start, stop cleanly on SIGINT/SIGTERM. */
+/**
+ * Entry point of `npm start`: parse config, start, stop cleanly on SIGINT/SIGTERM. With
+ * WEB_CONCURRENCY=N (N > 1) this process is the primary of a node:cluster: it runs the workers
+ * (unless ROLE=web) and N web processes share the port; one that dies is replaced; a signal stops
+ * them all cleanly.
+ */
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { loadConfig } from './config.js';
 import { start } from './boot.js';
@@ -14,30 +20,71 @@ try {
   process.exit(2);
 }
 
-let running: Awaited<ReturnType<typeof start>> | undefined;
-let stopping = false;
-const stop = (sig: string) => {
-  running!.ctx.log.info({ sig }, 'stopping');
-  running!.stop().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-// Listening from the first moment: a signal while starting stops cleanly once started.
-let signalled: string | null = null;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    if (running) stop(sig);
-    else signalled = sig;
+if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
+  if (!config.DATABASE_URL) {
+    console.error('invalid configuration:\n  WEB_CONCURRENCY: needs DATABASE_URL (the embedded database serves one process)');
+    process.exit(2);
+  }
+  await primary(config);
+} else {
+  await single(config);
+}
+
+/** N web processes on one port, the workers here; replaced when one dies, all stopped on a signal. */
+async function primary(c: ReturnType<typeof loadConfig>) {
+  // Workers (and migrations) first, so the web processes start on a ready database.
+  const own = c.ROLE === 'web' ? null : await start({ ...c, ROLE: 'worker' });
+  let stopping = false;
+  const fork = () => cluster.fork({ ROLE: 'web' });
+  for (let i = 0; i < c.WEB_CONCURRENCY; i++) fork();
+  cluster.on('exit', (w, code, signal) => {
+    if (stopping) return;
+    console.error(`web process ${w.process.pid} exited (${signal ?? code}): starting another`);
+    fork();
   });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      const children = Object.values(cluster.workers ?? {});
+      const gone = children.map((w) => new Promise((ok) => w!.once('exit', ok)));
+      for (const w of children) w!.process.kill('SIGTERM');
+      void Promise.all(gone)
+        .then(() => own?.stop())
+        .then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+    });
+  }
 }
-try {
-  running = await start(config);
-} catch (err) {
-  const message = (err as Error).message;
-  console.error(message.startsWith('invalid configuration') ? message : err);
-  process.exit(message.startsWith('invalid configuration') ? 2 : 1);
+
+async function single(config: ReturnType<typeof loadConfig>) {
+  let running: Awaited<ReturnType<typeof start>> | undefined;
+  let stopping = false;
+  const stop = (sig: string) => {
+    running!.ctx.log.info({ sig }, 'stopping');
+    running!.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  // Listening from the first moment: a signal while starting stops cleanly once started.
+  let signalled: string | null = null;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      if (running) stop(sig);
+      else signalled = sig;
+    });
+  }
+  try {
+    running = await start(config);
+  } catch (err) {
+    const message = (err as Error).message;
+    console.error(message.startsWith('invalid configuration') ? message : err);
+    process.exit(message.startsWith('invalid configuration') ? 2 : 1);
+  }
+  if (signalled) stop(signalled);
 }
-if (signalled) stop(signalled);

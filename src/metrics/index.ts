@@ -22,6 +22,8 @@ export function createMetrics(): Metrics & {
   watch(what: { queues?: Queue[]; liveConnections?: () => number }): void;
 } {
   const registry = new Registry();
+  // Which process answered (web processes share a port under WEB_CONCURRENCY).
+  registry.setDefaultLabels({ pid: String(process.pid) });
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 }); // includes nodejs_eventloop_lag_*
   const registers = [registry];
   const attempts = new Counter({

@@ -362,9 +362,10 @@ it('metrics and the queue dashboard are for ops; planners and travelers get 403 
   const m = await fetch(`${h.app.url}/metrics`, { headers: { authorization: 'Bearer test-ops-token-0123456789' } });
   const text = await m.text();
   expect(m.headers.get('content-type')).toContain('text/plain');
-  expect(text).toMatch(/grab_attempts_total\{code="OK",channel="h5"\} [1-9]/);
-  expect(text).toMatch(/grab_attempts_total\{code="REQUIREMENT_NOT_FOUND",channel="h5"\} [1-9]/);
-  expect(text).toMatch(/grab_request_duration_seconds_count [1-9]/);
+  // Every line carries the process's pid (web processes may share a port).
+  expect(text).toMatch(new RegExp(`grab_attempts_total\\{code="OK",channel="h5",pid="${process.pid}"\\} [1-9]`));
+  expect(text).toMatch(/grab_attempts_total\{code="REQUIREMENT_NOT_FOUND",channel="h5",pid="\d+"\} [1-9]/);
+  expect(text).toMatch(/grab_request_duration_seconds_count\{pid="\d+"\} [1-9]/);
   for (const name of [
     'wechat_reply_duration_seconds',
     'release_lateness_seconds',
@@ -373,8 +374,8 @@ it('metrics and the queue dashboard are for ops; planners and travelers get 403 
     'nodejs_eventloop_lag_seconds',
   ])
     expect(text).toContain(name);
-  expect(text).toMatch(/queue_jobs\{queue="lifecycle",state="delayed"\} [1-9]/);
-  expect(text).toMatch(/live_connections 0/);
+  expect(text).toMatch(/queue_jobs\{queue="lifecycle",state="delayed",pid="\d+"\} [1-9]/);
+  expect(text).toMatch(/live_connections\{pid="\d+"\} 0/);
   expect((await fetch(`${h.app.url}/metrics`)).status).toBe(401);
 
   const queues = await fetch(`${h.app.url}/ops/queues`, { redirect: 'manual', headers: { accept: 'text/html' } });

@@ -1,0 +1,71 @@
+/**
+ * WEB_CONCURRENCY=2: two web processes share the port (node:cluster) while the primary runs the
+ * workers; requests are spread over both; the product works through them (a release by the
+ * primary's workers, a grab served by a web process); a signal stops them all cleanly. Without
+ * DATABASE_URL it refuses to start, saying why.
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { child, isolatedEnv, OPS_TOKEN, ops, phone, planner, requirementBody, until, type Env } from '../support.js';
+import { connect } from '../../src/boot.js';
+import { testConfig } from '../support.js';
+
+let env: Env;
+beforeAll(async () => {
+  env = await isolatedEnv();
+});
+afterAll(async () => {
+  await env?.release();
+});
+
+it('two web processes on one port and the workers in the primary; a signal stops them all', async () => {
+  const app = await child(env, { WEB_CONCURRENCY: '2', TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });
+  try {
+    // Each process labels its metrics with its pid: scrapes over new connections reach both.
+    const seen = new Set<string>();
+    await until(async () => {
+      const res = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${OPS_TOKEN}`, connection: 'close' } });
+      const m = /^process_start_time_seconds\{pid="(\d+)"\}/m.exec(await res.text());
+      if (m) seen.add(m[1]);
+      return seen.size >= 2;
+    });
+    // The product works through them: a requirement released by the primary's workers, a grab served by a web process.
+    const s = (await ops(app.url).post('/suppliers', { name: `集群社-${phone()}` })).body;
+    const p = (
+      await ops(app.url).post('/planners', {
+        supplierId: s.id,
+        name: '集群',
+        phone: phone(),
+        tier: 'S',
+        destinations: ['集群地'],
+        maxActive: 2,
+        openid: `o-cluster-${phone()}`,
+      })
+    ).body;
+    const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: ['集群地'], plannersWanted: 1 }))).body;
+    const { ctx, close } = await connect(testConfig(env));
+    try {
+      await until(async () => (await ctx.db.release.count({ where: { requirementId: r.id, tier: 'S' } })) === 1);
+      const won = await planner(app.url, ctx, p.id).grab(r.id);
+      expect(won.status).toBe(201);
+    } finally {
+      await close();
+    }
+  } finally {
+    app.proc.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+  }
+  expect(app.stderr()).not.toMatch(/exited \(/); // no web process died on the way
+}, 90_000);
+
+it('WEB_CONCURRENCY without DATABASE_URL is refused, saying why', async () => {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, WEB_CONCURRENCY: '2', DATABASE_URL: '', REDIS_URL: env.redisUrl, PORT: '0' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((ok) => proc.on('exit', ok));
+  expect(code).toBe(2);
+  expect(stderr).toContain('WEB_CONCURRENCY: needs DATABASE_URL');
+});
