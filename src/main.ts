@@ -37,8 +37,18 @@ async function primary(c: ReturnType<typeof loadConfig>) {
   let stopping = false;
   const fork = () => cluster.fork({ ROLE: 'web' });
   for (let i = 0; i < c.WEB_CONCURRENCY; i++) fork();
+  const deaths: number[] = [];
+  let failed = false;
   cluster.on('exit', (w, code, signal) => {
     if (stopping) return;
+    deaths.push(Date.now());
+    // A web process that cannot start (a port taken, a bad config) is not restarted forever.
+    if (deaths.filter((t) => t > Date.now() - 30_000).length > 2 * c.WEB_CONCURRENCY) {
+      console.error('web processes keep exiting: stopping');
+      failed = true;
+      process.kill(process.pid, 'SIGTERM');
+      return;
+    }
     console.error(`web process ${w.process.pid} exited (${signal ?? code}): starting another`);
     fork();
   });
@@ -52,7 +62,7 @@ async function primary(c: ReturnType<typeof loadConfig>) {
       void Promise.all(gone)
         .then(() => own?.stop())
         .then(
-          () => process.exit(0),
+          () => process.exit(failed ? 1 : 0),
           () => process.exit(1),
         );
     });

@@ -5,6 +5,7 @@
  * DATABASE_URL it refuses to start, saying why.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { child, isolatedEnv, OPS_TOKEN, ops, phone, planner, requirementBody, until, type Env } from '../support.js';
 import { connect } from '../../src/boot.js';
@@ -69,3 +70,16 @@ it('WEB_CONCURRENCY without DATABASE_URL is refused, saying why', async () => {
   expect(code).toBe(2);
   expect(stderr).toContain('WEB_CONCURRENCY: needs DATABASE_URL');
 });
+
+it('web processes that cannot start (the port is taken) are not restarted forever: the primary stops, failing', async () => {
+  const squatter = createServer(() => {});
+  await new Promise<void>((ok) => squatter.listen(0, '127.0.0.1', ok));
+  const port = (squatter.address() as { port: number }).port;
+  try {
+    const app = await child(env, { WEB_CONCURRENCY: '2' }, { waitHealthy: false, port });
+    expect(await app.exited).toBe(1);
+    expect(app.stderr()).toContain('web processes keep exiting: stopping');
+  } finally {
+    squatter.close();
+  }
+}, 120_000);
