@@ -5,12 +5,21 @@
  */
 import type { Ctx } from '../context.js';
 import type { Listener } from '../events/index.js';
-import { notifyChosen, notifyExpired, notifyPaid, notifyProposal, notifyProposalDue, notifyReleased, notifyWon } from './messages.js';
+import {
+  notifyChosen,
+  notifyClosed,
+  notifyExpired,
+  notifyPaid,
+  notifyProposal,
+  notifyProposalDue,
+  notifyReleased,
+  notifyWon,
+} from './messages.js';
 
 export function notificationsListener(ctx: Ctx): Listener {
   return {
     name: 'notifications',
-    applicableEvents: ['released', 'grabbed', 'dispatched', 'expired', 'proposal', 'proposal-due', 'chosen', 'paid'],
+    applicableEvents: ['released', 'grabbed', 'dispatched', 'expired', 'proposal', 'proposal-due', 'chosen', 'paid', 'closed'],
     concurrency: 16, // each event is its own messages: order between events does not matter
     async handle(e) {
       switch (e.type) {
@@ -33,6 +42,9 @@ export function notificationsListener(ctx: Ctx): Listener {
           return;
         case 'chosen':
           await notifyChosen(ctx, e.requirementId);
+          return;
+        case 'closed':
+          await notifyClosed(ctx, e.requirementId, e.workOrders);
           return;
         case 'paid':
           await notifyPaid(ctx, e.requirementId, e.workOrderId, e.outTradeNo, e.amountFen);

@@ -197,3 +197,36 @@ export async function notifyPaid(
     });
   return ctx.notify.enqueue(out);
 }
+
+/** Ops closed a requirement: planners whose work orders ended with it, and the traveler (ops' reason stays internal). */
+export async function notifyClosed(
+  ctx: Ctx,
+  requirementId: number,
+  workOrders: { workOrderId: string; plannerId: number }[],
+): Promise<number> {
+  const req = await ctx.db.requirement.findUnique({ where: { id: requirementId }, include: { traveler: true } });
+  if (!req) return 0;
+  const trip = tripVars(req);
+  const planners = await ctx.db.planner.findMany({
+    where: { id: { in: workOrders.map((w) => w.plannerId) }, openid: { not: null }, unreachableAt: null },
+    select: { id: true, openid: true },
+  });
+  const out: Parameters<Ctx['notify']['enqueue']>[0] = planners.map((p) => {
+    const w = workOrders.find((x) => x.plannerId === p.id)!;
+    return {
+      id: `closed-${w.workOrderId}`,
+      kind: 'requirement-closed',
+      openid: p.openid!,
+      plannerId: p.id,
+      vars: { ...trip, workOrderId: w.workOrderId },
+    };
+  });
+  if (req.traveler.openid)
+    out.push({
+      id: `trip-closed-r${requirementId}-${req.closedAt?.getTime() ?? 0}`,
+      kind: 'trip-closed',
+      openid: req.traveler.openid,
+      vars: trip,
+    });
+  return ctx.notify.enqueue(out);
+}

@@ -111,6 +111,14 @@ it('dispatch hands a requirement to a chosen candidate under the grab rules; clo
   expect([late.status, late.body.error.code]).toEqual([409, 'REQUIREMENT_CLOSED']);
   const after = (await ops(h.app.url).get(`/requirements/${id}`)).body;
   expect([after.status, after.closedReason, after.deposit]).toEqual(['closed', '客户电话里说不去了', null]);
+  // Both planners whose work orders ended are told by template message, and the traveler too (without ops' reason).
+  await until(
+    async () =>
+      (await h.app.ctx.db.message.count({ where: { requirementId: id, kind: { in: ['requirement-closed', 'trip-closed'] } } })) >= 2,
+  );
+  const told = await h.app.ctx.db.message.findMany({ where: { requirementId: id, kind: 'requirement-closed' } });
+  expect(told.map((m) => m.plannerId).sort()).toEqual([ids[0], ids[2]].sort());
+  expect(JSON.stringify(await h.app.ctx.db.message.findMany({ where: { requirementId: id } }))).not.toContain('客户电话里说不去了');
   expect(after.workOrders.every((w: { status: string }) => w.status === 'closed')).toBe(true);
 
   expect((await ops(h.app.url).post(`/requirements/${id}/reopen`, {})).status).toBe(200);
