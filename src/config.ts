@@ -99,7 +99,11 @@ const schema = z.object({
   /** Seconds a bind QR code shown by ops stays scannable (WeChat allows up to 30 days; short is safer). */
   BIND_QR_TTL: positive(600),
   /** Tier grading: a cron pattern (China time) for the proposal run, and the window it measures, in days. */
-  GRADING_CRON: z.string().trim().min(9, 'must be a cron pattern such as "0 3 * * 1"').default('0 3 * * 1'),
+  GRADING_CRON: z
+    .string()
+    .trim()
+    .regex(/^([\d*/,\-?LW#A-Za-z]+\s+){4,5}[\d*/,\-?LW#A-Za-z]+$/, 'must be a cron pattern of 5 or 6 fields, such as "0 3 * * 1"')
+    .default('0 3 * * 1'),
   GRADING_WINDOW_DAYS: positive(28),
   /** How many proxies in front of us append to X-Forwarded-For: false/0 (none: the socket's address
    *  is the client), true (one), or a number. Only that many right-most entries are believed: a

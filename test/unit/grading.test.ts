@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { grade, MIN_WON } from '../../src/ops/grading-formula.js';
+import { loadConfig } from '../../src/config.js';
 
 describe('tier grading formula', () => {
   it('scores a strong planner with exact numbers and moves them up one tier', () => {
@@ -26,5 +27,13 @@ describe('tier grading formula', () => {
     const g = grade('B', { ...strong, won: MIN_WON - 1 });
     expect(g.to).toBe('B');
     expect(g.why).toContain('样本不足');
+  });
+});
+
+describe('GRADING_CRON', () => {
+  it('takes a 5- or 6-field cron pattern and refuses anything else at load, naming the variable', () => {
+    expect(loadConfig({ NODE_ENV: 'test', GRADING_CRON: '0 3 * * 1' }).GRADING_CRON).toBe('0 3 * * 1');
+    expect(loadConfig({ NODE_ENV: 'test', GRADING_CRON: '*/2 * * * * *' }).GRADING_CRON).toBe('*/2 * * * * *');
+    expect(() => loadConfig({ NODE_ENV: 'test', GRADING_CRON: 'every monday' })).toThrow(/GRADING_CRON: must be a cron pattern/);
   });
 });
