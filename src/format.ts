@@ -28,6 +28,13 @@ export const esc = (t: unknown) => String(t ?? '').replace(/[&<>"']/g, (c) => `&
 
 export const chinaDate = (ms: number) => new Date(ms + CST_MS).toISOString().slice(0, 10);
 
+/** The instant a China date ("YYYY-MM-DD") begins, and the one after it ends. */
+export const chinaDateStart = (date: string) => new Date(`${date}T00:00:00+08:00`);
+export const chinaDateEnd = (date: string) => new Date(chinaDateStart(date).getTime() + 86_400_000);
+
+/** An instant in RFC 3339 at China time, as WeChat Pay writes times (`2026-11-26T10:00:00+08:00`). */
+export const rfc3339 = (ms: number) => `${new Date(ms + CST_MS).toISOString().slice(0, 19)}+08:00`;
+
 /** The instant China's current day began. */
 export const chinaDayStart = (ms: number) => new Date(Date.parse(`${chinaDate(ms)}T00:00:00+08:00`));
 

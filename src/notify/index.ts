@@ -11,6 +11,6 @@ export {
   type Notifier,
   type Outgoing,
 } from './notifier.js';
-export { loadTemplates, render, type Template } from './templates.js';
+export { loadTemplates, render, templateIdOf, type Template } from './templates.js';
 export { notificationsListener } from './listener.js';
 export { fitValue, invalidValue, typeOf } from './values.js';

@@ -14,7 +14,7 @@ import type { Redis } from 'ioredis';
 import type { Ctx, Notifier, Outgoing, WechatApi } from '../context.js';
 import { notifyKeys, queuePrefix } from '../infra/keys.js';
 import { chinaDayStart } from '../format.js';
-import { loadTemplates, render } from './templates.js';
+import { loadTemplates, render, templateIdOf } from './templates.js';
 
 export const NOTIFY_QUEUE = 'notify';
 export const NOTIFY_RESUME_QUEUE = 'notify-resume';
@@ -56,7 +56,7 @@ export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: Redis): Not
     prefix: queuePrefix(ctx.ns),
     defaultJobOptions: { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: 1000 },
   });
-  const templateId = (key: string) => ctx.config.wechat.templateIds[key] ?? (ctx.config.sandbox ? `sandbox-${key}` : null);
+  const templateId = (key: string) => templateIdOf(ctx.config, key);
 
   return {
     async enqueue(messages) {

@@ -21,6 +21,10 @@ export interface Template {
 
 export type Vars = Record<string, string | number>;
 
+/** A message's WeChat template id: configured (WECHAT_TEMPLATE_IDS), `sandbox-<key>` in the sandbox, else none. */
+export const templateIdOf = (config: { sandbox: boolean; wechat: { templateIds: Record<string, string> } }, key: string): string | null =>
+  config.wechat.templateIds[key] ?? (config.sandbox ? `sandbox-${key}` : null);
+
 export function loadTemplates(dir = DIR): Map<string, Template> {
   const all = new Map<string, Template>();
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {

@@ -20,7 +20,7 @@ import { DomainError } from '../errors.js';
 import { chinaDate, chinaDayStart } from '../format.js';
 import { appendForUser } from '../live/index.js';
 import { massPreview, massSendToTier, syncTierTag } from '../wechat/index.js';
-import { loadTemplates, render } from '../notify/index.js';
+import { loadTemplates, render, templateIdOf } from '../notify/index.js';
 
 export const CHANNELS = ['live', 'template', 'mass'] as const;
 export type BroadcastChannel = (typeof CHANNELS)[number];
@@ -220,7 +220,7 @@ export async function previewBroadcast(ctx: Ctx, id: number, openid: string) {
   try {
     if (channels.includes('template') || channels.includes('live')) {
       const t = loadTemplates().get('broadcast')!;
-      const templateId = ctx.config.wechat.templateIds.broadcast ?? (ctx.config.sandbox ? 'sandbox-broadcast' : null);
+      const templateId = templateIdOf(ctx.config, 'broadcast');
       if (templateId) {
         const { url, data } = render(t, { title: b.title, body: b.body, path: b.url ?? '/h5/pool' }, ctx.config.PUBLIC_URL); // free text: only shortened
         await ctx.wechat.sendTemplate(openid, templateId, url, data, `bc${id}-preview-${ctx.now()}`);

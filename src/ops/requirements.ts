@@ -9,7 +9,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { cardOf, closeRequirement, grab, reopenRequirement } from '../grab/index.js';
 import { DomainError, statusOf } from '../errors.js';
 import { CodedError } from '../errors.js';
-import { chinaTime } from '../format.js';
+import { chinaDateEnd, chinaDateStart, chinaTime } from '../format.js';
 import { loadTemplates } from '../notify/index.js';
 
 export const REQUIREMENT_STATUSES = ['open', 'full', 'chosen', 'paid', 'closed', 'cancelled'] as const;
@@ -29,14 +29,12 @@ export interface RequirementFilter {
   perPage: number;
 }
 
-const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00+08:00`) + 86_400_000);
-
 function whereOf(f: RequirementFilter): Prisma.RequirementWhereInput {
   const and: Prisma.RequirementWhereInput[] = [];
   if (f.status) and.push({ status: f.status });
   if (f.destination) and.push({ destinations: { has: f.destination } });
-  if (f.from) and.push({ createdAt: { gte: new Date(`${f.from}T00:00:00+08:00`) } });
-  if (f.to) and.push({ createdAt: { lt: dayAfter(f.to) } });
+  if (f.from) and.push({ createdAt: { gte: chinaDateStart(f.from) } });
+  if (f.to) and.push({ createdAt: { lt: chinaDateEnd(f.to) } });
   if (f.flagged !== undefined) and.push({ flaggedAt: f.flagged ? { not: null } : null });
   if (f.tier) {
     const wider = TIERS.slice(TIERS.indexOf(f.tier) + 1);

@@ -5,14 +5,11 @@
  */
 import type { Ctx } from '../context.js';
 import { TIERS, type Tier } from '../config.js';
-import { chinaDate } from '../format.js';
+import { chinaDate, chinaDateEnd as endOf, chinaDateStart as startOf } from '../format.js';
 import { notifyPause } from '../notify/index.js';
 
 /** A supplier with at most this many active planners is "long tail": the seed's small suppliers. */
 export const LONG_TAIL_MAX_PLANNERS = 3;
-
-const startOf = (date: string) => new Date(`${date}T00:00:00+08:00`);
-const endOf = (date: string) => new Date(startOf(date).getTime() + 86_400_000);
 
 interface Quantiles {
   p50: number | null;

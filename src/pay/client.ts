@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { Ctx } from '../context.js';
 import { type PayKeys, payKeys } from './keys.js';
 import { sign, signedHeaders, unverified } from './crypto.js';
+import { rfc3339 } from '../format.js';
 
 const require = createRequire(import.meta.url);
 // wechatpay-node-v3 is CommonJS; only its request signing is used (getSignature, getAuthorization).
@@ -53,8 +54,8 @@ export interface PayParams {
   paySign: string;
 }
 
-/** RFC 3339 in China time, as WeChat Pay wants time_expire. */
-export const rfc3339 = (ms: number) => `${new Date(ms + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`;
+/** Where WeChat Pay posts its notifications (payments and refunds alike). */
+export const notifyUrl = (ctx: Ctx) => `${ctx.config.PUBLIC_URL.replace(/\/$/, '')}/pay/notify`;
 
 export function payBase(ctx: Ctx): string {
   return (
@@ -110,7 +111,7 @@ export const jsapiPrepay = async (
     description: o.description,
     out_trade_no: o.outTradeNo,
     time_expire: rfc3339(o.expiresAt.getTime()),
-    notify_url: `${ctx.config.PUBLIC_URL.replace(/\/$/, '')}/pay/notify`,
+    notify_url: notifyUrl(ctx),
     amount: { total: o.amountFen, currency: 'CNY' },
     payer: { openid: o.openid },
   });

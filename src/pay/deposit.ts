@@ -186,10 +186,9 @@ export async function markPaid(ctx: Ctx, outTradeNo: string, t: Transaction, who
     });
   });
   if (!result) return false;
-  const requirementId = (await ctx.db.deposit.findUnique({ where: { outTradeNo }, select: { requirementId: true } }))!.requirementId;
   // The hot state says it too (grabs already stopped at `chosen`); absent keys are loaded later from PostgreSQL.
-  if (await ctx.redis.exists(requirementKeys(requirementId).meta))
-    await ctx.redis.hset(requirementKeys(requirementId).meta, 'status', 'paid');
+  const meta = requirementKeys(result.requirementId).meta;
+  if (await ctx.redis.exists(meta)) await ctx.redis.hset(meta, 'status', 'paid');
   await flushOutbox(ctx.pool, ctx.events, [result]);
   return true;
 }

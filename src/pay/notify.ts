@@ -19,6 +19,10 @@ export interface NotifyAnswer {
 
 const refuse = (status: number, code: string, message: string): NotifyAnswer => ({ status, body: { code, message } });
 
+/** The first field where WeChat Pay's word differs from our record, `missing` without a record, null when all agree. */
+const firstMismatch = (missing: string, checks: [string, boolean][] | null): string | null =>
+  checks === null ? missing : (checks.find(([, same]) => !same)?.[0] ?? null);
+
 export async function handlePayNotify(ctx: Ctx, get: (h: string) => string | undefined, raw: string): Promise<NotifyAnswer> {
   const keys = await payKeys(ctx);
   const why = unverified(signedHeaders(get), raw, keys.verifiers, ctx.now());
@@ -44,15 +48,14 @@ export async function handlePayNotify(ctx: Ctx, get: (h: string) => string | und
       amount: { refund: number };
     };
     const ours = await ctx.db.refund.findUnique({ where: { outRefundNo: String(r.out_refund_no ?? '') } });
-    const mismatch = !ours
-      ? 'no such refund'
-      : r.mchid !== keys.mchid
-        ? 'mchid'
-        : r.out_trade_no !== ours.outTradeNo
-          ? 'out_trade_no'
-          : r.amount?.refund !== ours.amountFen
-            ? 'amount'
-            : null;
+    const mismatch = firstMismatch(
+      'no such refund',
+      ours && [
+        ['mchid', r.mchid === keys.mchid],
+        ['out_trade_no', r.out_trade_no === ours.outTradeNo],
+        ['amount', r.amount?.refund === ours.amountFen],
+      ],
+    );
     if (mismatch) {
       ctx.log.error({ outRefundNo: r.out_refund_no, mismatch }, 'refund notification refused: it does not match our refund');
       return refuse(400, 'PARAM_ERROR', `does not match our refund: ${mismatch}`);
@@ -66,19 +69,16 @@ export async function handlePayNotify(ctx: Ctx, get: (h: string) => string | und
   }
   const t = JSON.parse(plain) as Transaction;
   const d = await ctx.db.deposit.findUnique({ where: { outTradeNo: String(t.out_trade_no ?? '') } });
-  const mismatch = !d
-    ? 'no such order'
-    : t.mchid !== keys.mchid
-      ? 'mchid'
-      : t.appid !== ctx.config.wechat.appid
-        ? 'appid'
-        : t.trade_state !== 'SUCCESS'
-          ? 'trade_state'
-          : t.amount?.total !== d.amountFen
-            ? 'amount'
-            : t.payer?.openid !== d.openid
-              ? 'payer'
-              : null;
+  const mismatch = firstMismatch(
+    'no such order',
+    d && [
+      ['mchid', t.mchid === keys.mchid],
+      ['appid', t.appid === ctx.config.wechat.appid],
+      ['trade_state', t.trade_state === 'SUCCESS'],
+      ['amount', t.amount?.total === d.amountFen],
+      ['payer', t.payer?.openid === d.openid],
+    ],
+  );
   if (mismatch) {
     ctx.log.error({ outTradeNo: t.out_trade_no, mismatch }, 'pay notification refused: it does not match our order');
     return refuse(400, 'PARAM_ERROR', `does not match our order: ${mismatch}`);

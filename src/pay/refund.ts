@@ -10,7 +10,7 @@
  */
 import type { Ctx } from '../context.js';
 import { DomainError } from '../errors.js';
-import { PayError, payCall } from './client.js';
+import { notifyUrl, PayError, payCall } from './client.js';
 import { recordPayment } from './deposit.js';
 
 interface RefundAnswer {
@@ -55,7 +55,7 @@ export async function requestRefund(ctx: Ctx, requirementId: number, input: { am
       out_trade_no: d.outTradeNo,
       out_refund_no: refund.outRefundNo,
       reason: refund.reason.slice(0, 80),
-      notify_url: `${ctx.config.PUBLIC_URL.replace(/\/$/, '')}/pay/notify`,
+      notify_url: notifyUrl(ctx),
       amount: { refund: refund.amountFen, total: d.amountFen, currency: 'CNY' },
     });
   } catch (err) {

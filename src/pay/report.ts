@@ -5,9 +5,8 @@
  */
 import type { Ctx } from '../context.js';
 import { queryOrder } from './client.js';
+import { chinaDate, chinaDateEnd as endOf, chinaDateStart as startOf } from '../format.js';
 
-const startOf = (date: string) => new Date(`${date}T00:00:00+08:00`);
-const endOf = (date: string) => new Date(startOf(date).getTime() + 86_400_000);
 const OURS_PAID = new Set(['paid', 'refunding', 'refunded']);
 
 export async function paymentsReport(ctx: Ctx, from: string, to: string, check: boolean) {
@@ -26,7 +25,7 @@ export async function paymentsReport(ctx: Ctx, from: string, to: string, check: 
   const days = new Map<string, { day: string; paid: number; paidFen: number; refundedFen: number }>();
   for (const o of orders) {
     if (!o.paidAt) continue;
-    const day = new Date(o.paidAt.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const day = chinaDate(o.paidAt.getTime());
     const d = days.get(day) ?? { day, paid: 0, paidFen: 0, refundedFen: 0 };
     d.paid++;
     d.paidFen += o.amountFen;

@@ -11,7 +11,7 @@ import type { Ctx } from '../context.js';
 import { sign } from '../wechat/index.js';
 import { cdata } from '../wechat/index.js';
 import { SANDBOX_WHO, type InboxMessage } from './inbox.js';
-import { esc } from '../format.js';
+import { chinaDate, esc } from '../format.js';
 import { json } from '../http/body.js';
 import { invalidValue } from '../notify/index.js';
 import { sandboxKeys, scanKeys } from '../infra/keys.js';
@@ -260,7 +260,7 @@ export function sandboxApi(app: Ctx): Router {
     if ((ctx.request.body as { msgtype?: string }).msgtype !== 'text' || !content) return err(ctx, 47001, 'data format error');
     if (await frequencyLimited(ctx)) return;
     const msgId = await app.redis.incr(K.msgid);
-    const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+    const month = chinaDate(Date.now()).slice(0, 7);
     let sent = 0;
     let filtered = 0;
     for (const openid of openids) {

@@ -11,6 +11,7 @@ import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { json } from '../http/body.js';
 import { sandboxKeys } from '../infra/keys.js';
+import { rfc3339 } from '../format.js';
 import { encrypt, type PayKeys, payKeys, sign } from '../pay/index.js';
 
 interface Order {
@@ -199,7 +200,7 @@ export function sandboxPay(app: Ctx): Router {
     if (o.trade_state === 'NOTPAY') {
       o.trade_state = 'SUCCESS';
       o.transaction_id = `4200${Date.now()}${randomBytes(4).toString('hex')}`;
-      o.success_time = `${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`;
+      o.success_time = rfc3339(Date.now());
       await save(o);
     }
     const deliver = b.deliver ?? 'now';
@@ -227,7 +228,7 @@ async function refundNotify(
     out_refund_no: refund.out_refund_no,
     refund_id: refund.refund_id,
     refund_status: 'SUCCESS',
-    success_time: `${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`,
+    success_time: rfc3339(Date.now()),
     user_received_account: '支付用户零钱',
     amount: {
       total: refund.amount.total,
@@ -250,7 +251,7 @@ async function post(
 ) {
   const body = JSON.stringify({
     id: randomBytes(16).toString('hex'),
-    create_time: `${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`,
+    create_time: rfc3339(Date.now()),
     resource_type: 'encrypt-resource',
     event_type: event,
     summary,

@@ -153,7 +153,9 @@ async function once(app: Ctx, key: string, openid: string, elapsedMs: number, wo
 const MENU: Record<string, string> = { POOL: '池', ORDERS: '单', HELP: '帮助' };
 
 async function handle(app: Ctx, m: WechatXml): Promise<string | null> {
-  await openWindow(app, m); // the customer-service window the late-reply path may use
+  // The customer-service window a late reply may use: not waited for (the reply path stays one round
+  // trip shorter); its commands go out first on the connection, so a later look at it sees them.
+  void openWindow(app, m).catch((err: Error) => app.log.warn({ err: err.message }, 'customer-service window not recorded'));
   if (m.MsgType === 'text') return handleText(app, m.FromUserName, m.Content ?? '');
   if (m.MsgType !== 'event') return `暂不支持这类消息。\n${HELP}`;
   switch (m.Event) {

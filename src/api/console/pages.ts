@@ -8,7 +8,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../../context.js';
 import { TIERS } from '../../config.js';
-import { esc } from '../../format.js';
+import { chinaDate, esc } from '../../format.js';
 import { idParam, parse } from '../../http/body.js';
 import {
   auditLog,
@@ -603,11 +603,9 @@ ${apiForm('POST', `/api/ops/broadcasts/${b.id}/send`, '<button>发送</button>',
 
   // ── payments: reconciliation ──
   r.get('/payments', async (ctx) => {
-    const today = new Date(app.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const today = chinaDate(app.now());
     const q = ctx.query as Record<string, string>;
-    const from = /^\d{4}-\d{2}-\d{2}$/.test(q.from ?? '')
-      ? q.from
-      : new Date(app.now() + 8 * 3_600_000 - 29 * 86_400_000).toISOString().slice(0, 10);
+    const from = /^\d{4}-\d{2}-\d{2}$/.test(q.from ?? '') ? q.from : chinaDate(app.now() - 29 * 86_400_000);
     const to = /^\d{4}-\d{2}-\d{2}$/.test(q.to ?? '') ? q.to : today;
     const rep = await paymentsReport(app, from, to, q.check === '1');
     await page(
