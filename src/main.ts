@@ -37,13 +37,18 @@ async function primary(c: ReturnType<typeof loadConfig>) {
   let stopping = false;
   const fork = () => cluster.fork({ ROLE: 'web' });
   for (let i = 0; i < c.WEB_CONCURRENCY; i++) fork();
-  const deaths: number[] = [];
+  // A web process that cannot start (a port taken, a bad config) is not restarted forever: after
+  // 2·N exits in a row of processes that never listened, the primary stops, failing.
+  let failedStarts = 0;
   let failed = false;
+  const listened = new Set<number>();
+  cluster.on('listening', (w) => {
+    listened.add(w.id);
+    failedStarts = 0;
+  });
   cluster.on('exit', (w, code, signal) => {
     if (stopping) return;
-    deaths.push(Date.now());
-    // A web process that cannot start (a port taken, a bad config) is not restarted forever.
-    if (deaths.filter((t) => t > Date.now() - 30_000).length > 2 * c.WEB_CONCURRENCY) {
+    if (!listened.delete(w.id) && ++failedStarts >= 2 * c.WEB_CONCURRENCY) {
       console.error('web processes keep exiting: stopping');
       failed = true;
       process.kill(process.pid, 'SIGTERM');
