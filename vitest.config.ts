@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 // Files that load the machine (storms, a real browser) run one at a time after the rest, so none
 // of them shares the 2 cores with another heavy file: a CPU-bound neighbour must not fail a test.
-const HEAVY = ['test/grab/storm.test.ts', 'test/wechat/storm.test.ts', 'test/web/*.test.ts', 'test/security/cluster.test.ts'];
+const HEAVY = [
+  'test/grab/storm.test.ts',
+  'test/wechat/storm.test.ts',
+  'test/web/*.test.ts',
+  'test/security/cluster.test.ts',
+  'test/grab/rolling.test.ts',
+];
 const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as const };
 
 export default defineConfig({

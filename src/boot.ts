@@ -3,7 +3,6 @@
  * (every role), the web side and/or the workers (ROLE=all|web|worker). main.ts calls start; scripts
  * call connect; so do the tests. This is where capabilities are wired to each other.
  */
-import type { Server } from 'node:http';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
@@ -33,8 +32,8 @@ import {
 } from './grab/index.js';
 import { createEventBus, listen, type Listening } from './events/index.js';
 import { createApp } from './http/app.js';
-import { createFrontServer } from './http/server.js';
-import { apiRoutes } from './api/index.js';
+import { createFrontServer, type FrontServer } from './http/server.js';
+import { apiRoutes, leanApiRoutes } from './api/index.js';
 import { createRevocations, sessionSecret } from './session/index.js';
 import { createNotifier, loadTemplates, NOTIFY_QUEUE, notificationsListener, startNotifyWorker } from './notify/index.js';
 import { createWechatApi } from './wechat/index.js';
@@ -188,9 +187,12 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   if ((await countAccounts(ctx)) === 0)
     log.warn('no ops account yet: create one with `npm run ops-user -- --email you@example.com --role admin`, then sign in at /ops/login');
 
-  // Listeners of engine events run in every role: whichever process is up delivers them.
-  const listening: Listening = listen(ctx.redis, [liveListener(ctx), notificationsListener(ctx)], { log });
-  await listening.ready;
+  // Listeners of engine events run beside the workers: a web process (ROLE=web) only answers requests,
+  // so a storm's follow-up work (messages, live fan-out) never competes with the grabs for its CPU.
+  // Events wait in the stream, durable, while no worker is up.
+  const listening: Listening | undefined =
+    config.ROLE === 'web' ? undefined : listen(ctx.redis, [liveListener(ctx), notificationsListener(ctx)], { log });
+  await listening?.ready;
 
   let worker: Worker | undefined;
   let notifyWorker: ReturnType<typeof startNotifyWorker> | undefined;
@@ -223,7 +225,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     scheduleTimer = setInterval(() => void (rebuilding = rebuildSchedules(w)), config.SCHEDULE_REBUILD_EVERY * 1000);
   }
 
-  let server: Server | undefined;
+  let server: FrontServer | undefined;
   let hub: Hub | undefined;
   let url = '';
   if (config.ROLE !== 'worker') {
@@ -231,10 +233,11 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     ctx.revocations.onRevoke((user) => liveHub.end(user)); // a suspended planner's streams end at once
     metrics.watch({ liveConnections: () => liveHub.connections() });
     const koa = createApp(ctx, apiRoutes(ctx, watched)).callback();
-    // The live stream is served in front of Koa (src/live/raw.ts says why); everything else by Koa.
+    const lean = leanApiRoutes(ctx);
+    // The live stream and the hot routes are served in front of Koa (live/raw.ts and http/lean.ts say why); everything else by Koa.
     server = createFrontServer(config, (req, res) => {
       metrics.timeRequest(req, res);
-      void (serveStream(ctx, liveHub, req, res) || koa(req, res));
+      void (serveStream(ctx, liveHub, req, res) || lean(req, res) || koa(req, res));
     });
     await new Promise<void>((ok) => server!.listen(config.PORT, ok));
     const port = (server.address() as { port: number }).port;
@@ -249,10 +252,15 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     hub,
     workerCtx,
     async stop() {
+      // Web first: stop taking connections, send the streams elsewhere, answer what is in flight
+      // (its grabs need Redis and PostgreSQL, closed last), while the workers finish their jobs.
+      const drained = server?.drain(config.SHUTDOWN_GRACE_MS);
+      const told = hub?.drain() ?? 0;
+      if (server) log.info({ streams: told }, 'draining: streams told to reconnect, in-flight requests finishing');
       if (timer) clearInterval(timer);
       if (scheduleTimer) clearInterval(scheduleTimer);
       await rebuilding;
-      await listening.close();
+      await listening?.close();
       // Workers first: their jobs may be talking to this very server (the sandbox).
       await worker?.close();
       await notifyWorker?.close();
@@ -263,13 +271,8 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
       workerConn?.disconnect();
       await workerDb?.db.$disconnect();
       await workerDb?.pool.end();
-      await hub?.close(); // ends the streams, or the server would wait for them forever
-      if (server) {
-        server.closeIdleConnections();
-        const force = setTimeout(() => server!.closeAllConnections(), 3000); // keep-alive clients that linger
-        await new Promise<void>((ok) => server!.close(() => ok()));
-        clearTimeout(force);
-      }
+      await hub?.close(); // a stream opened while draining ends too, or the server would wait for it forever
+      await drained;
       await close();
     },
   };

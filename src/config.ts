@@ -75,6 +75,8 @@ const schema = z.object({
   RECONCILE_EVERY: positive(30),
   /** Web processes sharing PORT (node:cluster); the primary runs the workers (unless ROLE=web). Needs DATABASE_URL. */
   WEB_CONCURRENCY: positive(1),
+  /** On SIGTERM, how long in-flight requests get before their connections are closed anyway (ms). */
+  SHUTDOWN_GRACE_MS: positive(10_000),
   /** Database connections of the workers (apart from the web side's 20). */
   WORKER_DB_POOL: positive(10),
   /** Seconds between derivations of the job schedule from PostgreSQL (releases, deadlines, messages, deposit expiries). */

@@ -30,7 +30,7 @@ if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
   await single(config);
 }
 
-/** N web processes on one port, the workers here; replaced when one dies, all stopped on a signal. */
+/** N web processes on one port, the workers here; replaced when one dies, one by one on SIGHUP, all stopped on SIGTERM/SIGINT. */
 async function primary(c: ReturnType<typeof loadConfig>) {
   // Workers (and migrations) first, so the web processes start on a ready database.
   const own = c.ROLE === 'web' ? null : await start({ ...c, ROLE: 'worker' });
@@ -46,8 +46,10 @@ async function primary(c: ReturnType<typeof loadConfig>) {
     listened.add(w.id);
     failedStarts = 0;
   });
+  const replacing = new Set<number>(); // stopped on purpose by a rolling restart: not replaced again
   cluster.on('exit', (w, code, signal) => {
     if (stopping) return;
+    if (replacing.delete(w.id)) return void listened.delete(w.id);
     if (!listened.delete(w.id) && ++failedStarts >= 2 * c.WEB_CONCURRENCY) {
       console.error('web processes keep exiting: stopping');
       failed = true;
@@ -56,6 +58,26 @@ async function primary(c: ReturnType<typeof loadConfig>) {
     }
     console.error(`web process ${w.process.pid} exited (${signal ?? code}): starting another`);
     fork();
+  });
+  // SIGHUP: a rolling restart (new code, new settings): each web process in turn is replaced by a
+  // new one, which listens before the old one drains (http/server.ts), so the port never goes dark.
+  let rolling = false;
+  process.on('SIGHUP', () => {
+    if (rolling || stopping) return;
+    rolling = true;
+    void (async () => {
+      for (const old of Object.values(cluster.workers ?? {})) {
+        if (stopping || !old) break;
+        const next = fork();
+        await new Promise<void>((ok) => next.once('listening', () => ok()));
+        replacing.add(old.id);
+        const gone = new Promise((ok) => old.once('exit', ok));
+        old.process.kill('SIGTERM');
+        await gone;
+      }
+      rolling = false;
+      console.error('rolling restart done');
+    })();
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {

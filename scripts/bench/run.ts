@@ -1,15 +1,23 @@
-// The benchmarks. Run: npm run bench   (needs wrk: installed with apt-get when missing and root)
-// Grab: (a) Koa hello world, (b) bare Koa + ioredis + trivial Lua, (c) the product's grab endpoint
-// (session, every rule, journal to PostgreSQL) on a mix of winning and rejected grabs; (a2) is (a)
-// driven by the same wrk Lua script as (c), a control for the client's own cost.
-// 100 connections, 10 s a run, 3 rounds interleaved a/b/c; medians go to bench-results/grab.json.
+// The hot paths' benchmarks. Run: npm run bench   (needs wrk: installed with apt-get when missing and root)
+// (a) Koa hello world, the baseline every ratio is against; (a2) is (a) driven by (c)'s wrk script,
+// a control for the client's own cost; (b) bare Koa + ioredis + a trivial Lua script;
+// (c) the product's grab endpoint (session, every rule, journal to PostgreSQL) on a mix of winning
+// and rejected grabs; (c') the same at a steady half of (c)'s capacity (latency on a busy day);
+// (d) reply-to-grab: signed `抢 <code>` messages from 1,000 bound planners to 200 requirements on
+// /wechat/callback; (e) 1,000 such replies arriving at once.
+// The product runs as in production: web processes (ROLE=web) and a worker. 100 connections, 10 s a
+// run, rounds interleaved; medians go to bench-results/grab.json and reply.json, flame graphs of
+// separate profiled runs to bench-results/profiles/ (grab.svg, reply.svg, with top-function summaries).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { resolve } from 'node:path';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { signSession } from '../../src/session/session.js';
+import { flameSvg, summarize } from './profile.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -19,10 +27,14 @@ const PG_ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'bench-session-secret-0123456789abcdef';
 const OPS = 'bench-ops-token-0123456789';
-const GROUPS = 10; // destinations; planners serve one each, so every requirement has ~200 candidates
+const GROUPS = 40; // destinations; planners serve one each, so every requirement has ~50 candidates (each told by a template message)
 const PLANNERS = 2000;
 const SUPPLIERS = 300;
 const REQS_PER_ROUND = 300;
+const REPLY_PLANNERS = 1000;
+const REPLY_REQS = 200;
+const PACED_CONNECTIONS = 50;
+const TOKEN = 'sandbox-token'; // the sandbox's callback token (no WeChat credentials set)
 
 function ensureWrk() {
   try {
@@ -63,6 +75,7 @@ async function waitHealthy(url: string) {
 }
 
 interface Run {
+  offered?: number;
   rps: number;
   p50: number;
   p99: number;
@@ -74,8 +87,8 @@ function ms(v: string, unit: string): number {
   return Number(v) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[unit];
 }
 
-function wrk(url: string, script?: string): Run {
-  const args = ['-t2', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', ...(script ? ['-s', script] : []), url];
+function wrk(url: string, script?: string, connections = CONNECTIONS): Run {
+  const args = ['-t2', `-c${connections}`, `-d${SECONDS}s`, '--latency', ...(script ? ['-s', script] : []), url];
   const out = execFileSync('wrk', args, { encoding: 'utf8' });
   const lat = (p: string) => {
     const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s|m)`).exec(out);
@@ -91,6 +104,8 @@ function wrk(url: string, script?: string): Run {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function post(url: string, path: string, body: unknown) {
   const res = await fetch(url + path, {
@@ -99,7 +114,192 @@ async function post(url: string, path: string, body: unknown) {
     body: JSON.stringify(body),
   });
   if (res.status !== 201) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<{ id: number }>;
+  return res.json() as Promise<{ id: number; code: string }>;
+}
+
+/** A signed callback query (plaintext mode): each request needs its own nonce (replays are refused). */
+function signedQuery(timestamp: string, nonce: string): string {
+  const signature = createHash('sha1').update([TOKEN, timestamp, nonce].sort().join('')).digest('hex');
+  return `?signature=${signature}&timestamp=${timestamp}&nonce=${nonce}`;
+}
+
+const luaList = (xs: string[]) => `{ ${xs.map((x) => `"${x}"`).join(',')} }`;
+
+/** wrk script: replies `抢 <code>` from bound planners to requirements of their destination, each with its own signature and MsgId. */
+function replyScript(round: number, openids: string[][], codes: string[][], signatures: number): string {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const qs: string[] = [];
+  for (let i = 0; i < signatures; i++) qs.push(signedQuery(ts, `r${round}n${i}`));
+  return `
+local qs = ${luaList(qs)}
+local openids = { ${openids.map(luaList).join(',\n')} }
+local codes = { ${codes.map(luaList).join(',\n')} }
+local n = 0
+local threads = 0
+setup = function(thread) thread:set("tid", threads); threads = threads + 1 end
+request = function()
+  n = n + 1
+  local k = (n * 2 + tid) % #qs + 1
+  local g = math.random(#codes)
+  local who = openids[g][math.random(#openids[g])]
+  local body = string.format('<xml><ToUserName><![CDATA[gh_sandbox]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[抢 %s]]></Content><MsgId>%d</MsgId></xml>',
+    who, os.time(), codes[g][math.random(#codes[g])], ${round} * 1000000000 + tid * 100000000 + n)
+  return wrk.format("POST", "/wechat/callback" .. qs[k], { ["Content-Type"] = "text/xml" }, body)
+end
+`;
+}
+
+/** wrk script: grabs by random planners of each requirement's destination (a mix of wins and rejections). */
+function grabScript(cookies: string[][], batch: { id: number; g: number }[], pace?: { connections: number; rps: number }): string {
+  return `
+local groups = { ${cookies.map(luaList).join(',\n')} }
+local reqs = { ${batch.map((b) => `{${b.id},${b.g + 1}}`).join(',')} }
+request = function()
+  local r = reqs[math.random(#reqs)]
+  local g = groups[r[2]]
+  return wrk.format("POST", "/api/planner/grabs", { ["Content-Type"] = "application/json", ["Cookie"] = g[math.random(#g)] }, '{"requirementId":' .. r[1] .. '}')
+end
+${pace ? `delay = function() return math.random(0, ${Math.round((2000 * pace.connections) / pace.rps)}) end` : ''}
+`;
+}
+
+/**
+ * 1,000 replies arriving at once: 1,000 kept-alive connections are opened first, then every request
+ * is written in one go. Latency counts from that moment (the queue inside the server included);
+ * `answerMs` is the product's own clock (server-timing: arrival to answer), what WeChat's 5 s is about.
+ */
+async function burst(url: string, round: number, openids: string[], codes: string[][], groupOf: (i: number) => number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: openids.length });
+  const get = (path: string) =>
+    new Promise<void>((ok, fail) => {
+      http.get(`${url}${path}`, { agent }, (res) => res.resume().on('end', () => ok())).on('error', fail);
+    });
+  await Promise.all(openids.map(() => get('/api/session'))); // warm: one socket per planner
+  const ts = String(Math.floor(Date.now() / 1000));
+  const bodies = openids.map((openid, i) => {
+    const mine = codes[groupOf(i)];
+    const code = mine[i % mine.length];
+    return {
+      path: `/wechat/callback${signedQuery(ts, `b${round}n${i}`)}`,
+      body: `<xml><ToUserName><![CDATA[gh_sandbox]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${ts}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[抢 ${code}]]></Content><MsgId>${9e12 + round * 1e6 + i}</MsgId></xml>`,
+    };
+  });
+  const t0 = performance.now();
+  const answers = await Promise.all(
+    bodies.map(
+      (b) =>
+        new Promise<{ ms: number; answerMs: number; status: number; text: string }>((ok, fail) => {
+          const req = http.request(`${url}${b.path}`, { method: 'POST', agent, headers: { 'content-type': 'text/xml' } }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (text += c));
+            res.on('end', () => {
+              const dur = /dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''));
+              ok({ ms: performance.now() - t0, answerMs: dur ? Number(dur[1]) : NaN, status: res.statusCode ?? 0, text });
+            });
+          });
+          req.on('error', fail);
+          req.end(b.body);
+        }),
+    ),
+  );
+  agent.destroy();
+  const ms = answers.map((a) => a.ms);
+  const answerMs = answers.map((a) => a.answerMs);
+  return {
+    replies: answers.length,
+    p50Ms: quantile(ms, 0.5),
+    p99Ms: quantile(ms, 0.99),
+    maxMs: Math.max(...ms),
+    answerP50Ms: quantile(answerMs, 0.5),
+    answerP99Ms: quantile(answerMs, 0.99),
+    non200: answers.filter((a) => a.status !== 200).length,
+    won: answers.filter((a) => a.text.includes('抢单成功')).length,
+    refused: answers.filter((a) => a.text.includes('抢单失败')).length,
+    late: answers.filter((a) => a.text === 'success').length, // answered "success", the reply sent later as a message
+  };
+}
+
+/**
+ * Waits until the worker has nothing left to do (releases run, events delivered to every listener),
+ * so a run measures its path, not the set-up's follow-up. Template messages stay queued: they go
+ * out at NOTIFY_RATE, a light and steady background, as in production.
+ */
+async function settled(redisUrl: string) {
+  const redis = new Redis(redisUrl);
+  try {
+    const [events] = await redis.keys('dz:*:events');
+    if (!events) throw new Error('no events stream in the bench database');
+    const ns = events.slice(0, -'events'.length);
+    const busyLists = (await redis.keys(`${ns}bull:*`)).filter((k) => /:(wait|active)$/.test(k) && !k.includes(':notify:'));
+    const t0 = Date.now();
+    for (let quiet = 0; quiet < 2; ) {
+      if (Date.now() - t0 > 300_000) throw new Error('the worker did not settle within 5 minutes');
+      const groups = (await redis.xinfo('GROUPS', events)) as (string | number)[][];
+      const behind = groups.reduce((n, g) => {
+        const f = Object.fromEntries(Array.from({ length: g.length / 2 }, (_, j) => [g[2 * j], g[2 * j + 1]]));
+        return n + Number(f.lag ?? 0) + Number(f.pending ?? 0);
+      }, 0);
+      const jobs = (await Promise.all(busyLists.map((k) => redis.llen(k)))).reduce((a, b) => a + b, 0);
+      quiet = behind + jobs === 0 ? quiet + 1 : 0;
+      await sleep(250);
+    }
+    console.log(`worker settled in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+interface Product {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function product(env: Record<string, string>, port: number | null, profileDir?: string): Promise<Product> {
+  const proc = spawn(
+    process.execPath,
+    [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), '--import', 'tsx', 'src/main.ts'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ...env, ...(port ? { PORT: String(port), ROLE: 'web' } : { ROLE: 'worker' }) },
+    },
+  );
+  const exited = new Promise<void>((ok) => proc.once('exit', () => ok()));
+  const url = port ? `http://127.0.0.1:${port}` : '';
+  if (port) await waitHealthy(`${url}/healthz`);
+  return {
+    url,
+    proc,
+    async stop() {
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** The flame graph and top functions of a web process's profile, kept in bench-results/profiles/. */
+function keepProfile(dir: string, name: string) {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no profile in ${dir}`);
+  const { summary, folded } = summarize(JSON.parse(readFileSync(resolve(dir, file), 'utf8')), SECONDS);
+  const out = resolve(ROOT, 'bench-results/profiles');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(resolve(out, `${name}.svg`), flameSvg(folded, `${name}: the web process under wrk, last ${SECONDS} s`));
+  writeFileSync(resolve(out, `${name}.json`), JSON.stringify(summary, null, 2));
+  return summary;
+}
+
+const row = (r: { rps?: number; p50Ms: number; p99Ms: number }, base?: number) => ({
+  'req/s': r.rps === undefined ? '' : Math.round(r.rps),
+  'p50 ms': r.p50Ms,
+  'p99 ms': r.p99Ms,
+  'vs (a)': base && r.rps !== undefined ? +(r.rps / base).toFixed(3) : '',
+});
+
+function summarizeRuns(runs: Run[]) {
+  return { rps: median(runs.map((r) => r.rps)), p50Ms: median(runs.map((r) => r.p50)), p99Ms: median(runs.map((r) => r.p99)), runs };
 }
 
 async function main() {
@@ -117,42 +317,44 @@ async function main() {
   await flush.flushdb();
   flush.disconnect();
 
-  const [pa, pb, pc] = [3101, 3102, 3103];
+  const env = {
+    REDIS_URL: redisUrl,
+    DATABASE_URL: dbUrl.toString(),
+    OPS_API_TOKEN: OPS,
+    SESSION_SECRET: SECRET,
+    TIER_DELAYS: 'S:0,A:0,B:0,C:0',
+    GRAB_RATE_IP: '1000000000',
+    GRAB_RATE_PLANNER: '1000000',
+    DAILY_GRAB_QUOTA: '1000000',
+    MAX_CONNECTIONS: '20000',
+    MAX_CONNECTIONS_PER_IP: '5000',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'test', // production needs real WeChat credentials
+    PUBLIC_URL: 'http://127.0.0.1:3105', // the set-up process: the sandbox's WeChat API that messages go to
+  };
+  const [pa, pb, pc, pd, ps] = [3101, 3102, 3103, 3104, 3105];
   const children = [
     await serve(['scripts/bench/servers/koa-hello.ts', String(pa)]),
     await serve(['scripts/bench/servers/koa-redis.ts', String(pb), `${REDIS}/15`]),
   ];
-  const product = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      PORT: String(pc),
-      REDIS_URL: redisUrl,
-      DATABASE_URL: dbUrl.toString(),
-      OPS_API_TOKEN: OPS,
-      SESSION_SECRET: SECRET,
-      TIER_DELAYS: 'S:0,A:0,B:0,C:0',
-      GRAB_RATE_IP: '1000000000',
-      GRAB_RATE_PLANNER: '1000000',
-      DAILY_GRAB_QUOTA: '1000000',
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'test', // production needs real WeChat credentials
-    },
-  });
-  children.push(product);
-  const cUrl = `http://127.0.0.1:${pc}`;
-  await waitHealthy(`${cUrl}/healthz`);
+  // The layout the README recommends: web processes (ROLE=web) and a worker (releases, deadlines,
+  // messages, live fan-out). (c) takes the grabs, (d) the replies, (s) the ops API of the set-up.
+  const worker = await product(env, null);
+  const grabWeb = await product(env, pc);
+  const replyWeb = await product(env, pd);
+  const setup = await product(env, ps);
+  const products = [worker, grabWeb, replyWeb, setup];
 
   try {
     console.log(`setting up ${SUPPLIERS} suppliers and ${PLANNERS} planners`);
     const suppliers = [];
-    for (let i = 0; i < SUPPLIERS; i++) suppliers.push((await post(cUrl, '/api/ops/suppliers', { name: `bench-${i}` })).id);
-    const groups: string[][] = Array.from({ length: GROUPS }, () => []);
+    for (let i = 0; i < SUPPLIERS; i++) suppliers.push((await post(setup.url, '/api/ops/suppliers', { name: `bench-${i}` })).id);
+    const cookies: string[][] = Array.from({ length: GROUPS }, () => []);
+    const openids: string[][] = Array.from({ length: GROUPS }, () => []);
     const tiers = ['S', 'A', 'B', 'C'];
     for (let i = 0; i < PLANNERS; i++) {
       const g = i % GROUPS;
-      const p = await post(cUrl, '/api/ops/planners', {
+      const p = await post(setup.url, '/api/ops/planners', {
         supplierId: suppliers[i % SUPPLIERS],
         name: `bench-${i}`,
         phone: `166${String(i).padStart(8, '0')}`,
@@ -161,18 +363,18 @@ async function main() {
         maxActive: 1 + (i % 40),
         openid: `bench-${i}`,
       });
-      groups[g].push(`sid=${signSession(SECRET, { role: 'planner', id: p.id })}`);
+      cookies[g].push(`sid=${signSession(SECRET, { role: 'planner', id: p.id })}`);
+      if (i < REPLY_PLANNERS) openids[g].push(`bench-${i}`);
     }
 
-    const results: Record<'a' | 'a2' | 'b' | 'c', Run[]> = { a: [], a2: [], b: [], c: [] };
     const day = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
-    for (let round = 1; round <= ROUNDS; round++) {
-      // A fresh batch of requirements per round keeps a mix of wins and rejections in every run.
-      const batch: { id: number; g: number }[] = [];
-      for (let i = 0; i < REQS_PER_ROUND; i++) {
+    let phoneNo = 0;
+    const requirements = async (n: number) => {
+      const batch: { id: number; g: number; code: string }[] = [];
+      for (let i = 0; i < n; i++) {
         const g = i % GROUPS;
-        const r = await post(cUrl, '/api/ops/requirements', {
-          traveler: { name: '压测', phone: `155${String(round * 10_000 + i).padStart(8, '0')}` },
+        const r = await post(setup.url, '/api/ops/requirements', {
+          traveler: { name: '压测', phone: `155${String(++phoneNo).padStart(8, '0')}` },
           subject: 'individual',
           origin: '上海',
           destinations: [`D${g}`],
@@ -183,86 +385,120 @@ async function main() {
           budgetFen: 1_000_000,
           plannersWanted: 3,
         });
-        batch.push({ id: r.id, g });
+        batch.push({ id: r.id, g, code: r.code });
       }
-      await new Promise((r) => setTimeout(r, 2000)); // releases (all tiers at 0 s) run on the worker
-      const lua = resolve(tmpdir(), `grab-bench-${round}.lua`);
-      writeFileSync(
-        lua,
-        `
-local groups = { ${groups.map((g) => `{ ${g.map((c) => `"${c}"`).join(',')} }`).join(',\n')} }
-local reqs = { ${batch.map((b) => `{${b.id},${b.g + 1}}`).join(',')} }
-request = function()
-  local r = reqs[math.random(#reqs)]
-  local g = groups[r[2]]
-  return wrk.format("POST", "/api/planner/grabs", { ["Content-Type"] = "application/json", ["Cookie"] = g[math.random(#g)] }, '{"requirementId":' .. r[1] .. '}')
-end
-`,
-      );
+      await settled(redisUrl); // releases (all tiers at 0 s) and their messages are the worker's: done before measuring
+      return batch;
+    };
+    const codesByGroup = (batch: { g: number; code: string }[]) =>
+      Array.from({ length: GROUPS }, (_, g) => batch.filter((b) => b.g === g).map((b) => b.code));
+
+    const results: Record<'a' | 'a2' | 'b' | 'c' | 'd' | 'paced', Run[]> = { a: [], a2: [], b: [], c: [], d: [], paced: [] };
+    const bursts: Awaited<ReturnType<typeof burst>>[] = [];
+    const script = (name: string, text: string) => {
+      const file = resolve(tmpdir(), `bench-${name}.lua`);
+      writeFileSync(file, text);
+      return file;
+    };
+    for (let round = 1; round <= ROUNDS; round++) {
+      // Fresh requirements per run keep a mix of wins and rejections in every run.
+      const grabLua = script(`grab-${round}`, grabScript(cookies, await requirements(REQS_PER_ROUND)));
       results.a.push(wrk(`http://127.0.0.1:${pa}/`));
-      results.a2.push(wrk(`http://127.0.0.1:${pa}/`, lua));
+      results.a2.push(wrk(`http://127.0.0.1:${pa}/`, grabLua));
       results.b.push(wrk(`http://127.0.0.1:${pb}/`));
-      results.c.push(wrk(`${cUrl}/api/planner/grabs`, lua));
-      console.log(`round ${round}:`, Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.at(-1)])));
+      results.c.push(wrk(`${grabWeb.url}/api/planner/grabs`, grabLua));
+      const replyLua = script(`reply-${round}`, replyScript(round, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000));
+      results.d.push(wrk(`${replyWeb.url}/wechat/callback`, replyLua));
+      // Half of this round's capacity, offered at a steady pace: the latency a planner sees on a busy day.
+      const rps = Math.round(results.c.at(-1)!.rps / 2);
+      const pacedLua = script(
+        `paced-${round}`,
+        grabScript(cookies, await requirements(REQS_PER_ROUND), { connections: PACED_CONNECTIONS, rps }),
+      );
+      results.paced.push({ ...wrk(`${grabWeb.url}/api/planner/grabs`, pacedLua, PACED_CONNECTIONS), offered: rps });
+      const burstBatch = await requirements(REPLY_REQS);
+      bursts.push(
+        await burst(replyWeb.url, round, openids.flat(), codesByGroup(burstBatch), (i) => Number(openids.flat()[i].slice(6)) % GROUPS),
+      );
+      console.log(`round ${round}:`, Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.at(-1)])), bursts.at(-1));
     }
 
-    const summary = Object.fromEntries(
-      Object.entries(results).map(([k, runs]) => [
-        k,
-        { rps: median(runs.map((r) => r.rps)), p50Ms: median(runs.map((r) => r.p50)), p99Ms: median(runs.map((r) => r.p99)), runs },
-      ]),
-    ) as Record<'a' | 'a2' | 'b' | 'c', { rps: number; p50Ms: number; p99Ms: number; runs: Run[] }>;
-    const wins = results.c.reduce((s, r) => s + r.requests - r.non2xx, 0);
-    const report = {
+    // Profiles, apart from the measured runs (the profiler costs a little): one run each, full load.
+    console.log('profiling the grab and reply paths');
+    const profiles: Record<string, unknown> = {};
+    for (const [name, port, lua] of [
+      ['grab', 3106, script('grab-prof', grabScript(cookies, await requirements(REQS_PER_ROUND)))],
+      ['reply', 3107, script('reply-prof', replyScript(ROUNDS + 1, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000))],
+    ] as const) {
+      const dir = mkdtempSync(resolve(tmpdir(), `bench-prof-${name}-`));
+      const web = await product(env, port, dir);
+      wrk(`${web.url}/`, lua);
+      await web.stop();
+      profiles[name] = keepProfile(dir, name);
+    }
+
+    const s = Object.fromEntries(Object.entries(results).map(([k, runs]) => [k, summarizeRuns(runs)])) as Record<
+      keyof typeof results,
+      ReturnType<typeof summarizeRuns>
+    >;
+    const b = {
+      replies: bursts[0].replies,
+      p50Ms: median(bursts.map((x) => x.p50Ms)),
+      p99Ms: median(bursts.map((x) => x.p99Ms)),
+      answerP99Ms: median(bursts.map((x) => x.answerP99Ms)),
+      rounds: bursts,
+    };
+    const machine = { cores: cpus().length, node: process.version };
+    const settings = { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, planners: PLANNERS, suppliers: SUPPLIERS };
+    const grabReport = {
       at: new Date().toISOString(),
-      machine: { cores: (await import('node:os')).cpus().length, node: process.version },
-      settings: {
-        connections: CONNECTIONS,
-        seconds: SECONDS,
-        rounds: ROUNDS,
-        planners: PLANNERS,
-        suppliers: SUPPLIERS,
-        requirementsPerRound: REQS_PER_ROUND,
+      machine,
+      settings: { ...settings, requirementsPerRound: REQS_PER_ROUND, pacedConnections: PACED_CONNECTIONS },
+      a_koa_hello: s.a,
+      a2_koa_hello_same_client_script: s.a2,
+      b_koa_ioredis_lua: s.b,
+      c_grab_endpoint: {
+        ...s.c,
+        grabs: results.c.reduce((n, r) => n + r.requests, 0),
+        wins2xx: results.c.reduce((n, r) => n + r.requests - r.non2xx, 0),
       },
-      a_koa_hello: summary.a,
-      a2_koa_hello_same_client_script: summary.a2,
-      b_koa_ioredis_lua: summary.b,
-      c_grab_endpoint: { ...summary.c, grabs: results.c.reduce((s, r) => s + r.requests, 0), wins2xx: wins },
-      ratios: {
-        b_over_a: summary.b.rps / summary.a.rps,
-        c_over_a: summary.c.rps / summary.a.rps,
-        c_over_a2: summary.c.rps / summary.a2.rps,
-        c_p99_over_a_p99: summary.c.p99Ms / summary.a.p99Ms,
-      },
-      targets: { c_over_a_min: 0.5, c_p99_max_ms: 25 },
+      c_paced_at_half_capacity: s.paced,
+      ratios: { b_over_a: s.b.rps / s.a.rps, c_over_a: s.c.rps / s.a.rps, c_over_a2: s.c.rps / s.a2.rps },
+      targets: { c_over_a_min: 0.5, paced_p99_max_ms: 25 },
+      profile: 'bench-results/profiles/grab.svg',
+    };
+    const replyReport = {
+      at: grabReport.at,
+      machine,
+      settings: { ...settings, replyPlanners: REPLY_PLANNERS, requirements: REPLY_REQS },
+      a_koa_hello: s.a,
+      d_reply_path: s.d,
+      burst_1000_at_once: b,
+      ratios: { d_over_a: s.d.rps / s.a.rps },
+      targets: { d_over_a_min: 0.3, burst_p99_max_ms: 1000 },
+      profile: 'bench-results/profiles/reply.svg',
     };
     mkdirSync(resolve(ROOT, 'bench-results'), { recursive: true });
-    writeFileSync(resolve(ROOT, 'bench-results/grab.json'), JSON.stringify(report, null, 2));
-    console.log('\nbench-results/grab.json (medians of %d rounds, %d connections, %d s each)', ROUNDS, CONNECTIONS, SECONDS);
+    writeFileSync(resolve(ROOT, 'bench-results/grab.json'), JSON.stringify(grabReport, null, 2));
+    writeFileSync(resolve(ROOT, 'bench-results/reply.json'), JSON.stringify(replyReport, null, 2));
+    console.log('\nbench-results/grab.json, reply.json (medians of %d rounds, %d connections, %d s each)', ROUNDS, CONNECTIONS, SECONDS);
     console.table({
-      '(a) Koa hello': { 'req/s': Math.round(summary.a.rps), 'p50 ms': summary.a.p50Ms, 'p99 ms': summary.a.p99Ms, 'vs (a)': 1 },
-      "(a2) Koa hello, (c)'s wrk script": {
-        'req/s': Math.round(summary.a2.rps),
-        'p50 ms': summary.a2.p50Ms,
-        'p99 ms': summary.a2.p99Ms,
-        'vs (a)': +(summary.a2.rps / summary.a.rps).toFixed(3),
-      },
-      '(b) Koa+ioredis Lua': {
-        'req/s': Math.round(summary.b.rps),
-        'p50 ms': summary.b.p50Ms,
-        'p99 ms': summary.b.p99Ms,
-        'vs (a)': +report.ratios.b_over_a.toFixed(3),
-      },
-      '(c) grab endpoint': {
-        'req/s': Math.round(summary.c.rps),
-        'p50 ms': summary.c.p50Ms,
-        'p99 ms': summary.c.p99Ms,
-        'vs (a)': +report.ratios.c_over_a.toFixed(3),
-      },
+      '(a) Koa hello': row(s.a, s.a.rps),
+      "(a2) Koa hello, (c)'s wrk script": row(s.a2, s.a.rps),
+      '(b) Koa+ioredis Lua': row(s.b, s.a.rps),
+      '(c) grab endpoint': row(s.c, s.a.rps),
+      [`(c') grab, ${PACED_CONNECTIONS} conns paced at half of (c)`]: row(s.paced),
+      '(d) reply 抢 <code> on /wechat/callback': row(s.d, s.a.rps),
+      '(e) 1,000 replies at once (client clock)': row(b),
     });
-    console.log(`grab mix: ${report.c_grab_endpoint.grabs} grabs, ${wins} won (2xx), the rest rejected`);
+    console.log(
+      `burst: the product's own clock (arrival to answer) p99 ${b.answerP99Ms.toFixed(1)} ms; late answers: ${bursts.map((x) => x.late).join(', ')}`,
+    );
+    console.log('flame graphs: bench-results/profiles/grab.svg, reply.svg');
+    void profiles;
   } finally {
     for (const c of children) c.kill('SIGTERM');
+    await Promise.all(products.map((p) => p.stop()));
   }
 }
 

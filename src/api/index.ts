@@ -10,14 +10,15 @@ import { requireRole } from '../http/auth.js';
 import type { Ctx } from '../context.js';
 import { sessionOf } from '../http/auth.js';
 import { COOKIE } from '../session/index.js';
-import { bindRoutes, oauthRoutes, wechatRoutes } from '../wechat/index.js';
+import { bindRoutes, leanCallback, oauthRoutes, wechatRoutes } from '../wechat/index.js';
 import { sandboxApi, sandboxPay, sandboxPhone } from '../sandbox/index.js';
 import { pageRoutes } from '../web/index.js';
 import { opsRoutes } from './ops.js';
 import { opsConsoleRoutes } from './ops-console.js';
 import { opsQueues } from './ops-queues.js';
 import { handlePayNotify } from '../pay/index.js';
-import { plannerRoutes } from './planner.js';
+import { leanGrab, plannerRoutes } from './planner.js';
+import { leanRoutes } from '../http/lean.js';
 import { travelerRoutes } from './traveler.js';
 
 function healthRoutes(app: Ctx): Router {
@@ -94,4 +95,9 @@ export function apiRoutes(app: Ctx, queues: Queue[] = [app.queue]): (Router | Mi
     ...(app.config.sandbox ? [sandboxApi(app), sandboxPhone(app)] : []),
     ...(app.config.pay === 'sandbox' ? [sandboxPay(app)] : []),
   ];
+}
+
+/** The hot routes served in front of Koa (http/lean.ts): each leaves to Koa what it does not take. */
+export function leanApiRoutes(app: Ctx) {
+  return leanRoutes({ 'POST /api/planner/grabs': leanGrab(app), 'POST /wechat/callback': leanCallback(app) });
 }

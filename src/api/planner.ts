@@ -3,7 +3,10 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
-import { requireRole } from '../http/auth.js';
+import { requireRole, sessionOf } from '../http/auth.js';
+import { answer, cookieOf, isJson, readJson, type LeanRoute } from '../http/lean.js';
+import { clientIp } from '../http/server.js';
+import { COOKIE } from '../session/index.js';
 import { dbId, idParam, json, parse } from '../http/body.js';
 import { statusOf } from '../errors.js';
 import { todayFor } from '../ops/index.js';
@@ -36,6 +39,34 @@ const proposalInput = z.object(
   { error: 'body must be a JSON object' },
 );
 
+/** One grab from a page: what the planner is told, and with which status. */
+async function grabAnswer(app: Ctx, plannerId: number, body: unknown, ip: string): Promise<{ status: number; body: unknown }> {
+  const { requirementId, channel } = parse(grabInput, body);
+  const result = await grab(app, { plannerId, requirementId, channel, ip });
+  if (!result.ok)
+    return { status: statusOf(result.code), body: { error: { code: result.code, message: result.message, rule: result.rule } } };
+  // Won, not yet recorded: 202, and the outcome comes live and by message when it is.
+  if (result.confirming) return { status: 202, body: { ...result, contact: undefined, message: CONFIRMING_WORDS } };
+  // A new win carries the deadline its record was written with; a repeat's is read back.
+  const deadlineAt = result.deadlineAt ?? (await deadlineOf(app, result.workOrderId));
+  return { status: result.repeat ? 200 : 201, body: { ...result, deadlineAt } };
+}
+
+/**
+ * POST /api/planner/grabs in front of Koa (http/lean.ts says why): a planner's session and a JSON
+ * body, or Koa answers (401, 403, the parser's refusals) as for every other route.
+ */
+export function leanGrab(app: Ctx): LeanRoute {
+  const https = app.config.https;
+  return (req, res) => {
+    const s = sessionOf(app, cookieOf(req.headers.cookie, COOKIE));
+    if (s?.role !== 'planner' || !isJson(req)) return false;
+    const ip = clientIp(req, app.config.TRUST_PROXY);
+    answer(res, { https, log: app.log, path: '/api/planner/grabs' }, async () => grabAnswer(app, s.id, await readJson(req), ip));
+    return true;
+  };
+}
+
 export function plannerRoutes(app: Ctx): Router {
   const r = new Router({ prefix: '/api/planner' });
   r.use(requireRole(app, 'planner'), json);
@@ -46,22 +77,11 @@ export function plannerRoutes(app: Ctx): Router {
     ctx.body = { items: await poolFor(app, me(ctx)) };
   });
 
+  // Served by the lean route below; here for what it leaves to Koa (a body that is not JSON).
   r.post('/grabs', async (ctx) => {
-    const { requirementId, channel } = parse(grabInput, ctx.request.body);
-    const result = await grab(app, { plannerId: me(ctx), requirementId, channel, ip: ctx.ip });
-    if (!result.ok) {
-      ctx.status = statusOf(result.code);
-      ctx.body = { error: { code: result.code, message: result.message, rule: result.rule } };
-      return;
-    }
-    if (result.confirming) {
-      // Won, not yet recorded: 202, and the outcome comes live and by message when it is.
-      ctx.status = 202;
-      ctx.body = { ...result, contact: undefined, message: CONFIRMING_WORDS };
-      return;
-    }
-    ctx.status = result.repeat ? 200 : 201;
-    ctx.body = { ...result, deadlineAt: await deadlineOf(app, result.workOrderId) };
+    const answer = await grabAnswer(app, me(ctx), ctx.request.body, ctx.ip);
+    ctx.status = answer.status;
+    ctx.body = answer.body;
   });
 
   /** Today's broadcasts for this planner: a page opened after one was sent still shows it. */

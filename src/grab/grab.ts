@@ -35,6 +35,8 @@ export interface Win {
    * win is told then (live and template message), as the record says.
    */
   confirming?: true;
+  /** A new, recorded win: the proposal deadline its work order was written with. */
+  deadlineAt?: Date;
 }
 export type GrabResult = Win | Rejection;
 
@@ -172,7 +174,7 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   void afterWin(ctx, { requirementId, plannerId, woId, dispatch, slotsLeft: wanted - filled, becameFull: becameFull === 1, at: now }).catch(
     (err) => ctx.log.error({ err, requirementId, workOrderId: woId }, 'after-win steps failed; the reconciler will redo them'),
   );
-  return win(false);
+  return { ...win(false), deadlineAt: new Date(now + cfg.PROPOSAL_DEADLINE * 1000) };
 }
 
 interface Won {

@@ -33,6 +33,33 @@ export function validationError(err: ZodError, input?: unknown): HttpError {
   );
 }
 
+/** A coded error as the API renders it everywhere (the middleware below, and the lean routes: lean.ts); null for anything else. */
+export function errorAnswer(err: unknown): { status: number; body: { error: Record<string, unknown> } } | null {
+  if (err instanceof CodedError) {
+    return {
+      status: err.status,
+      body: {
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.field ? { field: err.field } : {}),
+          ...(err.fields ? { fields: err.fields } : {}),
+        },
+      },
+    };
+  }
+  const e = err as { status?: number; name?: string; message?: string };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    // body errors: malformed JSON (a SyntaxError with status 400), body too large (413)
+    const code = e.status === 413 ? 'TOO_LARGE' : 'BAD_REQUEST';
+    return {
+      status: e.status,
+      body: { error: { code, message: e.name === 'SyntaxError' ? `malformed JSON body: ${e.message}` : (e.message ?? code) } },
+    };
+  }
+  return null;
+}
+
 export function errors(log: Logger): Middleware {
   return async (ctx, next) => {
     try {
@@ -50,24 +77,10 @@ export function errors(log: Logger): Middleware {
         ctx.set('connection', 'close');
         ctx.req.resume();
       }
-      if (err instanceof CodedError) {
-        ctx.status = err.status;
-        ctx.body = {
-          error: {
-            code: err.code,
-            message: err.message,
-            ...(err.field ? { field: err.field } : {}),
-            ...(err.fields ? { fields: err.fields } : {}),
-          },
-        };
-        return;
-      }
-      const e = err as { status?: number; name?: string; message?: string };
-      if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-        // body parser errors: malformed JSON (a SyntaxError with status 400), body too large (413)
-        ctx.status = e.status;
-        const code = e.status === 413 ? 'TOO_LARGE' : 'BAD_REQUEST';
-        ctx.body = { error: { code, message: e.name === 'SyntaxError' ? `malformed JSON body: ${e.message}` : (e.message ?? code) } };
+      const known = errorAnswer(err);
+      if (known) {
+        ctx.status = known.status;
+        ctx.body = known.body;
         return;
       }
       log.error({ err, path: ctx.path }, 'unhandled error');

@@ -38,8 +38,18 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
   res.end(JSON.stringify({ error: { code, message } }));
 }
 
-export function createFrontServer(config: Config, handle: (req: IncomingMessage, res: ServerResponse) => void): Server {
+export interface FrontServer extends Server {
+  /**
+   * Graceful stop: no new connections; requests already sent are answered, each with `Connection:
+   * close` (the client's next request goes to another process); idle keep-alive connections are
+   * closed now, the rest once their answers are out, any left after `graceMs` forcibly.
+   */
+  drain(graceMs: number): Promise<void>;
+}
+
+export function createFrontServer(config: Config, handle: (req: IncomingMessage, res: ServerResponse) => void): FrontServer {
   let open = 0;
+  let draining = false;
   const perIp = new Map<string, number>();
   const countPerIp = config.TRUST_PROXY === 0; // behind a proxy every socket comes from the proxy
 
@@ -59,6 +69,7 @@ export function createFrontServer(config: Config, handle: (req: IncomingMessage,
         clearTimeout(quiet);
         silent.delete(req.socket); // an idle stream keeps its socket for hours: keep nothing else with it
       }
+      if (draining) res.shouldKeepAlive = false;
       if (open > config.MAX_CONNECTIONS && !req.url?.startsWith('/healthz')) {
         return refuse(res, 503, 'BUSY', 'too many open connections; try again shortly');
       }
@@ -83,5 +94,13 @@ export function createFrontServer(config: Config, handle: (req: IncomingMessage,
     // One address holding more than its share (no proxy in front): refused before it costs anything.
     if (countPerIp && perIp.get(ip)! > config.MAX_CONNECTIONS_PER_IP) socket.destroy();
   });
-  return server;
+  return Object.assign(server, {
+    drain(graceMs: number): Promise<void> {
+      draining = true;
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), graceMs);
+      return closed.finally(() => clearTimeout(force));
+    },
+  });
 }

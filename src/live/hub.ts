@@ -14,6 +14,8 @@ import { eventsSince, liveChannel, type Envelope, type LiveEvent } from './store
 
 const HEARTBEAT_MS = 25_000;
 const RETRY_MS = 2_000;
+/** A draining process's streams come back spread over this long (hub.drain). */
+export const RECONNECT_SPREAD_MS = 3_000;
 
 interface Conn {
   id: string;
@@ -172,6 +174,23 @@ export function createHub(ctx: Ctx, subscriber: Redis) {
     connections(): number {
       let n = 0;
       for (const s of byUser.values()) n += s.size;
+      return n;
+    },
+    /**
+     * This process is going away (a deploy, a rolling restart): every stream is told to reconnect
+     * (elsewhere: the port's other processes, the load balancer's other machines) after a random
+     * wait within RECONNECT_SPREAD_MS, so thousands of pages do not arrive at the same instant.
+     * What is published meanwhile is replayed from the history when they are back (Last-Event-ID).
+     */
+    drain(): number {
+      let n = 0;
+      for (const set of [...byUser.values()])
+        for (const c of [...set]) {
+          const inMs = Math.round(Math.random() * RECONNECT_SPREAD_MS);
+          c.res.write(`retry: ${inMs}\n`);
+          endWith(c, { type: 'reconnect', data: { inMs } });
+          n++;
+        }
       return n;
     },
     async close(): Promise<void> {

@@ -10,20 +10,12 @@ import type { Ctx } from '../context.js';
 import { COOKIE } from '../session/index.js';
 import { sessionOnce } from '../http/auth.js';
 import { clientIp } from '../http/server.js';
+import { cookieOf } from '../http/lean.js';
 import type { Hub } from './hub.js';
 
 export const STREAM_PATH = '/api/live/stream';
 export const BROWSER_COOKIE = 'cid';
 const NO_STORE = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
-
-function cookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
-}
 
 /** True when it handled the request (the stream path); false leaves it to Koa. */
 export function serveStream(app: Ctx, hub: Hub, req: IncomingMessage, res: ServerResponse): boolean {
@@ -36,7 +28,7 @@ export function serveStream(app: Ctx, hub: Hub, req: IncomingMessage, res: Serve
       .end(JSON.stringify({ error: { code: 'METHOD', message: 'GET only' } }));
     return true;
   }
-  const s = sessionOnce(app, cookie(req.headers.cookie, COOKIE));
+  const s = sessionOnce(app, cookieOf(req.headers.cookie, COOKIE));
   if (!s || (s.role !== 'planner' && s.role !== 'traveler')) {
     // 401, not 204: a page must be able to tell "sign in" from "stop" (204 stops EventSource for good).
     res
@@ -45,7 +37,7 @@ export function serveStream(app: Ctx, hub: Hub, req: IncomingMessage, res: Serve
     return true;
   }
   // One id per browser (all its tabs), new when the browser restarts: a session cookie, as in the seed.
-  let cid = cookie(req.headers.cookie, BROWSER_COOKIE);
+  let cid = cookieOf(req.headers.cookie, BROWSER_COOKIE);
   if (!cid || !/^[\w-]{8,40}$/.test(cid)) {
     cid = randomBytes(12).toString('base64url');
     const secure = app.config.https ? '; Secure' : '';

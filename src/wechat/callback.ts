@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { WechatCrypto, sameSignature, sign } from './crypto.js';
@@ -13,6 +14,8 @@ import { MalformedXml, encryptedReply, parseXml, textReply, type WechatXml } fro
 import { HELP, handleText } from './commands.js';
 import { recordDelivery } from '../notify/index.js';
 import { sinceArrival } from '../http/arrival.js';
+import { baseHeaders, readBody, sendJson, type LeanRoute } from '../http/lean.js';
+import { clientIp } from '../http/server.js';
 import { wechatKeys } from '../infra/keys.js';
 import { bindByScene } from './qr.js';
 import { recordMassResult } from './mass.js';
@@ -36,37 +39,6 @@ class Refused extends Error {
   ) {
     super(message);
   }
-}
-
-/** The body, up to MAX_BODY. Past it the rest is left for the error handler to discard (the
- *  stream is not destroyed: that would reset the connection before the 413 is read). */
-function readBody(ctx: Context): Promise<string> {
-  const declared = Number(ctx.get('content-length'));
-  if (declared > MAX_BODY) return Promise.reject(new Refused(413, 'body too large'));
-  return new Promise((ok, fail) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const req = ctx.req;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) return void chunks.push(chunk);
-      cleanup();
-      fail(new Refused(413, 'body too large'));
-    };
-    const onEnd = () => {
-      cleanup();
-      ok(Buffer.concat(chunks).toString('utf8'));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      fail(err);
-    };
-    const cleanup = () => {
-      req.off('data', onData).off('end', onEnd).off('error', onError);
-      req.pause();
-    };
-    req.on('data', onData).on('end', onEnd).on('error', onError);
-  });
 }
 
 function q(ctx: Context, name: string): string {
@@ -104,9 +76,18 @@ async function freshSignature(app: Ctx, timestamp: string, nonce: string, body: 
  * ready). A reply later than the window (counted from the request's arrival) goes out as a
  * customer-service message instead, or a template message when WeChat's window for those is closed.
  */
-async function once(app: Ctx, key: string, openid: string, elapsedMs: number, work: () => Promise<string | null>): Promise<string | null> {
+const claim = (app: Ctx, key: string) => app.redis.set(key, PENDING, 'EX', DEDUPE_TTL_SEC, 'NX').then((r) => r === 'OK');
+
+async function once(
+  app: Ctx,
+  key: string,
+  claimed: boolean,
+  openid: string,
+  elapsedMs: number,
+  work: () => Promise<string | null>,
+): Promise<string | null> {
   const within = Math.max(0, app.config.WECHAT_REPLY_WITHIN_MS - elapsedMs);
-  if ((await app.redis.set(key, PENDING, 'EX', DEDUPE_TTL_SEC, 'NX')) === 'OK') {
+  if (claimed) {
     // Whichever comes first, decided synchronously: the reply (answered in time) or the deadline
     // (answered "success"; the reply then goes out as a customer-service message). Never both, never neither.
     let state: 'waiting' | 'in-time' | 'late' = 'waiting';
@@ -122,11 +103,15 @@ async function once(app: Ctx, key: string, openid: string, elapsedMs: number, wo
       async (reply) => {
         if (state === 'waiting') state = 'in-time';
         const late = state === 'late';
-        await app.redis.set(key, JSON.stringify({ reply: late ? null : reply }), 'EX', DEDUPE_TTL_SEC);
-        if (late && reply) {
-          await lateReply(app, openid, reply).catch((err) => app.log.warn({ err, openid }, 'late reply not delivered'));
+        const remembered = app.redis.set(key, JSON.stringify({ reply: late ? null : reply }), 'EX', DEDUPE_TTL_SEC);
+        // In time, the answer does not wait for the record (a retry meanwhile finds "pending" and waits for it).
+        if (!late) {
+          remembered.catch((err: Error) => app.log.warn({ err: err.message }, 'reply not remembered'));
+          return reply;
         }
-        return late ? null : reply;
+        await remembered;
+        if (reply) await lateReply(app, openid, reply).catch((err) => app.log.warn({ err, openid }, 'late reply not delivered'));
+        return null;
       },
       async (err) => {
         await app.redis.del(key); // let WeChat's retry try again (handlers are idempotent)
@@ -186,9 +171,106 @@ async function handle(app: Ctx, m: WechatXml): Promise<string | null> {
   }
 }
 
-export function wechatRoutes(app: Ctx): Router {
+interface Answer {
+  status: number;
+  type: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * POST /wechat/callback, whatever serves it (Koa or the lean route): verify, read, deduplicate,
+ * handle, and the passive reply (or "success"), plain or encrypted. A refusal is a short text that
+ * never echoes the body or a secret; the unread rest of a refused body is discarded with the connection.
+ */
+function callbackAnswerer(app: Ctx) {
   const { token, appid, aesKey } = app.config.wechat;
   const crypto = aesKey ? new WechatCrypto(aesKey, appid) : null;
+  return async (req: IncomingMessage, q: (name: string) => string, ip: string): Promise<Answer> => {
+    try {
+      if (!sameSignature(q('signature'), sign(token, q('timestamp'), q('nonce')))) throw new Refused(401, 'invalid signature');
+      const body = await readBody(req, MAX_BODY).then(
+        (b) => b.toString('utf8'),
+        (err: Error & { status?: number }) => {
+          throw err.status === 413 ? new Refused(413, 'body too large') : err;
+        },
+      );
+      let message = parseXml(body);
+      if (crypto) {
+        const encrypt = message.Encrypt;
+        if (!encrypt) throw new Refused(400, 'safe mode: no Encrypt element');
+        if (!sameSignature(q('msg_signature'), sign(token, q('timestamp'), q('nonce'), encrypt)))
+          throw new Refused(401, 'invalid msg_signature');
+        try {
+          message = parseXml(crypto.decrypt(encrypt));
+        } catch (err) {
+          throw err instanceof MalformedXml ? err : new Refused(400, 'cannot decrypt');
+        }
+      }
+      if (!message.FromUserName || !message.ToUserName || !message.MsgType) throw new Refused(400, 'not a WeChat message');
+
+      // The replay guard and the claim on this message, side by side (one round trip); a claim made
+      // for a refused replay is given back.
+      const key = dedupeKey(message);
+      const [stale, claimed] = await Promise.all([freshSignature(app, q('timestamp'), q('nonce'), body), claim(app, key)]);
+      if (stale) {
+        if (claimed) await app.redis.del(key);
+        throw new Refused(401, stale);
+      }
+      const content = await once(app, key, claimed, message.FromUserName, sinceArrival(req), () => handle(app, message));
+      // How long after arrival the answer left, by the product's clock (what WeChat's 5 s is about).
+      const headers = { 'server-timing': `answer;dur=${sinceArrival(req).toFixed(1)}` };
+      if (content === null) return { status: 200, type: 'text/plain; charset=utf-8', body: 'success', headers };
+      const reply = textReply(message.FromUserName, message.ToUserName, content, Math.floor(app.now() / 1000));
+      if (!crypto) return { status: 200, type: 'application/xml; charset=utf-8', body: reply, headers };
+      const timestamp = String(Math.floor(app.now() / 1000));
+      const nonce = randomBytes(8).toString('hex');
+      const encrypt = crypto.encrypt(reply);
+      return {
+        status: 200,
+        type: 'application/xml; charset=utf-8',
+        body: encryptedReply(encrypt, sign(token, timestamp, nonce, encrypt), timestamp, nonce),
+        headers,
+      };
+    } catch (err) {
+      if (!(err instanceof Refused || err instanceof MalformedXml)) throw err;
+      const status = err instanceof Refused ? err.status : 400;
+      app.log.warn({ status, reason: err.message, ip }, 'wechat callback refused');
+      const headers: Record<string, string> = {};
+      if (!req.complete) {
+        headers.connection = 'close'; // the rest of the body is discarded, never read as a request
+        req.resume();
+      }
+      return { status, type: 'text/plain; charset=utf-8', body: err.message, headers };
+    }
+  };
+}
+
+/** POST /wechat/callback in front of Koa (http/lean.ts says why): WeChat's storm of replies. */
+export function leanCallback(app: Ctx): LeanRoute {
+  const answer = callbackAnswerer(app);
+  const https = app.config.https;
+  return (req, res, query) => {
+    const q = (name: string) => query.get(name) ?? '';
+    const ip = clientIp(req, app.config.TRUST_PROXY); // before reading: an over-long upload may leave no socket to ask later
+    answer(req, q, ip).then(
+      (a) => {
+        if (res.destroyed) return;
+        res.writeHead(a.status, { ...baseHeaders(https, a.type), 'content-length': String(Buffer.byteLength(a.body)), ...a.headers });
+        res.end(a.body);
+      },
+      (err: unknown) => {
+        app.log.error({ err, path: '/wechat/callback' }, 'unhandled error');
+        if (!res.headersSent && !res.destroyed) sendJson(res, https, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
+      },
+    );
+    return true;
+  };
+}
+
+export function wechatRoutes(app: Ctx): Router {
+  const { token } = app.config.wechat;
+  const answer = callbackAnswerer(app);
   const r = new Router();
 
   const verified = (ctx: Context) => sameSignature(q(ctx, 'signature'), sign(token, q(ctx, 'timestamp'), q(ctx, 'nonce')));
@@ -209,59 +291,13 @@ export function wechatRoutes(app: Ctx): Router {
     ctx.body = q(ctx, 'echostr');
   });
 
+  // Served by the lean route (leanCallback); here for completeness of the route table.
   r.post('/wechat/callback', async (ctx) => {
-    const ip = ctx.ip; // before reading: an over-long upload may leave no socket to ask later
-    try {
-      if (!verified(ctx)) throw new Refused(401, 'invalid signature');
-      const body = await readBody(ctx);
-      const stale = await freshSignature(app, q(ctx, 'timestamp'), q(ctx, 'nonce'), body);
-      if (stale) throw new Refused(401, stale);
-      let message = parseXml(body);
-      if (crypto) {
-        const encrypt = message.Encrypt;
-        if (!encrypt) throw new Refused(400, 'safe mode: no Encrypt element');
-        if (!sameSignature(q(ctx, 'msg_signature'), sign(token, q(ctx, 'timestamp'), q(ctx, 'nonce'), encrypt)))
-          throw new Refused(401, 'invalid msg_signature');
-        try {
-          message = parseXml(crypto.decrypt(encrypt));
-        } catch (err) {
-          throw err instanceof MalformedXml ? err : new Refused(400, 'cannot decrypt');
-        }
-      }
-      if (!message.FromUserName || !message.ToUserName || !message.MsgType) throw new Refused(400, 'not a WeChat message');
-
-      const content = await once(app, dedupeKey(message), message.FromUserName, sinceArrival(ctx.req), () => handle(app, message));
-      // How long after arrival the answer left, by the product's clock (what WeChat's 5 s is about).
-      ctx.set('server-timing', `answer;dur=${sinceArrival(ctx.req).toFixed(1)}`);
-      ctx.type = 'application/xml';
-      if (content === null) {
-        ctx.type = 'text/plain';
-        ctx.body = 'success';
-        return;
-      }
-      const reply = textReply(message.FromUserName, message.ToUserName, content, Math.floor(app.now() / 1000));
-      if (!crypto) {
-        ctx.body = reply;
-        return;
-      }
-      const timestamp = String(Math.floor(app.now() / 1000));
-      const nonce = randomBytes(8).toString('hex');
-      const encrypt = crypto.encrypt(reply);
-      ctx.body = encryptedReply(encrypt, sign(token, timestamp, nonce, encrypt), timestamp, nonce);
-    } catch (err) {
-      if (err instanceof Refused || err instanceof MalformedXml) {
-        if (!ctx.req.complete) {
-          ctx.set('connection', 'close'); // the rest of the body is discarded, never read as a request
-          ctx.req.resume();
-        }
-        ctx.status = err instanceof Refused ? err.status : 400;
-        ctx.type = 'text/plain';
-        ctx.body = err.message; // never echoes the body or any secret
-        app.log.warn({ status: ctx.status, reason: err.message, ip }, 'wechat callback refused');
-        return;
-      }
-      throw err;
-    }
+    const a = await answer(ctx.req, (name) => q(ctx, name), ctx.ip);
+    ctx.status = a.status;
+    ctx.type = a.type;
+    ctx.body = a.body;
+    if (a.headers) ctx.set(a.headers);
   });
   return r;
 }

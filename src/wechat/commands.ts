@@ -41,17 +41,22 @@ export async function handleText(ctx: Ctx, openid: string, text: string): Promis
   if (GRAB_ALONE.test(content)) return '请在「抢」后面加上需求编号，例如：抢 ABC234。编号在新需求通知里，回复「池」也能看到。';
   if ((m = BIND.exec(content))) return bind(ctx, openid, m[1]);
 
-  const needsPlanner = GRAB.test(content) || POOL.test(content) || ORDERS.test(content);
-  const plannerId = needsPlanner ? await plannerIdByOpenid(ctx, openid) : null;
+  const grabbing = GRAB.exec(content);
+  const needsPlanner = grabbing || POOL.test(content) || ORDERS.test(content);
+  // Who is asking and (for a grab) which requirement: looked up side by side, one round trip.
+  const code = grabbing?.[1].toUpperCase();
+  const [plannerId, requirementId] = await Promise.all([
+    needsPlanner ? plannerIdByOpenid(ctx, openid) : null,
+    code ? requirementIdOf(ctx, code) : null,
+  ]);
   if (needsPlanner && !plannerId) return '你还没有绑定定制师账号。请回复「绑定 <绑定码>」，绑定码由运营提供。';
-  if ((m = GRAB.exec(content))) return grabByCode(ctx, plannerId!, m[1].toUpperCase());
+  if (code) return grabByCode(ctx, plannerId!, code, requirementId);
   if (POOL.test(content)) return pool(ctx, plannerId!);
   if (ORDERS.test(content)) return orders(ctx, plannerId!);
   return `没有看懂「${content.slice(0, 20)}」。\n${HELP}`;
 }
 
-async function grabByCode(ctx: Ctx, plannerId: number, code: string): Promise<string> {
-  const requirementId = await requirementIdOf(ctx, code);
+async function grabByCode(ctx: Ctx, plannerId: number, code: string, requirementId: number | null): Promise<string> {
   if (!requirementId) return `抢单失败：没有编号为 ${code} 的需求`;
   const r = await grab(ctx, { plannerId, requirementId, channel: 'wechat' });
   if (!r.ok) return `抢单失败：${r.message}`;

@@ -1,6 +1,6 @@
 /** The WeChat adapter: the API client (shared credentials), the callback, OAuth and binding, and their pieces the sandbox speaks too. */
 export { createWechatApi, WechatError, type WechatApi } from './client.js';
-export { wechatRoutes, SIGNATURE_WINDOW_SEC } from './callback.js';
+export { leanCallback, wechatRoutes, SIGNATURE_WINDOW_SEC } from './callback.js';
 export { oauthRoutes, safeNext, signState, verifyState } from './oauth.js';
 export { bindRoutes, bindPlanner, newBindCode, BIND_CODE, BIND_CODE_TTL_MS, BAD_CODE_WORDS, type BindResult } from './bind.js';
 export { handleText, HELP } from './commands.js';

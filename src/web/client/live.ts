@@ -39,7 +39,19 @@ type Msg =
   | { t: 'who' }
   | { t: 'state'; s: LinkState };
 
-const TYPES = ['released', 'won', 'offered', 'work-order', 'slots', 'gone', 'reopened', 'broadcast', 'requirement', 'replaced'];
+const TYPES = [
+  'released',
+  'won',
+  'offered',
+  'work-order',
+  'slots',
+  'gone',
+  'reopened',
+  'broadcast',
+  'requirement',
+  'replaced',
+  'reconnect',
+];
 /** What is worth a pop-up (the rest only updates the page). */
 export const POPUP = new Set(['released', 'won', 'broadcast', 'work-order', 'requirement']);
 const STALE_TAB_MS = 25_000;
@@ -229,6 +241,17 @@ export class Live {
     for (const type of TYPES) {
       es.addEventListener(type, (m) => {
         const msg = m as MessageEvent<string>;
+        if (type === 'reconnect') {
+          // The server is going away (a deploy): back after the wait it chose, not counted as a failure.
+          es.close();
+          if (this.es !== es) return;
+          this.es = null;
+          const delay = (JSON.parse(msg.data) as { inMs: number }).inMs;
+          this.debug.delays.push(delay);
+          this.send({ t: 'state', s: { kind: 'waiting', attempt: this.attempt, retryInMs: delay } });
+          this.timer = window.setTimeout(() => this.connect(), delay);
+          return;
+        }
         if (type === 'replaced') {
           // Another connection of this browser took over (a second leader in fallback mode): back off.
           es.close();
