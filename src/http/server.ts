@@ -98,9 +98,14 @@ export function createFrontServer(config: Config, handle: (req: IncomingMessage,
     drain(graceMs: number): Promise<void> {
       draining = true;
       const closed = new Promise<void>((ok) => server.close(() => ok()));
+      // A kept-alive connection whose request was in flight becomes idle once answered: closed then.
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      return closed.finally(() => clearTimeout(force));
+      return closed.finally(() => {
+        clearInterval(idle);
+        clearTimeout(force);
+      });
     },
   });
 }

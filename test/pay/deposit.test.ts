@@ -13,6 +13,7 @@ import { expect, it } from 'vitest';
 import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 import { signSession } from '../../src/session/index.js';
 import { encrypt, payKeys, settle, sign } from '../../src/pay/index.js';
+import { rfc3339 } from '../../src/format.js';
 
 const h = withApp();
 let n = 0;
@@ -70,7 +71,7 @@ async function notification(
       transaction_id: `4200${Date.now()}`,
       trade_type: 'JSAPI',
       trade_state: 'SUCCESS',
-      success_time: '2026-11-26T10:00:00+08:00',
+      success_time: rfc3339(Date.now()), // paid now: the report's days are China days of today
       payer: { openid: o.openid ?? d.openid },
       amount: { total: o.total ?? d.amountFen, payer_total: o.total ?? d.amountFen, currency: 'CNY', payer_currency: 'CNY' },
     }),
