@@ -5,6 +5,7 @@
  * import them from here, so nothing points back up into a capability.
  */
 import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import type { Pool } from 'pg';
 import type { Queue } from 'bullmq';
 import type { Config } from './config.js';
@@ -51,8 +52,10 @@ export interface Ctx {
 
 export interface Metrics {
   contentType: string;
-  /** The Prometheus text of this process. */
+  /** The Prometheus text of this process (of every process, in a WEB_CONCURRENCY web process: metrics/cluster.ts). */
   text(): Promise<string>;
+  /** This process's metrics as prom-client's JSON (what the cluster's primary merges). */
+  json(): ReturnType<Registry['getMetricsAsJSON']>;
   grabAttempt(e: AuditEntry): void;
   templateSent(outcome: 'sent' | 'failed', code?: number): void;
 }

@@ -8,6 +8,7 @@ import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { loadConfig } from './config.js';
 import { start } from './boot.js';
+import { clusterPrimary } from './metrics/cluster.js';
 
 // A .env file, when present, fills variables not already set (see .env.example).
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -34,6 +35,7 @@ if (config.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
 async function primary(c: ReturnType<typeof loadConfig>) {
   // Workers (and migrations) first, so the web processes start on a ready database.
   const own = c.ROLE === 'web' ? null : await start({ ...c, ROLE: 'worker' });
+  clusterPrimary(own ? () => own.ctx.metrics.json() : null); // one scrape of any web process shows all
   let stopping = false;
   const fork = () => cluster.fork({ ROLE: 'web' });
   for (let i = 0; i < c.WEB_CONCURRENCY; i++) fork();

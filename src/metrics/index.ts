@@ -9,6 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Job, Queue, Worker } from 'bullmq';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditEntry, Metrics } from '../context.js';
+import { clusterMember } from './cluster.js';
+import cluster from 'node:cluster';
 
 const LATENCY = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const WAIT = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900];
@@ -88,9 +90,12 @@ export function createMetrics(): Metrics & {
     },
   });
 
+  // A web process of WEB_CONCURRENCY: a scrape shows every process (metrics/cluster.ts).
+  const member = cluster.isWorker ? clusterMember(registry) : null;
   return {
     contentType: registry.contentType,
-    text: () => registry.metrics(),
+    text: member ? member.text : () => registry.metrics(),
+    json: () => registry.getMetricsAsJSON(),
     grabAttempt(e: AuditEntry) {
       attempts.inc({ code: e.code, channel: e.channel });
     },

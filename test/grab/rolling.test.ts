@@ -244,14 +244,13 @@ it('2 web processes and a worker through a storm, a web process and the worker k
     await until(() => m.answers.length > 200, 30_000);
 
     // A web process dies mid-storm: the primary starts another; its unanswered grabs are retried.
-    const pids = new Set<string>();
-    await until(async () => {
-      const res = await fetch(`${web.url}/metrics`, { headers: { authorization: `Bearer ${OPS_TOKEN}`, connection: 'close' } });
-      const pid = /^process_start_time_seconds\{pid="(\d+)"\}/m.exec(await res.text())?.[1];
-      if (pid) pids.add(pid);
-      return pids.size >= 2;
+    // (One scrape shows every process: the primary, ROLE=web, runs none of its own.)
+    const pids = await until(async () => {
+      const res = await fetch(`${web.url}/metrics`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+      const seen = new Set([...(await res.text()).matchAll(/^process_cpu_seconds_total\{pid="(\d+)"\}/gm)].map((m) => m[1]));
+      return seen.size === 2 ? [...seen] : null;
     });
-    process.kill(Number([...pids][0]), 'SIGKILL');
+    process.kill(Number(pids[0]), 'SIGKILL');
     await until(() => web.stderr().includes('exited (SIGKILL): starting another'), 10_000);
     let mark = m.answers.length;
     await until(() => m.answers.length > mark + 200, 30_000);
