@@ -83,6 +83,10 @@ export const CATALOGUE = {
   CODE_EXPIRED: { status: 400, words: '验证码已过期或未获取，请重新获取。' },
   TOO_MANY_TRIES: { status: 429, words: '验证码输错次数太多，请重新获取。' },
   BAD_CODE: { status: 400, words: '验证码不正确。' },
+
+  // ── the infrastructure ──
+  /** Redis or PostgreSQL cannot be reached this moment: nothing to fix in the request; the same request again is safe. */
+  UNAVAILABLE: { status: 503, words: '系统暂时不可用，请稍后再试。' },
 } as const satisfies Record<string, { status: number; rule?: number; words: string }>;
 
 export type ErrorCode = keyof typeof CATALOGUE;

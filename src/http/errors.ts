@@ -7,7 +7,7 @@ import type { Middleware } from 'koa';
 import type { ZodError } from 'zod';
 import type { Logger } from '../log.js';
 import { inChinese } from './words.js';
-import { CodedError } from '../errors.js';
+import { CodedError, DomainError } from '../errors.js';
 
 /** A refusal made at the HTTP edge itself (routes, auth, body parsing). */
 export class HttpError extends CodedError {}
@@ -33,6 +33,19 @@ export function validationError(err: ZodError, input?: unknown): HttpError {
   );
 }
 
+const DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P03']);
+const DOWN_WORDS =
+  /Connection is closed|max retries per request|Stream isn't writeable|Connection terminated|timeout exceeded when trying to connect|Can't reach database server/i;
+
+/** Redis or PostgreSQL out of reach (a restart, a failover, a network cut): not the request's fault, and safe to repeat. */
+export function unreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: string; message?: string; cause?: unknown };
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && DOWN_CODES.has(e.code)) return true;
+  if (e.name === 'MaxRetriesPerRequestError' || DOWN_WORDS.test(e.message ?? '')) return true;
+  return e.cause !== undefined && e.cause !== err && unreachable(e.cause);
+}
+
 /** A coded error as the API renders it everywhere (the middleware below, and the lean routes: lean.ts); null for anything else. */
 export function errorAnswer(err: unknown): { status: number; body: { error: Record<string, unknown> } } | null {
   if (err instanceof CodedError) {
@@ -48,6 +61,8 @@ export function errorAnswer(err: unknown): { status: number; body: { error: Reco
       },
     };
   }
+  // An outage is a 503 that says "try again", never a 500 (the same grab again answers the truth).
+  if (unreachable(err)) return errorAnswer(new DomainError('UNAVAILABLE'));
   const e = err as { status?: number; name?: string; message?: string };
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     // body errors: malformed JSON (a SyntaxError with status 400), body too large (413)
@@ -81,6 +96,10 @@ export function errors(log: Logger): Middleware {
       if (known) {
         ctx.status = known.status;
         ctx.body = known.body;
+        if (known.status === 503) {
+          ctx.set('retry-after', '2');
+          log.warn({ err: (err as Error).message, path: ctx.path }, 'answered 503: Redis or PostgreSQL out of reach');
+        }
         return;
       }
       log.error({ err, path: ctx.path }, 'unhandled error');

@@ -128,6 +128,10 @@ export function answer(
         req.resume();
       }
       if (!known) opts.log.error({ err, path: opts.path }, 'unhandled error');
+      else if (known.status === 503) {
+        extra['retry-after'] = '2';
+        opts.log.warn({ err: (err as Error).message, path: opts.path }, 'answered 503: Redis or PostgreSQL out of reach');
+      }
       sendJson(res, opts.https, known?.status ?? 500, known?.body ?? { error: { code: 'INTERNAL', message: 'internal error' } }, extra);
     },
   );

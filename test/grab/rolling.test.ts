@@ -1,5 +1,6 @@
 /**
- * Processes come and go under a grab storm. A rolling restart (WEB_CONCURRENCY=2, SIGHUP to the
+ * Processes come and go under a grab storm (and so does Redis: killed and restarted, with and
+ * without its data; grabs meanwhile answer 503 UNAVAILABLE, "try again", never a 500). A rolling restart (WEB_CONCURRENCY=2, SIGHUP to the
  * primary): each web process is replaced by a new one that listens before the old one drains; a
  * planner's live stream is told to reconnect and comes back with its Last-Event-ID. Kills: of 2 web
  * processes and a worker, a web process and then the worker die by SIGKILL and are replaced.
@@ -7,9 +8,27 @@
  * acknowledged win is in PostgreSQL, no requirement is over-allocated nor has two winners from one
  * supplier, and the watching page holds every release made meanwhile (the replay covered the gap).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { child, isolatedEnv, OPS_TOKEN, ops, phone, plannerCookie, requirementBody, testConfig, until, type Env } from '../support.js';
+import {
+  call,
+  child,
+  freePort,
+  isolatedEnv,
+  OPS_TOKEN,
+  ops,
+  phone,
+  plannerCookie,
+  requirementBody,
+  testConfig,
+  until,
+  type Env,
+} from '../support.js';
 import { connect } from '../../src/boot.js';
 import type { Ctx } from '../../src/context.js';
 
@@ -94,9 +113,9 @@ interface Answer {
  * connections until stopped. A request that failed on the network was never acknowledged: it is
  * simply tried again (a grab is idempotent).
  */
-async function marketplace(url: string, ctx: Ctx) {
+async function marketplace(url: string, ctx: Ctx, tierOf: (i: number) => string = () => 'S') {
   const dest = `滚动-${phone()}`;
-  const planners: { id: number; supplierId: number; cookie: string }[] = [];
+  const planners: { id: number; supplierId: number; tier: string; cookie: string }[] = [];
   for (let i = 0; i < 24; i++) {
     const s = (await ops(url).post('/suppliers', { name: `滚动社-${phone()}` })).body;
     for (let j = 0; j < 2; j++) {
@@ -105,13 +124,13 @@ async function marketplace(url: string, ctx: Ctx) {
           supplierId: s.id,
           name: `滚动${i}-${j}`,
           phone: phone(),
-          tier: 'S',
+          tier: tierOf(planners.length),
           destinations: [dest],
           maxActive: 50,
           openid: `o-roll-${phone()}`,
         })
       ).body;
-      planners.push({ id: p.id, supplierId: s.id, cookie: plannerCookie(ctx, p.id) });
+      planners.push({ id: p.id, supplierId: s.id, tier: tierOf(planners.length), cookie: plannerCookie(ctx, p.id) });
     }
   }
   const stream = liveStream(url, planners[0].cookie);
@@ -142,6 +161,7 @@ async function marketplace(url: string, ctx: Ctx) {
     });
   let running: Promise<unknown> = Promise.resolve();
   return {
+    dest,
     planners,
     stream,
     requirements,
@@ -169,9 +189,11 @@ async function marketplace(url: string, ctx: Ctx) {
       stream.close();
       agent.destroy();
     },
-    /** No 5xx; every acknowledged win in PostgreSQL (by then); never over-allocated, never two winners of one supplier. */
-    async check() {
-      expect(answers.filter((a) => a.status >= 500)).toEqual([]);
+    /** No 5xx (but "unavailable" in an outage); every acknowledged win in PostgreSQL (by then); never over-allocated, never two winners of one supplier. */
+    async check(opts: { outage?: boolean } = {}) {
+      // An outage may answer "unavailable, try again" (503); never anything else from the server's side.
+      const down = (a: Answer) => opts.outage && a.status === 503 && (a.body as { error?: { code: string } }).error?.code === 'UNAVAILABLE';
+      expect(answers.filter((a) => a.status >= 500 && !down(a))).toEqual([]);
       const acknowledged = answers.filter((a) => a.status === 201 || a.status === 200);
       expect(acknowledged.length).toBeGreaterThan(0);
       const missing = async () => {
@@ -276,3 +298,105 @@ it('2 web processes and a worker through a storm, a web process and the worker k
     await worker.exited;
   }
 }, 180_000);
+
+/** A Redis of the test's own (its own port and directory), to kill and restart. */
+async function ownRedis(persist: boolean) {
+  const dir = mkdtempSync(join(tmpdir(), 'redis-restart-'));
+  const port = await freePort();
+  let proc: ChildProcess;
+  const startRedis = async () => {
+    proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        persist ? 'yes' : 'no',
+        '--appendfsync',
+        'everysec',
+      ],
+      { stdio: 'ignore' },
+    );
+    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {}); // refused until it is up
+    await until(
+      () =>
+        probe.connect().then(
+          () => probe.ping().then(() => true),
+          () => false,
+        ),
+      10_000,
+      100,
+    );
+    probe.disconnect();
+  };
+  await startRedis();
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    /** Killed (SIGKILL, as a crash), down for a moment, started again on the same directory. */
+    async restart() {
+      const gone = new Promise((ok) => proc.once('exit', ok));
+      proc.kill('SIGKILL');
+      await gone;
+      await new Promise((r) => setTimeout(r, 1000));
+      await startRedis();
+    },
+    async stop() {
+      const gone = new Promise((ok) => proc.once('exit', ok));
+      proc.kill('SIGKILL');
+      await gone;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+it.each([
+  ['with persistence (AOF, every second)', true],
+  ['without persistence', false],
+])(
+  'Redis killed and restarted %s under a grab storm: hot state and schedule rebuilt, releases still due fire, nothing double-awarded or lost',
+  async (_, persist) => {
+    const redis = await ownRedis(persist);
+    // Tier A is released 6 s after a requirement is created: a job that lived only in Redis.
+    const app = await child(env, {
+      REDIS_URL: redis.url,
+      TIER_DELAYS: 'S:0,A:6,B:3600,C:3600',
+      RECONCILE_EVERY: '2',
+      SCHEDULE_REBUILD_EVERY: '2',
+      ...STORM,
+    });
+    const { ctx, close } = await connect(testConfig(env));
+    const m = await marketplace(app.url, ctx, (i) => (i % 4 === 3 ? 'A' : 'S'));
+    try {
+      for (let i = 0; i < 8; i++) await m.addRequirement();
+      m.start();
+      await until(() => m.answers.length > 200, 30_000);
+      // Not stormed (the S tier would fill it): its tier-A release is still to come when Redis dies.
+      const pending = (await ops(app.url).post('/requirements', requirementBody({ destinations: [m.dest], plannersWanted: 3 }))).body
+        .id as number;
+      await redis.restart();
+      const mark = m.answers.length;
+      await until(() => m.answers.filter((a) => a.status < 500).length > mark + 200, 60_000); // serving again
+      // The release due after the loss fires (rebuilt from PostgreSQL when Redis forgot it), and its tier may grab.
+      await until(async () => (await ctx.db.release.count({ where: { requirementId: pending, tier: 'A' } })) === 1, 30_000);
+      const tierA = m.planners.find((p) => p.tier === 'A')!;
+      const a = await call(app.url, 'POST', '/api/planner/grabs', { requirementId: pending }, { cookie: tierA.cookie });
+      expect(a.status).toBe(201);
+      await m.stop();
+      await m.check({ outage: true });
+    } finally {
+      m.close();
+      await close();
+      app.proc.kill('SIGTERM');
+      await app.exited;
+      await redis.stop();
+    }
+  },
+  120_000,
+);
