@@ -2,7 +2,9 @@
 // (a) Koa hello world, the baseline every ratio is against; (a2) is (a) driven by (c)'s wrk script,
 // a control for the client's own cost; (b) bare Koa + ioredis + a trivial Lua script;
 // (c) the product's grab endpoint (session, every rule, journal to PostgreSQL) on a mix of winning
-// and rejected grabs; (c') the same at a steady half of (c)'s capacity (latency on a busy day);
+// and rejected grabs (the start of a storm: every win's record and follow-up); (c2) the same script
+// again once those requirements are full (a storm's tail: every grab rejected); (c') fresh ones at a
+// steady half of (c)'s rate (latency on a busy day);
 // (d) reply-to-grab: signed `抢 <code>` messages from 1,000 bound planners to 200 requirements on
 // /wechat/callback; (e) 1,000 such replies arriving at once.
 // The product runs as in production: web processes (ROLE=web) and a worker. 100 connections, 10 s a
@@ -393,7 +395,7 @@ async function main() {
     const codesByGroup = (batch: { g: number; code: string }[]) =>
       Array.from({ length: GROUPS }, (_, g) => batch.filter((b) => b.g === g).map((b) => b.code));
 
-    const results: Record<'a' | 'a2' | 'b' | 'c' | 'd' | 'paced', Run[]> = { a: [], a2: [], b: [], c: [], d: [], paced: [] };
+    const results: Record<'a' | 'a2' | 'b' | 'c' | 'cFull' | 'd' | 'paced', Run[]> = { a: [], a2: [], b: [], c: [], cFull: [], d: [], paced: [] };
     const bursts: Awaited<ReturnType<typeof burst>>[] = [];
     const script = (name: string, text: string) => {
       const file = resolve(tmpdir(), `bench-${name}.lua`);
@@ -407,6 +409,8 @@ async function main() {
       results.a2.push(wrk(`http://127.0.0.1:${pa}/`, grabLua));
       results.b.push(wrk(`http://127.0.0.1:${pb}/`));
       results.c.push(wrk(`${grabWeb.url}/api/planner/grabs`, grabLua));
+      await settled(redisUrl); // the wins' follow-up (messages, live fan-out) done
+      results.cFull.push(wrk(`${grabWeb.url}/api/planner/grabs`, grabLua)); // the same requirements, now full: the storm's tail
       const replyLua = script(`reply-${round}`, replyScript(round, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000));
       results.d.push(wrk(`${replyWeb.url}/wechat/callback`, replyLua));
       // Half of this round's capacity, offered at a steady pace: the latency a planner sees on a busy day.
@@ -462,8 +466,9 @@ async function main() {
         grabs: results.c.reduce((n, r) => n + r.requests, 0),
         wins2xx: results.c.reduce((n, r) => n + r.requests - r.non2xx, 0),
       },
+      c_full_same_requirements_again: s.cFull,
       c_paced_at_half_capacity: s.paced,
-      ratios: { b_over_a: s.b.rps / s.a.rps, c_over_a: s.c.rps / s.a.rps, c_over_a2: s.c.rps / s.a2.rps },
+      ratios: { b_over_a: s.b.rps / s.a.rps, c_over_a: s.c.rps / s.a.rps, c_over_a2: s.c.rps / s.a2.rps, cFull_over_a: s.cFull.rps / s.a.rps },
       targets: { c_over_a_min: 0.5, paced_p99_max_ms: 25 },
       profile: 'bench-results/profiles/grab.svg',
     };
@@ -486,7 +491,8 @@ async function main() {
       '(a) Koa hello': row(s.a, s.a.rps),
       "(a2) Koa hello, (c)'s wrk script": row(s.a2, s.a.rps),
       '(b) Koa+ioredis Lua': row(s.b, s.a.rps),
-      '(c) grab endpoint': row(s.c, s.a.rps),
+      '(c) grab endpoint, fresh requirements': row(s.c, s.a.rps),
+      "(c2) grab, (c)'s requirements now full": row(s.cFull, s.a.rps),
       [`(c') grab, ${PACED_CONNECTIONS} conns paced at half of (c)`]: row(s.paced),
       '(d) reply 抢 <code> on /wechat/callback': row(s.d, s.a.rps),
       '(e) 1,000 replies at once (client clock)': row(b),
