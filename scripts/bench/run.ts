@@ -395,7 +395,15 @@ async function main() {
     const codesByGroup = (batch: { g: number; code: string }[]) =>
       Array.from({ length: GROUPS }, (_, g) => batch.filter((b) => b.g === g).map((b) => b.code));
 
-    const results: Record<'a' | 'a2' | 'b' | 'c' | 'cFull' | 'd' | 'paced', Run[]> = { a: [], a2: [], b: [], c: [], cFull: [], d: [], paced: [] };
+    const results: Record<'a' | 'a2' | 'b' | 'c' | 'cFull' | 'd' | 'paced', Run[]> = {
+      a: [],
+      a2: [],
+      b: [],
+      c: [],
+      cFull: [],
+      d: [],
+      paced: [],
+    };
     const bursts: Awaited<ReturnType<typeof burst>>[] = [];
     const script = (name: string, text: string) => {
       const file = resolve(tmpdir(), `bench-${name}.lua`);
@@ -468,7 +476,12 @@ async function main() {
       },
       c_full_same_requirements_again: s.cFull,
       c_paced_at_half_capacity: s.paced,
-      ratios: { b_over_a: s.b.rps / s.a.rps, c_over_a: s.c.rps / s.a.rps, c_over_a2: s.c.rps / s.a2.rps, cFull_over_a: s.cFull.rps / s.a.rps },
+      ratios: {
+        b_over_a: s.b.rps / s.a.rps,
+        c_over_a: s.c.rps / s.a.rps,
+        c_over_a2: s.c.rps / s.a2.rps,
+        cFull_over_a: s.cFull.rps / s.a.rps,
+      },
       targets: { c_over_a_min: 0.5, paced_p99_max_ms: 25 },
       profile: 'bench-results/profiles/grab.svg',
     };
