@@ -8,7 +8,7 @@ import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { loadConfig } from './config.js';
 import { start } from './boot.js';
-import { clusterPrimary } from './metrics/cluster.js';
+import { clusterPrimary } from './metrics/index.js';
 
 // A .env file, when present, fills variables not already set (see .env.example).
 if (existsSync('.env')) process.loadEnvFile('.env');

@@ -15,6 +15,8 @@ import cluster from 'node:cluster';
 const LATENCY = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const WAIT = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900];
 
+export { clusterPrimary } from './cluster.js';
+
 export function createMetrics(): Metrics & {
   /** Times the two hot routes (grab, WeChat reply) from the first byte read to the last written. */
   timeRequest(req: IncomingMessage, res: ServerResponse): void;
