@@ -157,6 +157,8 @@ async function marketplace(url: string, ctx: Ctx, tierOf: (i: number) => string 
         },
       );
       req.on('error', () => ok(null));
+      // A connection lost with a killed process may never answer: a client gives up and tries again.
+      req.setTimeout(10_000, () => req.destroy());
       req.end(JSON.stringify({ requirementId }));
     });
   let running: Promise<unknown> = Promise.resolve();
