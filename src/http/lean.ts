@@ -44,14 +44,21 @@ export function baseHeaders(https: boolean, type: string): Record<string, string
   };
 }
 
-export function sendJson(res: ServerResponse, https: boolean, status: number, body: unknown, extra?: Record<string, string>): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...baseHeaders(https, 'application/json; charset=utf-8'),
-    'content-length': String(Buffer.byteLength(text)),
-    ...extra,
-  });
+/** A whole answer in one write: the common headers, its type and length, and any extra headers. */
+export function send(
+  res: ServerResponse,
+  https: boolean,
+  status: number,
+  type: string,
+  text: string,
+  extra?: Record<string, string>,
+): void {
+  res.writeHead(status, { ...baseHeaders(https, type), 'content-length': String(Buffer.byteLength(text)), ...extra });
   res.end(text);
+}
+
+export function sendJson(res: ServerResponse, https: boolean, status: number, body: unknown, extra?: Record<string, string>): void {
+  send(res, https, status, 'application/json; charset=utf-8', JSON.stringify(body), extra);
 }
 
 /** A request body up to `limit` bytes; past it a 413 (the rest is discarded by `fail`, never read as a request). */

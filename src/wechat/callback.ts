@@ -14,7 +14,7 @@ import { MalformedXml, encryptedReply, parseXml, textReply, type WechatXml } fro
 import { HELP, handleText } from './commands.js';
 import { recordDelivery } from '../notify/index.js';
 import { sinceArrival } from '../http/arrival.js';
-import { baseHeaders, readBody, sendJson, type LeanRoute } from '../http/lean.js';
+import { readBody, send, sendJson, type LeanRoute } from '../http/lean.js';
 import { clientIp } from '../http/server.js';
 import { wechatKeys } from '../infra/keys.js';
 import { bindByScene } from './qr.js';
@@ -255,9 +255,7 @@ export function leanCallback(app: Ctx): LeanRoute {
     const ip = clientIp(req, app.config.TRUST_PROXY); // before reading: an over-long upload may leave no socket to ask later
     answer(req, q, ip).then(
       (a) => {
-        if (res.destroyed) return;
-        res.writeHead(a.status, { ...baseHeaders(https, a.type), 'content-length': String(Buffer.byteLength(a.body)), ...a.headers });
-        res.end(a.body);
+        if (!res.destroyed) send(res, https, a.status, a.type, a.body, a.headers);
       },
       (err: unknown) => {
         app.log.error({ err, path: '/wechat/callback' }, 'unhandled error');
