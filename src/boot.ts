@@ -4,11 +4,10 @@
  * call connect; so do the tests. This is where capabilities are wired to each other.
  */
 import type { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Ctx } from './context.js';
 import { createLogger, type Logger } from './log.js';
-import { commandClient, ensureRedis, queueConnection } from './infra/redis.js';
+import { commandClient, describeTarget, ensureRedis, queueConnection, subscriberConnection, type RedisClient, type RedisTarget } from './infra/redis.js';
 import { createPrisma, ensureDatabase } from './infra/database.js';
 import { migrate } from './infra/migrate.js';
 import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
@@ -46,10 +45,11 @@ interface Options {
 
 export interface Connected {
   ctx: Ctx;
-  redisUrl: string;
+  /** Where Redis is (one server or a cluster). */
+  redisTarget: RedisTarget;
   metrics: ReturnType<typeof createMetrics>;
   /** The BullMQ connection (no key prefix). */
-  queueConn: Redis;
+  queueConn: RedisClient;
   database: { url: string; embedded: boolean };
   close(): Promise<void>;
 }
@@ -78,7 +78,8 @@ function checkTemplateIds(config: Config, log: Logger) {
 export async function connect(config: Config, opts: Options = {}): Promise<Connected> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   checkTemplateIds(config, log);
-  const redisUrl = await ensureRedis(config.REDIS_URL, config.DATA_DIR, log);
+  const redisTarget = await ensureRedis(config, log);
+  if (redisTarget.kind === 'cluster') log.info({ redis: describeTarget(redisTarget) }, 'Redis Cluster');
   const database = await ensureDatabase(config.DATABASE_URL, config.DATA_DIR, log);
   const applied = await migrate(database.url);
   if (applied.length) log.info({ applied }, 'database migrated');
@@ -90,8 +91,8 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
   const ns = namespaceOf(await databaseIdentity(pool));
   const metrics = createMetrics();
   const audit = createAudit(pool, log);
-  const redis = commandClient(redisUrl, ns);
-  const queueConn = queueConnection(redisUrl); // no keyPrefix (BullMQ takes its own prefix)
+  const redis = commandClient(redisTarget, ns);
+  const queueConn = queueConnection(redisTarget); // no keyPrefix (BullMQ takes its own prefix)
   const dropped = await claimNamespace(queueConn, { dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL }, ns, log);
   if (dropped) log.warn({ dropped }, "keys of this checkout's previous database dropped from Redis");
   const ctx: Ctx = {
@@ -125,7 +126,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
 
   ctx.notify = createNotifier(ctx, queueConn);
   ctx.wechat = createWechatApi(ctx, ctx.wechatApiBase);
-  ctx.revocations = createRevocations(redis, new Redis(redisUrl), log);
+  ctx.revocations = createRevocations(redis, subscriberConnection(redisTarget), log);
   await ctx.revocations.ready;
   const loaded = await loadAll(ctx);
   if (loaded.requirements || loaded.planners) log.info(loaded, 'hot state rebuilt from PostgreSQL');
@@ -134,7 +135,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
 
   return {
     ctx,
-    redisUrl,
+    redisTarget,
     metrics,
     queueConn,
     database: { url: database.url, embedded: database.embedded },
@@ -177,8 +178,8 @@ export async function rebuildSchedules(
 
 /** connect(), then the web side and/or the workers, as ROLE says. */
 export async function start(config: Config, opts: Options = {}): Promise<Running> {
-  const { ctx, redisUrl, close, metrics, queueConn, database } = await connect(config, opts);
-  const queueOf = (name: string) => new Queue(name, { connection: queueConn, prefix: queuePrefix(ctx.ns) });
+  const { ctx, redisTarget, close, metrics, queueConn, database } = await connect(config, opts);
+  const queueOf = (name: string) => new Queue(name, { connection: queueConn, prefix: queuePrefix(ctx.ns, name) });
   const watched = [ctx.queue, queueOf(NOTIFY_QUEUE), queueOf(GRADING_QUEUE), queueOf(PAY_QUEUE)];
   metrics.watch({ queues: watched });
   const log = ctx.log;
@@ -206,7 +207,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   let rebuilding: Promise<unknown> = Promise.resolve();
   let workerDb: ReturnType<typeof createPrisma> | undefined;
   if (config.ROLE !== 'web') {
-    workerConn = queueConnection(redisUrl);
+    workerConn = queueConnection(redisTarget);
     // The workers get their own database connections (the embedded database has only one): a busy
     // schedule must not starve web requests of theirs (ops intake answered 500 when they shared).
     workerDb = database.embedded ? undefined : createPrisma(database.url, config.WORKER_DB_POOL);
@@ -229,7 +230,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   let hub: Hub | undefined;
   let url = '';
   if (config.ROLE !== 'worker') {
-    const liveHub = (hub = createHub(ctx, new Redis(redisUrl))); // one subscriber for every stream of this instance
+    const liveHub = (hub = createHub(ctx, subscriberConnection(redisTarget))); // one subscriber for every stream of this instance
     ctx.revocations.onRevoke((user) => liveHub.end(user)); // a suspended planner's streams end at once
     metrics.watch({ liveConnections: () => liveHub.connections() });
     const koa = createApp(ctx, apiRoutes(ctx, watched)).callback();

@@ -3,6 +3,7 @@
  * code reads process.env: a wrong value stops the boot with a message naming the variable.
  */
 import { z } from 'zod';
+import { clusterTarget } from './infra/redis.js';
 
 const TIERS = ['S', 'A', 'B', 'C'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -48,6 +49,18 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('.data'),
   REDIS_URL: z.string().url().optional(),
+  /** A Redis Cluster's nodes (host:port,host:port; or redis://user:password@host:port,…): used instead of REDIS_URL. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      if (v === undefined) return;
+      try {
+        clusterTarget(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^REDIS_CLUSTER_NODES: /, '') });
+      }
+    }),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
@@ -174,6 +187,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       need.push('WECHATPAY_PUBLIC_KEY + WECHATPAY_PUBLIC_KEY_ID, or WECHATPAY_PLATFORM_CERT' as never);
     if (need.length) throw new Error(`invalid configuration:\n${need.map((k) => `  ${k}: required with WECHATPAY_MCHID`).join('\n')}`);
   }
+  if (c.REDIS_URL && c.REDIS_CLUSTER_NODES)
+    throw new Error('invalid configuration:\n  REDIS_CLUSTER_NODES: set it or REDIS_URL, not both (a Redis Cluster, or one server)');
   if (c.NODE_ENV === 'production') {
     // The sandbox signs anyone in as anyone: it never runs in production. Nor does a guessed Redis
     // or database (another application's keys could be dropped), nor a generated secret.
@@ -188,10 +203,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'WECHAT_TEMPLATE_IDS',
       'SMS_WEBHOOK_URL',
     ] as const;
-    const missing = required.filter((k) => !c[k]);
+    const missing = required.filter((k) => !c[k] && !(k === 'REDIS_URL' && c.REDIS_CLUSTER_NODES));
     if (missing.length) {
       throw new Error(
-        `invalid configuration:\n${missing.map((k) => `  ${k}: required in production${k === 'WECHAT_APPID' ? ' (the local WeChat sandbox runs only in development and test)' : ''}`).join('\n')}`,
+        `invalid configuration:\n${missing.map((k) => `  ${k}: required in production${k === 'WECHAT_APPID' ? ' (the local WeChat sandbox runs only in development and test)' : k === 'REDIS_URL' ? ' (or REDIS_CLUSTER_NODES)' : ''}`).join('\n')}`,
       );
     }
   }

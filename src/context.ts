@@ -4,7 +4,7 @@
  * below it (config, log, infra, the script and event seams); capabilities implement these ports and
  * import them from here, so nothing points back up into a capability.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './infra/redis.js';
 import type { Registry } from 'prom-client';
 import type { Pool } from 'pg';
 import type { Queue } from 'bullmq';
@@ -22,7 +22,7 @@ export interface Ctx {
   /** The pool under Prisma, for the few hot statements Prisma's query compiler makes slow. */
   pool: Pool;
   /** The command connection: every key is under this database's namespace (infra/keys.ts). */
-  redis: Redis;
+  redis: RedisClient;
   /** The namespace (keyPrefix) of this database's keys, e.g. `dz:1a2b3c4d5e6f:`. */
   ns: string;
   /** The engine's Lua scripts, typed (grab/scripts.ts). */

@@ -233,7 +233,7 @@ async function settled(redisUrl: string) {
     const [events] = await redis.keys('dz:*:events');
     if (!events) throw new Error('no events stream in the bench database');
     const ns = events.slice(0, -'events'.length);
-    const busyLists = (await redis.keys(`${ns}bull:*`)).filter((k) => /:(wait|active)$/.test(k) && !k.includes(':notify:'));
+    const busyLists = (await redis.keys(`${ns}bull{*`)).filter((k) => /:(wait|active)$/.test(k) && !k.includes(':notify:'));
     const t0 = Date.now();
     for (let quiet = 0; quiet < 2; ) {
       if (Date.now() - t0 > 300_000) throw new Error('the worker did not settle within 5 minutes');

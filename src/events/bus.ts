@@ -10,7 +10,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { duplicate, type RedisClient } from '../infra/redis.js';
 import type { Logger } from '../log.js';
 import { eventsStream, listenerDone } from '../infra/keys.js';
 import { type DomainEvent, type Listener, type NewEvent, withId } from './types.js';
@@ -24,7 +24,7 @@ export interface EventBus {
   append(events: DomainEvent[]): Promise<void>;
 }
 
-export function createEventBus(redis: Redis): EventBus {
+export function createEventBus(redis: RedisClient): EventBus {
   const append = async (events: DomainEvent[]) => {
     if (!events.length) return;
     const p = redis.pipeline();
@@ -61,15 +61,15 @@ export interface Listening {
 type Entry = [id: string, fields: string[]];
 
 /** Runs each listener on its own consumer group, on its own blocking connection (duplicated from `redis`). */
-export function listen(redis: Redis, listeners: Listener[], opts: ListenOptions): Listening {
+export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOptions): Listening {
   const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const retryMs = opts.retryMs ?? 15_000;
   const blockMs = opts.blockMs ?? 2_000;
   const holdMs = opts.holdMs ?? 60_000;
   let stopped = false;
-  const conns: Redis[] = [];
+  const conns: RedisClient[] = [];
 
-  async function run(l: Listener, conn: Redis, created: () => void) {
+  async function run(l: Listener, conn: RedisClient, created: () => void) {
     const group = l.name;
     // An existing group keeps its place across restarts. A new one starts from now when others
     // already read the stream (a listener added to a running product must not redo months of
@@ -154,7 +154,7 @@ export function listen(redis: Redis, listeners: Listener[], opts: ListenOptions)
 
   const groups: Promise<void>[] = [];
   const runs = listeners.map((l) => {
-    const conn = redis.duplicate();
+    const conn = duplicate(redis);
     conn.on('error', () => {}); // reconnects by itself; reads report failures
     conns.push(conn);
     let created!: () => void;

@@ -4,12 +4,12 @@
  * holder whose lock timed out never deletes the next holder's.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import type { Lua } from './scripts.js';
 
 /** Runs fn under the lock; returns null without running it when another holder has the lock. */
 export async function withLock<T>(
-  { redis, lua }: { redis: Redis; lua: Lua },
+  { redis, lua }: { redis: RedisClient; lua: Lua },
   key: string,
   ttlMs: number,
   fn: () => Promise<T>,

@@ -5,7 +5,7 @@
  * delivers at least once.
  */
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
 import { queuePrefix } from '../infra/keys.js';
@@ -25,10 +25,10 @@ const deadlineId = (wo: string) => `deadline-${wo}`;
 const remindId = (wo: string) => `remind-${wo}`;
 const offerId = (wo: string) => `offer-${wo}`;
 
-export function createQueue(connection: Redis, ns: string): Queue<LifecycleJob> {
+export function createQueue(connection: RedisClient, ns: string): Queue<LifecycleJob> {
   return new Queue<LifecycleJob>(QUEUE, {
     connection,
-    prefix: queuePrefix(ns),
+    prefix: queuePrefix(ns, QUEUE),
     defaultJobOptions: { removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: 'exponential', delay: 1000 } },
   });
 }
@@ -127,8 +127,8 @@ export async function cancelDeadline(ctx: Ctx, workOrderId: string): Promise<voi
 }
 
 /** The worker side: spare concurrency so delayed releases are not late (see NOTES: BullMQ). */
-export function startWorker(ctx: Ctx, connection: Redis, handle: (job: Job<LifecycleJob>) => Promise<unknown>): Worker<LifecycleJob> {
-  const worker = new Worker<LifecycleJob>(QUEUE, handle, { connection, prefix: queuePrefix(ctx.ns), concurrency: 32 });
+export function startWorker(ctx: Ctx, connection: RedisClient, handle: (job: Job<LifecycleJob>) => Promise<unknown>): Worker<LifecycleJob> {
+  const worker = new Worker<LifecycleJob>(QUEUE, handle, { connection, prefix: queuePrefix(ctx.ns, QUEUE), concurrency: 32 });
   worker.on('failed', (job, err) => ctx.log.error({ job: job?.id, err: err.message }, 'lifecycle job failed'));
   return worker;
 }

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 
 const DIR = resolve(import.meta.dirname, 'commands');
 const INCLUDE = /^--- @include "([^"]+)"$/gm;
@@ -100,10 +100,10 @@ export function mismatches(scripts: Script[]): string[] {
   return out;
 }
 
-const bound = new WeakMap<Redis, Lua>();
+const bound = new WeakMap<RedisClient, Lua>();
 
 /** The scripts on this connection (defined once per connection), as typed functions. */
-export function scriptsFor(redis: Redis): Lua {
+export function scriptsFor(redis: RedisClient): Lua {
   const known = bound.get(redis);
   if (known) return known;
   const scripts = readScripts();

@@ -5,7 +5,7 @@
  * and a database that is replaced starts from an empty namespace. A requirement's keys share the
  * hash tag {r<id>} and a planner's share {p<id>}, so each Lua script touches one Cluster slot.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { chinaDate } from '../format.js';
 
 /** The namespace of a database, from its identity (the first migration record's random id). */
@@ -14,23 +14,30 @@ export const namespaceOf = (identity: string) => `dz:${identity.replaceAll('-', 
 export const checkoutsHash = 'dz:checkouts';
 
 /** Pub/sub is shared by every database of a Redis server: channels carry the namespace themselves. */
-export const channelOf = (redis: Redis, name: 'live' | 'revoked') => `${redis.options.keyPrefix ?? ''}ch:${name}`;
+export const channelOf = (redis: RedisClient, name: 'live' | 'revoked') => `${redis.options.keyPrefix ?? ''}ch:${name}`;
 /**
  * Keys matching a pattern, under the connection's namespace (SCAN's MATCH is not prefixed by
- * ioredis, and the keys it returns are full names): yields them as the connection names them.
+ * ioredis, and the keys it returns are full names): yields them as the connection names them. On a
+ * cluster, every master is scanned (SCAN sees one node's keys).
  */
-export async function* scanKeys(redis: Redis, pattern: string): AsyncGenerator<string[]> {
+export async function* scanKeys(redis: RedisClient, pattern: string): AsyncGenerator<string[]> {
   const prefix = redis.options.keyPrefix ?? '';
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}${pattern}`, 'COUNT', 500);
-    if (keys.length) yield keys.map((k) => k.slice(prefix.length));
-    cursor = next;
-  } while (cursor !== '0');
+  const nodes = redis.isCluster ? (redis as Extract<RedisClient, { nodes: unknown }>).nodes('master') : [redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}${pattern}`, 'COUNT', 500);
+      if (keys.length) yield keys.map((k) => k.slice(prefix.length));
+      cursor = next;
+    } while (cursor !== '0');
+  }
 }
 
-/** BullMQ's prefix (its keys are `<prefix>:<queue>:…`). */
-export const queuePrefix = (ns: string) => `${ns}bull`;
+/**
+ * BullMQ's prefix for a queue (its keys are `<prefix>:<queue>:…`). The hash tag keeps each queue's
+ * keys in one Cluster slot, as BullMQ's scripts need, and puts different queues on different slots.
+ */
+export const queuePrefix = (ns: string, queue: string) => `${ns}bull{${queue}}`;
 
 // ── the engine's hot state (a cache of PostgreSQL; see grab/hot-state.ts) ──
 export const requirementKeys = (id: number) => {

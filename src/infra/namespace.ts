@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Pool } from 'pg';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from '../log.js';
 import { checkoutsHash, namespaceOf, scanKeys } from './keys.js';
 
@@ -28,7 +28,7 @@ export function checkoutId(checkout: { dataDir: string; databaseUrl?: string }):
 
 /** Records `ns` as this checkout's namespace; drops the keys of the one it replaces. Returns how many keys went. */
 export async function claimNamespace(
-  raw: Redis,
+  raw: RedisClient,
   checkout: { dataDir: string; databaseUrl?: string },
   ns: string,
   log: Logger,
@@ -42,10 +42,14 @@ export async function claimNamespace(
 }
 
 /** Every key under a namespace, gone (`raw` must be a connection without a keyPrefix). */
-export async function dropNamespace(raw: Redis, ns: string): Promise<number> {
+export async function dropNamespace(raw: RedisClient, ns: string): Promise<number> {
   if (!ns.startsWith('dz:') || ns.length < 8) throw new Error(`not a namespace: ${ns}`);
   let dropped = 0;
-  for await (const keys of scanKeys(raw, `${ns}*`)) dropped += await raw.unlink(...keys);
+  for await (const keys of scanKeys(raw, `${ns}*`)) {
+    // One key per command: a cluster refuses a multi-key UNLINK across slots (they go out pipelined).
+    const counts = await Promise.all(keys.map((k) => raw.unlink(k)));
+    dropped += counts.reduce((a, b) => a + b, 0);
+  }
   return dropped;
 }
 

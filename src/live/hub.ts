@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import type { Ctx } from '../context.js';
 import { liveKeys, requirementKeys } from '../infra/keys.js';
 import { eventsSince, liveChannel, type Envelope, type LiveEvent } from './store.js';
@@ -46,7 +46,7 @@ function frame(e: LiveEvent): string {
 
 const browserKey = liveKeys.browser;
 
-export function createHub(ctx: Ctx, subscriber: Redis) {
+export function createHub(ctx: Ctx, subscriber: RedisClient) {
   const byUser = new Map<string, Set<Conn>>();
   const byIp = new Map<string, Set<Conn>>(); // Sets keep insertion order: the first is the oldest
   const channel = liveChannel(ctx.redis);

@@ -6,7 +6,7 @@
  * Requirement-wide updates (slots left, gone) are published without being stored: a page that
  * reconnects re-reads its pool, which is the state those updates describe.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { channelOf, liveKeys } from '../infra/keys.js';
 
 export interface LiveEvent {
@@ -27,9 +27,9 @@ const HISTORY = 200; // per user; older events are covered by re-reading state
 const TTL_SEC = 7 * 86_400;
 
 const userKey = liveKeys.user;
-export const liveChannel = (redis: Redis) => channelOf(redis, 'live');
+export const liveChannel = (redis: RedisClient) => channelOf(redis, 'live');
 
-export async function appendForUser(redis: Redis, user: string, type: string, data: Record<string, unknown>): Promise<string> {
+export async function appendForUser(redis: RedisClient, user: string, type: string, data: Record<string, unknown>): Promise<string> {
   const key = userKey(user);
   const id = (await redis.xadd(key, 'MAXLEN', '~', HISTORY, '*', 'type', type, 'data', JSON.stringify(data)))!;
   await redis.expire(key, TTL_SEC);
@@ -38,7 +38,7 @@ export async function appendForUser(redis: Redis, user: string, type: string, da
 }
 
 export async function broadcastRequirement(
-  redis: Redis,
+  redis: RedisClient,
   requirementId: number,
   type: string,
   data: Record<string, unknown>,
@@ -47,7 +47,7 @@ export async function broadcastRequirement(
 }
 
 /** Events after `lastId` (exclusive), oldest first. An id older than the history gives what is left. */
-export async function eventsSince(redis: Redis, user: string, lastId: string): Promise<LiveEvent[]> {
+export async function eventsSince(redis: RedisClient, user: string, lastId: string): Promise<LiveEvent[]> {
   if (!/^\d+-\d+$/.test(lastId)) return [];
   const rows = await redis.xrange(userKey(user), `(${lastId}`, '+', 'COUNT', HISTORY);
   return rows.map(([id, fields]) => {
@@ -58,6 +58,6 @@ export async function eventsSince(redis: Redis, user: string, lastId: string): P
 }
 
 /** An ops broadcast to every open stream (not stored: it is also sent through the official account). */
-export async function broadcastAll(redis: Redis, type: string, data: Record<string, unknown>): Promise<void> {
+export async function broadcastAll(redis: RedisClient, type: string, data: Record<string, unknown>): Promise<void> {
   await redis.publish(liveChannel(redis), JSON.stringify({ to: { all: true }, event: { type, data } } satisfies Envelope));
 }

@@ -10,7 +10,7 @@
  * and to whom, so handling the same event twice queues it once.
  */
 import { DelayedError, Queue, Worker, UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import type { Ctx, Notifier, Outgoing, WechatApi } from '../context.js';
 import { notifyKeys, queuePrefix } from '../infra/keys.js';
 import { chinaDayStart } from '../format.js';
@@ -33,8 +33,8 @@ export async function notifyPause(ctx: Pick<Ctx, 'redis'>): Promise<NotifyPause 
 }
 
 /** Sending again (the midnight job, or ops after clearing the quota): the waiting messages go out. */
-export async function resumeNotify(ctx: Pick<Ctx, 'redis' | 'ns' | 'log'>, connection: Redis): Promise<void> {
-  const q = new Queue(NOTIFY_QUEUE, { connection, prefix: queuePrefix(ctx.ns) });
+export async function resumeNotify(ctx: Pick<Ctx, 'redis' | 'ns' | 'log'>, connection: RedisClient): Promise<void> {
+  const q = new Queue(NOTIFY_QUEUE, { connection, prefix: queuePrefix(ctx.ns, NOTIFY_QUEUE) });
   try {
     await q.resume();
   } finally {
@@ -49,11 +49,11 @@ const REASON: Record<number, string> = { 43004: 'unsubscribed', 40003: 'invalid'
 
 export type { Notifier, Outgoing };
 
-export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: Redis): Notifier {
+export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: RedisClient): Notifier {
   const templates = loadTemplates();
   const queue = new Queue(NOTIFY_QUEUE, {
     connection,
-    prefix: queuePrefix(ctx.ns),
+    prefix: queuePrefix(ctx.ns, NOTIFY_QUEUE),
     defaultJobOptions: { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: 1000 },
   });
   const templateId = (key: string) => templateIdOf(ctx.config, key);
@@ -110,8 +110,8 @@ export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: Redis): Not
 }
 
 /** The sending side, in worker processes (with the worker that resumes sending at midnight). */
-export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): { close(): Promise<void>; worker: Worker } {
-  const prefix = queuePrefix(ctx.ns);
+export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: RedisClient): { close(): Promise<void>; worker: Worker } {
+  const prefix = queuePrefix(ctx.ns, NOTIFY_QUEUE);
   const control = new Queue(NOTIFY_QUEUE, { connection, prefix });
   const resumeAt = new Queue(NOTIFY_RESUME_QUEUE, { connection, prefix });
   const resumer = new Worker(NOTIFY_RESUME_QUEUE, () => resumeNotify(ctx, connection), { connection, prefix });
@@ -176,7 +176,7 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: Redis): 
         throw err; // BullMQ retries with backoff
       }
     },
-    { connection, prefix: queuePrefix(ctx.ns), concurrency: 8, limiter: { max: ctx.config.NOTIFY_RATE, duration: 1000 } },
+    { connection, prefix: queuePrefix(ctx.ns, NOTIFY_QUEUE), concurrency: 8, limiter: { max: ctx.config.NOTIFY_RATE, duration: 1000 } },
   );
   worker.on('failed', (job, err) => ctx.log.warn({ message: job?.data.id, err: err.message }, 'template message not sent'));
   return {

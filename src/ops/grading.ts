@@ -6,7 +6,7 @@
  * keeps the history. A BullMQ job scheduler makes a run on GRADING_CRON (China time).
  */
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
 import { queuePrefix } from '../infra/keys.js';
@@ -168,8 +168,8 @@ export async function applyGrading(ctx: Ctx, runId: number, by: string, plannerI
 }
 
 /** The weekly run: a job scheduler on the grading queue (the pattern may change between deploys: upserted). */
-export async function scheduleGrading(ctx: Ctx, connection: Redis): Promise<Queue> {
-  const queue = new Queue(GRADING_QUEUE, { connection, prefix: queuePrefix(ctx.ns) });
+export async function scheduleGrading(ctx: Ctx, connection: RedisClient): Promise<Queue> {
+  const queue = new Queue(GRADING_QUEUE, { connection, prefix: queuePrefix(ctx.ns, GRADING_QUEUE) });
   await queue.upsertJobScheduler(
     'weekly',
     { pattern: ctx.config.GRADING_CRON, tz: 'Asia/Shanghai' },
@@ -178,9 +178,9 @@ export async function scheduleGrading(ctx: Ctx, connection: Redis): Promise<Queu
   return queue;
 }
 
-export function startGradingWorker(ctx: Ctx, connection: Redis): Worker {
+export function startGradingWorker(ctx: Ctx, connection: RedisClient): Worker {
   return new Worker(GRADING_QUEUE, async () => (await proposeGrading(ctx, 'schedule')).id, {
     connection,
-    prefix: queuePrefix(ctx.ns),
+    prefix: queuePrefix(ctx.ns, GRADING_QUEUE),
   });
 }

@@ -3,7 +3,7 @@
  * few minutes that queries pending orders, because notifications can be lost.
  */
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import type { Ctx } from '../context.js';
 import { queuePrefix } from '../infra/keys.js';
 
@@ -14,7 +14,7 @@ const queues = new WeakMap<Ctx, Queue>();
 function queueOf(ctx: Ctx): Queue {
   let q = queues.get(ctx);
   if (!q) {
-    q = new Queue(PAY_QUEUE, { connection: ctx.queue.opts.connection as never, prefix: queuePrefix(ctx.ns) });
+    q = new Queue(PAY_QUEUE, { connection: ctx.queue.opts.connection as never, prefix: queuePrefix(ctx.ns, PAY_QUEUE) });
     queues.set(ctx, q);
   }
   return q;
@@ -37,10 +37,10 @@ export async function schedulePayJob(ctx: Ctx, outTradeNo: string, expiresAtMs: 
 
 export async function startPayWorker(
   ctx: Ctx,
-  connection: Redis,
+  connection: RedisClient,
   handle: { expire(outTradeNo: string): Promise<unknown>; sweep(): Promise<unknown> },
 ): Promise<{ close(): Promise<void> }> {
-  const prefix = queuePrefix(ctx.ns);
+  const prefix = queuePrefix(ctx.ns, PAY_QUEUE);
   const q = new Queue(PAY_QUEUE, { connection, prefix });
   await q.upsertJobScheduler('sweep', { every: SWEEP_EVERY_MS }, { name: 'sweep', opts: { removeOnComplete: 20, removeOnFail: 20 } });
   const worker = new Worker(

@@ -5,13 +5,13 @@
  * instance keeps a copy in memory, kept current by pub/sub and re-read on reconnect and every
  * 30 s, so checking a session costs no round trip. Listeners (the live hub) end streams at once.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis.js';
 import { channelOf, revokedHash } from '../infra/keys.js';
 import type { Logger } from '../log.js';
 import { issuedAt, type Session } from './session.js';
 
 const HASH = revokedHash; // user ("planner:7") → "*" | ms since the epoch
-const channel = (redis: Redis) => channelOf(redis, 'revoked');
+const channel = (redis: RedisClient) => channelOf(redis, 'revoked');
 const RESYNC_MS = 30_000;
 
 export type Revocation = number | '*';
@@ -36,7 +36,7 @@ function decode(v: string): Revocation {
   return v === '*' ? '*' : Number(v);
 }
 
-export function createRevocations(redis: Redis, subscriber: Redis, log: Logger): Revocations {
+export function createRevocations(redis: RedisClient, subscriber: RedisClient, log: Logger): Revocations {
   let known = new Map<string, Revocation>();
   const listeners: ((user: string) => void)[] = [];
 

@@ -34,11 +34,10 @@ export async function createBindQr(app: Ctx, plannerId: number): Promise<BindQr>
     throw new DomainError('QR_UNAVAILABLE');
   });
   await revokeBindQr(app, plannerId);
-  await app.redis
-    .multi()
-    .set(wechatKeys.bindScene(scene), plannerId, 'EX', code.expireSeconds)
-    .set(wechatKeys.bindSceneOf(plannerId), scene, 'EX', code.expireSeconds)
-    .exec();
+  // Two slots on a Redis Cluster, so two commands: the planner's pointer first, so a code that
+  // exists can always be revoked.
+  await app.redis.set(wechatKeys.bindSceneOf(plannerId), scene, 'EX', code.expireSeconds);
+  await app.redis.set(wechatKeys.bindScene(scene), plannerId, 'EX', code.expireSeconds);
   return { plannerId, scene, ticket: code.ticket, url: code.url, expiresAt: new Date(app.now() + code.expireSeconds * 1000).toISOString() };
 }
 

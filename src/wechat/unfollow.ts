@@ -21,5 +21,5 @@ export async function forgetUser(app: Ctx, openid: string): Promise<void> {
   const keys = [wechatKeys.csWindow(openid)];
   if (planner) keys.push(liveKeys.user(`planner:${planner.id}`));
   if (traveler) keys.push(liveKeys.user(`traveler:${traveler.id}`));
-  await app.redis.del(...keys);
+  await Promise.all(keys.map((k) => app.redis.del(k))); // one key per command: they lie in different Cluster slots
 }

@@ -12,8 +12,8 @@ import { queueConnection } from '../../src/infra/redis.js';
 const h = withApp({ GRADING_CRON: '*/2 * * * * *' });
 
 it('the grading job scheduler is registered with the configured pattern and proposes a run by itself', async () => {
-  const conn = queueConnection(h.env.redisUrl);
-  const queue = new Queue(GRADING_QUEUE, { connection: conn, prefix: queuePrefix(h.app.ctx.ns) });
+  const conn = queueConnection({ kind: 'server', url: h.env.redisUrl });
+  const queue = new Queue(GRADING_QUEUE, { connection: conn, prefix: queuePrefix(h.app.ctx.ns, GRADING_QUEUE) });
   try {
     const schedulers = await queue.getJobSchedulers();
     expect(schedulers.map((s) => [s.key, s.pattern, s.tz])).toEqual([['weekly', '*/2 * * * * *', 'Asia/Shanghai']]);

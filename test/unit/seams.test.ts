@@ -107,7 +107,7 @@ describe('namespaces', () => {
   it('one per database, shared by its channels and queues; one checkout per data directory and database URL', () => {
     const ns = namespaceOf('1a2b3c4d-5e6f-7081-92a3-b4c5d6e7f809');
     expect(ns).toBe('dz:1a2b3c4d5e6f:');
-    expect(queuePrefix(ns)).toBe('dz:1a2b3c4d5e6f:bull');
+    expect(queuePrefix(ns, 'grab')).toBe('dz:1a2b3c4d5e6f:bull{grab}');
     const redis = new Redis({ lazyConnect: true, keyPrefix: ns });
     expect(channelOf(redis, 'live')).toBe('dz:1a2b3c4d5e6f:ch:live');
     redis.disconnect();
