@@ -9,6 +9,22 @@ const HEAVY = [
   'test/security/cluster.test.ts',
   'test/grab/rolling.test.ts',
 ];
+// The engine's tests, again on a local three-master Redis Cluster (test/cluster-setup.ts starts it):
+// the grab rules and storms, the schedule (BullMQ), the event stream, live streams and replies.
+const CLUSTER = [
+  'test/grab/rules.test.ts',
+  'test/grab/storm.test.ts',
+  'test/grab/lifecycle.test.ts',
+  'test/grab/matching.test.ts',
+  'test/grab/journal.test.ts',
+  'test/grab/dispatch.test.ts',
+  'test/grab/schedule-rebuild.test.ts',
+  'test/events/bus.test.ts',
+  'test/live/stream.test.ts',
+  'test/wechat/storm.test.ts',
+  'test/notify/notify.test.ts',
+  'test/grab/redis-cluster.test.ts', // only here: the keys' slots, and a master restarted empty
+];
 const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as const };
 
 export default defineConfig({
@@ -24,13 +40,23 @@ export default defineConfig({
           ...shared,
           name: 'parallel',
           include: ['test/**/*.test.ts'],
-          exclude: [...HEAVY, 'test/unit/**'],
+          exclude: [...HEAVY, 'test/unit/**', 'test/grab/redis-cluster.test.ts'],
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },
       },
       {
         test: { ...shared, name: 'heavy', include: HEAVY, maxWorkers: 1, sequence: { groupOrder: 2 } },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'cluster',
+          include: CLUSTER,
+          globalSetup: ['test/cluster-setup.ts'],
+          maxWorkers: 1,
+          sequence: { groupOrder: 3 },
+        },
       },
     ],
   },

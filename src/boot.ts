@@ -7,7 +7,15 @@ import type { Worker } from 'bullmq';
 import type { Config } from './config.js';
 import type { Ctx } from './context.js';
 import { createLogger, type Logger } from './log.js';
-import { commandClient, describeTarget, ensureRedis, queueConnection, subscriberConnection, type RedisClient, type RedisTarget } from './infra/redis.js';
+import {
+  commandClient,
+  describeTarget,
+  ensureRedis,
+  queueConnection,
+  subscriberConnection,
+  type RedisClient,
+  type RedisTarget,
+} from './infra/redis.js';
 import { createPrisma, ensureDatabase } from './infra/database.js';
 import { migrate } from './infra/migrate.js';
 import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';

@@ -7,24 +7,33 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { start, type Running } from '../src/boot.js';
 import { signSession } from '../src/session/session.js';
 import type { Ctx } from '../src/context.js';
 
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** In the "cluster" project: the local Redis Cluster (test/cluster-setup.ts) every app of the file uses. */
+const CLUSTER = inject('redisClusterNodes') as string | undefined;
 const PG_ADMIN = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const OPS_TOKEN = 'test-ops-token-0123456789';
 
 export interface Env {
+  /** A Redis db of its own (empty on a cluster, which has no numbered databases). */
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES, in the "cluster" project: the file's fresh database gives it a namespace of its own there. */
+  clusterNodes?: string;
   databaseUrl: string;
   release(): Promise<void>;
 }
 
 /** A Redis db index (1..15) nobody else holds, emptied, and a new PostgreSQL database. */
 export async function isolatedEnv(): Promise<Env> {
+  if (CLUSTER) {
+    const database = await createDatabase();
+    return { redisUrl: '', clusterNodes: CLUSTER, databaseUrl: database.url, release: database.drop };
+  }
   const admin = new Redis(REDIS);
   const token = randomBytes(8).toString('hex');
   let db = 0;
@@ -38,6 +47,20 @@ export async function isolatedEnv(): Promise<Env> {
   await r.flushdb();
   r.disconnect();
 
+  const database = await createDatabase();
+  return {
+    redisUrl,
+    databaseUrl: database.url,
+    async release() {
+      await database.drop();
+      if ((await admin.get(`test:db:${db}`)) === token) await admin.del(`test:db:${db}`);
+      admin.disconnect();
+    },
+  };
+}
+
+/** A new, empty PostgreSQL database (the app migrates it). */
+async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `grab_test_${randomBytes(6).toString('hex')}`;
   const c = new pg.Client({ connectionString: PG_ADMIN });
   await c.connect();
@@ -46,25 +69,26 @@ export async function isolatedEnv(): Promise<Env> {
   const u = new URL(PG_ADMIN);
   u.pathname = `/${name}`;
   return {
-    redisUrl,
-    databaseUrl: u.toString(),
-    async release() {
+    url: u.toString(),
+    async drop() {
       const c2 = new pg.Client({ connectionString: PG_ADMIN });
       await c2.connect();
       await c2.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c2.end();
-      if ((await admin.get(`test:db:${db}`)) === token) await admin.del(`test:db:${db}`);
-      admin.disconnect();
     },
   };
 }
+
+/** REDIS_URL, or REDIS_CLUSTER_NODES in the "cluster" project. */
+const redisOf = (env: Env): Record<string, string> =>
+  env.clusterNodes ? { REDIS_CLUSTER_NODES: env.clusterNodes } : { REDIS_URL: env.redisUrl };
 
 export function testConfig(env: Env, extra: Record<string, string> = {}) {
   return loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    REDIS_URL: env.redisUrl,
+    ...redisOf(env),
     DATABASE_URL: env.databaseUrl,
     OPS_API_TOKEN: OPS_TOKEN,
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
@@ -181,7 +205,7 @@ export async function child(env: Env, extra: Record<string, string>, opts: { wai
       ...process.env,
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`, // the address tests and their browsers use
-      REDIS_URL: env.redisUrl,
+      ...redisOf(env),
       DATABASE_URL: env.databaseUrl,
       OPS_API_TOKEN: OPS_TOKEN,
       SESSION_SECRET: cfg.SESSION_SECRET!,

@@ -35,7 +35,7 @@ export function validationError(err: ZodError, input?: unknown): HttpError {
 
 const DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P03']);
 const DOWN_WORDS =
-  /Connection is closed|max retries per request|Stream isn't writeable|Connection terminated|timeout exceeded when trying to connect|Can't reach database server/i;
+  /Connection is closed|max retries per request|Stream isn't writeable|Connection terminated|timeout exceeded when trying to connect|Can't reach database server|^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN) |Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available/i;
 
 /** Redis or PostgreSQL out of reach (a restart, a failover, a network cut): not the request's fault, and safe to repeat. */
 export function unreachable(err: unknown): boolean {

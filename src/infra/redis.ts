@@ -38,7 +38,8 @@ export function clusterTarget(spec: string): RedisTarget {
     } catch {
       throw new Error(`REDIS_CLUSTER_NODES: "${e}" is not host:port`);
     }
-    if (!u.hostname || !u.port || !['redis:', 'rediss:'].includes(u.protocol)) throw new Error(`REDIS_CLUSTER_NODES: "${e}" is not host:port`);
+    if (!u.hostname || !u.port || !['redis:', 'rediss:'].includes(u.protocol))
+      throw new Error(`REDIS_CLUSTER_NODES: "${e}" is not host:port`);
     return u;
   });
   const first = urls[0];
@@ -56,10 +57,12 @@ export function clusterTarget(spec: string): RedisTarget {
 /** A connection to the target. `keyPrefix` names every key under a namespace (infra/keys.ts). */
 export function redisConnection(target: RedisTarget, options: RedisOptions = {}): RedisClient {
   if (target.kind === 'server') return new Redis(target.url, options);
-  const { keyPrefix, enableAutoPipelining, lazyConnect, ...perNode } = options;
+  // No auto-pipelining on a cluster: ioredis batches commands per node, and a batch whose commands
+  // get different answers during a resharding or a restart (a MOVED beside successes) is not
+  // redirected: the MOVED reaches the caller. Single commands are redirected.
+  const { keyPrefix, enableAutoPipelining: _batching, lazyConnect, ...perNode } = options;
   return new Cluster(target.nodes, {
     keyPrefix,
-    enableAutoPipelining,
     lazyConnect,
     redisOptions: { ...target.options, ...perNode },
     // Through a failover or a resharding, a command follows MOVED/ASK redirections and waits for the new master.
@@ -141,7 +144,7 @@ export async function ensureRedis(
 
 /**
  * The command connection: auto-pipelining coalesces concurrent requests' commands into one write
- * (per node, on a cluster); `keyPrefix` puts every key under the database's namespace (infra/keys.ts).
+ * (on one server; see redisConnection for a cluster); `keyPrefix` puts every key under the database's namespace (infra/keys.ts).
  */
 export function commandClient(target: RedisTarget, keyPrefix: string): RedisClient {
   return redisConnection(target, { enableAutoPipelining: true, maxRetriesPerRequest: 3, keyPrefix });

@@ -53,7 +53,10 @@ it('after the queues lose their data, every due job comes back from PostgreSQL a
   });
 
   // Redis loses the queues' data (as a restart without persistence would).
-  const notify = new Queue(NOTIFY_QUEUE, { connection: h.app.ctx.queue.opts.connection as never, prefix: queuePrefix(h.app.ctx.ns, NOTIFY_QUEUE) });
+  const notify = new Queue(NOTIFY_QUEUE, {
+    connection: h.app.ctx.queue.opts.connection as never,
+    prefix: queuePrefix(h.app.ctx.ns, NOTIFY_QUEUE),
+  });
   try {
     await h.app.ctx.queue.obliterate({ force: true });
     await notify.obliterate({ force: true });

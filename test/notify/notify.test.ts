@@ -299,7 +299,10 @@ it('45009 (the day’s quota spent) pauses sending until midnight and tells ops;
   const row = await app.ctx.db.message.findUniqueOrThrow({ where: { id } });
   expect([row.state, row.attempts, row.error]).toEqual(['queued', 0, expect.stringContaining('45009')]);
   const q = new Queue(NOTIFY_QUEUE, { connection: app.ctx.queue.opts.connection as never, prefix: queuePrefix(app.ctx.ns, NOTIFY_QUEUE) });
-  const resumeQ = new Queue(NOTIFY_RESUME_QUEUE, { connection: app.ctx.queue.opts.connection as never, prefix: queuePrefix(app.ctx.ns, NOTIFY_QUEUE) });
+  const resumeQ = new Queue(NOTIFY_RESUME_QUEUE, {
+    connection: app.ctx.queue.opts.connection as never,
+    prefix: queuePrefix(app.ctx.ns, NOTIFY_QUEUE),
+  });
   try {
     expect(await q.isPaused()).toBe(true);
     const [midnight] = await resumeQ.getDelayed();
