@@ -75,6 +75,7 @@ export const liveOf = (page: Page) =>
             leader: boolean;
             connects: number;
             delays: number[];
+            told: number;
             events: { id?: string; type: string; data: any }[];
             popups: string[];
           }

@@ -61,6 +61,8 @@ interface Debug {
   leader: boolean;
   connects: number;
   delays: number[];
+  /** How many of those waits the server chose (a `reconnect`: it is going away), not a failure. */
+  told: number;
   events: LiveEvent[];
   popups: string[];
 }
@@ -81,7 +83,7 @@ export class Live {
 
   constructor(private user: string) {
     this.bc = new BroadcastChannel(`live:${user}`);
-    this.debug = { tab: this.tab, leader: false, connects: 0, delays: [], events: [], popups: [] };
+    this.debug = { tab: this.tab, leader: false, connects: 0, delays: [], told: 0, events: [], popups: [] };
     (window as any).__live = this.debug;
   }
 
@@ -248,6 +250,7 @@ export class Live {
           this.es = null;
           const delay = (JSON.parse(msg.data) as { inMs: number }).inMs;
           this.debug.delays.push(delay);
+          this.debug.told++;
           this.send({ t: 'state', s: { kind: 'waiting', attempt: this.attempt, retryInMs: delay } });
           this.timer = window.setTimeout(() => this.connect(), delay);
           return;
