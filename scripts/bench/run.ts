@@ -10,6 +10,8 @@
 // The product runs as in production: web processes (ROLE=web) and a worker. 100 connections, 10 s a
 // run, rounds interleaved; medians go to bench-results/grab.json and reply.json, flame graphs of
 // separate profiled runs to bench-results/profiles/ (grab.svg, reply.svg, with top-function summaries).
+// BENCH_REDIS_CLUSTER=1: the product on a local three-master Redis Cluster instead (started here,
+// stopped after; (b) stays on one server): grab-cluster.json, reply-cluster.json, profiles/*-cluster.*.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,8 +19,9 @@ import http from 'node:http';
 import { resolve } from 'node:path';
 import { cpus, tmpdir } from 'node:os';
 import pg from 'pg';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { signSession } from '../../src/session/session.js';
+import { startCluster, type LocalCluster } from '../redis-cluster.js';
 import { flameSvg, summarize } from './profile.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -27,6 +30,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 100;
 const PG_ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CLUSTER = process.env.BENCH_REDIS_CLUSTER === '1';
+const SUFFIX = CLUSTER ? '-cluster' : '';
 const SECRET = 'bench-session-secret-0123456789abcdef';
 const OPS = 'bench-ops-token-0123456789';
 const GROUPS = 40; // destinations; planners serve one each, so every requirement has ~50 candidates (each told by a template message)
@@ -227,13 +232,18 @@ async function burst(url: string, round: number, openids: string[], codes: strin
  * so a run measures its path, not the set-up's follow-up. Template messages stay queued: they go
  * out at NOTIFY_RATE, a light and steady background, as in production.
  */
-async function settled(redisUrl: string) {
-  const redis = new Redis(redisUrl);
+async function settled(target: { url: string } | { cluster: string }) {
+  const redis =
+    'url' in target
+      ? new Redis(target.url)
+      : new Cluster(target.cluster.split(',').map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })));
+  const keys = async (pattern: string) =>
+    redis instanceof Cluster ? (await Promise.all(redis.nodes('master').map((m) => m.keys(pattern)))).flat() : redis.keys(pattern);
   try {
-    const [events] = await redis.keys('dz:*:events');
+    const [events] = await keys('dz:*:events');
     if (!events) throw new Error('no events stream in the bench database');
     const ns = events.slice(0, -'events'.length);
-    const busyLists = (await redis.keys(`${ns}bull{*`)).filter((k) => /:(wait|active)$/.test(k) && !k.includes(':notify:'));
+    const busyLists = (await keys(`${ns}bull{*`)).filter((k) => /:(wait|active)$/.test(k) && !k.includes(':notify:'));
     const t0 = Date.now();
     for (let quiet = 0; quiet < 2; ) {
       if (Date.now() - t0 > 300_000) throw new Error('the worker did not settle within 5 minutes');
@@ -315,12 +325,17 @@ async function main() {
   const dbUrl = new URL(PG_ADMIN);
   dbUrl.pathname = `/${dbName}`;
   const redisUrl = `${REDIS}/14`;
-  const flush = new Redis(redisUrl);
-  await flush.flushdb();
-  flush.disconnect();
+  let cluster: LocalCluster | undefined;
+  if (CLUSTER) cluster = await startCluster(resolve(tmpdir(), 'bench-redis-cluster'));
+  else {
+    const flush = new Redis(redisUrl);
+    await flush.flushdb();
+    flush.disconnect();
+  }
+  const redisTarget = cluster ? { cluster: cluster.nodes } : { url: redisUrl };
 
   const env = {
-    REDIS_URL: redisUrl,
+    ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodes } : { REDIS_URL: redisUrl }),
     DATABASE_URL: dbUrl.toString(),
     OPS_API_TOKEN: OPS,
     SESSION_SECRET: SECRET,
@@ -389,7 +404,7 @@ async function main() {
         });
         batch.push({ id: r.id, g, code: r.code });
       }
-      await settled(redisUrl); // releases (all tiers at 0 s) and their messages are the worker's: done before measuring
+      await settled(redisTarget); // releases (all tiers at 0 s) and their messages are the worker's: done before measuring
       return batch;
     };
     const codesByGroup = (batch: { g: number; code: string }[]) =>
@@ -417,7 +432,7 @@ async function main() {
       results.a2.push(wrk(`http://127.0.0.1:${pa}/`, grabLua));
       results.b.push(wrk(`http://127.0.0.1:${pb}/`));
       results.c.push(wrk(`${grabWeb.url}/api/planner/grabs`, grabLua));
-      await settled(redisUrl); // the wins' follow-up (messages, live fan-out) done
+      await settled(redisTarget); // the wins' follow-up (messages, live fan-out) done
       results.cFull.push(wrk(`${grabWeb.url}/api/planner/grabs`, grabLua)); // the same requirements, now full: the storm's tail
       const replyLua = script(`reply-${round}`, replyScript(round, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000));
       results.d.push(wrk(`${replyWeb.url}/wechat/callback`, replyLua));
@@ -446,7 +461,7 @@ async function main() {
       const web = await product(env, port, dir);
       wrk(`${web.url}/`, lua);
       await web.stop();
-      profiles[name] = keepProfile(dir, name);
+      profiles[name] = keepProfile(dir, `${name}${SUFFIX}`);
     }
 
     const s = Object.fromEntries(Object.entries(results).map(([k, runs]) => [k, summarizeRuns(runs)])) as Record<
@@ -483,7 +498,7 @@ async function main() {
         cFull_over_a: s.cFull.rps / s.a.rps,
       },
       targets: { c_over_a_min: 0.5, paced_p99_max_ms: 25 },
-      profile: 'bench-results/profiles/grab.svg',
+      profile: `bench-results/profiles/grab${SUFFIX}.svg`,
     };
     const replyReport = {
       at: grabReport.at,
@@ -494,12 +509,23 @@ async function main() {
       burst_1000_at_once: b,
       ratios: { d_over_a: s.d.rps / s.a.rps },
       targets: { d_over_a_min: 0.3, burst_p99_max_ms: 1000 },
-      profile: 'bench-results/profiles/reply.svg',
+      profile: `bench-results/profiles/reply${SUFFIX}.svg`,
     };
     mkdirSync(resolve(ROOT, 'bench-results'), { recursive: true });
-    writeFileSync(resolve(ROOT, 'bench-results/grab.json'), JSON.stringify(grabReport, null, 2));
-    writeFileSync(resolve(ROOT, 'bench-results/reply.json'), JSON.stringify(replyReport, null, 2));
-    console.log('\nbench-results/grab.json, reply.json (medians of %d rounds, %d connections, %d s each)', ROUNDS, CONNECTIONS, SECONDS);
+    writeFileSync(
+      resolve(ROOT, `bench-results/grab${SUFFIX}.json`),
+      JSON.stringify({ redis: CLUSTER ? 'cluster of 3 masters' : 'one server', ...grabReport }, null, 2),
+    );
+    writeFileSync(
+      resolve(ROOT, `bench-results/reply${SUFFIX}.json`),
+      JSON.stringify({ redis: CLUSTER ? 'cluster of 3 masters' : 'one server', ...replyReport }, null, 2),
+    );
+    console.log(
+      `\nbench-results/grab${SUFFIX}.json, reply${SUFFIX}.json (medians of %d rounds, %d connections, %d s each)`,
+      ROUNDS,
+      CONNECTIONS,
+      SECONDS,
+    );
     console.table({
       '(a) Koa hello': row(s.a, s.a.rps),
       "(a2) Koa hello, (c)'s wrk script": row(s.a2, s.a.rps),
@@ -513,11 +539,12 @@ async function main() {
     console.log(
       `burst: the product's own clock (arrival to answer) p99 ${b.answerP99Ms.toFixed(1)} ms; late answers: ${bursts.map((x) => x.late).join(', ')}`,
     );
-    console.log('flame graphs: bench-results/profiles/grab.svg, reply.svg');
+    console.log(`flame graphs: bench-results/profiles/grab${SUFFIX}.svg, reply${SUFFIX}.svg`);
     void profiles;
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(products.map((p) => p.stop()));
+    await cluster?.stop();
   }
 }
 
