@@ -89,15 +89,21 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   const rk = requirementKeys(requirementId);
   const window = cfg.GRAB_RATE_WINDOW * 1000;
 
-  // Stage 1, one pipelined round trip: both rate limits and a read-only peek at the requirement.
-  // In a storm almost every grab meets a full requirement; the peek answers those without a
-  // reservation. It only ever rejects what grab-8 would reject; grab-8 alone awards slots.
+  // Stage 1, one round trip: both rate limits and a read-only peek at the requirement. In a storm
+  // almost every grab meets a full requirement; the peek answers those without a reservation. It
+  // only ever rejects what grab-8 would reject; grab-8 alone awards slots. One script on one
+  // server; on a cluster its keys lie in three slots, so three scripts, pipelined.
   if (!dispatch) {
-    const [ipOk, plannerOk, [status, held]] = await Promise.all([
-      ip ? ctx.lua.rateLimit({ counter: ipRateKey(ip) }, { limit: cfg.GRAB_RATE_IP, windowMs: window }) : 1,
-      ctx.lua.rateLimit({ counter: pk.rate }, { limit: cfg.GRAB_RATE_PLANNER, windowMs: window }),
-      ctx.lua.peekGrab(rk, { plannerId }),
-    ]);
+    const [ipOk, plannerOk, status, held] = ctx.redis.isCluster
+      ? await Promise.all([
+          ip ? ctx.lua.rateLimit({ counter: ipRateKey(ip) }, { limit: cfg.GRAB_RATE_IP, windowMs: window }) : 1,
+          ctx.lua.rateLimit({ counter: pk.rate }, { limit: cfg.GRAB_RATE_PLANNER, windowMs: window }),
+          ctx.lua.peekGrab(rk, { plannerId }),
+        ]).then(([i, p, [s, h]]) => [i, p, s, h] as const)
+      : await ctx.lua.admit(
+          { ipCounter: ipRateKey(ip ?? '-'), plannerCounter: pk.rate, meta: rk.meta, planners: rk.planners },
+          { ipLimit: ip ? cfg.GRAB_RATE_IP : 0, plannerLimit: cfg.GRAB_RATE_PLANNER, windowMs: window, plannerId },
+        );
     if (!ipOk) return reject('IP_RATE_LIMITED');
     if (!plannerOk) return reject('RATE_LIMITED');
     if (status && !held && status !== 'open') return reject(status === 'full' ? 'FULL' : 'REQUIREMENT_CLOSED');

@@ -22,6 +22,7 @@ const DEFS = {
   },
   confirmPlanner: { keys: ['active', 'reservations', 'day'], args: ['requirementId', 'workOrderId', 'token', 'dispatch'] },
   rateLimit: { keys: ['counter'], args: ['limit', 'windowMs'] },
+  admit: { keys: ['ipCounter', 'plannerCounter', 'meta', 'planners'], args: ['ipLimit', 'plannerLimit', 'windowMs', 'plannerId'] },
   peekGrab: { keys: ['meta', 'planners'], args: ['plannerId'] },
   grab: {
     keys: ['meta', 'candidates', 'planners', 'suppliers', 'expired', 'blocked', 'workOrders', 'unsynced'],
@@ -40,6 +41,8 @@ interface Results {
   reservePlanner: number | [0, string, string, string, string] | [1, string, string, string];
   confirmPlanner: number;
   rateLimit: 0 | 1;
+  /** {IP allowed, planner allowed, status, holds a slot} */
+  admit: [0 | 1, 0 | 1, string | null, number];
   peekGrab: [string | null, number];
   /** {kind 1 won | 2 repeat, workOrderId, filled, wanted, becameFull, contact JSON} · <0 refused */
   grab: number | [1 | 2, string, number, number, 0 | 1, string];
