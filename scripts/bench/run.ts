@@ -280,7 +280,11 @@ async function product(env: Record<string, string>, port: number | null, profile
   );
   const exited = new Promise<void>((ok) => proc.once('exit', () => ok()));
   const url = port ? `http://127.0.0.1:${port}` : '';
-  if (port) await waitHealthy(`${url}/healthz`);
+  if (port)
+    await waitHealthy(`${url}/healthz`).catch((err) => {
+      proc.kill('SIGKILL'); // not left holding its port
+      throw err;
+    });
   return {
     url,
     proc,
@@ -350,19 +354,24 @@ async function main() {
     PUBLIC_URL: 'http://127.0.0.1:3105', // the set-up process: the sandbox's WeChat API that messages go to
   };
   const [pa, pb, pc, pd, ps] = [3101, 3102, 3103, 3104, 3105];
-  const children = [
-    await serve(['scripts/bench/servers/koa-hello.ts', String(pa)]),
-    await serve(['scripts/bench/servers/koa-redis.ts', String(pb), `${REDIS}/15`]),
-  ];
-  // The layout the README recommends: web processes (ROLE=web) and a worker (releases, deadlines,
-  // messages, live fan-out). (c) takes the grabs, (d) the replies, (s) the ops API of the set-up.
-  const worker = await product(env, null);
-  const grabWeb = await product(env, pc);
-  const replyWeb = await product(env, pd);
-  const setup = await product(env, ps);
-  const products = [worker, grabWeb, replyWeb, setup];
-
+  // Whatever fails below, everything started here is stopped (a leftover would hold its port).
+  const children: ChildProcess[] = [];
+  const products: Product[] = [];
   try {
+    children.push(await serve(['scripts/bench/servers/koa-hello.ts', String(pa)]));
+    children.push(await serve(['scripts/bench/servers/koa-redis.ts', String(pb), `${REDIS}/15`]));
+    // The layout the README recommends: web processes (ROLE=web) and a worker (releases, deadlines,
+    // messages, live fan-out). (c) takes the grabs, (d) the replies, (s) the ops API of the set-up.
+    const start = async (port: number | null) => {
+      const p = await product(env, port);
+      products.push(p);
+      return p;
+    };
+    await start(null); // the worker
+    const grabWeb = await start(pc);
+    const replyWeb = await start(pd);
+    const setup = await start(ps);
+
     console.log(`setting up ${SUPPLIERS} suppliers and ${PLANNERS} planners`);
     const suppliers = [];
     for (let i = 0; i < SUPPLIERS; i++) suppliers.push((await post(setup.url, '/api/ops/suppliers', { name: `bench-${i}` })).id);
