@@ -85,6 +85,7 @@ async function primary(c: ReturnType<typeof loadConfig>) {
     process.on(sig, () => {
       if (stopping) process.exit(1);
       stopping = true;
+      bounded(c, 2); // the web processes' stop, then the workers'
       const children = Object.values(cluster.workers ?? {});
       const gone = children.map((w) => new Promise((ok) => w!.once('exit', ok)));
       for (const w of children) w!.process.kill('SIGTERM');
@@ -98,11 +99,25 @@ async function primary(c: ReturnType<typeof loadConfig>) {
   }
 }
 
+/**
+ * Stopping has a bound: in-flight requests get SHUTDOWN_GRACE_MS, jobs a little more; past that
+ * (Redis or PostgreSQL out of reach, so closing them never completes) the process exits anyway,
+ * failing. Everything it held is recovered from PostgreSQL by whoever starts next.
+ */
+function bounded(c: ReturnType<typeof loadConfig>, factor = 1) {
+  const ms = factor * (c.SHUTDOWN_GRACE_MS + 20_000);
+  setTimeout(() => {
+    console.error(`still stopping after ${ms} ms (Redis or PostgreSQL out of reach?): exiting`);
+    process.exit(1);
+  }, ms).unref();
+}
+
 async function single(config: ReturnType<typeof loadConfig>) {
   let running: Awaited<ReturnType<typeof start>> | undefined;
   let stopping = false;
   const stop = (sig: string) => {
     running!.ctx.log.info({ sig }, 'stopping');
+    bounded(config);
     running!.stop().then(
       () => process.exit(0),
       () => process.exit(1),

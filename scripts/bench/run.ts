@@ -237,6 +237,7 @@ async function settled(target: { url: string } | { cluster: string }) {
     'url' in target
       ? new Redis(target.url)
       : new Cluster(target.cluster.split(',').map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) })));
+  if (redis instanceof Cluster) await new Promise((ok) => redis.once('ready', ok)); // nodes() is empty until then
   const keys = async (pattern: string) =>
     redis instanceof Cluster ? (await Promise.all(redis.nodes('master').map((m) => m.keys(pattern)))).flat() : redis.keys(pattern);
   try {
@@ -553,7 +554,7 @@ async function main() {
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(products.map((p) => p.stop()));
-    await cluster?.stop();
+    await cluster?.stop().catch((err) => console.error('stopping the Redis Cluster:', err));
   }
 }
 

@@ -402,3 +402,19 @@ it.each([
   },
   120_000,
 );
+
+it('SIGTERM with Redis gone: the process still exits, within SHUTDOWN_GRACE_MS and the jobs margin', async () => {
+  const redis = await ownRedis(false);
+  const app = await child(env, { REDIS_URL: redis.url, SHUTDOWN_GRACE_MS: '1000' });
+  try {
+    await redis.stop(); // closing its connections can never complete now
+    const t0 = Date.now();
+    app.proc.kill('SIGTERM');
+    const code = await app.exited;
+    // Bounded (1 s + 20 s; generous for a loaded machine): a stuck stop would hang until the test's timeout.
+    expect(Date.now() - t0).toBeLessThan(45_000);
+    expect(code === 0 || app.stderr().includes('still stopping after 21000 ms')).toBe(true);
+  } finally {
+    app.proc.kill('SIGKILL');
+  }
+}, 90_000);
