@@ -11,7 +11,7 @@ import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { WechatCrypto, sameSignature, sign } from './crypto.js';
 import { MalformedXml, encryptedReply, parseXml, textReply, type WechatXml } from './xml.js';
-import { HELP, handleText } from './commands.js';
+import { HELP, handleText, lookupsFor, type Asker } from './commands.js';
 import { recordDelivery } from '../notify/index.js';
 import { sinceArrival } from '../http/arrival.js';
 import { readBody, send, sendJson, type LeanRoute } from '../http/lean.js';
@@ -137,11 +137,11 @@ async function once(
 /** Menu buttons (EventKey of CLICK) do what the matching text command does. */
 const MENU: Record<string, string> = { POOL: '池', ORDERS: '单', HELP: '帮助' };
 
-async function handle(app: Ctx, m: WechatXml): Promise<string | null> {
+async function handle(app: Ctx, m: WechatXml, prefetched: Promise<Asker> | null = null): Promise<string | null> {
   // The customer-service window a late reply may use: not waited for (the reply path stays one round
   // trip shorter); its commands go out first on the connection, so a later look at it sees them.
   void openWindow(app, m).catch((err: Error) => app.log.warn({ err: err.message }, 'customer-service window not recorded'));
-  if (m.MsgType === 'text') return handleText(app, m.FromUserName, m.Content ?? '');
+  if (m.MsgType === 'text') return handleText(app, m.FromUserName, m.Content ?? '', prefetched);
   if (m.MsgType !== 'event') return `暂不支持这类消息。\n${HELP}`;
   switch (m.Event) {
     case 'subscribe': {
@@ -210,14 +210,17 @@ function callbackAnswerer(app: Ctx) {
       if (!message.FromUserName || !message.ToUserName || !message.MsgType) throw new Refused(400, 'not a WeChat message');
 
       // The replay guard and the claim on this message, side by side (one round trip); a claim made
-      // for a refused replay is given back.
+      // for a refused replay is given back. A text's read-only lookups (who asks, which requirement)
+      // go in the same round trip; a refused or repeated message just never uses them.
       const key = dedupeKey(message);
+      const prefetched = message.MsgType === 'text' ? lookupsFor(app, message.FromUserName, message.Content ?? '') : null;
+      prefetched?.catch(() => {}); // its failure is the handler's to report, if the handler runs
       const [stale, claimed] = await Promise.all([freshSignature(app, q('timestamp'), q('nonce'), body), claim(app, key)]);
       if (stale) {
         if (claimed) await app.redis.del(key);
         throw new Refused(401, stale);
       }
-      const content = await once(app, key, claimed, message.FromUserName, sinceArrival(req), () => handle(app, message));
+      const content = await once(app, key, claimed, message.FromUserName, sinceArrival(req), () => handle(app, message, prefetched));
       // How long after arrival the answer left, by the product's clock (what WeChat's 5 s is about).
       const headers = { 'server-timing': `answer;dur=${sinceArrival(req).toFixed(1)}` };
       if (content === null) return { status: 200, type: 'text/plain; charset=utf-8', body: 'success', headers };

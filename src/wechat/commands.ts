@@ -34,7 +34,29 @@ async function requirementIdOf(ctx: Ctx, code: string): Promise<number | null> {
   return r?.id ?? null;
 }
 
-export async function handleText(ctx: Ctx, openid: string, text: string): Promise<string> {
+/** Who is asking, and which requirement a grab names. */
+export interface Asker {
+  plannerId: number | null;
+  requirementId: number | null;
+}
+
+/**
+ * The lookups a text needs (null when it needs none), read-only: the callback starts them as the
+ * message arrives, so they share its first round trip to Redis with the replay guard and the claim.
+ */
+export function lookupsFor(ctx: Ctx, openid: string, text: string): Promise<Asker> | null {
+  const content = text.trim();
+  if (HELP_CMD.test(content) || GRAB_ALONE.test(content) || BIND.test(content)) return null;
+  const code = GRAB.exec(content)?.[1].toUpperCase();
+  if (!code && !POOL.test(content) && !ORDERS.test(content)) return null;
+  return Promise.all([plannerIdByOpenid(ctx, openid), code ? requirementIdOf(ctx, code) : null]).then(([plannerId, requirementId]) => ({
+    plannerId,
+    requirementId,
+  }));
+}
+
+/** `prefetched`: lookupsFor's answer for this text, when the caller started it already. */
+export async function handleText(ctx: Ctx, openid: string, text: string, prefetched?: Promise<Asker> | null): Promise<string> {
   const content = text.trim();
   let m: RegExpExecArray | null;
   if (HELP_CMD.test(content)) return HELP;
@@ -45,10 +67,7 @@ export async function handleText(ctx: Ctx, openid: string, text: string): Promis
   const needsPlanner = grabbing || POOL.test(content) || ORDERS.test(content);
   // Who is asking and (for a grab) which requirement: looked up side by side, one round trip.
   const code = grabbing?.[1].toUpperCase();
-  const [plannerId, requirementId] = await Promise.all([
-    needsPlanner ? plannerIdByOpenid(ctx, openid) : null,
-    code ? requirementIdOf(ctx, code) : null,
-  ]);
+  const { plannerId, requirementId } = (await (prefetched ?? lookupsFor(ctx, openid, content))) ?? { plannerId: null, requirementId: null };
   if (needsPlanner && !plannerId) return '你还没有绑定定制师账号。请回复「绑定 <绑定码>」，绑定码由运营提供。';
   if (code) return grabByCode(ctx, plannerId!, code, requirementId);
   if (POOL.test(content)) return pool(ctx, plannerId!);
