@@ -129,9 +129,20 @@ export function createHub(ctx: Ctx, subscriber: RedisClient) {
     }
   }
 
+  let draining = false;
+  const reconnectWait = () => Math.round(Math.random() * RECONNECT_SPREAD_MS);
+
   return {
     /** Opens a stream: registers, replays what was missed after lastId, then flushes live events held back. */
     async open(res: ServerResponse, user: string, cid: string, ip: string, lastId: string | undefined): Promise<void> {
+      if (draining) {
+        // Going away, and a stream still arrived (over a kept-alive connection): sent elsewhere at
+        // once, as the open ones were, on a connection that closes (so the next try finds another process).
+        const inMs = reconnectWait();
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+        res.end(`retry: ${inMs}\n${frame({ type: 'reconnect', data: { inMs } })}`);
+        return;
+      }
       // Caps: one session opening stream after stream (new browser ids each time) must not hold
       // thousands of sockets; the newest stream wins, as a reloaded page expects.
       makeRoom(byUser.get(user), ctx.config.LIVE_MAX_PER_USER, 'too-many-for-user');
@@ -181,12 +192,14 @@ export function createHub(ctx: Ctx, subscriber: RedisClient) {
      * (elsewhere: the port's other processes, the load balancer's other machines) after a random
      * wait within RECONNECT_SPREAD_MS, so thousands of pages do not arrive at the same instant.
      * What is published meanwhile is replayed from the history when they are back (Last-Event-ID).
+     * A stream opened after this is told the same at once.
      */
     drain(): number {
+      draining = true;
       let n = 0;
       for (const set of [...byUser.values()])
         for (const c of [...set]) {
-          const inMs = Math.round(Math.random() * RECONNECT_SPREAD_MS);
+          const inMs = reconnectWait();
           c.res.write(`retry: ${inMs}\n`);
           endWith(c, { type: 'reconnect', data: { inMs } });
           n++;
