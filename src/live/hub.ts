@@ -130,7 +130,11 @@ export function createHub(ctx: Ctx, subscriber: RedisClient) {
   }
 
   let draining = false;
-  const reconnectWait = () => Math.round(Math.random() * RECONNECT_SPREAD_MS);
+  /** "Come back after a random wait within RECONNECT_SPREAD_MS": the browser's retry and our event say the same. */
+  const reconnectFrames = () => {
+    const inMs = Math.round(Math.random() * RECONNECT_SPREAD_MS);
+    return `retry: ${inMs}\n${frame({ type: 'reconnect', data: { inMs } })}`;
+  };
 
   return {
     /** Opens a stream: registers, replays what was missed after lastId, then flushes live events held back. */
@@ -138,9 +142,8 @@ export function createHub(ctx: Ctx, subscriber: RedisClient) {
       if (draining) {
         // Going away, and a stream still arrived (over a kept-alive connection): sent elsewhere at
         // once, as the open ones were, on a connection that closes (so the next try finds another process).
-        const inMs = reconnectWait();
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
-        res.end(`retry: ${inMs}\n${frame({ type: 'reconnect', data: { inMs } })}`);
+        res.end(reconnectFrames());
         return;
       }
       // Caps: one session opening stream after stream (new browser ids each time) must not hold
@@ -199,9 +202,8 @@ export function createHub(ctx: Ctx, subscriber: RedisClient) {
       let n = 0;
       for (const set of [...byUser.values()])
         for (const c of [...set]) {
-          const inMs = reconnectWait();
-          c.res.write(`retry: ${inMs}\n`);
-          endWith(c, { type: 'reconnect', data: { inMs } });
+          c.res.end(reconnectFrames());
+          remove(c);
           n++;
         }
       return n;
