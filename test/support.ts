@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config.js';
 import { start, type Running } from '../src/boot.js';
 import { signSession } from '../src/session/session.js';
 import type { Ctx } from '../src/context.js';
+import { reconcile } from '../src/grab/index.js';
 
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** In the "cluster" project: the local Redis Cluster (test/cluster-setup.ts) every app of the file uses. */
@@ -185,6 +186,17 @@ export async function until<T>(fn: () => Promise<T> | T, ms = 10_000, step = 50)
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, step));
   }
+}
+
+/**
+ * One reconciler pass of our own. The app's timer may hold the lock (then `reconcile` does nothing
+ * and returns null, and its own pass may have read the state before ours changed it): wait it out.
+ */
+export async function reconciled(ctx: Ctx): Promise<number> {
+  return until(async () => {
+    const n = await reconcile(ctx);
+    return n === null ? null : { n };
+  }).then((r) => r.n);
 }
 
 export async function freePort(): Promise<number> {

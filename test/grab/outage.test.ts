@@ -5,8 +5,7 @@
  * only then is the win told (live, template message), as the record says.
  */
 import { expect, it } from 'vitest';
-import { ops, phone, planner, requirementBody, until, withApp } from '../support.js';
-import { reconcile } from '../../src/grab/index.js';
+import { ops, phone, planner, reconciled, requirementBody, until, withApp } from '../support.js';
 import { liveKeys, requirementKeys } from '../../src/infra/keys.js';
 import { handleText } from '../../src/wechat/index.js';
 
@@ -44,7 +43,7 @@ it('a win that cannot be recorded is "being confirmed", then recorded and told b
   expect(await handleText(h.app.ctx, q.openid, `抢 ${r.code}`)).toContain('正在确认记录');
 
   // The database answers again: the reconciler records both and tells them.
-  await reconcile(h.app.ctx);
+  await reconciled(h.app.ctx);
   const rows = await h.app.ctx.db.workOrder.findMany({ where: { requirementId: r.id } });
   expect(rows.map((w) => w.plannerId).sort()).toEqual([p.id, q.id].sort());
   await until(async () => {

@@ -5,11 +5,11 @@
  */
 import { Queue } from 'bullmq';
 import { expect, it } from 'vitest';
-import { ops, phone, planner, requirementBody, until, withApp } from '../support.js';
+import { ops, phone, planner, reconciled, requirementBody, until, withApp } from '../support.js';
 import { rebuildSchedules } from '../../src/boot.js';
 import { NOTIFY_QUEUE } from '../../src/notify/index.js';
 import { queuePrefix, requirementKeys } from '../../src/infra/keys.js';
-import { choose, reconcile } from '../../src/grab/index.js';
+import { choose } from '../../src/grab/index.js';
 
 // A releases at 3 s; the rest much later. Workers run in this process; the periodic rebuild is far off.
 const h = withApp({ TIER_DELAYS: 'S:0,A:3,B:3600,C:3600', PROPOSAL_DEADLINE: '3600', SCHEDULE_REBUILD_EVERY: '3600' });
@@ -106,7 +106,7 @@ it('a requirement stored `full` with slots free (a write lost in an outage) is l
   await h.app.ctx.db.requirement.update({ where: { id: r.id }, data: { status: 'full' } }); // what a lost write left
   await h.app.ctx.redis.del(...Object.values(requirementKeys(r.id))); // and Redis lost the hot state
   expect((await planner(h.app.url, h.app.ctx, p.id).grab(r.id)).status).toBe(201); // loaded from the work orders: open
-  await reconcile(h.app.ctx);
+  await reconciled(h.app.ctx);
   expect((await h.app.ctx.db.requirement.findUniqueOrThrow({ where: { id: r.id } })).status).toBe('open');
 });
 
@@ -143,7 +143,7 @@ it('the choose crash window (PostgreSQL committed, the process died before Redis
     `chosen:r${r.id}`,
   ]);
 
-  await reconcile(h.app.ctx);
+  await reconciled(h.app.ctx);
   expect(await h.app.ctx.redis.hget(k.meta, 'status')).toBe('chosen');
   expect(await h.app.ctx.queue.getJob(`release-r${r.id}-B`)).toBeUndefined();
   const { rows } = await h.app.ctx.pool.query(`SELECT published_at FROM outbox WHERE id = $1`, [`chosen:r${r.id}`]);
