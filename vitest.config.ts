@@ -19,6 +19,8 @@ const CLUSTER = [
   'test/events/bus.test.ts',
   'test/live/stream.test.ts',
   'test/wechat/storm.test.ts',
+  'test/wechat/callback.test.ts', // the reply path's first step: one script on one server, commands on a cluster
+  'test/security/callback.test.ts', // and its replay guard
   'test/notify/notify.test.ts',
   'test/grab/redis-cluster.test.ts', // only here: the keys' slots, and a master restarted empty
 ];

@@ -33,6 +33,10 @@ const DEFS = {
   restoreRequirement: { keys: ['meta', 'candidates', 'planners', 'suppliers', 'expired', 'blocked', 'workOrders'], args: ['state'] },
   restorePlanner: { keys: ['meta', 'active', 'day', 'pool'], args: ['state'] },
   releaseLock: { keys: ['lock'], args: ['token'] },
+  arrive: {
+    keys: ['nonce', 'claim', 'window', 'openids', 'codes'],
+    args: ['digest', 'nonceTtl', 'claimTtl', 'pending', 'opens', 'now', 'windowTtl', 'openid', 'code'],
+  },
 } as const;
 
 /** What each script answers (see its header). */
@@ -53,6 +57,8 @@ interface Results {
   restoreRequirement: 0 | 1;
   restorePlanner: 0 | 1;
   releaseLock: 0 | 1;
+  /** {fresh, claimed, planner id or null, requirement id or null} */
+  arrive: [0 | 1, 0 | 1, string | null, string | null];
 }
 
 type Defs = typeof DEFS;

@@ -11,15 +11,15 @@ import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { WechatCrypto, sameSignature, sign } from './crypto.js';
 import { MalformedXml, encryptedReply, parseXml, textReply, type WechatXml } from './xml.js';
-import { HELP, handleText, lookupsFor, type Asker } from './commands.js';
+import { HELP, handleText, lookupsFor, lookupsNeeded, type Asker } from './commands.js';
 import { recordDelivery } from '../notify/index.js';
 import { sinceArrival } from '../http/arrival.js';
 import { readBody, send, sendJson, type LeanRoute } from '../http/lean.js';
 import { clientIp } from '../http/server.js';
-import { wechatKeys } from '../infra/keys.js';
+import { plannerOpenids, requirementCodes, wechatKeys } from '../infra/keys.js';
 import { bindByScene } from './qr.js';
 import { recordMassResult } from './mass.js';
-import { lateReply, openWindow } from './window.js';
+import { WINDOW_TTL_MS, lateReply, openWindow, opensWindow } from './window.js';
 import { forgetUser } from './unfollow.js';
 
 const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger is not from WeChat
@@ -59,16 +59,86 @@ function dedupeKey(m: WechatXml): string {
  * (timestamp, nonce) is remembered for the window with the hash of the body it came with: the same
  * body again is WeChat's retry (deduplicated by MsgId later), another body is a replay.
  */
-async function freshSignature(app: Ctx, timestamp: string, nonce: string, body: string): Promise<string | null> {
+function signatureProblem(app: Ctx, timestamp: string, nonce: string): string | null {
   const ts = Number(timestamp);
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(app.now() / 1000 - ts) > SIGNATURE_WINDOW_SEC)
     return 'timestamp: more than 5 minutes from now';
   if (!nonce || nonce.length > 64) return 'nonce: missing or too long';
-  const digest = createHash('sha1').update(body).digest('hex');
-  const key = wechatKeys.nonce(timestamp, nonce);
-  const first = await app.redis.set(key, digest, 'EX', SIGNATURE_WINDOW_SEC * 2 + 60, 'NX');
+  return null;
+}
+
+const NONCE_TTL_SEC = SIGNATURE_WINDOW_SEC * 2 + 60;
+const REPLAYED = 'signature already used with another message';
+
+async function freshNonce(app: Ctx, key: string, digest: string): Promise<string | null> {
+  const first = await app.redis.set(key, digest, 'EX', NONCE_TTL_SEC, 'NX');
   if (first === 'OK') return null;
-  return (await app.redis.get(key)) === digest ? null : 'signature already used with another message';
+  return (await app.redis.get(key)) === digest ? null : REPLAYED;
+}
+
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+
+/** The whole check for a signed request that is not a message (the verification GET). */
+async function freshSignature(app: Ctx, timestamp: string, nonce: string, body: string): Promise<string | null> {
+  return signatureProblem(app, timestamp, nonce) ?? freshNonce(app, wechatKeys.nonce(timestamp, nonce), sha1(body));
+}
+
+const claim = (app: Ctx, key: string) => app.redis.set(key, PENDING, 'EX', DEDUPE_TTL_SEC, 'NX').then((r) => r === 'OK');
+
+interface Arrival {
+  /** Why the signature is refused (stale, or replayed with another body), else null. */
+  stale: string | null;
+  claimed: boolean;
+  /** A text's lookups (who asks, which requirement), when it needs them. */
+  asker: Promise<Asker> | null;
+}
+
+/**
+ * A message's first step, one round trip: the replay guard, the claim on this delivery (WeChat
+ * retries with the same one), the customer-service window it opens and a text's read-only lookups.
+ * One script on one server (arrive-5.lua); on a cluster, whose keys lie in several slots, the same
+ * commands side by side, and a claim made for a refused replay is given back.
+ */
+async function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, nonce: string, body: string): Promise<Arrival> {
+  const problem = signatureProblem(app, timestamp, nonce);
+  if (problem) return { stale: problem, claimed: false, asker: null };
+  const digest = sha1(body);
+  const nonceKey = wechatKeys.nonce(timestamp, nonce);
+  const text = m.MsgType === 'text' ? (m.Content ?? '') : null;
+  const needs = text === null ? null : lookupsNeeded(text);
+  if (!app.redis.isCluster) {
+    const [fresh, claimed, plannerId, requirementId] = await app.lua.arrive(
+      { nonce: nonceKey, claim: key, window: wechatKeys.csWindow(m.FromUserName), openids: plannerOpenids, codes: requirementCodes },
+      {
+        digest,
+        nonceTtl: NONCE_TTL_SEC,
+        claimTtl: DEDUPE_TTL_SEC,
+        pending: PENDING,
+        opens: opensWindow(m) ?? '',
+        now: app.now(),
+        windowTtl: WINDOW_TTL_MS,
+        openid: needs ? m.FromUserName : '',
+        code: needs?.code ?? '',
+      },
+    );
+    if (!fresh) return { stale: REPLAYED, claimed: false, asker: null };
+    return {
+      stale: null,
+      claimed: claimed === 1,
+      asker: needs ? lookupsFor(app, m.FromUserName, text!, { plannerId, requirementId }) : null,
+    };
+  }
+  const asker = needs ? lookupsFor(app, m.FromUserName, text!) : null;
+  asker?.catch(() => {}); // its failure is the handler's to report, if the handler runs
+  const [stale, claimed] = await Promise.all([freshNonce(app, nonceKey, digest), claim(app, key)]);
+  if (stale) {
+    if (claimed) await app.redis.del(key);
+    return { stale, claimed: false, asker: null };
+  }
+  // The window a late reply may use: not waited for (the reply path stays one round trip shorter);
+  // its commands go out first on the connection, so a later look at it sees them.
+  if (claimed) void openWindow(app, m).catch((err: Error) => app.log.warn({ err: err.message }, 'customer-service window not recorded'));
+  return { stale: null, claimed, asker };
 }
 
 /**
@@ -76,8 +146,6 @@ async function freshSignature(app: Ctx, timestamp: string, nonce: string, body: 
  * ready). A reply later than the window (counted from the request's arrival) goes out as a
  * customer-service message instead, or a template message when WeChat's window for those is closed.
  */
-const claim = (app: Ctx, key: string) => app.redis.set(key, PENDING, 'EX', DEDUPE_TTL_SEC, 'NX').then((r) => r === 'OK');
-
 async function once(
   app: Ctx,
   key: string,
@@ -137,10 +205,8 @@ async function once(
 /** Menu buttons (EventKey of CLICK) do what the matching text command does. */
 const MENU: Record<string, string> = { POOL: '池', ORDERS: '单', HELP: '帮助' };
 
+/** A fresh, claimed delivery (its window already opened by `arrive`): what it does, and the passive reply. */
 async function handle(app: Ctx, m: WechatXml, prefetched: Promise<Asker> | null = null): Promise<string | null> {
-  // The customer-service window a late reply may use: not waited for (the reply path stays one round
-  // trip shorter); its commands go out first on the connection, so a later look at it sees them.
-  void openWindow(app, m).catch((err: Error) => app.log.warn({ err: err.message }, 'customer-service window not recorded'));
   if (m.MsgType === 'text') return handleText(app, m.FromUserName, m.Content ?? '', prefetched);
   if (m.MsgType !== 'event') return `暂不支持这类消息。\n${HELP}`;
   switch (m.Event) {
@@ -209,18 +275,12 @@ function callbackAnswerer(app: Ctx) {
       }
       if (!message.FromUserName || !message.ToUserName || !message.MsgType) throw new Refused(400, 'not a WeChat message');
 
-      // The replay guard and the claim on this message, side by side (one round trip); a claim made
-      // for a refused replay is given back. A text's read-only lookups (who asks, which requirement)
-      // go in the same round trip; a refused or repeated message just never uses them.
       const key = dedupeKey(message);
-      const prefetched = message.MsgType === 'text' ? lookupsFor(app, message.FromUserName, message.Content ?? '') : null;
-      prefetched?.catch(() => {}); // its failure is the handler's to report, if the handler runs
-      const [stale, claimed] = await Promise.all([freshSignature(app, q('timestamp'), q('nonce'), body), claim(app, key)]);
-      if (stale) {
-        if (claimed) await app.redis.del(key);
-        throw new Refused(401, stale);
-      }
-      const content = await once(app, key, claimed, message.FromUserName, sinceArrival(req), () => handle(app, message, prefetched));
+      const arrived = await arrive(app, message, key, q('timestamp'), q('nonce'), body);
+      if (arrived.stale) throw new Refused(401, arrived.stale);
+      const content = await once(app, key, arrived.claimed, message.FromUserName, sinceArrival(req), () =>
+        handle(app, message, arrived.asker),
+      );
       // How long after arrival the answer left, by the product's clock (what WeChat's 5 s is about).
       const headers = { 'server-timing': `answer;dur=${sinceArrival(req).toFixed(1)}` };
       if (content === null) return { status: 200, type: 'text/plain; charset=utf-8', body: 'success', headers };

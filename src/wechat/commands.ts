@@ -40,19 +40,32 @@ export interface Asker {
   requirementId: number | null;
 }
 
+/** What a text needs looked up: its sender (any planner command) and a grab's code; null when nothing. */
+export function lookupsNeeded(text: string): { code: string | null } | null {
+  const content = text.trim();
+  if (HELP_CMD.test(content) || GRAB_ALONE.test(content) || BIND.test(content)) return null;
+  const code = GRAB.exec(content)?.[1].toUpperCase() ?? null;
+  return code || POOL.test(content) || ORDERS.test(content) ? { code } : null;
+}
+
+/** What Redis already answered for those lookups (arrive-5.lua); a miss is looked up again, then in PostgreSQL. */
+export interface HotLookups {
+  plannerId: string | null;
+  requirementId: string | null;
+}
+
 /**
  * The lookups a text needs (null when it needs none), read-only: the callback starts them as the
  * message arrives, so they share its first round trip to Redis with the replay guard and the claim.
  */
-export function lookupsFor(ctx: Ctx, openid: string, text: string): Promise<Asker> | null {
-  const content = text.trim();
-  if (HELP_CMD.test(content) || GRAB_ALONE.test(content) || BIND.test(content)) return null;
-  const code = GRAB.exec(content)?.[1].toUpperCase();
-  if (!code && !POOL.test(content) && !ORDERS.test(content)) return null;
-  return Promise.all([plannerIdByOpenid(ctx, openid), code ? requirementIdOf(ctx, code) : null]).then(([plannerId, requirementId]) => ({
-    plannerId,
-    requirementId,
-  }));
+export function lookupsFor(ctx: Ctx, openid: string, text: string, hot?: HotLookups): Promise<Asker> | null {
+  const needs = lookupsNeeded(text);
+  if (!needs) return null;
+  const code = needs.code;
+  return Promise.all([
+    hot?.plannerId ? Number(hot.plannerId) : plannerIdByOpenid(ctx, openid),
+    !code ? null : hot?.requirementId ? Number(hot.requirementId) : requirementIdOf(ctx, code),
+  ]).then(([plannerId, requirementId]) => ({ plannerId, requirementId }));
 }
 
 /** `prefetched`: lookupsFor's answer for this text, when the caller started it already. */

@@ -16,13 +16,25 @@ const EVENT_WINDOW_MS = 60_000;
 const EVENT_MESSAGES = 3;
 const OPENING_EVENTS = new Set(['CLICK', 'subscribe', 'SCAN']);
 
-/** A user's message or tap opens (renews) their window. */
+/** How long a window's record is kept (the longer of the two). */
+export const WINDOW_TTL_MS = USER_WINDOW_MS;
+
+/** Which window a message opens: a user's own message, a tap or follow (`evt`), or none. */
+export function opensWindow(m: WechatXml): 'user' | 'evt' | null {
+  if (m.MsgType !== 'event') return 'user';
+  return OPENING_EVENTS.has(m.Event ?? '') ? 'evt' : null;
+}
+
+/** A user's message or tap opens (renews) their window (`<kind>At`, `<kind>Used`; arrive-5.lua does the same). */
 export async function openWindow(app: Ctx, m: WechatXml): Promise<void> {
+  const kind = opensWindow(m);
+  if (!kind) return;
   const key = wechatKeys.csWindow(m.FromUserName);
-  const now = app.now();
-  if (m.MsgType === 'event' && !OPENING_EVENTS.has(m.Event ?? '')) return;
-  const fields = m.MsgType === 'event' ? { evtAt: now, evtUsed: 0 } : { userAt: now, userUsed: 0 };
-  await app.redis.multi().hset(key, fields).pexpire(key, USER_WINDOW_MS).exec();
+  await app.redis
+    .multi()
+    .hset(key, { [`${kind}At`]: app.now(), [`${kind}Used`]: 0 })
+    .pexpire(key, WINDOW_TTL_MS)
+    .exec();
 }
 
 /** Takes one customer-service message from the open window, if any (an over-count only closes it early). */
