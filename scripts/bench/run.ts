@@ -9,7 +9,8 @@
 // /wechat/callback; (e) 1,000 such replies arriving at once.
 // The product runs as in production: web processes (ROLE=web) and a worker. 100 connections, 10 s a
 // run, rounds interleaved; medians go to bench-results/grab.json and reply.json, flame graphs of
-// separate profiled runs to bench-results/profiles/ (grab.svg, reply.svg, with top-function summaries).
+// separate profiled runs to bench-results/profiles/ (grab.svg, grab-full.svg for (c2), reply.svg, with
+// top-function summaries).
 // BENCH_REDIS_CLUSTER=1: the product on a local three-master Redis Cluster instead (started here,
 // stopped after; (b) stays on one server): grab-cluster.json, reply-cluster.json, profiles/*-cluster.*.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -463,8 +464,10 @@ async function main() {
     // Profiles, apart from the measured runs (the profiler costs a little): one run each, full load.
     console.log('profiling the grab and reply paths');
     const profiles: Record<string, unknown> = {};
+    const grabProf = script('grab-prof', grabScript(cookies, await requirements(REQS_PER_ROUND)));
     for (const [name, port, lua] of [
-      ['grab', 3106, script('grab-prof', grabScript(cookies, await requirements(REQS_PER_ROUND)))],
+      ['grab', 3106, grabProf],
+      ['grab-full', 3108, grabProf], // (c2): the same requirements again, now full
       ['reply', 3107, script('reply-prof', replyScript(ROUNDS + 1, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000))],
     ] as const) {
       const dir = mkdtempSync(resolve(tmpdir(), `bench-prof-${name}-`));
@@ -472,6 +475,7 @@ async function main() {
       wrk(`${web.url}/`, lua);
       await web.stop();
       profiles[name] = keepProfile(dir, `${name}${SUFFIX}`);
+      await settled(redisTarget);
     }
 
     const s = Object.fromEntries(Object.entries(results).map(([k, runs]) => [k, summarizeRuns(runs)])) as Record<
