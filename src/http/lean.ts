@@ -24,6 +24,7 @@ export function cookieOf(header: string | undefined, name: string): string | und
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) {
       const v = part.slice(eq + 1).trim();
+      if (!v.includes('%')) return v; // a signed token is base64url: nothing to decode
       try {
         return decodeURIComponent(v);
       } catch {
