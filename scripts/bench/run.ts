@@ -111,6 +111,24 @@ function wrk(url: string, script?: string, connections = CONNECTIONS): Run {
   };
 }
 
+/** CPU seconds a process has used so far, user + system (Linux /proc; clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A run's CPU over its wins (a run's rejections are in the web's share too: a ceiling per win, not a price). */
+function perWin(runs: { wins: number; webCpuS: number; workerCpuS: number }[]) {
+  const ms = (f: (r: (typeof runs)[number]) => number) => median(runs.map((r) => (1000 * f(r)) / Math.max(1, r.wins)));
+  return {
+    wins: median(runs.map((r) => r.wins)),
+    workerMsPerWin: ms((r) => r.workerCpuS),
+    webMsPerRun: median(runs.map((r) => 1000 * r.webCpuS)),
+    runs,
+  };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -369,7 +387,20 @@ async function main() {
       products.push(p);
       return p;
     };
-    await start(null); // the worker
+    const worker = await start(null);
+    // What a win costs the whole product: CPU seconds of the web process and of the worker (its
+    // follow-up: events, live fan-out, messages) from the start of a run until the worker settled.
+    const db = new pg.Client({ connectionString: dbUrl.toString() });
+    await db.connect();
+    const workOrders = async () => Number((await db.query('SELECT count(*) AS n FROM work_orders')).rows[0].n);
+    const costs: Record<'c' | 'd', { wins: number; webCpuS: number; workerCpuS: number }[]> = { c: [], d: [] };
+    const costOf = async (web: Product, run: () => void | Promise<void>) => {
+      const [w0, k0, n0] = [cpuSeconds(web.proc.pid!), cpuSeconds(worker.proc.pid!), await workOrders()];
+      await run();
+      await settled(redisTarget);
+      const wins = (await workOrders()) - n0;
+      return { wins, webCpuS: cpuSeconds(web.proc.pid!) - w0, workerCpuS: cpuSeconds(worker.proc.pid!) - k0 };
+    };
     const grabWeb = await start(pc);
     const replyWeb = await start(pd);
     const setup = await start(ps);
@@ -442,11 +473,10 @@ async function main() {
       results.a.push(wrk(`http://127.0.0.1:${pa}/`));
       results.a2.push(wrk(`http://127.0.0.1:${pa}/`, grabLua));
       results.b.push(wrk(`http://127.0.0.1:${pb}/`));
-      results.c.push(wrk(`${grabWeb.url}/api/planner/grabs`, grabLua));
-      await settled(redisTarget); // the wins' follow-up (messages, live fan-out) done
+      costs.c.push(await costOf(grabWeb, () => void results.c.push(wrk(`${grabWeb.url}/api/planner/grabs`, grabLua)))); // settles: the wins' follow-up done
       results.cFull.push(wrk(`${grabWeb.url}/api/planner/grabs`, grabLua)); // the same requirements, now full: the storm's tail
       const replyLua = script(`reply-${round}`, replyScript(round, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000));
-      results.d.push(wrk(`${replyWeb.url}/wechat/callback`, replyLua));
+      costs.d.push(await costOf(replyWeb, () => void results.d.push(wrk(`${replyWeb.url}/wechat/callback`, replyLua))));
       // Half of this round's capacity, offered at a steady pace: the latency a planner sees on a busy day.
       const rps = Math.round(results.c.at(-1)!.rps / 2);
       const pacedLua = script(
@@ -460,6 +490,8 @@ async function main() {
       );
       console.log(`round ${round}:`, Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.at(-1)])), bursts.at(-1));
     }
+
+    await db.end();
 
     // Profiles, apart from the measured runs (the profiler costs a little): one run each, full load.
     console.log('profiling the grab and reply paths');
@@ -502,6 +534,7 @@ async function main() {
         ...s.c,
         grabs: results.c.reduce((n, r) => n + r.requests, 0),
         wins2xx: results.c.reduce((n, r) => n + r.requests - r.non2xx, 0),
+        cpuPerWin: perWin(costs.c),
       },
       c_full_same_requirements_again: s.cFull,
       c_paced_at_half_capacity: s.paced,
@@ -519,7 +552,7 @@ async function main() {
       machine,
       settings: { ...settings, replyPlanners: REPLY_PLANNERS, requirements: REPLY_REQS },
       a_koa_hello: s.a,
-      d_reply_path: s.d,
+      d_reply_path: { ...s.d, cpuPerWin: perWin(costs.d) },
       burst_1000_at_once: b,
       ratios: { d_over_a: s.d.rps / s.a.rps },
       targets: { d_over_a_min: 0.3, burst_p99_max_ms: 1000 },
@@ -553,7 +586,10 @@ async function main() {
     console.log(
       `burst: the product's own clock (arrival to answer) p99 ${b.answerP99Ms.toFixed(1)} ms; late answers: ${bursts.map((x) => x.late).join(', ')}`,
     );
-    console.log(`flame graphs: bench-results/profiles/grab${SUFFIX}.svg, reply${SUFFIX}.svg`);
+    console.log(
+      `the worker's CPU per win (events, live fan-out, messages): (c) ${perWin(costs.c).workerMsPerWin.toFixed(2)} ms, (d) ${perWin(costs.d).workerMsPerWin.toFixed(2)} ms`,
+    );
+    console.log(`flame graphs: bench-results/profiles/grab${SUFFIX}.svg, grab-full${SUFFIX}.svg, reply${SUFFIX}.svg`);
     void profiles;
   } finally {
     for (const c of children) c.kill('SIGTERM');
