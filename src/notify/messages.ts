@@ -51,50 +51,86 @@ export async function notifyReleased(ctx: Ctx, requirementId: number, tier: Tier
   );
 }
 
+// One statement for a win's messages (asked once per win, hundreds a second in a storm: a Prisma
+// call with three includes cost the worker more than the rest of a win's follow-up). Instants as
+// epoch ms and dates as text: node-pg would read a zone-less timestamp as local time.
+const WON = `SELECT w.channel, w.planner_id AS "plannerId",
+    extract(epoch FROM w.grabbed_at)::float8 * 1000 AS "grabbedMs", extract(epoch FROM w.deadline_at)::float8 * 1000 AS "deadlineMs",
+    p.openid AS "plannerOpenid", p.unreachable_at IS NOT NULL AS "plannerUnreachable", p.name AS "plannerName",
+    r.id, r.code, r.destinations, to_char(r.depart_date, 'YYYY-MM-DD') AS "departDate", to_char(r.return_date, 'YYYY-MM-DD') AS "returnDate",
+    r.adults, r.children, r.budget_fen AS "budgetFen", r.budget_type::text AS "budgetType",
+    t.name AS "travelerName", t.phone AS "travelerPhone", t.openid AS "travelerOpenid"
+  FROM work_orders w
+  JOIN planners p ON p.id = w.planner_id
+  JOIN requirements r ON r.id = w.requirement_id
+  JOIN travelers t ON t.id = r.traveler_id
+  WHERE w.id = $1`;
+
+interface WonRow {
+  channel: string;
+  plannerId: number;
+  grabbedMs: number;
+  deadlineMs: number;
+  plannerOpenid: string | null;
+  plannerUnreachable: boolean;
+  plannerName: string;
+  id: number;
+  code: string;
+  destinations: string[];
+  departDate: string;
+  returnDate: string;
+  adults: number;
+  children: number;
+  budgetFen: number;
+  budgetType: string;
+  travelerName: string;
+  travelerPhone: string;
+  travelerOpenid: string | null;
+}
+
 /**
  * A slot was won: the planner gets the traveler's contact; the traveler hears who took it. A slot
  * the system dispatched is an offer, said as such （系统派单， accept by …), never "you grabbed it".
  */
 export async function notifyWon(ctx: Ctx, workOrderId: string): Promise<number> {
-  const wo = await ctx.db.workOrder.findUnique({
-    where: { id: workOrderId },
-    include: { planner: true, requirement: { include: { traveler: true } } },
-  });
+  const wo = (await ctx.pool.query<WonRow>(WON, [workOrderId])).rows[0];
   if (!wo) return 0;
-  const trip = tripVars(wo.requirement);
+  // Calendar dates as Prisma gives them (UTC midnight), for tripVars.
+  const trip = tripVars({ ...wo, departDate: new Date(`${wo.departDate}T00:00:00Z`), returnDate: new Date(`${wo.returnDate}T00:00:00Z`) });
+  const reachable = wo.plannerOpenid && !wo.plannerUnreachable;
   const out = [];
   if (wo.channel === 'dispatch') {
-    if (wo.planner.openid && !wo.planner.unreachableAt) {
-      const acceptBy = cst(new Date(wo.grabbedAt.getTime() + ctx.config.DISPATCH_ACCEPT_WITHIN * 1000));
+    if (reachable) {
+      const acceptBy = cst(new Date(wo.grabbedMs + ctx.config.DISPATCH_ACCEPT_WITHIN * 1000));
       out.push({
         id: `dispatched-${workOrderId}`,
         kind: 'dispatched',
-        openid: wo.planner.openid,
+        openid: wo.plannerOpenid!,
         plannerId: wo.plannerId,
         vars: { ...trip, workOrderId, acceptBy },
       });
     }
-  } else if (wo.planner.openid && !wo.planner.unreachableAt) {
+  } else if (reachable) {
     out.push({
       id: `won-${workOrderId}`,
       kind: 'won',
-      openid: wo.planner.openid,
+      openid: wo.plannerOpenid!,
       plannerId: wo.plannerId,
       vars: {
         ...trip,
         workOrderId,
-        contactName: wo.requirement.traveler.name,
-        contactPhone: wo.requirement.traveler.phone,
-        deadline: cst(wo.deadlineAt),
+        contactName: wo.travelerName,
+        contactPhone: wo.travelerPhone,
+        deadline: cst(new Date(wo.deadlineMs)),
       },
     });
   }
-  if (wo.requirement.traveler.openid) {
+  if (wo.travelerOpenid) {
     out.push({
       id: `taken-${workOrderId}`,
       kind: 'traveler-taken',
-      openid: wo.requirement.traveler.openid,
-      vars: { ...trip, plannerName: wo.planner.name },
+      openid: wo.travelerOpenid,
+      vars: { ...trip, plannerName: wo.plannerName },
     });
   }
   return ctx.notify.enqueue(out);

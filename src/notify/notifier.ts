@@ -13,7 +13,8 @@ import { DelayedError, Queue, Worker, UnrecoverableError } from 'bullmq';
 import type { RedisClient } from '../infra/redis.js';
 import type { Ctx, Notifier, Outgoing, WechatApi } from '../context.js';
 import { notifyKeys, queuePrefix } from '../infra/keys.js';
-import { chinaDayStart } from '../format.js';
+import type { Pool } from 'pg';
+import { chinaDayStart, sqlUtc } from '../format.js';
 import { loadTemplates, render, templateIdOf } from './templates.js';
 
 export const NOTIFY_QUEUE = 'notify';
@@ -48,6 +49,49 @@ const PERMANENT = new Set([43004, 40003, 43101, 40037]); // unsubscribed, bad op
 const REASON: Record<number, string> = { 43004: 'unsubscribed', 40003: 'invalid', 43101: 'refuses' };
 
 export type { Notifier, Outgoing };
+
+interface MessageRow {
+  id: string;
+  kind: string;
+  openid: string;
+  plannerId: number | null;
+  requirementId: number | null;
+  broadcastId: number | null;
+  templateId: string;
+  url: string | null;
+  data: unknown;
+  state?: 'failed';
+  error?: string;
+}
+
+// One statement however many messages (a release queues one per candidate): Prisma's
+// createManyAndReturn compiles a statement per row count, a cost paid on every win in a storm.
+// Ids already there are left alone (an event handled twice queues each message once).
+const INSERT_MESSAGES = `INSERT INTO messages (id, kind, openid, planner_id, requirement_id, broadcast_id, template_id, url, data, state, error, created_at)
+  SELECT id, kind, openid, planner_id, requirement_id, broadcast_id, template_id, url, data::jsonb, state::"MessageState", error, $12::timestamp(3)
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+      AS t(id, kind, openid, planner_id, requirement_id, broadcast_id, template_id, url, data, state, error)
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id, state::text AS state`;
+
+async function insertMessages(pool: Pool, rows: MessageRow[], now: number): Promise<{ id: string; state: string }[]> {
+  const col = <T>(f: (r: MessageRow) => T) => rows.map(f);
+  const { rows: inserted } = await pool.query<{ id: string; state: string }>(INSERT_MESSAGES, [
+    col((r) => r.id),
+    col((r) => r.kind),
+    col((r) => r.openid),
+    col((r) => r.plannerId),
+    col((r) => r.requirementId),
+    col((r) => r.broadcastId),
+    col((r) => r.templateId),
+    col((r) => r.url),
+    col((r) => JSON.stringify(r.data)),
+    col((r) => r.state ?? 'queued'),
+    col((r) => r.error ?? null),
+    sqlUtc(now),
+  ]);
+  return inserted;
+}
 
 export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: RedisClient): Notifier {
   const templates = loadTemplates();
@@ -88,7 +132,7 @@ export function createNotifier(ctx: Omit<Ctx, 'notify'>, connection: RedisClient
         ];
       });
       if (rows.length === 0) return 0;
-      const inserted = await ctx.db.message.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true, state: true } });
+      const inserted = await insertMessages(ctx.pool, rows, ctx.now());
       const sendable = inserted.filter((m) => m.state === 'queued');
       await queue.addBulk(sendable.map((m) => ({ name: 'send', data: { id: m.id }, opts: { jobId: m.id } })));
       return inserted.length;

@@ -95,23 +95,27 @@ it('a release reaches exactly its tier’s bound candidates, once, and delivery 
 
 it('a win tells the planner the traveler’s contact, and the traveler who took the trip', async () => {
   const [p] = await market('苏州', [{ tier: 'S', openid: 'o-win-p' }]);
-  const r = (
-    await ops(app.url).post(
-      '/requirements',
-      requirementBody({
-        destinations: ['苏州'],
-        plannersWanted: 1,
-        traveler: { name: '林小姐', phone: '13822223333', openid: 'o-win-traveler' },
-      }),
-    )
-  ).body;
+  const body = requirementBody({
+    destinations: ['苏州'],
+    plannersWanted: 1,
+    traveler: { name: '林小姐', phone: '13822223333', openid: 'o-win-traveler' },
+  }) as { departDate: string; returnDate: string };
+  const r = (await ops(app.url).post('/requirements', body)).body;
   await until(async () => (await inbox('o-win-p')).length === 1, 10_000);
-  expect((await planner(app.url, app.ctx, p.id).grab(r.id)).status).toBe(201);
+  const g = await planner(app.url, app.ctx, p.id).grab(r.id);
+  expect(g.status).toBe(201);
   await until(async () => (await inbox('o-win-p')).length === 2 && (await inbox('o-win-traveler')).length === 1, 10_000);
   const [won] = await inbox('o-win-p');
   expect(won.templateId).toBe('sandbox-won');
-  expect([won.data.thing2.value, won.data.phone_number3.value]).toEqual(['林小姐', '13822223333']);
-  expect(won.data.time5.value).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+  expect([won.data.character_string1.value, won.data.thing2.value, won.data.phone_number3.value]).toEqual([
+    r.code,
+    '林小姐',
+    '13822223333',
+  ]);
+  // The trip's dates as entered, and the deadline the work order was recorded with, in China time.
+  expect(won.data.thing4.value).toBe(`苏州 ${body.departDate.slice(5)}~${body.returnDate.slice(5)}`);
+  const cst = new Date(Date.parse(g.body.deadlineAt) + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+  expect(won.data.time5.value).toBe(cst);
   expect((await inbox('o-win-traveler'))[0].data.thing2.value).toContain('苏州');
 });
 
