@@ -11,6 +11,7 @@
 // run, rounds interleaved; medians go to bench-results/grab.json and reply.json, flame graphs of
 // separate profiled runs to bench-results/profiles/ (grab.svg, grab-full.svg for (c2), reply.svg, with
 // top-function summaries).
+// BENCH_PROFILE_WORKER=1: a flame graph of the worker's whole run as well (profiles/worker.*).
 // BENCH_REDIS_CLUSTER=1: the product on a local three-master Redis Cluster instead (started here,
 // stopped after; (b) stays on one server): grab-cluster.json, reply-cluster.json, profiles/*-cluster.*.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -316,10 +317,10 @@ async function product(env: Record<string, string>, port: number | null, profile
 }
 
 /** The flame graph and top functions of a web process's profile, kept in bench-results/profiles/. */
-function keepProfile(dir: string, name: string) {
+function keepProfile(dir: string, name: string, lastSeconds = SECONDS) {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile in ${dir}`);
-  const { summary, folded } = summarize(JSON.parse(readFileSync(resolve(dir, file), 'utf8')), SECONDS);
+  const { summary, folded } = summarize(JSON.parse(readFileSync(resolve(dir, file), 'utf8')), lastSeconds);
   const out = resolve(ROOT, 'bench-results/profiles');
   mkdirSync(out, { recursive: true });
   writeFileSync(resolve(out, `${name}.svg`), flameSvg(folded, `${name}: the web process under wrk, last ${SECONDS} s`));
@@ -382,12 +383,14 @@ async function main() {
     children.push(await serve(['scripts/bench/servers/koa-redis.ts', String(pb), `${REDIS}/15`]));
     // The layout the README recommends: web processes (ROLE=web) and a worker (releases, deadlines,
     // messages, live fan-out). (c) takes the grabs, (d) the replies, (s) the ops API of the set-up.
-    const start = async (port: number | null) => {
-      const p = await product(env, port);
+    const start = async (port: number | null, profileDir?: string) => {
+      const p = await product(env, port, profileDir);
       products.push(p);
       return p;
     };
-    const worker = await start(null);
+    // BENCH_PROFILE_WORKER=1: the worker's whole life as a flame graph too (set-up included), profiles/worker.*
+    const workerProfile = process.env.BENCH_PROFILE_WORKER === '1' ? mkdtempSync(resolve(tmpdir(), 'bench-prof-worker-')) : undefined;
+    const worker = await start(null, workerProfile);
     // What a win costs the whole product: CPU seconds of the web process and of the worker (its
     // follow-up: events, live fan-out, messages) from the start of a run until the worker settled.
     const db = new pg.Client({ connectionString: dbUrl.toString() });
@@ -590,6 +593,11 @@ async function main() {
       `the worker's CPU per win (events, live fan-out, messages): (c) ${perWin(costs.c).workerMsPerWin.toFixed(2)} ms, (d) ${perWin(costs.d).workerMsPerWin.toFixed(2)} ms`,
     );
     console.log(`flame graphs: bench-results/profiles/grab${SUFFIX}.svg, grab-full${SUFFIX}.svg, reply${SUFFIX}.svg`);
+    if (workerProfile) {
+      await worker.stop(); // the profile is written as it exits
+      keepProfile(workerProfile, `worker${SUFFIX}`, 0);
+      console.log(`the worker's profile: bench-results/profiles/worker${SUFFIX}.svg`);
+    }
     void profiles;
   } finally {
     for (const c of children) c.kill('SIGTERM');
