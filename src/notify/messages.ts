@@ -40,19 +40,20 @@ export async function notifyReleased(ctx: Ctx, requirementId: number, tier: Tier
       select: { id: true, openid: true },
     }),
   ]);
+  const vars = { ...tripVars(req), tier };
   return ctx.notify.enqueue(
     planners.map((p) => ({
       id: `released-r${requirementId}-${tier}-p${p.id}`,
       kind: 'released',
       openid: p.openid!,
       plannerId: p.id,
-      vars: { ...tripVars(req), tier },
+      vars,
     })),
   );
 }
 
-// One statement for a win's messages (asked once per win, hundreds a second in a storm: a Prisma
-// call with three includes cost the worker more than the rest of a win's follow-up). Instants as
+// One statement for a win's messages, asked once per win, hundreds a second in a storm (Prisma
+// compiles each call in WebAssembly, and three includes were several statements). Instants as
 // epoch ms and dates as text: node-pg would read a zone-less timestamp as local time.
 const WON = `SELECT w.channel, w.planner_id AS "plannerId",
     extract(epoch FROM w.grabbed_at)::float8 * 1000 AS "grabbedMs", extract(epoch FROM w.deadline_at)::float8 * 1000 AS "deadlineMs",
