@@ -202,12 +202,21 @@ describe('grab rules', () => {
     expect((await grabAs(p.id, r.id)).body.error).toMatchObject({ code: 'TIER_TOO_LOW', rule: 15 });
   });
 
-  it('rejections land in the audit trail with their codes', async () => {
+  it('rejections land in the audit trail with their codes, at the time they were made', async () => {
+    const p = await newPlanner();
+    const r = await newRequirement();
+    const before = Date.now();
+    await grabAs(p.id, r.id);
+    const after = Date.now();
     await app.ctx.audit.flush();
     const codes = await app.ctx.db.grabEvent.groupBy({ by: ['code'], _count: true });
     const seen = new Set(codes.map((c) => c.code));
     for (const c of ['OK', 'OK_REPEAT', 'FULL', 'NOT_CANDIDATE', 'SUPPLIER_HOLDS_SLOT', 'RATE_LIMITED', 'TIER_TOO_LOW'])
       expect(seen).toContain(c);
+    // Stored as UTC, to the millisecond (read back by Prisma as the same instant).
+    const [e] = await app.ctx.db.grabEvent.findMany({ where: { plannerId: p.id, requirementId: r.id } });
+    expect(e.at.getTime()).toBeGreaterThanOrEqual(before);
+    expect(e.at.getTime()).toBeLessThanOrEqual(after);
   });
 
   it('an unsigned or forged session is refused', async () => {
