@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
 import { appendForUser, broadcastAll, liveChannel } from '../../src/live/store.js';
+import { RECONNECT_SPREAD_MS } from '../../src/live/hub.js';
 
 let env: Env;
 let a: Running;
@@ -162,6 +163,40 @@ it('one browser holds one connection per user: a newer one replaces the older, a
   expect(second.closed).toBe(false);
   second.close();
   elsewhere.close();
+});
+
+it('a draining instance tells its open streams to come back within the spread, and a stream opened after at once, on a connection that closes', async () => {
+  const c = await startApp(env, { ROLE: 'web' }); // a third instance, to drain
+  try {
+    const [p] = await market('排空', 1);
+    const cookie = plannerCookie(c.ctx, p);
+    const open = await connect(c.url, cookie);
+    await until(() => c.hub!.connections() === 1, 5000, 20);
+    expect(c.hub!.drain()).toBe(1);
+    await until(() => open.closed, 5000, 20);
+    const told = open.events.filter((e) => e.type === 'reconnect');
+    expect(told).toHaveLength(1);
+    expect(told[0].data.inMs).toBeGreaterThanOrEqual(0);
+    expect(told[0].data.inMs).toBeLessThanOrEqual(RECONNECT_SPREAD_MS);
+
+    // A page's reconnect that still reaches this process (over a kept-alive connection) is sent on at
+    // once, and the connection closes, so the next try finds another process.
+    const late = await fetch(`${c.url}/api/live/stream`, { headers: { cookie } });
+    expect(late.status).toBe(200);
+    expect(late.headers.get('connection')).toBe('close');
+    const text = await late.text(); // it ends: nothing is held open
+    expect(text).toMatch(/^event: reconnect$/m);
+    expect(Number(/^retry: (\d+)$/m.exec(text)?.[1])).toBeLessThanOrEqual(RECONNECT_SPREAD_MS);
+    expect(c.hub!.connections()).toBe(0);
+
+    // Another instance serves it as usual.
+    const elsewhere = await connect(b.url, cookie);
+    const r = (await ops(a.url).post('/requirements', requirementBody({ destinations: ['排空'] }))).body;
+    await until(() => elsewhere.events.some((e) => e.type === 'released' && e.data.requirementId === r.id), 5000, 20);
+    elsewhere.close();
+  } finally {
+    await c.stop();
+  }
 });
 
 it('refuses a stream without a session', async () => {
