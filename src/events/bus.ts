@@ -82,6 +82,9 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
     created();
     const applicable = new Set<string>(l.applicableEvents);
     let lastClaim = 0;
+    // Where the next take-over pass starts: passes walk the whole pending list, so entries that keep
+    // failing (a poison event) cannot hide the ones behind them from every pass.
+    let claimFrom = '0';
 
     async function one(entryId: string, event: DomainEvent) {
       if (!applicable.has(event.type)) return void (await redis.xack(eventsStream, group, entryId));
@@ -131,7 +134,11 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
       try {
         if (Date.now() - lastClaim >= Math.min(retryMs, 5_000)) {
           lastClaim = Date.now();
-          const [, claimed] = (await redis.xautoclaim(eventsStream, group, consumer, retryMs, '0', 'COUNT', 100)) as [string, Entry[]];
+          const [next, claimed] = (await redis.xautoclaim(eventsStream, group, consumer, retryMs, claimFrom, 'COUNT', 100)) as [
+            string,
+            Entry[],
+          ];
+          claimFrom = next; // '0-0' once the end is reached: the next pass starts over
           if (claimed.length) await handle(claimed);
         }
         const got = (await conn.xreadgroup('GROUP', group, consumer, 'COUNT', 100, 'BLOCK', blockMs, 'STREAMS', eventsStream, '>')) as

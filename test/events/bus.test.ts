@@ -133,6 +133,27 @@ it('a handling that fails is retried until it succeeds', async () => {
   }
 });
 
+it('events that keep failing do not hide the ones behind them from the take-over passes', async () => {
+  // A pass claims 100 entries: a pass that always started at the front would only ever see these.
+  const poison = new Set(Array.from({ length: 100 }, (_, i) => 6000 + i));
+  let flaky = 1;
+  const { l, seen } = recorder(['full'], async (e) => {
+    if (e.type !== 'full') return;
+    if (poison.has(e.requirementId)) throw new Error('poison: fails every time');
+    if (e.requirementId === 6100 && flaky-- > 0) throw new Error('fails once');
+  });
+  const running = listen(c.ctx.redis, [l], { log: log(), retryMs: 200 });
+  await running.ready;
+  try {
+    for (const id of [...poison, 6100]) await c.ctx.events.publish({ type: 'full', requirementId: id, plannerIds: [], at: 1 });
+    await until(() => seen.some((e) => e.type === 'full' && e.requirementId === 6100));
+    expect(flaky).toBe(-1); // failed once, then handled on a take-over pass
+    expect(seen.filter((e) => e.type === 'full' && poison.has(e.requirementId))).toEqual([]);
+  } finally {
+    await running.close();
+  }
+});
+
 it('an event decided in a transaction: rolled back it never exists; committed it reaches listeners even if the process died before appending it', async () => {
   const { l, seen } = recorder(['chosen']);
   const running = listen(c.ctx.redis, [l], { log: log() });
