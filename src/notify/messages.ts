@@ -67,7 +67,10 @@ const WON = `SELECT w.channel, w.planner_id AS "plannerId",
   JOIN travelers t ON t.id = r.traveler_id
   WHERE w.id = $1`;
 
-interface WonRow {
+/** The trip's fields as tripVars takes them, with its dates as text (read as UTC midnight below). */
+type WonRow = Omit<ReqRow, 'departDate' | 'returnDate'> & {
+  departDate: string;
+  returnDate: string;
   channel: string;
   plannerId: number;
   grabbedMs: number;
@@ -75,19 +78,10 @@ interface WonRow {
   plannerOpenid: string | null;
   plannerUnreachable: boolean;
   plannerName: string;
-  id: number;
-  code: string;
-  destinations: string[];
-  departDate: string;
-  returnDate: string;
-  adults: number;
-  children: number;
-  budgetFen: number;
-  budgetType: string;
   travelerName: string;
   travelerPhone: string;
   travelerOpenid: string | null;
-}
+};
 
 /**
  * A slot was won: the planner gets the traveler's contact; the traveler hears who took it. A slot

@@ -122,11 +122,10 @@ async function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, no
       },
     );
     if (!fresh) return { stale: REPLAYED, claimed: false, asker: null };
-    return {
-      stale: null,
-      claimed: claimed === 1,
-      asker: needs ? lookupsFor(app, m.FromUserName, text!, { plannerId, requirementId }) : null,
-    };
+    // A retry (not claimed) never runs the handler: nothing to look up, nothing left unhandled.
+    const asker = claimed && needs ? lookupsFor(app, m.FromUserName, text!, { plannerId, requirementId }) : null;
+    asker?.catch(() => {}); // a miss goes on to PostgreSQL: its failure is the handler's to report
+    return { stale: null, claimed: claimed === 1, asker };
   }
   const asker = needs ? lookupsFor(app, m.FromUserName, text!) : null;
   asker?.catch(() => {}); // its failure is the handler's to report, if the handler runs
