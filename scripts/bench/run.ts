@@ -4,7 +4,8 @@
 // (c) the product's grab endpoint (session, every rule, journal to PostgreSQL) on a mix of winning
 // and rejected grabs (the start of a storm: every win's record and follow-up); (c2) the same script
 // again once those requirements are full (a storm's tail: every grab rejected); (c') fresh ones at a
-// steady half of (c)'s rate (latency on a busy day);
+// steady half of (c)'s rate (latency on a busy day); (c2') that pace again once they are full (the
+// tail without any win's follow-up);
 // (d) reply-to-grab: signed `抢 <code>` messages from 1,000 bound planners to 200 requirements on
 // /wechat/callback; (e) 1,000 such replies arriving at once.
 // The product runs as in production: web processes (ROLE=web) and a worker. 100 connections, 10 s a
@@ -455,7 +456,7 @@ async function main() {
     const codesByGroup = (batch: { g: number; code: string }[]) =>
       Array.from({ length: GROUPS }, (_, g) => batch.filter((b) => b.g === g).map((b) => b.code));
 
-    const results: Record<'a' | 'a2' | 'b' | 'c' | 'cFull' | 'd' | 'paced', Run[]> = {
+    const results: Record<'a' | 'a2' | 'b' | 'c' | 'cFull' | 'd' | 'paced' | 'pacedFull', Run[]> = {
       a: [],
       a2: [],
       b: [],
@@ -463,6 +464,7 @@ async function main() {
       cFull: [],
       d: [],
       paced: [],
+      pacedFull: [],
     };
     const bursts: Awaited<ReturnType<typeof burst>>[] = [];
     const script = (name: string, text: string) => {
@@ -487,6 +489,9 @@ async function main() {
         grabScript(cookies, await requirements(REQS_PER_ROUND), { connections: PACED_CONNECTIONS, rps }),
       );
       results.paced.push({ ...wrk(`${grabWeb.url}/api/planner/grabs`, pacedLua, PACED_CONNECTIONS), offered: rps });
+      // The same pace once those are full: the tail without any win's follow-up (PostgreSQL, the worker).
+      await settled(redisTarget);
+      results.pacedFull.push({ ...wrk(`${grabWeb.url}/api/planner/grabs`, pacedLua, PACED_CONNECTIONS), offered: rps });
       const burstBatch = await requirements(REPLY_REQS);
       bursts.push(
         await burst(replyWeb.url, round, openids.flat(), codesByGroup(burstBatch), (i) => Number(openids.flat()[i].slice(6)) % GROUPS),
@@ -541,6 +546,7 @@ async function main() {
       },
       c_full_same_requirements_again: s.cFull,
       c_paced_at_half_capacity: s.paced,
+      c_paced_requirements_full: s.pacedFull,
       ratios: {
         b_over_a: s.b.rps / s.a.rps,
         c_over_a: s.c.rps / s.a.rps,
@@ -583,6 +589,7 @@ async function main() {
       '(c) grab endpoint, fresh requirements': row(s.c, s.a.rps),
       "(c2) grab, (c)'s requirements now full": row(s.cFull, s.a.rps),
       [`(c') grab, ${PACED_CONNECTIONS} conns paced at half of (c)`]: row(s.paced),
+      ["(c2') the same pace, requirements full (no wins)"]: row(s.pacedFull),
       '(d) reply 抢 <code> on /wechat/callback': row(s.d, s.a.rps),
       '(e) 1,000 replies at once (client clock)': row(b),
     });
