@@ -135,8 +135,13 @@ async function marketplace(url: string, ctx: Ctx, tierOf: (i: number) => string 
   }
   const stream = liveStream(url, planners[0].cookie);
   const requirements: number[] = [];
+  // Ops add requirements while the processes are replaced: each on a connection of its own. A
+  // kept-alive one may be closed by its draining process just as the next request goes out on it,
+  // which a client sees as "other side closed" (HTTP/1.1's keep-alive race, not a lost request).
   const addRequirement = async () => {
-    const r = (await ops(url).post('/requirements', requirementBody({ destinations: [dest], plannersWanted: 3 }))).body;
+    const headers = { authorization: `Bearer ${OPS_TOKEN}`, connection: 'close' };
+    const r = (await call(url, 'POST', '/api/ops/requirements', requirementBody({ destinations: [dest], plannersWanted: 3 }), headers))
+      .body;
     requirements.push(r.id);
     return r.id as number;
   };
