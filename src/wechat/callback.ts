@@ -104,8 +104,7 @@ async function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, no
   if (problem) return { stale: problem, claimed: false, asker: null };
   const digest = sha1(body);
   const nonceKey = wechatKeys.nonce(timestamp, nonce);
-  const text = m.MsgType === 'text' ? (m.Content ?? '') : null;
-  const needs = text === null ? null : lookupsNeeded(text);
+  const needs = m.MsgType === 'text' ? lookupsNeeded(m.Content ?? '') : null;
   if (!app.redis.isCluster) {
     const [fresh, claimed, plannerId, requirementId] = await app.lua.arrive(
       { nonce: nonceKey, claim: key, window: wechatKeys.csWindow(m.FromUserName), openids: plannerOpenids, codes: requirementCodes },
@@ -123,11 +122,11 @@ async function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, no
     );
     if (!fresh) return { stale: REPLAYED, claimed: false, asker: null };
     // A retry (not claimed) never runs the handler: nothing to look up, nothing left unhandled.
-    const asker = claimed && needs ? lookupsFor(app, m.FromUserName, text!, { plannerId, requirementId }) : null;
+    const asker = claimed && needs ? lookupsFor(app, m.FromUserName, needs, { plannerId, requirementId }) : null;
     asker?.catch(() => {}); // a miss goes on to PostgreSQL: its failure is the handler's to report
     return { stale: null, claimed: claimed === 1, asker };
   }
-  const asker = needs ? lookupsFor(app, m.FromUserName, text!) : null;
+  const asker = needs ? lookupsFor(app, m.FromUserName, needs) : null;
   asker?.catch(() => {}); // its failure is the handler's to report, if the handler runs
   const [stale, claimed] = await Promise.all([freshNonce(app, nonceKey, digest), claim(app, key)]);
   if (stale) {

@@ -40,8 +40,13 @@ export interface Asker {
   requirementId: number | null;
 }
 
-/** What a text needs looked up: its sender (any planner command) and a grab's code; null when nothing. */
-export function lookupsNeeded(text: string): { code: string | null } | null {
+/** What a planner command needs looked up: its sender, and a grab's code. */
+export interface Needs {
+  code: string | null;
+}
+
+/** What a text needs looked up (null for help, bind and anything not a planner command): the one place texts are classified for it. */
+export function lookupsNeeded(text: string): Needs | null {
   const content = text.trim();
   if (HELP_CMD.test(content) || GRAB_ALONE.test(content) || BIND.test(content)) return null;
   const code = GRAB.exec(content)?.[1].toUpperCase() ?? null;
@@ -55,12 +60,10 @@ export interface HotLookups {
 }
 
 /**
- * The lookups a text needs (null when it needs none), read-only: the callback starts them as the
- * message arrives, so they share its first round trip to Redis with the replay guard and the claim.
+ * The lookups a planner command needs, read-only: the callback starts them as the message arrives,
+ * so they share its first round trip to Redis with the replay guard and the claim.
  */
-export function lookupsFor(ctx: Ctx, openid: string, text: string, hot?: HotLookups): Promise<Asker> | null {
-  const needs = lookupsNeeded(text);
-  if (!needs) return null;
+export function lookupsFor(ctx: Ctx, openid: string, needs: Needs, hot?: HotLookups): Promise<Asker> {
   const code = needs.code;
   return Promise.all([
     hot?.plannerId ? Number(hot.plannerId) : plannerIdByOpenid(ctx, openid),
@@ -76,16 +79,13 @@ export async function handleText(ctx: Ctx, openid: string, text: string, prefetc
   if (GRAB_ALONE.test(content)) return '请在「抢」后面加上需求编号，例如：抢 ABC234。编号在新需求通知里，回复「池」也能看到。';
   if ((m = BIND.exec(content))) return bind(ctx, openid, m[1]);
 
-  const grabbing = GRAB.exec(content);
-  const needsPlanner = grabbing || POOL.test(content) || ORDERS.test(content);
+  const needs = lookupsNeeded(content);
+  if (!needs) return `没有看懂「${content.slice(0, 20)}」。\n${HELP}`;
   // Who is asking and (for a grab) which requirement: looked up side by side, one round trip.
-  const code = grabbing?.[1].toUpperCase();
-  const { plannerId, requirementId } = (await (prefetched ?? lookupsFor(ctx, openid, content))) ?? { plannerId: null, requirementId: null };
-  if (needsPlanner && !plannerId) return '你还没有绑定定制师账号。请回复「绑定 <绑定码>」，绑定码由运营提供。';
-  if (code) return grabByCode(ctx, plannerId!, code, requirementId);
-  if (POOL.test(content)) return pool(ctx, plannerId!);
-  if (ORDERS.test(content)) return orders(ctx, plannerId!);
-  return `没有看懂「${content.slice(0, 20)}」。\n${HELP}`;
+  const { plannerId, requirementId } = await (prefetched ?? lookupsFor(ctx, openid, needs));
+  if (!plannerId) return '你还没有绑定定制师账号。请回复「绑定 <绑定码>」，绑定码由运营提供。';
+  if (needs.code) return grabByCode(ctx, plannerId, needs.code, requirementId);
+  return POOL.test(content) ? pool(ctx, plannerId) : orders(ctx, plannerId);
 }
 
 async function grabByCode(ctx: Ctx, plannerId: number, code: string, requirementId: number | null): Promise<string> {
