@@ -317,14 +317,17 @@ async function product(env: Record<string, string>, port: number | null, profile
   };
 }
 
-/** The flame graph and top functions of a web process's profile, kept in bench-results/profiles/. */
+/** The flame graph and top functions of a process's profile (its last `lastSeconds`, 0: all of it), kept in bench-results/profiles/. */
 function keepProfile(dir: string, name: string, lastSeconds = SECONDS) {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile in ${dir}`);
   const { summary, folded } = summarize(JSON.parse(readFileSync(resolve(dir, file), 'utf8')), lastSeconds);
   const out = resolve(ROOT, 'bench-results/profiles');
   mkdirSync(out, { recursive: true });
-  writeFileSync(resolve(out, `${name}.svg`), flameSvg(folded, `${name}: the web process under wrk, last ${SECONDS} s`));
+  writeFileSync(
+    resolve(out, `${name}.svg`),
+    flameSvg(folded, lastSeconds ? `${name}: under wrk, last ${lastSeconds} s` : `${name}: its whole run`),
+  );
   writeFileSync(resolve(out, `${name}.json`), JSON.stringify(summary, null, 2));
   return summary;
 }
@@ -398,12 +401,13 @@ async function main() {
     await db.connect();
     const workOrders = async () => Number((await db.query('SELECT count(*) AS n FROM work_orders')).rows[0].n);
     const costs: Record<'c' | 'd', { wins: number; webCpuS: number; workerCpuS: number }[]> = { c: [], d: [] };
-    const costOf = async (web: Product, run: () => void | Promise<void>) => {
+    /** One wrk run on `web`, then the worker let settle: the run, and the CPU its wins cost. */
+    const measured = async (web: Product, path: string, lua: string) => {
       const [w0, k0, n0] = [cpuSeconds(web.proc.pid!), cpuSeconds(worker.proc.pid!), await workOrders()];
-      await run();
+      const run = wrk(`${web.url}${path}`, lua);
       await settled(redisTarget);
       const wins = (await workOrders()) - n0;
-      return { wins, webCpuS: cpuSeconds(web.proc.pid!) - w0, workerCpuS: cpuSeconds(worker.proc.pid!) - k0 };
+      return { run, cost: { wins, webCpuS: cpuSeconds(web.proc.pid!) - w0, workerCpuS: cpuSeconds(worker.proc.pid!) - k0 } };
     };
     const grabWeb = await start(pc);
     const replyWeb = await start(pd);
@@ -478,10 +482,14 @@ async function main() {
       results.a.push(wrk(`http://127.0.0.1:${pa}/`));
       results.a2.push(wrk(`http://127.0.0.1:${pa}/`, grabLua));
       results.b.push(wrk(`http://127.0.0.1:${pb}/`));
-      costs.c.push(await costOf(grabWeb, () => void results.c.push(wrk(`${grabWeb.url}/api/planner/grabs`, grabLua)))); // settles: the wins' follow-up done
+      const c = await measured(grabWeb, '/api/planner/grabs', grabLua); // settles: the wins' follow-up done
+      results.c.push(c.run);
+      costs.c.push(c.cost);
       results.cFull.push(wrk(`${grabWeb.url}/api/planner/grabs`, grabLua)); // the same requirements, now full: the storm's tail
       const replyLua = script(`reply-${round}`, replyScript(round, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000));
-      costs.d.push(await costOf(replyWeb, () => void results.d.push(wrk(`${replyWeb.url}/wechat/callback`, replyLua))));
+      const d = await measured(replyWeb, '/wechat/callback', replyLua);
+      results.d.push(d.run);
+      costs.d.push(d.cost);
       // Half of this round's capacity, offered at a steady pace: the latency a planner sees on a busy day.
       const rps = Math.round(results.c.at(-1)!.rps / 2);
       const pacedLua = script(
