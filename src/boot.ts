@@ -17,6 +17,7 @@ import {
   type RedisTarget,
 } from './infra/redis.js';
 import { createPrisma, ensureDatabase } from './infra/database.js';
+import { scriptLine } from './infra/script-line.js';
 import { migrate } from './infra/migrate.js';
 import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
 import { releasePlanKey, scheduleLock } from './infra/keys.js';
@@ -100,6 +101,8 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
   const metrics = createMetrics();
   const audit = createAudit(pool, log);
   const redis = commandClient(redisTarget, ns);
+  // The engine's scripts over a direct line on one server (infra/script-line.ts); ioredis on a cluster.
+  const line = redisTarget.kind === 'server' && config.REDIS_SCRIPT_LINE === 'on' ? scriptLine(redisTarget.url, ns, log) : null;
   const queueConn = queueConnection(redisTarget); // no keyPrefix (BullMQ takes its own prefix)
   const dropped = await claimNamespace(queueConn, { dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL }, ns, log);
   if (dropped) log.warn({ dropped }, "keys of this checkout's previous database dropped from Redis");
@@ -110,7 +113,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     pool,
     redis,
     ns,
-    lua: scriptsFor(redis),
+    lua: scriptsFor(redis, line),
     queue: createQueue(queueConn, ns),
     events: createEventBus(redis),
     notify: null as never, // these two are set just below: they read the rest of the context
@@ -154,6 +157,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
       await ctx.notify.close();
       await db.$disconnect();
       await pool.end();
+      line?.close();
       redis.disconnect();
       queueConn.disconnect();
       await database.stop();

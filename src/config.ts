@@ -86,6 +86,8 @@ const schema = z.object({
   GRAB_RATE_IP: positive(600),
   GRAB_RATE_WINDOW: positive(60),
   RECONCILE_EVERY: positive(30),
+  /** The engine's Lua scripts over a direct line to one Redis server (infra/script-line.ts); off: through ioredis only. */
+  REDIS_SCRIPT_LINE: z.enum(['on', 'off']).default('on'),
   /** Web processes sharing PORT (node:cluster); the primary runs the workers (unless ROLE=web). Needs DATABASE_URL. */
   WEB_CONCURRENCY: positive(1),
   /** On SIGTERM, how long in-flight requests get before their connections are closed anyway (ms). */

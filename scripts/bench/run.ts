@@ -91,6 +91,8 @@ interface Run {
   p99: number;
   non2xx: number;
   requests: number;
+  /** Cores used during the run, by process (coresDuring). */
+  cores?: Record<string, number>;
 }
 
 function ms(v: string, unit: string): number {
@@ -118,6 +120,46 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Where the machine's cores went while `work` ran: cores used (CPU seconds over wall seconds) by the
+ * process under test, the worker, Redis, PostgreSQL (every backend), wrk, and the machine in all
+ * (/proc/stat). The product shares 2 cores with all of them: a web process that idles is waiting
+ * for one of the others.
+ */
+function coresDuring<T>(pids: { web: number; worker?: number }, work: () => T): { result: T; cores: Record<string, number> } {
+  // CPU seconds per process, by pid: a process that began during the run counts from zero (one that
+  // ended during it is missed: a PostgreSQL backend closed meanwhile).
+  const snap = () => {
+    const by = new Map<string, { kind: string; s: number }>();
+    for (const pid of readdirSync('/proc').filter((f) => /^\d+$/.test(f))) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const own = (Number(f[11]) + Number(f[12])) / 100;
+      const n = Number(pid);
+      if (n === pids.web) by.set(pid, { kind: 'web', s: own });
+      else if (n === pids.worker) by.set(pid, { kind: 'worker', s: own });
+      else if (comm.startsWith('redis-server')) by.set(pid, { kind: 'redis', s: own });
+      else if (comm === 'postgres') by.set(pid, { kind: 'postgres', s: own });
+      else if (n === process.pid) by.set(pid, { kind: 'wrk', s: (Number(f[13]) + Number(f[14])) / 100 }); // reaped children: wrk
+    }
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    by.set('machine', { kind: 'machine', s: (cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + (cpu[7] ?? 0)) / 100 });
+    return by;
+  };
+  const [before, t0] = [snap(), performance.now()];
+  const result = work();
+  const [after, wall] = [snap(), (performance.now() - t0) / 1000];
+  const used: Record<string, number> = { web: 0, worker: 0, redis: 0, postgres: 0, wrk: 0, machine: 0 };
+  for (const [pid, { kind, s }] of after) used[kind] += s - (before.get(pid)?.s ?? 0);
+  return { result, cores: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, +(v / wall).toFixed(2)])) };
 }
 
 /** A run's CPU over its wins (a run's rejections are in the web's share too: a ceiling per win, not a price). */
@@ -340,7 +382,14 @@ const row = (r: { rps?: number; p50Ms: number; p99Ms: number }, base?: number) =
 });
 
 function summarizeRuns(runs: Run[]) {
-  return { rps: median(runs.map((r) => r.rps)), p50Ms: median(runs.map((r) => r.p50)), p99Ms: median(runs.map((r) => r.p99)), runs };
+  const keys = Object.keys(runs[0]?.cores ?? {});
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50Ms: median(runs.map((r) => r.p50)),
+    p99Ms: median(runs.map((r) => r.p99)),
+    ...(keys.length ? { cores: Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r.cores?.[k] ?? 0))])) } : {}),
+    runs,
+  };
 }
 
 async function main() {
@@ -404,10 +453,16 @@ async function main() {
     /** One wrk run on `web`, then the worker let settle: the run, and the CPU its wins cost. */
     const measured = async (web: Product, path: string, lua: string) => {
       const [w0, k0, n0] = [cpuSeconds(web.proc.pid!), cpuSeconds(worker.proc.pid!), await workOrders()];
-      const run = wrk(`${web.url}${path}`, lua);
+      const { result: run, cores } = coresDuring({ web: web.proc.pid!, worker: worker.proc.pid! }, () => wrk(`${web.url}${path}`, lua));
+      run.cores = cores;
       await settled(redisTarget);
       const wins = (await workOrders()) - n0;
       return { run, cost: { wins, webCpuS: cpuSeconds(web.proc.pid!) - w0, workerCpuS: cpuSeconds(worker.proc.pid!) - k0 } };
+    };
+    /** A wrk run with the cores each process used meanwhile. */
+    const watched = (pid: number, url: string, lua?: string, connections?: number): Run => {
+      const { result, cores } = coresDuring({ web: pid, worker: worker.proc.pid! }, () => wrk(url, lua, connections));
+      return { ...result, cores };
     };
     const grabWeb = await start(pc);
     const replyWeb = await start(pd);
@@ -479,13 +534,13 @@ async function main() {
     for (let round = 1; round <= ROUNDS; round++) {
       // Fresh requirements per run keep a mix of wins and rejections in every run.
       const grabLua = script(`grab-${round}`, grabScript(cookies, await requirements(REQS_PER_ROUND)));
-      results.a.push(wrk(`http://127.0.0.1:${pa}/`));
+      results.a.push(watched(children[0].pid!, `http://127.0.0.1:${pa}/`));
       results.a2.push(wrk(`http://127.0.0.1:${pa}/`, grabLua));
-      results.b.push(wrk(`http://127.0.0.1:${pb}/`));
+      results.b.push(watched(children[1].pid!, `http://127.0.0.1:${pb}/`));
       const c = await measured(grabWeb, '/api/planner/grabs', grabLua); // settles: the wins' follow-up done
       results.c.push(c.run);
       costs.c.push(c.cost);
-      results.cFull.push(wrk(`${grabWeb.url}/api/planner/grabs`, grabLua)); // the same requirements, now full: the storm's tail
+      results.cFull.push(watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, grabLua)); // the same requirements, now full: the storm's tail
       const replyLua = script(`reply-${round}`, replyScript(round, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000));
       const d = await measured(replyWeb, '/wechat/callback', replyLua);
       results.d.push(d.run);
@@ -496,10 +551,13 @@ async function main() {
         `paced-${round}`,
         grabScript(cookies, await requirements(REQS_PER_ROUND), { connections: PACED_CONNECTIONS, rps }),
       );
-      results.paced.push({ ...wrk(`${grabWeb.url}/api/planner/grabs`, pacedLua, PACED_CONNECTIONS), offered: rps });
+      results.paced.push({ ...watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, pacedLua, PACED_CONNECTIONS), offered: rps });
       // The same pace once those are full: the tail without any win's follow-up (PostgreSQL, the worker).
       await settled(redisTarget);
-      results.pacedFull.push({ ...wrk(`${grabWeb.url}/api/planner/grabs`, pacedLua, PACED_CONNECTIONS), offered: rps });
+      results.pacedFull.push({
+        ...watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, pacedLua, PACED_CONNECTIONS),
+        offered: rps,
+      });
       const burstBatch = await requirements(REPLY_REQS);
       bursts.push(
         await burst(replyWeb.url, round, openids.flat(), codesByGroup(burstBatch), (i) => Number(openids.flat()[i].slice(6)) % GROUPS),
@@ -601,6 +659,14 @@ async function main() {
       '(d) reply 抢 <code> on /wechat/callback': row(s.d, s.a.rps),
       '(e) 1,000 replies at once (client clock)': row(b),
     });
+    console.log(`cores used during each run, by process (the machine has ${cpus().length}):`);
+    console.table(
+      Object.fromEntries(
+        Object.entries({ '(a)': s.a, '(b)': s.b, '(c)': s.c, '(c2)': s.cFull, "(c')": s.paced, "(c2')": s.pacedFull, '(d)': s.d }).map(
+          ([k, v]) => [k, v.cores ?? {}],
+        ),
+      ),
+    );
     console.log(
       `burst: the product's own clock (arrival to answer) p99 ${b.answerP99Ms.toFixed(1)} ms; late answers: ${bursts.map((x) => x.late).join(', ')}`,
     );

@@ -3,11 +3,14 @@
  * commands/<name>-<numberOfKeys>.lua declares its names (`@keys …`, `@args …`); the table below
  * says the same, and `scriptsFor` refuses to start when the two differ, so a key added or moved on
  * one side cannot silently feed a script the wrong key. ioredis sends EVALSHA and falls back to
- * EVAL on NOSCRIPT by itself, so a Redis restart or failover needs nothing from us.
+ * EVAL on NOSCRIPT by itself, so a Redis restart or failover needs nothing from us. On one server
+ * the scripts go over a direct line when there is one (infra/script-line.ts), through ioredis
+ * otherwise: the same answers either way.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RedisClient } from '../infra/redis.js';
+import { lineScript, type ScriptLine } from '../infra/script-line.js';
 
 const DIR = resolve(import.meta.dirname, 'commands');
 const INCLUDE = /^--- @include "([^"]+)"$/gm;
@@ -111,9 +114,9 @@ export function mismatches(scripts: Script[]): string[] {
 
 const bound = new WeakMap<RedisClient, Lua>();
 
-/** The scripts on this connection (defined once per connection), as typed functions. */
-export function scriptsFor(redis: RedisClient): Lua {
-  const known = bound.get(redis);
+/** The scripts on this connection (defined once per connection), as typed functions; over `line` when it is up. */
+export function scriptsFor(redis: RedisClient, line?: ScriptLine | null): Lua {
+  const known = line ? undefined : bound.get(redis);
   if (known) return known;
   const scripts = readScripts();
   const wrong = mismatches(scripts);
@@ -121,19 +124,22 @@ export function scriptsFor(redis: RedisClient): Lua {
   for (const s of scripts) redis.defineCommand(s.name, { numberOfKeys: s.keys, lua: s.lua });
   const raw = redis as unknown as Record<ScriptName, (...a: (string | number)[]) => Promise<unknown>>;
   const lua = {} as Record<ScriptName, unknown>;
+  const sources = new Map(scripts.map((s) => [s.name, lineScript(s.lua)]));
   for (const [name, def] of Object.entries(DEFS) as [ScriptName, Defs[ScriptName]][]) {
     const keyNames = def.keys as readonly string[];
     const argNames = def.args as readonly string[];
-    lua[name] = (keys: Record<string, string>, args: Record<string, Arg>) =>
-      raw[name](
-        ...keyNames.map((k) => keys[k]),
-        ...argNames.map((a) => {
-          const v = args[a];
-          return typeof v === 'boolean' ? (v ? '1' : '0') : v;
-        }),
-      );
+    const source = sources.get(name)!;
+    lua[name] = (keys: Record<string, string>, args: Record<string, Arg>) => {
+      const k = keyNames.map((n) => keys[n]);
+      const a = argNames.map((n) => {
+        const v = args[n];
+        return typeof v === 'boolean' ? (v ? '1' : '0') : v;
+      });
+      const viaIoredis = () => raw[name](...k, ...a);
+      return line ? line.run(source, k, a, viaIoredis) : viaIoredis();
+    };
   }
-  bound.set(redis, lua as Lua);
+  if (!line) bound.set(redis, lua as Lua);
   return lua as Lua;
 }
 
