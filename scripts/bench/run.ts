@@ -162,6 +162,33 @@ function coresDuring<T>(pids: { web: number; worker?: number }, work: () => T): 
   return { result, cores: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, +(v / wall).toFixed(2)])) };
 }
 
+/** The product's own grab latency histogram, per outcome (won, refused…): cumulative counts by bucket bound (seconds). */
+async function grabHistogram(url: string): Promise<Record<string, Record<string, number>>> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${OPS}` } })).text();
+  const out: Record<string, Record<string, number>> = {};
+  for (const m of text.matchAll(/^grab_request_duration_seconds_bucket\{le="([^"]+)",pid="\d+",outcome="(\w+)"\} (\d+)$/gm))
+    (out[m[2]] ??= {})[m[1]] = Number(m[3]);
+  return out;
+}
+
+/**
+ * What happened between two scrapes, per outcome: how many, and the bucket bounds under which half
+ * and 99% of them were answered (the product's clock, arrival to last byte).
+ */
+function latencyByOutcome(before: Record<string, Record<string, number>>, after: Record<string, Record<string, number>>) {
+  return Object.fromEntries(
+    Object.entries(after).map(([outcome, buckets]) => {
+      const counts = Object.entries(buckets).map(([le, n]) => [le, n - (before[outcome]?.[le] ?? 0)] as const);
+      const total = counts.find(([le]) => le === '+Inf')?.[1] ?? 0;
+      const under = (q: number) => {
+        const hit = counts.find(([, n]) => n >= q * total);
+        return hit ? (hit[0] === '+Inf' ? '> 5 s' : `≤ ${Number(hit[0]) * 1000} ms`) : '';
+      };
+      return [outcome, { n: total, p50: under(0.5), p99: under(0.99) }];
+    }),
+  );
+}
+
 /** A run's CPU over its wins (a run's rejections are in the web's share too: a ceiling per win, not a price). */
 function perWin(runs: { wins: number; webCpuS: number; workerCpuS: number }[]) {
   const ms = (f: (r: (typeof runs)[number]) => number) => median(runs.map((r) => (1000 * f(r)) / Math.max(1, r.wins)));
@@ -526,6 +553,8 @@ async function main() {
       pacedFull: [],
     };
     const bursts: Awaited<ReturnType<typeof burst>>[] = [];
+    /** (c') by outcome, by the product's clock: the wins' share of the tail. */
+    const pacedOutcomes: ReturnType<typeof latencyByOutcome>[] = [];
     const script = (name: string, text: string) => {
       const file = resolve(tmpdir(), `bench-${name}.lua`);
       writeFileSync(file, text);
@@ -551,7 +580,9 @@ async function main() {
         `paced-${round}`,
         grabScript(cookies, await requirements(REQS_PER_ROUND), { connections: PACED_CONNECTIONS, rps }),
       );
+      const h0 = await grabHistogram(grabWeb.url);
       results.paced.push({ ...watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, pacedLua, PACED_CONNECTIONS), offered: rps });
+      pacedOutcomes.push(latencyByOutcome(h0, await grabHistogram(grabWeb.url)));
       // The same pace once those are full: the tail without any win's follow-up (PostgreSQL, the worker).
       await settled(redisTarget);
       results.pacedFull.push({
@@ -611,7 +642,7 @@ async function main() {
         cpuPerWin: perWin(costs.c),
       },
       c_full_same_requirements_again: s.cFull,
-      c_paced_at_half_capacity: s.paced,
+      c_paced_at_half_capacity: { ...s.paced, byOutcome: pacedOutcomes },
       c_paced_requirements_full: s.pacedFull,
       ratios: {
         b_over_a: s.b.rps / s.a.rps,
@@ -659,6 +690,7 @@ async function main() {
       '(d) reply 抢 <code> on /wechat/callback': row(s.d, s.a.rps),
       '(e) 1,000 replies at once (client clock)': row(b),
     });
+    console.log("(c') by outcome, the product's own clock (grab_request_duration_seconds):", JSON.stringify(pacedOutcomes.at(-1)));
     console.log(`cores used during each run, by process (the machine has ${cpus().length}):`);
     console.table(
       Object.fromEntries(

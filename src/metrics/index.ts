@@ -13,6 +13,9 @@ import { clusterMember } from './cluster.js';
 import cluster from 'node:cluster';
 
 const LATENCY = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** A grab's answer by its status (api/planner.ts): a new win is a 201, a repeat a 200, "being confirmed" a 202. */
+const grabOutcome = (status: number) =>
+  status === 201 ? 'won' : status === 200 ? 'repeat' : status === 202 ? 'confirming' : status < 500 ? 'refused' : 'failed';
 const WAIT = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900];
 
 export { clusterPrimary } from './cluster.js';
@@ -38,7 +41,8 @@ export function createMetrics(): Metrics & {
   });
   const grabSeconds = new Histogram({
     name: 'grab_request_duration_seconds',
-    help: 'POST /api/planner/grabs, first byte to last',
+    help: 'POST /api/planner/grabs, first byte to last, by outcome (won, repeat, confirming, refused, failed)',
+    labelNames: ['outcome'],
     buckets: LATENCY,
     registers,
   });
@@ -109,7 +113,7 @@ export function createMetrics(): Metrics & {
       const h = req.url?.startsWith('/api/planner/grabs') ? grabSeconds : req.url?.startsWith('/wechat/callback') ? replySeconds : null;
       if (!h) return;
       const end = h.startTimer();
-      res.once('finish', () => end());
+      res.once('finish', () => (h === grabSeconds ? end({ outcome: grabOutcome(res.statusCode) }) : end()));
     },
     watchWorker(queue, worker) {
       worker.on('active', (job: Job) => {
