@@ -178,7 +178,9 @@ async function grabHistogram(url: string): Promise<Record<string, Record<string,
 function latencyByOutcome(before: Record<string, Record<string, number>>, after: Record<string, Record<string, number>>) {
   return Object.fromEntries(
     Object.entries(after).map(([outcome, buckets]) => {
-      const counts = Object.entries(buckets).map(([le, n]) => [le, n - (before[outcome]?.[le] ?? 0)] as const);
+      const counts = Object.entries(buckets)
+        .map(([le, n]) => [le, n - (before[outcome]?.[le] ?? 0)] as const)
+        .sort(([a], [b]) => Number(a.replace('+Inf', 'Infinity')) - Number(b.replace('+Inf', 'Infinity'))); // "1" and "5" sort first as keys
       const total = counts.find(([le]) => le === '+Inf')?.[1] ?? 0;
       const under = (q: number) => {
         const hit = counts.find(([, n]) => n >= q * total);
