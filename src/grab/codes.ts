@@ -21,7 +21,7 @@ export function reject(code: RejectCode): Rejection {
   return { ok: false, code, rule, message: words };
 }
 
-/** Lua return value → rejection code (reservePlanner-4 and grab-8 share one numbering). */
+/** Lua return value → rejection code (reservePlanner-4, grab-8 and grabOne-14 share one numbering). */
 const byNumber: Record<number, RejectCode> = {
   [-1]: 'REQUIREMENT_CLOSED',
   [-2]: 'NOT_RELEASED',
@@ -34,6 +34,7 @@ const byNumber: Record<number, RejectCode> = {
   [-9]: 'OVER_CAPACITY',
   [-10]: 'DAILY_QUOTA',
   [-11]: 'RATE_LIMITED',
+  [-111]: 'IP_RATE_LIMITED',
   [-12]: 'SLOT_EXPIRED_BEFORE',
   [-13]: 'BLOCKED',
   [-14]: 'OWN_REQUIREMENT',

@@ -5,6 +5,9 @@
  *   3. the requirement-side decision (grab-8): one atomic step on the requirement's slot;
  *   4. a win: confirm the reservation, insert the work order into PostgreSQL (journal.ts) and
  *      only then answer success; a rejection: drop the reservation.
+ * That is the order on a Redis Cluster, where the planner's and the requirement's keys lie in
+ * different slots, and for a dispatch. A planner's grab on one Redis server runs steps 1 to 3 and
+ * the confirmation as one script (grabOne-14): the same checks in the same order, one round trip.
  * Missing hot state (NOT_LOADED) is loaded from PostgreSQL and the step retried once (`orLoad`).
  * A win's events (grabbed or dispatched, and full) are published after it is recorded; the journal's
  * unsynced mark is cleared only after them, so the reconciler republishes what a crash cut short.
@@ -15,7 +18,7 @@ import type { Channel } from '../generated/prisma/enums.js';
 import { fromLua, reject, type Rejection } from './codes.js';
 import { dayKey, ipRateKey, plannerKeys, requirementKeys } from '../infra/keys.js';
 import { ensurePlanner, ensureRequirement } from './hot-state.js';
-import { orLoad } from './scripts.js';
+import { NOT_LOADED, orLoad, REQUIREMENT_NOT_LOADED } from './scripts.js';
 import { markSynced, persistStatus } from './journal.js';
 import { scheduleDeadline, scheduleOffer } from './queue.js';
 import { publishFull, publishWin } from './publish.js';
@@ -81,29 +84,80 @@ async function whyNotCandidate(ctx: Ctx, plannerId: number, requirementId: numbe
   return reject(wanted.some((d) => mine.includes(d)) ? 'NOT_MATCHED' : 'NOT_CANDIDATE');
 }
 
-async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabInput): Promise<GrabResult> {
+/**
+ * A planner's grab on one Redis server: every step in one script (grabOne-14), the planner side
+ * confirmed with the win. Hot state not in Redis is loaded and the script run again, its rate
+ * limits not counted twice.
+ */
+async function decideInOne(ctx: Ctx, input: GrabInput, now: number): Promise<GrabResult> {
+  const { plannerId, requirementId, channel, ip } = input;
+  const cfg = ctx.config;
+  const pk = plannerKeys(plannerId, dayKey(now));
+  const rk = requirementKeys(requirementId);
+  const workOrderId = randomUUID();
+  const keys = {
+    ipCounter: ipRateKey(ip ?? '-'),
+    plannerCounter: pk.rate,
+    plannerMeta: pk.meta,
+    active: pk.active,
+    reservations: pk.reservations,
+    day: pk.day,
+    meta: rk.meta,
+    candidates: rk.candidates,
+    planners: rk.planners,
+    suppliers: rk.suppliers,
+    expired: rk.expired,
+    blocked: rk.blocked,
+    workOrders: rk.workOrders,
+    unsynced: rk.unsynced,
+  };
+  const args = {
+    ipLimit: ip ? cfg.GRAB_RATE_IP : 0,
+    plannerLimit: cfg.GRAB_RATE_PLANNER,
+    windowMs: cfg.GRAB_RATE_WINDOW * 1000,
+    plannerId,
+    requirementId,
+    workOrderId,
+    channel,
+    now,
+    defaultQuota: cfg.DAILY_GRAB_QUOTA,
+  };
+  let g = await ctx.lua.grabOne(keys, args);
+  for (const loaded = new Set<number>(); g === NOT_LOADED || g === REQUIREMENT_NOT_LOADED; ) {
+    const planner = g === NOT_LOADED;
+    if (loaded.has(g) || !(await (planner ? ensurePlanner(ctx, plannerId) : ensureRequirement(ctx, requirementId))))
+      return reject(planner ? 'PLANNER_NOT_FOUND' : 'REQUIREMENT_NOT_FOUND');
+    loaded.add(g);
+    g = await ctx.lua.grabOne(keys, { ...args, ipLimit: 0, plannerLimit: 0 }); // counted already
+  }
+  if (typeof g === 'number') {
+    const rejection = fromLua(g);
+    return rejection.code === 'NOT_CANDIDATE' ? whyNotCandidate(ctx, plannerId, requirementId) : rejection;
+  }
+  const [kind, woId, filled, wanted, becameFull, contact, supplierId] = g;
+  return settle(ctx, input, now, { kind, woId, filled, wanted, becameFull, contact, supplierId }, null);
+}
+
+async function decide(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
+  const { plannerId, requirementId, channel, ip } = input;
   const cfg = ctx.config;
   const now = ctx.now();
   const dispatch = channel === 'dispatch';
+  if (!dispatch && !ctx.redis.isCluster) return decideInOne(ctx, input, now);
   const pk = plannerKeys(plannerId, dayKey(now));
   const rk = requirementKeys(requirementId);
   const window = cfg.GRAB_RATE_WINDOW * 1000;
 
   // Stage 1, one round trip: both rate limits and a read-only peek at the requirement. In a storm
   // almost every grab meets a full requirement; the peek answers those without a reservation. It
-  // only ever rejects what grab-8 would reject; grab-8 alone awards slots. One script on one
-  // server; on a cluster its keys lie in three slots, so three scripts, pipelined.
+  // only ever rejects what grab-8 would reject; grab-8 alone awards slots. The keys lie in three
+  // slots, so three scripts, pipelined. (A dispatch, by the system, is not rate-limited.)
   if (!dispatch) {
-    const [ipOk, plannerOk, status, held] = ctx.redis.isCluster
-      ? await Promise.all([
-          ip ? ctx.lua.rateLimit({ counter: ipRateKey(ip) }, { limit: cfg.GRAB_RATE_IP, windowMs: window }) : 1,
-          ctx.lua.rateLimit({ counter: pk.rate }, { limit: cfg.GRAB_RATE_PLANNER, windowMs: window }),
-          ctx.lua.peekGrab(rk, { plannerId }),
-        ]).then(([i, p, [s, h]]) => [i, p, s, h] as const)
-      : await ctx.lua.admit(
-          { ipCounter: ipRateKey(ip ?? '-'), plannerCounter: pk.rate, meta: rk.meta, planners: rk.planners },
-          { ipLimit: ip ? cfg.GRAB_RATE_IP : 0, plannerLimit: cfg.GRAB_RATE_PLANNER, windowMs: window, plannerId },
-        );
+    const [ipOk, plannerOk, [status, held]] = await Promise.all([
+      ip ? ctx.lua.rateLimit({ counter: ipRateKey(ip) }, { limit: cfg.GRAB_RATE_IP, windowMs: window }) : 1,
+      ctx.lua.rateLimit({ counter: pk.rate }, { limit: cfg.GRAB_RATE_PLANNER, windowMs: window }),
+      ctx.lua.peekGrab(rk, { plannerId }),
+    ]);
     if (!ipOk) return reject('IP_RATE_LIMITED');
     if (!plannerOk) return reject('RATE_LIMITED');
     if (status && !held && status !== 'open') return reject(status === 'full' ? 'FULL' : 'REQUIREMENT_CLOSED');
@@ -146,6 +200,35 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
     return rejection.code === 'NOT_CANDIDATE' ? whyNotCandidate(ctx, plannerId, requirementId) : rejection;
   }
   const [kind, woId, filled, wanted, becameFull, contact] = g;
+  if (kind === 2) await drop();
+  // The planner side is confirmed while the work order is recorded (side by side: one round trip's wait).
+  const confirm = () => ctx.lua.confirmPlanner(pk, { requirementId, workOrderId: woId, token, dispatch });
+  return settle(ctx, input, now, { kind, woId, filled, wanted, becameFull, contact, supplierId }, confirm);
+}
+
+/** What the requirement side decided: a new win (1) or the slot already held (2). */
+interface Decided {
+  kind: 1 | 2;
+  woId: string;
+  filled: number;
+  wanted: number;
+  becameFull: 0 | 1;
+  contact: string;
+  supplierId: string;
+}
+
+/**
+ * A repeat is answered as it is; a new win is recorded in PostgreSQL, then answered. `confirm`
+ * confirms the planner side (split path) while the record is written; null when the script did.
+ */
+async function settle(
+  ctx: Ctx,
+  { plannerId, requirementId, channel }: GrabInput,
+  now: number,
+  { kind, woId, filled, wanted, becameFull, contact, supplierId }: Decided,
+  confirm: (() => Promise<unknown>) | null,
+): Promise<GrabResult> {
+  const dispatch = channel === 'dispatch';
   const win = (repeat: boolean): Win => ({
     ok: true,
     workOrderId: woId,
@@ -154,14 +237,10 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
     slotsLeft: wanted - filled,
     contact: JSON.parse(contact),
   });
-  if (kind === 2) {
-    await drop();
-    return win(true);
-  }
+  if (kind === 2) return win(true);
 
   fault(ctx, 'crash-after-grab');
-  // The planner side is confirmed while the work order is recorded (side by side: one round trip's wait).
-  const confirmed = ctx.lua.confirmPlanner(pk, { requirementId, workOrderId: woId, token, dispatch });
+  const confirmed = confirm?.();
   try {
     await Promise.all([
       recordFault(ctx) ?? ctx.recorder.record({ id: woId, requirementId, plannerId, supplierId: Number(supplierId), channel, at: now }),
@@ -180,7 +259,7 @@ async function decide(ctx: Ctx, { plannerId, requirementId, channel, ip }: GrabI
   void afterWin(ctx, { requirementId, plannerId, woId, dispatch, slotsLeft: wanted - filled, becameFull: becameFull === 1, at: now }).catch(
     (err) => ctx.log.error({ err, requirementId, workOrderId: woId }, 'after-win steps failed; the reconciler will redo them'),
   );
-  return { ...win(false), deadlineAt: new Date(now + cfg.PROPOSAL_DEADLINE * 1000) };
+  return { ...win(false), deadlineAt: new Date(now + ctx.config.PROPOSAL_DEADLINE * 1000) };
 }
 
 interface Won {

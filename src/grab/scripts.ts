@@ -17,6 +17,8 @@ const INCLUDE = /^--- @include "([^"]+)"$/gm;
 
 /** A script's answer when the state it needs is not in Redis: load it from PostgreSQL and retry (`orLoad`). */
 export const NOT_LOADED = -100;
+/** grabOne-14's answer when the planner was there but the requirement is not (NOT_LOADED is the planner's there). */
+export const REQUIREMENT_NOT_LOADED = -101;
 
 const DEFS = {
   reservePlanner: {
@@ -25,11 +27,29 @@ const DEFS = {
   },
   confirmPlanner: { keys: ['active', 'reservations', 'day'], args: ['requirementId', 'workOrderId', 'token', 'dispatch'] },
   rateLimit: { keys: ['counter'], args: ['limit', 'windowMs'] },
-  admit: { keys: ['ipCounter', 'plannerCounter', 'meta', 'planners'], args: ['ipLimit', 'plannerLimit', 'windowMs', 'plannerId'] },
   peekGrab: { keys: ['meta', 'planners'], args: ['plannerId'] },
   grab: {
     keys: ['meta', 'candidates', 'planners', 'suppliers', 'expired', 'blocked', 'workOrders', 'unsynced'],
     args: ['plannerId', 'supplierId', 'tier', 'phone', 'openid', 'workOrderId', 'channel', 'now', 'dispatch'],
+  },
+  grabOne: {
+    keys: [
+      'ipCounter',
+      'plannerCounter',
+      'plannerMeta',
+      'active',
+      'reservations',
+      'day',
+      'meta',
+      'candidates',
+      'planners',
+      'suppliers',
+      'expired',
+      'blocked',
+      'workOrders',
+      'unsynced',
+    ],
+    args: ['ipLimit', 'plannerLimit', 'windowMs', 'plannerId', 'requirementId', 'workOrderId', 'channel', 'now', 'defaultQuota'],
   },
   release: { keys: ['meta'], args: ['tier', 'now'] },
   expireSlot: { keys: ['meta', 'planners', 'suppliers', 'expired', 'workOrders'], args: ['plannerId', 'supplierId', 'workOrderId'] },
@@ -48,11 +68,11 @@ interface Results {
   reservePlanner: number | [0, string, string, string, string] | [1, string, string, string];
   confirmPlanner: number;
   rateLimit: 0 | 1;
-  /** {IP allowed, planner allowed, status, holds a slot} */
-  admit: [0 | 1, 0 | 1, string | null, number];
   peekGrab: [string | null, number];
   /** {kind 1 won | 2 repeat, workOrderId, filled, wanted, becameFull, contact JSON} · <0 refused */
   grab: number | [1 | 2, string, number, number, 0 | 1, string];
+  /** {kind 1 won | 2 repeat, workOrderId, filled, wanted, becameFull, contact JSON, supplierId} · <0 refused (-100/-101 not loaded) */
+  grabOne: number | [1 | 2, string, number, number, 0 | 1, string, string];
   /** {fresh, status} */
   release: number | [0 | 1, string];
   /** {1, reopened, filled} freed · {0} nothing to free */

@@ -68,6 +68,15 @@ export async function workOrderOf(ctx: Ctx, plannerId: number, workOrderId: stri
 const deadlines = new Map<string, Date>();
 const DEADLINES_MAX = 50_000;
 
+/**
+ * A deadline as its record was written (a new win's, or one read back): the winner's next taps (a
+ * storm's repeats come within the second, while PostgreSQL is busiest) are answered without a read.
+ */
+export function knownDeadline(workOrderId: string, at: Date): void {
+  if (deadlines.size >= DEADLINES_MAX) deadlines.clear();
+  deadlines.set(workOrderId, at);
+}
+
 /** When the proposal of a just-won work order is due (recorded before the win is answered, so it is there). */
 export async function deadlineOf(ctx: Ctx, workOrderId: string): Promise<Date | null> {
   const known = deadlines.get(workOrderId);
@@ -79,9 +88,8 @@ export async function deadlineOf(ctx: Ctx, workOrderId: string): Promise<Date | 
     [workOrderId],
   );
   if (!rows[0]) return null;
-  if (deadlines.size >= DEADLINES_MAX) deadlines.clear();
   const at = new Date(rows[0].ms);
-  deadlines.set(workOrderId, at);
+  knownDeadline(workOrderId, at);
   return at;
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolatedEnv, ops, phone, planner, requirementBody, startApp, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
 import { grab } from '../../src/grab/grab.js';
+import { dayKey, plannerKeys, requirementKeys } from '../../src/infra/keys.js';
 
 let env: Env;
 let app: Running;
@@ -165,6 +166,21 @@ describe('grab rules', () => {
     for (let i = 0; i < 7; i++) codes.push((await grabAs(p.id, r.id)).body.error.code);
     expect(codes.slice(0, 5)).toEqual(Array(5).fill('NOT_CANDIDATE'));
     expect(codes.slice(5)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
+  });
+
+  it('hot state gone from Redis: the grab loads the planner and the requirement, wins, and counts its attempt once', async () => {
+    const p = await newPlanner();
+    const r = await newRequirement();
+    await new Promise((ok) => setTimeout(ok, 300));
+    const day = dayKey(Date.now());
+    const { rate, ...plannerState } = plannerKeys(p.id, day);
+    await app.ctx.redis.del(...Object.values(plannerState), ...Object.values(requirementKeys(r.id)));
+    const before = Number(await app.ctx.redis.get(rate));
+    const won = await grabAs(p.id, r.id);
+    expect(won.status).toBe(201);
+    expect(Number(await app.ctx.redis.get(rate))).toBe(before + 1); // not again for each load
+    expect(await app.ctx.redis.hget(plannerKeys(p.id, day).active, String(r.id))).toBe(won.body.workOrderId);
+    expect((await grabAs(p.id, r.id)).body).toMatchObject({ repeat: true, workOrderId: won.body.workOrderId });
   });
 
   it('12: no re-grab of a slot the planner let expire', async () => {
