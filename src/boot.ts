@@ -16,7 +16,7 @@ import {
   type RedisClient,
   type RedisTarget,
 } from './infra/redis.js';
-import { createPrisma, ensureDatabase } from './infra/database.js';
+import { createPrisma, ensureDatabase, relaxedPool } from './infra/database.js';
 import { scriptLine } from './infra/script-line.js';
 import { migrate } from './infra/migrate.js';
 import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
@@ -99,7 +99,10 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
   // Every Redis key of this database lives under its namespace (infra/keys.ts).
   const ns = namespaceOf(await databaseIdentity(pool));
   const metrics = createMetrics();
-  const audit = createAudit(pool, log);
+  // The audit trail commits without waiting for the disk (it may lose its last fraction of a second
+  // anyway, audit.ts): its batches of thousands of rows must not hold up the wins' commits.
+  const auditPool = database.embedded ? pool : relaxedPool(database.url);
+  const audit = createAudit(auditPool, log);
   const redis = commandClient(redisTarget, ns);
   // The engine's scripts over a direct line on one server (infra/script-line.ts); ioredis on a cluster.
   const line = redisTarget.kind === 'server' && config.REDIS_SCRIPT_LINE === 'on' ? scriptLine(redisTarget.url, ns, log) : null;
@@ -157,6 +160,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
       await ctx.notify.close();
       await db.$disconnect();
       await pool.end();
+      if (auditPool !== pool) await auditPool.end();
       line?.close();
       redis.disconnect();
       queueConn.disconnect();

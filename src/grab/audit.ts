@@ -1,7 +1,8 @@
 /**
  * The audit trail of grab attempts (wins and every rejection, with its code). Attempts arrive by
  * the thousand per second in a storm, so they are buffered and written in batches; wins are also
- * recorded as work orders, so a crash can lose at most a fraction of a second of rejections.
+ * recorded as work orders, so a crash can lose at most a fraction of a second of rejections. For
+ * the same reason its commits do not wait for the disk (boot.ts gives it a relaxed connection).
  *
  * A batch is one INSERT … SELECT FROM unnest(arrays) on the pg pool: Prisma's createMany compiles
  * a statement per row count in WebAssembly, which cost a third of the grab endpoint's CPU.
