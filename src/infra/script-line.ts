@@ -229,8 +229,10 @@ export function scriptLine(url: string, keyPrefix: string, log: Logger): ScriptL
       for (const words of steps)
         send(encode(words), {
           resolve: () => void (--left === 0 && ready()),
-          // Refused (a wrong password, no such db): the line gives up; ioredis, with the same address, says why.
+          // Refused (a wrong password, no such db): the line gives up; ioredis, with the same address,
+          // says why. A connection lost meanwhile is not a refusal: it is tried again (dropped).
           reject: (err) => {
+            if (err.name !== 'ReplyError') return;
             log.error({ err: err.message, step: words[0] }, 'script line to Redis refused: scripts go through ioredis');
             closed = true;
             s.destroy(err);

@@ -3,6 +3,7 @@
 // the line is cut mid-flight (ioredis takes what was in flight, and everything until it is back).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { isolatedEnv, type Env } from '../support.js';
 import { LINE_NAME, lineScript, scriptLine, type ScriptLine } from '../../src/infra/script-line.js';
 import { scriptsFor } from '../../src/grab/scripts.js';
@@ -95,6 +96,36 @@ describe('the script line', () => {
     await Promise.all(callers);
     for (const [n, a] of answers) expect((a as number[])[0]).toBe(n + 1);
     expect(answers.slice(-100).every(([, a]) => (a as string[])[3] === 'line')).toBe(true); // over the line again
+  });
+
+  it('tries again when the connection is lost during its handshake (not a refusal)', async () => {
+    // A proxy in front of Redis that drops the first connection as soon as it speaks.
+    let first = true;
+    const proxy = createServer((client) => {
+      if (first) {
+        first = false;
+        return void client.once('data', () => client.destroy());
+      }
+      const upstream = connect(6379, '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
+    const u = new URL(env.redisUrl);
+    u.port = String((proxy.address() as AddressInfo).port);
+    const line = open(u.toString())!; // its db makes a SELECT: the handshake is cut there the first time
+    await until(() => line.up);
+    expect(first).toBe(false);
+    expect(await line.run(ECHO, ['k'], [1, 'x'], () => Promise.reject(new Error('not over the line')))).toEqual([
+      2,
+      '定制游',
+      null,
+      'x',
+      [1],
+    ]);
+    line.close();
+    proxy.close();
   });
 
   it('gives up when Redis refuses its handshake (a wrong password), leaving every call to ioredis', async () => {

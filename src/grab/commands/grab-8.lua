@@ -35,36 +35,8 @@
   @args plannerId supplierId tier phone openid workOrderId channel now dispatch
 ]]
 --- @include "includes/tierRank"
+--- @include "includes/requirementSide"
 
-local pid, sid = ARGV[1], ARGV[2]
-local m = redis.call('HMGET', KEYS[1], 'status', 'wanted', 'filled', 'released', 'minTier', 'travelerPhone', 'travelerOpenid', 'contact')
-if not m[1] then return -100 end
-
-local held = redis.call('HGET', KEYS[3], pid)
-if held then return {2, held, tonumber(m[3]), tonumber(m[2]), 0, m[8]} end
-
-if m[1] == 'full' then return -8 end
-if m[1] ~= 'open' then return -1 end
-if redis.call('HEXISTS', KEYS[2], pid) == 0 then return -3 end
-local tier = ARGV[3]
-if tierRank(tier) > tierRank(m[5]) then return -15 end
-if ARGV[9] ~= '1' and not string.find(m[4], tier, 1, true) then return -2 end
-if redis.call('SISMEMBER', KEYS[5], pid) == 1 then return -12 end
-if redis.call('SISMEMBER', KEYS[6], 'p:' .. pid) == 1 or redis.call('SISMEMBER', KEYS[6], 's:' .. sid) == 1 then return -13 end
-if (ARGV[4] ~= '' and ARGV[4] == m[6]) or (ARGV[5] ~= '' and ARGV[5] == m[7]) then return -14 end
-if redis.call('HEXISTS', KEYS[4], sid) == 1 then return -6 end
-local filled, wanted = tonumber(m[3]), tonumber(m[2])
-if filled >= wanted then return -8 end
-
-local wo = ARGV[6]
-redis.call('HSET', KEYS[3], pid, wo)
-redis.call('HSET', KEYS[4], sid, wo)
-redis.call('HSET', KEYS[7], wo, cjson.encode({plannerId = tonumber(pid), supplierId = tonumber(sid), channel = ARGV[7], at = tonumber(ARGV[8])}))
-redis.call('SADD', KEYS[8], wo)
-filled = redis.call('HINCRBY', KEYS[1], 'filled', 1)
-local full = 0
-if filled >= wanted then
-  redis.call('HSET', KEYS[1], 'status', 'full', 'fullAt', ARGV[8])
-  full = 1
-end
-return {1, wo, filled, wanted, full, m[8]}
+local k = {meta = KEYS[1], candidates = KEYS[2], planners = KEYS[3], suppliers = KEYS[4], expired = KEYS[5],
+  blocked = KEYS[6], workOrders = KEYS[7], unsynced = KEYS[8]}
+return requirementSide(k, ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])

@@ -27,8 +27,10 @@
   @args ipLimit plannerLimit windowMs plannerId requirementId workOrderId channel now defaultQuota
 ]]
 --- @include "includes/tierRank"
+--- @include "includes/plannerSide"
+--- @include "includes/requirementSide"
 
-local pid, rid, now = ARGV[4], ARGV[5], tonumber(ARGV[8])
+local pid, rid, now = ARGV[4], ARGV[5], ARGV[8]
 
 -- Rule 11 (rateLimit-1): both counters count, then either refuses.
 local function allowed(key, limit)
@@ -49,57 +51,21 @@ if status and status ~= 'open' and redis.call('HEXISTS', KEYS[9], pid) == 0 then
   return -1
 end
 
--- The planner side (reservePlanner-4).
-local p = redis.call('HMGET', KEYS[3], 'status', 'bound', 'supplierId', 'supplierStatus', 'tier', 'maxActive', 'dailyQuota', 'phone', 'openid')
-if not p[1] then return -100 end
-if p[1] ~= 'active' then return -4 end
-if p[2] ~= '1' then return -41 end
-if p[4] ~= 'active' then return -5 end
-local sid, tier, phone, openid = p[3], p[5], p[8] or '', p[9] or ''
-if redis.call('HGET', KEYS[4], rid) then
-  phone, openid = '', '' -- already holds it: the requirement side answers the repeat (as reservePlanner-4's holder)
-else
-  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
-  local inflight = redis.call('ZCARD', KEYS[5]) -- a dispatch's reservations, made by the split path
-  if redis.call('HLEN', KEYS[4]) + inflight >= tonumber(p[6]) then return -9 end
-  local quota = tonumber(p[7]) or tonumber(ARGV[9])
-  if (tonumber(redis.call('GET', KEYS[6])) or 0) + inflight >= quota then return -10 end
+local planner = {meta = KEYS[3], active = KEYS[4], reservations = KEYS[5], day = KEYS[6]}
+local p = plannerSide(planner, rid, tonumber(now), ARGV[9], '0')
+if type(p) == 'number' then return p end
+local sid = p[3]
+
+local requirement = {meta = KEYS[7], candidates = KEYS[8], planners = KEYS[9], suppliers = KEYS[10], expired = KEYS[11],
+  blocked = KEYS[12], workOrders = KEYS[13], unsynced = KEYS[14]}
+local r = requirementSide(requirement, pid, sid, p[2], p[4], p[5], ARGV[6], ARGV[7], now, '0')
+if r == -100 then return -101 end
+if type(r) == 'number' then return r end
+
+-- A new win: the planner side confirmed (confirmPlanner-3), it holds the work order, counted in today's wins.
+if r[1] == 1 and redis.call('HSETNX', planner.active, rid, r[2]) == 1 then
+  redis.call('INCR', planner.day)
+  redis.call('EXPIRE', planner.day, 172800)
 end
-
--- The requirement side (grab-8).
-local m = redis.call('HMGET', KEYS[7], 'status', 'wanted', 'filled', 'released', 'minTier', 'travelerPhone', 'travelerOpenid', 'contact')
-if not m[1] then return -101 end
-
-local held = redis.call('HGET', KEYS[9], pid)
-if held then return {2, held, tonumber(m[3]), tonumber(m[2]), 0, m[8], sid} end
-
-if m[1] == 'full' then return -8 end
-if m[1] ~= 'open' then return -1 end
-if redis.call('HEXISTS', KEYS[8], pid) == 0 then return -3 end
-if tierRank(tier) > tierRank(m[5]) then return -15 end
-if not string.find(m[4], tier, 1, true) then return -2 end
-if redis.call('SISMEMBER', KEYS[11], pid) == 1 then return -12 end
-if redis.call('SISMEMBER', KEYS[12], 'p:' .. pid) == 1 or redis.call('SISMEMBER', KEYS[12], 's:' .. sid) == 1 then return -13 end
-if (phone ~= '' and phone == m[6]) or (openid ~= '' and openid == m[7]) then return -14 end
-if redis.call('HEXISTS', KEYS[10], sid) == 1 then return -6 end
-local filled, wanted = tonumber(m[3]), tonumber(m[2])
-if filled >= wanted then return -8 end
-
-local wo = ARGV[6]
-redis.call('HSET', KEYS[9], pid, wo)
-redis.call('HSET', KEYS[10], sid, wo)
-redis.call('HSET', KEYS[13], wo, cjson.encode({plannerId = tonumber(pid), supplierId = tonumber(sid), channel = ARGV[7], at = now}))
-redis.call('SADD', KEYS[14], wo)
-filled = redis.call('HINCRBY', KEYS[7], 'filled', 1)
-local full = 0
-if filled >= wanted then
-  redis.call('HSET', KEYS[7], 'status', 'full', 'fullAt', ARGV[8])
-  full = 1
-end
-
--- The planner side confirmed (confirmPlanner-3): it holds the work order, counted in today's wins.
-if redis.call('HSETNX', KEYS[4], rid, wo) == 1 then
-  redis.call('INCR', KEYS[6])
-  redis.call('EXPIRE', KEYS[6], 172800)
-end
-return {1, wo, filled, wanted, full, m[8], sid}
+r[7] = sid
+return r

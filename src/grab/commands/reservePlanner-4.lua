@@ -29,26 +29,14 @@
   @keys meta active reservations day
   @args requirementId token now ttlMs defaultQuota dispatch
 ]]
+--- @include "includes/plannerSide"
+
+local k = {meta = KEYS[1], active = KEYS[2], reservations = KEYS[3], day = KEYS[4]}
 local now = tonumber(ARGV[3])
+local p = plannerSide(k, ARGV[1], now, ARGV[5], ARGV[6])
+if type(p) == 'number' then return p end
+if p[1] then return {1, p[1], p[2], p[3]} end -- already holds it: nothing reserved
 
-local m = redis.call('HMGET', KEYS[1], 'status', 'bound', 'supplierId', 'supplierStatus', 'tier', 'maxActive', 'dailyQuota', 'phone', 'openid')
-if not m[1] then return -100 end
-if m[1] ~= 'active' then return -4 end
-if m[2] ~= '1' then return -41 end
-if m[4] ~= 'active' then return -5 end
-
-local held = redis.call('HGET', KEYS[2], ARGV[1])
-if held then return {1, held, m[5], m[3]} end
-
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-local inflight = redis.call('ZCARD', KEYS[3])
-if redis.call('HLEN', KEYS[2]) + inflight >= tonumber(m[6]) then return -9 end
-
-if ARGV[6] ~= '1' then
-  local quota = tonumber(m[7]) or tonumber(ARGV[5])
-  if (tonumber(redis.call('GET', KEYS[4])) or 0) + inflight >= quota then return -10 end
-end
-
-redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[2])
-redis.call('PEXPIRE', KEYS[3], ARGV[4])
-return {0, m[5], m[3], m[8] or '', m[9] or ''}
+redis.call('ZADD', k.reservations, now + tonumber(ARGV[4]), ARGV[2])
+redis.call('PEXPIRE', k.reservations, ARGV[4])
+return {0, p[2], p[3], p[4], p[5]}
