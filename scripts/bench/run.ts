@@ -8,7 +8,8 @@
 // tail without any win's follow-up);
 // (d) reply-to-grab: signed `抢 <code>` messages from 1,000 bound planners to 200 requirements on
 // /wechat/callback; (e) 1,000 such replies arriving at once, written on raw sockets; (e') the same
-// through node's HTTP client, whose own cost on these 2 cores shows in its clock.
+// through node's HTTP client, whose own cost on these 2 cores shows in its clock. After the rounds,
+// (c×2) and (c2×2): (c) and (c2) once on two web processes (WEB_CONCURRENCY=2), labelled as such.
 // The product runs as in production: web processes (ROLE=web) and a worker. 100 connections, 10 s a
 // run, rounds interleaved; medians go to bench-results/grab.json and reply.json, flame graphs of
 // separate profiled runs to bench-results/profiles/ (grab.svg, grab-full.svg for (c2), reply.svg, with
@@ -675,6 +676,17 @@ async function main() {
       );
     }
 
+    // (c) and (c2) once more on two web processes (WEB_CONCURRENCY=2: node:cluster, one port): what
+    // the share of the machine one process leaves idle buys. Not the per-process ratio: (a) is one process.
+    const twoWeb = await product({ ...env, WEB_CONCURRENCY: '2' }, 3109);
+    products.push(twoWeb);
+    await sleep(3000); // healthy once one fork listens: let the other start too
+    const twoLua = script('grab-two', grabScript(cookies, await requirements(REQS_PER_ROUND)));
+    const twoC = wrk(`${twoWeb.url}/api/planner/grabs`, twoLua);
+    await settled(redisTarget);
+    const twoProcesses = { c: twoC, cFull: wrk(`${twoWeb.url}/api/planner/grabs`, twoLua) };
+    await twoWeb.stop();
+
     await db.end();
 
     // Profiles, apart from the measured runs (the profiler costs a little): one run each, full load.
@@ -727,6 +739,16 @@ async function main() {
         cpuPerWin: perWin(costs.c),
       },
       c_full_same_requirements_again: s.cFull,
+      two_web_processes: {
+        note: 'WEB_CONCURRENCY=2 (node:cluster, one port), one run each after the rounds; (a) is one process, so this is not the per-process ratio',
+        c: { rps: twoProcesses.c.rps, p99Ms: twoProcesses.c.p99, vsA: twoProcesses.c.rps / s.a.rps, run: twoProcesses.c },
+        cFull: {
+          rps: twoProcesses.cFull.rps,
+          p99Ms: twoProcesses.cFull.p99,
+          vsA: twoProcesses.cFull.rps / s.a.rps,
+          run: twoProcesses.cFull,
+        },
+      },
       c_paced_at_half_capacity: { ...s.paced, byOutcome: pacedOutcomes },
       c_paced_requirements_full: s.pacedFull,
       ratios: {
@@ -771,6 +793,14 @@ async function main() {
       '(b) Koa+ioredis Lua': row(s.b, s.a.rps),
       '(c) grab endpoint, fresh requirements': row(s.c, s.a.rps),
       "(c2) grab, (c)'s requirements now full": row(s.cFull, s.a.rps),
+      '(c×2) as (c), two web processes (WEB_CONCURRENCY=2)': row(
+        { rps: twoProcesses.c.rps, p50Ms: twoProcesses.c.p50, p99Ms: twoProcesses.c.p99 },
+        s.a.rps,
+      ),
+      '(c2×2) as (c2), two web processes': row(
+        { rps: twoProcesses.cFull.rps, p50Ms: twoProcesses.cFull.p50, p99Ms: twoProcesses.cFull.p99 },
+        s.a.rps,
+      ),
       [`(c') grab, ${PACED_CONNECTIONS} conns paced at half of (c)`]: row(s.paced),
       ["(c2') the same pace, requirements full (no wins)"]: row(s.pacedFull),
       '(d) reply 抢 <code> on /wechat/callback': row(s.d, s.a.rps),
