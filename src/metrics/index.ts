@@ -72,6 +72,7 @@ export function createMetrics(): Metrics & {
     labelNames: ['outcome', 'code'],
     registers,
   });
+  const attemptsBy = new Map<string, ReturnType<typeof attempts.labels>>();
   const queues: Queue[] = [];
   let live: (() => number) | undefined;
   new Gauge({
@@ -103,7 +104,11 @@ export function createMetrics(): Metrics & {
     text: member ? member.text : () => registry.metrics(),
     json: () => registry.getMetricsAsJSON(),
     grabAttempt(e: AuditEntry) {
-      attempts.inc({ code: e.code, channel: e.channel });
+      // Once per attempt in a storm: the labelled child is looked up by a string, not by hashing a label object.
+      const key = `${e.code}|${e.channel}`;
+      let child = attemptsBy.get(key);
+      if (!child) attemptsBy.set(key, (child = attempts.labels(e.code, e.channel)));
+      child.inc();
     },
     templateSent(outcome, code) {
       templates.inc({ outcome, code: code === undefined ? 'none' : String(code) });
