@@ -125,7 +125,13 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
       const width = Math.max(1, Math.min(l.concurrency ?? 1, queue.length));
       await Promise.all(
         Array.from({ length: width }, async () => {
-          for (let lane = queue.shift(); lane; lane = queue.shift()) for (const [id, e] of lane) await one(id, e);
+          // Stopping: the event in hand is finished, the rest of the batch stays pending in the stream
+          // (not acknowledged) for the next consumer, so a shutdown waits for one event, not a hundred.
+          for (let lane = queue.shift(); lane && !stopped; lane = queue.shift())
+            for (const [id, e] of lane) {
+              if (stopped) return;
+              await one(id, e);
+            }
         }),
       );
     }

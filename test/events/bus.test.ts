@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect, type Connected } from '../../src/boot.js';
 import { flushOutbox, listen, republishOutbox, toOutbox, type DomainEvent, type Listener } from '../../src/events/index.js';
+import { withId } from '../../src/events/types.js';
 import { isolatedEnv, testConfig, until, type Env } from '../support.js';
 
 let env: Env;
@@ -243,5 +244,30 @@ it('a listener added to a running product starts from now: it does not redo the 
     expect(seen.map((e) => e.requirementId)).toEqual([7002]);
   } finally {
     await running.close();
+  }
+});
+
+it('a listener stopped mid-batch finishes the event in hand and leaves the rest pending for the next consumer', async () => {
+  const { l, seen } = recorder(['released'], async () => {
+    await pause(50);
+  });
+  const stopping = listen(c.ctx.redis, [l], { log: log(), retryMs: 300 });
+  await stopping.ready;
+  // Twenty events in one transaction: the listener reads them as one batch.
+  const events = Array.from({ length: 20 }, (_, i) => withId(released(4000 + i)));
+  const m = c.ctx.redis.multi();
+  for (const e of events) m.xadd('events', '*', 'e', JSON.stringify(e));
+  await m.exec();
+  await until(() => seen.length >= 2, 20_000, 10);
+  await stopping.close();
+  const atClose = seen.length;
+  expect(atClose).toBeLessThan(20); // it did not work through the rest of its batch before stopping
+  const next = listen(c.ctx.redis, [l], { log: log(), retryMs: 300 }); // the same group, another consumer
+  try {
+    await until(() => seen.length >= 20, 20_000, 100);
+    await pause(500);
+    expect(seen.map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort()); // each once
+  } finally {
+    await next.close();
   }
 });
