@@ -120,9 +120,18 @@ function wrk(url: string, script?: string, connections = CONNECTIONS): Run {
 
 /** CPU seconds a process has used so far, user + system (Linux /proc; clock ticks of 1/100 s). */
 function cpuSeconds(pid: number): number {
+  return procStat(pid).own;
+}
+
+/** A process's name, its own CPU seconds and those of its reaped children (/proc/<pid>/stat). */
+function procStat(pid: number | string): { comm: string; own: number; children: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    own: (Number(f[11]) + Number(f[12])) / 100,
+    children: (Number(f[13]) + Number(f[14])) / 100,
+  };
 }
 
 /**
@@ -137,21 +146,19 @@ function coresDuring<T>(pids: { web: number; worker?: number }, work: () => T): 
   const snap = () => {
     const by = new Map<string, { kind: string; s: number }>();
     for (const pid of readdirSync('/proc').filter((f) => /^\d+$/.test(f))) {
-      let stat: string;
+      let stat: ReturnType<typeof procStat>;
       try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        stat = procStat(pid);
       } catch {
         continue; // gone meanwhile
       }
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const own = (Number(f[11]) + Number(f[12])) / 100;
+      const { comm, own } = stat;
       const n = Number(pid);
       if (n === pids.web) by.set(pid, { kind: 'web', s: own });
       else if (n === pids.worker) by.set(pid, { kind: 'worker', s: own });
       else if (comm.startsWith('redis-server')) by.set(pid, { kind: 'redis', s: own });
       else if (comm === 'postgres') by.set(pid, { kind: 'postgres', s: own });
-      else if (n === process.pid) by.set(pid, { kind: 'wrk', s: (Number(f[13]) + Number(f[14])) / 100 }); // reaped children: wrk
+      else if (n === process.pid) by.set(pid, { kind: 'wrk', s: stat.children }); // reaped children: wrk
     }
     const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
     by.set('machine', { kind: 'machine', s: (cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + (cpu[7] ?? 0)) / 100 });

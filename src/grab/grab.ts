@@ -93,23 +93,15 @@ async function decideInOne(ctx: Ctx, input: GrabInput, now: number): Promise<Gra
   const { plannerId, requirementId, channel, ip } = input;
   const cfg = ctx.config;
   const pk = plannerKeys(plannerId, dayKey(now));
-  const rk = requirementKeys(requirementId);
   const workOrderId = randomUUID();
   const keys = {
+    ...requirementKeys(requirementId),
     ipCounter: ipRateKey(ip ?? '-'),
     plannerCounter: pk.rate,
     plannerMeta: pk.meta,
     active: pk.active,
     reservations: pk.reservations,
     day: pk.day,
-    meta: rk.meta,
-    candidates: rk.candidates,
-    planners: rk.planners,
-    suppliers: rk.suppliers,
-    expired: rk.expired,
-    blocked: rk.blocked,
-    workOrders: rk.workOrders,
-    unsynced: rk.unsynced,
   };
   const args = {
     ipLimit: ip ? cfg.GRAB_RATE_IP : 0,

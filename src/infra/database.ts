@@ -71,21 +71,24 @@ export async function ensureDatabase(url: string | undefined, dataDir: string, l
   };
 }
 
-/** The client and its pool; the pool is ours to end (Prisma does not end a pool it was handed). */
+function newPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  // An idle client killed by the server (restart, failover) must not crash the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
 /**
  * One connection whose commits do not wait for the disk (synchronous_commit off): for writes that
  * may lose their last fraction of a second if PostgreSQL itself crashes, and must not make the
  * records that may not (a win) wait behind their WAL flushes. The grab audit trail is one.
  */
 export function relaxedPool(url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 1, options: '-c synchronous_commit=off' });
-  pool.on('error', () => {});
-  return pool;
+  return newPool({ connectionString: url, max: 1, options: '-c synchronous_commit=off' });
 }
 
+/** The client and its pool; the pool is ours to end (Prisma does not end a pool it was handed). */
 export function createPrisma(url: string, poolSize = 10): { db: PrismaClient; pool: pg.Pool } {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // An idle client killed by the server (restart, failover) must not crash the process.
-  pool.on('error', () => {});
+  const pool = newPool({ connectionString: url, max: poolSize });
   return { db: new PrismaClient({ adapter: new PrismaPg(pool) }), pool };
 }

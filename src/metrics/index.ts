@@ -13,10 +13,10 @@ import { clusterMember } from './cluster.js';
 import cluster from 'node:cluster';
 
 const LATENCY = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const WAIT = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900];
 /** A grab's answer by its status (api/planner.ts): a new win is a 201, a repeat a 200, "being confirmed" a 202. */
 const grabOutcome = (status: number) =>
   status === 201 ? 'won' : status === 200 ? 'repeat' : status === 202 ? 'confirming' : status < 500 ? 'refused' : 'failed';
-const WAIT = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900];
 
 export { clusterPrimary } from './cluster.js';
 

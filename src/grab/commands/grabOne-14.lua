@@ -27,20 +27,16 @@
   @args ipLimit plannerLimit windowMs plannerId requirementId workOrderId channel now defaultQuota
 ]]
 --- @include "includes/tierRank"
+--- @include "includes/counted"
 --- @include "includes/plannerSide"
 --- @include "includes/requirementSide"
 
 local pid, rid, now = ARGV[4], ARGV[5], ARGV[8]
 
 -- Rule 11 (rateLimit-1): both counters count, then either refuses.
-local function allowed(key, limit)
-  local n = redis.call('INCR', key)
-  if n == 1 then redis.call('PEXPIRE', key, ARGV[3]) end
-  return n <= limit
-end
 local ipOk, plannerOk = true, true
-if tonumber(ARGV[1]) > 0 then ipOk = allowed(KEYS[1], tonumber(ARGV[1])) end
-if tonumber(ARGV[2]) > 0 then plannerOk = allowed(KEYS[2], tonumber(ARGV[2])) end
+if tonumber(ARGV[1]) > 0 then ipOk = counted(KEYS[1], tonumber(ARGV[1]), ARGV[3]) end
+if tonumber(ARGV[2]) > 0 then plannerOk = counted(KEYS[2], tonumber(ARGV[2]), ARGV[3]) end
 if not ipOk then return -111 end
 if not plannerOk then return -11 end
 

@@ -9,7 +9,7 @@
   @keys counter
   @args limit windowMs
 ]]
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if n > tonumber(ARGV[1]) then return 0 end
-return 1
+--- @include "includes/counted"
+
+if counted(KEYS[1], tonumber(ARGV[1]), ARGV[2]) then return 1 end
+return 0
