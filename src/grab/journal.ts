@@ -179,10 +179,11 @@ export async function reconcile(ctx: Ctx): Promise<number | null> {
       for (const e of events) if (e.type === 'chosen') await afterChoose(ctx, e);
     });
     for (const r of looks) {
-      if (r.pending)
-        replayed += await syncRequirement(ctx, r.id); // persists the status too
-      // A crash after a grab (or an expiry) may also have missed open ⇄ full.
-      else if ((r.hot === 'open' || r.hot === 'full') && r.hot !== r.status) await persistStatus(ctx, r.id);
+      const n = r.pending ? await syncRequirement(ctx, r.id) : 0; // a replay persists the status too
+      replayed += n;
+      // A crash after a grab (or an expiry) may also have missed open ⇄ full. Nothing replayed also
+      // covers a win whose own steps cleared its mark since the look: its status is still to check.
+      if (n === 0 && (r.hot === 'open' || r.hot === 'full') && r.hot !== r.status) await persistStatus(ctx, r.id);
     }
     return replayed;
   });

@@ -9,7 +9,7 @@ import { ops, phone, planner, reconciled, requirementBody, until, withApp } from
 import { rebuildSchedules } from '../../src/boot.js';
 import { NOTIFY_QUEUE } from '../../src/notify/index.js';
 import { queuePrefix, requirementKeys } from '../../src/infra/keys.js';
-import { choose } from '../../src/grab/index.js';
+import { choose, reconcile } from '../../src/grab/index.js';
 
 // A releases at 3 s; the rest much later. Workers run in this process; the periodic rebuild is far off.
 const h = withApp({ TIER_DELAYS: 'S:0,A:3,B:3600,C:3600', PROPOSAL_DEADLINE: '3600', SCHEDULE_REBUILD_EVERY: '3600' });
@@ -107,6 +107,47 @@ it('a requirement stored `full` with slots free (a write lost in an outage) is l
   await h.app.ctx.redis.del(...Object.values(requirementKeys(r.id))); // and Redis lost the hot state
   expect((await planner(h.app.url, h.app.ctx, p.id).grab(r.id)).status).toBe(201); // loaded from the work orders: open
   await reconciled(h.app.ctx);
+  expect((await h.app.ctx.db.requirement.findUniqueOrThrow({ where: { id: r.id } })).status).toBe('open');
+});
+
+it("a win whose own steps clear its journal mark between the reconciler's look and its replay still gets its status corrected", async () => {
+  const place = `标记地-${phone().slice(-4)}`;
+  const s = (await ops(h.app.url).post('/suppliers', { name: `标记社-${place}` })).body;
+  const p = (
+    await ops(h.app.url).post('/planners', {
+      supplierId: s.id,
+      name: '标记',
+      phone: phone(),
+      tier: 'S',
+      destinations: [place],
+      maxActive: 3,
+      openid: `o-mark-${phone()}`,
+    })
+  ).body;
+  const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 2 }))).body;
+  const win = await planner(h.app.url, h.app.ctx, p.id).grab(r.id);
+  expect(win.status).toBe(201);
+  const k = requirementKeys(r.id);
+  await until(async () => (await h.app.ctx.redis.scard(k.unsynced)) === 0); // the win's own steps are done
+  await h.app.ctx.db.requirement.update({ where: { id: r.id }, data: { status: 'full' } }); // a lost write; Redis says open
+  // The reconciler's look sees the win still marked; the win's steps clear the mark before its replay reads it.
+  await h.app.ctx.redis.sadd(k.unsynced, win.body.workOrderId);
+  const redis = h.app.ctx.redis;
+  const racing = {
+    ...h.app.ctx,
+    redis: new Proxy(redis, {
+      get(target, key) {
+        if (key === 'smembers')
+          return async (set: string) => {
+            await target.srem(set, win.body.workOrderId); // markSynced, landing in between
+            return target.smembers(set);
+          };
+        const v = Reflect.get(target, key);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }),
+  };
+  await until(async () => ((await reconcile(racing)) === null ? null : true));
   expect((await h.app.ctx.db.requirement.findUniqueOrThrow({ where: { id: r.id } })).status).toBe('open');
 });
 
