@@ -38,7 +38,7 @@ export interface Win {
    * win is told then (live and template message), as the record says.
    */
   confirming?: true;
-  /** A new, recorded win: the proposal deadline its work order was written with. */
+  /** The proposal deadline its work order is written with (a new, recorded win; a repeat). */
   deadlineAt?: Date;
 }
 export type GrabResult = Win | Rejection;
@@ -126,8 +126,8 @@ async function decideInOne(ctx: Ctx, input: GrabInput, now: number): Promise<Gra
     const rejection = fromLua(g);
     return rejection.code === 'NOT_CANDIDATE' ? whyNotCandidate(ctx, plannerId, requirementId) : rejection;
   }
-  const [kind, woId, filled, wanted, becameFull, contact, supplierId] = g;
-  return settle(ctx, input, now, { kind, woId, filled, wanted, becameFull, contact, supplierId }, null);
+  const [kind, woId, filled, wanted, becameFull, contact, grabbedAt, supplierId] = g;
+  return settle(ctx, input, now, { kind, woId, filled, wanted, becameFull, contact, grabbedAt, supplierId }, null);
 }
 
 async function decide(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
@@ -191,11 +191,11 @@ async function decide(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
     const rejection = fromLua(g);
     return rejection.code === 'NOT_CANDIDATE' ? whyNotCandidate(ctx, plannerId, requirementId) : rejection;
   }
-  const [kind, woId, filled, wanted, becameFull, contact] = g;
+  const [kind, woId, filled, wanted, becameFull, contact, grabbedAt] = g;
   if (kind === 2) await drop();
   // The planner side is confirmed while the work order is recorded (side by side: one round trip's wait).
   const confirm = () => ctx.lua.confirmPlanner(pk, { requirementId, workOrderId: woId, token, dispatch });
-  return settle(ctx, input, now, { kind, woId, filled, wanted, becameFull, contact, supplierId }, confirm);
+  return settle(ctx, input, now, { kind, woId, filled, wanted, becameFull, contact, grabbedAt, supplierId }, confirm);
 }
 
 /** What the requirement side decided: a new win (1) or the slot already held (2). */
@@ -206,6 +206,8 @@ interface Decided {
   wanted: number;
   becameFull: 0 | 1;
   contact: string;
+  /** When the slot was won (its journal's time; null only for a journal entry gone missing). */
+  grabbedAt: number | null;
   supplierId: string;
 }
 
@@ -217,7 +219,7 @@ async function settle(
   ctx: Ctx,
   { plannerId, requirementId, channel }: GrabInput,
   now: number,
-  { kind, woId, filled, wanted, becameFull, contact, supplierId }: Decided,
+  { kind, woId, filled, wanted, becameFull, contact, grabbedAt, supplierId }: Decided,
   confirm: (() => Promise<unknown>) | null,
 ): Promise<GrabResult> {
   const dispatch = channel === 'dispatch';
@@ -229,7 +231,10 @@ async function settle(
     slotsLeft: wanted - filled,
     contact: JSON.parse(contact),
   });
-  if (kind === 2) return win(true);
+  // The deadline is the grab time plus PROPOSAL_DEADLINE, as the record is written (journal.ts): a
+  // repeat's comes from its journal entry, never from a read of PostgreSQL while a storm keeps it busy.
+  const deadline = (at: number) => new Date(at + ctx.config.PROPOSAL_DEADLINE * 1000);
+  if (kind === 2) return grabbedAt === null ? win(true) : { ...win(true), deadlineAt: deadline(grabbedAt) };
 
   fault(ctx, 'crash-after-grab');
   const confirmed = confirm?.();
@@ -251,7 +256,7 @@ async function settle(
   void afterWin(ctx, { requirementId, plannerId, woId, dispatch, slotsLeft: wanted - filled, becameFull: becameFull === 1, at: now }).catch(
     (err) => ctx.log.error({ err, requirementId, workOrderId: woId }, 'after-win steps failed; the reconciler will redo them'),
   );
-  return { ...win(false), deadlineAt: new Date(now + ctx.config.PROPOSAL_DEADLINE * 1000) };
+  return { ...win(false), deadlineAt: deadline(now) };
 }
 
 interface Won {

@@ -18,8 +18,11 @@ export function publishWin(
 
 /** The last slot went: pending releases and the fallback go, and the candidates hear it is gone. */
 export async function publishFull(ctx: Ctx, requirementId: number): Promise<void> {
-  await cancelPending(ctx, requirementId);
   const k = requirementKeys(requirementId);
-  const [candidates, fullAt] = await Promise.all([ctx.redis.hkeys(k.candidates), ctx.redis.hget(k.meta, 'fullAt')]);
+  const [candidates, [fullAt, released]] = await Promise.all([
+    ctx.redis.hkeys(k.candidates),
+    ctx.redis.hmget(k.meta, 'fullAt', 'released'),
+  ]);
+  await cancelPending(ctx, requirementId, released ?? '');
   await ctx.events.publish({ type: 'full', requirementId, plannerIds: candidates.map(Number), at: Number(fullAt) || ctx.now() });
 }

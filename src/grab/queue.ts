@@ -92,24 +92,35 @@ export async function rebuildSchedule(ctx: Ctx): Promise<{ requirements: number;
   return { requirements: open.length, workOrders: active.length };
 }
 
-/** A full requirement: its pending releases and fallback go away. */
-export async function cancelPending(ctx: Ctx, requirementId: number): Promise<void> {
-  const ids = [...ctx.config.releasePlan.map((p) => releaseId(requirementId, p.tier)), fallbackId(requirementId)];
+/**
+ * A full requirement: its pending releases and fallback go away. `released` (the tiers released
+ * already, as the requirement's hot state says) leaves out the jobs that ran: one removal each
+ * fewer, on the last win of every requirement in a storm.
+ */
+export async function cancelPending(ctx: Ctx, requirementId: number, released = ''): Promise<void> {
+  const ids = [
+    ...ctx.config.releasePlan.filter((p) => !released.includes(p.tier)).map((p) => releaseId(requirementId, p.tier)),
+    fallbackId(requirementId),
+  ];
   await Promise.all(ids.map((id) => ctx.queue.remove(id)));
 }
 
-/** The deadline job, and a reminder PROPOSAL_REMINDER before it (if the deadline leaves room for one). */
+/** The deadline job, and a reminder PROPOSAL_REMINDER before it (if the deadline leaves room for one): one round trip. */
 export async function scheduleDeadline(ctx: Ctx, workOrderId: string, grabbedAtMs: number): Promise<void> {
   const { PROPOSAL_DEADLINE, PROPOSAL_REMINDER } = ctx.config;
   const delay = Math.max(0, grabbedAtMs + PROPOSAL_DEADLINE * 1000 - ctx.now());
-  await ctx.queue.add('deadline', { kind: 'deadline', workOrderId }, { jobId: deadlineId(workOrderId), delay });
-  if (PROPOSAL_REMINDER < PROPOSAL_DEADLINE) {
-    await ctx.queue.add(
-      'remind',
-      { kind: 'remind', workOrderId },
-      { jobId: remindId(workOrderId), delay: Math.max(0, delay - PROPOSAL_REMINDER * 1000) },
-    );
-  }
+  await ctx.queue.addBulk([
+    { name: 'deadline', data: { kind: 'deadline', workOrderId }, opts: { jobId: deadlineId(workOrderId), delay } },
+    ...(PROPOSAL_REMINDER < PROPOSAL_DEADLINE
+      ? [
+          {
+            name: 'remind',
+            data: { kind: 'remind' as const, workOrderId },
+            opts: { jobId: remindId(workOrderId), delay: Math.max(0, delay - PROPOSAL_REMINDER * 1000) },
+          },
+        ]
+      : []),
+  ]);
 }
 
 /** A dispatched work order: unanswered by DISPATCH_ACCEPT_WITHIN after the dispatch, it is declined. */

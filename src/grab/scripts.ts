@@ -69,10 +69,10 @@ interface Results {
   confirmPlanner: number;
   rateLimit: 0 | 1;
   peekGrab: [string | null, number];
-  /** {kind 1 won | 2 repeat, workOrderId, filled, wanted, becameFull, contact JSON} · <0 refused */
-  grab: number | [1 | 2, string, number, number, 0 | 1, string];
-  /** {kind 1 won | 2 repeat, workOrderId, filled, wanted, becameFull, contact JSON, supplierId} · <0 refused (-100/-101 not loaded) */
-  grabOne: number | [1 | 2, string, number, number, 0 | 1, string, string];
+  /** {kind 1 won | 2 repeat, workOrderId, filled, wanted, becameFull, contact JSON, grabbed at ms} · <0 refused */
+  grab: number | [1 | 2, string, number, number, 0 | 1, string, number | null];
+  /** {kind 1 won | 2 repeat, workOrderId, filled, wanted, becameFull, contact JSON, grabbed at ms, supplierId} · <0 refused (-100/-101 not loaded) */
+  grabOne: number | [1 | 2, string, number, number, 0 | 1, string, number | null, string];
   /** {fresh, status} */
   release: number | [0 | 1, string];
   /** {1, reopened, filled} freed · {0} nothing to free */

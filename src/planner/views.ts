@@ -60,37 +60,14 @@ export async function workOrderOf(ctx: Ctx, plannerId: number, workOrderId: stri
   return workOrderView(ctx, w);
 }
 
-/**
- * Proposal deadlines already read, by work order: a deadline is written once, with the work order,
- * and never changed, so a storm's repeat grabs (the winners tapping again) read each from
- * PostgreSQL once per process, not once per tap. Bounded: emptied when it grows past DEADLINES_MAX.
- */
-const deadlines = new Map<string, Date>();
-const DEADLINES_MAX = 50_000;
-
-/**
- * A deadline as its record was written (a new win's, or one read back): the winner's next taps (a
- * storm's repeats come within the second, while PostgreSQL is busiest) are answered without a read.
- */
-export function knownDeadline(workOrderId: string, at: Date): void {
-  if (deadlines.size >= DEADLINES_MAX) deadlines.clear();
-  deadlines.set(workOrderId, at);
-}
-
-/** When the proposal of a just-won work order is due (recorded before the win is answered, so it is there). */
+/** When a work order's proposal is due, as recorded (null while it is not recorded yet). */
 export async function deadlineOf(ctx: Ctx, workOrderId: string): Promise<Date | null> {
-  const known = deadlines.get(workOrderId);
-  if (known) return known;
-  // Asked on every repeat grab of a storm: plain SQL on the pool (a Prisma call cost ~10% of the endpoint's CPU).
-  // (Epoch milliseconds: the column is a UTC timestamp without zone, which node-pg would read as local time.)
+  // Plain SQL on the pool. (Epoch milliseconds: the column is a UTC timestamp without zone, which node-pg would read as local time.)
   const { rows } = await ctx.pool.query<{ ms: number }>(
     'SELECT extract(epoch FROM deadline_at)::float8 * 1000 AS ms FROM work_orders WHERE id = $1',
     [workOrderId],
   );
-  if (!rows[0]) return null;
-  const at = new Date(rows[0].ms);
-  knownDeadline(workOrderId, at);
-  return at;
+  return rows[0] ? new Date(rows[0].ms) : null;
 }
 
 /** One requirement as this planner may see it: a candidate's card, the contact only while they hold a slot. */

@@ -42,10 +42,15 @@ it('a win that cannot be recorded is "being confirmed", then recorded and told b
   // The reply path says the same.
   expect(await handleText(h.app.ctx, q.openid, `抢 ${r.code}`)).toContain('正在确认记录');
 
+  // A repeat is told its proposal deadline from the slot's journal entry, with nothing recorded yet.
+  const again = await planner(h.app.url, h.app.ctx, p.id).grab(r.id);
+  expect(again.body).toMatchObject({ repeat: true, workOrderId: g.body.workOrderId, deadlineAt: expect.any(String) });
+
   // The database answers again: the reconciler records both and tells them.
   await reconciled(h.app.ctx);
   const rows = await h.app.ctx.db.workOrder.findMany({ where: { requirementId: r.id } });
   expect(rows.map((w) => w.plannerId).sort()).toEqual([p.id, q.id].sort());
+  expect(rows.find((w) => w.plannerId === p.id)!.deadlineAt.toISOString()).toBe(again.body.deadlineAt); // the record agrees
   await until(async () => {
     const events = await h.app.ctx.redis.xrange(liveKeys.user(`planner:${p.id}`), '-', '+');
     return events.some(([, f]) => f[1] === 'won');

@@ -24,8 +24,9 @@
     ARGV[9] "1" when dispatched by the system
 
   Output:
-    {1, workOrderId, filled, wanted, becameFull(0|1), contact}  won (new)
-    {2, workOrderId, filled, wanted, 0, contact}                already held (repeat)
+    {1, workOrderId, filled, wanted, becameFull(0|1), contact, now}  won (new)
+    {2, workOrderId, filled, wanted, 0, contact, grabbedAt}          already held (repeat; grabbedAt from its
+                                                                     journal entry, null if it has none)
     -100 not loaded · -1 closed · -2 not released to tier · -3 not a candidate
     -6 supplier holds a slot · -8 full · -12 let a slot expire before · -13 blocked
     -14 own requirement · -15 tier below minimum

@@ -17,8 +17,8 @@
     ARGV[6] new work-order id, ARGV[7] channel, ARGV[8] now ms, ARGV[9] default daily quota
 
   Output:
-    {1, workOrderId, filled, wanted, becameFull(0|1), contact, supplierId}  won (new), planner side confirmed
-    {2, workOrderId, filled, wanted, 0, contact, supplierId}                already held (repeat)
+    {1, workOrderId, filled, wanted, becameFull(0|1), contact, now, supplierId}  won (new), planner side confirmed
+    {2, workOrderId, filled, wanted, 0, contact, grabbedAt, supplierId}         already held (repeat)
     -111 IP rate-limited · -11 planner rate-limited · -100 planner not loaded · -101 requirement
     not loaded · every other refusal numbered as in reservePlanner-4 and grab-8
 
@@ -63,5 +63,5 @@ if r[1] == 1 and redis.call('HSETNX', planner.active, rid, r[2]) == 1 then
   redis.call('INCR', planner.day)
   redis.call('EXPIRE', planner.day, 172800)
 end
-r[7] = sid
+r[8] = sid
 return r

@@ -1,12 +1,16 @@
 -- The requirement side of a grab (rules 1-3, 6-8, 12-15) and the award: grab-8 and grabOne-14 share it.
 -- k: {meta, candidates, planners, suppliers, expired, blocked, workOrders, unsynced} keys.
--- Returns a refusal number (-100: not loaded), or {1 won | 2 already held, workOrderId, filled, wanted, becameFull, contact}.
+-- Returns a refusal number (-100: not loaded), or {1 won | 2 already held, workOrderId, filled, wanted, becameFull, contact,
+-- grabbedAt ms} (a repeat's grab time from its journal entry: its deadline is known without reading PostgreSQL).
 local function requirementSide(k, pid, sid, tier, phone, openid, wo, channel, now, dispatch)
   local m = redis.call('HMGET', k.meta, 'status', 'wanted', 'filled', 'released', 'minTier', 'travelerPhone', 'travelerOpenid', 'contact')
   if not m[1] then return -100 end
 
   local held = redis.call('HGET', k.planners, pid)
-  if held then return {2, held, tonumber(m[3]), tonumber(m[2]), 0, m[8]} end
+  if held then
+    local entry = redis.call('HGET', k.workOrders, held)
+    return {2, held, tonumber(m[3]), tonumber(m[2]), 0, m[8], entry and cjson.decode(entry).at or false}
+  end
 
   if m[1] == 'full' then return -8 end
   if m[1] ~= 'open' then return -1 end
@@ -30,5 +34,5 @@ local function requirementSide(k, pid, sid, tier, phone, openid, wo, channel, no
     redis.call('HSET', k.meta, 'status', 'full', 'fullAt', now)
     full = 1
   end
-  return {1, wo, filled, wanted, full, m[8]}
+  return {1, wo, filled, wanted, full, m[8], tonumber(now)}
 end
