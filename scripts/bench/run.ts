@@ -4,8 +4,9 @@
 // (c) the product's grab endpoint (session, every rule, journal to PostgreSQL) on a mix of winning
 // and rejected grabs (the start of a storm: every win's record and follow-up); (c2) the same script
 // again once those requirements are full (a storm's tail: every grab rejected); (c') fresh ones at a
-// steady half of (c)'s rate (latency on a busy day); (c2') that pace again once they are full (the
-// tail without any win's follow-up);
+// steady half of (c)'s rate (latency on a busy day), all open at once, so its wins come in its first
+// second; (c2') that pace again once they are full (the tail without any win's follow-up); (c'ˢ) that
+// pace on fresh ones opening in even steps over the run (the wins spread, as on a steady day);
 // (d) reply-to-grab: signed `抢 <code>` messages from 1,000 bound planners to 200 requirements on
 // /wechat/callback; (e) 1,000 such replies arriving at once, written on raw sockets; (e') the same
 // through node's HTTP client, whose own cost on these 2 cores shows in its clock. After the rounds,
@@ -136,11 +137,15 @@ function procStat(pid: number | string): { comm: string; own: number; children: 
 
 /**
  * Where the machine's cores went while `work` ran: cores used (CPU seconds over wall seconds) by the
- * process under test, the worker, Redis, PostgreSQL (every backend), wrk, and the machine in all
- * (/proc/stat). The product shares 2 cores with all of them: a web process that idles is waiting
- * for one of the others.
+ * process under test, the worker, the set-up process (it serves the WeChat sandbox, WeChat's stand-in:
+ * template messages go to it and it calls back), Redis, PostgreSQL (every backend), wrk, and the
+ * machine in all (/proc/stat). The product shares 2 cores with all of them: a web process that idles
+ * is waiting for one of the others.
  */
-function coresDuring<T>(pids: { web: number; worker?: number }, work: () => T): { result: T; cores: Record<string, number> } {
+function coresDuring<T>(
+  pids: { web: number; worker?: number; sandbox?: number },
+  work: () => T,
+): { result: T; cores: Record<string, number> } {
   // CPU seconds per process, by pid: a process that began during the run counts from zero (one that
   // ended during it is missed: a PostgreSQL backend closed meanwhile).
   const snap = () => {
@@ -156,6 +161,7 @@ function coresDuring<T>(pids: { web: number; worker?: number }, work: () => T): 
       const n = Number(pid);
       if (n === pids.web) by.set(pid, { kind: 'web', s: own });
       else if (n === pids.worker) by.set(pid, { kind: 'worker', s: own });
+      else if (n === pids.sandbox) by.set(pid, { kind: 'sandbox', s: own });
       else if (comm.startsWith('redis-server')) by.set(pid, { kind: 'redis', s: own });
       else if (comm === 'postgres') by.set(pid, { kind: 'postgres', s: own });
       else if (n === process.pid) by.set(pid, { kind: 'wrk', s: stat.children }); // reaped children: wrk
@@ -167,7 +173,7 @@ function coresDuring<T>(pids: { web: number; worker?: number }, work: () => T): 
   const [before, t0] = [snap(), performance.now()];
   const result = work();
   const [after, wall] = [snap(), (performance.now() - t0) / 1000];
-  const used: Record<string, number> = { web: 0, worker: 0, redis: 0, postgres: 0, wrk: 0, machine: 0 };
+  const used: Record<string, number> = { web: 0, worker: 0, sandbox: 0, redis: 0, postgres: 0, wrk: 0, machine: 0 };
   for (const [pid, { kind, s }] of after) used[kind] += s - (before.get(pid)?.s ?? 0);
   return { result, cores: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, +(v / wall).toFixed(2)])) };
 }
@@ -202,12 +208,38 @@ function latencyByOutcome(before: Record<string, Record<string, number>>, after:
 }
 
 /** A run's CPU over its wins (a run's rejections are in the web's share too: a ceiling per win, not a price). */
-function perWin(runs: { wins: number; webCpuS: number; workerCpuS: number }[]) {
-  const ms = (f: (r: (typeof runs)[number]) => number) => median(runs.map((r) => (1000 * f(r)) / Math.max(1, r.wins)));
+interface Cost {
+  wins: number;
+  requests: number;
+  webCpuS: number;
+  workerCpuS: number;
+  redisCommands: number;
+  pgTransactions: number;
+}
+
+/**
+ * A run's costs per win and per request (medians over the rounds). Redis commands and PostgreSQL
+ * transactions are the whole product's, the settling's own few included.
+ */
+function perWin(runs: Cost[]) {
+  const ms = (f: (r: Cost) => number) => median(runs.map((r) => (1000 * f(r)) / Math.max(1, r.wins)));
+  const per = (f: (r: Cost) => number, by: (r: Cost) => number) => +median(runs.map((r) => f(r) / Math.max(1, by(r)))).toFixed(3);
   return {
     wins: median(runs.map((r) => r.wins)),
     workerMsPerWin: ms((r) => r.workerCpuS),
     webMsPerRun: median(runs.map((r) => 1000 * r.webCpuS)),
+    webUsPerRequest: per(
+      (r) => 1e6 * r.webCpuS,
+      (r) => r.requests,
+    ),
+    redisCommandsPerRequest: per(
+      (r) => r.redisCommands,
+      (r) => r.requests,
+    ),
+    pgTransactionsPerWin: per(
+      (r) => r.pgTransactions,
+      (r) => r.wins,
+    ),
     runs,
   };
 }
@@ -259,12 +291,28 @@ end
 }
 
 /** wrk script: grabs by random planners of each requirement's destination (a mix of wins and rejections). */
-function grabScript(cookies: string[][], batch: { id: number; g: number }[], pace?: { connections: number; rps: number }): string {
+/**
+ * wrk's script for the grab runs: each request a random planner of a random requirement's group.
+ * `pace` spreads each connection's requests (about `rps` in all); with `openOverSeconds` the
+ * requirements open in even steps, one step a second (a wave of new requirements every second, as
+ * on a steady day), instead of all at once.
+ */
+function grabScript(
+  cookies: string[][],
+  batch: { id: number; g: number }[],
+  pace?: { connections: number; rps: number; openOverSeconds?: number },
+): string {
   return `
 local groups = { ${cookies.map(luaList).join(',\n')} }
 local reqs = { ${batch.map((b) => `{${b.id},${b.g + 1}}`).join(',')} }
+local openOver, t0 = ${pace?.openOverSeconds ?? 0}, nil
 request = function()
-  local r = reqs[math.random(#reqs)]
+  local open = #reqs
+  if openOver > 0 then
+    t0 = t0 or os.time()
+    open = math.max(1, math.min(#reqs, math.floor(#reqs * (os.time() - t0 + 1) / openOver)))
+  end
+  local r = reqs[math.random(open)]
   local g = groups[r[2]]
   return wrk.format("POST", "/api/planner/grabs", { ["Content-Type"] = "application/json", ["Cookie"] = g[math.random(#g)] }, '{"requirementId":' .. r[1] .. '}')
 end
@@ -558,19 +606,53 @@ async function main() {
     const db = new pg.Client({ connectionString: dbUrl.toString() });
     await db.connect();
     const workOrders = async () => Number((await db.query('SELECT count(*) AS n FROM work_orders')).rows[0].n);
-    const costs: Record<'c' | 'd', { wins: number; webCpuS: number; workerCpuS: number }[]> = { c: [], d: [] };
-    /** One wrk run on `web`, then the worker let settle: the run, and the CPU its wins cost. */
+    const costs: Record<'c' | 'cFull' | 'd', Cost[]> = { c: [], cFull: [], d: [] };
+    // Work counted, not timed (a count does not move with a noisy neighbour): Redis commands (every
+    // server's) and PostgreSQL transactions (each statement outside a transaction is one), all of the
+    // product's processes together, from a run's start until the worker settled.
+    const redisCommands = async () => {
+      const nodes = cluster ? cluster.nodes.split(',').map((n) => `redis://${n}`) : [redisUrl];
+      let n = 0;
+      for (const url of nodes) {
+        const r = new Redis(url, { lazyConnect: true });
+        await r.connect();
+        n += Number(/total_commands_processed:(\d+)/.exec(await r.info('stats'))?.[1] ?? 0);
+        r.disconnect();
+      }
+      return n;
+    };
+    const pgTransactions = async () => {
+      await sleep(1100); // backends report their counts at most once a second
+      const { rows } = await db.query('SELECT sum(xact_commit + xact_rollback)::bigint AS n FROM pg_stat_database');
+      return Number(rows[0].n);
+    };
+    const counts = async () => ({ redis: await redisCommands(), pg: await pgTransactions() });
+    /** One wrk run on `web`, then the worker let settle: the run, and the CPU and the work its wins cost. */
     const measured = async (web: Product, path: string, lua: string) => {
-      const [w0, k0, n0] = [cpuSeconds(web.proc.pid!), cpuSeconds(worker.proc.pid!), await workOrders()];
-      const { result: run, cores } = coresDuring({ web: web.proc.pid!, worker: worker.proc.pid! }, () => wrk(`${web.url}${path}`, lua));
+      const [w0, k0, n0, c0] = [cpuSeconds(web.proc.pid!), cpuSeconds(worker.proc.pid!), await workOrders(), await counts()];
+      const { result: run, cores } = coresDuring({ web: web.proc.pid!, worker: worker.proc.pid!, sandbox: setup.proc.pid! }, () =>
+        wrk(`${web.url}${path}`, lua),
+      );
       run.cores = cores;
       await settled(redisTarget);
-      const wins = (await workOrders()) - n0;
-      return { run, cost: { wins, webCpuS: cpuSeconds(web.proc.pid!) - w0, workerCpuS: cpuSeconds(worker.proc.pid!) - k0 } };
+      const [wins, c1] = [(await workOrders()) - n0, await counts()];
+      return {
+        run,
+        cost: {
+          wins,
+          requests: run.requests,
+          webCpuS: cpuSeconds(web.proc.pid!) - w0,
+          workerCpuS: cpuSeconds(worker.proc.pid!) - k0,
+          redisCommands: c1.redis - c0.redis,
+          pgTransactions: c1.pg - c0.pg,
+        },
+      };
     };
     /** A wrk run with the cores each process used meanwhile. */
     const watched = (pid: number, url: string, lua?: string, connections?: number): Run => {
-      const { result, cores } = coresDuring({ web: pid, worker: worker.proc.pid! }, () => wrk(url, lua, connections));
+      const { result, cores } = coresDuring({ web: pid, worker: worker.proc.pid!, sandbox: setup.proc.pid! }, () =>
+        wrk(url, lua, connections),
+      );
       return { ...result, cores };
     };
     const grabWeb = await start(pc);
@@ -624,7 +706,7 @@ async function main() {
     const codesByGroup = (batch: { g: number; code: string }[]) =>
       Array.from({ length: GROUPS }, (_, g) => batch.filter((b) => b.g === g).map((b) => b.code));
 
-    const results: Record<'a' | 'a2' | 'b' | 'c' | 'cFull' | 'd' | 'paced' | 'pacedFull', Run[]> = {
+    const results: Record<'a' | 'a2' | 'b' | 'c' | 'cFull' | 'd' | 'paced' | 'pacedSteady' | 'pacedFull', Run[]> = {
       a: [],
       a2: [],
       b: [],
@@ -632,12 +714,14 @@ async function main() {
       cFull: [],
       d: [],
       paced: [],
+      pacedSteady: [],
       pacedFull: [],
     };
     const bursts: Awaited<ReturnType<typeof burst>>[] = [];
     const httpBursts: Awaited<ReturnType<typeof burst>>[] = []; // the same through node's HTTP client
     /** (c') by outcome, by the product's clock: the wins' share of the tail. */
     const pacedOutcomes: ReturnType<typeof latencyByOutcome>[] = [];
+    const steadyOutcomes: ReturnType<typeof latencyByOutcome>[] = [];
     const script = (name: string, text: string) => {
       const file = resolve(tmpdir(), `bench-${name}.lua`);
       writeFileSync(file, text);
@@ -652,12 +736,15 @@ async function main() {
       const c = await measured(grabWeb, '/api/planner/grabs', grabLua); // settles: the wins' follow-up done
       results.c.push(c.run);
       costs.c.push(c.cost);
-      results.cFull.push(watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, grabLua)); // the same requirements, now full: the storm's tail
+      const cFull = await measured(grabWeb, '/api/planner/grabs', grabLua); // the same requirements, now full: the storm's tail
+      results.cFull.push(cFull.run);
+      costs.cFull.push(cFull.cost);
       const replyLua = script(`reply-${round}`, replyScript(round, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000));
       const d = await measured(replyWeb, '/wechat/callback', replyLua);
       results.d.push(d.run);
       costs.d.push(d.cost);
       // Half of this round's capacity, offered at a steady pace: the latency a planner sees on a busy day.
+      // (c'): its 300 fresh requirements all open at once, so their 900 wins come in its first second.
       const rps = Math.round(results.c.at(-1)!.rps / 2);
       const pacedLua = script(
         `paced-${round}`,
@@ -672,6 +759,18 @@ async function main() {
         ...watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, pacedLua, PACED_CONNECTIONS),
         offered: rps,
       });
+      // (c'ˢ) the same pace with fresh requirements opening in even steps over the run: the wins spread as on a steady day.
+      const steadyLua = script(
+        `steady-${round}`,
+        grabScript(cookies, await requirements(REQS_PER_ROUND), { connections: PACED_CONNECTIONS, rps, openOverSeconds: SECONDS }),
+      );
+      const h1 = await grabHistogram(grabWeb.url);
+      results.pacedSteady.push({
+        ...watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, steadyLua, PACED_CONNECTIONS),
+        offered: rps,
+      });
+      steadyOutcomes.push(latencyByOutcome(h1, await grabHistogram(grabWeb.url)));
+      await settled(redisTarget);
       const groupOf = (i: number) => Number(openids.flat()[i].slice(6)) % GROUPS;
       bursts.push(await burst(replyWeb.url, round, openids.flat(), codesByGroup(await requirements(REPLY_REQS)), groupOf, 'raw'));
       httpBursts.push(await burst(replyWeb.url, round, openids.flat(), codesByGroup(await requirements(REPLY_REQS)), groupOf, 'node-http'));
@@ -730,6 +829,13 @@ async function main() {
       answerP99Ms: median(httpBursts.map((x) => x.answerP99Ms)),
       rounds: httpBursts,
     };
+    const [wc, wf, wd] = [perWin(costs.c), perWin(costs.cFull), perWin(costs.d)];
+    // A win's Redis commands: (c)'s, less its requests at (c2)'s rate (every (c2) request is a refusal).
+    const redisPerWin = median(
+      costs.c.map(
+        (r, i) => (r.redisCommands - r.requests * (costs.cFull[i].redisCommands / costs.cFull[i].requests)) / Math.max(1, r.wins),
+      ),
+    );
     const machine = { cores: cpus().length, node: process.version };
     const settings = { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, planners: PLANNERS, suppliers: SUPPLIERS };
     const grabReport = {
@@ -745,7 +851,13 @@ async function main() {
         wins2xx: results.c.reduce((n, r) => n + r.requests - r.non2xx, 0),
         cpuPerWin: perWin(costs.c),
       },
-      c_full_same_requirements_again: s.cFull,
+      c_full_same_requirements_again: { ...s.cFull, work: wf },
+      work_counted: {
+        note: "counts, not times: the whole product's Redis commands and PostgreSQL transactions from a run's start until the worker settled",
+        redisCommandsPerRequest: { c: wc.redisCommandsPerRequest, cFull: wf.redisCommandsPerRequest },
+        redisCommandsPerWinBeyondARefusal: +redisPerWin.toFixed(1),
+        pgTransactionsPerWin: wc.pgTransactionsPerWin,
+      },
       two_web_processes: {
         note: 'WEB_CONCURRENCY=2 (node:cluster, one port), one run each after the rounds; (a) is one process, so this is not the per-process ratio',
         c: { rps: twoProcesses.c.rps, p99Ms: twoProcesses.c.p99, vsA: twoProcesses.c.rps / s.a.rps, run: twoProcesses.c },
@@ -756,7 +868,16 @@ async function main() {
           run: twoProcesses.cFull,
         },
       },
-      c_paced_at_half_capacity: { ...s.paced, byOutcome: pacedOutcomes },
+      c_paced_at_half_capacity: {
+        note: "all of the run's requirements open at once: its wins come in its first second",
+        ...s.paced,
+        byOutcome: pacedOutcomes,
+      },
+      c_paced_requirements_opening_steadily: {
+        note: "the same pace; the run's requirements open in even steps, one a second, so its wins spread over the run",
+        ...s.pacedSteady,
+        byOutcome: steadyOutcomes,
+      },
       c_paced_requirements_full: s.pacedFull,
       ratios: {
         b_over_a: s.b.rps / s.a.rps,
@@ -772,7 +893,7 @@ async function main() {
       machine,
       settings: { ...settings, replyPlanners: REPLY_PLANNERS, requirements: REPLY_REQS },
       a_koa_hello: s.a,
-      d_reply_path: { ...s.d, cpuPerWin: perWin(costs.d) },
+      d_reply_path: { ...s.d, cpuPerWin: wd },
       burst_1000_at_once: b,
       burst_1000_node_http_client: hb,
       ratios: { d_over_a: s.d.rps / s.a.rps },
@@ -810,17 +931,26 @@ async function main() {
       ),
       [`(c') grab, ${PACED_CONNECTIONS} conns paced at half of (c)`]: row(s.paced),
       ["(c2') the same pace, requirements full (no wins)"]: row(s.pacedFull),
+      ["(c'ˢ) the same pace, requirements opening steadily"]: row(s.pacedSteady),
       '(d) reply 抢 <code> on /wechat/callback': row(s.d, s.a.rps),
       '(e) 1,000 replies at once (client clock)': row(b),
       "(e') the same, node's HTTP client": row(hb),
     });
     console.log("(c') by outcome, the product's own clock (grab_request_duration_seconds):", JSON.stringify(pacedOutcomes.at(-1)));
+    console.log("(c'ˢ) by outcome:", JSON.stringify(steadyOutcomes.at(-1)));
     console.log(`cores used during each run, by process (the machine has ${cpus().length}):`);
     console.table(
       Object.fromEntries(
-        Object.entries({ '(a)': s.a, '(b)': s.b, '(c)': s.c, '(c2)': s.cFull, "(c')": s.paced, "(c2')": s.pacedFull, '(d)': s.d }).map(
-          ([k, v]) => [k, v.cores ?? {}],
-        ),
+        Object.entries({
+          '(a)': s.a,
+          '(b)': s.b,
+          '(c)': s.c,
+          '(c2)': s.cFull,
+          "(c')": s.paced,
+          "(c2')": s.pacedFull,
+          "(c'ˢ)": s.pacedSteady,
+          '(d)': s.d,
+        }).map(([k, v]) => [k, v.cores ?? {}]),
       ),
     );
     console.log(
@@ -828,6 +958,9 @@ async function main() {
     );
     console.log(
       `the worker's CPU per win (events, live fan-out, messages): (c) ${perWin(costs.c).workerMsPerWin.toFixed(2)} ms, (d) ${perWin(costs.d).workerMsPerWin.toFixed(2)} ms`,
+    );
+    console.log(
+      `work counted: Redis commands per request (c) ${wc.redisCommandsPerRequest}, (c2) ${wf.redisCommandsPerRequest}, (d) ${wd.redisCommandsPerRequest}; per win, beyond a refusal's, ${redisPerWin.toFixed(1)}; PostgreSQL transactions per win (c) ${wc.pgTransactionsPerWin}, (d) ${wd.pgTransactionsPerWin}; the web process's CPU per request (c2) ${wf.webUsPerRequest} µs`,
     );
     console.log(`flame graphs: bench-results/profiles/grab${SUFFIX}.svg, grab-full${SUFFIX}.svg, reply${SUFFIX}.svg`);
     if (workerProfile) {
