@@ -853,7 +853,7 @@ async function main() {
       },
       c_full_same_requirements_again: { ...s.cFull, work: wf },
       work_counted: {
-        note: "counts, not times: the whole product's Redis commands and PostgreSQL transactions from a run's start until the worker settled",
+        note: "counts, not times: the whole product's Redis commands (those run inside scripts included) and PostgreSQL transactions from a run's start until the worker settled",
         redisCommandsPerRequest: { c: wc.redisCommandsPerRequest, cFull: wf.redisCommandsPerRequest },
         redisCommandsPerWinBeyondARefusal: +redisPerWin.toFixed(1),
         pgTransactionsPerWin: wc.pgTransactionsPerWin,
@@ -960,7 +960,7 @@ async function main() {
       `the worker's CPU per win (events, live fan-out, messages): (c) ${perWin(costs.c).workerMsPerWin.toFixed(2)} ms, (d) ${perWin(costs.d).workerMsPerWin.toFixed(2)} ms`,
     );
     console.log(
-      `work counted: Redis commands per request (c) ${wc.redisCommandsPerRequest}, (c2) ${wf.redisCommandsPerRequest}, (d) ${wd.redisCommandsPerRequest}; per win, beyond a refusal's, ${redisPerWin.toFixed(1)}; PostgreSQL transactions per win (c) ${wc.pgTransactionsPerWin}, (d) ${wd.pgTransactionsPerWin}; the web process's CPU per request (c2) ${wf.webUsPerRequest} µs`,
+      `work counted: Redis commands (inside scripts too) per request (c) ${wc.redisCommandsPerRequest}, (c2) ${wf.redisCommandsPerRequest}, (d) ${wd.redisCommandsPerRequest}; per win, beyond a refusal's, ${redisPerWin.toFixed(1)}; PostgreSQL transactions per win (c) ${wc.pgTransactionsPerWin}, (d) ${wd.pgTransactionsPerWin}; the web process's CPU per request (c2) ${wf.webUsPerRequest} µs`,
     );
     console.log(`flame graphs: bench-results/profiles/grab${SUFFIX}.svg, grab-full${SUFFIX}.svg, reply${SUFFIX}.svg`);
     if (workerProfile) {
