@@ -11,7 +11,7 @@ import { grab } from './grab.js';
 import { ensureRequirement } from './hot-state.js';
 import { dayKey, plannerKeys, requirementKeys } from '../infra/keys.js';
 import { syncRequirement } from './journal.js';
-import { cancelDeadline, cancelOffer, cancelPending, scheduleReleases, type LifecycleJob } from './queue.js';
+import { cancelDeadline, cancelOffer, cancelPending, scheduleExpiry, scheduleReleases, type LifecycleJob } from './queue.js';
 import { orLoad } from './scripts.js';
 import { flushOutbox, toOutbox } from '../events/index.js';
 import { DomainError } from '../errors.js';
@@ -70,10 +70,14 @@ export async function expireIfNoProposal(ctx: Ctx, workOrderId: string): Promise
   return true;
 }
 
-/** The deadline is near and no proposal yet: said as an event (notifications remind the planner). */
+/**
+ * The deadline is near and no proposal yet: the deadline job is scheduled (queue.ts: the reminder
+ * stands in for it until now), then it is said as an event (notifications remind the planner).
+ */
 async function remindProposalDue(ctx: Ctx, workOrderId: string): Promise<boolean> {
   const wo = await ctx.db.workOrder.findUnique({ where: { id: workOrderId } });
   if (wo?.status !== 'active') return false;
+  await scheduleExpiry(ctx, workOrderId, wo.deadlineAt.getTime() - ctx.now());
   await ctx.events.publish({ type: 'proposal-due', requirementId: wo.requirementId, plannerId: wo.plannerId, workOrderId, at: ctx.now() });
   return true;
 }

@@ -67,8 +67,8 @@ export async function scheduleReleases(
 /**
  * PostgreSQL is the record; BullMQ's jobs live only in Redis. After Redis lost its data (or a job
  * was lost any other way), every job still due is derived again from the record: releases of the
- * tiers not yet released and the fallback (open requirements not yet handed to ops), deadlines and
- * reminders of active work orders, offers not yet answered. Job ids are deterministic, so a job
+ * tiers not yet released and the fallback (open requirements not yet handed to ops), the reminder
+ * or deadline of active work orders (scheduleDeadline), offers not yet answered. Job ids are deterministic, so a job
  * that exists is left alone; a due one fires at once. Returns how many were looked at.
  */
 export async function rebuildSchedule(ctx: Ctx): Promise<{ requirements: number; workOrders: number }> {
@@ -105,22 +105,26 @@ export async function cancelPending(ctx: Ctx, requirementId: number, released = 
   await Promise.all(ids.map((id) => ctx.queue.remove(id)));
 }
 
-/** The deadline job, and a reminder PROPOSAL_REMINDER before it (if the deadline leaves room for one): one round trip. */
+/**
+ * A won work order's one pending job: the reminder, PROPOSAL_REMINDER before the deadline, while
+ * that is still ahead (its run schedules the deadline: remindProposalDue in lifecycle.ts), else the
+ * deadline itself. One delayed job per win, not two; and a proposal in before the reminder (the
+ * usual case) leaves no deadline job to make or remove. (Derived again after a Redis loss past the
+ * reminder's time, only the deadline is scheduled: whether the reminder went out is not known, and
+ * the deadline is what must not be lost.)
+ */
 export async function scheduleDeadline(ctx: Ctx, workOrderId: string, grabbedAtMs: number): Promise<void> {
   const { PROPOSAL_DEADLINE, PROPOSAL_REMINDER } = ctx.config;
   const delay = Math.max(0, grabbedAtMs + PROPOSAL_DEADLINE * 1000 - ctx.now());
-  await ctx.queue.addBulk([
-    { name: 'deadline', data: { kind: 'deadline', workOrderId }, opts: { jobId: deadlineId(workOrderId), delay } },
-    ...(PROPOSAL_REMINDER < PROPOSAL_DEADLINE
-      ? [
-          {
-            name: 'remind',
-            data: { kind: 'remind' as const, workOrderId },
-            opts: { jobId: remindId(workOrderId), delay: Math.max(0, delay - PROPOSAL_REMINDER * 1000) },
-          },
-        ]
-      : []),
-  ]);
+  const remindIn = delay - PROPOSAL_REMINDER * 1000;
+  if (PROPOSAL_REMINDER < PROPOSAL_DEADLINE && remindIn > 0)
+    await ctx.queue.add('remind', { kind: 'remind', workOrderId }, { jobId: remindId(workOrderId), delay: remindIn });
+  else await scheduleExpiry(ctx, workOrderId, delay);
+}
+
+/** The deadline job alone, due in `delay` ms (the reminder's run, or no reminder to send). */
+export async function scheduleExpiry(ctx: Ctx, workOrderId: string, delay: number): Promise<void> {
+  await ctx.queue.add('deadline', { kind: 'deadline', workOrderId }, { jobId: deadlineId(workOrderId), delay: Math.max(0, delay) });
 }
 
 /** A dispatched work order: unanswered by DISPATCH_ACCEPT_WITHIN after the dispatch, it is declined. */

@@ -169,7 +169,7 @@ it('43004 (unsubscribed) fails at once and marks the planner unreachable', async
   expect(await inbox('o-gone')).toHaveLength(0);
 });
 
-it('the winner is reminded before the deadline; a proposal cancels the reminder and tells the traveler', async () => {
+it('the winner is reminded before the deadline, then expired at it; a proposal cancels the reminder and tells the traveler', async () => {
   const remindApp = await startApp(env, { PROPOSAL_DEADLINE: '4', PROPOSAL_REMINDER: '3', TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });
   try {
     const [slow, quick] = await market('桂林', [
@@ -207,7 +207,10 @@ it('the winner is reminded before the deadline; a proposal cancels the reminder 
     expect(told.data.amount3.value).toBe('18800元'); // an amount value: digits and 元, no separators (WeChat's rule)
     await new Promise((ok) => setTimeout(ok, 1500));
     expect((await inbox('o-due-quick')).some((m) => m.templateId === 'sandbox-proposal-due')).toBe(false);
-    void ws;
+    // Until the reminder a win has one delayed job, the reminder; its run schedules the deadline, which expires the slow one.
+    const slowOrder = () => remindApp.ctx.db.workOrder.findUniqueOrThrow({ where: { id: ws.workOrderId } });
+    await until(async () => (await slowOrder()).status === 'expired', 10_000, 100);
+    expect((await remindApp.ctx.db.workOrder.findUniqueOrThrow({ where: { id: wq.workOrderId } })).status).not.toBe('expired');
   } finally {
     await remindApp.stop();
   }
