@@ -68,8 +68,9 @@ export async function scheduleReleases(
  * PostgreSQL is the record; BullMQ's jobs live only in Redis. After Redis lost its data (or a job
  * was lost any other way), every job still due is derived again from the record: releases of the
  * tiers not yet released and the fallback (open requirements not yet handed to ops), the reminder
- * or deadline of active work orders (scheduleDeadline), offers not yet answered. Job ids are deterministic, so a job
- * that exists is left alone; a due one fires at once. Returns how many were looked at.
+ * or deadline of active work orders (scheduleDeadline), offers not yet answered. Job ids are
+ * deterministic, so a job that exists is left alone; a due one fires at once. Returns how many were
+ * looked at.
  */
 export async function rebuildSchedule(ctx: Ctx): Promise<{ requirements: number; workOrders: number }> {
   const open = await ctx.db.requirement.findMany({

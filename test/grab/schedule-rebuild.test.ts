@@ -14,23 +14,25 @@ import { choose, reconcile } from '../../src/grab/index.js';
 // A releases at 3 s; the rest much later. Workers run in this process; the periodic rebuild is far off.
 const h = withApp({ TIER_DELAYS: 'S:0,A:3,B:3600,C:3600', PROPOSAL_DEADLINE: '3600', SCHEDULE_REBUILD_EVERY: '3600' });
 
+/** A bound planner of a supplier of its own, serving `place`. */
+async function plannerIn(place: string, name: string, tier = 'S') {
+  const s = (await ops(h.app.url).post('/suppliers', { name: `${name}社-${place}` })).body;
+  return (
+    await ops(h.app.url).post('/planners', {
+      supplierId: s.id,
+      name,
+      phone: phone(),
+      tier,
+      destinations: [place],
+      maxActive: 3,
+      openid: `o-rebuild-${phone()}`,
+    })
+  ).body as { id: number; openid: string };
+}
+
 it('after the queues lose their data, every due job comes back from PostgreSQL and fires', async () => {
   const place = `重建地-${phone().slice(-4)}`;
-  const mk = async (tier: string, i: number) => {
-    const s = (await ops(h.app.url).post('/suppliers', { name: `重建社-${place}-${i}` })).body;
-    return (
-      await ops(h.app.url).post('/planners', {
-        supplierId: s.id,
-        name: `重建${tier}`,
-        phone: phone(),
-        tier,
-        destinations: [place],
-        maxActive: 3,
-        openid: `o-rebuild-${phone()}`,
-      })
-    ).body as { id: number; openid: string };
-  };
-  const [s, a] = [await mk('S', 0), await mk('A', 1)];
+  const [s, a] = [await plannerIn(place, '重建S'), await plannerIn(place, '重建A', 'A')];
   const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 2 }))).body;
   const win = await planner(h.app.url, h.app.ctx, s.id).grab(r.id);
   expect(win.status).toBe(201);
@@ -90,18 +92,7 @@ it('after the queues lose their data, every due job comes back from PostgreSQL a
 
 it('a requirement stored `full` with slots free (a write lost in an outage) is loaded open, grabbable, and corrected', async () => {
   const place = `纠正地-${phone().slice(-4)}`;
-  const s = (await ops(h.app.url).post('/suppliers', { name: `纠正社-${place}` })).body;
-  const p = (
-    await ops(h.app.url).post('/planners', {
-      supplierId: s.id,
-      name: '纠正',
-      phone: phone(),
-      tier: 'S',
-      destinations: [place],
-      maxActive: 3,
-      openid: `o-fix-${phone()}`,
-    })
-  ).body;
+  const p = await plannerIn(place, '纠正');
   const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 2 }))).body;
   await h.app.ctx.db.requirement.update({ where: { id: r.id }, data: { status: 'full' } }); // what a lost write left
   await h.app.ctx.redis.del(...Object.values(requirementKeys(r.id))); // and Redis lost the hot state
@@ -112,18 +103,7 @@ it('a requirement stored `full` with slots free (a write lost in an outage) is l
 
 it("a win whose own steps clear its journal mark between the reconciler's look and its replay still gets its status corrected", async () => {
   const place = `标记地-${phone().slice(-4)}`;
-  const s = (await ops(h.app.url).post('/suppliers', { name: `标记社-${place}` })).body;
-  const p = (
-    await ops(h.app.url).post('/planners', {
-      supplierId: s.id,
-      name: '标记',
-      phone: phone(),
-      tier: 'S',
-      destinations: [place],
-      maxActive: 3,
-      openid: `o-mark-${phone()}`,
-    })
-  ).body;
+  const p = await plannerIn(place, '标记');
   const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 2 }))).body;
   const win = await planner(h.app.url, h.app.ctx, p.id).grab(r.id);
   expect(win.status).toBe(201);
@@ -153,18 +133,7 @@ it("a win whose own steps clear its journal mark between the reconciler's look a
 
 it('the choose crash window (PostgreSQL committed, the process died before Redis said chosen): the reconciler closes it', async () => {
   const place = `选定窗-${phone().slice(-4)}`;
-  const s = (await ops(h.app.url).post('/suppliers', { name: `选定社-${place}` })).body;
-  const p = (
-    await ops(h.app.url).post('/planners', {
-      supplierId: s.id,
-      name: '选定',
-      phone: phone(),
-      tier: 'S',
-      destinations: [place],
-      maxActive: 3,
-      openid: `o-cw-${phone()}`,
-    })
-  ).body;
+  const p = await plannerIn(place, '选定');
   const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 2 }))).body;
   const win = await planner(h.app.url, h.app.ctx, p.id).grab(r.id);
   await planner(h.app.url, h.app.ctx, p.id).propose(win.body.workOrderId, {
@@ -189,16 +158,6 @@ it('the choose crash window (PostgreSQL committed, the process died before Redis
   expect(await h.app.ctx.queue.getJob(`release-r${r.id}-B`)).toBeUndefined();
   const { rows } = await h.app.ctx.pool.query(`SELECT published_at FROM outbox WHERE id = $1`, [`chosen:r${r.id}`]);
   expect(rows[0].published_at).not.toBeNull();
-  const other = (
-    await ops(h.app.url).post('/planners', {
-      supplierId: (await ops(h.app.url).post('/suppliers', { name: `选定社2-${place}` })).body.id,
-      name: '晚到',
-      phone: phone(),
-      tier: 'S',
-      destinations: [place],
-      maxActive: 3,
-      openid: `o-cw2-${phone()}`,
-    })
-  ).body;
+  const other = await plannerIn(place, '晚到');
   expect((await planner(h.app.url, h.app.ctx, other.id).grab(r.id)).body.error.code).toBe('REQUIREMENT_CLOSED');
 });
