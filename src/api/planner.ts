@@ -11,7 +11,7 @@ import { dbId, idParam, json, parse } from '../http/body.js';
 import { statusOf } from '../errors.js';
 import { todayFor } from '../ops/index.js';
 import { acceptOffer, declineOffer, grab, poolFor, submitProposal } from '../grab/index.js';
-import { deadlineOf, profileOf, requirementFor, workOrderOf, workOrdersOf } from '../planner/index.js';
+import { profileOf, requirementFor, workOrderOf, workOrdersOf } from '../planner/index.js';
 
 /** A win PostgreSQL could not record this moment: what the planner is told instead of "won". */
 const CONFIRMING_WORDS = '抢到名额了，系统正在确认记录（稍有延迟）。确认后会立即通知你，并显示客户联系方式。';
@@ -47,9 +47,8 @@ async function grabAnswer(app: Ctx, plannerId: number, body: unknown, ip: string
     return { status: statusOf(result.code), body: { error: { code: result.code, message: result.message, rule: result.rule } } };
   // Won, not yet recorded: 202, and the outcome comes live and by message when it is.
   if (result.confirming) return { status: 202, body: { ...result, contact: undefined, message: CONFIRMING_WORDS } };
-  // A repeat whose journal entry went missing (never in practice) has its deadline read back.
-  const deadlineAt = result.deadlineAt ?? (await deadlineOf(app, result.workOrderId));
-  return { status: result.repeat ? 200 : 201, body: { ...result, deadlineAt } };
+  // A new win and a repeat carry their deadline (a repeat's from its slot's journal entry: grab.ts).
+  return { status: result.repeat ? 200 : 201, body: result };
 }
 
 /**

@@ -20,7 +20,7 @@ import { dayKey, ipRateKey, plannerKeys, requirementKeys } from '../infra/keys.j
 import { ensurePlanner, ensureRequirement } from './hot-state.js';
 import { NOT_LOADED, orLoad, REQUIREMENT_NOT_LOADED } from './scripts.js';
 import { markSynced, persistStatus } from './journal.js';
-import { scheduleDeadline, scheduleOffer } from './queue.js';
+import { proposalDue, scheduleDeadline, scheduleOffer } from './queue.js';
 import { publishFull, publishWin } from './publish.js';
 
 const RESERVATION_TTL_MS = 10_000;
@@ -231,9 +231,9 @@ async function settle(
     slotsLeft: wanted - filled,
     contact: JSON.parse(contact),
   });
-  // The deadline is the grab time plus PROPOSAL_DEADLINE, as the record is written (journal.ts): a
-  // repeat's comes from its journal entry, never from a read of PostgreSQL while a storm keeps it busy.
-  const deadline = (at: number) => new Date(at + ctx.config.PROPOSAL_DEADLINE * 1000);
+  // The deadline as the record is written (proposalDue): a repeat's from its journal entry's time,
+  // never from a read of PostgreSQL while a storm keeps it busy.
+  const deadline = (at: number) => new Date(proposalDue(ctx.config.PROPOSAL_DEADLINE, at));
   if (kind === 2) return grabbedAt === null ? win(true) : { ...win(true), deadlineAt: deadline(grabbedAt) };
 
   fault(ctx, 'crash-after-grab');

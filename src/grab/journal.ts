@@ -13,7 +13,7 @@ import type { Pool } from 'pg';
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import { dayKey, plannerKeys, reconcileLock, requirementKeys } from '../infra/keys.js';
-import { scheduleDeadline, scheduleOffer } from './queue.js';
+import { proposalDue, scheduleDeadline, scheduleOffer } from './queue.js';
 import { withLock } from './lock.js';
 import { publishFull, publishWin } from './publish.js';
 import { republishOutbox } from '../events/index.js';
@@ -36,7 +36,7 @@ const INSERT = `INSERT INTO work_orders (id, requirement_id, planner_id, supplie
 
 type Row = { id: string; requirementId: number } & JournalEntry;
 
-function insert(pool: Pool, deadlineMs: number, rows: Row[]) {
+function insert(pool: Pool, deadlineSec: number, rows: Row[]) {
   return pool.query(INSERT, [
     rows.map((r) => r.id),
     rows.map((r) => r.requirementId),
@@ -44,7 +44,7 @@ function insert(pool: Pool, deadlineMs: number, rows: Row[]) {
     rows.map((r) => r.supplierId),
     rows.map((r) => r.channel),
     rows.map((r) => sqlUtc(r.at)),
-    rows.map((r) => sqlUtc(r.at + deadlineMs)),
+    rows.map((r) => sqlUtc(proposalDue(deadlineSec, r.at))),
   ]);
 }
 
@@ -53,7 +53,7 @@ export async function persistWorkOrders(ctx: Ctx, requirementId: number, entries
   if (entries.length)
     await insert(
       ctx.pool,
-      ctx.config.PROPOSAL_DEADLINE * 1000,
+      ctx.config.PROPOSAL_DEADLINE,
       entries.map(([id, e]) => ({ id, requirementId, ...e })),
     );
 }
@@ -77,7 +77,7 @@ export function createRecorder(pool: Pool, deadlineSec: number) {
       inFlight++;
       insert(
         pool,
-        deadlineSec * 1000,
+        deadlineSec,
         batch.map((b) => b.row),
       )
         .then(
@@ -89,7 +89,7 @@ export function createRecorder(pool: Pool, deadlineSec: number) {
             if (batch.length === 1) return batch[0].done(err);
             await Promise.all(
               batch.map((b) =>
-                insert(pool, deadlineSec * 1000, [b.row]).then(
+                insert(pool, deadlineSec, [b.row]).then(
                   () => b.done(),
                   (e) => b.done(e),
                 ),

@@ -106,6 +106,9 @@ export async function cancelPending(ctx: Ctx, requirementId: number, released = 
   await Promise.all(ids.map((id) => ctx.queue.remove(id)));
 }
 
+/** When a slot won at `grabbedAtMs` must have its proposal: what the record says and the schedule follows. */
+export const proposalDue = (deadlineSec: number, grabbedAtMs: number) => grabbedAtMs + deadlineSec * 1000;
+
 /**
  * A won work order's one pending job: the reminder, PROPOSAL_REMINDER before the deadline, while
  * that is still ahead (its run schedules the deadline: remindProposalDue in lifecycle.ts), else the
@@ -116,7 +119,7 @@ export async function cancelPending(ctx: Ctx, requirementId: number, released = 
  */
 export async function scheduleDeadline(ctx: Ctx, workOrderId: string, grabbedAtMs: number): Promise<void> {
   const { PROPOSAL_DEADLINE, PROPOSAL_REMINDER } = ctx.config;
-  const delay = Math.max(0, grabbedAtMs + PROPOSAL_DEADLINE * 1000 - ctx.now());
+  const delay = Math.max(0, proposalDue(PROPOSAL_DEADLINE, grabbedAtMs) - ctx.now());
   const remindIn = delay - PROPOSAL_REMINDER * 1000;
   if (PROPOSAL_REMINDER < PROPOSAL_DEADLINE && remindIn > 0)
     await ctx.queue.add('remind', { kind: 'remind', workOrderId }, { jobId: remindId(workOrderId), delay: remindIn });

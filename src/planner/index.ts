@@ -1,2 +1,2 @@
 /** The planner's side: what a planner may see of their profile, work orders and pool requirements. */
-export { deadlineOf, profileOf, requirementFor, workOrderOf, workOrdersOf } from './views.js';
+export { profileOf, requirementFor, workOrderOf, workOrdersOf } from './views.js';

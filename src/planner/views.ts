@@ -60,16 +60,6 @@ export async function workOrderOf(ctx: Ctx, plannerId: number, workOrderId: stri
   return workOrderView(ctx, w);
 }
 
-/** When a work order's proposal is due, as recorded (null while it is not recorded yet). */
-export async function deadlineOf(ctx: Ctx, workOrderId: string): Promise<Date | null> {
-  // Plain SQL on the pool. (Epoch milliseconds: the column is a UTC timestamp without zone, which node-pg would read as local time.)
-  const { rows } = await ctx.pool.query<{ ms: number }>(
-    'SELECT extract(epoch FROM deadline_at)::float8 * 1000 AS ms FROM work_orders WHERE id = $1',
-    [workOrderId],
-  );
-  return rows[0] ? new Date(rows[0].ms) : null;
-}
-
 /** One requirement as this planner may see it: a candidate's card, the contact only while they hold a slot. */
 export async function requirementFor(ctx: Ctx, plannerId: number, id: number | null) {
   const req = id

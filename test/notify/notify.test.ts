@@ -170,7 +170,7 @@ it('43004 (unsubscribed) fails at once and marks the planner unreachable', async
 });
 
 it('the winner is reminded before the deadline, then expired at it; a proposal cancels the reminder and tells the traveler', async () => {
-  const remindApp = await startApp(env, { PROPOSAL_DEADLINE: '4', PROPOSAL_REMINDER: '3', TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });
+  const remindApp = await startApp(env, { PROPOSAL_DEADLINE: '6', PROPOSAL_REMINDER: '3', TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });
   try {
     const [slow, quick] = await market('桂林', [
       { tier: 'S', openid: 'o-due-slow' },
