@@ -142,6 +142,8 @@ export const wechatKeys = {
 export const notifyKeys = {
   /** Set while sending is paused (45009: the day's quota spent): {since, until, reason}. */
   paused: 'notify:paused',
+  /** A delivery report that came before its message's msgid was recorded (the send's answer): its status. */
+  earlyDelivery: (msgid: string) => `notify:delivery:${msgid}`,
 };
 
 // ── the local WeChat (sandbox/) ──

@@ -7,6 +7,7 @@ export {
   resumeNotify,
   type NotifyPause,
   recordDelivery,
+  recordSent,
   startNotifyWorker,
   type Notifier,
   type Outgoing,

@@ -187,10 +187,7 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: RedisCli
       if (m?.state !== 'queued') return; // sent already (a retried job), or gone
       try {
         const msgid = await api.sendTemplate(m.openid, m.templateId, m.url ?? '', m.data as Record<string, { value: string }>, m.id);
-        await ctx.db.message.update({
-          where: { id: m.id },
-          data: { state: 'sent', msgid, sentAt: new Date(ctx.now()), attempts: { increment: 1 }, error: null },
-        });
+        await recordSent(ctx, m.id, msgid);
         ctx.metrics.templateSent('sent');
       } catch (err) {
         const code = (err as { code?: number }).code;
@@ -234,18 +231,40 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: RedisCli
   };
 }
 
-/** TEMPLATESENDJOBFINISH from WeChat: the message reached the phone, or did not. */
+/**
+ * TEMPLATESENDJOBFINISH from WeChat: the message reached the phone, or did not. The report may come
+ * before the send's answer is recorded (WeChat, like the sandbox, reports within a moment): then no
+ * message has its msgid yet, and the status waits in Redis for the sender to apply it. Looked at
+ * again after it is left, so whichever of the two comes second applies it.
+ */
 export async function recordDelivery(ctx: Ctx, msgid: string, status: string): Promise<void> {
+  if (await applyDelivery(ctx, msgid, status)) return;
+  await ctx.redis.set(notifyKeys.earlyDelivery(msgid), status, 'EX', 86_400);
+  if (await applyDelivery(ctx, msgid, status)) await ctx.redis.del(notifyKeys.earlyDelivery(msgid));
+}
+
+/** A message WeChat took (its msgid), and its delivery report if that came first. */
+export async function recordSent(ctx: Ctx, id: string, msgid: string): Promise<void> {
+  await ctx.db.message.update({
+    where: { id },
+    data: { state: 'sent', msgid, sentAt: new Date(ctx.now()), attempts: { increment: 1 }, error: null },
+  });
+  const early = await ctx.redis.getdel(notifyKeys.earlyDelivery(msgid));
+  if (early) await applyDelivery(ctx, msgid, early);
+}
+
+/** A delivery report on the message with this msgid: how many were (0 or 1). */
+async function applyDelivery(ctx: Ctx, msgid: string, status: string): Promise<number> {
   const ok = status === 'success';
   // "failed:user block": the user refuses this account's messages (spacing varies: compared without spaces).
   const refuses = status.replace(/\s+/g, '') === 'failed:userblock';
-  await ctx.db.message.updateMany({
+  const { count } = await ctx.db.message.updateMany({
     where: { msgid },
     data: ok
       ? { state: 'delivered', deliveredAt: new Date(ctx.now()) }
       : { state: 'failed', error: refuses ? 'delivery: refuses messages (failed:user block)' : `delivery: ${status}` },
   });
-  if (refuses) {
+  if (count && refuses) {
     const m = await ctx.db.message.findUnique({ where: { msgid }, select: { plannerId: true } });
     if (m?.plannerId)
       await ctx.db.planner.update({
@@ -253,4 +272,5 @@ export async function recordDelivery(ctx: Ctx, msgid: string, status: string): P
         data: { unreachableAt: new Date(ctx.now()), unreachableReason: 'refuses' },
       });
   }
+  return count;
 }

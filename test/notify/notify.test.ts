@@ -10,7 +10,7 @@ import type { Running } from '../../src/boot.js';
 import { releaseTier } from '../../src/grab/lifecycle.js';
 import { createWechatApi } from '../../src/wechat/client.js';
 import { Queue } from 'bullmq';
-import { NOTIFY_QUEUE, NOTIFY_RESUME_QUEUE, notifyPause, recordDelivery } from '../../src/notify/index.js';
+import { NOTIFY_QUEUE, NOTIFY_RESUME_QUEUE, notifyPause, recordDelivery, recordSent } from '../../src/notify/index.js';
 import { queuePrefix } from '../../src/infra/keys.js';
 import { chinaDayStart } from '../../src/format.js';
 
@@ -338,4 +338,18 @@ it('"failed:user block" in TEMPLATESENDJOBFINISH is recorded as refusing message
   expect([m.state, m.error]).toEqual(['failed', 'delivery: refuses messages (failed:user block)']);
   const planner = await app.ctx.db.planner.findUniqueOrThrow({ where: { id: p.id } });
   expect([planner.unreachableAt instanceof Date, planner.unreachableReason]).toEqual([true, 'refuses']);
+});
+
+it('a delivery report that comes before the send is recorded is kept, and applied when it is', async () => {
+  const id = `early-${phone()}`;
+  const msgid = `9${Date.now()}`;
+  await app.ctx.db.message.create({
+    data: { id, kind: 'chosen', openid: 'o-early', templateId: 'sandbox-chosen', url: 'http://x/h5/pool', data: {}, state: 'failed' },
+  });
+  await recordDelivery(app.ctx, msgid, 'success'); // WeChat's report, before the send's answer is recorded
+  expect((await app.ctx.db.message.findUniqueOrThrow({ where: { id } })).state).toBe('failed');
+  await recordSent(app.ctx, id, msgid);
+  const m = await app.ctx.db.message.findUniqueOrThrow({ where: { id } });
+  expect(m).toMatchObject({ state: 'delivered', msgid });
+  expect(m.deliveredAt).toBeInstanceOf(Date);
 });
