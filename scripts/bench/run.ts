@@ -11,6 +11,9 @@
 // /wechat/callback; (e) 1,000 such replies arriving at once, written on raw sockets; (e') the same
 // through node's HTTP client, whose own cost on these 2 cores shows in its clock. After the rounds,
 // (c×2) and (c2×2): (c) and (c2) once on two web processes (WEB_CONCURRENCY=2), labelled as such.
+// (f) the refusal's floor (servers/grab-floor.ts): (c2)'s requests, right after (c2), answered by
+// node:http with the product's grabOne script on the same keys and nothing else of the product
+// (one Redis server only): (c2) against (f) is what the product adds to the least a grab must do.
 // The product runs as in production: web processes (ROLE=web) and a worker. 100 connections, 10 s a
 // run, rounds interleaved; medians go to bench-results/grab.json and reply.json, flame graphs of
 // separate profiled runs to bench-results/profiles/ (grab.svg, grab-full.svg for (c2), reply.svg, with
@@ -249,10 +252,18 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function post(url: string, path: string, body: unknown) {
-  const res = await fetch(url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${OPS}` },
-    body: JSON.stringify(body),
+  const send = () =>
+    fetch(url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${OPS}` },
+      body: JSON.stringify(body),
+    });
+  // wrk runs synchronously (execFileSync), so this process's idle keep-alive sockets are not
+  // retired while it runs: after a long stretch of runs the server (65 s) may have closed one first.
+  // Such a request never reached the server: sent again on a new connection.
+  const res = await send().catch((err: { cause?: { code?: string } }) => {
+    if (err.cause?.code !== 'UND_ERR_SOCKET') throw err;
+    return send();
   });
   if (res.status !== 201) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return res.json() as Promise<{ id: number; code: string }>;
@@ -703,15 +714,35 @@ async function main() {
       await settled(redisTarget); // releases (all tiers at 0 s) and their messages are the worker's: done before measuring
       return batch;
     };
+    // (f) the floor, on the product's keys (its namespace, read off the events stream's key).
+    const pf = 3110;
+    let floor: ChildProcess | undefined;
+    if (!cluster) {
+      const r = new Redis(redisUrl);
+      const [events] = await r.keys('dz:*:events');
+      r.disconnect();
+      floor = await serve([
+        'scripts/bench/servers/grab-floor.ts',
+        String(pf),
+        redisUrl,
+        events.slice(0, -'events'.length),
+        SECRET,
+        env.GRAB_RATE_IP,
+        env.GRAB_RATE_PLANNER,
+        env.DAILY_GRAB_QUOTA,
+      ]);
+      children.push(floor);
+    }
     const codesByGroup = (batch: { g: number; code: string }[]) =>
       Array.from({ length: GROUPS }, (_, g) => batch.filter((b) => b.g === g).map((b) => b.code));
 
-    const results: Record<'a' | 'a2' | 'b' | 'c' | 'cFull' | 'd' | 'paced' | 'pacedSteady' | 'pacedFull', Run[]> = {
+    const results: Record<'a' | 'a2' | 'b' | 'c' | 'cFull' | 'f' | 'd' | 'paced' | 'pacedSteady' | 'pacedFull', Run[]> = {
       a: [],
       a2: [],
       b: [],
       c: [],
       cFull: [],
+      f: [],
       d: [],
       paced: [],
       pacedSteady: [],
@@ -739,6 +770,7 @@ async function main() {
       const cFull = await measured(grabWeb, '/api/planner/grabs', grabLua); // the same requirements, now full: the storm's tail
       results.cFull.push(cFull.run);
       costs.cFull.push(cFull.cost);
+      if (floor) results.f.push(watched(floor.pid!, `http://127.0.0.1:${pf}/api/planner/grabs`, grabLua)); // (f): the same requests, the floor
       const replyLua = script(`reply-${round}`, replyScript(round, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000));
       const d = await measured(replyWeb, '/wechat/callback', replyLua);
       results.d.push(d.run);
@@ -852,6 +884,14 @@ async function main() {
         cpuPerWin: perWin(costs.c),
       },
       c_full_same_requirements_again: { ...s.cFull, work: wf },
+      ...(results.f.length
+        ? {
+            f_floor_same_requests_as_c_full: {
+              note: "node:http + the JSON body + the session cookie's signature + the product's grabOne script on the product's keys over its script line, nothing else (servers/grab-floor.ts)",
+              ...s.f,
+            },
+          }
+        : {}),
       work_counted: {
         note: "counts, not times: the whole product's Redis commands (those run inside scripts included) and PostgreSQL transactions from a run's start until the worker settled",
         redisCommandsPerRequest: { c: wc.redisCommandsPerRequest, cFull: wf.redisCommandsPerRequest },
@@ -884,6 +924,7 @@ async function main() {
         c_over_a: s.c.rps / s.a.rps,
         c_over_a2: s.c.rps / s.a2.rps,
         cFull_over_a: s.cFull.rps / s.a.rps,
+        ...(results.f.length ? { f_over_a: s.f.rps / s.a.rps, cFull_over_f: s.cFull.rps / s.f.rps } : {}),
       },
       targets: { c_over_a_min: 0.5, paced_p99_max_ms: 25 },
       profile: `bench-results/profiles/grab${SUFFIX}.svg`,
@@ -921,6 +962,7 @@ async function main() {
       '(b) Koa+ioredis Lua': row(s.b, s.a.rps),
       '(c) grab endpoint, fresh requirements': row(s.c, s.a.rps),
       "(c2) grab, (c)'s requirements now full": row(s.cFull, s.a.rps),
+      ...(results.f.length ? { "(f) the floor: (c2)'s requests, grabOne and nothing else": row(s.f, s.a.rps) } : {}),
       '(c×2) as (c), two web processes (WEB_CONCURRENCY=2)': row(
         { rps: twoProcesses.c.rps, p50Ms: twoProcesses.c.p50, p99Ms: twoProcesses.c.p99 },
         s.a.rps,
@@ -946,6 +988,7 @@ async function main() {
           '(b)': s.b,
           '(c)': s.c,
           '(c2)': s.cFull,
+          ...(results.f.length ? { '(f)': s.f } : {}),
           "(c')": s.paced,
           "(c2')": s.pacedFull,
           "(c'ˢ)": s.pacedSteady,
