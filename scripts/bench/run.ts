@@ -51,6 +51,8 @@ const REQS_PER_ROUND = 300;
 const REPLY_PLANNERS = 1000;
 const REPLY_REQS = 200;
 const PACED_CONNECTIONS = 50;
+/** The product's event stream: `dz:<namespace>:events` (BullMQ's streams end in `:events` too). */
+const EVENTS_KEY = /^dz:[^:]+:events$/;
 const TOKEN = 'sandbox-token'; // the sandbox's callback token (no WeChat credentials set)
 
 function ensureWrk() {
@@ -472,7 +474,7 @@ async function settled(target: { url: string } | { cluster: string }) {
   const keys = async (pattern: string) =>
     redis instanceof Cluster ? (await Promise.all(redis.nodes('master').map((m) => m.keys(pattern)))).flat() : redis.keys(pattern);
   try {
-    const [events] = await keys('dz:*:events');
+    const events = (await keys('dz:*:events')).find((k) => EVENTS_KEY.test(k)); // not a BullMQ queue's events
     if (!events) throw new Error('no events stream in the bench database');
     const ns = events.slice(0, -'events'.length);
     const busyLists = (await keys(`${ns}bull{*`)).filter((k) => /:(wait|active)$/.test(k) && !k.includes(':notify:'));
@@ -719,7 +721,8 @@ async function main() {
     let floor: ChildProcess | undefined;
     if (!cluster) {
       const r = new Redis(redisUrl);
-      const [events] = await r.keys('dz:*:events');
+      const events = (await r.keys('dz:*:events')).find((k) => EVENTS_KEY.test(k));
+      if (!events) throw new Error('no events stream in the bench database');
       r.disconnect();
       floor = await serve([
         'scripts/bench/servers/grab-floor.ts',
@@ -770,7 +773,10 @@ async function main() {
       const cFull = await measured(grabWeb, '/api/planner/grabs', grabLua); // the same requirements, now full: the storm's tail
       results.cFull.push(cFull.run);
       costs.cFull.push(cFull.cost);
-      if (floor) results.f.push(watched(floor.pid!, `http://127.0.0.1:${pf}/api/planner/grabs`, grabLua)); // (f): the same requests, the floor
+      if (floor) {
+        results.f.push(watched(floor.pid!, `http://127.0.0.1:${pf}/api/planner/grabs`, grabLua)); // (f): the same requests, the floor
+        if (floor.exitCode !== null) throw new Error('the floor server exited during (f): see its message above');
+      }
       const replyLua = script(`reply-${round}`, replyScript(round, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000));
       const d = await measured(replyWeb, '/wechat/callback', replyLua);
       results.d.push(d.run);

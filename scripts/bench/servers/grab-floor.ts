@@ -10,7 +10,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import { readScripts } from '../../../src/grab/scripts.js';
+import { NOT_LOADED, readScripts, REQUIREMENT_NOT_LOADED } from '../../../src/grab/scripts.js';
 import { lineScript, scriptLine } from '../../../src/infra/script-line.js';
 import { dayKey, ipRateKey, plannerKeys, requirementKeys } from '../../../src/infra/keys.js';
 import { verifySession } from '../../../src/session/session.js';
@@ -51,6 +51,10 @@ http
       ];
       const args = [ipLimit, plannerLimit, 60_000, s.id, body.requirementId, randomUUID(), 'h5', now, quota];
       line.run(grabOne, keys, args, unused).then((g) => {
+        if (g === NOT_LOADED || g === REQUIREMENT_NOT_LOADED) {
+          console.error(`the floor does not see the product's hot state under ${prefix}: it would measure nothing`);
+          process.exit(1);
+        }
         const text =
           typeof g === 'number' ? JSON.stringify({ error: { code: g } }) : JSON.stringify({ ok: true, workOrderId: (g as string[])[1] });
         res.writeHead(typeof g === 'number' ? 409 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
