@@ -35,17 +35,11 @@ export function cookieOf(header: string | undefined, name: string): string | und
   return undefined;
 }
 
-/** The headers every answer carries (headers.ts says why). */
-export function baseHeaders(https: boolean, type: string): Record<string, string> {
-  return {
-    'content-type': type,
-    'x-content-type-options': 'nosniff',
-    'cache-control': 'no-store',
-    ...(https ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
-  };
-}
-
-/** A whole answer in one write: the common headers, its type and length, and any extra headers. */
+/**
+ * A whole answer in one write: the headers every answer carries (headers.ts says why), its type and
+ * length, and any extra headers. Built property by property: an object spread followed by more
+ * properties falls off V8's fast path (about 1 µs here, per answer).
+ */
 export function send(
   res: ServerResponse,
   https: boolean,
@@ -54,7 +48,15 @@ export function send(
   text: string,
   extra?: Record<string, string>,
 ): void {
-  res.writeHead(status, { ...baseHeaders(https, type), 'content-length': String(Buffer.byteLength(text)), ...extra });
+  const headers: Record<string, string> = {
+    'content-type': type,
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+    'content-length': String(Buffer.byteLength(text)),
+  };
+  if (https) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
+  if (extra) for (const name of Object.keys(extra)) headers[name] = extra[name];
+  res.writeHead(status, headers);
   res.end(text);
 }
 

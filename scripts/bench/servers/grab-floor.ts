@@ -66,3 +66,5 @@ http
     while (!line.up) await new Promise((ok) => setTimeout(ok, 20)); // calls go over the line itself, never a fallback
     console.log('ready');
   });
+process.on('SIGTERM', () => process.exit(0)); // a profile (--cpu-prof) is written on the way out
+process.on('SIGINT', () => process.exit(0));
