@@ -4,11 +4,12 @@
  * reads it at its own pace, and an entry stays pending until that listener acknowledges it, so a
  * process that dies mid-work leaves the entry to be claimed by another (after `retryMs`), and a
  * handling that failed is tried again, later each time (`retryMs` doubled per delivery, up to
- * `maxRetryMs`): an event that fails every time (a poison event) costs a try every few minutes, not
+ * `maxRetryMs`): an event that fails every time (a poison event) costs a try every two minutes, not
  * one a pass, and its neighbours are not held up. Delivery is at least once; `done` marks per
- * listener and event id make a redelivered or republished event do nothing twice. BullMQ would need one job per (event, listener); the
- * journal records wins only. What the engine decides inside a PostgreSQL transaction goes through
- * the outbox (events/outbox.ts) first, so a crash between the commit and the append loses nothing.
+ * listener and event id make a redelivered or republished event do nothing twice. BullMQ would need
+ * one job per (event, listener); the journal records wins only. What the engine decides inside a
+ * PostgreSQL transaction goes through the outbox (events/outbox.ts) first, so a crash between the
+ * commit and the append loses nothing.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -77,7 +78,8 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
   const retryMs = opts.retryMs ?? 15_000;
   const blockMs = opts.blockMs ?? 2_000;
   const holdMs = opts.holdMs ?? 60_000;
-  const maxRetryMs = Math.max(retryMs, opts.maxRetryMs ?? 300_000);
+  // Two minutes at most: an event that failed through an outage is tried again about that soon after it.
+  const maxRetryMs = Math.max(retryMs, opts.maxRetryMs ?? 120_000);
   let stopped = false;
   const conns: RedisClient[] = [];
 
