@@ -2,14 +2,11 @@
  * The event seam: one Redis stream per database (`events`), one consumer group per listener.
  * Why a stream: it is a durable log every process can append to in one round trip, each listener
  * reads it at its own pace, and an entry stays pending until that listener acknowledges it, so a
- * process that dies mid-work leaves the entry to be claimed by another (after `retryMs`), and a
- * handling that failed is tried again, later each time (`retryMs` doubled per delivery, up to
- * `maxRetryMs`): an event that fails every time (a poison event) costs a try every two minutes, not
- * one a pass, and its neighbours are not held up. Delivery is at least once; `done` marks per
- * listener and event id make a redelivered or republished event do nothing twice. BullMQ would need
- * one job per (event, listener); the journal records wins only. What the engine decides inside a
- * PostgreSQL transaction goes through the outbox (events/outbox.ts) first, so a crash between the
- * commit and the append loses nothing.
+ * process that dies mid-work leaves the entry to be claimed by another (XAUTOCLAIM after
+ * `retryMs`). Delivery is at least once; `done` marks per listener and event id make a redelivered
+ * or republished event do nothing twice. BullMQ would need one job per (event, listener); the
+ * journal records wins only. What the engine decides inside a PostgreSQL transaction goes through
+ * the outbox (events/outbox.ts) first, so a crash between the commit and the append loses nothing.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -48,10 +45,8 @@ export function createEventBus(redis: RedisClient): EventBus {
 
 export interface ListenOptions {
   log: Logger;
-  /** A pending entry idle this long is taken over (its consumer died, or its handling failed); doubled per delivery. */
+  /** A pending entry idle this long is taken over (its consumer died, or its handling failed). */
   retryMs?: number;
-  /** The longest wait before an entry that keeps failing is tried again. */
-  maxRetryMs?: number;
   blockMs?: number;
   /** A listener's hold on one event while it works on it: another consumer waits this long before taking it over. */
   holdMs?: number;
@@ -64,13 +59,6 @@ export interface Listening {
 }
 
 type Entry = [id: string, fields: string[]];
-/** XPENDING's extended form: an entry's id, its consumer, ms since last delivered, times delivered. */
-type PendingEntry = [id: string, consumer: string, idleMs: number, deliveries: number];
-const PASS_SIZE = 100;
-
-/** How long an entry delivered `deliveries` times waits before it is tried again. */
-export const retryAfter = (deliveries: number, retryMs: number, maxRetryMs: number) =>
-  Math.min(maxRetryMs, retryMs * 2 ** Math.min(30, Math.max(0, deliveries - 1)));
 
 /** Runs each listener on its own consumer group, on its own blocking connection (duplicated from `redis`). */
 export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOptions): Listening {
@@ -78,8 +66,6 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
   const retryMs = opts.retryMs ?? 15_000;
   const blockMs = opts.blockMs ?? 2_000;
   const holdMs = opts.holdMs ?? 60_000;
-  // Two minutes at most: an event that failed through an outage is tried again about that soon after it.
-  const maxRetryMs = Math.max(retryMs, opts.maxRetryMs ?? 120_000);
   let stopped = false;
   const conns: RedisClient[] = [];
 
@@ -98,21 +84,7 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
     let lastClaim = 0;
     // Where the next take-over pass starts: passes walk the whole pending list, so entries that keep
     // failing (a poison event) cannot hide the ones behind them from every pass.
-    let claimFrom = '-';
-
-    /**
-     * One take-over pass over the next page of the group's pending entries: those idle for longer
-     * than their wait (retryAfter, by how often they were delivered) are claimed and handled.
-     */
-    async function takeOver() {
-      const page = (await redis.call('XPENDING', eventsStream, group, 'IDLE', retryMs, claimFrom, '+', PASS_SIZE)) as PendingEntry[];
-      claimFrom = page.length === PASS_SIZE ? `(${page[page.length - 1][0]}` : '-'; // at the end: the next pass starts over
-      const due = page.filter(([, , idle, deliveries]) => idle >= retryAfter(deliveries, retryMs, maxRetryMs)).map(([id]) => id);
-      if (!due.length) return;
-      // Claimed only if still idle that long (another consumer may have taken it meanwhile).
-      const claimed = (await redis.call('XCLAIM', eventsStream, group, consumer, retryMs, ...due)) as Entry[];
-      if (claimed.length) await handle(claimed);
-    }
+    let claimFrom = '0';
 
     async function one(entryId: string, event: DomainEvent) {
       if (!applicable.has(event.type)) return void (await redis.xack(eventsStream, group, entryId));
@@ -168,7 +140,12 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
       try {
         if (Date.now() - lastClaim >= Math.min(retryMs, 5_000)) {
           lastClaim = Date.now();
-          await takeOver();
+          const [next, claimed] = (await redis.xautoclaim(eventsStream, group, consumer, retryMs, claimFrom, 'COUNT', 100)) as [
+            string,
+            Entry[],
+          ];
+          claimFrom = next; // '0-0' once the end is reached: the next pass starts over
+          if (claimed.length) await handle(claimed);
         }
         const got = (await conn.xreadgroup('GROUP', group, consumer, 'COUNT', 100, 'BLOCK', blockMs, 'STREAMS', eventsStream, '>')) as
           | [string, Entry[]][]

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect, type Connected } from '../../src/boot.js';
 import { flushOutbox, listen, republishOutbox, toOutbox, type DomainEvent, type Listener } from '../../src/events/index.js';
 import { withId } from '../../src/events/types.js';
-import { retryAfter } from '../../src/events/bus.js';
 import { isolatedEnv, testConfig, until, type Env } from '../support.js';
 
 let env: Env;
@@ -151,34 +150,6 @@ it('events that keep failing do not hide the ones behind them from the take-over
     await until(() => seen.some((e) => e.type === 'full' && e.requirementId === 6100));
     expect(flaky).toBe(-1); // failed once, then handled on a take-over pass
     expect(seen.filter((e) => e.type === 'full' && poison.has(e.requirementId))).toEqual([]);
-  } finally {
-    await running.close();
-  }
-});
-
-it('an event that fails every time is tried again later each time, not on every pass, and does not hold up the next', async () => {
-  const tries: number[] = [];
-  const { l, seen } = recorder(['full'], async (e) => {
-    if (e.type === 'full' && e.requirementId === 8001) {
-      tries.push(Date.now());
-      throw new Error('poison: fails every time');
-    }
-  });
-  // Passes every 100 ms: without the growing wait the poison event would be tried ten times a second.
-  const running = listen(c.ctx.redis, [l], { log: log(), retryMs: 100, maxRetryMs: 60_000, blockMs: 100 });
-  await running.ready;
-  try {
-    await c.ctx.events.publish({ type: 'full', requirementId: 8001, plannerIds: [], at: 1 });
-    await c.ctx.events.publish({ type: 'full', requirementId: 8002, plannerIds: [], at: 1 });
-    await until(() => seen.some((e) => e.type === 'full' && e.requirementId === 8002));
-    // Delivered, then retried after 100, 200, 400 ms of idleness: still tried…
-    await until(() => tries.length >= 4, 20_000);
-    // …but the next waits 800 ms, the one after 1.6 s: a busy machine only makes it fewer.
-    await pause(2000);
-    expect(tries.length).toBeLessThanOrEqual(6);
-    expect(retryAfter(1, 100, 60_000)).toBe(100);
-    expect(retryAfter(5, 100, 60_000)).toBe(1600);
-    expect(retryAfter(40, 15_000, 300_000)).toBe(300_000);
   } finally {
     await running.close();
   }
