@@ -3,6 +3,7 @@
 // the result by name is slow too. The grab's 14 script keys built that way cost about 9 µs a grab,
 // a tenth of a refused grab's CPU in the web process (the floor comparison in run.ts found it).
 // Run: npx tsx scripts/bench/spread.ts   (ns per call, the last of three warm rounds)
+import { readScripts } from '../../src/grab/scripts.js';
 import { ipRateKey, plannerKeys, requirementKeys } from '../../src/infra/keys.js';
 
 const N = 200_000;
@@ -17,23 +18,8 @@ function bench(name: string, f: (i: number) => unknown): void {
   console.log(`${name.padEnd(44)} ${ns.toFixed(0).padStart(6)} ns`, sink ? '' : '?');
 }
 
-// The grabOne script's key names, in its order (grab/scripts.ts).
-const names = [
-  'ipCounter',
-  'plannerCounter',
-  'plannerMeta',
-  'active',
-  'reservations',
-  'day',
-  'meta',
-  'candidates',
-  'planners',
-  'suppliers',
-  'expired',
-  'blocked',
-  'workOrders',
-  'unsynced',
-] as const;
+// The grabOne script's key names, in its order, as the script itself declares them (@keys).
+const names = readScripts().find((s) => s.name === 'grabOne')!.keyNames;
 
 bench('{ ...requirementKeys(id) }', (i) => ({ ...requirementKeys(i % 300) }));
 bench("{ ...requirementKeys(id), a: 'x' }", (i) => ({ ...requirementKeys(i % 300), a: 'x' }));
