@@ -76,6 +76,8 @@ export interface Recorder {
     supplierId: number;
     channel: AuditEntry['channel'];
     at: number;
+    /** The win took the last slot: the requirement is recorded full as of `at` in the same statement. */
+    madeFull?: boolean;
   }): Promise<void>;
 }
 

@@ -19,6 +19,9 @@
 // separate profiled runs to bench-results/profiles/ (grab.svg, grab-full.svg for (c2), reply.svg, with
 // top-function summaries).
 // BENCH_PROFILE_WORKER=1: a flame graph of the worker's whole run as well (profiles/worker.*).
+// BENCH_ONLY=burst: the set-up, then (e) alone BENCH_ROUNDS times, each printed with the web process's
+// and the worker's CPU during it; nothing is written (for working on the burst: minutes, not 20);
+// with BENCH_PROFILE_REPLY=1 the reply web process is profiled (its .cpuprofile directory is printed).
 // BENCH_REDIS_CLUSTER=1: the product on a local three-master Redis Cluster instead (started here,
 // stopped after; (b) stays on one server): grab-cluster.json, reply-cluster.json, profiles/*-cluster.*.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -41,6 +44,7 @@ const CONNECTIONS = 100;
 const PG_ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CLUSTER = process.env.BENCH_REDIS_CLUSTER === '1';
+const ONLY = process.env.BENCH_ONLY;
 const SUFFIX = CLUSTER ? '-cluster' : '';
 const SECRET = 'bench-session-secret-0123456789abcdef';
 const OPS = 'bench-ops-token-0123456789';
@@ -334,7 +338,7 @@ ${pace ? `delay = function() return math.random(0, ${Math.round((2000 * pace.con
 }
 
 /** The burst on raw sockets: prepared requests, answers read by Content-Length. */
-async function rawBurst(url: string, replies: { path: string; body: string }[]): Promise<Answer[]> {
+async function rawBurst(url: string, replies: { path: string; body: string }[], atStart?: () => void): Promise<Answer[]> {
   const { hostname, port } = new URL(url);
   const sockets = await Promise.all(
     replies.map(
@@ -378,6 +382,7 @@ async function rawBurst(url: string, replies: { path: string; body: string }[]):
   // Warm: one request per connection first, so the server has accepted every one of them.
   const warm = Buffer.from(`GET /healthz HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`);
   await Promise.all(sockets.map((s) => exchange(s, warm, () => 0)));
+  atStart?.();
   const t0 = performance.now(); // every request is written within this tick (a write each)
   const answers = await Promise.all(sockets.map((s, i) => exchange(s, requests[i], () => t0)));
   for (const s of sockets) s.destroy();
@@ -433,6 +438,7 @@ async function burst(
   codes: string[][],
   groupOf: (i: number) => number,
   client: 'raw' | 'node-http',
+  atStart?: () => void,
 ) {
   const ts = String(Math.floor(Date.now() / 1000));
   const replies = openids.map((openid, i) => {
@@ -443,7 +449,7 @@ async function burst(
       body: `<xml><ToUserName><![CDATA[gh_sandbox]]></ToUserName><FromUserName><![CDATA[${openid}]]></FromUserName><CreateTime>${ts}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[抢 ${code}]]></Content><MsgId>${9e12 + round * 1e6 + (client === 'raw' ? 0 : 5e5) + i}</MsgId></xml>`,
     };
   });
-  const answers = client === 'raw' ? await rawBurst(url, replies) : await httpBurst(url, replies);
+  const answers = client === 'raw' ? await rawBurst(url, replies, atStart) : await httpBurst(url, replies);
   const ms = answers.map((a) => a.ms);
   const answerMs = answers.map((a) => a.answerMs);
   return {
@@ -669,7 +675,10 @@ async function main() {
       return { ...result, cores };
     };
     const grabWeb = await start(pc);
-    const replyWeb = await start(pd);
+    // BENCH_ONLY=burst BENCH_PROFILE_REPLY=1: the reply web process's whole life profiled (its raw profile's directory is printed).
+    const replyProfile = ONLY && process.env.BENCH_PROFILE_REPLY === '1' ? mkdtempSync(resolve(tmpdir(), 'bench-prof-burst-')) : undefined;
+    if (replyProfile) console.log(`the reply web process's profile: ${replyProfile}`);
+    const replyWeb = await start(pd, replyProfile);
     const setup = await start(ps);
 
     console.log(`setting up ${SUPPLIERS} suppliers and ${PLANNERS} planners`);
@@ -761,6 +770,24 @@ async function main() {
       writeFileSync(file, text);
       return file;
     };
+    if (ONLY === 'burst') {
+      // BENCH_ONLY=burst: (e) alone, BENCH_ROUNDS times, printed and not written (a quick look while working on it).
+      const groupOf = (i: number) => Number(openids.flat()[i].slice(6)) % GROUPS;
+      for (let round = 1; round <= ROUNDS; round++) {
+        await settled(redisTarget);
+        const codes = codesByGroup(await requirements(REPLY_REQS));
+        let [w0, k0] = [0, 0];
+        const b = await burst(replyWeb.url, round, openids.flat(), codes, groupOf, 'raw', () => {
+          [w0, k0] = [cpuSeconds(replyWeb.proc.pid!), cpuSeconds(worker.proc.pid!)];
+        });
+        const cpu = {
+          webMs: Math.round((cpuSeconds(replyWeb.proc.pid!) - w0) * 1000),
+          workerMs: Math.round((cpuSeconds(worker.proc.pid!) - k0) * 1000),
+        };
+        console.log(`burst ${round}:`, JSON.stringify({ ...b, cpuDuringBurst: cpu }));
+      }
+      return;
+    }
     for (let round = 1; round <= ROUNDS; round++) {
       // Fresh requirements per run keep a mix of wins and rejections in every run.
       const grabLua = script(`grab-${round}`, grabScript(cookies, await requirements(REQS_PER_ROUND)));

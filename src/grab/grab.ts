@@ -19,7 +19,7 @@ import { fromLua, reject, type Rejection } from './codes.js';
 import { dayKey, ipRateKey, plannerKeys, requirementKeys } from '../infra/keys.js';
 import { ensurePlanner, ensureRequirement } from './hot-state.js';
 import { NOT_LOADED, orLoad, REQUIREMENT_NOT_LOADED } from './scripts.js';
-import { markSynced, persistStatus } from './journal.js';
+import { markSynced } from './journal.js';
 import { proposalDue, scheduleDeadline, scheduleOffer } from './queue.js';
 import { publishFull, publishWin } from './publish.js';
 
@@ -246,10 +246,9 @@ async function settle(
   fault(ctx, 'crash-after-grab');
   const confirmed = confirm?.();
   try {
-    await Promise.all([
-      recordFault(ctx) ?? ctx.recorder.record({ id: woId, requirementId, plannerId, supplierId: Number(supplierId), channel, at: now }),
-      becameFull ? persistStatus(ctx, requirementId) : null, // the last slot: PostgreSQL says full before anyone is told
-    ]);
+    // The last slot: PostgreSQL says full (in the same statement) before anyone is told.
+    const row = { id: woId, requirementId, plannerId, supplierId: Number(supplierId), channel, at: now, madeFull: becameFull === 1 };
+    await (recordFault(ctx) ?? ctx.recorder.record(row));
   } catch (err) {
     // The slot is held in Redis (its journal entry stays unsynced): the reconciler records it and tells.
     await confirmed;

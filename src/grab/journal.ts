@@ -26,15 +26,23 @@ export interface JournalEntry {
   at: number;
 }
 
-const INSERT = `INSERT INTO work_orders (id, requirement_id, planner_id, supplier_id, channel, status, grabbed_at, deadline_at)
-  SELECT id, requirement_id, planner_id, supplier_id, channel, 'active', grabbed_at, deadline_at
-    FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::"Channel"[], $6::timestamp(3)[], $7::timestamp(3)[])
-      AS t(id, requirement_id, planner_id, supplier_id, channel, grabbed_at, deadline_at)
-  ON CONFLICT (id) DO NOTHING`;
+// The last slot's win also says, in the same statement (one round trip, one commit), that the
+// requirement is full as of that grab: what persistStatus would copy from Redis, where the grab
+// script has just written status full and fullAt = the grab's time.
+const INSERT = `WITH t AS (
+    SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::"Channel"[], $6::timestamp(3)[], $7::timestamp(3)[], $8::bool[])
+      AS t(id, requirement_id, planner_id, supplier_id, channel, grabbed_at, deadline_at, made_full)),
+  recorded AS (
+    INSERT INTO work_orders (id, requirement_id, planner_id, supplier_id, channel, status, grabbed_at, deadline_at)
+    SELECT id, requirement_id, planner_id, supplier_id, channel, 'active', grabbed_at, deadline_at FROM t
+    ON CONFLICT (id) DO NOTHING)
+  UPDATE requirements r SET status = 'full', full_at = t.grabbed_at
+    FROM t WHERE t.made_full AND r.id = t.requirement_id AND r.status = 'open'`;
 // Only the id may conflict (a replay of a recorded win). Any other unique violation means Redis and
 // PostgreSQL disagree about who holds a slot: it must fail loudly, never be skipped.
 
-type Row = { id: string; requirementId: number } & JournalEntry;
+/** A win to record; `madeFull`: it took the requirement's last slot. */
+export type Row = { id: string; requirementId: number; madeFull?: boolean } & JournalEntry;
 
 function insert(pool: Pool, deadlineSec: number, rows: Row[]) {
   return pool.query(INSERT, [
@@ -45,6 +53,7 @@ function insert(pool: Pool, deadlineSec: number, rows: Row[]) {
     rows.map((r) => r.channel),
     rows.map((r) => sqlUtc(r.at)),
     rows.map((r) => sqlUtc(proposalDue(deadlineSec, r.at))),
+    rows.map((r) => r.madeFull === true),
   ]);
 }
 

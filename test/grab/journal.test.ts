@@ -1,4 +1,7 @@
-/** Group commit: concurrent wins share INSERTs, every one is committed, a bad row fails only its caller. */
+/**
+ * Group commit: concurrent wins share INSERTs, every one is committed, a bad row fails only its caller;
+ * a last slot's win records its requirement full in the same statement.
+ */
 import { expect, it } from 'vitest';
 import type { Pool } from 'pg';
 import { ops, phone, requirementBody, withApp } from '../support.js';
@@ -34,6 +37,9 @@ it('200 concurrent wins are committed in a handful of statements', async () => {
     },
   } as unknown as Pool;
   const recorder = createRecorder(counting, 3600);
+  // The fourth win took the last slot on the first 20 requirements; the last of those was closed by ops meanwhile.
+  await t.app.ctx.db.requirement.update({ where: { id: reqs[19] }, data: { status: 'closed' } });
+  const at = Date.now() - 5000;
   const rows = reqs.flatMap((requirementId, i) =>
     planners.map((p, j) => ({
       id: `gc-${i}-${j}`,
@@ -41,12 +47,22 @@ it('200 concurrent wins are committed in a handful of statements', async () => {
       plannerId: p.id,
       supplierId: p.supplierId,
       channel: 'h5' as const,
-      at: Date.now(),
+      at: at + j,
+      madeFull: i < 20 && j === 3,
     })),
   );
   await Promise.all(rows.map((r) => recorder.record(r)));
   expect(statements).toBeLessThanOrEqual(5);
   expect(await t.app.ctx.db.workOrder.count({ where: { id: { startsWith: 'gc-' } } })).toBe(200);
+  const status = await t.app.ctx.db.requirement.findMany({ where: { id: { in: reqs } }, select: { id: true, status: true, fullAt: true } });
+  const byId = new Map(status.map((r) => [r.id, r]));
+  for (const [i, id] of reqs.entries()) {
+    const r = byId.get(id)!;
+    if (i < 19) expect([r.status, r.fullAt?.getTime()]).toEqual(['full', at + 3]);
+    else if (i === 19)
+      expect([r.status, r.fullAt]).toEqual(['closed', null]); // a status past open/full is left alone
+    else expect([r.status, r.fullAt]).toEqual(['open', null]);
+  }
 
   // A row that breaks a rule (a second live slot of one supplier) fails loudly, and only its own caller.
   const p0 = planners[0];
