@@ -94,6 +94,12 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: positive(10_000),
   /** Database connections of the workers (apart from the web side's 20). */
   WORKER_DB_POOL: positive(10),
+  /**
+   * How much a worker process (ROLE=worker) gives way to the web processes on a shared machine: its
+   * niceness (0-19; 0: none). A storm's follow-up (messages, live fan-out, schedules) waits a moment;
+   * the grabs and replies, answered against WeChat's 5 s, do not.
+   */
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Seconds between derivations of the job schedule from PostgreSQL (releases, deadlines, messages, deposit expiries). */
   SCHEDULE_REBUILD_EVERY: positive(300),
   MATCH_LIMIT: positive(500),

@@ -6,6 +6,7 @@
  */
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { loadConfig } from './config.js';
 import { start } from './boot.js';
 import { clusterPrimary } from './metrics/index.js';
@@ -113,6 +114,15 @@ function bounded(c: ReturnType<typeof loadConfig>, factor = 1) {
 }
 
 async function single(config: ReturnType<typeof loadConfig>) {
+  // A worker process of its own yields the CPU to the web processes (WORKER_NICE), set before its
+  // thread pool starts so those threads share it. (Not the cluster primary: its forks would inherit it.)
+  if (config.ROLE === 'worker' && config.WORKER_NICE > 0) {
+    try {
+      setPriority(config.WORKER_NICE);
+    } catch (err) {
+      console.error(`WORKER_NICE not applied: ${(err as Error).message}`);
+    }
+  }
   let running: Awaited<ReturnType<typeof start>> | undefined;
   let stopping = false;
   const stop = (sig: string) => {

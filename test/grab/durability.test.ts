@@ -3,6 +3,7 @@
  * the insert (journal replay at the next boot), and an emptied Redis is rebuilt from PostgreSQL.
  */
 import { spawn } from 'node:child_process';
+import { getPriority } from 'node:os';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { child, isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
@@ -198,6 +199,8 @@ it('ROLE=worker runs the releases for a ROLE=web process; the web side serves th
     await until(() => app.ctx.db.release.count({ where: { requirementId: r.id } }).then((n) => n === 4), 20_000, 100);
     const won = await planner(app.url, app.ctx, p.id).grab(r.id);
     expect(won.status).toBe(201);
+    // WORKER_NICE (default 10): the worker gives way to web processes for the CPU.
+    expect(getPriority(worker.proc.pid!)).toBe(10);
   } finally {
     worker.proc.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
