@@ -19,6 +19,7 @@
 // separate profiled runs to bench-results/profiles/ (grab.svg, grab-full.svg for (c2), reply.svg, with
 // top-function summaries).
 // BENCH_PROFILE_WORKER=1: a flame graph of the worker's whole run as well (profiles/worker.*).
+// BENCH_ONLY=reply: (d) alone with the web process's CPU per reply; BENCH_ONLY=paced: (c') and (c'ˢ) alone at BENCH_PACED_RPS, printed, likewise.
 // BENCH_ONLY=burst: the set-up, then (e) alone BENCH_ROUNDS times, each printed with the web process's
 // and the worker's CPU during it; nothing is written (for working on the burst: minutes, not 20);
 // with BENCH_PROFILE_REPLY=1 the reply web process is profiled (its .cpuprofile directory is printed).
@@ -770,6 +771,37 @@ async function main() {
       writeFileSync(file, text);
       return file;
     };
+    if (ONLY === 'reply') {
+      // BENCH_ONLY=reply: (d) alone, BENCH_ROUNDS times, printed with the web process's CPU per reply.
+      for (let round = 1; round <= ROUNDS; round++) {
+        const lua = script(`reply-only-${round}`, replyScript(round, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000));
+        const d = await measured(replyWeb, '/wechat/callback', lua);
+        const webUs = Math.round((1e6 * d.cost.webCpuS) / d.cost.requests);
+        console.log(
+          `(d) ${round}:`,
+          JSON.stringify({ rps: d.run.rps, p99: d.run.p99, webUsPerReply: webUs, wins: d.cost.wins, cores: d.run.cores }),
+        );
+      }
+      return;
+    }
+    if (ONLY === 'paced') {
+      // BENCH_ONLY=paced: (c') and (c'ˢ) alone at BENCH_PACED_RPS (default 2,500), BENCH_ROUNDS times, printed.
+      const rps = Number(process.env.BENCH_PACED_RPS ?? 2500);
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const [name, opts] of [
+          ["(c')", { connections: PACED_CONNECTIONS, rps }],
+          ["(c'ˢ)", { connections: PACED_CONNECTIONS, rps, openOverSeconds: SECONDS }],
+        ] as const) {
+          const lua = script(`paced-only-${round}`, grabScript(cookies, await requirements(REQS_PER_ROUND), opts));
+          const h0 = await grabHistogram(grabWeb.url);
+          const run = watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, lua, PACED_CONNECTIONS);
+          const outcomes = latencyByOutcome(h0, await grabHistogram(grabWeb.url));
+          console.log(`${name} ${round}:`, JSON.stringify({ rps: run.rps, p50: run.p50, p99: run.p99, cores: run.cores, outcomes }));
+          await settled(redisTarget);
+        }
+      }
+      return;
+    }
     if (ONLY === 'burst') {
       // BENCH_ONLY=burst: (e) alone, BENCH_ROUNDS times, printed and not written (a quick look while working on it).
       const groupOf = (i: number) => Number(openids.flat()[i].slice(6)) % GROUPS;

@@ -60,6 +60,7 @@ const DEFS = {
     keys: ['nonce', 'claim', 'window', 'openids', 'codes'],
     args: ['digest', 'nonceTtl', 'claimTtl', 'pending', 'opens', 'now', 'windowTtl', 'openid', 'code'],
   },
+  remember: { keys: ['claim'], args: ['value', 'ttlSec'] },
 } as const;
 
 /** What each script answers (see its header). */
@@ -82,6 +83,7 @@ interface Results {
   releaseLock: 0 | 1;
   /** {fresh, claimed, planner id or null, requirement id or null} */
   arrive: [0 | 1, 0 | 1, string | null, string | null];
+  remember: 1;
 }
 
 type Defs = typeof DEFS;

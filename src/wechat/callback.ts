@@ -169,7 +169,10 @@ async function once(
       async (reply) => {
         if (state === 'waiting') state = 'in-time';
         const late = state === 'late';
-        const remembered = app.redis.set(key, JSON.stringify({ reply: late ? null : reply }), 'EX', DEDUPE_TTL_SEC);
+        const remembered = app.lua.remember(
+          { claim: key },
+          { value: JSON.stringify({ reply: late ? null : reply }), ttlSec: DEDUPE_TTL_SEC },
+        );
         // In time, the answer does not wait for the record (a retry meanwhile finds "pending" and waits for it).
         if (!late) {
           remembered.catch((err: Error) => app.log.warn({ err: err.message }, 'reply not remembered'));
