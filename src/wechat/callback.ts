@@ -4,7 +4,7 @@
  * return value becomes the passive reply (the co-wechat shape). See WeChat's "接入指南",
  * "被动回复用户消息" and "消息加解密说明".
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
@@ -76,7 +76,7 @@ async function freshNonce(app: Ctx, key: string, digest: string): Promise<string
   return (await app.redis.get(key)) === digest ? null : REPLAYED;
 }
 
-const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+const sha1 = (text: string) => hash('sha1', text, 'hex');
 
 /** The whole check for a signed request that is not a message (the verification GET). */
 async function freshSignature(app: Ctx, timestamp: string, nonce: string, body: string): Promise<string | null> {
