@@ -132,7 +132,12 @@ async function main() {
       },
       'http://127.0.0.1:3202/healthz',
     );
-    runs.b.push(await measure(product, 3202, cookieFile, () => broadcastAll(redis, 'broadcast', { t: Date.now() })));
+    // The product's channels carry its namespace (`dz:<ns>:`): read it off the key every boot writes.
+    const planKey = (await redis.keys('dz:*:cfg:release-plan'))[0];
+    if (!planKey) throw new Error('no dz:*:cfg:release-plan key: the product did not boot on this Redis database');
+    const namespaced = new Redis(redisUrl, { keyPrefix: planKey.slice(0, -'cfg:release-plan'.length) });
+    runs.b.push(await measure(product, 3202, cookieFile, () => broadcastAll(namespaced, 'broadcast', { t: Date.now() })));
+    namespaced.disconnect();
     product.kill('SIGTERM');
     console.log(`run ${i + 1}:`, { a: runs.a.at(-1), b: runs.b.at(-1) });
     await sleep(2000);
