@@ -42,7 +42,7 @@ const INSERT = `WITH t AS (
 // PostgreSQL disagree about who holds a slot: it must fail loudly, never be skipped.
 
 /** A win to record; `madeFull`: it took the requirement's last slot. */
-export type Row = { id: string; requirementId: number; madeFull?: boolean } & JournalEntry;
+type Row = { id: string; requirementId: number; madeFull?: boolean } & JournalEntry;
 
 function insert(pool: Pool, deadlineSec: number, rows: Row[]) {
   return pool.query(INSERT, [
