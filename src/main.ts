@@ -114,8 +114,9 @@ function bounded(c: ReturnType<typeof loadConfig>, factor = 1) {
 }
 
 async function single(config: ReturnType<typeof loadConfig>) {
-  // A worker process of its own yields the CPU to the web processes (WORKER_NICE), set before its
-  // thread pool starts so those threads share it. (Not the cluster primary: its forks would inherit it.)
+  // A worker process of its own yields the CPU to the web processes (WORKER_NICE). Linux sets it on
+  // this (the JavaScript) thread; threads started from here on inherit it. (Not the cluster
+  // primary: the web processes it forks would inherit it.)
   if (config.ROLE === 'worker' && config.WORKER_NICE > 0) {
     try {
       setPriority(config.WORKER_NICE);
