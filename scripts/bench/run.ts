@@ -19,10 +19,10 @@
 // separate profiled runs to bench-results/profiles/ (grab.svg, grab-full.svg for (c2), reply.svg, with
 // top-function summaries).
 // BENCH_PROFILE_WORKER=1: a flame graph of the worker's whole run as well (profiles/worker.*).
-// BENCH_ONLY=reply: (d) alone with the web process's CPU per reply; BENCH_ONLY=paced: (c') and (c'ˢ) alone at BENCH_PACED_RPS, printed, likewise.
-// BENCH_ONLY=burst: the set-up, then (e) alone BENCH_ROUNDS times, each printed with the web process's
-// and the worker's CPU during it; nothing is written (for working on the burst: minutes, not 20);
-// with BENCH_PROFILE_REPLY=1 the reply web process is profiled (its .cpuprofile directory is printed).
+// BENCH_ONLY=burst|reply|paced: the set-up, then only (e) (with the web process's and the worker's CPU
+// during each burst), (d) (with the web process's CPU per reply) or (c') and (c'ˢ) at BENCH_PACED_RPS,
+// BENCH_ROUNDS times, printed and not written: minutes, not 20, while working on one path. With
+// BENCH_PROFILE_REPLY=1 the reply web process is profiled (its .cpuprofile directory is printed).
 // BENCH_REDIS_CLUSTER=1: the product on a local three-master Redis Cluster instead (started here,
 // stopped after; (b) stays on one server): grab-cluster.json, reply-cluster.json, profiles/*-cluster.*.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -748,6 +748,7 @@ async function main() {
     }
     const codesByGroup = (batch: { g: number; code: string }[]) =>
       Array.from({ length: GROUPS }, (_, g) => batch.filter((b) => b.g === g).map((b) => b.code));
+    const groupOf = (i: number) => Number(openids.flat()[i].slice(6)) % GROUPS;
 
     const results: Record<'a' | 'a2' | 'b' | 'c' | 'cFull' | 'f' | 'd' | 'paced' | 'pacedSteady' | 'pacedFull', Run[]> = {
       a: [],
@@ -771,6 +772,12 @@ async function main() {
       writeFileSync(file, text);
       return file;
     };
+    /** A paced wrk run on the grab endpoint, with its latency by outcome from the product's own histogram. */
+    const pacedRun = async (lua: string) => {
+      const h0 = await grabHistogram(grabWeb.url);
+      const run = watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, lua, PACED_CONNECTIONS);
+      return { run, outcomes: latencyByOutcome(h0, await grabHistogram(grabWeb.url)) };
+    };
     if (ONLY === 'reply') {
       // BENCH_ONLY=reply: (d) alone, BENCH_ROUNDS times, printed with the web process's CPU per reply.
       for (let round = 1; round <= ROUNDS; round++) {
@@ -793,9 +800,7 @@ async function main() {
           ["(c'ˢ)", { connections: PACED_CONNECTIONS, rps, openOverSeconds: SECONDS }],
         ] as const) {
           const lua = script(`paced-only-${round}`, grabScript(cookies, await requirements(REQS_PER_ROUND), opts));
-          const h0 = await grabHistogram(grabWeb.url);
-          const run = watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, lua, PACED_CONNECTIONS);
-          const outcomes = latencyByOutcome(h0, await grabHistogram(grabWeb.url));
+          const { run, outcomes } = await pacedRun(lua);
           console.log(`${name} ${round}:`, JSON.stringify({ rps: run.rps, p50: run.p50, p99: run.p99, cores: run.cores, outcomes }));
           await settled(redisTarget);
         }
@@ -804,7 +809,6 @@ async function main() {
     }
     if (ONLY === 'burst') {
       // BENCH_ONLY=burst: (e) alone, BENCH_ROUNDS times, printed and not written (a quick look while working on it).
-      const groupOf = (i: number) => Number(openids.flat()[i].slice(6)) % GROUPS;
       for (let round = 1; round <= ROUNDS; round++) {
         await settled(redisTarget);
         const codes = codesByGroup(await requirements(REPLY_REQS));
@@ -847,9 +851,9 @@ async function main() {
         `paced-${round}`,
         grabScript(cookies, await requirements(REQS_PER_ROUND), { connections: PACED_CONNECTIONS, rps }),
       );
-      const h0 = await grabHistogram(grabWeb.url);
-      results.paced.push({ ...watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, pacedLua, PACED_CONNECTIONS), offered: rps });
-      pacedOutcomes.push(latencyByOutcome(h0, await grabHistogram(grabWeb.url)));
+      const paced = await pacedRun(pacedLua);
+      results.paced.push({ ...paced.run, offered: rps });
+      pacedOutcomes.push(paced.outcomes);
       // The same pace once those are full: the tail without any win's follow-up (PostgreSQL, the worker).
       await settled(redisTarget);
       results.pacedFull.push({
@@ -861,14 +865,10 @@ async function main() {
         `steady-${round}`,
         grabScript(cookies, await requirements(REQS_PER_ROUND), { connections: PACED_CONNECTIONS, rps, openOverSeconds: SECONDS }),
       );
-      const h1 = await grabHistogram(grabWeb.url);
-      results.pacedSteady.push({
-        ...watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, steadyLua, PACED_CONNECTIONS),
-        offered: rps,
-      });
-      steadyOutcomes.push(latencyByOutcome(h1, await grabHistogram(grabWeb.url)));
+      const steady = await pacedRun(steadyLua);
+      results.pacedSteady.push({ ...steady.run, offered: rps });
+      steadyOutcomes.push(steady.outcomes);
       await settled(redisTarget);
-      const groupOf = (i: number) => Number(openids.flat()[i].slice(6)) % GROUPS;
       bursts.push(await burst(replyWeb.url, round, openids.flat(), codesByGroup(await requirements(REPLY_REQS)), groupOf, 'raw'));
       httpBursts.push(await burst(replyWeb.url, round, openids.flat(), codesByGroup(await requirements(REPLY_REQS)), groupOf, 'node-http'));
       console.log(
