@@ -19,10 +19,13 @@
 // separate profiled runs to bench-results/profiles/ (grab.svg, grab-full.svg for (c2), reply.svg, with
 // top-function summaries).
 // BENCH_PROFILE_WORKER=1: a flame graph of the worker's whole run as well (profiles/worker.*).
-// BENCH_ONLY=burst|reply|paced: the set-up, then only (e) (with the web process's and the worker's CPU
-// during each burst), (d) (with the web process's CPU per reply) or (c') and (c'ˢ) at BENCH_PACED_RPS,
-// BENCH_ROUNDS times, printed and not written: minutes, not 20, while working on one path. With
-// BENCH_PROFILE_REPLY=1 the reply web process is profiled (its .cpuprofile directory is printed).
+// BENCH_ONLY=grab|burst|reply|paced: the set-up, then only (a), (c), (c2) and (f) (with the web
+// process's CPU per request), (e) (with the web process's and the worker's CPU during each burst),
+// (d) (with the web process's CPU per reply) or (c') and (c'ˢ) at BENCH_PACED_RPS, BENCH_ROUNDS
+// times, printed and not written: minutes, not 20, while working on one path. BENCH_PROFILE_GRAB=1
+// and BENCH_PROFILE_REPLY=1 profile the grab and the reply web process (the .cpuprofile's
+// directory is printed). BENCH_PG_STATEMENTS=1 with BENCH_ONLY=grab prints PostgreSQL's statements
+// by time over each (c) (pg_stat_statements must be in shared_preload_libraries).
 // BENCH_REDIS_CLUSTER=1: the product on a local three-master Redis Cluster instead (started here,
 // stopped after; (b) stays on one server): grab-cluster.json, reply-cluster.json, profiles/*-cluster.*.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -46,6 +49,7 @@ const PG_ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CLUSTER = process.env.BENCH_REDIS_CLUSTER === '1';
 const ONLY = process.env.BENCH_ONLY;
+const PG_STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
 const SUFFIX = CLUSTER ? '-cluster' : '';
 const SECRET = 'bench-session-secret-0123456789abcdef';
 const OPS = 'bench-ops-token-0123456789';
@@ -647,6 +651,17 @@ async function main() {
       return Number(rows[0].n);
     };
     const counts = async () => ({ redis: await redisCommands(), pg: await pgTransactions() });
+    // BENCH_PG_STATEMENTS=1: where (c)'s PostgreSQL time went (see the header).
+    if (PG_STATEMENTS) await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    const statements = async () =>
+      (
+        await db.query(
+          `SELECT calls, rows, round(total_exec_time::numeric, 1) AS exec_ms, round(total_plan_time::numeric, 1) AS plan_ms,
+                  left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query
+             FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            ORDER BY total_exec_time + total_plan_time DESC LIMIT 15`,
+        )
+      ).rows;
     /** One wrk run on `web`, then the worker let settle: the run, and the CPU and the work its wins cost. */
     const measured = async (web: Product, path: string, lua: string) => {
       const [w0, k0, n0, c0] = [cpuSeconds(web.proc.pid!), cpuSeconds(worker.proc.pid!), await workOrders(), await counts()];
@@ -675,7 +690,10 @@ async function main() {
       );
       return { ...result, cores };
     };
-    const grabWeb = await start(pc);
+    // BENCH_ONLY=grab BENCH_PROFILE_GRAB=1: the grab web process's whole life profiled (its raw profile's directory is printed).
+    const grabProfile = ONLY && process.env.BENCH_PROFILE_GRAB === '1' ? mkdtempSync(resolve(tmpdir(), 'bench-prof-grab-')) : undefined;
+    if (grabProfile) console.log(`the grab web process's profile: ${grabProfile}`);
+    const grabWeb = await start(pc, grabProfile);
     // BENCH_ONLY=burst BENCH_PROFILE_REPLY=1: the reply web process's whole life profiled (its raw profile's directory is printed).
     const replyProfile = ONLY && process.env.BENCH_PROFILE_REPLY === '1' ? mkdtempSync(resolve(tmpdir(), 'bench-prof-burst-')) : undefined;
     if (replyProfile) console.log(`the reply web process's profile: ${replyProfile}`);
@@ -804,6 +822,30 @@ async function main() {
           console.log(`${name} ${round}:`, JSON.stringify({ rps: run.rps, p50: run.p50, p99: run.p99, cores: run.cores, outcomes }));
           await settled(redisTarget);
         }
+      }
+      return;
+    }
+    if (ONLY === 'grab') {
+      // BENCH_ONLY=grab: (a), (c), (c2) and (f) alone, BENCH_ROUNDS times, printed with the ratios and the web's CPU per request.
+      for (let round = 1; round <= ROUNDS; round++) {
+        const lua = script(`grab-only-${round}`, grabScript(cookies, await requirements(REQS_PER_ROUND)));
+        const a = watched(children[0].pid!, `http://127.0.0.1:${pa}/`);
+        if (PG_STATEMENTS) await db.query('SELECT pg_stat_statements_reset()');
+        const c = await measured(grabWeb, '/api/planner/grabs', lua);
+        if (PG_STATEMENTS) console.log(`(c) ${round}: PostgreSQL's statements by time`, await statements());
+        const cFull = await measured(grabWeb, '/api/planner/grabs', lua);
+        const f = floor ? watched(floor.pid!, `http://127.0.0.1:${pf}/api/planner/grabs`, lua) : undefined;
+        const us = (m: typeof c) => Math.round((1e6 * m.cost.webCpuS) / m.cost.requests);
+        console.log(
+          `grab ${round}:`,
+          JSON.stringify({
+            a: a.rps,
+            c: { rps: c.run.rps, p99: c.run.p99, wins: c.cost.wins, webUs: us(c), cores: c.run.cores },
+            cFull: { rps: cFull.run.rps, p99: cFull.run.p99, webUs: us(cFull), cores: cFull.run.cores },
+            f: f && { rps: f.rps, cores: f.cores },
+            ratios: { c: c.run.rps / a.rps, cFull: cFull.run.rps / a.rps, cFullOverF: f && cFull.run.rps / f.rps },
+          }),
+        );
       }
       return;
     }
