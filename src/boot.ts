@@ -16,7 +16,7 @@ import {
   type RedisClient,
   type RedisTarget,
 } from './infra/redis.js';
-import { createPrisma, ensureDatabase, relaxedPool } from './infra/database.js';
+import { createPrisma, ensureDatabase, recorderPool, relaxedPool } from './infra/database.js';
 import { scriptLine } from './infra/script-line.js';
 import { migrate } from './infra/migrate.js';
 import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
@@ -30,6 +30,7 @@ import {
   createAudit,
   createQueue,
   createRecorder,
+  RECORDER_CONNECTIONS,
   handleJob,
   loadAll,
   rebuildSchedule,
@@ -95,7 +96,10 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
 
   // One connection to the embedded database: pglite-socket's multiplexer keeps only transactions
   // together, so two connections' extended-protocol messages can interleave (08P01 errors).
-  const { db, pool } = createPrisma(database.url, database.embedded ? 1 : 20);
+  const { db, pool } = createPrisma(database.url, database.embedded ? 1 : 16, database.embedded);
+  // The wins' group commit has connections of its own (4, always open): with the pool's 16 and the
+  // audit's one, a process holds 21 connections at most, as before.
+  const winsPool = database.embedded ? pool : recorderPool(database.url, RECORDER_CONNECTIONS);
   // Every Redis key of this database lives under its namespace (infra/keys.ts).
   const ns = namespaceOf(await databaseIdentity(pool));
   const metrics = createMetrics();
@@ -130,7 +134,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
       },
       flush: audit.flush,
     },
-    recorder: createRecorder(pool, config.PROPOSAL_DEADLINE),
+    recorder: createRecorder(winsPool, config.PROPOSAL_DEADLINE),
     sessionSecret: sessionSecret(config.SESSION_SECRET, config.DATA_DIR, config.NODE_ENV === 'production'),
     revocations: null as never, // below: read once Redis holds only this database's state
     now: opts.now ?? Date.now,
@@ -161,6 +165,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
       await db.$disconnect();
       await pool.end();
       if (auditPool !== pool) await auditPool.end();
+      if (winsPool !== pool) await winsPool.end();
       line?.close();
       redis.disconnect();
       queueConn.disconnect();
@@ -249,6 +254,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     const liveHub = (hub = createHub(ctx, subscriberConnection(redisTarget))); // one subscriber for every stream of this instance
     ctx.revocations.onRevoke((user) => liveHub.end(user)); // a suspended planner's streams end at once
     metrics.watch({ liveConnections: () => liveHub.connections() });
+    await ctx.recorder.warm(); // before the first request: a storm's first wins find their connections open
     const koa = createApp(ctx, apiRoutes(ctx, watched)).callback();
     const lean = leanApiRoutes(ctx);
     // The live stream and the hot routes are served in front of Koa (live/raw.ts and http/lean.ts say why); everything else by Koa.

@@ -79,6 +79,8 @@ export interface Recorder {
     /** The win took the last slot: the requirement is recorded full as of `at` in the same statement. */
     madeFull?: boolean;
   }): Promise<void>;
+  /** Opens the recorder's connections and prepares its statement on each (a web process, at start). */
+  warm(): Promise<void>;
 }
 
 /** One template message to one user. */

@@ -8,6 +8,7 @@
  * a statement per row count in WebAssembly, which cost a third of the grab endpoint's CPU.
  */
 import type { Pool } from 'pg';
+import { named } from '../infra/database.js';
 import type { AuditEntry } from '../context.js';
 import type { Logger } from '../log.js';
 
@@ -35,7 +36,7 @@ export function createAudit(pool: Pool, log: Logger) {
       batch.map((e) => e.ip ?? null),
       batch.map((e) => e.at),
     ];
-    return pool.query(INSERT, params).then(
+    return pool.query(named(pool, 'dz-audit', INSERT, params)).then(
       () => {},
       (err: Error) => log.error({ err: err.message, lost: batch.length }, 'audit batch not written'),
     );

@@ -21,7 +21,7 @@ export {
 export { choose } from './choose.js';
 export { match, rematchPlanner, score, tierAllowed, type Candidate, type MatchInput } from './matching.js';
 export { rebuildSchedule, scheduleReleases, createQueue, startWorker, type LifecycleJob } from './queue.js';
-export { createRecorder, reconcile, syncRequirement } from './journal.js';
+export { createRecorder, RECORDER_CONNECTIONS, reconcile, syncRequirement } from './journal.js';
 export { createAudit } from './audit.js';
 export { scriptsFor, type Lua } from './scripts.js';
 export { withLock } from './lock.js';

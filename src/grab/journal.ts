@@ -9,10 +9,11 @@
  * is idempotent.
  */
 import { sqlUtc } from '../format.js';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import { dayKey, plannerKeys, reconcileLock, requirementKeys } from '../infra/keys.js';
+import { named } from '../infra/database.js';
 import { proposalDue, scheduleDeadline, scheduleOffer } from './queue.js';
 import { withLock } from './lock.js';
 import { publishFull, publishWin } from './publish.js';
@@ -44,17 +45,20 @@ const INSERT = `WITH t AS (
 /** A win to record; `madeFull`: it took the requirement's last slot. */
 type Row = { id: string; requirementId: number; madeFull?: boolean } & JournalEntry;
 
-function insert(pool: Pool, deadlineSec: number, rows: Row[]) {
-  return pool.query(INSERT, [
-    rows.map((r) => r.id),
-    rows.map((r) => r.requirementId),
-    rows.map((r) => r.plannerId),
-    rows.map((r) => r.supplierId),
-    rows.map((r) => r.channel),
-    rows.map((r) => sqlUtc(r.at)),
-    rows.map((r) => sqlUtc(proposalDue(deadlineSec, r.at))),
-    rows.map((r) => r.madeFull === true),
-  ]);
+/** The rows in one statement, named (planned once per connection); `on`: one of `pool`'s connections. */
+function insert(pool: Pool, deadlineSec: number, rows: Row[], on: Pool | PoolClient = pool) {
+  return on.query(
+    named(pool, 'dz-record-wins', INSERT, [
+      rows.map((r) => r.id),
+      rows.map((r) => r.requirementId),
+      rows.map((r) => r.plannerId),
+      rows.map((r) => r.supplierId),
+      rows.map((r) => r.channel),
+      rows.map((r) => sqlUtc(r.at)),
+      rows.map((r) => sqlUtc(proposalDue(deadlineSec, r.at))),
+      rows.map((r) => r.madeFull === true),
+    ]),
+  );
 }
 
 /** Inserts journal entries as work orders; ids already there are left alone (idempotent replay). */
@@ -67,20 +71,22 @@ export async function persistWorkOrders(ctx: Ctx, requirementId: number, entries
     );
 }
 
-const MAX_WRITES_IN_FLIGHT = 4;
+/** Writes in flight at once, each on a connection of its own: the recorder's pool holds this many. */
+export const RECORDER_CONNECTIONS = 4;
 
 /**
  * Group commit for wins. A storm awards hundreds of slots within a second; one INSERT each would
  * queue them all behind the connection pool. Wins that arrive while writes are in flight ride
  * together in the next one: one statement (plain SQL on the pool, not Prisma's per-call
  * compilation), one round trip, however many wins. Each caller resolves when its row is committed.
+ * `pool` is the recorder's own (infra/database.ts's recorderPool) of RECORDER_CONNECTIONS.
  */
 export function createRecorder(pool: Pool, deadlineSec: number) {
   let pending: { row: Row; done: (err?: unknown) => void }[] = [];
   let inFlight = 0;
 
   function pump() {
-    while (inFlight < MAX_WRITES_IN_FLIGHT && pending.length) {
+    while (inFlight < RECORDER_CONNECTIONS && pending.length) {
       const batch = pending;
       pending = [];
       inFlight++;
@@ -114,6 +120,17 @@ export function createRecorder(pool: Pool, deadlineSec: number) {
   }
 
   return {
+    async warm() {
+      // Every connection opened at once and its statement prepared (an insert of no rows), so no
+      // win waits for a connection; never more than the pool holds (the embedded database's one).
+      const n = Math.min(RECORDER_CONNECTIONS, pool.options.max ?? RECORDER_CONNECTIONS);
+      const clients = await Promise.all(Array.from({ length: n }, () => pool.connect()));
+      try {
+        await Promise.all(clients.map((c) => insert(pool, deadlineSec, [], c)));
+      } finally {
+        for (const c of clients) c.release();
+      }
+    },
     record(row: Row): Promise<void> {
       return new Promise((resolve, reject) => {
         pending.push({ row, done: (err) => (err ? reject(err) : resolve()) });

@@ -87,8 +87,41 @@ export function relaxedPool(url: string): pg.Pool {
   return newPool({ connectionString: url, max: 1, options: '-c synchronous_commit=off' });
 }
 
-/** The client and its pool; the pool is ours to end (Prisma does not end a pool it was handed). */
-export function createPrisma(url: string, poolSize = 10): { db: PrismaClient; pool: pg.Pool } {
+/** The recorder's connections' name in pg_stat_activity. */
+export const RECORDER_APP = 'dz-recorder';
+
+/**
+ * The wins' own connections (grab/journal.ts's recorder): `size` of them, never closed for being
+ * idle. A storm's first wins must not wait for connections to open (a new backend, its catalog
+ * caches cold, its statements planned again) nor queue behind the web's other queries.
+ */
+export function recorderPool(url: string, size: number): pg.Pool {
+  return newPool({ connectionString: url, max: size, idleTimeoutMillis: 0, application_name: RECORDER_APP });
+}
+
+/**
+ * The client and its pool; the pool is ours to end (Prisma does not end a pool it was handed).
+ * `embedded`: the pool is on the embedded database (see `named`).
+ */
+export function createPrisma(url: string, poolSize = 10, embedded = false): { db: PrismaClient; pool: pg.Pool } {
   const pool = newPool({ connectionString: url, max: poolSize });
+  if (embedded) oneSession.add(pool);
   return { db: new PrismaClient({ adapter: new PrismaPg(pool) }), pool };
+}
+
+/**
+ * Pools on the embedded database. PGlite has one session behind every connection, so a statement
+ * one connection prepares by name exists for all, and another's (another process's) fails with
+ * "already exists": they run the same statements unnamed.
+ */
+const oneSession = new WeakSet<pg.Pool>();
+
+/**
+ * A hot statement by name: PostgreSQL plans it once per connection, not on every call (a fresh plan
+ * of the win's message query was ~0.5 ms of its CPU warm, several ms on a new connection: more than
+ * running it). Unnamed on the embedded database. (Behind PgBouncer in transaction mode, named
+ * statements need PgBouncer 1.21 or later with max_prepared_statements set: README, Deploying.)
+ */
+export function named(pool: pg.Pool, name: string, text: string, values: unknown[]): pg.QueryConfig {
+  return oneSession.has(pool) ? { text, values } : { name, text, values };
 }

@@ -5,6 +5,7 @@
  */
 import { budget, chinaDateTime as cst, monthDay, plainYuan } from '../format.js';
 import type { Ctx } from '../context.js';
+import { named } from '../infra/database.js';
 import type { Tier } from '../config.js';
 
 interface ReqRow {
@@ -88,7 +89,7 @@ type WonRow = Omit<ReqRow, 'departDate' | 'returnDate'> & {
  * the system dispatched is an offer, said as such （系统派单， accept by …), never "you grabbed it".
  */
 export async function notifyWon(ctx: Ctx, workOrderId: string): Promise<number> {
-  const wo = (await ctx.pool.query<WonRow>(WON, [workOrderId])).rows[0];
+  const wo = (await ctx.pool.query<WonRow>(named(ctx.pool, 'dz-won', WON, [workOrderId]))).rows[0];
   if (!wo) return 0;
   // Calendar dates as Prisma gives them (UTC midnight), for tripVars.
   const trip = tripVars({ ...wo, departDate: new Date(`${wo.departDate}T00:00:00Z`), returnDate: new Date(`${wo.returnDate}T00:00:00Z`) });

@@ -13,6 +13,7 @@ import { DelayedError, Queue, Worker, UnrecoverableError } from 'bullmq';
 import type { RedisClient } from '../infra/redis.js';
 import type { Ctx, Notifier, Outgoing, WechatApi } from '../context.js';
 import { notifyKeys, queuePrefix } from '../infra/keys.js';
+import { named } from '../infra/database.js';
 import type { Pool } from 'pg';
 import { chinaDayStart, sqlUtc } from '../format.js';
 import { loadTemplates, render, templateIdOf } from './templates.js';
@@ -76,20 +77,22 @@ const INSERT_MESSAGES = `INSERT INTO messages (id, kind, openid, planner_id, req
 
 async function insertMessages(pool: Pool, rows: MessageRow[], now: number): Promise<{ id: string; state: string }[]> {
   const col = <T>(f: (r: MessageRow) => T) => rows.map(f);
-  const { rows: inserted } = await pool.query<{ id: string; state: string }>(INSERT_MESSAGES, [
-    col((r) => r.id),
-    col((r) => r.kind),
-    col((r) => r.openid),
-    col((r) => r.plannerId),
-    col((r) => r.requirementId),
-    col((r) => r.broadcastId),
-    col((r) => r.templateId),
-    col((r) => r.url),
-    col((r) => JSON.stringify(r.data)),
-    col((r) => r.state ?? 'queued'),
-    col((r) => r.error ?? null),
-    sqlUtc(now),
-  ]);
+  const { rows: inserted } = await pool.query<{ id: string; state: string }>(
+    named(pool, 'dz-insert-messages', INSERT_MESSAGES, [
+      col((r) => r.id),
+      col((r) => r.kind),
+      col((r) => r.openid),
+      col((r) => r.plannerId),
+      col((r) => r.requirementId),
+      col((r) => r.broadcastId),
+      col((r) => r.templateId),
+      col((r) => r.url),
+      col((r) => JSON.stringify(r.data)),
+      col((r) => r.state ?? 'queued'),
+      col((r) => r.error ?? null),
+      sqlUtc(now),
+    ]),
+  );
   return inserted;
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPrisma, ensureDatabase, type Db } from '../../src/infra/database.js';
+import { createRecorder } from '../../src/grab/journal.js';
 import { listMigrations, migrate } from '../../src/infra/migrate.js';
 import { createLogger } from '../../src/log.js';
 import { isolatedEnv, type Env } from '../support.js';
@@ -169,6 +170,34 @@ describe('migrations', () => {
       expect(database.embedded).toBe(true);
       expect(await migrate(database.url)).toEqual(listMigrations().map((m) => m.name));
       await exerciseEveryModel(db);
+      // Two processes' pools on it (WEB_CONCURRENCY=2): PGlite has one session behind every
+      // connection, so the hot statements run unnamed there (a second Parse of a name would fail
+      // "already exists"). Each records a win, warmed first; the second takes the last slot.
+      const req = await db.requirement.update({ where: { code: 'ABC234' }, data: { status: 'open', plannersWanted: 4 } });
+      const processes = [createPrisma(database.url, 1, true), createPrisma(database.url, 1, true)];
+      try {
+        for (const [i, { pool: one }] of processes.entries()) {
+          const recorder = createRecorder(one, 3600);
+          await recorder.warm();
+          const s = await db.supplier.create({ data: { name: `另一家${i}` } });
+          const p = await db.planner.create({
+            data: { supplierId: s.id, name: `第${i}位`, phone: `1390000001${i}`, tier: 'A', destinations: ['京都'], maxActive: 3 },
+          });
+          await recorder.record({
+            id: `wo-e${i}`,
+            requirementId: req.id,
+            plannerId: p.id,
+            supplierId: s.id,
+            channel: 'h5',
+            at: Date.now(),
+            madeFull: i === 1,
+          });
+        }
+      } finally {
+        for (const p of processes) await p.pool.end();
+      }
+      expect(await db.workOrder.count({ where: { id: { in: ['wo-e0', 'wo-e1'] } } })).toBe(2);
+      expect((await db.requirement.findUniqueOrThrow({ where: { id: req.id } })).status).toBe('full');
     } finally {
       await db.$disconnect();
       await pool.end();

@@ -5,9 +5,56 @@
 import { expect, it } from 'vitest';
 import type { Pool } from 'pg';
 import { ops, phone, requirementBody, withApp } from '../support.js';
-import { createRecorder } from '../../src/grab/journal.js';
+import { createRecorder, RECORDER_CONNECTIONS } from '../../src/grab/journal.js';
+import { RECORDER_APP } from '../../src/infra/database.js';
 
 const t = withApp({ ROLE: 'web' });
+
+it("a web process opens the wins' connections at start and keeps them, whatever the storm", async () => {
+  const recorderConnections = async () =>
+    Number(
+      (
+        await t.app.ctx.pool.query(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`,
+          [RECORDER_APP],
+        )
+      ).rows[0].n,
+    );
+  expect(await recorderConnections()).toBe(RECORDER_CONNECTIONS); // before any grab
+  const s = (await ops(t.app.url).post('/suppliers', { name: 'journal-warm' })).body;
+  const planners: { id: number; supplierId: number }[] = [];
+  for (let i = 0; i < 30; i++)
+    planners.push(
+      (
+        await ops(t.app.url).post('/planners', {
+          supplierId: i === 0 ? s.id : (await ops(t.app.url).post('/suppliers', { name: `journal-warm-${i}` })).body.id,
+          name: `w${i}`,
+          phone: phone(),
+          tier: 'S',
+          destinations: ['warm'],
+          maxActive: 5,
+        })
+      ).body,
+    );
+  const reqs = [];
+  for (let i = 0; i < 10; i++) reqs.push((await ops(t.app.url).post('/requirements', requirementBody({ destinations: ['warm'] }))).body.id);
+  await Promise.all(
+    reqs.flatMap((id) =>
+      planners.map((p) =>
+        t.app.ctx.recorder.record({
+          id: `warm-${id}-${p.id}`,
+          requirementId: id,
+          plannerId: p.id,
+          supplierId: p.supplierId,
+          channel: 'h5',
+          at: Date.now(),
+        }),
+      ),
+    ),
+  );
+  expect(await t.app.ctx.db.workOrder.count({ where: { id: { startsWith: 'warm-' } } })).toBe(300);
+  expect(await recorderConnections()).toBe(RECORDER_CONNECTIONS);
+});
 
 it('200 concurrent wins are committed in a handful of statements', async () => {
   const planners: { id: number; supplierId: number }[] = [];
