@@ -10,6 +10,17 @@ import { RECORDER_APP } from '../../src/infra/database.js';
 
 const t = withApp({ ROLE: 'web' });
 
+/** `n` planners serving `destination`, each of a supplier of its own (one live slot per supplier). */
+async function plannersOf(n: number, destination: string, maxActive: number): Promise<{ id: number; supplierId: number }[]> {
+  const planners = [];
+  for (let i = 0; i < n; i++) {
+    const s = (await ops(t.app.url).post('/suppliers', { name: `journal-${destination}-${i}` })).body;
+    const body = { supplierId: s.id, name: `${destination}${i}`, phone: phone(), tier: 'S', destinations: [destination], maxActive };
+    planners.push((await ops(t.app.url).post('/planners', body)).body);
+  }
+  return planners;
+}
+
 it("a web process opens the wins' connections at start and keeps them, whatever the storm", async () => {
   const recorderConnections = async () =>
     Number(
@@ -21,21 +32,7 @@ it("a web process opens the wins' connections at start and keeps them, whatever 
       ).rows[0].n,
     );
   expect(await recorderConnections()).toBe(RECORDER_CONNECTIONS); // before any grab
-  const s = (await ops(t.app.url).post('/suppliers', { name: 'journal-warm' })).body;
-  const planners: { id: number; supplierId: number }[] = [];
-  for (let i = 0; i < 30; i++)
-    planners.push(
-      (
-        await ops(t.app.url).post('/planners', {
-          supplierId: i === 0 ? s.id : (await ops(t.app.url).post('/suppliers', { name: `journal-warm-${i}` })).body.id,
-          name: `w${i}`,
-          phone: phone(),
-          tier: 'S',
-          destinations: ['warm'],
-          maxActive: 5,
-        })
-      ).body,
-    );
+  const planners = await plannersOf(30, 'warm', 5);
   const reqs = [];
   for (let i = 0; i < 10; i++) reqs.push((await ops(t.app.url).post('/requirements', requirementBody({ destinations: ['warm'] }))).body.id);
   await Promise.all(
@@ -57,22 +54,7 @@ it("a web process opens the wins' connections at start and keeps them, whatever 
 });
 
 it('200 concurrent wins are committed in a handful of statements', async () => {
-  const planners: { id: number; supplierId: number }[] = [];
-  for (let i = 0; i < 4; i++) {
-    const s = (await ops(t.app.url).post('/suppliers', { name: `journal-${i}` })).body;
-    planners.push(
-      (
-        await ops(t.app.url).post('/planners', {
-          supplierId: s.id,
-          name: `j${i}`,
-          phone: phone(),
-          tier: 'S',
-          destinations: ['x'],
-          maxActive: 500,
-        })
-      ).body,
-    );
-  }
+  const planners = await plannersOf(4, 'x', 500);
   const reqs = [];
   for (let i = 0; i < 50; i++) reqs.push((await ops(t.app.url).post('/requirements', requirementBody({ destinations: ['x'] }))).body.id);
 
