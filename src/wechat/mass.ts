@@ -72,12 +72,13 @@ export async function massSendToTier(app: Ctx, tier: Tier, text: string, broadca
     clientmsgid: `b${broadcastId}-${tier}`, // WeChat refuses the same clientmsgid again within 24 h
   });
   const msgId = String(r.msg_id);
-  await app.db.massJob.upsert({
-    where: { msgId },
-    create: { msgId, broadcastId, target: `tier:${tier}` },
-    update: {},
-  });
+  await recordMassJob(app, msgId, broadcastId, `tier:${tier}`);
   return msgId;
+}
+
+/** A mass job this product sent, linked to its broadcast (its result may be in already: recordMassResult). */
+export async function recordMassJob(app: Ctx, msgId: string, broadcastId: number, target: string): Promise<void> {
+  await app.db.massJob.upsert({ where: { msgId }, create: { msgId, broadcastId, target }, update: { broadcastId, target } });
 }
 
 export async function massPreview(app: Ctx, openid: string, text: string): Promise<void> {
@@ -87,16 +88,20 @@ export async function massPreview(app: Ctx, openid: string, text: string): Promi
 /** MASSSENDJOBFINISH: WeChat's count of who got it, who was filtered (the monthly limit) and errors. */
 export async function recordMassResult(app: Ctx, m: WechatXml): Promise<void> {
   const n = (k: string) => (m[k] === undefined ? null : Number(m[k]));
-  const { count } = await app.db.massJob.updateMany({
-    where: { msgId: String(m.MsgID ?? '') },
-    data: {
-      finishedAt: new Date(app.now()),
-      status: m.Status ?? null,
-      total: n('TotalCount'),
-      filtered: n('FilterCount'),
-      sent: n('SentCount'),
-      errors: n('ErrorCount'),
-    },
-  });
-  if (count === 0) app.log.warn({ msgId: m.MsgID }, 'MASSSENDJOBFINISH for a job not sent by this product');
+  const msgId = String(m.MsgID ?? '');
+  const result = {
+    finishedAt: new Date(app.now()),
+    status: m.Status ?? null,
+    total: n('TotalCount'),
+    filtered: n('FilterCount'),
+    sent: n('SentCount'),
+    errors: n('ErrorCount'),
+  };
+  const { count } = await app.db.massJob.updateMany({ where: { msgId }, data: result });
+  if (count) return;
+  // The result can overtake the send's own record of its job (WeChat answered the send, and its
+  // finish event came before our insert): kept, and linked to its broadcast when that record comes
+  // (recordMassJob). A job no send of ours claims stays unlinked (target '').
+  app.log.info({ msgId }, 'MASSSENDJOBFINISH before its job was recorded: kept');
+  await app.db.massJob.upsert({ where: { msgId }, create: { msgId, target: '', ...result }, update: result });
 }

@@ -11,6 +11,8 @@ import { resolve } from 'node:path';
 import { expect, it } from 'vitest';
 import { call, ops, phone, plannerCookie, testConfig, until, withApp } from '../support.js';
 import { sandboxKeys, wechatKeys } from '../../src/infra/keys.js';
+import { recordMassJob, recordMassResult } from '../../src/wechat/mass.js';
+import type { WechatXml } from '../../src/wechat/xml.js';
 
 // Two template messages a second: a cancel has something left to stop.
 const h = withApp({ NOTIFY_RATE: '2' });
@@ -232,4 +234,16 @@ it('the custom menu is published from code (npm run wechat:menu, or the console)
   expect(after).toContain('可用指令：'); // the help text answers in the chat
   const view = await tap(0);
   expect(view.headers.get('location')).toBe('/auth/wechat?next=%2Fh5%2Fpool'); // opened as WeChat would, through OAuth
+});
+
+it("a mass job's finish that overtakes the send's record of the job is kept, and linked to its broadcast when that comes", async () => {
+  const b = (await ops(h.app.url).post('/broadcasts', { audience: { tiers: ['C'] }, channels: ['mass'], title: '抢先', body: '结果先到' }))
+    .body;
+  const msgId = `9${Date.now()}`;
+  const finish = { MsgID: msgId, Status: 'send success', TotalCount: '3', FilterCount: '0', SentCount: '3', ErrorCount: '0' };
+  await recordMassResult(h.app.ctx, finish as unknown as WechatXml); // WeChat's MASSSENDJOBFINISH first
+  await recordMassJob(h.app.ctx, msgId, b.id, 'tier:C'); // then the send's own record
+  const job = await h.app.ctx.db.massJob.findUniqueOrThrow({ where: { msgId } });
+  expect(job).toMatchObject({ broadcastId: b.id, target: 'tier:C', status: 'send success', total: 3, sent: 3, errors: 0 });
+  expect(job.finishedAt).toBeInstanceOf(Date);
 });
