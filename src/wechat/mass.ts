@@ -97,11 +97,8 @@ export async function recordMassResult(app: Ctx, m: WechatXml): Promise<void> {
     sent: n('SentCount'),
     errors: n('ErrorCount'),
   };
-  const { count } = await app.db.massJob.updateMany({ where: { msgId }, data: result });
-  if (count) return;
   // The result can overtake the send's own record of its job (WeChat answered the send, and its
   // finish event came before our insert): kept, and linked to its broadcast when that record comes
   // (recordMassJob). A job no send of ours claims stays unlinked (target '').
-  app.log.info({ msgId }, 'MASSSENDJOBFINISH before its job was recorded: kept');
   await app.db.massJob.upsert({ where: { msgId }, create: { msgId, target: '', ...result }, update: result });
 }
