@@ -48,6 +48,8 @@ export interface ListenOptions {
   blockMs?: number;
   /** A listener's hold on one event while it works on it: another consumer waits this long before taking it over. */
   holdMs?: number;
+  /** close() waits this long at most for the events in hand (default 10 s); one still unfinished stays pending for another consumer. */
+  closeWithinMs?: number;
 }
 
 export interface Listening {
@@ -178,7 +180,14 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
     async close() {
       stopped = true;
       for (const c of conns) c.disconnect(); // interrupts a blocked read
-      await Promise.all(runs);
+      // A handler stuck on a service that is down (a Redis Cluster without a master) must not hold
+      // the process's shutdown forever: its event is not acknowledged, so another consumer redoes it.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((ok) => {
+        timer = setTimeout(ok, opts.closeWithinMs ?? 10_000);
+      });
+      await Promise.race([Promise.all(runs), late]);
+      clearTimeout(timer);
     },
   };
 }

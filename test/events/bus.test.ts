@@ -271,3 +271,27 @@ it('a listener stopped mid-batch finishes the event in hand and leaves the rest 
     await next.close();
   }
 });
+
+it('close() does not wait forever for a handler that never ends: its event stays pending for the next consumer', async () => {
+  let release!: () => void;
+  const stuck = new Promise<void>((ok) => (release = ok));
+  let started = 0;
+  const { l } = recorder(['released'], () => {
+    started++;
+    return stuck;
+  });
+  const stopping = listen(c.ctx.redis, [l], { log: log(), retryMs: 300, holdMs: 300, closeWithinMs: 200 });
+  await stopping.ready;
+  const e = withId(released(5000));
+  await c.ctx.redis.xadd('events', '*', 'e', JSON.stringify(e));
+  await until(() => started >= 1, 20_000, 10);
+  await stopping.close(); // resolves although the handler has not
+  const { l: l2, seen: seen2 } = recorder(['released'], async () => {});
+  const next = listen(c.ctx.redis, [{ ...l2, name: l.name }], { log: log(), retryMs: 300 }); // the same group, another consumer
+  try {
+    await until(() => seen2.some((x) => x.id === e.id), 20_000, 100);
+  } finally {
+    release();
+    await next.close();
+  }
+});
