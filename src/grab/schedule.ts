@@ -23,11 +23,8 @@ export function scheduleListener(ctx: Ctx): Listener {
           await scheduleDeadline(ctx, e.workOrderId, e.at);
           return;
         case 'full': {
-          const [status, released] = await ctx.redis.hmget(requirementKeys(e.requirementId).meta, 'status', 'released');
-          // Handled late (a worker down, a retry) after a slot came free: the requirement re-opened
-          // and its releases were scheduled again, to keep.
-          if (status === 'open') return;
           // The tiers released already (their jobs ran) need no removal: one removal each fewer.
+          const released = await ctx.redis.hget(requirementKeys(e.requirementId).meta, 'released');
           await cancelPending(ctx, e.requirementId, released ?? '');
           return;
         }

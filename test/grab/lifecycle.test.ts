@@ -4,7 +4,7 @@ import { isolatedEnv, ops, phone, planner, requirementBody, startApp, until, typ
 import type { Running } from '../../src/boot.js';
 import { listen, type DomainEvent, type Listening } from '../../src/events/index.js';
 import { fallback } from '../../src/grab/lifecycle.js';
-import { dayKey, listenerDone } from '../../src/infra/keys.js';
+import { dayKey } from '../../src/infra/keys.js';
 
 let env: Env;
 let app: Running;
@@ -105,17 +105,6 @@ describe('tiered release', () => {
     expect(pool.map((i: { requirementId: number }) => i.requirementId)).not.toContain(r.id);
     await new Promise((ok) => setTimeout(ok, 1500));
     expect(eventsOf(r.id, 'released')).toHaveLength(1); // A's release never came
-  });
-
-  it('a full event handled after the requirement re-opened leaves its releases scheduled', async () => {
-    const { place } = await market();
-    const r = (await ops(app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 1 }))).body;
-    await until(() => eventsOf(r.id, 'released').length === 1, 5000, 10);
-    // As if it had been full and a slot came back before the schedule listener got to the event.
-    const stale = await app.ctx.events.publish({ type: 'full', requirementId: r.id, plannerIds: [], at: Date.now() - 1000 });
-    await until(async () => (await app.ctx.redis.get(listenerDone('schedule', stale.id))) === 'done');
-    await until(() => eventsOf(r.id, 'released').length === 4); // A, B and C still come
-    expect(eventsOf(r.id, 'released').map((e) => (e as Extract<DomainEvent, { type: 'released' }>).tier)).toEqual(['S', 'A', 'B', 'C']);
   });
 });
 
