@@ -31,7 +31,6 @@ import {
   createQueue,
   createRecorder,
   RECORDER_CONNECTIONS,
-  scheduleListener,
   handleJob,
   loadAll,
   rebuildSchedule,
@@ -211,10 +210,10 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     log.warn('no ops account yet: create one with `npm run ops-user -- --email you@example.com --role admin`, then sign in at /ops/login');
 
   // Listeners of engine events run beside the workers: a web process (ROLE=web) only answers requests,
-  // so a storm's follow-up work (messages, live fan-out, a win's delayed jobs) never competes with the grabs for its CPU.
+  // so a storm's follow-up work (messages, live fan-out) never competes with the grabs for its CPU.
   // Events wait in the stream, durable, while no worker is up.
   const listening: Listening | undefined =
-    config.ROLE === 'web' ? undefined : listen(ctx.redis, [liveListener(ctx), notificationsListener(ctx), scheduleListener(ctx)], { log });
+    config.ROLE === 'web' ? undefined : listen(ctx.redis, [liveListener(ctx), notificationsListener(ctx)], { log });
   await listening?.ready;
 
   let worker: Worker | undefined;

@@ -11,8 +11,6 @@
  * Missing hot state (NOT_LOADED) is loaded from PostgreSQL and the step retried once (`orLoad`).
  * A win's events (grabbed or dispatched, and full) are published after it is recorded; the journal's
  * unsynced mark is cleared only after them, so the reconciler republishes what a crash cut short.
- * A grab's delayed jobs (the proposal's reminder, the releases a full requirement no longer needs)
- * follow from those events in the workers (schedule.ts), not in the web process.
  */
 import { randomUUID } from 'node:crypto';
 import type { Ctx } from '../context.js';
@@ -277,17 +275,10 @@ interface Won {
   at: number;
 }
 
-/**
- * The win's events (a grab's delayed jobs follow from them in the workers: schedule.ts), then its
- * journal mark cleared. A dispatch (the fallback or ops: rare, never a storm) schedules its offer
- * and deadline here, with the acceptance window of the process that made the offer.
- */
 async function afterWin(ctx: Ctx, w: Won): Promise<void> {
   const { requirementId, plannerId, woId } = w;
-  if (w.dispatch) {
-    await scheduleDeadline(ctx, woId, w.at);
-    await scheduleOffer(ctx, woId, w.at);
-  }
+  await scheduleDeadline(ctx, woId, w.at);
+  if (w.dispatch) await scheduleOffer(ctx, woId, w.at);
   await publishWin(ctx, { requirementId, plannerId, workOrderId: woId, dispatch: w.dispatch, slotsLeft: w.slotsLeft, at: w.at });
   if (w.becameFull) await publishFull(ctx, requirementId);
   await markSynced(ctx, requirementId, [woId]);

@@ -23,7 +23,6 @@ export { match, rematchPlanner, score, tierAllowed, type Candidate, type MatchIn
 export { rebuildSchedule, scheduleReleases, createQueue, startWorker, type LifecycleJob } from './queue.js';
 export { createRecorder, RECORDER_CONNECTIONS, reconcile, syncRequirement } from './journal.js';
 export { createAudit } from './audit.js';
-export { scheduleListener } from './schedule.js';
 export { scriptsFor, type Lua } from './scripts.js';
 export { withLock } from './lock.js';
 export {

@@ -2,11 +2,11 @@
  * Nothing lost between Redis and PostgreSQL. The grab script writes each accepted work order to
  * the requirement's journal (`wo` hash + `unsynced` set) in the same atomic step that awards the
  * slot. The request inserts it into PostgreSQL (idempotent by work-order id), answers, then
- * publishes the win's events (the workers schedule its proposal deadline from them: schedule.ts)
- * and only then clears the unsynced mark. If the process dies anywhere in between,
- * `syncRequirement` (run at boot and every RECONCILE_EVERY seconds for every live requirement)
- * replays what is still marked, and republishes each win's event (the event id is the work
- * order's, so a listener that had it already does nothing): every step of it is idempotent.
+ * schedules the proposal deadline and only then clears the unsynced mark. If the process dies
+ * anywhere in between, `syncRequirement` (run at boot and every RECONCILE_EVERY seconds for
+ * every live requirement) replays what is still marked, and republishes each win's event (the
+ * event id is the work order's, so a listener that had it already does nothing): every step of it
+ * is idempotent.
  */
 import { sqlUtc } from '../format.js';
 import type { Pool, PoolClient } from 'pg';

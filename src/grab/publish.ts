@@ -1,6 +1,7 @@
 /** The engine's events about wins, said the same way by the grab and by the journal's replay. */
 import type { Ctx } from '../context.js';
 import { requirementKeys } from '../infra/keys.js';
+import { cancelPending } from './queue.js';
 
 /** A win said once: to the planner as won (or offered, when dispatched), to everyone else as fewer slots. */
 export function publishWin(
@@ -15,9 +16,13 @@ export function publishWin(
   );
 }
 
-/** The last slot went: the candidates hear it is gone (and the schedule listener removes its pending releases and fallback). */
+/** The last slot went: pending releases and the fallback go, and the candidates hear it is gone. */
 export async function publishFull(ctx: Ctx, requirementId: number): Promise<void> {
   const k = requirementKeys(requirementId);
-  const [candidates, fullAt] = await Promise.all([ctx.redis.hkeys(k.candidates), ctx.redis.hget(k.meta, 'fullAt')]);
+  const [candidates, [fullAt, released]] = await Promise.all([
+    ctx.redis.hkeys(k.candidates),
+    ctx.redis.hmget(k.meta, 'fullAt', 'released'),
+  ]);
+  await cancelPending(ctx, requirementId, released ?? '');
   await ctx.events.publish({ type: 'full', requirementId, plannerIds: candidates.map(Number), at: Number(fullAt) || ctx.now() });
 }
