@@ -21,11 +21,13 @@
 // BENCH_PROFILE_WORKER=1: a flame graph of the worker's whole run as well (profiles/worker.*).
 // BENCH_ONLY=grab|burst|reply|paced: the set-up, then only (a), (c), (c2) and (f) (with the web
 // process's CPU per request), (e) (with the web process's and the worker's CPU during each burst),
-// (d) (with the web process's CPU per reply) or (c') and (c'ˢ) at BENCH_PACED_RPS, BENCH_ROUNDS
+// (a) and (d) (with the ratios and the web process's CPU per reply) or (c') and (c'ˢ) at BENCH_PACED_RPS, BENCH_ROUNDS
 // times, printed and not written: minutes, not 20, while working on one path. BENCH_PROFILE_GRAB=1
 // and BENCH_PROFILE_REPLY=1 profile the grab and the reply web process (the .cpuprofile's
 // directory is printed). BENCH_PG_STATEMENTS=1 with BENCH_ONLY=grab prints PostgreSQL's statements
 // by time over each (c) (pg_stat_statements must be in shared_preload_libraries).
+// BENCH_REDIS_STATS=1 with BENCH_ONLY=grab or reply prints Redis's time by command (INFO
+// commandstats) over each (c), (c2) and (d), until the worker settled (one server only).
 // BENCH_REDIS_CLUSTER=1: the product on a local three-master Redis Cluster instead (started here,
 // stopped after; (b) stays on one server): grab-cluster.json, reply-cluster.json, profiles/*-cluster.*.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -50,6 +52,7 @@ const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CLUSTER = process.env.BENCH_REDIS_CLUSTER === '1';
 const ONLY = process.env.BENCH_ONLY;
 const PG_STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
+const REDIS_STATS = process.env.BENCH_REDIS_STATS === '1' && process.env.BENCH_REDIS_CLUSTER !== '1';
 const SUFFIX = CLUSTER ? '-cluster' : '';
 const SECRET = 'bench-session-secret-0123456789abcdef';
 const OPS = 'bench-ops-token-0123456789';
@@ -555,12 +558,25 @@ function keepProfile(dir: string, name: string, lastSeconds = SECONDS) {
   return summary;
 }
 
-const row = (r: { rps?: number; p50Ms: number; p99Ms: number }, base?: number) => ({
+/** `base`: (a)'s summary, for the ratios (by throughput, and by the web process's CPU per request). */
+const row = (r: { rps?: number; p50Ms: number; p99Ms: number; webUsPerRequest?: number }, base?: ReturnType<typeof summarizeRuns>) => ({
   'req/s': r.rps === undefined ? '' : Math.round(r.rps),
   'p50 ms': r.p50Ms,
   'p99 ms': r.p99Ms,
-  'vs (a)': base && r.rps !== undefined ? +(r.rps / base).toFixed(3) : '',
+  'vs (a)': base && r.rps !== undefined ? +(r.rps / base.rps).toFixed(3) : '',
+  'web µs/req': r.webUsPerRequest ?? '',
+  'vs (a) per web CPU': (base && perCpu(base, r)) ?? '',
 });
+
+/** How many of `path`'s requests the web process serves in the CPU time of one of `base`'s (1: as cheap). */
+const perCpu = (base: { webUsPerRequest?: number }, path: { webUsPerRequest?: number }) =>
+  base.webUsPerRequest && path.webUsPerRequest ? +(base.webUsPerRequest / path.webUsPerRequest).toFixed(3) : null;
+
+/**
+ * The web process's CPU per request in a run (wrk's requests over the cores `coresDuring` saw it
+ * use): what a request costs the process itself, whatever else ran on the machine meanwhile.
+ */
+const webUsOf = (r: Run) => (r.cores?.web ? (1e6 * r.cores.web) / r.rps : undefined);
 
 function summarizeRuns(runs: Run[]) {
   const keys = Object.keys(runs[0]?.cores ?? {});
@@ -568,6 +584,7 @@ function summarizeRuns(runs: Run[]) {
     rps: median(runs.map((r) => r.rps)),
     p50Ms: median(runs.map((r) => r.p50)),
     p99Ms: median(runs.map((r) => r.p99)),
+    ...(keys.includes('web') ? { webUsPerRequest: +median(runs.map((r) => webUsOf(r) ?? 0)).toFixed(1) } : {}),
     ...(keys.length ? { cores: Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r.cores?.[k] ?? 0))])) } : {}),
     runs,
   };
@@ -662,6 +679,28 @@ async function main() {
             ORDER BY total_exec_time + total_plan_time DESC LIMIT 15`,
         )
       ).rows;
+    // BENCH_REDIS_STATS=1: where Redis's time went (INFO commandstats), from a run's start until the worker settled.
+    const redisStats = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
+      if (!REDIS_STATS) return run();
+      const r = new Redis(redisUrl);
+      await r.config('RESETSTAT');
+      const result = await run();
+      const rows = [...(await r.info('commandstats')).matchAll(/cmdstat_(\S+):calls=(\d+),usec=(\d+)/g)].map((m) => ({
+        command: m[1],
+        calls: Number(m[2]),
+        usec: Number(m[3]),
+      }));
+      r.disconnect();
+      const total = rows.reduce((n, x) => n + x.usec, 0);
+      console.log(`${label}: Redis's time by command, ${(total / 1000).toFixed(0)} ms in all`);
+      console.table(
+        rows
+          .sort((x, y) => y.usec - x.usec)
+          .slice(0, 12)
+          .map((x) => ({ ...x, share: +(x.usec / total).toFixed(3), usPerCall: +(x.usec / x.calls).toFixed(2) })),
+      );
+      return result;
+    };
     /** One wrk run on `web`, then the worker let settle: the run, and the CPU and the work its wins cost. */
     const measured = async (web: Product, path: string, lua: string) => {
       const [w0, k0, n0, c0] = [cpuSeconds(web.proc.pid!), cpuSeconds(worker.proc.pid!), await workOrders(), await counts()];
@@ -797,14 +836,23 @@ async function main() {
       return { run, outcomes: latencyByOutcome(h0, await grabHistogram(grabWeb.url)) };
     };
     if (ONLY === 'reply') {
-      // BENCH_ONLY=reply: (d) alone, BENCH_ROUNDS times, printed with the web process's CPU per reply.
+      // BENCH_ONLY=reply: (a) and (d) alone, BENCH_ROUNDS times, printed with the ratios and the web process's CPU per reply.
       for (let round = 1; round <= ROUNDS; round++) {
         const lua = script(`reply-only-${round}`, replyScript(round, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000));
-        const d = await measured(replyWeb, '/wechat/callback', lua);
+        const a = watched(children[0].pid!, `http://127.0.0.1:${pa}/`);
+        const d = await redisStats(`(d) ${round}`, () => measured(replyWeb, '/wechat/callback', lua));
         const webUs = Math.round((1e6 * d.cost.webCpuS) / d.cost.requests);
         console.log(
           `(d) ${round}:`,
-          JSON.stringify({ rps: d.run.rps, p99: d.run.p99, webUsPerReply: webUs, wins: d.cost.wins, cores: d.run.cores }),
+          JSON.stringify({
+            a: a.rps,
+            rps: d.run.rps,
+            p99: d.run.p99,
+            webUsPerReply: webUs,
+            wins: d.cost.wins,
+            cores: d.run.cores,
+            ratios: { d: d.run.rps / a.rps, perWebCpu: perCpu({ webUsPerRequest: webUsOf(a) }, { webUsPerRequest: webUsOf(d.run) }) },
+          }),
         );
       }
       return;
@@ -831,9 +879,9 @@ async function main() {
         const lua = script(`grab-only-${round}`, grabScript(cookies, await requirements(REQS_PER_ROUND)));
         const a = watched(children[0].pid!, `http://127.0.0.1:${pa}/`);
         if (PG_STATEMENTS) await db.query('SELECT pg_stat_statements_reset()');
-        const c = await measured(grabWeb, '/api/planner/grabs', lua);
+        const c = await redisStats(`(c) ${round}`, () => measured(grabWeb, '/api/planner/grabs', lua));
         if (PG_STATEMENTS) console.log(`(c) ${round}: PostgreSQL's statements by time`, await statements());
-        const cFull = await measured(grabWeb, '/api/planner/grabs', lua);
+        const cFull = await redisStats(`(c2) ${round}`, () => measured(grabWeb, '/api/planner/grabs', lua));
         const f = floor ? watched(floor.pid!, `http://127.0.0.1:${pf}/api/planner/grabs`, lua) : undefined;
         const us = (m: typeof c) => Math.round((1e6 * m.cost.webCpuS) / m.cost.requests);
         console.log(
@@ -844,6 +892,10 @@ async function main() {
             cFull: { rps: cFull.run.rps, p99: cFull.run.p99, webUs: us(cFull), cores: cFull.run.cores },
             f: f && { rps: f.rps, cores: f.cores },
             ratios: { c: c.run.rps / a.rps, cFull: cFull.run.rps / a.rps, cFullOverF: f && cFull.run.rps / f.rps },
+            perWebCpu: {
+              c: perCpu({ webUsPerRequest: webUsOf(a) }, { webUsPerRequest: webUsOf(c.run) }),
+              cFull: perCpu({ webUsPerRequest: webUsOf(a) }, { webUsPerRequest: webUsOf(cFull.run) }),
+            },
           }),
         );
       }
@@ -1032,6 +1084,12 @@ async function main() {
         c_over_a2: s.c.rps / s.a2.rps,
         cFull_over_a: s.cFull.rps / s.a.rps,
         ...(results.f.length ? { f_over_a: s.f.rps / s.a.rps, cFull_over_f: s.cFull.rps / s.f.rps } : {}),
+        perWebCpu: {
+          note: "(a)'s web CPU per request over the path's (webUsPerRequest): the ratio with the web process given what Koa hello's had, PostgreSQL, Redis, the worker and wrk sharing the machine's cores either way",
+          c_over_a: perCpu(s.a, s.c),
+          cFull_over_a: perCpu(s.a, s.cFull),
+          ...(results.f.length ? { f_over_a: perCpu(s.a, s.f), cFull_over_f: perCpu(s.f, s.cFull) } : {}),
+        },
       },
       targets: { c_over_a_min: 0.5, paced_p99_max_ms: 25 },
       profile: `bench-results/profiles/grab${SUFFIX}.svg`,
@@ -1044,7 +1102,7 @@ async function main() {
       d_reply_path: { ...s.d, cpuPerWin: wd },
       burst_1000_at_once: b,
       burst_1000_node_http_client: hb,
-      ratios: { d_over_a: s.d.rps / s.a.rps },
+      ratios: { d_over_a: s.d.rps / s.a.rps, perWebCpu: { d_over_a: perCpu(s.a, s.d) } },
       targets: { d_over_a_min: 0.3, burst_p99_max_ms: 1000 },
       profile: `bench-results/profiles/reply${SUFFIX}.svg`,
     };
@@ -1064,24 +1122,24 @@ async function main() {
       SECONDS,
     );
     console.table({
-      '(a) Koa hello': row(s.a, s.a.rps),
-      "(a2) Koa hello, (c)'s wrk script": row(s.a2, s.a.rps),
-      '(b) Koa+ioredis Lua': row(s.b, s.a.rps),
-      '(c) grab endpoint, fresh requirements': row(s.c, s.a.rps),
-      "(c2) grab, (c)'s requirements now full": row(s.cFull, s.a.rps),
-      ...(results.f.length ? { "(f) the floor: (c2)'s requests, grabOne and nothing else": row(s.f, s.a.rps) } : {}),
+      '(a) Koa hello': row(s.a, s.a),
+      "(a2) Koa hello, (c)'s wrk script": row(s.a2, s.a),
+      '(b) Koa+ioredis Lua': row(s.b, s.a),
+      '(c) grab endpoint, fresh requirements': row(s.c, s.a),
+      "(c2) grab, (c)'s requirements now full": row(s.cFull, s.a),
+      ...(results.f.length ? { "(f) the floor: (c2)'s requests, grabOne and nothing else": row(s.f, s.a) } : {}),
       '(c×2) as (c), two web processes (WEB_CONCURRENCY=2)': row(
         { rps: twoProcesses.c.rps, p50Ms: twoProcesses.c.p50, p99Ms: twoProcesses.c.p99 },
-        s.a.rps,
+        s.a,
       ),
       '(c2×2) as (c2), two web processes': row(
         { rps: twoProcesses.cFull.rps, p50Ms: twoProcesses.cFull.p50, p99Ms: twoProcesses.cFull.p99 },
-        s.a.rps,
+        s.a,
       ),
       [`(c') grab, ${PACED_CONNECTIONS} conns paced at half of (c)`]: row(s.paced),
       ["(c2') the same pace, requirements full (no wins)"]: row(s.pacedFull),
       ["(c'ˢ) the same pace, requirements opening steadily"]: row(s.pacedSteady),
-      '(d) reply 抢 <code> on /wechat/callback': row(s.d, s.a.rps),
+      '(d) reply 抢 <code> on /wechat/callback': row(s.d, s.a),
       '(e) 1,000 replies at once (client clock)': row(b),
       "(e') the same, node's HTTP client": row(hb),
     });
