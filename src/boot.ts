@@ -96,10 +96,13 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
 
   // One connection to the embedded database: pglite-socket's multiplexer keeps only transactions
   // together, so two connections' extended-protocol messages can interleave (08P01 errors).
-  const { db, pool } = createPrisma(database.url, database.embedded ? 1 : 16, database.embedded);
-  // The wins' group commit has connections of its own (4, always open): with the pool's 16 and the
-  // audit's one, a process holds 21 connections at most, as before.
-  const winsPool = database.embedded ? pool : recorderPool(database.url, RECORDER_CONNECTIONS);
+  // A process that serves requests: 16 for them, and the wins' group commit 4 of its own (always
+  // open), with the audit's one 21 at most. A ROLE=worker process: WORKER_DB_POOL for everything
+  // (its jobs, listeners and the few wins of dispatches), with the audit's WORKER_DB_POOL + 1.
+  // ROLE=all adds the workers' own WORKER_DB_POOL to the web's 21 (below).
+  const web = config.ROLE !== 'worker';
+  const { db, pool } = createPrisma(database.url, database.embedded ? 1 : web ? 16 : config.WORKER_DB_POOL, database.embedded);
+  const winsPool = database.embedded || !web ? pool : recorderPool(database.url, RECORDER_CONNECTIONS);
   // Every Redis key of this database lives under its namespace (infra/keys.ts).
   const ns = namespaceOf(await databaseIdentity(pool));
   const metrics = createMetrics();
@@ -107,6 +110,9 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
   // anyway, audit.ts): its batches of thousands of rows must not hold up the wins' commits.
   const auditPool = database.embedded ? pool : relaxedPool(database.url);
   const audit = createAudit(auditPool, log);
+  metrics.watch({
+    pools: { general: pool, ...(winsPool !== pool && { recorder: winsPool }), ...(auditPool !== pool && { audit: auditPool }) },
+  });
   const redis = commandClient(redisTarget, ns);
   // The engine's scripts over a direct line on one server (infra/script-line.ts); ioredis on a cluster.
   const line = redisTarget.kind === 'server' && config.REDIS_SCRIPT_LINE === 'on' ? scriptLine(redisTarget.url, ns, log) : null;
@@ -229,10 +235,12 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   let workerDb: ReturnType<typeof createPrisma> | undefined;
   if (config.ROLE !== 'web') {
     workerConn = queueConnection(redisTarget);
-    // The workers get their own database connections (the embedded database has only one): a busy
-    // schedule must not starve web requests of theirs (ops intake answered 500 when they shared).
-    workerDb = database.embedded ? undefined : createPrisma(database.url, config.WORKER_DB_POOL);
+    // Beside a web server (ROLE=all) the workers get their own database connections (the embedded
+    // database has only one): a busy schedule must not starve web requests of theirs (ops intake
+    // answered 500 when they shared). A ROLE=worker process's pool is theirs already.
+    workerDb = database.embedded || config.ROLE === 'worker' ? undefined : createPrisma(database.url, config.WORKER_DB_POOL);
     const w: Ctx = workerDb ? { ...ctx, db: workerDb.db, pool: workerDb.pool } : ctx;
+    if (workerDb) metrics.watch({ pools: { worker: workerDb.pool } });
     workerCtx = w;
     worker = startWorker(w, workerConn, (job) => handleJob(w, job));
     notifyWorker = startNotifyWorker(w, w.wechat, workerConn);

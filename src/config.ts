@@ -92,7 +92,7 @@ const schema = z.object({
   WEB_CONCURRENCY: positive(1),
   /** On SIGTERM, how long in-flight requests get before their connections are closed anyway (ms). */
   SHUTDOWN_GRACE_MS: positive(10_000),
-  /** Database connections of the workers (apart from the web side's 20). */
+  /** Database connections of the workers (apart from the web side's, ROLE=all; a ROLE=worker process's whole pool). */
   WORKER_DB_POOL: positive(10),
   /**
    * How much a worker process (ROLE=worker) gives way to the web processes on a shared machine: its

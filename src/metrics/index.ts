@@ -12,6 +12,14 @@ import type { AuditEntry, Metrics } from '../context.js';
 import { clusterMember } from './cluster.js';
 import cluster from 'node:cluster';
 
+/** What the pool gauge reads of a pg.Pool. */
+interface PoolLike {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+  options: { max?: number };
+}
+
 const LATENCY = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const WAIT = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900];
 /** A grab's answer by its status (api/planner.ts): a new win is a 201, a repeat a 200, "being confirmed" a 202. */
@@ -25,8 +33,8 @@ export function createMetrics(): Metrics & {
   timeRequest(req: IncomingMessage, res: ServerResponse): void;
   /** Watches a BullMQ worker: waiting time of each job, and (lifecycle) lateness of each release. */
   watchWorker(queue: string, worker: Worker): void;
-  /** Queues whose depths are read at each scrape, and the live streams' count. */
-  watch(what: { queues?: Queue[]; liveConnections?: () => number }): void;
+  /** Queues whose depths are read at each scrape, the live streams' count, and the process's PostgreSQL pools. */
+  watch(what: { queues?: Queue[]; liveConnections?: () => number; pools?: Record<string, PoolLike> }): void;
 } {
   const registry = new Registry();
   // Which process answered (web processes share a port under WEB_CONCURRENCY).
@@ -75,6 +83,7 @@ export function createMetrics(): Metrics & {
   const attemptsBy = new Map<string, ReturnType<typeof attempts.labels>>();
   const queues: Queue[] = [];
   let live: (() => number) | undefined;
+  const pools: Record<string, PoolLike> = {};
   new Gauge({
     name: 'queue_jobs',
     help: 'Jobs in each BullMQ queue by state',
@@ -85,6 +94,21 @@ export function createMetrics(): Metrics & {
       for (const q of queues) {
         const counts = await q.getJobCounts('waiting', 'delayed', 'active', 'failed', 'prioritized');
         for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: 'db_pool_connections',
+    help: "This process's PostgreSQL connections by pool (general, recorder, audit, worker) and state: open, idle, waiting (callers queued for one), max (the pool's size)",
+    labelNames: ['pool', 'state'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [pool, p] of Object.entries(pools)) {
+        this.set({ pool, state: 'open' }, p.totalCount);
+        this.set({ pool, state: 'idle' }, p.idleCount);
+        this.set({ pool, state: 'waiting' }, p.waitingCount);
+        this.set({ pool, state: 'max' }, p.options.max ?? 10);
       }
     },
   });
@@ -132,6 +156,7 @@ export function createMetrics(): Metrics & {
     watch(what) {
       if (what.queues) queues.push(...what.queues);
       if (what.liveConnections) live = what.liveConnections;
+      if (what.pools) Object.assign(pools, what.pools);
     },
   };
 }
