@@ -3,11 +3,13 @@
  * process handles the engine event) and published to every instance's hub. Planners hear their
  * pool and work orders; a requirement's traveler hears every change to it (their status page
  * re-reads it). A requirement's events are handled in stream order (a win's "slots" before its
- * "gone"); different requirements' side by side.
+ * "gone"); different requirements' side by side. A failed event is retried later, after the ones
+ * behind it: a "full" that comes late for a requirement open again says nothing.
  */
 import type { Ctx } from '../context.js';
 import type { DomainEvent, Listener } from '../events/index.js';
 import { travelerOf } from '../grab/index.js';
+import { requirementKeys } from '../infra/keys.js';
 import { appendForUser, broadcastRequirement } from './store.js';
 
 export function liveListener(ctx: Ctx): Listener {
@@ -59,6 +61,9 @@ async function toLive(ctx: Ctx, e: DomainEvent): Promise<void> {
       await toTraveler('taken');
       return;
     case 'full':
+      // Handled late (retried after a failure, or after a consumer died) the requirement may be open
+      // again by now (a slot came back): its candidates must not be told it is gone.
+      if ((await redis.hget(requirementKeys(e.requirementId).meta, 'status')) === 'open') return;
       await broadcastRequirement(redis, e.requirementId, 'gone', { requirementId: e.requirementId, reason: 'full' });
       return;
     case 'closed':

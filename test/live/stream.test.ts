@@ -7,6 +7,7 @@ import { isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp, unti
 import type { Running } from '../../src/boot.js';
 import { appendForUser, broadcastAll, liveChannel } from '../../src/live/store.js';
 import { RECONNECT_SPREAD_MS } from '../../src/live/hub.js';
+import { listenerDone } from '../../src/infra/keys.js';
 
 let env: Env;
 let a: Running;
@@ -145,6 +146,25 @@ it('a grab on one instance updates planners connected to another; a full require
     body: JSON.stringify({ requirementId: r.id }),
   });
   await until(() => watch.events.some((e) => e.type === 'gone' && e.data.requirementId === r.id && e.data.reason === 'full'), 2000, 10);
+  watch.close();
+});
+
+it('a full event handled after its requirement re-opened (a retry) does not tell its candidates it is gone', async () => {
+  const [winner, watcher] = await market('和田', 2);
+  const r = (await ops(a.url).post('/requirements', requirementBody({ destinations: ['和田'], plannersWanted: 2 }))).body;
+  await until(async () => (await a.ctx.db.release.count({ where: { requirementId: r.id } })) === 1, 5000);
+  const watch = await connect(b.url, plannerCookie(b.ctx, watcher));
+  // As if it had been full, a slot had come back, and the live listener got to the event only now.
+  const stale = await a.ctx.events.publish({ type: 'full', requirementId: r.id, plannerIds: [], at: Date.now() - 1000 });
+  await until(async () => (await a.ctx.redis.get(listenerDone('live', stale.id))) === 'done');
+  // The requirement's next event comes after it (one lane per requirement, one channel): a "gone" would be here first.
+  await fetch(`${a.url}/api/planner/grabs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: plannerCookie(a.ctx, winner) },
+    body: JSON.stringify({ requirementId: r.id }),
+  });
+  await until(() => watch.events.some((e) => e.type === 'slots' && e.data.requirementId === r.id && e.data.slotsLeft === 1), 5000, 10);
+  expect(watch.events.filter((e) => e.type === 'gone' && e.data.requirementId === r.id)).toEqual([]);
   watch.close();
 });
 
