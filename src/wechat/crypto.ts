@@ -2,7 +2,7 @@
  * The official account's message security (WeChat "消息加解密说明"): the sha1 signature of sorted
  * strings, and safe mode's AES-256-CBC. Key = base64(EncodingAESKey + "="), IV = its first 16
  * bytes, PKCS#7 padding to 32-byte blocks; plaintext = 16 random bytes + 4-byte big-endian length
- * + message + appid. Checked against Tencent's published sample vector (test/wechat/crypto.test.ts).
+ * + message + appid. Checked against Tencent's published sample vector (test/unit/wechat-crypto.test.ts).
  */
 import { createCipheriv, createDecipheriv, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
