@@ -52,7 +52,7 @@ const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CLUSTER = process.env.BENCH_REDIS_CLUSTER === '1';
 const ONLY = process.env.BENCH_ONLY;
 const PG_STATEMENTS = process.env.BENCH_PG_STATEMENTS === '1';
-const REDIS_STATS = process.env.BENCH_REDIS_STATS === '1' && process.env.BENCH_REDIS_CLUSTER !== '1';
+const REDIS_STATS = process.env.BENCH_REDIS_STATS === '1' && !CLUSTER;
 const SUFFIX = CLUSTER ? '-cluster' : '';
 const SECRET = 'bench-session-secret-0123456789abcdef';
 const OPS = 'bench-ops-token-0123456789';
@@ -565,12 +565,11 @@ const row = (r: { rps?: number; p50Ms: number; p99Ms: number; webUsPerRequest?: 
   'p99 ms': r.p99Ms,
   'vs (a)': base && r.rps !== undefined ? +(r.rps / base.rps).toFixed(3) : '',
   'web µs/req': r.webUsPerRequest ?? '',
-  'vs (a) per web CPU': (base && perCpu(base, r)) ?? '',
+  'vs (a) per web CPU': (base && perCpu(base.webUsPerRequest, r.webUsPerRequest)) ?? '',
 });
 
-/** How many of `path`'s requests the web process serves in the CPU time of one of `base`'s (1: as cheap). */
-const perCpu = (base: { webUsPerRequest?: number }, path: { webUsPerRequest?: number }) =>
-  base.webUsPerRequest && path.webUsPerRequest ? +(base.webUsPerRequest / path.webUsPerRequest).toFixed(3) : null;
+/** How many of a path's requests (`pathUs` of web CPU each) the web process serves in the CPU time of one of the base's (1: as cheap). */
+const perCpu = (baseUs: number | undefined, pathUs: number | undefined) => (baseUs && pathUs ? +(baseUs / pathUs).toFixed(3) : null);
 
 /**
  * The web process's CPU per request in a run (wrk's requests over the cores `coresDuring` saw it
@@ -851,7 +850,7 @@ async function main() {
             webUsPerReply: webUs,
             wins: d.cost.wins,
             cores: d.run.cores,
-            ratios: { d: d.run.rps / a.rps, perWebCpu: perCpu({ webUsPerRequest: webUsOf(a) }, { webUsPerRequest: webUsOf(d.run) }) },
+            ratios: { d: d.run.rps / a.rps, perWebCpu: perCpu(webUsOf(a), webUsOf(d.run)) },
           }),
         );
       }
@@ -893,8 +892,8 @@ async function main() {
             f: f && { rps: f.rps, cores: f.cores },
             ratios: { c: c.run.rps / a.rps, cFull: cFull.run.rps / a.rps, cFullOverF: f && cFull.run.rps / f.rps },
             perWebCpu: {
-              c: perCpu({ webUsPerRequest: webUsOf(a) }, { webUsPerRequest: webUsOf(c.run) }),
-              cFull: perCpu({ webUsPerRequest: webUsOf(a) }, { webUsPerRequest: webUsOf(cFull.run) }),
+              c: perCpu(webUsOf(a), webUsOf(c.run)),
+              cFull: perCpu(webUsOf(a), webUsOf(cFull.run)),
             },
           }),
         );
@@ -1086,9 +1085,14 @@ async function main() {
         ...(results.f.length ? { f_over_a: s.f.rps / s.a.rps, cFull_over_f: s.cFull.rps / s.f.rps } : {}),
         perWebCpu: {
           note: "(a)'s web CPU per request over the path's (webUsPerRequest): the ratio with the web process given what Koa hello's had, PostgreSQL, Redis, the worker and wrk sharing the machine's cores either way",
-          c_over_a: perCpu(s.a, s.c),
-          cFull_over_a: perCpu(s.a, s.cFull),
-          ...(results.f.length ? { f_over_a: perCpu(s.a, s.f), cFull_over_f: perCpu(s.f, s.cFull) } : {}),
+          c_over_a: perCpu(s.a.webUsPerRequest, s.c.webUsPerRequest),
+          cFull_over_a: perCpu(s.a.webUsPerRequest, s.cFull.webUsPerRequest),
+          ...(results.f.length
+            ? {
+                f_over_a: perCpu(s.a.webUsPerRequest, s.f.webUsPerRequest),
+                cFull_over_f: perCpu(s.f.webUsPerRequest, s.cFull.webUsPerRequest),
+              }
+            : {}),
         },
       },
       targets: { c_over_a_min: 0.5, paced_p99_max_ms: 25 },
@@ -1102,7 +1106,7 @@ async function main() {
       d_reply_path: { ...s.d, cpuPerWin: wd },
       burst_1000_at_once: b,
       burst_1000_node_http_client: hb,
-      ratios: { d_over_a: s.d.rps / s.a.rps, perWebCpu: { d_over_a: perCpu(s.a, s.d) } },
+      ratios: { d_over_a: s.d.rps / s.a.rps, perWebCpu: { d_over_a: perCpu(s.a.webUsPerRequest, s.d.webUsPerRequest) } },
       targets: { d_over_a_min: 0.3, burst_p99_max_ms: 1000 },
       profile: `bench-results/profiles/reply${SUFFIX}.svg`,
     };

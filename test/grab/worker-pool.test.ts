@@ -29,30 +29,26 @@ it('web requests are served while every worker connection is busy', async () => 
   await held;
 });
 
-/** db_pool_connections at a scrape: each pool's size, by pool. */
-async function poolSizes(app: Running): Promise<Record<string, number>> {
+/** db_pool_connections at a scrape, one state of each pool: max (its size), open, idle or waiting. */
+async function poolGauge(app: Running, state: string): Promise<Record<string, number>> {
   const gauge = (await app.ctx.metrics.json()).find((m) => m.name === 'db_pool_connections');
   const values = (gauge?.values ?? []) as { value: number; labels: Record<string, string | number> }[];
-  return Object.fromEntries(values.filter((v) => v.labels.state === 'max').map((v) => [v.labels.pool, v.value]));
+  return Object.fromEntries(values.filter((v) => v.labels.state === state).map((v) => [v.labels.pool, v.value]));
 }
 
 it("each role holds the README's budget of PostgreSQL connections: web 16 + 4 + 1, a worker WORKER_DB_POOL + 1", async () => {
   // ROLE=all (this file's app): the web's 21 and the workers' own.
-  expect(await poolSizes(h.app)).toEqual({ general: 16, recorder: 4, audit: 1, worker: 3 });
+  expect(await poolGauge(h.app, 'max')).toEqual({ general: 16, recorder: 4, audit: 1, worker: 3 });
   const web = await startApp(h.env, { ROLE: 'web' });
   const worker = await startApp(h.env, { ROLE: 'worker', WORKER_DB_POOL: '7' });
   try {
-    expect(await poolSizes(web)).toEqual({ general: 16, recorder: 4, audit: 1 });
+    expect(await poolGauge(web, 'max')).toEqual({ general: 16, recorder: 4, audit: 1 });
     // A worker process's jobs, listeners and dispatch wins share one pool of WORKER_DB_POOL.
-    expect(await poolSizes(worker)).toEqual({ general: 7, audit: 1 });
+    expect(await poolGauge(worker, 'max')).toEqual({ general: 7, audit: 1 });
     expect(worker.workerCtx!.pool).toBe(worker.ctx.pool);
     // The gauge reads the pools as they are: a query on the worker's opens one of its connections.
     await worker.workerCtx!.pool.query('SELECT 1');
-    const open = (await worker.ctx.metrics.json()).find((m) => m.name === 'db_pool_connections')!.values as {
-      value: number;
-      labels: Record<string, string>;
-    }[];
-    expect(open.find((v) => v.labels.pool === 'general' && v.labels.state === 'open')!.value).toBeGreaterThanOrEqual(1);
+    expect((await poolGauge(worker, 'open')).general).toBeGreaterThanOrEqual(1);
   } finally {
     await worker.stop();
     await web.stop();
