@@ -19,6 +19,7 @@ import { opsQueues } from './ops-queues.js';
 import { handlePayNotify } from '../pay/index.js';
 import { leanGrab, plannerRoutes } from './planner.js';
 import { leanRoutes } from '../http/lean.js';
+import { readBody } from '../http/body.js';
 import { travelerRoutes } from './traveler.js';
 
 function healthRoutes(app: Ctx): Router {
@@ -49,16 +50,19 @@ function healthRoutes(app: Ctx): Router {
     }
     ctx.body = { role: s.role, id: s.id };
   });
-  // WeChat Pay's notifications (CONTRACT): verified on the raw body (pay/notify.ts).
+  // WeChat Pay's notifications (CONTRACT): verified on the raw body (pay/notify.ts), read as bytes
+  // and decoded once (a chunk may end inside a Chinese character), 64 KB at most.
   health.post('/pay/notify', async (ctx) => {
-    let raw = '';
-    for await (const chunk of ctx.req) {
-      raw += chunk;
-      if (raw.length > 64 * 1024) {
-        ctx.status = 413;
-        ctx.body = { code: 'PARAM_ERROR', message: 'body too large' };
-        return;
-      }
+    let raw: string;
+    try {
+      raw = (await readBody(ctx.req, 64 * 1024)).toString('utf8');
+    } catch (err) {
+      if ((err as { status?: number }).status !== 413) throw err;
+      ctx.set('connection', 'close'); // the unread rest must not be read as the next request
+      ctx.req.resume();
+      ctx.status = 413;
+      ctx.body = { code: 'PARAM_ERROR', message: 'body too large' };
+      return;
     }
     const answer = await handlePayNotify(app, (h) => ctx.get(h) || undefined, raw);
     ctx.status = answer.status;

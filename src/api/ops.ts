@@ -5,7 +5,7 @@ import type { Ctx } from '../context.js';
 import { TIERS } from '../config.js';
 import { HttpError } from '../http/errors.js';
 import { requireRole } from '../http/auth.js';
-import { dbId, idParam, json, parse } from '../http/body.js';
+import { dbId, idParam, json, jsonBody, parse } from '../http/body.js';
 import { createRequirement, requirementInput, requirementView } from '../requirements/index.js';
 import {
   accountOf,
@@ -247,11 +247,19 @@ function audited(app: Ctx) {
 
 /** Signing in and out of the console (no session needed to sign in; a same-origin request). */
 function sessionRoutes(app: Ctx, r: Router) {
-  r.post('/session', json, async (ctx) => {
-    if (!sameOrigin(ctx, app.config.PUBLIC_URL)) throw new DomainError('CROSS_SITE');
-    const { email, password } = parse(signInInput, ctx.request.body);
-    ctx.body = await openOpsSession(app, ctx, email, password);
-  });
+  // The origin first and a body no bigger than an e-mail and a password: a stranger's request costs nothing to refuse.
+  const signIn = jsonBody(2048);
+  r.post(
+    '/session',
+    async (ctx, next) => {
+      if (!sameOrigin(ctx, app.config.PUBLIC_URL)) throw new DomainError('CROSS_SITE');
+      return signIn(ctx, next);
+    },
+    async (ctx) => {
+      const { email, password } = parse(signInInput, ctx.request.body);
+      ctx.body = await openOpsSession(app, ctx, email, password);
+    },
+  );
 }
 
 export function opsRoutes(app: Ctx): Router {

@@ -10,12 +10,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
-import { HttpError, errorAnswer } from './errors.js';
-import { nulAt } from './body.js';
+import { errorAnswer } from './errors.js';
 
 export type LeanRoute = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => boolean;
-
-const MAX_JSON = 64 * 1024;
 
 /** One cookie's value from the Cookie header (what Koa's ctx.cookies.get does for an unsigned cookie). */
 export function cookieOf(header: string | undefined, name: string): string | undefined {
@@ -64,56 +61,7 @@ export function sendJson(res: ServerResponse, https: boolean, status: number, bo
   send(res, https, status, 'application/json; charset=utf-8', JSON.stringify(body), extra);
 }
 
-/** A request body up to `limit` bytes; past it a 413 (the rest is discarded by `fail`, never read as a request). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) return Promise.reject(Object.assign(new Error('request entity too large'), { status: 413 }));
-  return new Promise((ok, fail) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      cleanup();
-      fail(Object.assign(new Error('request entity too large'), { status: 413 }));
-    };
-    const onEnd = () => {
-      cleanup();
-      ok(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      fail(err);
-    };
-    const cleanup = () => {
-      req.off('data', onData).off('end', onEnd).off('error', onError);
-      req.pause();
-    };
-    req.on('data', onData).on('end', onEnd).on('error', onError);
-  });
-}
-
-const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
-
-/** The request says its body is JSON (anything else is left to Koa's parser and its answers). */
-export const isJson = (req: IncomingMessage) => JSON_TYPE.test(req.headers['content-type'] ?? '');
-
-/** A JSON body as the API's parser takes it: up to 64 KB, empty is {}, no NUL character anywhere. */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const raw = (await readBody(req, MAX_JSON)).toString('utf8');
-  let body: unknown;
-  try {
-    body = raw.trim() ? JSON.parse(raw) : {};
-  } catch (err) {
-    throw Object.assign(err as Error, { status: 400 });
-  }
-  const at = nulAt(body);
-  if (at)
-    throw new HttpError(400, 'VALIDATION', `${at}: must not contain NUL characters`, at, {
-      [at]: '内容里有无法保存的字符，请删掉后再试。',
-    });
-  return body;
-}
+export { isJson, readBody, readJson } from './body.js';
 
 /**
  * Runs a lean route's work and writes its JSON answer, or the error as Koa's error middleware would

@@ -8,7 +8,8 @@
  */
 import { createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
+import { connect } from 'node:net';
 import { expect, it } from 'vitest';
 import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 import { signSession } from '../../src/session/index.js';
@@ -59,7 +60,17 @@ const trip = (t: { id: number; cookie: string }) =>
 /** A notification as WeChat Pay sends it, with parts to spoil. */
 async function notification(
   outTradeNo: string,
-  o: { total?: number; openid?: string; apiV3Key?: string; signer?: string; timestamp?: number; signature?: string; tamper?: boolean } = {},
+  o: {
+    total?: number;
+    openid?: string;
+    apiV3Key?: string;
+    signer?: string;
+    timestamp?: number;
+    signature?: string;
+    tamper?: boolean;
+    /** Sent in two writes, the first ending inside a Chinese character of the body. */
+    split?: boolean;
+  } = {},
 ) {
   const keys = await payKeys(h.app.ctx);
   const d = (await h.app.ctx.db.deposit.findUniqueOrThrow({ where: { outTradeNo } }))!;
@@ -87,22 +98,40 @@ async function notification(
     event_type: 'TRANSACTION.SUCCESS',
     resource_type: 'encrypt-resource',
     resource,
+    summary: '支付成功', // real notifications carry Chinese
   });
   const timestamp = String(o.timestamp ?? Math.floor(Date.now() / 1000));
   const nonce = randomBytes(8).toString('hex');
   const signature = o.signature ?? sign(o.signer ?? keys.sandbox!.wechatpayKey, `${timestamp}\n${nonce}\n${body}\n`);
-  const res = await fetch(`${h.app.url}/pay/notify`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'wechatpay-serial': keys.sandbox!.wechatpayKeyId,
-      'wechatpay-timestamp': timestamp,
-      'wechatpay-nonce': nonce,
-      'wechatpay-signature': signature,
-    },
-    body,
-  });
+  const headers = {
+    'content-type': 'application/json',
+    'wechatpay-serial': keys.sandbox!.wechatpayKeyId,
+    'wechatpay-timestamp': timestamp,
+    'wechatpay-nonce': nonce,
+    'wechatpay-signature': signature,
+  };
+  if (o.split)
+    return postInTwoWrites(`${h.app.url}/pay/notify`, headers, Buffer.from(body), Buffer.from(body).indexOf(Buffer.from('支')) + 1);
+  const res = await fetch(`${h.app.url}/pay/notify`, { method: 'POST', headers, body });
   return { status: res.status, body: res.status === 204 ? null : await res.json() };
+}
+
+/** A POST whose body arrives in two TCP writes, the first `cut` bytes, then the rest after a pause. */
+function postInTwoWrites(url: string, headers: Record<string, string>, body: Buffer, cut: number) {
+  return new Promise<{ status: number; body: any }>((ok, fail) => {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res
+        .on('data', (c) => chunks.push(c))
+        .on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          ok({ status: res.statusCode!, body: text ? JSON.parse(text) : null });
+        });
+    });
+    req.on('error', fail);
+    req.write(body.subarray(0, cut));
+    setTimeout(() => req.end(body.subarray(cut)), 50);
+  });
 }
 
 it('choosing makes an order with signed pay parameters; asking again gives the same order; the cashier pays it and the trip is paid everywhere', async () => {
@@ -172,6 +201,35 @@ it('forged notifications are refused with nothing changed; a real one twice chan
   expect((await notification(no)).status).toBe(204); // WeChat Pay retries: harmless
   expect((await trip(t)).body.status).toBe('paid');
   expect(await h.app.ctx.db.paymentEvent.count({ where: { outTradeNo: no, what: 'paid' } })).toBe(1);
+});
+
+it('a genuine notification split inside a Chinese character verifies (bytes until verified)', async () => {
+  const t = await chosenTrip();
+  const res = await notification(t.deposit.outTradeNo, { split: true });
+  expect(res.status).toBe(204);
+  expect((await trip(t)).body.status).toBe('paid');
+});
+
+it('a notification over 64 KB is a 413 that closes the connection (no hanging keep-alive)', async () => {
+  const big = `{"pad":"${'支'.repeat(30_000)}"}`; // 30,000 characters, 90,000 bytes: bytes are what is counted
+  const answer = await new Promise<string>((ok, fail) => {
+    const u = new URL(h.app.url);
+    const s = connect(Number(u.port), u.hostname, () => {
+      s.write(`POST /pay/notify HTTP/1.1\r\nhost: ${u.host}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`);
+      const b = Buffer.from(big);
+      s.write(`${b.length.toString(16)}\r\n`);
+      s.write(b);
+      s.write('\r\n0\r\n\r\n');
+    });
+    let got = '';
+    s.setEncoding('utf8');
+    s.on('data', (d) => (got += d));
+    s.on('end', () => ok(got)); // the server closed: the next request is not left waiting on this socket
+    s.on('error', fail);
+    setTimeout(() => fail(new Error(`the connection stayed open: ${got.slice(0, 200)}`)), 15_000);
+  });
+  expect(answer).toMatch(/^HTTP\/1\.1 413/);
+  expect(answer.toLowerCase()).toContain('connection: close');
 });
 
 it('an unpaid order closes at expiry and a new one is made; a payment that raced the close, or whose notification was lost, is honoured', async () => {
