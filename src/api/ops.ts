@@ -6,7 +6,7 @@ import { TIERS } from '../config.js';
 import { HttpError } from '../http/errors.js';
 import { requireRole } from '../http/auth.js';
 import { dbId, idParam, json, jsonBody, parse } from '../http/body.js';
-import { createRequirement, requirementInput, requirementView } from '../requirements/index.js';
+import { createRequirement, placesInput, requirementInput, requirementView } from '../requirements/index.js';
 import {
   accountOf,
   applyGrading,
@@ -71,10 +71,7 @@ const plannerFields = {
     .trim()
     .regex(/^1[3-9]\d{9}$/, 'must be an 11-digit mainland mobile number'),
   tier: z.enum(TIERS, { error: 'must be S, A, B or C' }),
-  destinations: z
-    .array(z.string().trim().min(1).max(50), { error: 'must be a list of places' })
-    .min(1, 'must name at least one destination')
-    .max(50),
+  destinations: placesInput(1, 50),
   maxActive: z.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(500),
   dailyQuota: z.number().int().min(1).max(1000).optional(),
   openid: z.string().trim().min(1).max(64).optional(),
@@ -93,7 +90,7 @@ const funnelQuery = z
   .object({ from: chinaDay, to: chinaDay }, { error: 'from and to are required' })
   .refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be before from' })
   .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, { path: ['to'], message: 'at most a year after from' });
-const destinationsList = z.array(z.string().trim().min(1).max(50), { error: 'must be a list of places' }).max(50);
+const destinationsList = placesInput(0, 50);
 const audienceInput = z
   .object(
     {

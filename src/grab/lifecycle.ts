@@ -192,7 +192,7 @@ export async function fallback(ctx: Ctx, requirementId: number): Promise<{ dispa
   const [filled, wanted] = (await ctx.redis.hmget(requirementKeys(requirementId).meta, 'filled', 'wanted')).map(Number);
   const slotsLeft = wanted - filled;
   if (slotsLeft > 0) {
-    await ctx.db.requirement.update({ where: { id: requirementId }, data: { flaggedAt: new Date(ctx.now()) } });
+    await ctx.db.requirement.update({ where: { id: requirementId }, data: { flaggedAt: req.flaggedAt ?? new Date(ctx.now()) } });
     await ctx.events.publish({ type: 'flagged', requirementId, slotsLeft, at: ctx.now() });
   }
   return { dispatched, flagged: slotsLeft > 0 };

@@ -170,7 +170,12 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
     if (w.endedAt)
       t.push({ at: w.endedAt, what: w.status === 'expired' ? '名额释放' : '工单结束', detail: `${who(w.plannerId)}（${w.status}）` });
   }
-  if (r.flaggedAt) t.push({ at: r.flaggedAt, what: '需要人工处理', detail: '各级开放后仍有名额' });
+  if (r.flaggedAt)
+    t.push({
+      at: r.flaggedAt,
+      what: '需要人工处理',
+      detail: r.candidates.length === 0 ? '没有定制师服务这些目的地：请派单或联系旅行者调整' : '各级开放后仍有名额',
+    });
   if (r.fullAt) t.push({ at: r.fullAt, what: '名额已满', detail: '' });
   if (r.closedAt) t.push({ at: r.closedAt, what: '关闭', detail: r.closedReason ?? '' });
   for (const m of messages)

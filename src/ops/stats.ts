@@ -112,7 +112,7 @@ export async function today(ctx: Ctx, dueWithinHours = 6) {
       where: { status: 'open', flaggedAt: { not: null } },
       orderBy: { flaggedAt: 'asc' },
       take: 20,
-      select: { id: true, code: true, destinations: true, flaggedAt: true, plannersWanted: true },
+      select: { id: true, code: true, destinations: true, flaggedAt: true, plannersWanted: true, _count: { select: { candidates: true } } },
     }),
     notifyPause(ctx),
   ]);
@@ -130,7 +130,13 @@ export async function today(ctx: Ctx, dueWithinHours = 6) {
       planner: w.planner.name,
       deadlineAt: w.deadlineAt,
     })),
-    flagged: flagged.map((r) => ({ id: r.id, code: r.code, destinations: r.destinations, flaggedAt: r.flaggedAt })),
+    flagged: flagged.map((r) => ({
+      id: r.id,
+      code: r.code,
+      destinations: r.destinations,
+      flaggedAt: r.flaggedAt,
+      why: r._count.candidates === 0 ? ('no-planners' as const) : ('slots-left' as const),
+    })),
     /** Template messages paused (WeChat 45009: the day's quota spent), until when. */
     notify: paused ? { paused: true, since: new Date(paused.since), until: new Date(paused.until) } : { paused: false },
   };

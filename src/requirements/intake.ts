@@ -4,6 +4,7 @@
  * schedule; if that part fails, the reconciler finishes it, so nothing is half-written.
  */
 import { chinaDate } from '../format.js';
+import { splitList } from '../lists.js';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { TIERS, type Tier } from '../config.js';
@@ -29,6 +30,16 @@ const date = z
 const count = (min: number) =>
   z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(99, 'must be at most 99');
 
+/**
+ * A list of places. Each item is split again as a person types a list (src/lists.ts), so
+ * ["京都，巴黎"] is two places wherever it came from (an old page, a script, the ops form); repeats count once.
+ */
+export const placesInput = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (Array.isArray(v) ? [...new Set(v.flatMap((x) => (typeof x === 'string' ? splitList(x) : [x])))] : v),
+    z.array(text(50), { error: 'must be a list of places' }).min(min, 'must name at least one place').max(max, `at most ${max} places`),
+  );
+
 export const requirementInput = z
   .object(
     {
@@ -36,10 +47,7 @@ export const requirementInput = z
       subject: z.enum(['individual', 'enterprise'], { error: 'must be "individual" or "enterprise"' }),
       company: text(100).optional(),
       origin: text(50),
-      destinations: z
-        .array(text(50), { error: 'must be a list of places' })
-        .min(1, 'must name at least one destination')
-        .max(10, 'at most 10 destinations'),
+      destinations: placesInput(1, 10),
       departDate: date,
       returnDate: date,
       adults: count(1),
@@ -124,12 +132,16 @@ export async function createRequirement(ctx: Ctx, input: RequirementInput) {
             minTier,
             blockedPlannerIds: input.blockedPlannerIds,
             blockedSupplierIds: input.blockedSupplierIds,
+            // No planner serves it: ops must act now, not after every tier's window has passed.
+            flaggedAt: candidates.length === 0 ? new Date(ctx.now()) : null,
           },
         });
         await tx.candidate.createMany({ data: candidates.map((c) => ({ requirementId: created.id, ...c })) });
         return created;
       });
       await goLive(ctx, req.id, candidates);
+      if (candidates.length === 0)
+        await ctx.events.publish({ type: 'flagged', requirementId: req.id, slotsLeft: req.plannersWanted, at: ctx.now() });
       return { ...req, candidates: candidates.length };
     } catch (err) {
       // A code collision (1 in ~900M per pair) is retried with a new code; two ops entries racing

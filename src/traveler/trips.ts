@@ -68,6 +68,7 @@ export async function tripOf(ctx: Ctx, travelerId: number | null, id: number | n
           where: { id },
           include: {
             workOrders: { orderBy: { grabbedAt: 'asc' }, include: { proposal: true, planner: { include: { supplier: true } } } },
+            _count: { select: { candidates: true } },
           },
         })
       : null;
@@ -81,6 +82,9 @@ export async function tripOf(ctx: Ctx, travelerId: number | null, id: number | n
     plannersWanted: q.plannersWanted,
     proposalWithinHours: Math.round(ctx.config.PROPOSAL_DEADLINE / 3600),
     slotsLeft: q.status === 'open' ? Math.max(0, q.plannersWanted - (Number.isFinite(filled) ? filled : 0)) : 0,
+    // Why an open trip waits on people rather than on planners grabbing: no planner serves it at
+    // all, or every tier had its window and slots are left. Ops have it flagged either way.
+    attention: q.status !== 'open' ? null : q._count.candidates === 0 ? 'no-planners' : q.flaggedAt ? 'flagged' : null,
     createdAt: q.createdAt,
     // Expired slots are the planner's business, not the traveler's.
     workOrders: q.workOrders

@@ -47,6 +47,12 @@ describe('POST /api/ops/requirements', () => {
     });
   }
 
+  it('places typed as one string with Chinese commas, semicolons or 、 are split on the server too', async () => {
+    const res = await ops(app.url).post('/requirements', requirementBody({ destinations: ['京都，巴黎', '罗马；米兰、京都'] }));
+    expect(res.status).toBe(201);
+    expect(res.body.destinations).toEqual(['京都', '巴黎', '罗马', '米兰']);
+  });
+
   it('malformed JSON is a 400, not a 500', async () => {
     const res = await call(app.url, 'POST', '/api/ops/requirements', '{"traveler":', {
       authorization: 'Bearer test-ops-token-0123456789',

@@ -161,6 +161,9 @@ it('shows field errors, then follows the trip live to the proposals side by side
   await page.locator('.cashier button:has-text("支付")').click();
   await page.waitForSelector('.deposit[data-deposit="paid"]', { timeout: 30_000 });
   expect(await page.textContent('.deposit')).toMatch(/定金 ¥[\d,]+ 已支付/);
+  // Paid: the next steps no longer ask for the deposit.
+  expect(await page.textContent('.next-steps')).toContain('定金已支付');
+  expect(await page.textContent('.next-steps')).not.toContain('确认后支付定金');
   expect((await ops(app.url).get(`/requirements/${id}`)).body).toMatchObject({ status: 'paid', deposit: { status: 'paid' } });
   await shot(page, 'h5-trip-paid');
   await profile.close();

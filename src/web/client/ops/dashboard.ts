@@ -19,7 +19,7 @@ interface Today {
   fillRate: number | null;
   firstGrabSecondsByTier: Record<string, { p50: number | null; n: number }>;
   proposalsDue: { workOrderId: string; requirementId: number; code: string; planner: string; deadlineAt: string }[];
-  flagged: { id: number; code: string; destinations: string[]; flaggedAt: string }[];
+  flagged: { id: number; code: string; destinations: string[]; flaggedAt: string; why: 'no-planners' | 'slots-left' }[];
   notify: { paused: boolean; until?: string };
 }
 
@@ -119,8 +119,13 @@ export function dashboard(root: HTMLElement) {
     );
     root.querySelector('#flagged')!.replaceChildren(
       table(
-        ['需求', '目的地', '标记于'],
-        t.flagged.map((r) => [[`/ops/requirements/${r.id}`, r.code], r.destinations.join('、'), hhmm(r.flaggedAt)]),
+        ['需求', '目的地', '原因', '标记于'],
+        t.flagged.map((r) => [
+          [`/ops/requirements/${r.id}`, r.code],
+          r.destinations.join('、'),
+          r.why === 'no-planners' ? '没有定制师服务这些目的地' : '各级开放后仍有名额',
+          hhmm(r.flaggedAt),
+        ]),
         '没有需要人工处理的需求。',
       ),
     );

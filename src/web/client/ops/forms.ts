@@ -5,6 +5,7 @@
  * its message under the field it names (or at the form's foot).
  */
 import QRCode from 'qrcode';
+import { splitList } from '../../../lists.js';
 
 type Answer = { status: number; body: any };
 
@@ -33,11 +34,7 @@ function slot(body: Record<string, unknown>, name: string): [Record<string, unkn
   return [at, path.at(-1)!];
 }
 
-const words = (v: string) =>
-  v
-    .split(/[,，、\s]+/)
-    .map((x) => x.trim())
-    .filter(Boolean);
+const words = splitList;
 
 /**
  * The form as JSON. data-type: number; list ("a, b" → ["a","b"]); numlist ("1, 2" → [1,2]); multi

@@ -1,4 +1,5 @@
 /** The traveler's pages: the trip form (every field checked, each error under its field), my trips, one trip live. */
+import { splitList } from '../../../lists.js';
 import { api, ApiError, say } from '../api.js';
 import { dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
 import { budget, clock, dates, party, TIER, yuan } from '../fmt.js';
@@ -135,10 +136,7 @@ export function tripForm(root: Element) {
   };
 
   const body = () => {
-    const destinations = f.destinations.value
-      .split(/[,,、;;\s]+/)
-      .map((s) => s.trim())
-      .filter(Boolean);
+    const destinations = splitList(f.destinations.value);
     const num = (el: HTMLInputElement) => (el.value === '' ? NaN : Number(el.value));
     return {
       traveler: { name: f.name.value.trim(), phone: f.phone.value.trim() },
@@ -433,19 +431,14 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
       h(
         'p',
         { class: 'status-line' },
-        STATUS[q.status] ?? q.status,
-        q.status === 'open' && q.slotsLeft > 0 ? `，还在等 ${q.slotsLeft} 位定制师` : '',
+        q.attention === 'no-planners' ? '运营同事正在为你安排定制师' : (STATUS[q.status] ?? q.status),
+        q.status === 'open' && q.slotsLeft > 0 && !q.attention ? `，还在等 ${q.slotsLeft} 位定制师` : '',
       ),
       q.notes ? h('p', { class: 'notes' }, `你的备注：${q.notes}`) : null,
-      chosen ? nextSteps(chosen) : null,
+      chosen ? nextSteps(chosen, q.status === 'paid') : null,
       q.deposit ? depositBox(q.deposit, () => void load()) : null,
       proposals.length === 0
-        ? empty(
-            taken ? '定制师正在为你设计方案' : '正在为你匹配定制师',
-            taken
-              ? `方案会在接单后 ${q.proposalWithinHours} 小时内送到这里，届时会通知你。`
-              : `有定制师接单后会通知你，接单后 ${q.proposalWithinHours} 小时内送来方案。`,
-          )
+        ? waiting(q, taken)
         : [
             summary(q, proposals),
             h(
@@ -469,14 +462,37 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
   });
 }
 
+/** No proposal yet: what the trip is waiting for, in words that match its status. */
+function waiting(q: any, taken: number): HTMLElement {
+  if (q.status === 'closed' || q.status === 'cancelled')
+    return empty('这个需求已关闭', '它不再接受定制师接单。如需继续定制，请重新提交需求。');
+  if (q.attention === 'no-planners')
+    return empty(
+      '暂时没有定制师服务这些目的地',
+      '运营同事已收到提醒，会为你人工安排定制师，或打电话与你商量调整目的地。你不需要重新提交，有进展会通知你。',
+    );
+  if (q.attention === 'flagged' && !taken)
+    return empty('定制师暂时没有接单', '运营同事已收到提醒，正在为你人工安排定制师；安排好后会通知你。');
+  return empty(
+    taken ? '定制师正在为你设计方案' : '正在为你匹配定制师',
+    taken
+      ? `方案会在接单后 ${q.proposalWithinHours} 小时内送到这里，届时会通知你。`
+      : `有定制师接单后会通知你，接单后 ${q.proposalWithinHours} 小时内送来方案。`,
+  );
+}
+
 /** After choosing: who the planner is, how to reach them, what happens next. */
-function nextSteps(w: any): HTMLElement {
+function nextSteps(w: any, paid: boolean): HTMLElement {
   return h(
     'section',
     { class: 'next-steps' },
     h('h2', {}, `你选择了 ${w.planner.name} 的方案`),
     w.contact ? h('p', {}, `${w.planner.supplier} · 电话 `, h('a', { href: `tel:${w.contact.phone}` }, w.contact.phone)) : null,
-    h('p', { class: 'sub' }, '定制师会尽快联系你确认细节；确认后支付定金，行程即为你预留。'),
+    h(
+      'p',
+      { class: 'sub' },
+      paid ? '定金已支付，行程已为你预留；定制师会尽快联系你确认细节。' : '定制师会尽快联系你确认细节；确认后支付定金，行程即为你预留。',
+    ),
   );
 }
 

@@ -1,0 +1,103 @@
+/**
+ * What broke a traveler's trust, walked through in a real browser (#26): a Chinese comma between
+ * destinations once stored one place that matched nobody, and the trip waited silently forever; a
+ * closed trip said 正在为你匹配定制师 under 已关闭; a paid trip still said 确认后支付定金.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { freePort, isolatedEnv, ops, phone, startApp, until, type Env } from '../support.js';
+import type { Running } from '../../src/boot.js';
+import { launch, shot, signedIn } from './browser.js';
+
+let env: Env;
+let app: Running;
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  env = await isolatedEnv();
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  app = await startApp(env, { PORT: String(port), PUBLIC_URL: base });
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  await env?.release();
+});
+
+async function signInAs(page: Page, openid: string, next: string) {
+  await page.goto(`${base}/auth/wechat?next=${encodeURIComponent(next)}`);
+  if (page.url().includes('/sandbox/connect/oauth2/authorize'))
+    await page.goto(page.url().replace('#wechat_redirect', '') + `&openid=${openid}`);
+  await page.waitForURL((u) => u.pathname === next);
+}
+
+/** Fills the trip form as a person does and submits it; the new trip's id. */
+async function submitTrip(page: Page, destinations: string): Promise<number> {
+  await page.goto(`${base}/h5/trip`);
+  await page.fill('input[name=name]', '韩梅梅');
+  await page.fill('input[name=phone]', phone());
+  await page.fill('input[name=origin]', '杭州');
+  await page.fill('input[name=destinations]', destinations);
+  await page.fill('input[name=departDate]', '2099-04-01');
+  await page.fill('input[name=returnDate]', '2099-04-08');
+  await page.fill('input[name=budget]', '40000');
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL(/\/h5\/my\/requirements\/\d+$/);
+  return Number(page.url().split('/').pop());
+}
+
+it('a Chinese comma or semicolon between destinations makes two places, and a planner of the second is matched', async () => {
+  const s = (await ops(app.url).post('/suppliers', { name: `巴黎社-${phone()}` })).body;
+  const p = (
+    await ops(app.url).post('/planners', {
+      supplierId: s.id,
+      name: '杜朗',
+      phone: phone(),
+      tier: 'S',
+      destinations: ['巴黎'],
+      maxActive: 5,
+      openid: `o-paris-${phone()}`,
+    })
+  ).body;
+  const profile = await signedIn(browser, base, null);
+  const page = await profile.newPage();
+  await signInAs(page, `o-comma-${phone()}`, '/h5/trip');
+  const id = await submitTrip(page, '京都，巴黎；罗马');
+  const r = (await ops(app.url).get(`/requirements/${id}`)).body;
+  expect(r.destinations).toEqual(['京都', '巴黎', '罗马']);
+  const matched = await app.ctx.db.candidate.findMany({ where: { requirementId: id }, select: { plannerId: true } });
+  expect(matched.map((c) => c.plannerId)).toEqual([p.id]);
+  await until(async () => (await page.locator('.state--empty .state__title').textContent())?.includes('正在为你匹配定制师'));
+  await profile.close();
+});
+
+it('a trip no planner serves is flagged for ops at once, and the traveler is told in words what happens next', async () => {
+  const profile = await signedIn(browser, base, null);
+  const page = await profile.newPage();
+  await signInAs(page, `o-nobody-${phone()}`, '/h5/trip');
+  const id = await submitTrip(page, '无人岛，北极点');
+  await until(async () => (await page.locator('.state--empty .state__title').textContent())?.includes('暂时没有定制师服务这些目的地'));
+  const words = await page.locator('.state--empty').textContent();
+  expect(words).toContain('运营同事已收到提醒');
+  expect(await page.locator('.status-line').textContent()).toContain('运营同事正在为你安排定制师');
+  expect(await page.locator('.status-line').textContent()).not.toContain('还在等');
+  await shot(page, 'h5-trip-no-planners');
+  // Ops: on today's board at once, with the reason, and in the timeline.
+  const today = (await ops(app.url).get('/stats/today')).body;
+  expect(today.flagged).toContainEqual(expect.objectContaining({ id, why: 'no-planners' }));
+  const timeline = (await ops(app.url).get(`/requirements/${id}/timeline`)).body;
+  expect(JSON.stringify(timeline)).toContain('没有定制师服务这些目的地');
+
+  // Closed by ops: the page says closed, and nothing about matching.
+  expect((await ops(app.url).post(`/requirements/${id}/close`, { reason: '目的地无法服务' })).status).toBe(200);
+  await page.reload();
+  await until(async () => (await page.locator('.state--empty .state__title').textContent())?.includes('这个需求已关闭'));
+  const text = (await page.locator('body').textContent()) ?? '';
+  expect(text).toContain('已关闭');
+  expect(text).not.toContain('正在为你匹配定制师');
+  await shot(page, 'h5-trip-closed');
+  await profile.close();
+});
