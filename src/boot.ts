@@ -43,7 +43,7 @@ import { createEventBus, listen, type Listening } from './events/index.js';
 import { createApp } from './http/app.js';
 import { createFrontServer, type FrontServer } from './http/server.js';
 import { apiRoutes, leanApiRoutes } from './api/index.js';
-import { createRevocations, sessionSecret } from './session/index.js';
+import { createRevocations, revocationRecord, sessionSecret } from './session/index.js';
 import { createNotifier, loadTemplates, NOTIFY_QUEUE, notificationsListener, startNotifyWorker } from './notify/index.js';
 import { createWechatApi } from './wechat/index.js';
 import { createHub, liveListener, serveStream, type Hub } from './live/index.js';
@@ -150,7 +150,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
 
   ctx.notify = createNotifier(ctx, queueConn);
   ctx.wechat = createWechatApi(ctx, ctx.wechatApiBase);
-  ctx.revocations = createRevocations(redis, subscriberConnection(redisTarget), log);
+  ctx.revocations = createRevocations(redis, subscriberConnection(redisTarget), revocationRecord(pool), log, ctx.now);
   await ctx.revocations.ready;
   const loaded = await loadAll(ctx);
   if (loaded.requirements || loaded.planners) log.info(loaded, 'hot state rebuilt from PostgreSQL');

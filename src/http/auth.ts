@@ -97,6 +97,9 @@ export function requireRole(app: Ctx, role: Role | Role[]): Middleware {
     if (!roles.includes(s.role)) throw new HttpError(403, 'FORBIDDEN', `this needs a ${roles.join(' or ')} session`);
     if (s.role === 'ops') {
       if (!sameOrigin(ctx, app.config.PUBLIC_URL)) throw new DomainError('CROSS_SITE');
+      // The account as the record says now, not only as the session list says (the record wins).
+      const account = await app.db.opsAccount.findUnique({ where: { id: s.id }, select: { status: true } });
+      if (account?.status !== 'active') throw new DomainError('ACCOUNT_SUSPENDED');
       ctx.state.opsActor = { accountId: s.id, actor: `account:${s.id}` };
     }
     ctx.state.session = s;

@@ -96,9 +96,6 @@ export const liveKeys = {
   browser: (cid: string) => `live:browser:{${cid}}`,
 };
 
-// ── sessions ──
-export const revokedHash = 'auth:revoked'; // user ("planner:7") → "*" | ms since the epoch
-
 // ── ops sign-in (ops/accounts.ts) ──
 export const opsKeys = {
   /** Failed sign-ins counted per account (by e-mail) and per client IP (fixed windows). */
