@@ -13,7 +13,7 @@ if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || (values.role && !['admin', 'ops
 }
 const { ctx, close } = await connect(loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }));
 try {
-  const a = await upsertAccount(ctx, { email, role: values.role as OpsRole | undefined, name: values.name });
+  const a = await upsertAccount(ctx, { email, role: values.role as OpsRole | undefined, name: values.name }, { setRole: true });
   console.log(`${a.created ? 'created' : 'password reset for'} ${a.email} (role ${a.role})`);
   console.log(`one-time password: ${a.password}`);
   console.log(`sign in at ${ctx.config.PUBLIC_URL.replace(/\/$/, '')}/ops/login`);

@@ -70,11 +70,12 @@ export const CATALOGUE = {
 
   // ── ops accounts ──
   LOGIN_FAILED: { status: 401, words: '邮箱或密码不正确。' },
-  LOGIN_RATE_LIMITED: { status: 429, words: '登录失败次数太多，请 15 分钟后再试。' },
+  LOGIN_RATE_LIMITED: { status: 429, words: '登录尝试太频繁，请稍后再试。' },
   ACCOUNT_SUSPENDED: { status: 403, words: '这个运营账号已停用，请联系管理员。' },
   ADMIN_ONLY: { status: 403, words: '只有管理员可以做这件事。' },
   ACCOUNT_NOT_FOUND: { status: 404, words: '没有这个运营账号。' },
-  NOT_YOURSELF: { status: 409, words: '不能停用自己的账号或取消自己的管理员身份。' },
+  NOT_YOURSELF: { status: 409, words: '不能修改自己的角色或状态，请让另一位管理员操作。' },
+  LAST_ADMIN: { status: 409, words: '这是最后一位在用的管理员，不能停用或取消管理员身份；请先设置另一位管理员。' },
   CROSS_SITE: { status: 403, words: '请在运营后台的页面里操作（来自其他网站的请求已拒绝）。' },
 
   // ── proving a phone by SMS ──

@@ -164,7 +164,8 @@ const accountInput = z.object(
   {
     email: z.string({ error: 'is required' }).trim().email('must be an e-mail address').max(200),
     name: z.string().trim().min(1, 'must not be empty').max(50).optional(),
-    role: z.enum(['admin', 'ops'], { error: 'must be "admin" or "ops"' }).default('ops'),
+    // At creation only (default ops): resetting an existing account's password never changes its role.
+    role: z.enum(['admin', 'ops'], { error: 'must be "admin" or "ops"' }).optional(),
   },
   { error: 'body must be a JSON object' },
 );
@@ -515,10 +516,7 @@ export function opsRoutes(app: Ctx): Router {
   r.patch('/accounts/:id', async (ctx) => {
     await adminOnly(app, ctx);
     const patch = parse(accountPatch, ctx.request.body);
-    const target = id(ctx.params.id);
-    if (target === ctx.state.opsActor!.accountId && (patch.status === 'suspended' || patch.role === 'ops'))
-      throw new DomainError('NOT_YOURSELF');
-    ctx.body = await updateAccount(app, target, patch);
+    ctx.body = await updateAccount(app, id(ctx.params.id), patch, ctx.state.opsActor!.accountId);
   });
 
   return r;

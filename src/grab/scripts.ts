@@ -61,6 +61,7 @@ const DEFS = {
     args: ['digest', 'nonceTtl', 'claimTtl', 'pending', 'opens', 'now', 'windowTtl', 'openid', 'code'],
   },
   remember: { keys: ['claim'], args: ['value', 'ttlSec'] },
+  throttle: { keys: ['state'], args: ['now', 'free', 'baseMs', 'maxMs', 'ttlMs'] },
 } as const;
 
 /** What each script answers (see its header). */
@@ -84,6 +85,8 @@ interface Results {
   /** {fresh, claimed, planner id or null, requirement id or null} */
   arrive: [0 | 1, 0 | 1, string | null, string | null];
   remember: 1;
+  /** >0 allowed (the try's number) · <0 minus the ms to wait */
+  throttle: number;
 }
 
 type Defs = typeof DEFS;

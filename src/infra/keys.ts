@@ -98,8 +98,9 @@ export const liveKeys = {
 
 // ── ops sign-in (ops/accounts.ts) ──
 export const opsKeys = {
-  /** Failed sign-ins counted per account (by e-mail) and per client IP (fixed windows). */
-  loginByAccount: (email: string) => `ops:login:a:${email}`,
+  /** Sign-in tries per account (by e-mail) and client address: a growing delay (throttle-1.lua). */
+  loginThrottle: (email: string, ip: string) => `ops:login:a:${email}:${ip}`,
+  /** Failed sign-ins per client address, whatever the account (a fixed window). */
   loginByIp: (ip: string) => `ops:login:ip:${ip}`,
 };
 

@@ -2,13 +2,14 @@
  * Ops accounts: e-mail, name, role (`admin` manages accounts and reads the audit log; `ops` runs the
  * marketplace), status. Passwords are scrypt hashes (memory-hard: N=2^15, r=8, p=1, 32 MB), compared
  * in constant time and never logged; an account is created, or its password reset, by
- * `npm run ops-user`, which prints a one-time password. Failed sign-ins are limited per account and
- * per address; an unknown e-mail costs the same hash as a known one (nothing to enumerate).
+ * `npm run ops-user`, which prints a one-time password. Sign-in tries are throttled per (account,
+ * address) and per address; an unknown e-mail costs the same hash as a known one (nothing to enumerate).
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Ctx } from '../context.js';
 import { opsKeys } from '../infra/keys.js';
 import { DomainError } from '../errors.js';
+import { recordAudit } from './audit.js';
 
 export type OpsRole = 'admin' | 'ops';
 
@@ -17,7 +18,6 @@ const R = 8;
 const P = 1;
 const KEYLEN = 32;
 const WINDOW_MS = 15 * 60_000;
-const FAILS_PER_ACCOUNT = 5;
 const FAILS_PER_IP = 30;
 
 function scrypt(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
@@ -48,10 +48,15 @@ export function oneTimePassword(): string {
 
 const normal = (email: string) => email.trim().toLowerCase();
 
-/** Creates the account, or resets its password (and role, when given); returns the one-time password. */
+/**
+ * Creates the account, or resets its password; returns the one-time password. A reset changes the
+ * password only: the role changes with `role` only when `setRole` says so (the server's own
+ * `npm run ops-user --role`, the way back in when no admin can sign in), never from the console.
+ */
 export async function upsertAccount(
   ctx: Ctx,
   input: { email: string; role?: OpsRole; name?: string },
+  opts: { setRole?: boolean } = {},
 ): Promise<{ id: number; email: string; role: string; created: boolean; password: string }> {
   const email = normal(input.email);
   const password = oneTimePassword();
@@ -63,8 +68,7 @@ export async function upsertAccount(
         data: {
           passwordHash,
           passwordSetAt: new Date(ctx.now()),
-          ...(input.role ? { role: input.role } : {}),
-          ...(input.name ? { name: input.name } : {}),
+          ...(opts.setRole && input.role ? { role: input.role } : {}),
         },
       })
     : await ctx.db.opsAccount.create({ data: { email, name: input.name ?? email.split('@')[0], role: input.role ?? 'ops', passwordHash } });
@@ -75,29 +79,51 @@ export async function upsertAccount(
 
 const DUMMY = hashPassword('not-a-password'); // the cost an unknown e-mail pays too
 
-/** Checks a sign-in; refusals say why in words (wrong pair, too many tries, suspended). */
-export async function signIn(ctx: Ctx, emailIn: string, password: string, ip?: string) {
+/** Sign-in throttling: 3 free tries per (account, address), then 1 s, 2 s, 4 s… up to 15 minutes between tries. */
+const THROTTLE = { free: 3, baseMs: 1_000, maxMs: WINDOW_MS, ttlMs: 24 * 3_600_000 };
+
+/** "abc@example.com" → "a***@example.com": who was tried, for the audit, without the whole address of a stranger's typo. */
+const masked = (email: string) => email.replace(/^(.)[^@]*/, '$1***');
+
+/**
+ * Checks a sign-in; refusals say why in words. Each try is counted before its password is checked
+ * (so concurrent guesses are cut off, not all evaluated), per (account, address) with a growing
+ * delay and per address over every account: the right password from elsewhere is never locked out
+ * by a stranger's wrong ones. A suspended account's right password is answered as a wrong one.
+ * Failed and throttled tries are logged and audited.
+ */
+export async function signIn(ctx: Ctx, emailIn: string, password: string, ip = 'unknown') {
   const email = normal(emailIn);
-  const [perAccount, perIp] = await Promise.all([
-    ctx.redis.get(opsKeys.loginByAccount(email)),
-    ip ? ctx.redis.get(opsKeys.loginByIp(ip)) : null,
+  const refused = async (action: string, accountId: number | null, err: DomainError) => {
+    ctx.log.warn({ email: masked(email), ip, action }, 'ops sign-in refused');
+    await recordAudit(ctx, { accountId, actor: `sign-in:${masked(email)}`, action, ip });
+    throw err;
+  };
+  const [turn, perIp] = await Promise.all([
+    ctx.lua.throttle({ state: opsKeys.loginThrottle(email, ip) }, { now: ctx.now(), ...THROTTLE }),
+    ctx.lua.rateLimit({ counter: opsKeys.loginByIp(ip) }, { limit: FAILS_PER_IP, windowMs: WINDOW_MS }),
   ]);
-  if (Number(perAccount) >= FAILS_PER_ACCOUNT || Number(perIp) >= FAILS_PER_IP)
-    throw new DomainError('LOGIN_RATE_LIMITED', { field: 'password' });
+  if (turn < 0 || perIp === 0) {
+    const wait = turn < 0 ? Math.ceil(-turn / 1000) : Math.ceil(WINDOW_MS / 60_000) * 60;
+    const words = wait < 120 ? `${wait} 秒` : `${Math.ceil(wait / 60)} 分钟`;
+    return refused(
+      'sign-in throttled',
+      null,
+      new DomainError('LOGIN_RATE_LIMITED', { field: 'password', message: `登录尝试太频繁，请 ${words}后再试。` }),
+    );
+  }
   const account = await ctx.db.opsAccount.findUnique({ where: { email } });
   let ok = false;
   if (account) ok = await verifyPassword(password, account.passwordHash);
   else await verifyPassword(password, await DUMMY); // the same cost as a known e-mail: nothing to time
-  if (!ok || !account) {
-    // Count the failure (fixed windows, set with their expiry in one step).
-    await Promise.all([
-      ctx.lua.rateLimit({ counter: opsKeys.loginByAccount(email) }, { limit: Number.MAX_SAFE_INTEGER, windowMs: WINDOW_MS }),
-      ip ? ctx.lua.rateLimit({ counter: opsKeys.loginByIp(ip) }, { limit: Number.MAX_SAFE_INTEGER, windowMs: WINDOW_MS }) : null,
-    ]);
-    throw new DomainError('LOGIN_FAILED', { field: 'password' });
-  }
-  if (account.status !== 'active') throw new DomainError('ACCOUNT_SUSPENDED');
-  await ctx.redis.del(opsKeys.loginByAccount(email));
+  if (!ok || !account || account.status !== 'active')
+    return refused(
+      account && ok ? 'sign-in refused: account suspended' : 'sign-in failed',
+      account?.id ?? null,
+      new DomainError('LOGIN_FAILED', { field: 'password' }),
+    );
+  // A success forgets this pair's tries and gives back the address's.
+  await Promise.all([ctx.redis.del(opsKeys.loginThrottle(email, ip)), ctx.redis.decr(opsKeys.loginByIp(ip))]);
   return { id: account.id, email: account.email, name: account.name, role: account.role as OpsRole };
 }
 
@@ -117,14 +143,26 @@ export async function listAccounts(ctx: Ctx) {
   });
 }
 
-/** Suspends or resumes an account, or changes its role; a suspended account's sessions end at once. */
-export async function updateAccount(ctx: Ctx, id: number, input: { status?: 'active' | 'suspended'; role?: OpsRole }) {
-  const row = await ctx.db.opsAccount.findUnique({ where: { id } });
-  if (!row) throw new DomainError('ACCOUNT_NOT_FOUND');
-  const updated = await ctx.db.opsAccount.update({
-    where: { id },
-    data: input,
-    select: { id: true, email: true, name: true, role: true, status: true },
+/**
+ * Suspends or resumes an account, or changes its role, by another admin (`by`: nobody changes their
+ * own); a suspended account's sessions end at once. The last active admin is never suspended or
+ * demoted: the active admins' rows are locked while that is checked, so two admins demoting each
+ * other at once cannot both succeed.
+ */
+export async function updateAccount(ctx: Ctx, id: number, input: { status?: 'active' | 'suspended'; role?: OpsRole }, by: number | null) {
+  if (by === id && (input.status !== undefined || input.role !== undefined)) throw new DomainError('NOT_YOURSELF');
+  const { row, updated } = await ctx.db.$transaction(async (tx) => {
+    const admins = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM ops_accounts WHERE role = 'admin' AND status = 'active' FOR UPDATE`;
+    const row = await tx.opsAccount.findUnique({ where: { id } });
+    if (!row) throw new DomainError('ACCOUNT_NOT_FOUND');
+    const stopsBeingAdmin = row.role === 'admin' && row.status === 'active' && (input.role === 'ops' || input.status === 'suspended');
+    if (stopsBeingAdmin && admins.length <= 1) throw new DomainError('LAST_ADMIN');
+    const updated = await tx.opsAccount.update({
+      where: { id },
+      data: input,
+      select: { id: true, email: true, name: true, role: true, status: true },
+    });
+    return { row, updated };
   });
   if (input.status === 'suspended' || (input.role && input.role !== row.role)) await ctx.revocations.revoke(`ops:${id}`, ctx.now());
   return updated;

@@ -6,6 +6,7 @@
  * after, readable by admins only; signing out ends the session; planners and travelers get 403.
  */
 import { execFileSync } from 'node:child_process';
+import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { expect, it } from 'vitest';
 import { call, ops, phone, plannerCookie, testConfig, withApp } from '../support.js';
@@ -57,10 +58,36 @@ it('npm run ops-user creates an account and prints a one-time password that sign
   expect(() => run('--email', 'not-an-email')).toThrow();
 }, 60_000);
 
-it('wrong passwords are refused in words, then limited per account; an unknown e-mail is refused alike', async () => {
+/** A sign-in from another loopback address (127.0.0.N): a different client as the server sees it. */
+function signInFrom(localAddress: string, email: string, password: string) {
+  const body = JSON.stringify({ email, password });
+  const u = new URL(h.app.url);
+  return new Promise<{ status: number; body: any }>((ok, fail) => {
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: '/api/ops/session',
+        method: 'POST',
+        localAddress,
+        headers: { 'content-type': 'application/json', origin: h.app.url, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d)).on('end', () => ok({ status: res.statusCode!, body: JSON.parse(text) }));
+      },
+    );
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+it("wrong passwords slow down that account from that address only: a stranger's guesses never lock out the right password from elsewhere", async () => {
   const { password } = await upsertAccount(h.app.ctx, { email: 'guess@example.com' });
-  for (let i = 0; i < 5; i++) {
-    const r = await signInAs('guess@example.com', 'wrong');
+  const attacker = '127.0.0.21';
+  for (let i = 0; i < 4; i++) {
+    const r = await signInFrom(attacker, 'guess@example.com', 'wrong');
     expect([r.status, r.body.error.code, r.body.error.message, r.body.error.field]).toEqual([
       401,
       'LOGIN_FAILED',
@@ -68,19 +95,40 @@ it('wrong passwords are refused in words, then limited per account; an unknown e
       'password',
     ]);
   }
-  const cut = await signInAs('guess@example.com', password);
-  expect([cut.status, cut.body.error.code, cut.body.error.message]).toEqual([
-    429,
-    'LOGIN_RATE_LIMITED',
-    '登录失败次数太多，请 15 分钟后再试。',
-  ]);
+  // The fourth failure set a delay: the next try from there waits, even with the right password.
+  const cut = await signInFrom(attacker, 'guess@example.com', password);
+  expect([cut.status, cut.body.error.code]).toEqual([429, 'LOGIN_RATE_LIMITED']);
+  expect(cut.body.error.message).toMatch(/^登录尝试太频繁，请 \d+ 秒后再试。$/);
+  // The owner, from their own address, is not locked out.
+  const owner = await signInFrom('127.0.0.22', 'guess@example.com', password);
+  expect([owner.status, owner.body.email]).toEqual([200, 'guess@example.com']);
+
   const stranger = await signInAs('nobody@example.com', 'x');
   expect([stranger.status, stranger.body.error.code]).toEqual([401, 'LOGIN_FAILED']);
   const bad = await signInAs('not-an-email', '');
   expect([bad.status, bad.body.error.code, Object.keys(bad.body.error.fields).sort()]).toEqual([400, 'VALIDATION', ['email', 'password']]);
-  expect(
-    await verifyPassword(password, (await h.app.ctx.db.opsAccount.findUnique({ where: { email: 'guess@example.com' } }))!.passwordHash),
-  ).toBe(true);
+  // Failed and throttled tries are in the audit log (who was tried, masked; from where).
+  const audit = await h.app.ctx.db.opsAudit.findMany({ where: { ip: { contains: attacker } } });
+  expect(audit.filter((a) => a.action === 'sign-in failed')).toHaveLength(4);
+  expect(audit.filter((a) => a.action === 'sign-in throttled')).toHaveLength(1);
+  expect(audit[0].actor).toBe('sign-in:g***@example.com');
+});
+
+it('40 concurrent guesses on one account from one address: the tries are counted before the hash, so only the free ones are evaluated', async () => {
+  await upsertAccount(h.app.ctx, { email: 'storm@example.com' });
+  const answers = await Promise.all(Array.from({ length: 40 }, () => signInFrom('127.0.0.23', 'storm@example.com', 'guess')));
+  const evaluated = answers.filter((a) => a.status === 401).length;
+  expect(evaluated).toBeLessThanOrEqual(4);
+  expect(answers.filter((a) => a.status === 429)).toHaveLength(40 - evaluated);
+});
+
+it("a suspended account's right password is answered as a wrong one", async () => {
+  const { id, password } = await upsertAccount(h.app.ctx, { email: 'paused@example.com' });
+  await h.app.ctx.db.opsAccount.update({ where: { id }, data: { status: 'suspended' } });
+  const r = await signInFrom('127.0.0.24', 'paused@example.com', password);
+  expect([r.status, r.body.error.code, r.body.error.message]).toEqual([401, 'LOGIN_FAILED', '邮箱或密码不正确。']);
+  const audited = await h.app.ctx.db.opsAudit.findFirst({ where: { accountId: id }, orderBy: { id: 'desc' } });
+  expect(audited?.action).toBe('sign-in refused: account suspended');
 });
 
 it('with the console cookie: reads work; a change from another site is refused, from the console it goes through; the token still works', async () => {
@@ -193,4 +241,29 @@ it('the console pages: sign in with the form, see the audit log as admin, sign o
   const out = await fetch(`${h.app.url}/ops/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: h.app.url } });
   expect([out.status, out.headers.get('location')]).toEqual([303, '/ops/login']);
   expect((await fetch(`${h.app.url}/ops`, { redirect: 'manual', headers: { cookie } })).headers.get('location')).toBe('/ops/login');
+});
+
+it('resetting a password changes only the password; nobody changes their own role or status; the last admin stays', async () => {
+  const a = await upsertAccount(h.app.ctx, { email: 'admin-a@example.com', role: 'admin' });
+  const b = await upsertAccount(h.app.ctx, { email: 'admin-b@example.com', role: 'admin' });
+  const jar = { cookie: cookieOf((await signInAs('admin-a@example.com', a.password)).cookie), origin: h.app.url };
+  // The console's reset form posts only the e-mail: B stays an admin.
+  const reset = await call(h.app.url, 'POST', '/api/ops/accounts', { email: 'admin-b@example.com' }, jar);
+  expect([reset.status, reset.body.role]).toEqual([200, 'admin']);
+  expect((await h.app.ctx.db.opsAccount.findUnique({ where: { id: b.id } }))!.role).toBe('admin');
+  // A resetting their own password is still an admin, and cannot demote or suspend themselves.
+  for (const patch of [{ role: 'ops' }, { status: 'suspended' }, { role: 'admin' }]) {
+    const self = await call(h.app.url, 'PATCH', `/api/ops/accounts/${a.id}`, patch, jar);
+    expect([self.status, self.body.error.code]).toEqual([409, 'NOT_YOURSELF']);
+  }
+  // Demote every other active admin (the API token is nobody's account); the last one stays.
+  const admins = await h.app.ctx.db.opsAccount.findMany({ where: { role: 'admin', status: 'active' }, orderBy: { id: 'asc' } });
+  expect(admins.length).toBeGreaterThan(1);
+  for (const x of admins.slice(0, -1)) expect((await ops(h.app.url).patch(`/accounts/${x.id}`, { role: 'ops' })).status).toBe(200);
+  const last = admins.at(-1)!;
+  for (const patch of [{ role: 'ops' }, { status: 'suspended' }]) {
+    const r = await ops(h.app.url).patch(`/accounts/${last.id}`, patch);
+    expect([r.status, r.body.error.code]).toEqual([409, 'LAST_ADMIN']);
+  }
+  expect(await h.app.ctx.db.opsAccount.count({ where: { role: 'admin', status: 'active' } })).toBe(1);
 });

@@ -397,6 +397,11 @@ it('metrics and the queue dashboard are for ops; planners and travelers get 403 
   const api = await fetch(`${h.app.url}/ops/queues/api/queues`, { headers: { cookie: me.headers.cookie } });
   const names = ((await api.json()) as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
   expect(names).toEqual(['grading', 'lifecycle', 'notify', 'pay']);
+  // The page loads no web fonts (the policy would block them: an error on every visit).
+  expect(
+    await (await fetch(`${h.app.url}/ops/queues`, { headers: { cookie: me.headers.cookie, accept: 'text/html' } })).text(),
+  ).not.toContain('fonts.googleapis.com');
+  await queueBoardIsReadOnlyForOps(me.headers);
 
   const travelerCookie = `sid=${signSession(h.app.ctx.sessionSecret, { role: 'traveler', id: 1 })}`;
   for (const cookie of [plannerCookie(h.app.ctx, ids[0]), travelerCookie]) {
@@ -420,3 +425,32 @@ it('metrics and the queue dashboard are for ops; planners and travelers get 403 
     }
   }
 });
+
+/** The queue board is no back door: an ops account reads it, only an admin acts, and the audit keeps what was sent. */
+async function queueBoardIsReadOnlyForOps(opsHeaders: { cookie: string; origin: string }) {
+  const seen = (await (await fetch(`${h.app.url}/ops/queues/api/queues`, { headers: opsHeaders })).json()) as {
+    queues: { name: string; readOnlyMode: boolean }[];
+  };
+  expect(seen.queues.every((q) => q.readOnlyMode)).toBe(true);
+  const before = await h.app.ctx.queue.getJobCounts('delayed');
+  for (const [method, path] of [
+    ['PUT', '/ops/queues/api/queues/lifecycle/clean/delayed'],
+    ['PUT', '/ops/queues/api/queues/lifecycle/empty'],
+    ['PUT', '/ops/queues/api/queues/lifecycle/pause'],
+    ['POST', '/ops/queues/api/queues/lifecycle/add'],
+  ]) {
+    const r = await call(h.app.url, method, path, {}, opsHeaders);
+    expect([path, r.status, r.body.error.code]).toEqual([path, 403, 'ADMIN_ONLY']);
+  }
+  expect(await h.app.ctx.queue.getJobCounts('delayed')).toEqual(before);
+  const admin = await signedIn('admin');
+  const full = (await (await fetch(`${h.app.url}/ops/queues/api/queues`, { headers: admin.headers })).json()) as {
+    queues: { readOnlyMode: boolean }[];
+  };
+  expect(full.queues.some((q) => !q.readOnlyMode)).toBe(true);
+  const paused = await call(h.app.url, 'PUT', '/ops/queues/api/queues/grading/pause', { why: '维护' }, admin.headers);
+  expect(paused.status).toBeLessThan(400);
+  const audited = await h.app.ctx.db.opsAudit.findFirst({ where: { accountId: admin.id }, orderBy: { id: 'desc' } });
+  expect(audited).toMatchObject({ action: 'PUT /ops/queues/api/queues/grading/pause', after: { body: { why: '维护' } } });
+  await call(h.app.url, 'PUT', '/ops/queues/api/queues/grading/resume', {}, admin.headers);
+}
