@@ -10,7 +10,7 @@ import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { expect, it } from 'vitest';
 import { call, ops, phone, plannerCookie, testConfig, withApp } from '../support.js';
-import { upsertAccount, verifyPassword } from '../../src/ops/index.js';
+import { upsertAccount } from '../../src/ops/index.js';
 import { signSession } from '../../src/session/index.js';
 
 const h = withApp();
