@@ -63,6 +63,7 @@ export const CATALOGUE = {
   PAY_UNAVAILABLE: { status: 502, words: '微信支付暂时无法下单，请稍后再试（没有扣款）。' },
   NOT_PAID: { status: 409, words: '这笔定金还没有支付，不能退款。' },
   REFUND_TOO_MUCH: { status: 400, words: '退款金额超过了可退的定金。' },
+  REFUND_REFUSED: { status: 409, words: '微信支付拒绝了这笔退款，没有退款。' },
 
   // ── binding a WeChat to a planner account ──
   ALREADY_BOUND: { status: 400, words: '这个微信已绑定定制师账号。' },

@@ -6,6 +6,7 @@ import { TIERS } from '../config.js';
 import { HttpError } from '../http/errors.js';
 import { requireRole } from '../http/auth.js';
 import { dbId, idParam, json, jsonBody, parse } from '../http/body.js';
+import { depositState, fenOfYuan } from '../money.js';
 import { createRequirement, placesInput, requirementInput, requirementView } from '../requirements/index.js';
 import {
   accountOf,
@@ -146,10 +147,35 @@ const paymentsQuery = z
   .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, { path: ['to'], message: 'at most a year after from' });
 const dispatchInput = z.object({ plannerId: dbId('planner') }, { error: 'body must be a JSON object' });
 const closeInput = z.object({ reason }, { error: 'body must be a JSON object' });
-const refundInput = z.object(
-  { reason, amountFen: z.number({ error: 'must be a number of fen' }).int('must be whole fen').positive('must be more than 0').optional() },
-  { error: 'body must be a JSON object' },
-);
+/**
+ * A refund: all that is left, or an amount — `amountYuan` as a person types it (the console's form;
+ * "1000" is ¥1,000), or `amountFen` for scripts. Never both: one of them would be a mistake.
+ */
+const refundInput = z
+  .object(
+    {
+      reason,
+      amountFen: z.number({ error: 'must be a number of fen' }).int('must be whole fen').positive('must be more than 0').optional(),
+      amountYuan: z
+        .union([z.string(), z.number()], { error: 'must be an amount in yuan' })
+        .transform((v, c) => {
+          const fen = typeof v === 'string' && v.trim() === '' ? undefined : fenOfYuan(v);
+          if (fen === null || fen === 0)
+            c.addIssue({
+              code: 'custom',
+              message: 'must be an amount in yuan with at most two decimals',
+              params: { zh: '请填写金额（元），最多两位小数，例如 1000 或 1000.50。' },
+            });
+          return fen ?? undefined;
+        })
+        .optional(),
+    },
+    { error: 'body must be a JSON object' },
+  )
+  .refine((b) => b.amountFen === undefined || b.amountYuan === undefined, {
+    path: ['amountYuan'],
+    message: 'give amountYuan or amountFen, not both',
+  });
 const applyInput = z.object(
   {
     plannerIds: z
@@ -370,6 +396,7 @@ export function opsRoutes(app: Ctx): Router {
         paidAt: d.paidAt,
         expiresAt: d.expiresAt,
         refundedFen: d.refundedFen,
+        state: depositState(d),
       },
     };
   });
@@ -396,8 +423,10 @@ export function opsRoutes(app: Ctx): Router {
   /** A refund of the deposit (full, or amountFen of what is left), with a reason: idempotent by out_refund_no. */
   r.post('/requirements/:id/refund', async (ctx) => {
     const input = parse(refundInput, ctx.request.body);
+    const amountFen = input.amountYuan ?? input.amountFen;
+    const field = input.amountYuan !== undefined ? 'amountYuan' : 'amountFen';
     ctx.status = 201;
-    ctx.body = await requestRefund(app, id(ctx.params.id), input, await actorName(app, ctx));
+    ctx.body = await requestRefund(app, id(ctx.params.id), { reason: input.reason, amountFen, field }, await actorName(app, ctx));
   });
 
   r.post('/requirements/:id/reopen', async (ctx) => {

@@ -12,7 +12,17 @@ import { idParam, json, parse } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { COOKIE, signSession } from '../session/index.js';
 import { requirementInput } from '../requirements/index.js';
-import { chooseProposal, openidOf, sendPhoneCode, submitTrip, travelerIdOf, tripOf, tripsOf, verifyPhoneCode } from '../traveler/index.js';
+import {
+  chooseProposal,
+  confirmPayment,
+  openidOf,
+  sendPhoneCode,
+  submitTrip,
+  travelerIdOf,
+  tripOf,
+  tripsOf,
+  verifyPhoneCode,
+} from '../traveler/index.js';
 import { createSmsSender } from '../sms/index.js';
 
 /** What a traveler may set: everything ops may, but the matching knobs and their WeChat identity. */
@@ -96,6 +106,11 @@ export function travelerRoutes(app: Ctx): Router {
     if (typeof body?.workOrderId !== 'string' || !body.workOrderId)
       throw new HttpError(400, 'VALIDATION', 'workOrderId: is required (the proposal to choose)', 'workOrderId');
     ctx.body = await chooseProposal(app, await travelerIdOf(app, me(ctx)), idParam(ctx.params.id), body.workOrderId);
+  });
+
+  /** The page is back from the pay sheet with "ok": the server asks WeChat Pay now (not proof until it says paid). */
+  r.post('/requirements/:id/deposit/confirm', async (ctx) => {
+    ctx.body = await confirmPayment(app, await travelerIdOf(app, me(ctx)), idParam(ctx.params.id));
   });
 
   return r;

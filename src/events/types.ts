@@ -27,6 +27,18 @@ type Body =
   | { type: 'reopened'; requirementId: number }
   /** The traveler paid the deposit for the chosen proposal (WeChat Pay). */
   | { type: 'paid'; requirementId: number; workOrderId: string; plannerId: number; outTradeNo: string; amountFen: number }
+  /** A refund of the deposit ended: back with the traveler, refused, closed, or stuck on the way (abnormal: money left us, did not arrive). */
+  | {
+      type: 'refund';
+      requirementId: number;
+      workOrderId: string;
+      plannerId: number;
+      outRefundNo: string;
+      amountFen: number;
+      outcome: 'success' | 'abnormal' | 'closed' | 'refused';
+      /** Of the deposit, after this refund: all of it back with the traveler. */
+      whole: boolean;
+    }
   | {
       type: 'chosen';
       requirementId: number;
@@ -57,6 +69,8 @@ export function eventId(e: NewEvent): string {
       return `chosen:r${e.requirementId}`;
     case 'paid':
       return `paid:${e.outTradeNo}`;
+    case 'refund':
+      return `refund:${e.outRefundNo}`;
     default:
       return `${e.type}:${e.workOrderId}`;
   }

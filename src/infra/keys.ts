@@ -96,6 +96,10 @@ export const liveKeys = {
   browser: (cid: string) => `live:browser:{${cid}}`,
 };
 
+// ── the deposit (pay/deposit.ts) ──
+/** A traveler back from the pay sheet asked WeChat Pay about this order: one query per order per 2 s. */
+export const payReturnKey = (outTradeNo: string) => `pay:return:${outTradeNo}`;
+
 // ── ops sign-in (ops/accounts.ts) ──
 export const opsKeys = {
   /** Sign-in tries per account (by e-mail) and client address: a growing delay (throttle-1.lua). */
@@ -167,6 +171,8 @@ export const sandboxKeys = {
   payKeys: 'sandbox:pay:keys',
   payOrder: (outTradeNo: string) => `sandbox:pay:order:${outTradeNo}`,
   payPrepay: (prepayId: string) => `sandbox:pay:prepay:${prepayId}`,
+  /** How the sandbox's next refund ends (SUCCESS by default): ABNORMAL or CLOSED, for trying those paths. */
+  payNextRefund: 'sandbox:pay:next-refund',
   /** The custom menu as published (menu/create's JSON). */
   menu: 'sandbox:menu',
   /** A template send's client_msg_id per user → the msgid it got (10 minutes, as WeChat keeps them). */

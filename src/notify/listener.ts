@@ -12,6 +12,7 @@ import {
   notifyPaid,
   notifyProposal,
   notifyProposalDue,
+  notifyRefund,
   notifyReleased,
   notifyWon,
 } from './messages.js';
@@ -19,7 +20,7 @@ import {
 export function notificationsListener(ctx: Ctx): Listener {
   return {
     name: 'notifications',
-    applicableEvents: ['released', 'grabbed', 'dispatched', 'expired', 'proposal', 'proposal-due', 'chosen', 'paid', 'closed'],
+    applicableEvents: ['released', 'grabbed', 'dispatched', 'expired', 'proposal', 'proposal-due', 'chosen', 'paid', 'refund', 'closed'],
     concurrency: 16, // each event is its own messages: order between events does not matter
     async handle(e) {
       switch (e.type) {
@@ -48,6 +49,9 @@ export function notificationsListener(ctx: Ctx): Listener {
           return;
         case 'paid':
           await notifyPaid(ctx, e.requirementId, e.workOrderId, e.outTradeNo, e.amountFen);
+          return;
+        case 'refund':
+          await notifyRefund(ctx, e);
           return;
       }
     },

@@ -230,6 +230,44 @@ export async function notifyPaid(
   return ctx.notify.enqueue(out);
 }
 
+const REFUND_WORDS = {
+  success: { outcome: '已退回', traveler: '已原路退回微信支付，以到账为准', planner: '客户定金已退回' },
+  abnormal: { outcome: '退款异常', traveler: '退款未能到账，客服会联系你处理', planner: '退款异常，平台正在处理' },
+  closed: { outcome: '退款失败', traveler: '退款没有成功，客服会联系你处理', planner: '退款未成功，定金仍在' },
+  refused: { outcome: '退款失败', traveler: '退款没有成功，客服会联系你处理', planner: '退款未成功，定金仍在' },
+} as const;
+
+/** A refund ended, either way: the traveler and the chosen planner are told (ops' reason stays internal). */
+export async function notifyRefund(
+  ctx: Ctx,
+  e: { requirementId: number; workOrderId: string; outRefundNo: string; amountFen: number; outcome: keyof typeof REFUND_WORDS },
+): Promise<number> {
+  const wo = await ctx.db.workOrder.findUnique({
+    where: { id: e.workOrderId },
+    include: { planner: true, requirement: { include: { traveler: true } } },
+  });
+  if (!wo) return 0;
+  const trip = tripVars(wo.requirement);
+  const words = REFUND_WORDS[e.outcome];
+  const out: Parameters<Ctx['notify']['enqueue']>[0] = [];
+  if (wo.requirement.traveler.openid)
+    out.push({
+      id: `refund-${e.outRefundNo}-t`,
+      kind: 'traveler-refund',
+      openid: wo.requirement.traveler.openid,
+      vars: { ...trip, requirementId: e.requirementId, amount: plainYuan(e.amountFen), outcome: words.outcome, note: words.traveler },
+    });
+  if (wo.planner.openid && !wo.planner.unreachableAt)
+    out.push({
+      id: `refund-${e.outRefundNo}-p`,
+      kind: 'deposit-refund',
+      openid: wo.planner.openid,
+      plannerId: wo.plannerId,
+      vars: { ...trip, workOrderId: e.workOrderId, amount: plainYuan(e.amountFen), outcome: words.outcome, note: words.planner },
+    });
+  return ctx.notify.enqueue(out);
+}
+
 /** Ops closed a requirement: planners whose work orders ended with it, and the traveler (ops' reason stays internal). */
 export async function notifyClosed(
   ctx: Ctx,

@@ -12,13 +12,14 @@
  *  - Every change is a row of payment_events (who, what, when, detail).
  */
 import { randomBytes } from 'node:crypto';
+import { depositState } from '../money.js';
 import type { Ctx } from '../context.js';
 import { DomainError } from '../errors.js';
 import { flushOutbox, toOutbox } from '../events/index.js';
 import { closeOrder, jsapiPrepay, type PayParams, PayError, payParams, queryOrder, type Transaction } from './client.js';
 import { payKeys } from './keys.js';
 import { schedulePayJob } from './queue.js';
-import { requirementKeys } from '../infra/keys.js';
+import { payReturnKey, requirementKeys } from '../infra/keys.js';
 
 export type DepositStatus = 'pending' | 'paid' | 'closed' | 'refunding' | 'refunded';
 
@@ -30,6 +31,10 @@ export type Deposit =
       outTradeNo: string;
       expiresAt: Date;
       paidAt: Date | null;
+      /** Refunded so far (fen). */
+      refundedFen: number;
+      /** The state in words, the same on every page (src/money.ts). */
+      state: { word: string; line: string };
       payParams?: PayParams;
       /** The sandbox plays WeChat Pay: the page shows its cashier sheet instead of WeixinJSBridge. */
       sandbox?: boolean;
@@ -64,12 +69,12 @@ const WORDS: Record<DepositStatus, string> = {
   pending: '请支付定金，确认由这位定制师为你安排行程',
   paid: '定金已支付，定制师会尽快与你确认行程',
   closed: '这笔定金订单已关闭',
-  refunding: '定金退款处理中',
-  refunded: '定金已退回',
+  refunding: '定金退款处理中，退回后会通知你',
+  refunded: '定金已原路退回你的微信支付',
 };
 
 function view(
-  d: { status: string; amountFen: number; outTradeNo: string; expiresAt: Date; paidAt: Date | null },
+  d: { status: string; amountFen: number; outTradeNo: string; expiresAt: Date; paidAt: Date | null; refundedFen: number },
   extra: Partial<Deposit> = {},
 ): Deposit {
   return {
@@ -78,6 +83,8 @@ function view(
     outTradeNo: d.outTradeNo,
     expiresAt: d.expiresAt,
     paidAt: d.paidAt,
+    refundedFen: d.refundedFen,
+    state: depositState(d),
     message: WORDS[d.status as DepositStatus] ?? '',
     ...extra,
   } as Deposit;
@@ -219,6 +226,28 @@ export async function settle(ctx: Ctx, outTradeNo: string, why: 'expired' | 'sch
     return 'closed';
   }
   return 'pending';
+}
+
+/**
+ * The traveler's page is back from the pay sheet saying ok. That is not proof of payment, so WeChat
+ * Pay is asked about the order now (its documented practice when the page returns before the
+ * notification), instead of the page offering to pay again until a notification or the sweep
+ * comes. One query per order per 2 s, whoever asks; the deposit as it then stands.
+ */
+export async function confirmAfterPaySheet(ctx: Ctx, requirementId: number): Promise<Deposit> {
+  const d = await ctx.db.deposit.findFirst({ where: { requirementId }, orderBy: { createdAt: 'desc' } });
+  if (!d) throw new DomainError('TRIP_NOT_FOUND');
+  if (d.status === 'pending' && (await ctx.redis.set(payReturnKey(d.outTradeNo), '1', 'PX', 2000, 'NX'))) {
+    const t = await queryOrder(ctx, d.outTradeNo).catch((err: Error) => {
+      ctx.log.warn(
+        { err: err.message, outTradeNo: d.outTradeNo },
+        'order not queried after the pay sheet: the notification or the sweep will tell',
+      );
+      return null;
+    });
+    if (t?.trade_state === 'SUCCESS') await markPaid(ctx, d.outTradeNo, t, 'return-query');
+  }
+  return view((await ctx.db.deposit.findUnique({ where: { outTradeNo: d.outTradeNo } }))!);
 }
 
 /** Notifications can be lost: pending orders a few minutes old are asked about (the `pay` sweep). */

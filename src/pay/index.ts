@@ -1,5 +1,6 @@
 /** The deposit: WeChat Pay (APIv3, JSAPI), its notifications, its schedule, and the sandbox's keys. */
 export {
+  confirmAfterPaySheet,
   depositAmount,
   depositFor,
   markPaid,

@@ -150,11 +150,13 @@ export function sandboxPay(app: Ctx): Router {
     const key = `${K.payOrder(o.out_trade_no)}:refunds`;
     const have = await app.redis.hget(key, b.out_refund_no);
     if (have) return answer(ctx, keys, 200, JSON.parse(have));
-    const done = Object.values(await app.redis.hgetall(key)).reduce(
-      (n, x) => n + (JSON.parse(x) as { amount: { refund: number } }).amount.refund,
-      0,
-    );
-    if (done + b.amount!.refund! > o.amount.total) return answer(ctx, keys, 403, { code: 'NOT_ENOUGH', message: '可退金额不足' });
+    // What left the merchant: every refund but a closed one (an abnormal one left, and did not arrive).
+    const done = Object.values(await app.redis.hgetall(key))
+      .map((x) => JSON.parse(x) as { status: string; amount: { refund: number } })
+      .filter((x) => x.status !== 'CLOSED')
+      .reduce((n, x) => n + x.amount.refund, 0);
+    const refuse = (await app.redis.get(K.payNextRefund)) === 'NOT_ENOUGH' && (await app.redis.del(K.payNextRefund));
+    if (refuse || done + b.amount!.refund! > o.amount.total) return answer(ctx, keys, 403, { code: 'NOT_ENOUGH', message: '可退金额不足' });
     const refund = {
       refund_id: `5030${Date.now()}${randomBytes(3).toString('hex')}`,
       out_refund_no: b.out_refund_no,
@@ -170,13 +172,26 @@ export function sandboxPay(app: Ctx): Router {
     };
     await app.redis.hset(key, b.out_refund_no, JSON.stringify(refund));
     answer(ctx, keys, 200, refund);
+    const outcome = ((await app.redis.getdel(K.payNextRefund)) ?? 'SUCCESS') as RefundOutcome;
     setTimeout(
       () =>
-        void refundNotify(app, o, refund, b.notify_url ?? o.notify_url).catch((e: Error) =>
+        void refundNotify(app, o, refund, b.notify_url ?? o.notify_url, outcome, key).catch((e: Error) =>
           app.log.warn({ err: e.message }, 'sandbox refund notification not delivered'),
         ),
       200,
     );
+  });
+
+  /** How the next refund ends (a test or a person trying the abnormal path): SUCCESS, ABNORMAL, CLOSED, or refused (NOT_ENOUGH). */
+  r.post('/next-refund', json, async (ctx) => {
+    const outcome = String((ctx.request.body as { outcome?: string }).outcome ?? '');
+    if (!NEXT_REFUND.has(outcome)) {
+      ctx.status = 400;
+      ctx.body = { error: { code: 'VALIDATION', field: 'outcome', message: 'outcome: SUCCESS, ABNORMAL, CLOSED or NOT_ENOUGH' } };
+      return;
+    }
+    await app.redis.set(K.payNextRefund, outcome, 'EX', 3600);
+    ctx.body = { outcome };
   });
 
   /**
@@ -214,21 +229,29 @@ export function sandboxPay(app: Ctx): Router {
   return r;
 }
 
+type RefundOutcome = 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+const REFUND_SUMMARY: Record<RefundOutcome, string> = { SUCCESS: '退款成功', ABNORMAL: '退款异常', CLOSED: '退款关闭' };
+/** NOT_ENOUGH: the refund API itself says no (a 403), as WeChat Pay does when less is left than asked. */
+const NEXT_REFUND = new Set([...Object.keys(REFUND_SUMMARY), 'NOT_ENOUGH']);
+
 async function refundNotify(
   app: Ctx,
   o: Order,
   refund: { refund_id: string; out_refund_no: string; amount: { refund: number; total: number } },
   url: string,
+  outcome: RefundOutcome,
+  key: string,
 ) {
   const keys = await payKeys(app);
+  await app.redis.hset(key, refund.out_refund_no, JSON.stringify({ ...refund, status: outcome }));
   const plain = JSON.stringify({
     mchid: o.mchid,
     out_trade_no: o.out_trade_no,
     transaction_id: o.transaction_id,
     out_refund_no: refund.out_refund_no,
     refund_id: refund.refund_id,
-    refund_status: 'SUCCESS',
-    success_time: rfc3339(Date.now()),
+    refund_status: outcome,
+    ...(outcome === 'SUCCESS' ? { success_time: rfc3339(Date.now()) } : {}),
     user_received_account: '支付用户零钱',
     amount: {
       total: refund.amount.total,
@@ -237,7 +260,7 @@ async function refundNotify(
       payer_refund: refund.amount.refund,
     },
   });
-  await post(app, keys, url, 'REFUND.SUCCESS', '退款成功', encrypt(plain, keys.apiV3Key, 'refund'), 'refund');
+  await post(app, keys, url, `REFUND.${outcome}`, REFUND_SUMMARY[outcome], encrypt(plain, keys.apiV3Key, 'refund'), 'refund');
 }
 
 async function post(

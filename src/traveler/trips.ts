@@ -8,7 +8,8 @@ import type { Session } from '../session/index.js';
 import { cardOf, choose } from '../grab/index.js';
 import { createRequirement, verifiedOwner, type RequirementInput } from '../requirements/index.js';
 import { requirementKeys } from '../infra/keys.js';
-import { depositAmount, depositFor } from '../pay/index.js';
+import { confirmAfterPaySheet, depositAmount, depositFor } from '../pay/index.js';
+import { depositState } from '../money.js';
 import { CodedError } from '../errors.js';
 
 const notYours = () => new CodedError(404, 'NOT_FOUND', 'requirement: not found among your trips');
@@ -46,7 +47,10 @@ export async function tripsOf(ctx: Ctx, travelerId: number | null) {
         where: { travelerId },
         orderBy: { createdAt: 'desc' },
         take: 100,
-        include: { workOrders: { select: { status: true, proposal: { select: { id: true } } } } },
+        include: {
+          workOrders: { select: { status: true, proposal: { select: { id: true } } } },
+          deposits: { where: { status: { not: 'closed' } }, orderBy: { createdAt: 'desc' }, take: 1 },
+        },
       })
     : [];
   return rows.map((q) => ({
@@ -57,6 +61,8 @@ export async function tripsOf(ctx: Ctx, travelerId: number | null) {
     planners: q.workOrders.filter((w) => w.status !== 'expired').length,
     // Proposals actually written (a slot closed without one is not a proposal).
     proposals: q.workOrders.filter((w) => w.proposal).length,
+    // The deposit's word where there is one (paid, part refunded, refunded…): the same as the trip's page says.
+    deposit: q.deposits[0] ? { status: q.deposits[0].status, word: depositState(q.deposits[0]).word } : null,
     createdAt: q.createdAt,
   }));
 }
@@ -107,6 +113,13 @@ export async function tripOf(ctx: Ctx, travelerId: number | null, id: number | n
       })),
     deposit: q.status === 'chosen' || q.status === 'paid' ? await depositOrWhyNot(ctx, q.id) : null,
   };
+}
+
+/** Back from the pay sheet: WeChat Pay is asked now whether this trip's deposit is paid (pay/deposit.ts). */
+export async function confirmPayment(ctx: Ctx, travelerId: number | null, id: number | null) {
+  const q = id && travelerId ? await ctx.db.requirement.findUnique({ where: { id }, select: { travelerId: true } }) : null;
+  if (!q || q.travelerId !== travelerId) throw notYours();
+  return confirmAfterPaySheet(ctx, id!);
 }
 
 /** The traveler picks a proposal (the engine decides, once); the answer says what the deposit is. */

@@ -12,7 +12,8 @@ import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import { expect, it } from 'vitest';
 import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
-import { signSession } from '../../src/session/index.js';
+import { OPS_COOKIE, signSession } from '../../src/session/index.js';
+import { upsertAccount } from '../../src/ops/index.js';
 import { encrypt, payKeys, settle, sign } from '../../src/pay/index.js';
 import { rfc3339 } from '../../src/format.js';
 
@@ -286,6 +287,117 @@ it('ops refund part of a deposit, then the rest; each settles by its notificatio
   expect([after.status, after.body.error.code]).toEqual([409, 'NOT_PAID']);
   const events = (await h.app.ctx.db.paymentEvent.findMany({ where: { outTradeNo: no }, orderBy: { id: 'asc' } })).map((e) => e.what);
   expect(events.slice(-4)).toEqual(['refund-requested', 'refund-success', 'refund-requested', 'refund-success']);
+});
+
+/** A chosen trip whose ¥1,000 deposit is paid. */
+async function paidTrip() {
+  const t = await chosenTrip(1_000_000); // deposit ¥1,000
+  await call(h.app.url, 'POST', '/sandbox/pay/cashier', { prepayId: t.deposit.payParams.package.slice(10) });
+  await until(async () => (await trip(t)).body.status === 'paid');
+  return t;
+}
+
+const refundMessages = (t: { id: number }) =>
+  h.app.ctx.db.message.findMany({
+    where: { requirementId: t.id, kind: { in: ['traveler-refund', 'deposit-refund'] } },
+    orderBy: { kind: 'asc' },
+  });
+
+it('a refund typed in yuan refunds that many yuan; its errors speak yuan; the trip and ops say one deposit state; traveler and planner are told', async () => {
+  const t = await paidTrip();
+  const no = t.deposit.outTradeNo as string;
+  const tooMuch = await ops(h.app.url).post(`/requirements/${t.id}/refund`, { reason: '多退', amountYuan: '1000.01' });
+  expect([tooMuch.status, tooMuch.body.error.code, tooMuch.body.error.field, tooMuch.body.error.message]).toEqual([
+    400,
+    'REFUND_TOO_MUCH',
+    'amountYuan',
+    '最多还能退 ¥1,000。',
+  ]);
+  const notAmount = await ops(h.app.url).post(`/requirements/${t.id}/refund`, { reason: '错', amountYuan: '10.005' });
+  expect([notAmount.status, notAmount.body.error.field, notAmount.body.error.fields.amountYuan]).toEqual([
+    400,
+    'amountYuan',
+    '请填写金额（元），最多两位小数，例如 1000 或 1000.50。',
+  ]);
+  // "250" is ¥250 (25,000 fen), never 250 fen.
+  const part = await ops(h.app.url).post(`/requirements/${t.id}/refund`, { reason: '行程缩短一天', amountYuan: '250' });
+  expect(part.body).toMatchObject({ amountFen: 25_000, status: 'processing' });
+  await until(async () => (await h.app.ctx.db.deposit.findUniqueOrThrow({ where: { outTradeNo: no } })).refundedFen === 25_000);
+  // One state everywhere: the trip's page, the trip list, ops.
+  const page = (await trip(t)).body;
+  expect(page.deposit.state).toEqual({ word: '已部分退款', line: '定金 ¥1,000 已支付，已退回 ¥250' });
+  const list = (await call(h.app.url, 'GET', '/api/traveler/requirements', undefined, { cookie: t.cookie })).body.items;
+  expect(list.find((x: { id: number }) => x.id === t.id).deposit).toEqual({ status: 'paid', word: '已部分退款' });
+  expect((await ops(h.app.url).get(`/requirements/${t.id}`)).body.deposit.state.word).toBe('已部分退款');
+  const msgs = await until(async () => {
+    const m = await refundMessages(t);
+    return m.length === 2 ? m : null;
+  });
+  expect(msgs.map((m) => m.kind)).toEqual(['deposit-refund', 'traveler-refund']);
+
+  await ops(h.app.url).post(`/requirements/${t.id}/refund`, { reason: '客户取消行程' });
+  await until(async () => (await trip(t)).body.deposit.state.word === '定金已退回');
+  expect((await trip(t)).body.deposit.state.line).toBe('定金 ¥1,000 已全额退回');
+});
+
+it('REFUND.ABNORMAL keeps its amount held (never refunded again), says so to ops in words, and tells the traveler; CLOSED frees it', async () => {
+  const t = await paidTrip();
+  const no = t.deposit.outTradeNo as string;
+  expect((await call(h.app.url, 'POST', '/sandbox/pay/next-refund', { outcome: 'ABNORMAL' })).status).toBe(200);
+  await ops(h.app.url).post(`/requirements/${t.id}/refund`, { reason: '客户取消', amountYuan: '400' });
+  await until(async () => (await h.app.ctx.db.refund.findUnique({ where: { outRefundNo: `${no}R1` } }))?.status === 'abnormal');
+  // Money left the merchant: the deposit is still being refunded, and only the rest can be asked for.
+  expect(await h.app.ctx.db.deposit.findUniqueOrThrow({ where: { outTradeNo: no } })).toMatchObject({
+    status: 'refunding',
+    refundedFen: 0,
+  });
+  const again = await ops(h.app.url).post(`/requirements/${t.id}/refund`, { reason: '再退一次', amountYuan: '1000' });
+  expect([again.status, again.body.error.message]).toEqual([400, '最多还能退 ¥600。']);
+  const told = await until(async () => (await refundMessages(t)).find((m) => m.kind === 'traveler-refund'));
+  expect(JSON.stringify(told.data)).toContain('退款异常');
+
+  // CLOSED: nothing was refunded; that amount can be asked for again.
+  await call(h.app.url, 'POST', '/sandbox/pay/next-refund', { outcome: 'CLOSED' });
+  await ops(h.app.url).post(`/requirements/${t.id}/refund`, { reason: '部分', amountYuan: '100' });
+  await until(async () => (await h.app.ctx.db.refund.findUnique({ where: { outRefundNo: `${no}R2` } }))?.status === 'closed');
+  const left = await ops(h.app.url).post(`/requirements/${t.id}/refund`, { reason: '再试', amountYuan: '600.01' });
+  expect(left.body.error.message).toBe('最多还能退 ¥600。');
+  // The console's deposit record names what happened, in words.
+  const { id: accountId } = await upsertAccount(h.app.ctx, { email: `refund-${phone()}@example.com` });
+  const cookie = `${OPS_COOKIE}=${signSession(h.app.ctx.sessionSecret, { role: 'ops', id: accountId })}`;
+  const page = await (await fetch(`${h.app.url}/ops/requirements/${t.id}`, { headers: { cookie } })).text();
+  expect(page).toContain('异常：需人工处理');
+  expect(page).toContain('退款关闭（未退）');
+  expect(page).not.toContain('refund-abnormal');
+});
+
+it("WeChat Pay's refusal of a refund (a 4xx) is final: recorded as refused, not re-sent, and said in words", async () => {
+  const t = await paidTrip();
+  const no = t.deposit.outTradeNo as string;
+  await call(h.app.url, 'POST', '/sandbox/pay/next-refund', { outcome: 'NOT_ENOUGH' });
+  const refused = await ops(h.app.url).post(`/requirements/${t.id}/refund`, { reason: '退款', amountYuan: '100' });
+  expect([refused.status, refused.body.error.code]).toEqual([409, 'REFUND_REFUSED']);
+  expect(refused.body.error.message).toContain('微信支付拒绝了这笔退款');
+  expect(await h.app.ctx.db.refund.findUnique({ where: { outRefundNo: `${no}R1` } })).toMatchObject({ status: 'refused' });
+  expect(await h.app.ctx.db.deposit.findUniqueOrThrow({ where: { outTradeNo: no } })).toMatchObject({ status: 'paid' });
+  // The next refund is a new one, not the refused one sent again.
+  const next = await ops(h.app.url).post(`/requirements/${t.id}/refund`, { reason: '退款', amountYuan: '100' });
+  expect(next.body).toMatchObject({ outRefundNo: `${no}R2` });
+});
+
+it('back from the pay sheet with "ok" and the notification lost: the server asks WeChat Pay at once and the trip is paid', async () => {
+  const t = await chosenTrip();
+  await call(h.app.url, 'POST', '/sandbox/pay/cashier', { prepayId: t.deposit.payParams.package.slice(10), deliver: 'never' });
+  expect((await trip(t)).body.status).toBe('chosen'); // nothing told us yet
+  const confirmed = await call(h.app.url, 'POST', `/api/traveler/requirements/${t.id}/deposit/confirm`, {}, { cookie: t.cookie });
+  expect([confirmed.status, confirmed.body.status]).toEqual([200, 'paid']);
+  expect((await trip(t)).body.status).toBe('paid');
+  const events = await h.app.ctx.db.paymentEvent.findMany({ where: { outTradeNo: t.deposit.outTradeNo }, orderBy: { id: 'asc' } });
+  expect(events.at(-1)).toMatchObject({ what: 'paid', who: 'return-query' });
+  // Someone else's trip is not theirs to ask about.
+  const other = await chosenTrip();
+  const nope = await call(h.app.url, 'POST', `/api/traveler/requirements/${other.id}/deposit/confirm`, {}, { cookie: t.cookie });
+  expect(nope.status).toBe(404);
 });
 
 it('the reconciliation report: orders by state, paid per day, and where WeChat Pay disagrees with us', async () => {

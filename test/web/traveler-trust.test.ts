@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { freePort, isolatedEnv, ops, phone, startApp, until, type Env } from '../support.js';
+import { call, freePort, isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
+import { signSession } from '../../src/session/index.js';
 import type { Running } from '../../src/boot.js';
 import { launch, shot, signedIn } from './browser.js';
 
@@ -99,5 +100,67 @@ it('a trip no planner serves is flagged for ops at once, and the traveler is tol
   expect(text).toContain('已关闭');
   expect(text).not.toContain('正在为你匹配定制师');
   await shot(page, 'h5-trip-closed');
+  await profile.close();
+});
+
+it('back from the pay sheet with the notification lost, the page says 确认中 (never 支付定金 again) and the server confirms; refunds then show one deposit state', async () => {
+  const place = `付款地-${phone().slice(-4)}`;
+  const s = (await ops(app.url).post('/suppliers', { name: `付款社-${phone()}` })).body;
+  const p = (
+    await ops(app.url).post('/planners', {
+      supplierId: s.id,
+      name: '付雨',
+      phone: phone(),
+      tier: 'S',
+      destinations: [place],
+      maxActive: 5,
+      openid: `o-payer-pl-${phone()}`,
+    })
+  ).body;
+  const openid = `o-payer-${phone()}`;
+  const r = (
+    await ops(app.url).post(
+      '/requirements',
+      requirementBody({ destinations: [place], plannersWanted: 1, traveler: { name: '付先生', phone: phone(), openid } }),
+    )
+  ).body;
+  const win = await planner(app.url, app.ctx, p.id).grab(r.id);
+  const proposed = await planner(app.url, app.ctx, p.id).propose(win.body.workOrderId, {
+    itinerary: '第1天：抵达，入住\n第2天：老城徒步\n第3天：湖区一日游',
+    priceFen: 1_000_000,
+  });
+  expect(proposed.status).toBe(201);
+  const cookie = `sid=${signSession(app.ctx.sessionSecret, { role: 'traveler', id: r.traveler.id })}`;
+  const chose = await call(app.url, 'POST', `/api/traveler/requirements/${r.id}/choose`, { workOrderId: win.body.workOrderId }, { cookie });
+  expect(chose.status).toBe(200);
+
+  const profile = await signedIn(browser, base, null);
+  const page = await profile.newPage();
+  await signInAs(page, openid, `/h5/my/requirements/${r.id}`);
+  await page.locator('.deposit__pay').click();
+  await page.waitForSelector('.cashier');
+  await page.selectOption('.cashier select', 'never'); // WeChat Pay's notification never comes
+  await page.locator('.cashier button:has-text("支付")').click();
+  await until(async () => (await page.textContent('.deposit'))?.includes('支付结果确认中'));
+  expect(await page.locator('.deposit__pay').count()).toBe(0);
+  await shot(page, 'h5-trip-confirming');
+  await page.waitForSelector('.deposit[data-deposit="paid"]', { timeout: 30_000 });
+  expect(await page.textContent('.deposit')).toContain('定金 ¥1,000 已支付');
+
+  // A part refund, then the rest: the page, its status line and the trip list say the same.
+  await ops(app.url).post(`/requirements/${r.id}/refund`, { reason: '少玩一天', amountYuan: '250' });
+  await until(async () => (await app.ctx.db.deposit.findFirst({ where: { requirementId: r.id, refundedFen: 25_000 } })) !== null);
+  await page.reload();
+  await until(async () => (await page.textContent('.deposit'))?.includes('已退回 ¥250'));
+  expect(await page.textContent('.status-line')).toContain('已部分退款');
+  await ops(app.url).post(`/requirements/${r.id}/refund`, { reason: '取消行程' });
+  await until(async () => (await app.ctx.db.deposit.findFirst({ where: { requirementId: r.id, status: 'refunded' } })) !== null);
+  await page.reload();
+  await until(async () => (await page.textContent('.status-line'))?.includes('定金已退回'));
+  expect(await page.textContent('.deposit')).toContain('已全额退回');
+  expect(await page.textContent('.next-steps')).not.toContain('定金已支付');
+  await shot(page, 'h5-trip-refunded');
+  await page.goto(`${base}/h5/my/requirements`);
+  await until(async () => (await page.locator(`a[href="/h5/my/requirements/${r.id}"]`).textContent())?.includes('定金已退回'));
   await profile.close();
 });

@@ -117,9 +117,9 @@ export function apiForm(
   method: string,
   path: string,
   inner: string,
-  opts: { next?: string; confirm?: string; cls?: string; id?: string } = {},
+  opts: { next?: string; confirm?: string; cls?: string; id?: string; confirmYuan?: { field: string; allFen: number } } = {},
 ): string {
-  return `<form data-api="${esc(path)}" data-method="${esc(method)}" data-then="${esc(opts.next ?? 'reload')}"${opts.confirm ? ` data-confirm="${esc(opts.confirm)}"` : ''}${opts.cls ? ` class="${esc(opts.cls)}"` : ''}${opts.id ? ` id="${esc(opts.id)}"` : ''} novalidate>${inner}<p class="form-error err" role="alert" hidden></p></form>`;
+  return `<form data-api="${esc(path)}" data-method="${esc(method)}" data-then="${esc(opts.next ?? 'reload')}"${opts.confirm ? ` data-confirm="${esc(opts.confirm)}"` : ''}${opts.confirmYuan ? ` data-confirm-yuan="${esc(opts.confirmYuan.field)}" data-yuan-all="${opts.confirmYuan.allFen}"` : ''}${opts.cls ? ` class="${esc(opts.cls)}"` : ''}${opts.id ? ` id="${esc(opts.id)}"` : ''} novalidate>${inner}<p class="form-error err" role="alert" hidden></p></form>`;
 }
 
 export function field(label: string, name: string, input: string): string {

@@ -9,6 +9,7 @@ import type { Context } from 'koa';
 import type { Ctx } from '../../context.js';
 import { TIERS } from '../../config.js';
 import { chinaDate, esc } from '../../format.js';
+import { depositState, yuanText } from '../../money.js';
 import { idParam, parse } from '../../http/body.js';
 import {
   auditLog,
@@ -36,6 +37,35 @@ const DEPOSIT_STATUS: Record<string, string> = {
   refunding: '退款中',
   refunded: '已退款',
 };
+/** A deposit's record in words (payment_events.what and .who). */
+const PAYMENT_EVENTS: Record<string, string> = {
+  created: '下单',
+  prepay: '发起支付',
+  paid: '已支付',
+  closed: '订单关闭（未支付）',
+  'refund-requested': '申请退款',
+  'refund-success': '退款成功',
+  'refund-abnormal': '退款异常（钱已从商户转出，未到账）',
+  'refund-closed': '退款关闭（未退）',
+  'refund-refused': '微信支付拒绝退款',
+};
+const PAYMENT_WHO: Record<string, string> = {
+  traveler: '旅行者',
+  system: '系统',
+  'wechatpay-notify': '微信支付通知',
+  'refund-answer': '微信支付应答',
+  'scheduled-query': '系统查单',
+  'close-query': '关单前查单',
+  'return-query': '支付完成后查单',
+};
+const REFUND_STATUS: Record<string, string> = {
+  processing: '处理中',
+  success: '已退回',
+  abnormal: '异常：需人工处理',
+  closed: '已关闭（未退）',
+  refused: '被拒绝（未退）',
+};
+
 const CHANNEL_WORDS: Record<string, string> = { live: '实时通知', template: '模板消息', mass: '微信群发' };
 const BROADCAST_STATUS: Record<string, string> = { draft: '草稿', sending: '发送中', done: '已发完', cancelled: '已取消' };
 const TIER_OPTIONS: [string, string][] = TIERS.map((t) => [t, `${t} 级`]);
@@ -162,6 +192,11 @@ ${field('编号/出行人/手机', 'q', input('q', q.q))}<button type="submit">�
       esc(when(w.proposedAt)),
       w.proposal ? yuan(w.proposal.priceFen) : '',
     ]);
+    // The deposit's own word in the header once it is paid (part refunded, refunded…), as the traveler's pages say it.
+    const deposit = await app.db.deposit.findFirst({
+      where: { requirementId: t.id, status: { not: 'closed' } },
+      orderBy: { createdAt: 'desc' },
+    });
     const messages = t.messages.map((m) => [
       esc(m.title),
       esc(m.to),
@@ -174,7 +209,7 @@ ${field('编号/出行人/手机', 'q', input('q', q.q))}<button type="submit">�
     await page(
       ctx,
       `需求 ${t.code}`,
-      `<h1>需求 ${esc(t.code)} ${tag(t.status)}${t.flaggedAt && t.status === 'open' ? ' <span class="tag flag">需人工</span>' : ''}</h1>
+      `<h1>需求 ${esc(t.code)} ${deposit && t.status === 'paid' ? `<span class="tag paid">${esc(depositState(deposit).word)}</span>` : tag(t.status)}${t.flaggedAt && t.status === 'open' ? ' <span class="tag flag">需人工</span>' : ''}</h1>
 <div class="grid g2"><section class="box"><h2>需求</h2><table>
 <tr><th>出行人</th><td>${esc(t.traveler.name)} · ${esc(t.traveler.phone)}${t.traveler.phoneVerifiedAt ? ' <span class="tag">已验证</span>' : ''}</td></tr>
 <tr><th>行程</th><td>${esc(t.origin)} → ${list(t.destinations)}，${esc(t.departDate)} 至 ${esc(t.returnDate)}，${t.adults} 大 ${t.children} 小</td></tr>
@@ -579,13 +614,20 @@ ${apiForm('POST', `/api/ops/broadcasts/${b.id}/send`, '<button>发送</button>',
       include: { events: { orderBy: { id: 'asc' } }, refunds: true },
     });
     if (!orders.length) return '';
+    const refunds = orders.flatMap((o) => o.refunds).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     const live = orders.find((o) => o.status === 'paid' || o.status === 'refunding');
+    const left = live
+      ? live.amountFen - live.refundedFen - live.refunds.filter((r) => r.status === 'processing').reduce((n, r) => n + r.amountFen, 0)
+      : 0;
     const refundForm = live
       ? apiForm(
           'POST',
           `/api/ops/requirements/${requirementId}/refund`,
-          `<div class="inline">${field('退款原因', 'reason', input('reason', '', 'maxlength="200"'))}${field(`金额（分；空 = 全部可退，最多 ${live.amountFen - live.refundedFen}）`, 'amountFen', input('amountFen', '', 'data-type="number" inputmode="numeric"'))}<button class="danger">退款</button></div>`,
-          { confirm: '向出行人退款？退款会原路退回微信支付。' },
+          `<div class="inline">${field('退款原因', 'reason', input('reason', '', 'maxlength="200"'))}${field(`金额（元；留空 = 全部可退的 ${yuanText(left)}）`, 'amountYuan', input('amountYuan', '', `inputmode="decimal" placeholder="最多 ${yuanText(left)}"`))}<button class="danger">退款</button></div>`,
+          {
+            confirm: '向出行人退款 {amount}？\n退款原路退回微信支付，不能撤回。',
+            confirmYuan: { field: 'amountYuan', allFen: left },
+          },
         )
       : '';
     return `<section class="box"><h2>定金</h2>${table(
@@ -596,9 +638,24 @@ ${apiForm('POST', `/api/ops/broadcasts/${b.id}/send`, '<button>发送</button>',
         yuan(o.amountFen),
         o.refundedFen ? yuan(o.refundedFen) : '',
         esc(when(o.paidAt)),
-        o.events.map((e) => `${esc(when(e.at))} ${esc(e.what)}（${esc(e.who)}）`).join('<br>'),
+        o.events
+          .map((e) => `${esc(when(e.at))} ${esc(PAYMENT_EVENTS[e.what] ?? e.what)}（${esc(PAYMENT_WHO[e.who] ?? e.who)}）`)
+          .join('<br>'),
       ]),
-    )}${refundForm}</section>`;
+    )}${
+      refunds.length
+        ? `<h3>退款</h3>${table(
+            ['申请时间', '金额', '原因', '申请人', '结果'],
+            refunds.map((r) => [
+              esc(when(r.createdAt)),
+              yuanText(r.amountFen),
+              esc(r.reason),
+              esc(r.requestedBy),
+              `<span class="tag ${r.status === 'success' ? 'done' : r.status === 'processing' ? 'sending' : 'flag'}">${esc(REFUND_STATUS[r.status] ?? r.status)}</span>`,
+            ]),
+          )}`
+        : ''
+    }${refundForm}</section>`;
   }
 
   // ── payments: reconciliation ──

@@ -6,6 +6,7 @@
  */
 import QRCode from 'qrcode';
 import { splitList } from '../../../lists.js';
+import { fenOfYuan, yuanInWords, yuanText } from '../../../money.js';
 
 type Answer = { status: number; body: any };
 
@@ -132,14 +133,33 @@ function showSecret(body: { email: string; password: string; created: boolean })
   box.scrollIntoView({ block: 'center' });
 }
 
+/**
+ * The form's confirmation. With data-confirm-yuan (the field holding an amount in yuan; empty means
+ * data-yuan-all fen), its {amount} is the amount as it will be sent, in figures and in capital
+ * numerals, so a slip of a digit shows before it is irreversible. Null: the amount is not one (said under its field).
+ */
+function confirmation(form: HTMLFormElement): string | null {
+  const text = form.dataset.confirm ?? '';
+  const name = form.dataset.confirmYuan;
+  if (!name) return text;
+  const typed = (form.elements.namedItem(name) as HTMLInputElement).value.trim();
+  const fen = typed === '' ? Number(form.dataset.yuanAll) : fenOfYuan(typed);
+  if (fen === null || fen <= 0) {
+    showErrors(form, { field: name, message: '请填写金额（元），最多两位小数，例如 1000 或 1000.50。' });
+    return null;
+  }
+  return text.replace('{amount}', `${yuanText(fen)}（${yuanInWords(fen)}）`);
+}
+
 export function forms(root: Document) {
   root.addEventListener('submit', async (e) => {
     const form = e.target as HTMLFormElement;
     if (!form.dataset.api) return;
     e.preventDefault();
     const submitter = (e as SubmitEvent).submitter as HTMLButtonElement | null;
-    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
     clearErrors(form);
+    const ask = confirmation(form);
+    if (ask === null || (ask && !window.confirm(ask))) return;
     const buttons = Array.from(form.querySelectorAll('button'));
     for (const b of buttons) b.disabled = true;
     try {

@@ -15,6 +15,13 @@ const STATUS: Record<string, string> = {
   cancelled: '已取消',
 };
 
+/** A trip's status in one word, the deposit's own once it has one (paid, part refunded, refunded): the same on the list and the page. */
+function tripWord(q: { status: string; deposit?: { status: string; state?: { word: string }; word?: string } | null }): string {
+  const deposit = q.deposit?.state?.word ?? q.deposit?.word;
+  if (q.status === 'paid' && deposit) return deposit;
+  return STATUS[q.status] ?? q.status;
+}
+
 function chinaToday(): string {
   return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 }
@@ -224,7 +231,7 @@ export function myListPage(root: Element) {
                       h('p', {}, q.destinations.join('、')),
                       h('p', { class: 'sub' }, `${dates(q.departDate, q.returnDate)} · ${q.proposals} 份方案`),
                     ),
-                    h('div', { class: 'weui-cell__ft' }, STATUS[q.status] ?? q.status),
+                    h('div', { class: 'weui-cell__ft' }, tripWord(q)),
                   ),
                 ),
               ),
@@ -297,31 +304,55 @@ interface DepositView {
   status: string;
   message: string;
   amountFen?: number;
+  refundedFen?: number;
+  state?: { word: string; line: string };
   outTradeNo?: string;
   sandbox?: boolean;
   payParams?: { appId: string; timeStamp: string; nonceStr: string; package: string; signType: string; paySign: string };
 }
 
+/** Orders this tab came back from the pay sheet with "ok" (sessionStorage): shown as 确认中, never offered to pay again meanwhile. */
+const RETURNED_MS = 10 * 60_000;
+const returnedKey = (no: string) => `paid-returned:${no}`;
+const returnedFrom = (no?: string) => Boolean(no) && Date.now() - Number(sessionStorage.getItem(returnedKey(no!)) ?? 0) < RETURNED_MS;
+
 /**
  * The deposit under the chosen proposal: what it is and, while unpaid, the button that pays it —
  * WeChat's own pay sheet inside WeChat (WeixinJSBridge), the sandbox's cashier sheet elsewhere.
- * Paid is known from the server (the notification), never from the sheet's word alone.
+ * Paid is known from the server, never from the sheet's word alone: back from the sheet with "ok",
+ * the page says 确认中 and has the server ask WeChat Pay about the order.
  */
 function depositBox(d: DepositView, reload: () => void): HTMLElement {
   const box = h('div', { class: `deposit deposit--${d.status}`, 'data-deposit': d.status }, h('p', {}, d.message));
-  if (d.status === 'paid' && d.amountFen) box.append(h('p', { class: 'deposit__amount' }, `定金 ${yuan(d.amountFen)} 已支付`));
+  if (d.status !== 'pending' && d.state?.line) box.append(h('p', { class: 'deposit__amount' }, d.state.line));
   if (d.status !== 'pending' || !d.payParams || !d.amountFen) return box;
   const amount = yuan(d.amountFen);
-  const btn = h('button', { class: 'weui-btn weui-btn_primary deposit__pay' }, `支付定金 ${amount}`) as HTMLButtonElement;
-  const waitPaid = async () => {
-    toast('支付成功，正在确认…');
-    for (let i = 0; i < 20; i++) {
-      await new Promise((ok) => setTimeout(ok, 1000));
-      const r = await api<{ status: string }>('GET', location.pathname.replace('/h5/my', '/api/traveler')).catch(() => null);
-      if (r?.status === 'paid') break;
-    }
-    reload();
+  const confirming = () => {
+    box.dataset.deposit = 'confirming';
+    box.replaceChildren(
+      h('p', { class: 'deposit__confirming' }, '支付结果确认中…'),
+      h('p', { class: 'sub' }, `定金 ${amount}：正在向微信支付确认，请不要重复支付。`),
+    );
   };
+  const waitPaid = async () => {
+    sessionStorage.setItem(returnedKey(d.outTradeNo!), String(Date.now()));
+    confirming();
+    const path = `${location.pathname.replace('/h5/my', '/api/traveler')}/deposit/confirm`;
+    for (let i = 0; i < 8; i++) {
+      const r = await api<{ status: string }>('POST', path, {}).catch(() => null);
+      if (r?.status === 'paid') return reload();
+      await new Promise((ok) => setTimeout(ok, 2000));
+    }
+    box.replaceChildren(
+      h('p', { class: 'deposit__confirming' }, '支付结果确认中'),
+      h('p', { class: 'sub' }, '微信支付还没有确认这笔付款。如果你已经付款，请不要重复支付：确认后会通知你。'),
+    );
+  };
+  if (returnedFrom(d.outTradeNo)) {
+    void waitPaid();
+    return box;
+  }
+  const btn = h('button', { class: 'weui-btn weui-btn_primary deposit__pay' }, `支付定金 ${amount}`) as HTMLButtonElement;
   btn.addEventListener('click', () => {
     const bridge = (window as unknown as { WeixinJSBridge?: { invoke(n: string, p: unknown, cb: (r: { err_msg: string }) => void): void } })
       .WeixinJSBridge;
@@ -431,11 +462,11 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
       h(
         'p',
         { class: 'status-line' },
-        q.attention === 'no-planners' ? '运营同事正在为你安排定制师' : (STATUS[q.status] ?? q.status),
+        q.attention === 'no-planners' ? '运营同事正在为你安排定制师' : tripWord(q),
         q.status === 'open' && q.slotsLeft > 0 && !q.attention ? `，还在等 ${q.slotsLeft} 位定制师` : '',
       ),
       q.notes ? h('p', { class: 'notes' }, `你的备注：${q.notes}`) : null,
-      chosen ? nextSteps(chosen, q.status === 'paid') : null,
+      chosen ? nextSteps(chosen, q.status === 'paid' ? (q.deposit?.status ?? 'paid') : null) : null,
       q.deposit ? depositBox(q.deposit, () => void load()) : null,
       proposals.length === 0
         ? waiting(q, taken)
@@ -482,7 +513,7 @@ function waiting(q: any, taken: number): HTMLElement {
 }
 
 /** After choosing: who the planner is, how to reach them, what happens next. */
-function nextSteps(w: any, paid: boolean): HTMLElement {
+function nextSteps(w: any, deposit: string | null): HTMLElement {
   return h(
     'section',
     { class: 'next-steps' },
@@ -491,7 +522,13 @@ function nextSteps(w: any, paid: boolean): HTMLElement {
     h(
       'p',
       { class: 'sub' },
-      paid ? '定金已支付，行程已为你预留；定制师会尽快联系你确认细节。' : '定制师会尽快联系你确认细节；确认后支付定金，行程即为你预留。',
+      deposit === 'refunded'
+        ? '定金已退回；如有疑问，请联系定制师或平台客服。'
+        : deposit === 'refunding'
+          ? '定金退款处理中，退回后会通知你。'
+          : deposit
+            ? '定金已支付，行程已为你预留；定制师会尽快联系你确认细节。'
+            : '定制师会尽快联系你确认细节；确认后支付定金，行程即为你预留。',
     ),
   );
 }
