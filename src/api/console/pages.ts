@@ -75,9 +75,10 @@ const list = (xs: string[]) => esc(xs.join('、'));
 /** A query that did not parse: the page says which field and why, instead of guessing. */
 function queryErrors(err: unknown): string {
   if (!(err instanceof CodedError) || !err.fields) throw err;
-  return `<p class="err" role="alert">${Object.entries(err.fields)
-    .map(([f, m]) => `${esc(f)}：${esc(m)}`)
-    .join('；')}</p>`;
+  // The sentences name their field already (http/words.ts): no machine names before them.
+  return `<p class="err" role="alert">${Object.values(err.fields)
+    .map((m) => esc(m))
+    .join(' ')}</p>`;
 }
 
 export function consolePages(app: Ctx, r: Router, me: (ctx: Context) => Me) {

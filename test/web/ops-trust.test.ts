@@ -1,0 +1,133 @@
+/**
+ * The ops console as a person uses it (#26): pressing 筛选 with the form as it comes (empty fields
+ * mean "any"), a refund typed in yuan and confirmed in words, the deposit's record in Chinese.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
+import { upsertAccount } from '../../src/ops/index.js';
+import { signSession } from '../../src/session/index.js';
+import { launch, open, shot, signedIn } from './browser.js';
+
+const h = withApp();
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A signed-in console tab; every confirm() it shows is recorded, then accepted. */
+async function consoleTab(role: 'admin' | 'ops' = 'admin') {
+  const { email, password } = await upsertAccount(h.app.ctx, { email: `${role}-${phone()}@example.com`, role, name: '运营小林' });
+  const profile = await signedIn(browser, h.app.url, null, { wide: true });
+  const page = await open(profile, `${h.app.url}/ops/login`);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/ops$/);
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.accept();
+  });
+  return { profile, page, dialogs };
+}
+
+async function market() {
+  const place = `筛选地-${phone().slice(-5)}`;
+  const s = (await ops(h.app.url).post('/suppliers', { name: `筛选社-${place}` })).body;
+  const p = (
+    await ops(h.app.url).post('/planners', {
+      supplierId: s.id,
+      name: '严筛',
+      phone: phone(),
+      tier: 'S',
+      destinations: [place],
+      maxActive: 5,
+      openid: `o-filter-${phone()}`,
+    })
+  ).body;
+  return { place, plannerId: p.id as number };
+}
+
+it('pressing 筛选 with the untouched fields empty filters by what was typed, on requirements and planners', async () => {
+  const { place } = await market();
+  const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place] }))).body;
+  const { profile, page } = await consoleTab('ops');
+  await page.goto(`${h.app.url}/ops/requirements`);
+  await page.fill('input[name=destination]', place);
+  await page.click('form button[type=submit]:has-text("筛选")');
+  await page.waitForURL(/destination=/);
+  expect(await page.locator('p.err:not(.form-error)').count()).toBe(0);
+  expect(await page.locator('main table tbody tr').count()).toBe(1);
+  expect(await page.textContent('main table tbody')).toContain(r.code);
+  // Nothing typed at all: every requirement, no complaint.
+  await page.click('form button[type=submit]:has-text("筛选")');
+  expect(await page.locator('p.err:not(.form-error)').count()).toBe(0);
+  // A wrong value is said in a sentence, without machine field names.
+  await page.goto(`${h.app.url}/ops/requirements?from=2026-99-01`);
+  const err = (await page.textContent('.err')) ?? '';
+  expect(err).not.toMatch(/[a-z]+：/);
+  expect(err).toMatch(/[\u4e00-\u9fa5]/);
+
+  await page.goto(`${h.app.url}/ops/planners`);
+  await page.click('form button[type=submit]:has-text("筛选")');
+  await page.waitForURL(/\/ops\/planners\?/);
+  expect(await page.locator('p.err:not(.form-error)').count()).toBe(0);
+  expect(await page.locator('main table tbody tr').count()).toBeGreaterThan(0);
+  await shot(page, 'ops-planners-filtered');
+  await profile.close();
+});
+
+it('a refund is typed in yuan, confirmed with the amount in figures and in words, and recorded with its reason', async () => {
+  const { place, plannerId } = await market();
+  const openid = `o-refund-${phone()}`;
+  const r = (
+    await ops(h.app.url).post(
+      '/requirements',
+      requirementBody({ destinations: [place], plannersWanted: 1, traveler: { name: '退先生', phone: phone(), openid } }),
+    )
+  ).body;
+  const win = await planner(h.app.url, h.app.ctx, plannerId).grab(r.id);
+  await planner(h.app.url, h.app.ctx, plannerId).propose(win.body.workOrderId, {
+    itinerary: '第1天：抵达\n第2天：游览\n第3天：返程',
+    priceFen: 2_000_000,
+  });
+  const cookie = `sid=${signSession(h.app.ctx.sessionSecret, { role: 'traveler', id: r.traveler.id })}`;
+  const chose = await call(
+    h.app.url,
+    'POST',
+    `/api/traveler/requirements/${r.id}/choose`,
+    { workOrderId: win.body.workOrderId },
+    { cookie },
+  );
+  await call(h.app.url, 'POST', '/sandbox/pay/cashier', { prepayId: chose.body.deposit.payParams.package.slice(10) });
+  await until(async () => (await ops(h.app.url).get(`/requirements/${r.id}`)).body.status === 'paid'); // ¥2,000 deposit
+
+  const { profile, page, dialogs } = await consoleTab('ops');
+  await page.goto(`${h.app.url}/ops/requirements/${r.id}`);
+  expect(await page.textContent('form[data-api$="/refund"]')).toContain('金额（元');
+  await page.fill('input[name=reason]', '行程缩短一天');
+  await page.fill('input[name=amountYuan]', '1000');
+  await page.click('form[data-api$="/refund"] button');
+  await until(() => dialogs.length === 1);
+  expect(dialogs[0]).toContain('¥1,000（人民币壹仟元整）');
+  await until(async () => (await h.app.ctx.db.deposit.findFirst({ where: { requirementId: r.id, refundedFen: 100_000 } })) !== null);
+  await page.reload();
+  const record = (await page.textContent('main')) ?? '';
+  expect(record).toContain('行程缩短一天');
+  expect(record).toContain('¥1,000');
+  expect(record).toContain('已部分退款');
+  expect(record).toContain('退款成功（微信支付通知）');
+  expect(record).not.toContain('wechatpay-notify');
+  await shot(page, 'ops-requirement-refunded');
+  // A typo that is not an amount is said under the field, and nothing is sent.
+  await page.fill('input[name=reason]', '再退');
+  await page.fill('input[name=amountYuan]', '10.005');
+  await page.click('form[data-api$="/refund"] button');
+  await until(async () => (await page.textContent('.field-error[data-for="amountYuan"]'))?.includes('最多两位小数'));
+  expect(dialogs).toHaveLength(1);
+  await profile.close();
+});
