@@ -66,9 +66,9 @@ export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> 
     released: r.releases.map((x) => x.tier).join(''),
     minTier: r.minTier,
     traveler: r.traveler.id,
-    travelerPhone: r.traveler.phone,
+    travelerPhone: r.contactPhone,
     travelerOpenid: r.traveler.openid ?? '',
-    contact: JSON.stringify({ name: r.traveler.name, phone: r.traveler.phone }),
+    contact: JSON.stringify({ name: r.contactName, phone: r.contactPhone }),
     card: JSON.stringify(card),
     createdAt: r.createdAt.getTime(),
   };
@@ -159,18 +159,16 @@ export async function refreshPlanner(ctx: Ctx, id: number): Promise<void> {
   if (p.openid) await ctx.redis.hset(plannerOpenids, p.openid, id);
 }
 
-/** After a traveler's trips changed hands (a verified phone joined ops' trips to a WeChat user): the cached contact follows. */
+/**
+ * After a traveler's trips changed hands (a verified phone joined ops' trips to a WeChat user): who
+ * owns them follows in the cache. Their contact does not change: it is each trip's own.
+ */
 export async function refreshTravelerOf(ctx: Ctx, travelerId: number): Promise<void> {
   const rows = await ctx.db.requirement.findMany({ where: { travelerId }, select: { id: true, traveler: true } });
   for (const r of rows) {
     const k = requirementKeys(r.id).meta;
     if (!(await ctx.redis.exists(k))) continue; // not hot: loaded from PostgreSQL when needed
-    await ctx.redis.hset(k, {
-      traveler: r.traveler.id,
-      travelerPhone: r.traveler.phone,
-      travelerOpenid: r.traveler.openid ?? '',
-      contact: JSON.stringify({ name: r.traveler.name, phone: r.traveler.phone }),
-    });
+    await ctx.redis.hset(k, { traveler: r.traveler.id, travelerOpenid: r.traveler.openid ?? '' });
   }
 }
 

@@ -61,7 +61,7 @@ const WON = `SELECT w.channel, w.planner_id AS "plannerId",
     p.openid AS "plannerOpenid", p.unreachable_at IS NOT NULL AS "plannerUnreachable", p.name AS "plannerName",
     r.id, r.code, r.destinations, to_char(r.depart_date, 'YYYY-MM-DD') AS "departDate", to_char(r.return_date, 'YYYY-MM-DD') AS "returnDate",
     r.adults, r.children, r.budget_fen AS "budgetFen", r.budget_type::text AS "budgetType",
-    t.name AS "travelerName", t.phone AS "travelerPhone", t.openid AS "travelerOpenid"
+    r.contact_name AS "travelerName", r.contact_phone AS "travelerPhone", t.openid AS "travelerOpenid"
   FROM work_orders w
   JOIN planners p ON p.id = w.planner_id
   JOIN requirements r ON r.id = w.requirement_id

@@ -43,7 +43,14 @@ function whereOf(f: RequirementFilter): Prisma.RequirementWhereInput {
   }
   if (f.q) {
     and.push({
-      OR: [{ code: f.q.toUpperCase() }, { traveler: { name: { contains: f.q } } }, { traveler: { phone: { contains: f.q } } }],
+      // The trip's own contact as submitted, and its traveler as they are now (a verified number, a new name).
+      OR: [
+        { code: f.q.toUpperCase() },
+        { contactName: { contains: f.q } },
+        { contactPhone: { contains: f.q } },
+        { traveler: { name: { contains: f.q } } },
+        { traveler: { phone: { contains: f.q } } },
+      ],
     });
   }
   return { AND: and };
@@ -74,7 +81,7 @@ export async function listRequirements(ctx: Ctx, f: RequirementFilter) {
       id: r.id,
       code: r.code,
       status: r.status,
-      traveler: r.traveler.name,
+      traveler: r.contactName,
       destinations: r.destinations,
       departDate: r.departDate.toISOString().slice(0, 10),
       returnDate: r.returnDate.toISOString().slice(0, 10),
@@ -133,7 +140,7 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
   const who = (pid: number | null) => (pid ? (planners.get(pid) ?? `定制师 ${pid}`) : '');
 
   const t: TimelineEntry[] = [
-    { at: r.createdAt, what: '提交需求', detail: `${r.traveler.name}，要 ${r.plannersWanted} 位定制师` },
+    { at: r.createdAt, what: '提交需求', detail: `${r.contactName}，要 ${r.plannersWanted} 位定制师` },
     {
       at: r.createdAt,
       what: '匹配',
@@ -200,6 +207,8 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
     flaggedAt: r.flaggedAt,
     closedReason: r.closedReason,
     traveler: r.traveler,
+    /** As submitted: what planners hold (the traveler's row may have changed since). */
+    contact: { name: r.contactName, phone: r.contactPhone },
     releases: r.releases.map((x) => ({ tier: x.tier, releasedAt: x.releasedAt })),
     candidates: r.candidates.map((c) => ({
       plannerId: c.plannerId,

@@ -29,7 +29,7 @@ function workOrderView(ctx: Ctx, w: WorkOrderRow) {
     contact:
       w.status === 'expired' || w.status === 'closed' || offer
         ? null
-        : { name: w.requirement.traveler.name, phone: w.requirement.traveler.phone },
+        : { name: w.requirement.contactName, phone: w.requirement.contactPhone },
     proposal: w.proposal && { itinerary: w.proposal.itinerary, priceFen: w.proposal.priceFen, createdAt: w.proposal.createdAt },
   };
 }
@@ -90,6 +90,6 @@ export async function requirementFor(ctx: Ctx, plannerId: number, id: number | n
     myWorkOrder: mine ? { id: mine.id, status: mine.status, deadlineAt: mine.deadlineAt } : null,
     // Shown, not grabbable: a colleague of the same supplier holds a slot (rule 6).
     unavailable: !mine && colleague ? { code: 'SUPPLIER_HOLDS_SLOT', reason: SUPPLIER_HOLDS_WORDS } : null,
-    contact: live ? { name: req.traveler.name, phone: req.traveler.phone } : null,
+    contact: live ? { name: req.contactName, phone: req.contactPhone } : null,
   };
 }

@@ -117,6 +117,8 @@ export async function createRequirement(ctx: Ctx, input: RequirementInput) {
           data: {
             code: newCode(),
             travelerId: traveler.id,
+            contactName: t.name,
+            contactPhone: t.phone,
             subject: input.subject,
             company: input.company,
             origin: input.origin,

@@ -2,7 +2,9 @@
  * Who a trip belongs to. A traveler is a WeChat user (their openid, from the session, never from a
  * body), or someone ops entered by phone. A phone typed into a form is a claim: it is shown to the
  * planners who win the trip, but it never links the trips or changes the name of anyone else who
- * has that number. Only a verified phone (phone.ts) joins a WeChat user to what ops entered.
+ * has that number. Only a verified phone (phone.ts) joins a WeChat user to what ops entered. A
+ * trip's contact is its own (requirements.contact_name/phone, as submitted): a traveler row that
+ * changes later changes no trip's contact.
  */
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -30,8 +32,9 @@ export async function travelerFor(tx: Tx, t: TravelerClaim): Promise<{ id: numbe
   // Ops, on a traveler's behalf: the verified owner of the number, else the one row ops keep for it.
   const owner = await tx.traveler.findFirst({ where: { phone: t.phone, phoneVerifiedAt: { not: null } }, select: { id: true } });
   if (owner) return owner;
+  // (The name typed now is the new trip's contact; the row and the other trips keep theirs.)
   const unclaimed = await tx.traveler.findFirst({ where: { phone: t.phone, openid: null }, select: { id: true } });
-  if (unclaimed) return tx.traveler.update({ where: { id: unclaimed.id }, data: { name: t.name }, select: { id: true } });
+  if (unclaimed) return unclaimed;
   return tx.traveler.create({ data: { name: t.name, phone: t.phone }, select: { id: true } });
 }
 

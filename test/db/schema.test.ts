@@ -33,6 +33,8 @@ async function exerciseEveryModel(db: Db) {
     data: {
       code: 'ABC234',
       travelerId: traveler.id,
+      contactName: '旅客',
+      contactPhone: '13900000002',
       subject: 'enterprise',
       company: '公司',
       origin: '上海',

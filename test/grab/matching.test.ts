@@ -36,6 +36,8 @@ it('keeps in-scope, active planners of active suppliers at or above the minimum 
     children: 0,
     budgetFen: 100_000,
     plannersWanted: 3,
+    contactName: '旅客',
+    contactPhone: '13900000009',
   };
   let k = 0;
   const order = async (plannerId: number, status: 'chosen' | 'closed' | 'active', hours: number | null) => {

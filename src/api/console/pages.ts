@@ -212,7 +212,7 @@ ${field('编号/出行人/手机', 'q', input('q', q.q))}<button type="submit">�
       `需求 ${t.code}`,
       `<h1>需求 ${esc(t.code)} ${deposit && t.status === 'paid' ? `<span class="tag paid">${esc(depositState(deposit).word)}</span>` : tag(t.status)}${t.flaggedAt && t.status === 'open' ? ' <span class="tag flag">需人工</span>' : ''}</h1>
 <div class="grid g2"><section class="box"><h2>需求</h2><table>
-<tr><th>出行人</th><td>${esc(t.traveler.name)} · ${esc(t.traveler.phone)}${t.traveler.phoneVerifiedAt ? ' <span class="tag">已验证</span>' : ''}</td></tr>
+<tr><th>出行人</th><td>${esc(t.contact.name)} · ${esc(t.contact.phone)}${t.traveler.phoneVerifiedAt && t.traveler.phone === t.contact.phone ? ' <span class="tag">已验证</span>' : ''}${t.traveler.phone !== t.contact.phone ? ` <span class="muted">（账号现用 ${esc(t.traveler.phone)}）</span>` : ''}</td></tr>
 <tr><th>行程</th><td>${esc(t.origin)} → ${list(t.destinations)}，${esc(t.departDate)} 至 ${esc(t.returnDate)}，${t.adults} 大 ${t.children} 小</td></tr>
 <tr><th>预算</th><td>${yuan(t.budgetFen)}${t.budgetType === 'per_person' ? ' / 人' : ''}</td></tr>
 <tr><th>要几位定制师</th><td>${t.plannersWanted}（最低 ${esc(t.minTier)} 级）</td></tr>
