@@ -28,7 +28,7 @@ const date = z
     params: { zh: '这一天不存在，请重新选择日期。' },
   });
 const count = (min: number) =>
-  z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(99, 'must be at most 99');
+  z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(200, 'must be at most 200');
 
 /**
  * A list of places. Each item is split again as a person types a list (src/lists.ts), so
@@ -39,6 +39,16 @@ export const placesInput = (min: number, max: number) =>
     (v) => (Array.isArray(v) ? [...new Set(v.flatMap((x) => (typeof x === 'string' ? splitList(x) : [x])))] : v),
     z.array(text(50), { error: 'must be a list of places' }).min(min, 'must name at least one place').max(max, `at most ${max} places`),
   );
+
+/**
+ * What a plausible custom trip looks like; past these a trip is a typo or a test, and no planner
+ * would take it: at most 60 days; a party of at most 30 (individual) or 200 (enterprise); at least
+ * ¥100 per person per day (a budget hotel and meals in a Chinese city; custom trips cost more).
+ */
+export const LIMITS = { maxDays: 60, maxParty: 30, maxPartyEnterprise: 200, minFenPerPersonDay: 10_000 };
+
+/** Days of a trip, both ends counted ("2027-05-01" to "2027-05-03" is 3 days). */
+const tripDays = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
 
 export const requirementInput = z
   .object(
@@ -81,6 +91,41 @@ export const requirementInput = z
         message: 'must not be before departDate',
         params: { zh: '返回日期不能早于出发日期。' },
       });
+    const days = tripDays(r.departDate, r.returnDate);
+    if (days > LIMITS.maxDays)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['returnDate'],
+        message: `a trip of at most ${LIMITS.maxDays} days`,
+        params: { zh: `行程最长 ${LIMITS.maxDays} 天（现在是 ${days} 天），更长的行程请分段提交。` },
+      });
+    const people = r.adults + r.children;
+    const maxParty = r.subject === 'enterprise' ? LIMITS.maxPartyEnterprise : LIMITS.maxParty;
+    if (people > maxParty)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['adults'],
+        message: `at most ${maxParty} people for a ${r.subject} trip`,
+        params: {
+          zh:
+            r.subject === 'enterprise'
+              ? `企业出行最多 ${maxParty} 人，更大的团队请联系客服。`
+              : `个人出行最多 ${maxParty} 人；更多人同行请选择“企业”或联系客服。`,
+        },
+      });
+    if (days >= 1 && days <= LIMITS.maxDays && people <= maxParty) {
+      const total = r.budgetType === 'per_person' ? r.budgetFen * people : r.budgetFen;
+      const perDay = total / people / days;
+      if (perDay < LIMITS.minFenPerPersonDay)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['budgetFen'],
+          message: `below ${LIMITS.minFenPerPersonDay / 100} yuan per person per day`,
+          params: {
+            zh: `预算过低：${people} 人 ${days} 天，人均每天不到 ${LIMITS.minFenPerPersonDay / 100} 元，定制师难以安排。请至少填写 ${Math.ceil((LIMITS.minFenPerPersonDay * people * days) / (r.budgetType === 'per_person' ? people : 1) / 100)} 元${r.budgetType === 'per_person' ? '（人均）' : ''}。`,
+          },
+        });
+    }
   });
 
 export type RequirementInput = z.infer<typeof requirementInput>;

@@ -31,6 +31,10 @@ const cases: [string, Record<string, unknown>, string][] = [
   ['budget as text', { budgetFen: '3000' }, 'budgetFen'],
   ['four planners', { plannersWanted: 4 }, 'plannersWanted'],
   ['bad minimum tier', { minTier: 'X' }, 'minTier'],
+  ['a trip of 517 days', { departDate: '2027-01-01', returnDate: '2028-06-01' }, 'returnDate'],
+  ['¥1 for three people for a week', { budgetFen: 100 }, 'budgetFen'],
+  ['99 adults and 99 children on an individual trip', { adults: 99, children: 99, budgetFen: 2_000_000_000 }, 'adults'],
+  ['¥1 a head', { adults: 10, children: 0, budgetFen: 100, budgetType: 'per_person' }, 'budgetFen'],
 ];
 
 describe('POST /api/ops/requirements', () => {
@@ -46,6 +50,23 @@ describe('POST /api/ops/requirements', () => {
       expect(await app.ctx.db.traveler.count()).toBe(travelersBefore);
     });
   }
+
+  it('an implausible trip is refused with the reason in words a traveler can act on', async () => {
+    const res = await ops(app.url).post('/requirements', requirementBody({ adults: 2, children: 0, budgetFen: 20_000 }));
+    expect(res.status).toBe(400);
+    // 2 people, 7 days: at least ¥1,400 in all.
+    expect(res.body.error.fields.budgetFen).toBe('预算过低：2 人 7 天，人均每天不到 100 元，定制师难以安排。请至少填写 1400 元。');
+    const long = await ops(app.url).post('/requirements', requirementBody({ departDate: '2027-01-01', returnDate: '2028-06-01' }));
+    expect(long.body.error.fields.returnDate).toBe('行程最长 60 天（现在是 518 天），更长的行程请分段提交。');
+    const crowd = await ops(app.url).post('/requirements', requirementBody({ adults: 25, children: 10, budgetFen: 200_000_000 }));
+    expect(crowd.body.error.fields.adults).toContain('个人出行最多 30 人');
+    // An enterprise trip of 35 with a real budget is fine.
+    const team = await ops(app.url).post(
+      '/requirements',
+      requirementBody({ subject: 'enterprise', company: '某公司', adults: 35, children: 0, budgetFen: 50_000_000 }),
+    );
+    expect(team.status).toBe(201);
+  });
 
   it('places typed as one string with Chinese commas, semicolons or 、 are split on the server too', async () => {
     const res = await ops(app.url).post('/requirements', requirementBody({ destinations: ['京都，巴黎', '罗马；米兰、京都'] }));
