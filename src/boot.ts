@@ -27,6 +27,7 @@ import { PAY_QUEUE, rescheduleDeposits, settle, startPayWorker, sweepPending } f
 import { Queue } from 'bullmq';
 import { queuePrefix } from './infra/keys.js';
 import {
+  closePromises,
   createAudit,
   createQueue,
   createRecorder,
@@ -164,6 +165,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     queueConn,
     database: { url: database.url, embedded: database.embedded },
     async close() {
+      closePromises(ctx);
       await ctx.audit.flush();
       ctx.revocations.close();
       await ctx.queue.close();

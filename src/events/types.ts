@@ -22,6 +22,8 @@ type Body =
   | { type: 'proposal'; requirementId: number; plannerId: number; workOrderId: string }
   | { type: 'proposal-due'; requirementId: number; plannerId: number; workOrderId: string }
   | { type: 'flagged'; requirementId: number; slotsLeft: number }
+  /** A win answered "being confirmed" that could not be kept (Redis lost it, the slot went to another): its planner is told. */
+  | { type: 'unconfirmed'; requirementId: number; plannerId: number; workOrderId: string; code: string }
   /** Ops closed it (or re-opened it): the work orders that were running end with it. */
   | { type: 'closed'; requirementId: number; reason: string; workOrders: { workOrderId: string; plannerId: number }[] }
   | { type: 'reopened'; requirementId: number }

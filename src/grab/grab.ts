@@ -22,6 +22,7 @@ import { NOT_LOADED, orLoad, REQUIREMENT_NOT_LOADED } from './scripts.js';
 import { markSynced } from './journal.js';
 import { proposalDue, scheduleDeadline, scheduleOffer } from './queue.js';
 import { publishFull, publishWin } from './publish.js';
+import { keepPromise } from './promises.js';
 
 const RESERVATION_TTL_MS = 10_000;
 
@@ -48,6 +49,8 @@ export interface GrabInput {
   requirementId: number;
   channel: Channel;
   ip?: string;
+  /** The engine's own: a promised win grabbed again under its id (promises.ts); new grabs mint one. */
+  workOrderId?: string;
 }
 
 /** Test hooks (FAULT_INJECT): kill the process at a named point of a win, or fail the record as an outage would. */
@@ -94,7 +97,7 @@ async function decideInOne(ctx: Ctx, input: GrabInput, now: number): Promise<Gra
   const cfg = ctx.config;
   const pk = plannerKeys(plannerId, dayKey(now));
   const rk = requirementKeys(requirementId);
-  const workOrderId = randomUUID();
+  const workOrderId = input.workOrderId ?? randomUUID();
   // Written out, not `{ ...rk, ipCounter, … }`: a spread followed by more properties leaves V8's fast
   // path and cost about 9 µs a grab here, a tenth of a refused grab's CPU (scripts/bench/spread.ts).
   const keys = {
@@ -187,7 +190,7 @@ async function decide(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
   const [tier, supplierId, phone, openid] = r[0] === 0 ? [r[1], r[2], r[3], r[4]] : [r[2], r[3], '', ''];
 
   // Stage 3: the requirement-side decision.
-  const workOrderId = randomUUID();
+  const workOrderId = input.workOrderId ?? randomUUID();
   const g = await orLoad(
     () => ctx.lua.grab(rk, { plannerId, supplierId, tier, phone, openid, workOrderId, channel, now, dispatch }),
     () => ensureRequirement(ctx, requirementId),
@@ -250,9 +253,11 @@ async function settle(
     const row = { id: woId, requirementId, plannerId, supplierId: Number(supplierId), channel, at: now, madeFull: becameFull === 1 };
     await (recordFault(ctx) ?? ctx.recorder.record(row));
   } catch (err) {
-    // The slot is held in Redis (its journal entry stays unsynced): the reconciler records it and tells.
+    // The slot is held in Redis (its journal entry stays unsynced); this process keeps the promise
+    // too, and records it the moment PostgreSQL answers (promises.ts), even if Redis loses it first.
     await confirmed;
     ctx.log.warn({ err: (err as Error).message, requirementId, workOrderId: woId }, 'win not recorded yet: answered as being confirmed');
+    keepPromise(ctx, woId, { requirementId, plannerId, channel, grab });
     return win(false, null, true);
   }
   await confirmed;

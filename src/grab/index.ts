@@ -22,6 +22,7 @@ export { choose } from './choose.js';
 export { match, rematchPlanner, score, tierAllowed, type Candidate, type MatchInput } from './matching.js';
 export { rebuildSchedule, scheduleReleases, createQueue, startWorker, type LifecycleJob } from './queue.js';
 export { createRecorder, RECORDER_CONNECTIONS, reconcile, syncRequirement } from './journal.js';
+export { closePromises, promisesKept } from './promises.js';
 export { createAudit } from './audit.js';
 export { scriptsFor, type Lua } from './scripts.js';
 export { withLock } from './lock.js';

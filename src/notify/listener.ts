@@ -13,6 +13,7 @@ import {
   notifyProposal,
   notifyProposalDue,
   notifyRefund,
+  notifyUnconfirmed,
   notifyReleased,
   notifyWon,
 } from './messages.js';
@@ -20,7 +21,19 @@ import {
 export function notificationsListener(ctx: Ctx): Listener {
   return {
     name: 'notifications',
-    applicableEvents: ['released', 'grabbed', 'dispatched', 'expired', 'proposal', 'proposal-due', 'chosen', 'paid', 'refund', 'closed'],
+    applicableEvents: [
+      'released',
+      'grabbed',
+      'dispatched',
+      'expired',
+      'proposal',
+      'proposal-due',
+      'chosen',
+      'paid',
+      'refund',
+      'closed',
+      'unconfirmed',
+    ],
     concurrency: 16, // each event is its own messages: order between events does not matter
     async handle(e) {
       switch (e.type) {
@@ -52,6 +65,9 @@ export function notificationsListener(ctx: Ctx): Listener {
           return;
         case 'refund':
           await notifyRefund(ctx, e);
+          return;
+        case 'unconfirmed':
+          await notifyUnconfirmed(ctx, e);
           return;
       }
     },

@@ -230,6 +230,24 @@ export async function notifyPaid(
   return ctx.notify.enqueue(out);
 }
 
+/** A win answered "being confirmed" could not be kept (grab/promises.ts): its planner must not wait for it. */
+export async function notifyUnconfirmed(ctx: Ctx, e: { requirementId: number; plannerId: number; workOrderId: string }): Promise<number> {
+  const [req, p] = await Promise.all([
+    ctx.db.requirement.findUnique({ where: { id: e.requirementId } }),
+    ctx.db.planner.findUnique({ where: { id: e.plannerId }, select: { openid: true, unreachableAt: true } }),
+  ]);
+  if (!req || !p?.openid || p.unreachableAt) return 0;
+  return ctx.notify.enqueue([
+    {
+      id: `unconfirmed-${e.workOrderId}`,
+      kind: 'grab-unconfirmed',
+      openid: p.openid,
+      plannerId: e.plannerId,
+      vars: { ...tripVars(req), requirementId: e.requirementId },
+    },
+  ]);
+}
+
 const REFUND_WORDS = {
   success: { outcome: '已退回', traveler: '已原路退回微信支付，以到账为准', planner: '客户定金已退回' },
   abnormal: { outcome: '退款异常', traveler: '退款未能到账，客服会联系你处理', planner: '退款异常，平台正在处理' },

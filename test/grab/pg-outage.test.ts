@@ -5,6 +5,7 @@
  * the reconciler records the win, the planner is told — and nothing acknowledged is lost.
  */
 import { createServer, type Server, Socket } from 'node:net';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Running } from '../../src/boot.js';
 import { isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
@@ -79,4 +80,51 @@ it('a PostgreSQL outage: health 503, wins "being confirmed", then recorded and t
   expect([wo.plannerId, wo.status]).toEqual([p.id, 'active']);
   expect((await app.ctx.db.requirement.findUniqueOrThrow({ where: { id: r.id } })).status).toBe('full');
   await until(() => app.ctx.db.message.findFirst({ where: { kind: 'won', plannerId: p.id } }), 20_000, 200);
+});
+
+it('a double fault: wins answered "being confirmed" while PostgreSQL was cut are all recorded and told, though Redis lost everything a moment after the database came back', async () => {
+  // The reconciler far away: only the answering process's promises can save these wins.
+  await app.stop();
+  const via = new URL(env.databaseUrl);
+  via.hostname = '127.0.0.1';
+  via.port = String((proxy.address() as { port: number }).port);
+  app = await startApp({ ...env, databaseUrl: via.toString() }, { RECONCILE_EVERY: '3600' });
+  const place = `双故障地-${phone().slice(-4)}`;
+  const planners: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const s = (await ops(app.url).post('/suppliers', { name: `双故障社${i}-${place}` })).body;
+    planners.push(
+      (
+        await ops(app.url).post('/planners', {
+          supplierId: s.id,
+          name: `双故障${i}`,
+          phone: phone(),
+          tier: 'S',
+          destinations: [place],
+          maxActive: 5,
+          openid: `o-double-${phone()}`,
+        })
+      ).body.id,
+    );
+  }
+  const reqs: number[] = [];
+  for (let i = 0; i < 2; i++)
+    reqs.push((await ops(app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 2 }))).body.id);
+  for (const p of planners) await planner(app.url, app.ctx, p).pool();
+
+  cut();
+  const answers = await Promise.all(planners.map((p, i) => planner(app.url, app.ctx, p).grab(reqs[i % 2])));
+  expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
+  down = false;
+  // Redis loses everything at once (a restart without persistence), before any reconciler pass.
+  const r = new Redis(env.redisUrl);
+  await r.flushdb();
+  r.disconnect();
+  for (const a of answers) {
+    const wo = await until(() => app.ctx.db.workOrder.findUnique({ where: { id: a.body.workOrderId } }), 30_000, 200);
+    expect(wo.status).toBe('active');
+  }
+  // Each planner is told the win, as any win is told.
+  for (const p of planners) await until(() => app.ctx.db.message.findFirst({ where: { kind: 'won', plannerId: p } }), 30_000, 200);
+  for (const id of reqs) expect(await app.ctx.db.workOrder.count({ where: { requirementId: id } })).toBe(2);
 });
