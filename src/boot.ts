@@ -20,6 +20,7 @@ import { createPrisma, ensureDatabase, recorderPool, relaxedPool } from './infra
 import { scriptLine } from './infra/script-line.js';
 import { migrate } from './infra/migrate.js';
 import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
+import { watchRedisLoss } from './infra/redis-loss.js';
 import { releasePlanKey, scheduleLock } from './infra/keys.js';
 import { countAccounts, GRADING_QUEUE, scheduleGrading, startGradingWorker } from './ops/index.js';
 import { createMetrics } from './metrics/index.js';
@@ -233,6 +234,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   let workerCtx: Ctx | undefined;
   let timer: NodeJS.Timeout | undefined;
   let scheduleTimer: NodeJS.Timeout | undefined;
+  let lossWatch: { stop(): void } | undefined;
   let rebuilding: Promise<unknown> = Promise.resolve();
   let workerDb: ReturnType<typeof createPrisma> | undefined;
   if (config.ROLE !== 'web') {
@@ -255,6 +257,11 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     // The schedule lives in Redis only: derived again from PostgreSQL now and every SCHEDULE_REBUILD_EVERY.
     rebuilding = rebuildSchedules(w); // in the background: starting does not wait for it (stopping does)
     scheduleTimer = setInterval(() => void (rebuilding = rebuildSchedules(w)), config.SCHEDULE_REBUILD_EVERY * 1000);
+    // …and at once when Redis is seen to have lost its data.
+    lossWatch = watchRedisLoss(ctx.redis, log, () => {
+      rebuilding = rebuildSchedules(w);
+      void ctx.revocations.reload();
+    });
   }
 
   let server: FrontServer | undefined;
@@ -292,6 +299,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
       if (server) log.info({ streams: told }, 'draining: streams told to reconnect, in-flight requests finishing');
       if (timer) clearInterval(timer);
       if (scheduleTimer) clearInterval(scheduleTimer);
+      lossWatch?.stop();
       await rebuilding;
       await listening?.close();
       // Workers first: their jobs may be talking to this very server (the sandbox).

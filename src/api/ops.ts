@@ -219,6 +219,19 @@ const signInInput = z.object(
   { error: 'body must be a JSON object' },
 );
 
+/** One-time secrets an answer may carry (a planner's bind code): never kept in the audit. */
+const SECRETS = new Set(['bindCode', 'password', 'ticket']);
+function withoutSecrets(v: unknown): unknown {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRETS.has(k) && x ? '（已隐藏）' : x]));
+}
+/** The fields of a row a change named (its before and after, not the whole row). */
+function only(row: unknown, fields: string[]): unknown {
+  if (!row || typeof row !== 'object') return row;
+  const r = row as Record<string, unknown>;
+  return Object.fromEntries(fields.filter((f) => f in r).map((f) => [f, r[f]]));
+}
+
 /** Before → after for the rows an ops change edits (read before the change, by route). */
 const BEFORE: Record<string, (app: Ctx, id: number) => Promise<unknown>> = {
   'PATCH /api/ops/planners/:id': (app, id) => app.db.planner.findUnique({ where: { id } }),
@@ -257,13 +270,15 @@ function audited(app: Ctx) {
     await next();
     if (ctx.status >= 400 || ctx.state.audited) return; // refused, or the route wrote its own entry
     const who = ctx.state.opsActor!;
+    // A change's audit holds what it changed (the fields the request named), never one-time secrets.
+    const named = ctx.method === 'PATCH' && ctx.request.body && typeof ctx.request.body === 'object' ? Object.keys(ctx.request.body) : null;
     await recordAudit(app, {
       accountId: who.accountId,
       actor: who.actor,
       action,
       target,
-      before,
-      after: ctx.body,
+      before: named ? only(before, named) : before,
+      after: withoutSecrets(named ? only(ctx.body, named) : ctx.body),
       ip: ctx.ip,
     });
   };

@@ -96,6 +96,10 @@ export const liveKeys = {
   browser: (cid: string) => `live:browser:{${cid}}`,
 };
 
+// ── Redis's own memory (infra/redis-loss.ts) ──
+/** Set at start: gone means Redis lost its data, and what lives only there is derived again at once. */
+export const redisMarker = 'marker:alive';
+
 // ── the deposit (pay/deposit.ts) ──
 /** A traveler back from the pay sheet asked WeChat Pay about this order: one query per order per 2 s. */
 export const payReturnKey = (outTradeNo: string) => `pay:return:${outTradeNo}`;

@@ -177,8 +177,11 @@ it('every change is audited with who, what and before → after; only admins rea
   }[];
   const patch = log.find((x) => x.action === 'PATCH /api/ops/planners/:id')!;
   expect(patch).toMatchObject({ actor: `account:${plain.id}`, accountId: plain.id, target: String(p.body.id) });
-  expect([patch.before.tier, patch.after.tier]).toEqual(['B', 'A']);
-  expect(log.find((x) => x.action === 'POST /api/ops/planners')!.after.name).toBe('审计');
+  // The change, not the whole row; and no one-time bind code anywhere in the log.
+  expect([patch.before, patch.after]).toEqual([{ tier: 'B' }, { tier: 'A' }]);
+  const created = log.find((x) => x.action === 'POST /api/ops/planners')!;
+  expect([created.after.name, created.after.bindCode]).toEqual(['审计', '（已隐藏）']);
+  expect(JSON.stringify(log)).not.toContain(p.body.bindCode);
   expect(log.some((x) => x.action === 'sign in' && x.accountId === plain.id)).toBe(true);
   expect(JSON.stringify(log)).not.toContain(plain.password);
   // The API token is an actor too.
