@@ -8,7 +8,8 @@ import type { Tier } from '../config.js';
 type Body =
   | { type: 'released'; requirementId: number; tier: Tier; plannerIds: number[] }
   | { type: 'grabbed'; requirementId: number; plannerId: number; workOrderId: string; slotsLeft: number }
-  | { type: 'dispatched'; requirementId: number; plannerId: number; workOrderId: string }
+  /** byOps: ops chose the planner by hand (else the fallback, nobody having grabbed it). */
+  | { type: 'dispatched'; requirementId: number; plannerId: number; workOrderId: string; byOps?: boolean }
   | { type: 'full'; requirementId: number; plannerIds: number[] }
   | {
       type: 'expired';

@@ -51,6 +51,8 @@ export interface GrabInput {
   ip?: string;
   /** The engine's own: a promised win grabbed again under its id (promises.ts); new grabs mint one. */
   workOrderId?: string;
+  /** A dispatch ops made by hand (the planner's message says so), not the fallback's. */
+  byOps?: boolean;
 }
 
 /** Test hooks (FAULT_INJECT): kill the process at a named point of a win, or fail the record as an outage would. */
@@ -230,11 +232,12 @@ interface Decided {
  */
 async function settle(
   ctx: Ctx,
-  { plannerId, requirementId, channel }: GrabInput,
+  input: GrabInput,
   now: number,
   { kind, woId, filled, wanted, becameFull, contact, grabbedAt, supplierId }: Decided,
   confirm: (() => Promise<unknown>) | null,
 ): Promise<GrabResult> {
+  const { plannerId, requirementId, channel } = input;
   const dispatch = channel === 'dispatch';
   // The deadline as the record is written (proposalDue): a repeat's from its journal entry's time,
   // never from a read of PostgreSQL while a storm keeps it busy. (One literal, no spread: see decideInOne.)
@@ -264,9 +267,17 @@ async function settle(
   fault(ctx, 'crash-after-record');
   // Recorded: the winner can be told. The rest follows the answer; a crash in it leaves the
   // journal mark set, and the reconciler redoes it (each step is idempotent).
-  void afterWin(ctx, { requirementId, plannerId, woId, dispatch, slotsLeft: wanted - filled, becameFull: becameFull === 1, at: now }).catch(
-    (err) => ctx.log.error({ err, requirementId, workOrderId: woId }, 'after-win steps failed; the reconciler will redo them'),
-  );
+  const byOps = input.byOps === true;
+  void afterWin(ctx, {
+    requirementId,
+    plannerId,
+    woId,
+    dispatch,
+    slotsLeft: wanted - filled,
+    becameFull: becameFull === 1,
+    at: now,
+    byOps,
+  }).catch((err) => ctx.log.error({ err, requirementId, workOrderId: woId }, 'after-win steps failed; the reconciler will redo them'));
   return win(false, now);
 }
 
@@ -278,13 +289,22 @@ interface Won {
   slotsLeft: number;
   becameFull: boolean;
   at: number;
+  byOps: boolean;
 }
 
 async function afterWin(ctx: Ctx, w: Won): Promise<void> {
   const { requirementId, plannerId, woId } = w;
   await scheduleDeadline(ctx, woId, w.at);
   if (w.dispatch) await scheduleOffer(ctx, woId, w.at);
-  await publishWin(ctx, { requirementId, plannerId, workOrderId: woId, dispatch: w.dispatch, slotsLeft: w.slotsLeft, at: w.at });
+  await publishWin(ctx, {
+    requirementId,
+    plannerId,
+    workOrderId: woId,
+    dispatch: w.dispatch,
+    slotsLeft: w.slotsLeft,
+    at: w.at,
+    byOps: w.byOps,
+  });
   if (w.becameFull) await publishFull(ctx, requirementId);
   await markSynced(ctx, requirementId, [woId]);
 }

@@ -79,7 +79,8 @@ export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> 
     candidates: Object.fromEntries(r.candidates.map((c) => [c.plannerId, c.tier])),
     planners: Object.fromEntries(live.map((w) => [w.plannerId, w.id])),
     suppliers: Object.fromEntries(live.map((w) => [w.supplierId, w.id])),
-    expired: r.workOrders.filter((w) => w.status === 'expired').map((w) => String(w.plannerId)),
+    // Let expire, or declined when offered: not theirs to grab again (rule 12).
+    expired: r.workOrders.filter((w) => w.status === 'expired' || w.status === 'declined').map((w) => String(w.plannerId)),
     blocked: [...r.blockedPlannerIds.map((p) => `p:${p}`), ...r.blockedSupplierIds.map((s) => `s:${s}`)],
     journal: Object.fromEntries(
       live.map((w) => [

@@ -121,7 +121,7 @@ export async function declineOffer(
   }
   const { count } = await ctx.db.workOrder.updateMany({
     where: { id: workOrderId, status: 'active', acceptedAt: null },
-    data: { status: 'expired', endedAt: new Date(ctx.now()) },
+    data: { status: 'declined', endedAt: new Date(ctx.now()) },
   });
   if (count === 0) {
     if (why === 'unanswered') return false;

@@ -6,12 +6,12 @@ import { cancelPending } from './queue.js';
 /** A win said once: to the planner as won (or offered, when dispatched), to everyone else as fewer slots. */
 export function publishWin(
   ctx: Ctx,
-  w: { requirementId: number; plannerId: number; workOrderId: string; dispatch: boolean; slotsLeft: number; at: number },
+  w: { requirementId: number; plannerId: number; workOrderId: string; dispatch: boolean; slotsLeft: number; at: number; byOps?: boolean },
 ) {
   const { requirementId, plannerId, workOrderId, at } = w;
   return ctx.events.publish(
     w.dispatch
-      ? { type: 'dispatched', requirementId, plannerId, workOrderId, at }
+      ? { type: 'dispatched', requirementId, plannerId, workOrderId, at, ...(w.byOps ? { byOps: true } : {}) }
       : { type: 'grabbed', requirementId, plannerId, workOrderId, slotsLeft: w.slotsLeft, at },
   );
 }

@@ -84,10 +84,11 @@ async function toLive(ctx: Ctx, e: DomainEvent): Promise<void> {
       await toTraveler('reopened');
       return;
     case 'expired':
+      // A declined or unanswered offer is not a missed deadline: the planner's pages say which.
       await appendForUser(redis, `planner:${e.plannerId}`, 'work-order', {
         workOrderId: e.workOrderId,
         requirementId: e.requirementId,
-        status: 'expired',
+        status: e.why === 'deadline' ? 'expired' : 'declined',
       });
       if (e.reopened) await broadcastRequirement(redis, e.requirementId, 'reopened', { requirementId: e.requirementId });
       await toTraveler('expired');

@@ -41,8 +41,10 @@ export function notificationsListener(ctx: Ctx): Listener {
           await notifyReleased(ctx, e.requirementId, e.tier, e.plannerIds);
           return;
         case 'grabbed':
-        case 'dispatched':
           await notifyWon(ctx, e.workOrderId);
+          return;
+        case 'dispatched':
+          await notifyWon(ctx, e.workOrderId, e.byOps === true);
           return;
         case 'expired':
           // A missed deadline is news to the planner; a declined or unanswered offer is their own doing.

@@ -88,7 +88,7 @@ type WonRow = Omit<ReqRow, 'departDate' | 'returnDate'> & {
  * A slot was won: the planner gets the traveler's contact; the traveler hears who took it. A slot
  * the system dispatched is an offer, said as such （系统派单， accept by …), never "you grabbed it".
  */
-export async function notifyWon(ctx: Ctx, workOrderId: string): Promise<number> {
+export async function notifyWon(ctx: Ctx, workOrderId: string, byOps = false): Promise<number> {
   const wo = (await ctx.pool.query<WonRow>(named(ctx.pool, 'dz-won', WON, [workOrderId]))).rows[0];
   if (!wo) return 0;
   // Calendar dates as Prisma gives them (UTC midnight), for tripVars.
@@ -103,7 +103,12 @@ export async function notifyWon(ctx: Ctx, workOrderId: string): Promise<number> 
         kind: 'dispatched',
         openid: wo.plannerOpenid!,
         plannerId: wo.plannerId,
-        vars: { ...trip, workOrderId, acceptBy },
+        vars: {
+          ...trip,
+          workOrderId,
+          acceptBy,
+          why: byOps ? '运营为你派单，逾期未答复视为拒绝' : '无人抢单按匹配度派给你，逾期视为拒绝',
+        },
       });
     }
   } else if (reachable) {

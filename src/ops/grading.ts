@@ -34,7 +34,7 @@ export async function measure(ctx: Ctx, days: number): Promise<Row[]> {
   return ctx.db.$queryRaw<Row[]>`
     WITH wo AS (
       SELECT planner_id,
-             count(*)::int AS won,
+             count(*) FILTER (WHERE status <> 'declined' AND NOT (channel = 'dispatch' AND accepted_at IS NULL AND status = 'active'))::int AS won,
              count(*) FILTER (WHERE status = 'expired')::int AS expired,
              count(*) FILTER (WHERE status = 'chosen')::int AS chosen,
              count(*) FILTER (WHERE status = 'chosen' OR (status = 'closed' AND proposed_at IS NOT NULL))::int AS decided,

@@ -89,9 +89,20 @@ export async function plannerRecord(ctx: Ctx, id: number, days = 90) {
   if (!p) throw new DomainError('PLANNER_NOT_FOUND');
   const since = new Date(ctx.now() - days * 86_400_000);
   const [row] = await ctx.db.$queryRaw<
-    { won: number; proposed: number; chosen: number; decided: number; expired: number; median_hours: number | null; load: number }[]
+    {
+      won: number;
+      declined: number;
+      proposed: number;
+      chosen: number;
+      decided: number;
+      expired: number;
+      median_hours: number | null;
+      load: number;
+    }[]
   >`
-    SELECT count(*) FILTER (WHERE grabbed_at >= ${since})::int AS won,
+    SELECT count(*) FILTER (WHERE grabbed_at >= ${since} AND status <> 'declined'
+                              AND NOT (channel = 'dispatch' AND accepted_at IS NULL AND status = 'active'))::int AS won,
+           count(*) FILTER (WHERE grabbed_at >= ${since} AND status = 'declined')::int AS declined,
            count(*) FILTER (WHERE grabbed_at >= ${since} AND proposed_at IS NOT NULL)::int AS proposed,
            count(*) FILTER (WHERE grabbed_at >= ${since} AND status = 'chosen')::int AS chosen,
            count(*) FILTER (WHERE grabbed_at >= ${since} AND (status = 'chosen' OR (status = 'closed' AND proposed_at IS NOT NULL)))::int AS decided,
@@ -124,6 +135,8 @@ export async function plannerRecord(ctx: Ctx, id: number, days = 90) {
     record: {
       days,
       won: row.won,
+      /** Dispatches declined or left unanswered: neither wins nor missed deadlines. */
+      declined: row.declined,
       proposed: row.proposed,
       chosen: row.chosen,
       conversion: row.decided ? Math.round((row.chosen / row.decided) * 1000) / 1000 : null,

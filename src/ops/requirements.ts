@@ -87,7 +87,7 @@ export async function listRequirements(ctx: Ctx, f: RequirementFilter) {
       returnDate: r.returnDate.toISOString().slice(0, 10),
       budgetFen: r.budgetFen,
       plannersWanted: r.plannersWanted,
-      held: r.workOrders.filter((w) => w.status !== 'expired').length,
+      held: r.workOrders.filter((w) => w.status !== 'expired' && w.status !== 'declined').length,
       candidates: r._count.candidates,
       tierReached: TIERS.filter((t) => r.releases.some((x) => x.tier === t)).at(-1) ?? null,
       flagged: r.flaggedAt !== null,
@@ -175,7 +175,11 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
         detail: `${who(w.plannerId)}，报价 ¥${(w.proposal.priceFen / 100).toFixed(0)}`,
       });
     if (w.endedAt)
-      t.push({ at: w.endedAt, what: w.status === 'expired' ? '名额释放' : '工单结束', detail: `${who(w.plannerId)}（${w.status}）` });
+      t.push({
+        at: w.endedAt,
+        what: w.status === 'expired' ? '名额释放（超时未交方案）' : w.status === 'declined' ? '派单未接受，名额释放' : '工单结束',
+        detail: `${who(w.plannerId)}（${WORK_ORDER_WORDS[w.status] ?? w.status}）`,
+      });
   }
   if (r.flaggedAt)
     t.push({
@@ -218,7 +222,11 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
       tier: c.tier,
       score: c.score,
       status: c.planner.status,
-      holds: r.workOrders.some((w) => w.plannerId === c.plannerId && w.status !== 'expired'),
+      holds: r.workOrders.some((w) => w.plannerId === c.plannerId && w.status !== 'expired' && w.status !== 'declined'),
+      // A colleague holds the supplier's one slot (rule 6): a dispatch to this planner can only fail.
+      colleagueHolds: r.workOrders.some(
+        (w) => w.supplierId === c.planner.supplier.id && w.plannerId !== c.plannerId && w.status !== 'expired' && w.status !== 'declined',
+      ),
     })),
     attempts: attempts.map((a) => ({ code: a.code, count: a._count._all, first: a._min.at })),
     workOrders: r.workOrders.map((w) => ({
@@ -231,6 +239,11 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
       grabbedAt: w.grabbedAt,
       deadlineAt: w.deadlineAt,
       acceptedAt: w.acceptedAt,
+      /** Dispatched, not yet accepted: the offer, answered by then or it goes back. */
+      offerUntil:
+        w.channel === 'dispatch' && !w.acceptedAt && w.status === 'active'
+          ? new Date(w.grabbedAt.getTime() + ctx.config.DISPATCH_ACCEPT_WITHIN * 1000)
+          : null,
       proposedAt: w.proposedAt,
       endedAt: w.endedAt,
       proposal: w.proposal ? { priceFen: w.proposal.priceFen, itinerary: w.proposal.itinerary } : null,
@@ -254,13 +267,21 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
 const TITLES = new Map([...loadTemplates()].map(([k, t]) => [k, t.title]));
 const CHANNELS = { h5: '手机页', pc: '电脑', wechat: '公众号回复', dispatch: '派单' } as const;
 const OPS_ACTIONS: Record<string, string> = { '/dispatch': '派单', '/close': '关闭需求', '/reopen': '重新开放', '/refund': '退定金' };
+const WORK_ORDER_WORDS: Record<string, string> = {
+  active: '进行中',
+  proposed: '已交方案',
+  expired: '超时未交方案',
+  chosen: '被选中',
+  closed: '已结束',
+  declined: '未接受派单',
+};
 const MESSAGE_STATES = { queued: '排队中', sent: '已发送', delivered: '已送达', failed: '发送失败', cancelled: '已取消' } as const;
 
 /** Ops hand a requirement to one candidate: a grab on the dispatch channel, every rule but the tier's release still holding. */
 export async function dispatchTo(ctx: Ctx, requirementId: number, plannerId: number) {
   const exists = await ctx.db.planner.findUnique({ where: { id: plannerId }, select: { id: true } });
   if (!exists) throw new DomainError('PLANNER_NOT_FOUND', { field: 'plannerId' });
-  const result = await grab(ctx, { plannerId, requirementId, channel: 'dispatch' });
+  const result = await grab(ctx, { plannerId, requirementId, channel: 'dispatch', byOps: true });
   if (!result.ok) throw new CodedError(statusOf(result.code), result.code, result.message, 'plannerId');
   const wo = await ctx.db.workOrder.findUnique({ where: { id: result.workOrderId } });
   return { ...wo, repeat: result.repeat };

@@ -43,7 +43,7 @@ export async function funnel(ctx: Ctx, from: string, to: string) {
     WITH size AS (SELECT supplier_id, count(*) FILTER (WHERE status = 'active') AS n FROM planners GROUP BY supplier_id)
     SELECT count(*)::int AS total, count(*) FILTER (WHERE coalesce(size.n, 0) <= ${LONG_TAIL_MAX_PLANNERS})::int AS long_tail
       FROM work_orders w LEFT JOIN size ON size.supplier_id = w.supplier_id
-     WHERE w.grabbed_at >= ${lo} AND w.grabbed_at < ${hi} AND w.status <> 'expired'`;
+     WHERE w.grabbed_at >= ${lo} AND w.grabbed_at < ${hi} AND w.status NOT IN ('expired', 'declined')`;
 
   const sum = (k: 'requirements' | 'grabbed' | 'proposed' | 'chosen' | 'paid') => days.reduce((s, d) => s + d[k], 0);
   const firstGrabSecondsByTier = Object.fromEntries(
@@ -100,7 +100,7 @@ export async function today(ctx: Ctx, dueWithinHours = 6) {
     funnel(ctx, day, day),
     ctx.db.$queryRaw<{ wanted: number; held: number }[]>`
       SELECT coalesce(sum(r.planners_wanted), 0)::int AS wanted,
-             coalesce(sum((SELECT count(*) FROM work_orders w WHERE w.requirement_id = r.id AND w.status <> 'expired')), 0)::int AS held
+             coalesce(sum((SELECT count(*) FROM work_orders w WHERE w.requirement_id = r.id AND w.status NOT IN ('expired', 'declined'))), 0)::int AS held
         FROM requirements r WHERE r.created_at >= ${startOf(day)}`,
     ctx.db.workOrder.findMany({
       where: { status: 'active', deadlineAt: { lte: new Date(ctx.now() + dueWithinHours * 3_600_000) } },

@@ -27,7 +27,7 @@ function workOrderView(ctx: Ctx, w: WorkOrderRow) {
     offer,
     requirement: { id: w.requirementId, status: w.requirement.status, ...cardOf(w.requirement) },
     contact:
-      w.status === 'expired' || w.status === 'closed' || offer
+      w.status === 'expired' || w.status === 'declined' || w.status === 'closed' || offer
         ? null
         : { name: w.requirement.contactName, phone: w.requirement.contactPhone },
     proposal: w.proposal && { itinerary: w.proposal.itinerary, priceFen: w.proposal.priceFen, createdAt: w.proposal.createdAt },

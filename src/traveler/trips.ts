@@ -58,7 +58,7 @@ export async function tripsOf(ctx: Ctx, travelerId: number | null) {
     ...cardOf(q),
     status: q.status,
     plannersWanted: q.plannersWanted,
-    planners: q.workOrders.filter((w) => w.status !== 'expired').length,
+    planners: q.workOrders.filter((w) => w.status !== 'expired' && w.status !== 'declined').length,
     // Proposals actually written (a slot closed without one is not a proposal).
     proposals: q.workOrders.filter((w) => w.proposal).length,
     // The deposit's word where there is one (paid, part refunded, refunded…): the same as the trip's page says.
@@ -94,7 +94,7 @@ export async function tripOf(ctx: Ctx, travelerId: number | null, id: number | n
     createdAt: q.createdAt,
     // Expired slots are the planner's business, not the traveler's.
     workOrders: q.workOrders
-      .filter((w) => w.status !== 'expired')
+      .filter((w) => w.status !== 'expired' && w.status !== 'declined')
       .map((w) => ({
         id: w.id,
         status: w.status,

@@ -6,6 +6,7 @@
 import { expect, it } from 'vitest';
 import { call, ops, phone, plannerCookie, requirementBody, startApp, until, withApp } from '../support.js';
 import { fallback } from '../../src/grab/lifecycle.js';
+import { measure } from '../../src/ops/grading.js';
 import { requirementKeys } from '../../src/infra/keys.js';
 import { liveKeys } from '../../src/infra/keys.js';
 
@@ -88,7 +89,7 @@ it("declined, the slot goes back to the requirement; another planner cannot answ
 
   const declined = await as(ids[0]).post(`/work-orders/${a.id}/decline`);
   expect(declined.status).toBe(200);
-  expect(declined.body.status).toBe('expired');
+  expect(declined.body.status).toBe('declined');
   expect(await h.app.ctx.redis.hmget(requirementKeys(r.id).meta, 'status', 'filled')).toEqual(['open', '1']);
   expect((await h.app.ctx.db.requirement.findUnique({ where: { id: r.id } }))!.status).toBe('open');
   expect((await offerOf(r.id, ids[1])).status).toBe('active'); // b's offer stands
@@ -105,13 +106,48 @@ it('silence past DISPATCH_ACCEPT_WITHIN declines: the slot goes back', async () 
     await fallback(quick.ctx, r.id);
     wo = await offerOf(r.id, ids[0]);
     // The after-win steps run after the answer: let them schedule the offer job before this process stops.
-    await until(async () => (await quick.ctx.queue.getJob(`offer-${wo!.id}`)) || (await offerOf(r.id, ids[0])).status === 'expired');
+    await until(async () => (await quick.ctx.queue.getJob(`offer-${wo!.id}`)) || (await offerOf(r.id, ids[0])).status === 'declined');
   } finally {
     await quick.stop();
   }
-  await until(async () => (await offerOf(r.id, ids[0])).status === 'expired', 20_000, 200);
+  await until(async () => (await offerOf(r.id, ids[0])).status === 'declined', 20_000, 200);
   // PostgreSQL decides first, then the slot goes back in Redis: the requirement re-opens a moment later.
   await until(async () => (await h.app.ctx.redis.hget(requirementKeys(r.id).meta, 'status')) === 'open');
   const late = await as(ids[0]).post(`/work-orders/${wo.id}/accept`);
   expect([late.status, late.body.error.code]).toEqual([409, 'NOT_AN_OFFER']);
+});
+
+it('declining is its own outcome: not a timeout on the record, in grading or on the page; an offer not yet accepted is no win; a dispatch by ops says so', async () => {
+  const { place, ids } = await market(2);
+  const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 2 }))).body;
+  expect((await fallback(h.app.ctx, r.id)).dispatched).toBe(2);
+  const [a, b] = [await offerOf(r.id, ids[0]), await offerOf(r.id, ids[1])];
+  // Offered, not accepted: not a win on the planner's record.
+  expect((await ops(h.app.url).get(`/planners/${ids[1]}`)).body.record).toMatchObject({ won: 0, declined: 0 });
+  expect((await as(ids[0]).post(`/work-orders/${a.id}/decline`)).body.status).toBe('declined');
+  const record = (await ops(h.app.url).get(`/planners/${ids[0]}`)).body.record;
+  expect(record).toMatchObject({ won: 0, declined: 1 });
+  expect((await measure(h.app.ctx, 30)).find((x) => x.id === ids[0])).toMatchObject({ won: 0, expired: 0 });
+  // The planner's page: declined, never 已超时; no 工单已超时 message or live notice.
+  const mine = (await as(ids[0]).get(`/work-orders/${a.id}`)).body;
+  expect(mine.status).toBe('declined');
+  await until(async () => (await h.app.ctx.db.workOrder.findUnique({ where: { id: b.id } }))?.status === 'active');
+  const kinds = (await h.app.ctx.db.message.findMany({ where: { plannerId: ids[0] } })).map((m) => m.kind);
+  expect(kinds).not.toContain('slot-expired');
+  const live = await h.app.ctx.redis.xrange(liveKeys.user(`planner:${ids[0]}`), '-', '+');
+  expect(JSON.stringify(live)).not.toContain('"status":"expired"');
+  // Accepted, it counts.
+  expect((await as(ids[1]).post(`/work-orders/${b.id}/accept`)).status).toBe(200);
+  expect((await ops(h.app.url).get(`/planners/${ids[1]}`)).body.record.won).toBe(1);
+
+  // A dispatch by ops: the message says ops chose them, not "nobody grabbed".
+  const {
+    place: p2,
+    ids: [c],
+  } = await market(1);
+  const r2 = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [p2], plannersWanted: 1 }))).body;
+  expect((await ops(h.app.url).post(`/requirements/${r2.id}/dispatch`, { plannerId: c })).status).toBe(201);
+  const msg = await until(() => h.app.ctx.db.message.findFirst({ where: { plannerId: c, kind: 'dispatched' } }));
+  expect(JSON.stringify(msg.data)).toContain('运营为你派单');
+  expect(JSON.stringify(msg.data)).not.toContain('无人抢单');
 });

@@ -88,6 +88,8 @@ export const STATUS: Record<string, string> = {
   active: '进行中',
   proposed: '已交方案',
   expired: '已超时',
+  declined: '未接受派单',
+  offered: '待接受派单',
   suspended: '已停用',
   queued: '排队中',
   sent: '已发送',

@@ -175,21 +175,23 @@ ${field('编号/出行人/手机', 'q', input('q', q.q))}<button type="submit">�
       c.status === 'active' ? '' : tag(c.status),
       c.holds
         ? '<span class="muted">已接单</span>'
-        : running
-          ? apiForm(
-              'POST',
-              `/api/ops/requirements/${t.id}/dispatch`,
-              `<input type="hidden" name="plannerId" value="${c.plannerId}" data-type="number"><button class="small">派单给 ${esc(c.name)}</button>`,
-              { confirm: `把需求 ${t.code} 派给 ${c.name}？抢单规则照常适用（同供应商只能一人、名额上限等）。` },
-            )
-          : '',
+        : c.colleagueHolds
+          ? '<span class="muted" title="同一供应商只能有一位定制师接这个需求">同供应商已有人接单</span>'
+          : running
+            ? apiForm(
+                'POST',
+                `/api/ops/requirements/${t.id}/dispatch`,
+                `<input type="hidden" name="plannerId" value="${c.plannerId}" data-type="number"><button class="small">派单给 ${esc(c.name)}</button>`,
+                { confirm: `把需求 ${t.code} 派给 ${c.name}？抢单规则照常适用（同供应商只能一人、名额上限等）。` },
+              )
+            : '',
     ]);
     const workOrders = t.workOrders.map((w) => [
       link(`/ops/planners/${w.plannerId}`, w.planner),
       esc(CHANNEL[w.channel] ?? w.channel),
-      tag(w.status),
+      w.offerUntil ? tag('offered') : tag(w.status),
       esc(when(w.grabbedAt)),
-      esc(when(w.deadlineAt)),
+      w.offerUntil ? `${esc(when(w.offerUntil))} 前答复派单` : esc(when(w.deadlineAt)),
       esc(when(w.proposedAt)),
       w.proposal ? yuan(w.proposal.priceFen) : '',
     ]);

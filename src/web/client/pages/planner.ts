@@ -28,7 +28,7 @@ interface PoolItem {
 
 interface WorkOrder {
   id: string;
-  status: 'active' | 'proposed' | 'expired' | 'chosen' | 'closed';
+  status: 'active' | 'proposed' | 'expired' | 'chosen' | 'closed' | 'declined';
   channel: string;
   grabbedAt: string;
   deadlineAt: string;
@@ -58,7 +58,12 @@ const WO_STATUS: Record<WorkOrder['status'], [string, string]> = {
   chosen: ['方案被选中', 'badge--ok'],
   closed: ['未被选中', 'badge--off'],
   expired: ['已超时', 'badge--off'],
+  declined: ['已拒绝派单', 'badge--off'],
 };
+
+/** A work order's badge: one that ended without the planner's proposal was not "not chosen", it just ended. */
+const badgeOf = (w: Pick<WorkOrder, 'status' | 'proposal'>): [string, string] =>
+  w.status === 'closed' && !w.proposal ? ['已结束', 'badge--off'] : WO_STATUS[w.status];
 
 /** Work orders open in the layout the planner is using: the PC workbench, or the phone pages. */
 const woBase = () => (document.body.classList.contains('wide') ? '/pc' : '/h5');
@@ -532,7 +537,7 @@ export function workOrdersPage(root: Element, live: Live | null, wide = false) {
               'div',
               { class: 'weui-cells' },
               items.map((w) => {
-                const [label, cls] = w.offer ? OFFER_BADGE : WO_STATUS[w.status];
+                const [label, cls] = w.offer ? OFFER_BADGE : badgeOf(w);
                 return h(
                   'a',
                   {
@@ -609,7 +614,7 @@ export function workOrderPage(root: Element, live: Live | null, id: string, wide
       return;
     }
     const q = w.requirement;
-    const [label, cls] = w.offer ? OFFER_BADGE : WO_STATUS[w.status];
+    const [label, cls] = w.offer ? OFFER_BADGE : badgeOf(w);
     mount(
       body,
       h('h1', { class: 'page__title' }, q.destinations.join('、'), ' ', h('span', { class: `badge ${cls}` }, label)),
@@ -638,6 +643,7 @@ export function workOrderPage(root: Element, live: Live | null, id: string, wide
           )
         : null,
       w.status === 'expired' ? h('p', { class: 'closed' }, '未在截止前提交方案，名额已释放给其他定制师。') : null,
+      w.status === 'declined' ? h('p', { class: 'closed' }, '你没有接受这次派单，名额已交还，不计入超时。') : null,
     );
   };
   void load();
