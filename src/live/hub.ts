@@ -177,6 +177,8 @@ export function createHub(ctx: Ctx, subscriber: RedisClient) {
           c.last = e.id!;
         }
       }
+      // What came before this line was missed while away: the page pops up only what is still actionable.
+      res.write('event: caught-up\ndata: {}\n\n');
       const held = c.replaying!;
       c.replaying = null;
       for (const e of held) send(c, e);

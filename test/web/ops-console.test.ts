@@ -138,7 +138,7 @@ it('requirements: filter, open one, dispatch to a candidate, close with a reason
   expect(await page.textContent('.pager')).toContain('共 2 条');
   await shot(page, 'ops-requirements');
   await page.goto(`${h.app.url}/ops/requirements?from=2026-99-01`);
-  expect(await page.textContent('main .err')).toContain('from');
+  expect(await page.textContent('main .err')).toContain('开始日期');
 
   await page.goto(`${h.app.url}/ops/requirements?destination=${encodeURIComponent(place)}`);
   await page.click(`text=${r.code}`);

@@ -27,12 +27,14 @@ export interface Delivery {
   popup: boolean;
   unseen: boolean;
   late?: boolean;
+  /** Missed while away, replayed on (re)connecting: the page shows it only if it is still actionable. */
+  replayed?: boolean;
 }
 
 export type LinkState = { kind: 'connecting' | 'open' | 'waiting' | 'signed-out'; attempt: number; retryInMs?: number };
 
 type Msg =
-  | { t: 'event'; e: LiveEvent; popupIn: string | null }
+  | { t: 'event'; e: LiveEvent; popupIn: string | null; replayed?: boolean }
   | { t: 'popup'; e: LiveEvent; tab: string }
   | { t: 'tab'; id: string; visible: boolean; at: number }
   | { t: 'bye'; id: string }
@@ -51,9 +53,10 @@ const TYPES = [
   'requirement',
   'replaced',
   'reconnect',
+  'caught-up',
 ];
 /** What is worth a pop-up (the rest only updates the page). */
-export const POPUP = new Set(['released', 'won', 'broadcast', 'work-order', 'requirement']);
+export const POPUP = new Set(['released', 'won', 'offered', 'broadcast', 'work-order', 'requirement']);
 const STALE_TAB_MS = 25_000;
 
 interface Debug {
@@ -118,7 +121,11 @@ export class Live {
   private receive(m: Msg) {
     switch (m.t) {
       case 'event':
-        this.deliver(m.e, { popup: m.popupIn === this.tab, unseen: m.popupIn === null && POPUP.has(m.e.type) });
+        this.deliver(m.e, {
+          popup: m.popupIn === this.tab,
+          unseen: m.popupIn === null && POPUP.has(m.e.type),
+          ...(m.replayed ? { replayed: true } : {}),
+        });
         return;
       case 'popup':
         if (m.tab === this.tab) this.deliver(m.e, { popup: true, unseen: false, late: true });
@@ -229,6 +236,7 @@ export class Live {
     const last = localStorage.getItem(this.lastKey);
     const es = new EventSource(`/api/live/stream${last ? `?lastEventId=${encodeURIComponent(last)}` : ''}`);
     this.es = es;
+    let replaying = true; // until the server's caught-up: the backlog missed while away
     this.debug.connects++;
     this.send({ t: 'state', s: { kind: 'connecting', attempt: this.attempt } });
     es.onopen = () => {
@@ -255,6 +263,10 @@ export class Live {
           this.timer = window.setTimeout(() => this.connect(), delay);
           return;
         }
+        if (type === 'caught-up') {
+          replaying = false;
+          return;
+        }
         if (type === 'replaced') {
           // Another connection of this browser took over (a second leader in fallback mode): back off.
           es.close();
@@ -263,7 +275,7 @@ export class Live {
         }
         const e: LiveEvent = { type, data: JSON.parse(msg.data), ...(msg.lastEventId ? { id: msg.lastEventId } : {}) };
         if (msg.lastEventId) localStorage.setItem(this.lastKey, msg.lastEventId);
-        this.dispatch(e);
+        this.dispatch(e, replaying);
       });
     }
   }
@@ -287,7 +299,7 @@ export class Live {
   }
 
   /** Leader: choose the one tab that pops this event up, then hand it to every tab. */
-  private dispatch(e: LiveEvent) {
+  private dispatch(e: LiveEvent, replayed: boolean) {
     let popupIn: string | null = null;
     if (POPUP.has(e.type)) {
       const now = Date.now();
@@ -296,6 +308,6 @@ export class Live {
       popupIn = visible[0]?.[0] ?? null;
       if (!popupIn) this.pending.push(e);
     }
-    this.send({ t: 'event', e, popupIn });
+    this.send({ t: 'event', e, popupIn, ...(replayed ? { replayed: true } : {}) });
   }
 }

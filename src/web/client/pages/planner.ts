@@ -340,9 +340,39 @@ export function poolPage(root: Element, live: Live | null, wide: boolean) {
   });
 }
 
+/**
+ * What a backlog replayed on opening may still pop up: a release still grabbable from this pool, an
+ * offer still waiting for an answer. Wins, ends and the rest already happened: the pages list them.
+ */
+async function stillActionable(e: LiveEvent, items: PoolItem[]): Promise<boolean> {
+  if (e.type === 'released') {
+    const it = items.find((x) => x.requirementId === e.data.requirementId);
+    return Boolean(it && it.slotsLeft > 0 && !it.unavailable);
+  }
+  if (e.type === 'offered') {
+    const w = await api<WorkOrder>('GET', `/api/planner/work-orders/${encodeURIComponent(e.data.workOrderId)}`).catch(() => null);
+    return Boolean(w?.offer);
+  }
+  return false;
+}
+
 /** Pop-up (in the one tab chosen) and the flashing title (when no tab is seen) for an event. */
-function notify(e: LiveEvent, how: Delivery, items: PoolItem[] = []) {
-  const text = describe(e, items);
+function notify(e: LiveEvent, how: Delivery, items?: PoolItem[]) {
+  // Off the pool page a release is described from the requirement itself (by its code, never an internal id).
+  if (!items && e.type === 'released') {
+    void api<PoolItem & { id: number }>('GET', `/api/planner/requirements/${e.data.requirementId}`)
+      .then(
+        (r) => [{ ...r, requirementId: r.id }],
+        () => [],
+      )
+      .then((found) => notify(e, how, found));
+    return;
+  }
+  if (how.replayed) {
+    void stillActionable(e, items ?? []).then((yes) => yes && notify(e, { ...how, replayed: false }, items ?? []));
+    return;
+  }
+  const text = describe(e, items ?? []);
   if (!text) return;
   if (how.unseen) flashTitle(text.flash);
   // A new requirement's pop-up grabs (after a confirmation) instead of opening another page.
@@ -369,9 +399,8 @@ function describe(e: LiveEvent, items: PoolItem[]) {
   switch (e.type) {
     case 'released': {
       const it = items.find((x) => x.requirementId === d.requirementId);
-      const what = it
-        ? `${it.destinations.join('、')} · ${dates(it.departDate, it.returnDate)} · ${budget(it.budgetFen, it.budgetType)}`
-        : `需求 #${d.requirementId}`;
+      if (!it) return null; // not in this pool (any more): nothing to grab, nothing to pop up
+      const what = `${it.code} · ${it.destinations.join('、')} · ${dates(it.departDate, it.returnDate)} · ${budget(it.budgetFen, it.budgetType)}`;
       return {
         title: '新需求开放给你',
         text: what,
