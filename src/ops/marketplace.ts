@@ -9,10 +9,18 @@ import { refreshPlanner, rematchPlanner } from '../grab/index.js';
 import { moveTierTag, newBindCode } from '../wechat/index.js';
 import { HttpError } from '../http/errors.js';
 
-/** Unique-constraint violations become a 409 naming the field. */
+const TAKEN: Record<string, string> = {
+  name: '这个名称已经有了，请换一个。',
+  phone: '这个手机号已被另一位定制师使用。',
+  openid: '这个微信已绑定另一位定制师。',
+};
+
+/** Unique-constraint violations become a 409 naming the field, in words. */
 function conflict(err: unknown, field: string): never {
-  if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
-    throw new HttpError(409, 'CONFLICT', `${field} already exists`, field);
+  if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+    const words = TAKEN[field] ?? '这一项与已有的记录重复。';
+    throw new HttpError(409, 'CONFLICT', words, field, { [field]: words });
+  }
   throw err;
 }
 

@@ -193,7 +193,7 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
     t.push({
       at: m.createdAt,
       what: `消息「${TITLES.get(m.kind) ?? m.kind}」`,
-      detail: `${who(m.plannerId) || m.openid}：${MESSAGE_STATES[m.state]}${m.error ? `（${m.error}）` : ''}`,
+      detail: `${who(m.plannerId) || '旅行者'}：${MESSAGE_STATES[m.state]}${m.error ? `（${m.error}）` : ''}`,
     });
   for (const a of actions) {
     const verb = OPS_ACTIONS[a.action.replace('POST /api/ops/requirements/:id', '')] ?? a.action;

@@ -131,3 +131,42 @@ it('a refund is typed in yuan, confirmed with the amount in figures and in words
   expect(dialogs).toHaveLength(1);
   await profile.close();
 });
+
+it('the console speaks Chinese: a duplicate name, a suspension without a reason, grab results, the audit and the grading schedule', async () => {
+  const { place, plannerId } = await market();
+  const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place] }))).body;
+  // A planner of another place tries: NOT_CANDIDATE in the record, words on the page.
+  const { plannerId: stranger } = await market();
+  expect((await planner(h.app.url, h.app.ctx, stranger).grab(r.id)).status).toBe(409);
+  expect((await ops(h.app.url).patch(`/planners/${plannerId}`, { tier: 'A' })).status).toBe(200);
+  const { profile, page } = await consoleTab('admin');
+
+  await page.goto(`${h.app.url}/ops/requirements/${r.id}`);
+  const attempts = (await page.textContent('main')) ?? '';
+  expect(attempts).toContain('该需求的目的地不在你的服务范围内');
+  expect(attempts).not.toContain('NOT_CANDIDATE');
+
+  await page.goto(`${h.app.url}/ops/suppliers`);
+  const taken = (await ops(h.app.url).get('/suppliers')).body.items[0].name as string;
+  await page.fill('form[data-api="/api/ops/suppliers"] input[name=name]', taken);
+  await page.click('form[data-api="/api/ops/suppliers"] button');
+  await until(async () => (await page.textContent('form[data-api="/api/ops/suppliers"]'))?.includes('这个名称已经有了'));
+  // Suspending without a reason: said in Chinese, not `reason: is required to suspend`.
+  await page.locator('form[data-method="PATCH"] button.danger').first().click();
+  await until(async () => (await page.textContent('form[data-method="PATCH"]'))?.includes('停用请写明原因'));
+  expect(await page.textContent('main')).not.toContain('is required');
+
+  await page.goto(`${h.app.url}/ops/audit`);
+  const audit = (await page.textContent('main table')) ?? '';
+  expect(audit).toContain('修改定制师');
+  expect(audit).toContain('等级：S → A');
+  expect(audit).not.toContain('PATCH /api/ops');
+  expect(audit).not.toContain('{"');
+  await shot(page, 'ops-audit-words');
+
+  await page.goto(`${h.app.url}/ops/grading`);
+  const grading = (await page.textContent('main')) ?? '';
+  expect(grading).toContain('每周一 03:00');
+  expect(grading).not.toContain('0 3 * * 1');
+  await profile.close();
+});

@@ -28,6 +28,7 @@ import {
 import { CodedError } from '../../errors.js';
 import { plannerQuery, requirementQuery } from '../ops-inputs.js';
 import { paymentsReport } from '../../pay/index.js';
+import { actionWords, attemptWords, changeWords, cronWords, massStatusWords, withCode } from './words.js';
 import { apiForm, CHANNEL, field, input, type Me, pager, render, STATUS, select, table, tag, when, withQuery, yuan } from './layout.js';
 
 const DEPOSIT_STATUS: Record<string, string> = {
@@ -208,7 +209,11 @@ ${field('编号/出行人/手机', 'q', input('q', q.q))}<button type="submit">�
       esc(when(m.createdAt)),
       esc(when(m.deliveredAt)),
     ]);
-    const attempts = t.attempts.map((a) => [`<code>${esc(a.code)}</code>`, `<span class="num">${a.count}</span>`, esc(when(a.first))]);
+    const attempts = t.attempts.map((a) => [
+      withCode(attemptWords(a.code), a.code),
+      `<span class="num">${a.count}</span>`,
+      esc(when(a.first)),
+    ]);
     await page(
       ctx,
       `需求 ${t.code}`,
@@ -388,7 +393,7 @@ ${field('服务目的地（逗号分隔）', 'destinations', input('destinations
     await page(
       ctx,
       '分级',
-      `<h1>定制师分级</h1><section class="box"><p class="muted">按近 ${app.config.GRADING_WINDOW_DAYS} 天的表现（被选中率、交方案速度、超时、对开放的响应）给每位在岗定制师打分，建议升降一级；每周自动评估一次（${esc(app.config.GRADING_CRON)}，北京时间），运营确认后才生效。</p>${apiForm('POST', '/api/ops/grading', '<button>立即评估</button>', { next: 'go:/ops/grading/{id}' })}</section>
+      `<h1>定制师分级</h1><section class="box"><p class="muted">按近 ${app.config.GRADING_WINDOW_DAYS} 天的表现（被选中率、交方案速度、超时、对开放的响应）给每位在岗定制师打分，建议升降一级；自动评估时间：${cronWords(app.config.GRADING_CRON)}（北京时间），运营确认后才生效。</p>${apiForm('POST', '/api/ops/grading', '<button>立即评估</button>', { next: 'go:/ops/grading/{id}' })}</section>
 <section class="box"><h2>历史</h2>${table(['评估', '来源', '窗口', '时间', '建议变动', '应用'], rows, '还没有评估过。')}</section>`,
       '/ops/grading',
     );
@@ -518,9 +523,9 @@ ${apiForm('POST', `/api/ops/broadcasts/${b.id}/send`, '<button>发送</button>',
           ? `<h3>微信群发任务</h3>${table(
               ['对象', '任务', '结果', '总数', '被过滤（月度上限）', '发出', '错误'],
               b.mass.map((m) => [
-                esc(m.target),
+                withCode(m.target.startsWith('tier:') ? `${m.target.slice(5)} 级定制师（按标签）` : m.target, m.target),
                 `<code>${esc(m.msgId)}</code>`,
-                esc(m.status ?? '等待微信回报'),
+                m.status ? withCode(massStatusWords(m.status), m.status) : '等待微信回报',
                 esc(m.total ?? ''),
                 esc(m.filtered ?? ''),
                 esc(m.sent ?? ''),
@@ -580,17 +585,6 @@ ${apiForm('POST', `/api/ops/broadcasts/${b.id}/send`, '<button>发送</button>',
     if (me(ctx).role !== 'admin') return forbidden(ctx, me(ctx));
     const before = typeof ctx.query.before === 'string' && /^\d{1,18}$/.test(ctx.query.before) ? BigInt(ctx.query.before) : undefined;
     const rows = await auditLog(app, { limit: 50, beforeId: before });
-    const brief = (v: unknown) => {
-      if (v === null || v === undefined) return '';
-      const t = JSON.stringify(v);
-      return t.length > 300 ? `${t.slice(0, 300)}…` : t;
-    };
-    const ACTIONS: Record<string, string> = {
-      'sign in': '登录',
-      'sign out': '退出登录',
-      'create account': '新建账号',
-      'reset password': '重置密码',
-    };
     await page(
       ctx,
       '操作记录',
@@ -599,9 +593,9 @@ ${apiForm('POST', `/api/ops/broadcasts/${b.id}/send`, '<button>发送</button>',
         rows.map((a) => [
           esc(when(a.at)),
           esc(a.who),
-          esc(ACTIONS[a.action] ?? a.action),
+          withCode(actionWords(a.action), a.action),
           esc(a.target ?? ''),
-          `<code>${esc(brief(a.before))}</code>${a.before ? ' → ' : ''}<code>${esc(brief(a.after))}</code>`,
+          changeWords(a.before, a.after),
         ]),
         '还没有操作记录。',
       )}${rows.length === 50 ? `<div class="pager"><a href="${esc(withQuery(ctx, { before: rows.at(-1)!.id }))}">更早的</a></div>` : ''}</section>`,

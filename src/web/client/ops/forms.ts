@@ -89,7 +89,13 @@ function showErrors(form: HTMLFormElement, err: { message?: string; field?: stri
   }
   const foot = form.querySelector<HTMLElement>('.form-error')!;
   if (!placed) {
-    foot.textContent = err.message ?? '操作没有成功，请稍后再试。';
+    // The sentences (fields) are Chinese; `message` is for machines when a form has no slot for the field.
+    const said = Object.values(fields);
+    foot.textContent = said.length
+      ? said.join(' ')
+      : /[\u4e00-\u9fa5]/.test(err.message ?? '')
+        ? err.message!
+        : '操作没有成功，请稍后再试。';
     foot.hidden = false;
   }
 }
