@@ -129,15 +129,24 @@ const broadcastInput = z.object(
   },
   { error: 'body must be a JSON object' },
 );
-const previewInput = z.object(
-  {
-    openid: z
-      .string({ error: 'is required' })
-      .trim()
-      .regex(/^[\w-]{1,64}$/, 'must be a WeChat openid'),
-  },
-  { error: 'body must be a JSON object' },
-);
+/** A preview goes to one person the product knows: a planner (by id), or a WeChat user by openid (a planner's or a traveler's). */
+const previewInput = z
+  .object(
+    {
+      plannerId: dbId('planner').optional(),
+      openid: z
+        .string()
+        .trim()
+        .regex(/^[\w-]{1,64}$/, 'must be a WeChat openid')
+        .optional(),
+    },
+    { error: 'body must be a JSON object' },
+  )
+  .refine((b) => b.plannerId !== undefined || b.openid !== undefined, {
+    path: ['plannerId'],
+    message: 'choose a planner (or give an openid)',
+    params: { zh: '请选择接收预览的定制师。' },
+  });
 const paymentsQuery = z
   .object(
     { from: chinaDay, to: chinaDay, check: z.enum(['0', '1'], { error: 'must be 0 or 1' }).optional() },
@@ -521,8 +530,7 @@ export function opsRoutes(app: Ctx): Router {
   });
 
   r.post('/broadcasts/:id/preview', async (ctx) => {
-    const { openid } = parse(previewInput, ctx.request.body);
-    ctx.body = await previewBroadcast(app, id(ctx.params.id), openid);
+    ctx.body = await previewBroadcast(app, id(ctx.params.id), parse(previewInput, ctx.request.body));
   });
 
   r.post('/broadcasts/:id/send', async (ctx) => {

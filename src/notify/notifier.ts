@@ -188,6 +188,11 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: RedisCli
     async (job, token) => {
       const m = await ctx.db.message.findUnique({ where: { id: job.data.id } });
       if (m?.state !== 'queued') return; // sent already (a retried job), or gone
+      // Counted as tried before the call: from here WeChat may take it even if its answer comes too
+      // late for us, so a broadcast's cancel leaves it to finish (a retry carries the same
+      // client_msg_id: the phone shows it once) instead of calling it cancelled.
+      const { count } = await ctx.db.message.updateMany({ where: { id: m.id, state: 'queued' }, data: { attempts: { increment: 1 } } });
+      if (count === 0) return; // cancelled a moment ago
       try {
         const msgid = await api.sendTemplate(m.openid, m.templateId, m.url ?? '', m.data as Record<string, { value: string }>, m.id);
         await recordSent(ctx, m.id, msgid);
@@ -198,13 +203,16 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: RedisCli
         ctx.metrics.templateSent('failed', code);
         if (code === QUOTA_SPENT) {
           // Not this message's fault: it waits (no attempt spent) until sending resumes.
-          await ctx.db.message.update({ where: { id: m.id }, data: { error: `${error} (paused until midnight)` } });
+          await ctx.db.message.update({
+            where: { id: m.id },
+            data: { error: `${error} (paused until midnight)`, attempts: { decrement: 1 } },
+          });
           await pauseForToday();
           await job.moveToDelayed(Date.now() + 1000, token);
           throw new DelayedError();
         }
         if (code !== undefined && PERMANENT.has(code)) {
-          await ctx.db.message.update({ where: { id: m.id }, data: { state: 'failed', error, attempts: { increment: 1 } } });
+          await ctx.db.message.update({ where: { id: m.id }, data: { state: 'failed', error } });
           if (m.plannerId)
             await ctx.db.planner.update({
               where: { id: m.plannerId },
@@ -215,7 +223,7 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: RedisCli
         const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         await ctx.db.message.update({
           where: { id: m.id },
-          data: { attempts: { increment: 1 }, error, ...(last ? { state: 'failed' } : {}) },
+          data: { error, ...(last ? { state: 'failed' } : {}) },
         });
         throw err; // BullMQ retries with backoff
       }
@@ -250,7 +258,7 @@ export async function recordDelivery(ctx: Ctx, msgid: string, status: string): P
 export async function recordSent(ctx: Ctx, id: string, msgid: string): Promise<void> {
   await ctx.db.message.update({
     where: { id },
-    data: { state: 'sent', msgid, sentAt: new Date(ctx.now()), attempts: { increment: 1 }, error: null },
+    data: { state: 'sent', msgid, sentAt: new Date(ctx.now()), error: null },
   });
   const early = await ctx.redis.getdel(notifyKeys.earlyDelivery(msgid));
   if (early) await applyDelivery(ctx, msgid, early);

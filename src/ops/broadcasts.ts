@@ -16,7 +16,7 @@
 import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { DomainError } from '../errors.js';
+import { CodedError, DomainError } from '../errors.js';
 import { chinaDate, chinaDayStart } from '../format.js';
 import { appendForUser } from '../live/index.js';
 import { massPreview, massSendToTier, syncTierTag } from '../wechat/index.js';
@@ -91,6 +91,8 @@ export async function audienceSummary(ctx: Ctx, a: Audience) {
     invalid: why('invalid'),
     massUsedThisMonth: Math.max(0, ...used.values()),
     massAtLimit: [...used.values()].filter((n) => n >= MASS_PER_MONTH).length,
+    /** Whom a preview can go to: reachable planners of this audience (the first 50). */
+    previewTo: reachable.slice(0, 50).map((p) => ({ id: p.id, name: p.name, tier: p.tier })),
   };
 }
 
@@ -207,14 +209,35 @@ export async function cancelBroadcast(ctx: Ctx, id: number) {
     const b = await ctx.db.broadcast.findUnique({ where: { id }, select: { id: true } });
     throw new DomainError(b ? 'BROADCAST_ENDED' : 'BROADCAST_NOT_FOUND');
   }
-  await ctx.db.message.updateMany({ where: { broadcastId: id, state: 'queued' }, data: { state: 'cancelled' } });
+  // Only what was never tried: a message already handed to WeChat (its answer maybe late) finishes and says how it went.
+  await ctx.db.message.updateMany({ where: { broadcastId: id, state: 'queued', attempts: 0 }, data: { state: 'cancelled' } });
   return broadcastView(ctx, id);
 }
 
-/** The message to one WeChat user (an ops member's own), as the audience will get it; nothing is recorded. */
-export async function previewBroadcast(ctx: Ctx, id: number, openid: string) {
+const refusal = (field: string, words: string) => new CodedError(400, 'VALIDATION', words, field, { [field]: words });
+
+/** Who a preview goes to: a bound planner, or an openid the product knows (a planner's or a traveler's), never any string. */
+async function previewTo(ctx: Ctx, to: { plannerId?: number; openid?: string }): Promise<string> {
+  if (to.plannerId !== undefined) {
+    const p = await ctx.db.planner.findUnique({ where: { id: to.plannerId }, select: { openid: true } });
+    if (!p) throw new DomainError('PLANNER_NOT_FOUND', { field: 'plannerId' });
+    if (!p.openid) throw refusal('plannerId', '这位定制师还没有绑定微信，收不到预览。');
+    return p.openid;
+  }
+  const openid = to.openid!;
+  const [planner, traveler] = await Promise.all([
+    ctx.db.planner.findUnique({ where: { openid }, select: { id: true } }),
+    ctx.db.traveler.findUnique({ where: { openid }, select: { id: true } }),
+  ]);
+  if (!planner && !traveler) throw refusal('openid', '这个 openid 不是已绑定的定制师或用户，请从列表里选择接收预览的人。');
+  return openid;
+}
+
+/** The message to one person the product knows, as the audience will get it; nothing is recorded. */
+export async function previewBroadcast(ctx: Ctx, id: number, to: { plannerId?: number; openid?: string }) {
   const b = await ctx.db.broadcast.findUnique({ where: { id } });
   if (!b) throw new DomainError('BROADCAST_NOT_FOUND');
+  const openid = await previewTo(ctx, to);
   const channels = b.channels as BroadcastChannel[];
   const sent: BroadcastChannel[] = [];
   try {
@@ -236,7 +259,7 @@ export async function previewBroadcast(ctx: Ctx, id: number, openid: string) {
     if (code === 43004 || code === 40003)
       throw new DomainError('WECHAT_REFUSED', {
         message: code === 43004 ? '这个微信号没有关注公众号，收不到预览。' : '没有这个微信号（openid 不对）。',
-        field: 'openid',
+        field: to.plannerId !== undefined ? 'plannerId' : 'openid',
       });
     throw new DomainError('WECHAT_REFUSED', { message: `微信拒绝了预览：${(err as Error).message.slice(0, 100)}` });
   }
@@ -257,6 +280,17 @@ export async function broadcastView(ctx: Ctx, id: number) {
   >;
   const failures: { plannerId: number; name: string; channel: string; reason: string }[] = [];
   const names = new Map(deliveries.map((d) => [d.plannerId, d.planner.name]));
+  // The totals count people, not deliveries: a planner reached by two channels is one person reached.
+  // Each planner's best outcome over the channels: delivered 4 · sent 3 · queued 2 · failed 1 · skipped 0.
+  const best = new Map<number, number>();
+  const reach = (plannerId: number, rank: number) => best.set(plannerId, Math.max(best.get(plannerId) ?? -1, rank));
+  for (const d of deliveries) {
+    if (d.channel === 'live') reach(d.plannerId, 4);
+    else if (d.channel === 'mass') reach(d.plannerId, d.state === 'sent' ? 3 : 0);
+    else if (d.state === 'skipped') reach(d.plannerId, 0);
+  }
+  for (const m of messages)
+    if (m.plannerId !== null) reach(m.plannerId, { delivered: 4, sent: 3, queued: 2, failed: 1, cancelled: 0 }[m.state as string] ?? 1);
   for (const d of deliveries) {
     if (d.channel === 'live') {
       byChannel.live.sent++;
@@ -289,7 +323,7 @@ export async function broadcastView(ctx: Ctx, id: number) {
     await ctx.db.broadcast.updateMany({ where: { id, status: 'sending' }, data: { status: 'done', finishedAt: new Date(ctx.now()) } });
     b.status = 'done';
   }
-  const sum = (k: 'sent' | 'delivered' | 'failed' | 'skipped') => CHANNELS.reduce((s, c) => s + byChannel[c][k], 0);
+  const people = (test: (rank: number) => boolean) => [...best.values()].filter(test).length;
   const audience = summary?.audience ?? new Set(deliveries.map((d) => d.plannerId)).size;
   return {
     id: b.id,
@@ -306,7 +340,13 @@ export async function broadcastView(ctx: Ctx, id: number) {
     cancelledAt: b.cancelledAt,
     audienceCount: audience,
     reach: summary,
-    counts: { audience, sent: sum('sent'), delivered: sum('delivered'), failed: sum('failed'), skipped: sum('skipped') },
+    counts: {
+      audience,
+      sent: people((r) => r >= 3),
+      delivered: people((r) => r === 4),
+      failed: people((r) => r === 1),
+      skipped: people((r) => r === 0),
+    },
     byChannel,
     mass: b.massJobs.map((j) => ({
       target: j.target,

@@ -160,15 +160,20 @@ it('preview reaches one WeChat user; tags follow tiers; bad input names its fiel
     title: '预览看看',
     body: '这是预览。',
   });
-  const me = `o-ops-me-${phone()}`;
-  const pv = await ops(h.app.url).post(`/broadcasts/${d.body.id}/preview`, { openid: me });
+  const pv = await ops(h.app.url).post(`/broadcasts/${d.body.id}/preview`, { plannerId: p.id });
   expect([pv.status, pv.body.sent]).toEqual([200, ['template', 'mass']]);
-  const mine = await inbox(me);
+  const mine = await inbox(p.openid!);
   expect(mine.map((m) => m.kind).sort()).toEqual(['mass', 'template']);
   expect((await ops(h.app.url).get(`/broadcasts/${d.body.id}`)).body.status).toBe('draft'); // a preview sends nothing else
-  const stranger = `o-notfollowing-${phone()}`;
-  await call(h.app.url, 'POST', '/sandbox/users', { openid: stranger, subscribed: false });
-  const refused = await ops(h.app.url).post(`/broadcasts/${d.body.id}/preview`, { openid: stranger });
+  // Any string is not a WeChat user: refused in words, nothing sent.
+  const nobody = `o-ops-me-${phone()}`;
+  const unknown = await ops(h.app.url).post(`/broadcasts/${d.body.id}/preview`, { openid: nobody });
+  expect([unknown.status, unknown.body.error.field]).toEqual([400, 'openid']);
+  expect(unknown.body.error.message).toContain('不是已绑定的定制师或用户');
+  expect(await inbox(nobody)).toEqual([]);
+  const [q] = await planners('B', 1);
+  await call(h.app.url, 'POST', '/sandbox/users', { openid: q.openid, subscribed: false });
+  const refused = await ops(h.app.url).post(`/broadcasts/${d.body.id}/preview`, { openid: q.openid });
   expect([refused.body.error.field, refused.body.error.message]).toEqual(['openid', '这个微信号没有关注公众号，收不到预览。']);
 
   // A tier change moves the planner's WeChat tag (mass sends target tiers by tag).

@@ -65,11 +65,11 @@ it('compose, preview and send a broadcast, watch it go; a planner’s open page 
   await page.waitForURL(/\/ops\/broadcasts\/\d+$/);
   expect(await page.textContent('h1')).toContain('草稿');
 
-  const mine = `o-ops-amei-${phone()}`;
-  await page.fill('#f-openid', mine);
+  // The preview goes to a planner picked from the audience (never a typed string).
+  await page.selectOption('#f-plannerId', String(aTier[2].id));
   await page.click('button:has-text("发送预览")');
   await page.waitForSelector('.form-ok:has-text("预览已发出")');
-  const preview = (await call(h.app.url, 'GET', `/sandbox/users/${mine}/inbox`)).body.items;
+  const preview = (await call(h.app.url, 'GET', `/sandbox/users/${aTier[2].openid}/inbox`)).body.items;
   expect(preview.map((m: { templateId: string }) => m.templateId)).toEqual(['sandbox-broadcast']);
 
   await page.getByRole('button', { name: '发送', exact: true }).click();
@@ -79,10 +79,13 @@ it('compose, preview and send a broadcast, watch it go; a planner’s open page 
   expect(await page.textContent('[data-k=audience]')).toBe('3');
   expect(await page.textContent('[data-k="template.sent"]')).toBe('3');
   expect(await page.textContent('[data-k="live.delivered"]')).toBe('3');
+  // The totals count people: 3 planners reached by two channels each is 3, not 6.
+  expect(await page.textContent('[data-k=sent]')).toBe('3');
   await shot(page, 'ops-broadcast-sent');
 
   // The open page got it live; a page opened later still shows it; the B planner's page never does.
   await pool.waitForSelector('.notice:has-text("周末抢单加油")');
+  expect(await pool.locator('.pop').count()).toBe(0); // shown once, as the banner
   await shot(pool, 'planner-broadcast-banner');
   const later = await open(plannerProfile, `${h.app.url}/h5/work-orders`);
   await later.waitForSelector('.notice:has-text("本周末需求翻倍")');
@@ -90,7 +93,8 @@ it('compose, preview and send a broadcast, watch it go; a planner’s open page 
   expect(await otherPool.locator('.notice').count()).toBe(0);
   for (const p of aTier) {
     const inbox = (await call(h.app.url, 'GET', `/sandbox/users/${p.openid}/inbox`)).body.items;
-    expect(inbox.filter((m: { templateId: string }) => m.templateId === 'sandbox-broadcast')).toHaveLength(1);
+    // Once each; the planner who got the preview has it too.
+    expect(inbox.filter((m: { templateId: string }) => m.templateId === 'sandbox-broadcast')).toHaveLength(p === aTier[2] ? 2 : 1);
   }
   await Promise.all([profile.close(), plannerProfile.close(), otherProfile.close()]);
 });

@@ -491,7 +491,25 @@ ${field('内容', 'body', '<textarea id="f-body" name="body" maxlength="600"></t
       : '';
     const actions =
       b.status === 'draft'
-        ? `${apiForm('POST', `/api/ops/broadcasts/${b.id}/preview`, `<div class="inline">${field('先发给自己看看（你的 openid）', 'openid', input('openid', '', 'placeholder="o-…"'))}<button class="quiet">发送预览</button></div><p class="form-ok ok" hidden></p>`, { next: 'notice:预览已发出，请在微信里查看。' })}
+        ? `${
+            b.reach?.previewTo.length
+              ? apiForm(
+                  'POST',
+                  `/api/ops/broadcasts/${b.id}/preview`,
+                  `<div class="inline">${field(
+                    '先发给一位定制师看看',
+                    'plannerId',
+                    select(
+                      'plannerId',
+                      b.reach.previewTo.map((p) => [String(p.id), `${p.name}（${p.tier} 级）`]),
+                      '',
+                      'data-type="number"',
+                    ),
+                  )}<button class="quiet">发送预览</button></div><p class="form-ok ok" hidden></p>`,
+                  { next: 'notice:预览已发出，请让 TA 在微信里查看。' },
+                )
+              : '<p class="muted">受众里没有已绑定微信的定制师，无法预览。</p>'
+          }
 ${apiForm('POST', `/api/ops/broadcasts/${b.id}/send`, '<button>发送</button>', { confirm: `发送给 ${b.audienceCount} 位定制师？每条群发只能发送一次。` })}`
         : '';
     const cancel =

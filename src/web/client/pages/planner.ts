@@ -383,7 +383,8 @@ function notify(e: LiveEvent, how: Delivery, items?: PoolItem[]) {
             await grab(e.data.requirementId as number, woBase() === '/pc' ? 'pc' : 'h5');
         }
       : undefined;
-  if (how.popup)
+  // A broadcast is shown once, as the banner above the page (notices), never also as a pop-up.
+  if (how.popup && e.type !== 'broadcast')
     popup({
       title: text.title,
       text: text.text,
