@@ -362,12 +362,14 @@ export function sandboxApi(app: Ctx): Router {
     const link = (openid: string) => `?${new URLSearchParams({ ...(ctx.query as Record<string, string>), openid })}`;
     ctx.type = 'html';
     ctx.body = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>微信授权（沙箱）</title>
-<body style="font-family:sans-serif;max-width:420px;margin:2em auto"><h3>沙箱：你是谁？</h3><ul>${[...known]
+<body style="font-family:sans-serif;max-width:420px;margin:2em auto"><h3>微信授权（本地沙箱）</h3><p style="color:#555;font-size:.9em">这一页代替微信的授权：在微信里，用户打开链接时微信会告诉我们他是谁。这里请选择你要扮演的微信用户，或在下面输入一个新的 openid（任意字母和数字，代表一位新的微信用户）。</p><ul>${[
+      ...known,
+    ]
       .map(([openid, name]) => `<li><a href="${esc(link(openid))}">${esc(name)}</a> <small>${esc(openid)}</small></li>`)
       .join(
         '',
       )}</ul><form method="get"><input type="hidden" name="appid" value="${esc(appid)}"><input type="hidden" name="redirect_uri" value="${esc(redirect)}"><input type="hidden" name="state" value="${esc(state)}"><input type="hidden" name="response_type" value="code"><input type="hidden" name="scope" value="snsapi_base">
-<input name="openid" placeholder="其他 openid"> <button>授权</button></form></body>`;
+<input name="openid" placeholder="新的 openid，如 o-traveler-1" aria-label="新的 openid"> <button>以这个用户授权</button></form><p style="font-size:.9em"><a href="/sandbox/phone">打开沙箱手机</a></p></body>`;
   });
 
   r.get('/sns/oauth2/access_token', async (ctx) => {
@@ -383,6 +385,9 @@ export function sandboxApi(app: Ctx): Router {
       scope: 'snsapi_base',
     };
   });
+
+  // /sandbox itself: the phone is what a person came for.
+  r.get('/', (ctx) => ctx.redirect('/sandbox/phone'));
 
   // --- for tests and people: users, faults, inboxes -------------------------
   r.post('/users', async (ctx) => {

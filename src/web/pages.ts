@@ -13,6 +13,7 @@ import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { sessionOf } from '../http/auth.js';
 import { esc } from '../format.js';
+import { WELCOME_PAGE } from './welcome.js';
 import { COOKIE, type Role, type Session } from '../session/index.js';
 
 interface Page {
@@ -186,8 +187,11 @@ export function pageRoutes(app: Ctx): Router {
 
   r.get('/', (ctx) => {
     const s = sessionOf(app, ctx.cookies.get(COOKIE));
-    if (!s) return toLogin(ctx);
-    ctx.redirect(HOME[s.role]);
+    if (s) return ctx.redirect(HOME[s.role]);
+    // Development with the local sandbox: say what this is and where to start, not a bare sign-in.
+    if (!app.config.sandbox) return toLogin(ctx);
+    ctx.type = 'html';
+    ctx.body = WELCOME_PAGE;
   });
 
   return r;

@@ -103,3 +103,23 @@ it('a new WeChat user on a planner page binds with the 8-character code from ops
   await shot(page, 'h5-bound-pool');
   await profile.close();
 });
+
+it('a newcomer: the root page says what this is and links the sandbox phone, the ops console (with how to get an account) and the seed; /sandbox opens the phone', async () => {
+  const base = `http://localhost:${port}`;
+  const profile = await signedIn(browser, base, null);
+  const page = await profile.newPage();
+  await page.goto(`${base}/`);
+  expect(await page.textContent('h1')).toContain('定制游抢单');
+  const text = (await page.textContent('body')) ?? '';
+  expect(text).toContain('npm run seed');
+  expect(text).toContain('npm run ops-user');
+  expect(await page.locator('a[href="/sandbox/phone"]').count()).toBeGreaterThan(0);
+  expect(await page.locator('a[href="/ops"]').count()).toBe(1);
+  await shot(page, 'root-welcome');
+  await page.click('a[href="/sandbox/phone"]');
+  await page.waitForURL((u) => u.pathname === '/sandbox/phone');
+  const res = await page.goto(`${base}/sandbox`);
+  expect(res!.status()).toBe(200);
+  expect(new URL(page.url()).pathname).toBe('/sandbox/phone');
+  await profile.close();
+});
