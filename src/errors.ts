@@ -49,6 +49,10 @@ export const CATALOGUE = {
   ALREADY_CLOSED: { status: 409, words: '这个需求已经关闭了。' },
   CANNOT_CLOSE: { status: 409, words: '已选定方案（或已付款）的需求不能关闭。' },
   NOT_CLOSED: { status: 409, words: '只有已关闭的需求可以重新开放。' },
+  NO_CANDIDATES: {
+    status: 409,
+    words: '没有定制师服务这个需求的目的地，重新开放也不会有人接单。请先添加服务这些目的地的定制师，或联系旅行者调整目的地。',
+  },
   GRADING_NOT_FOUND: { status: 404, words: '没有这次分级评估。' },
   GRADING_STALE: { status: 409, words: '这次分级评估之后等级已有变动，请重新评估再应用。' },
   QR_UNAVAILABLE: { status: 502, words: '微信暂时无法生成二维码，请稍后再试。' },

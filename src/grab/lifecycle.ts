@@ -13,6 +13,7 @@ import { dayKey, plannerKeys, requirementKeys } from '../infra/keys.js';
 import { syncRequirement } from './journal.js';
 import { cancelDeadline, cancelOffer, cancelPending, scheduleExpiry, scheduleReleases, type LifecycleJob } from './queue.js';
 import { orLoad } from './scripts.js';
+import { match } from './matching.js';
 import { flushOutbox, toOutbox } from '../events/index.js';
 import { DomainError } from '../errors.js';
 
@@ -274,6 +275,20 @@ export async function closeRequirement(ctx: Ctx, requirementId: number, reason: 
  * expiry, and the candidates' pools list it again.
  */
 export async function reopenRequirement(ctx: Ctx, requirementId: number): Promise<void> {
+  // Matched again first: planners may serve its destinations now who did not when it was made. A
+  // requirement nobody serves would re-open to nobody: refused, with what to do instead.
+  const req = await ctx.db.requirement.findUnique({ where: { id: requirementId } });
+  if (!req) throw new DomainError('REQUIREMENT_NOT_FOUND');
+  if (req.status !== 'closed') throw new DomainError('NOT_CLOSED');
+  const fresh = await match(ctx, {
+    destinations: req.destinations,
+    minTier: req.minTier,
+    blockedPlannerIds: req.blockedPlannerIds,
+    blockedSupplierIds: req.blockedSupplierIds,
+  });
+  const known = await ctx.db.candidate.count({ where: { requirementId } });
+  if (fresh.length === 0 && known === 0) throw new DomainError('NO_CANDIDATES');
+  await ctx.db.candidate.createMany({ data: fresh.map((c) => ({ requirementId, ...c })), skipDuplicates: true });
   const { count } = await ctx.db.requirement.updateMany({
     where: { id: requirementId, status: 'closed' },
     data: { status: 'open', closedReason: null, closedAt: null, flaggedAt: null, fullAt: null },

@@ -454,3 +454,30 @@ async function queueBoardIsReadOnlyForOps(opsHeaders: { cookie: string; origin: 
   expect(audited).toMatchObject({ action: 'PUT /ops/queues/api/queues/grading/pause', after: { body: { why: '维护' } } });
   await call(h.app.url, 'PUT', '/ops/queues/api/queues/grading/resume', {}, admin.headers);
 }
+
+it('re-opening a requirement no planner serves is refused in words; once a planner serves it, re-opening matches them and they can grab', async () => {
+  const place = `无人服务地-${phone().slice(-4)}`;
+  const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 1 }))).body;
+  expect(r.candidates).toBe(0);
+  expect((await ops(h.app.url).post(`/requirements/${r.id}/close`, { reason: '无人服务' })).status).toBe(200);
+  const refused = await ops(h.app.url).post(`/requirements/${r.id}/reopen`, {});
+  expect([refused.status, refused.body.error.code]).toEqual([409, 'NO_CANDIDATES']);
+  expect(refused.body.error.message).toContain('没有定制师服务这个需求的目的地');
+  expect((await ops(h.app.url).get(`/requirements/${r.id}`)).body.status).toBe('closed');
+  // A planner who serves it now: re-opening matches them.
+  const s = (await ops(h.app.url).post('/suppliers', { name: `新服务社-${place}` })).body;
+  const p = (
+    await ops(h.app.url).post('/planners', {
+      supplierId: s.id,
+      name: '新来的',
+      phone: phone(),
+      tier: 'S',
+      destinations: [place],
+      maxActive: 3,
+      openid: `o-newcomer-${phone()}`,
+    })
+  ).body;
+  expect((await ops(h.app.url).post(`/requirements/${r.id}/reopen`, {})).status).toBe(200);
+  expect((await ops(h.app.url).get(`/requirements/${r.id}`)).body.candidates).toBe(1);
+  await until(async () => (await planner(h.app.url, h.app.ctx, p.id).grab(r.id)).status === 201);
+});
