@@ -14,6 +14,16 @@ export const yuan = (fen: number) => `${YUAN.format(fen / 100)}元`;
 /** A budget, total or per person, the same words in messages, replies and pages. */
 export const budget = (fen: number, type: string) => (type === 'per_person' ? `人均${yuan(fen)}` : yuan(fen));
 
+/** A party as people say it: "2成人1儿童", "20成人" (never "20大0小"). */
+export const partyWords = (adults: number, children: number) => (children ? `${adults}成人${children}儿童` : `${adults}成人`);
+
+/** A trip's dates with their year: "2026.12.20~12.27", "2026.12.28~2027.01.03" (stored at UTC midnight). */
+export function tripDates(depart: Date, ret: Date): string {
+  const d = depart.toISOString().slice(0, 10).replaceAll('-', '.');
+  const r = ret.toISOString().slice(0, 10).replaceAll('-', '.');
+  return `${d}~${r.slice(0, 4) === d.slice(0, 4) ? r.slice(5) : r}`;
+}
+
 /** A calendar date (stored at UTC midnight) as "MM-DD". */
 export const monthDay = (d: Date) => d.toISOString().slice(5, 10);
 

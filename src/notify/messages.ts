@@ -3,7 +3,7 @@
  * at-least-once paths (release job, after-win steps, deadline job); the message ids make a repeat
  * harmless.
  */
-import { budget, chinaDateTime as cst, monthDay, plainYuan } from '../format.js';
+import { budget, chinaDateTime as cst, partyWords, plainYuan, tripDates } from '../format.js';
 import type { Ctx } from '../context.js';
 import { named } from '../infra/database.js';
 import type { Tier } from '../config.js';
@@ -25,8 +25,8 @@ function tripVars(r: ReqRow) {
     requirementId: r.id,
     code: r.code,
     destinations: r.destinations.join('、'),
-    dates: `${monthDay(r.departDate)}~${monthDay(r.returnDate)}`,
-    party: `${r.adults}大${r.children}小`,
+    dates: tripDates(r.departDate, r.returnDate),
+    party: partyWords(r.adults, r.children),
     budget: budget(r.budgetFen, r.budgetType),
   };
 }

@@ -83,6 +83,26 @@ export async function proposeGrading(ctx: Ctx, trigger: 'schedule' | 'manual', d
   return gradingRun(ctx, run.id);
 }
 
+/**
+ * Every measured planner's score as of now (a run keeps only its moves): what a run with nothing to
+ * move still shows, so ops see why nobody moved. Highest first.
+ */
+export async function scoresNow(ctx: Ctx, days = ctx.config.GRADING_WINDOW_DAYS) {
+  const rows = await measure(ctx, days);
+  const names = new Map(
+    (await ctx.db.planner.findMany({ where: { id: { in: rows.map((r) => r.id) } }, select: { id: true, name: true } })).map((p) => [
+      p.id,
+      p.name,
+    ]),
+  );
+  return rows
+    .map((r) => {
+      const g = grade(r.tier, behaviour(r));
+      return { plannerId: r.id, name: names.get(r.id) ?? '', tier: r.tier, score: g.score, parts: g.parts, why: g.why, won: r.won };
+    })
+    .sort((a, b) => b.score - a.score);
+}
+
 export async function gradingRun(ctx: Ctx, id: number) {
   const run = await ctx.db.gradingRun.findUnique({
     where: { id },

@@ -24,7 +24,16 @@ export {
 } from './requirements.js';
 export { listPlanners, listSuppliers, plannerRecord, type PlannerFilter } from './people.js';
 export { funnel, today, LONG_TAIL_MAX_PLANNERS } from './stats.js';
-export { applyGrading, gradingRun, gradingRuns, proposeGrading, scheduleGrading, startGradingWorker, GRADING_QUEUE } from './grading.js';
+export {
+  applyGrading,
+  gradingRun,
+  gradingRuns,
+  proposeGrading,
+  scheduleGrading,
+  scoresNow,
+  startGradingWorker,
+  GRADING_QUEUE,
+} from './grading.js';
 export { grade, WEIGHTS, UP_AT, DOWN_BELOW, MIN_WON, type Behaviour } from './grading-formula.js';
 export {
   audienceSummary,

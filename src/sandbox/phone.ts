@@ -167,7 +167,7 @@ export function sandboxPhone(app: Ctx): Router {
       `<h4>服务通知 (${inbox.length})</h4><div id="inbox" data-count="${inbox.length}">${cards || '<p class="empty">还没有收到消息</p>'}</div>
 <h4>定制游抢单 公众号</h4><div class="chat">${lines || '<p class="empty">回复「帮助」看看能做什么</p>'}<div id="chat-end"></div></div>
 <form method="post" action="/sandbox/phone/${esc(openid)}/scan" class="scan"><input name="code" autocomplete="off" placeholder="扫一扫：粘贴二维码内容（http://weixin.qq.com/q/…）" aria-label="二维码内容"><button>扫一扫</button></form>
-${menuBar}<form method="post" action="/sandbox/phone/${esc(openid)}/send" class="box"><input name="text" autocomplete="off" placeholder="回复公众号，如：抢 ABC234" autofocus><button>发送</button></form>
+${menuBar}<form method="post" action="/sandbox/phone/${esc(openid)}/send" class="box"><input name="text" autocomplete="off" placeholder="回复公众号：池、单、抢 加需求编号、帮助" autofocus><button>发送</button></form>
 <script nonce="${nonce}">setInterval(async()=>{const r=await fetch('/sandbox/users/${esc(openid)}/inbox');const n=(await r.json()).items.length;if(n!==${inbox.length}&&!document.querySelector('input').value)location.reload()},3000)</script>`,
     );
   });

@@ -3,7 +3,7 @@
  * callback (callback.ts) has already verified, decrypted and parsed; the returned string becomes
  * the passive reply. A grab goes through the same grab service as the H5 page (channel wechat).
  */
-import { budget, chinaTime } from '../format.js';
+import { budget, chinaTime, partyWords } from '../format.js';
 import type { Ctx } from '../context.js';
 import { grab } from '../grab/index.js';
 import { poolFor } from '../grab/index.js';
@@ -105,7 +105,7 @@ async function pool(ctx: Ctx, plannerId: number): Promise<string> {
     .slice(0, 10)
     .map(
       (i) =>
-        `${i.code} ${i.destinations.join('/')} ${i.departDate.slice(5)}~${i.returnDate.slice(5)} ${i.adults}大${i.children}小 预算${budget(i.budgetFen, i.budgetType)} 余${i.slotsLeft}席`,
+        `${i.code} ${i.destinations.join('/')} ${i.departDate.slice(5)}~${i.returnDate.slice(5)} ${partyWords(i.adults, i.children)} 预算${budget(i.budgetFen, i.budgetType)} 余${i.slotsLeft}席`,
     );
   const more = items.length > 10 ? `\n…共 ${items.length} 条` : '';
   return `抢单池（回复「抢 编号」抢单）:\n${lines.join('\n')}${more}`;

@@ -170,3 +170,18 @@ it('the console speaks Chinese: a duplicate name, a suspension without a reason,
   expect(grading).not.toContain('0 3 * * 1');
   await profile.close();
 });
+
+it('a grading run with nothing to move still shows every planner’s score, so ops see why', async () => {
+  await market();
+  const run = (await ops(h.app.url).post('/grading', {})).body;
+  expect(run.moves).toEqual([]);
+  const { profile, page } = await consoleTab('ops');
+  await page.goto(`${h.app.url}/ops/grading/${run.id}`);
+  const text = (await page.textContent('main')) ?? '';
+  expect(text).toContain('这次评估没有建议变动');
+  expect(text).toContain('各定制师当前得分');
+  expect(await page.locator('main section.box:last-of-type tbody tr').count()).toBeGreaterThan(0);
+  expect(await page.locator('main section.box:last-of-type td .num').first().textContent()).toMatch(/^\d\.\d\d$/);
+  await shot(page, 'ops-grading-no-moves');
+  await profile.close();
+});

@@ -216,6 +216,9 @@ it('proves the phone with the code from the sandbox phone, and the trip ops ente
 
   await page.fill('input[name=verifyPhone]', number);
   await page.locator('.phone-proof button', { hasText: '获取验证码' }).click();
+  // The button counts down before another code may be asked for.
+  await until(async () => /\d+ 秒后可重发/.test((await page.locator('.phone-proof .actions button').first().textContent()) ?? ''));
+  expect(await page.locator('.phone-proof .actions button').first().isDisabled()).toBe(true);
   const sms = await until(async () =>
     (await (await fetch(`${base}/sandbox/users/${openid}/inbox`)).json()).items.find((m: { kind: string }) => m.kind === 'sms'),
   );

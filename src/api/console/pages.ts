@@ -8,7 +8,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../../context.js';
 import { TIERS } from '../../config.js';
-import { chinaDate, esc } from '../../format.js';
+import { chinaDate, esc, partyWords } from '../../format.js';
 import { depositState, yuanText } from '../../money.js';
 import { idParam, parse } from '../../http/body.js';
 import {
@@ -24,6 +24,7 @@ import {
   plannerRecord,
   REQUIREMENT_STATUSES,
   requirementTimeline,
+  scoresNow,
 } from '../../ops/index.js';
 import { CodedError } from '../../errors.js';
 import { plannerQuery, requirementQuery } from '../ops-inputs.js';
@@ -220,7 +221,7 @@ ${field('编号/出行人/手机', 'q', input('q', q.q))}<button type="submit">�
       `<h1>需求 ${esc(t.code)} ${deposit && t.status === 'paid' ? `<span class="tag paid">${esc(depositState(deposit).word)}</span>` : tag(t.status)}${t.flaggedAt && t.status === 'open' ? ' <span class="tag flag">需人工</span>' : ''}</h1>
 <div class="grid g2"><section class="box"><h2>需求</h2><table>
 <tr><th>出行人</th><td>${esc(t.contact.name)} · ${esc(t.contact.phone)}${t.traveler.phoneVerifiedAt && t.traveler.phone === t.contact.phone ? ' <span class="tag">已验证</span>' : ''}${t.traveler.phone !== t.contact.phone ? ` <span class="muted">（账号现用 ${esc(t.traveler.phone)}）</span>` : ''}</td></tr>
-<tr><th>行程</th><td>${esc(t.origin)} → ${list(t.destinations)}，${esc(t.departDate)} 至 ${esc(t.returnDate)}，${t.adults} 大 ${t.children} 小</td></tr>
+<tr><th>行程</th><td>${esc(t.origin)} → ${list(t.destinations)}，${esc(t.departDate)} 至 ${esc(t.returnDate)}，${partyWords(t.adults, t.children)}</td></tr>
 <tr><th>预算</th><td>${yuan(t.budgetFen)}${t.budgetType === 'per_person' ? ' / 人' : ''}</td></tr>
 <tr><th>要几位定制师</th><td>${t.plannersWanted}（最低 ${esc(t.minTier)} 级）</td></tr>
 <tr><th>已开放</th><td>${t.releases.map((x) => `${esc(x.tier)} 级 ${esc(when(x.releasedAt))}`).join('；') || '还没有'}</td></tr>
@@ -434,10 +435,33 @@ ${field('服务目的地（逗号分隔）', 'destinations', input('destinations
     await page(
       ctx,
       `分级评估 #${run.id}`,
-      `<h1>分级评估 #${run.id}</h1><p class="muted">${run.trigger === 'schedule' ? '每周自动' : '手动'}评估，近 ${run.windowDays} 天，${esc(when(run.createdAt))}。得分 ≥ 0.60 升一级，&lt; 0.30 降一级；抢到少于 3 单不评。</p><section class="box">${form}</section>`,
+      `<h1>分级评估 #${run.id}</h1><p class="muted">${run.trigger === 'schedule' ? '每周自动' : '手动'}评估，近 ${run.windowDays} 天，${esc(when(run.createdAt))}。得分 ≥ 0.60 升一级，&lt; 0.30 降一级；抢到少于 3 单不评。</p><section class="box">${form}</section>${
+        run.moves.length === 0 ? await scoresTable(run.windowDays) : ''
+      }`,
       '/ops/grading',
     );
   });
+
+  /** A run with nothing to move still shows why: every measured planner's score now, highest first. */
+  async function scoresTable(days: number): Promise<string> {
+    const pct = (x: number) => `${Math.round(x * 100)}%`;
+    const scores = await scoresNow(app, days);
+    return `<section class="box"><h2>各定制师当前得分（没有人达到升降线）</h2>${table(
+      ['定制师', '等级', '得分', '被选中', '速度', '可靠', '响应', '抢到', '说明'],
+      scores.map((s) => [
+        link(`/ops/planners/${s.plannerId}`, s.name),
+        esc(s.tier),
+        `<span class="num">${s.score.toFixed(2)}</span>`,
+        pct(s.parts.conversion),
+        pct(s.parts.speed),
+        pct(s.parts.reliability),
+        pct(s.parts.response),
+        `<span class="num">${s.won}</span>`,
+        esc(s.why ?? ''),
+      ]),
+      '还没有在岗的定制师。',
+    )}</section>`;
+  }
 
   // ── broadcasts ──
   r.get('/broadcasts', async (ctx) => {

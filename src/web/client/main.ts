@@ -4,6 +4,10 @@ import { Live } from './live.js';
 import { bindPage, poolPage, requirementPage, workOrderPage, workOrdersPage } from './pages/planner.js';
 import { myListPage, myRequirementPage, tripForm } from './pages/traveler.js';
 
+// WeChat's OAuth URL ends in #wechat_redirect, and a browser keeps a fragment across redirects that
+// set none: it would stay on every page's address (and in every link copied from it).
+if (location.hash === '#wechat_redirect') history.replaceState(null, '', location.pathname + location.search);
+
 const root = document.getElementById('app')!;
 const { page, user } = document.body.dataset;
 const params = JSON.parse(document.body.dataset.params ?? '{}') as Record<string, string>;

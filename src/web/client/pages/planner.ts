@@ -153,11 +153,13 @@ function frame(root: Element, live: Live | null, active: 'pool' | 'orders', wide
         h(
           'a',
           { href: '/h5/pool', class: `weui-tabbar__item ${active === 'pool' ? 'weui-bar__item_on' : ''}` },
+          h('span', { class: 'weui-tabbar__icon tabbar__icon tabbar__icon--pool', 'aria-hidden': 'true' }),
           h('p', { class: 'weui-tabbar__label' }, '抢单池'),
         ),
         h(
           'a',
           { href: '/h5/work-orders', class: `weui-tabbar__item ${active === 'orders' ? 'weui-bar__item_on' : ''}` },
+          h('span', { class: 'weui-tabbar__icon tabbar__icon tabbar__icon--orders', 'aria-hidden': 'true' }),
           h('p', { class: 'weui-tabbar__label' }, '我的工单'),
         ),
       ),
@@ -168,6 +170,8 @@ function frame(root: Element, live: Live | null, active: 'pool' | 'orders', wide
 
 /** Grabs in flight, by requirement: a double tap sends one grab and shows one dialog. */
 const inFlight = new Set<number>();
+/** Requirements this tab just won and said so in its dialog: their live "won" does not pop up again. */
+const saidHere = new Set<number>();
 
 /**
  * Grabs, and says what happened in one dialog: on success the contact (a tap calls them), the
@@ -191,6 +195,7 @@ async function grab(requirementId: number, channel: 'h5' | 'pc', btn?: HTMLButto
       message?: string;
     }>('POST', '/api/planner/grabs', { requirementId, channel });
     ok = true;
+    saidHere.add(requirementId);
     if (r.confirming) {
       // Won, not yet recorded (a database hiccup): the outcome arrives live ("won") when it is.
       await dialog('正在确认', r.message ?? '系统正在确认，稍后通知你。', '好的');
@@ -372,6 +377,7 @@ function notify(e: LiveEvent, how: Delivery, items?: PoolItem[]) {
     void stillActionable(e, items ?? []).then((yes) => yes && notify(e, { ...how, replayed: false }, items ?? []));
     return;
   }
+  if (e.type === 'won' && saidHere.has(e.data.requirementId)) return; // its dialog said it already
   const text = describe(e, items ?? []);
   if (!text) return;
   if (how.unseen) flashTitle(text.flash);
@@ -508,8 +514,8 @@ export function requirementPage(root: Element, live: Live | null, id: number) {
             row('预算', budget(r.budgetFen, r.budgetType)),
             row('类型', subjectText(r)),
             row('名额', `剩 ${r.slotsLeft}/${r.wanted}`, 'slots'),
-            r.releasedToMe ? row('开放给你', `${clock(r.releasedToMe)}(${ago(Date.parse(r.releasedToMe))})`) : null,
-            r.contact ? row('联系人', `${r.contact.name} ${r.contact.phone}`) : null,
+            r.releasedToMe ? row('开放给你', `${clock(r.releasedToMe)}（${ago(Date.parse(r.releasedToMe))}）`) : null,
+            r.contact ? rowOf('联系人', `${r.contact.name} `, h('a', { href: `tel:${r.contact.phone}` }, r.contact.phone)) : null,
           ),
         ),
         r.notes ? h('p', { class: 'notes' }, `用户备注：${r.notes}`) : null,
@@ -584,6 +590,7 @@ export function workOrdersPage(root: Element, live: Live | null, wide = false) {
                       w.requirement.destinations.join('、'),
                       ' ',
                       h('span', { class: `badge ${cls}` }, label),
+                      w.channel === 'dispatch' && !w.offer ? ' ' : null,
                       w.channel === 'dispatch' && !w.offer ? h('span', { class: 'badge badge--off' }, '系统派单') : null,
                     ),
                     h(
@@ -658,7 +665,7 @@ export function workOrderPage(root: Element, live: Live | null, id: string, wide
           row('行程', `${q.origin}出发 · ${dates(q.departDate, q.returnDate)}`),
           row('人数', party(q.adults, q.children)),
           row('预算', budget(q.budgetFen, q.budgetType)),
-          w.contact ? row('联系人', `${w.contact.name} ${w.contact.phone}`) : null,
+          w.contact ? rowOf('联系人', `${w.contact.name} `, h('a', { href: `tel:${w.contact.phone}` }, w.contact.phone)) : null,
           w.status === 'active' && !w.offer ? rowOf('方案截止', clock(w.deadlineAt), ' ', countdown(w.deadlineAt)) : null,
         ),
       ),

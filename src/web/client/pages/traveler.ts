@@ -274,10 +274,34 @@ function phoneProof(done: () => void): HTMLElement {
       btn.disabled = false;
     }
   };
-  send.addEventListener(
-    'click',
-    () => void step(send, () => api('POST', '/api/traveler/phone/code', { phone: phone.value.trim() }), '验证码已发送'),
-  );
+  // Sent: the button counts down to when another code may be asked for (the server says how long).
+  const countdownFrom = (sec: number) => {
+    const until = Date.now() + sec * 1000;
+    const tick = () => {
+      const left = Math.ceil((until - Date.now()) / 1000);
+      if (left <= 0) {
+        send.disabled = false;
+        send.textContent = '重新获取';
+        return;
+      }
+      send.disabled = true;
+      send.textContent = `${left} 秒后可重发`;
+      window.setTimeout(tick, 1000);
+    };
+    tick();
+  };
+  send.addEventListener('click', async () => {
+    let wait = 60;
+    const sent = await step(
+      send,
+      async () => {
+        const r = await api<{ resendAfterSec?: number }>('POST', '/api/traveler/phone/code', { phone: phone.value.trim() });
+        wait = r.resendAfterSec ?? wait;
+      },
+      '验证码已发送',
+    );
+    if (sent) countdownFrom(wait);
+  });
   verify.addEventListener('click', async () => {
     if (
       await step(
