@@ -5,7 +5,13 @@ import { defineConfig } from 'vitest/config';
 const HEAVY = ['test/grab/storm.test.ts', 'test/wechat/storm.test.ts', 'test/web/*.test.ts', 'test/security/cluster.test.ts'];
 // Faults injected under load (processes killed, Redis restarted, PostgreSQL cut off): `npm run
 // test:faults`, with the "cluster" project below; .ci/run runs it after `npm test`.
-const FAULTS = ['test/grab/rolling.test.ts', 'test/grab/pg-outage.test.ts', 'test/grab/outage.test.ts', 'test/grab/durability.test.ts'];
+const FAULTS = [
+  'test/grab/rolling.test.ts',
+  'test/grab/pg-outage.test.ts',
+  'test/grab/redis-outage.test.ts',
+  'test/grab/outage.test.ts',
+  'test/grab/durability.test.ts',
+];
 // The engine's tests, again on a local three-master Redis Cluster (test/cluster-setup.ts starts it):
 // the grab rules and storms, the schedule (BullMQ), the event stream, live streams and replies.
 const CLUSTER = [

@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import { fromLua, reject, type Rejection } from './codes.js';
+import { DomainError } from '../errors.js';
 import { dayKey, ipRateKey, plannerKeys, requirementKeys } from '../infra/keys.js';
 import { ensurePlanner, ensureRequirement } from './hot-state.js';
 import { NOT_LOADED, orLoad, REQUIREMENT_NOT_LOADED } from './scripts.js';
@@ -62,8 +63,27 @@ function fault(ctx: Ctx, point: 'crash-after-grab' | 'crash-after-record') {
 const recordFault = (ctx: Ctx) =>
   ctx.config.FAULT_INJECT === 'record-unavailable' ? Promise.reject(new Error('FAULT_INJECT: database unavailable')) : null;
 
+/**
+ * A grab answers within this or says "try again" (503): with Redis cut, commands wait in the
+ * client's queue for a reconnect, and a planner must not watch a spinner for seconds. (A grab that
+ * still lands after its 503 is a win like any other: recorded, told by message, and the same grab
+ * again answers it as a repeat.)
+ */
+const GRAB_DEADLINE_MS = 5_000;
+
+function withinDeadline<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const late = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new DomainError('UNAVAILABLE')), GRAB_DEADLINE_MS);
+  });
+  work.catch(() => {}); // its own failure after the deadline answered is not unhandled
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 export async function grab(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
-  const result = await decide(ctx, input);
+  // Answered at once while Redis is known to be away, instead of queued until it is back.
+  if (ctx.redis.status !== 'ready') throw new DomainError('UNAVAILABLE');
+  const result = await withinDeadline(decide(ctx, input));
   ctx.audit.record({
     requirementId: input.requirementId,
     plannerId: input.plannerId,
