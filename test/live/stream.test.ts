@@ -57,7 +57,8 @@ async function connect(url: string, cookie: string, lastId?: string): Promise<Ss
           const m = /^(\w+): ?(.*)$/.exec(line);
           if (m) f[m[1]] = m[2];
         }
-        if (f.event) s.events.push({ id: f.id, type: f.event, data: JSON.parse(f.data) });
+        // (caught-up only marks where the replay of what was missed ends: not an event of the user's.)
+        if (f.event && f.event !== 'caught-up') s.events.push({ id: f.id, type: f.event, data: JSON.parse(f.data) });
       }
     }
     s.closed = true;

@@ -185,3 +185,34 @@ it('a grading run with nothing to move still shows every planner’s score, so o
   await shot(page, 'ops-grading-no-moves');
   await profile.close();
 });
+
+it('a pending dispatch shows as 待接受派单 with its answer-by time; no 派单 is offered to a candidate whose supplier already holds the slot', async () => {
+  const place = `派单页地-${phone().slice(-4)}`;
+  const s1 = (await ops(h.app.url).post('/suppliers', { name: `派单页社1-${place}` })).body;
+  const s2 = (await ops(h.app.url).post('/suppliers', { name: `派单页社2-${place}` })).body;
+  const mk = async (supplierId: number, name: string) =>
+    (
+      await ops(h.app.url).post('/planners', {
+        supplierId,
+        name,
+        phone: phone(),
+        tier: 'S',
+        destinations: [place],
+        maxActive: 5,
+        openid: `o-dpage-${phone()}`,
+      })
+    ).body.id as number;
+  const [a, colleague, other] = [await mk(s1.id, '甲'), await mk(s1.id, '同事乙'), await mk(s2.id, '丙')];
+  const r = (await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 3 }))).body;
+  expect((await planner(h.app.url, h.app.ctx, a).grab(r.id)).status).toBe(201);
+  expect((await ops(h.app.url).post(`/requirements/${r.id}/dispatch`, { plannerId: other })).status).toBe(201);
+  const { profile, page } = await consoleTab('ops');
+  await page.goto(`${h.app.url}/ops/requirements/${r.id}`);
+  const main = (await page.textContent('main')) ?? '';
+  expect(main).toContain('待接受派单');
+  expect(main).toMatch(/前答复派单/);
+  expect(main).toContain('同供应商已有人接单');
+  expect(await page.locator(`form[data-api$="/dispatch"] input[name=plannerId][value="${colleague}"]`).count()).toBe(0);
+  await shot(page, 'ops-requirement-pending-offer');
+  await profile.close();
+});

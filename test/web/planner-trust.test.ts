@@ -29,6 +29,7 @@ async function plannerAt(place: string) {
     maxActive: 9,
     openid: `o-desk-${phone()}`,
   });
+  expect(p.status).toBe(201);
   return p.body.id as number;
 }
 
@@ -75,5 +76,37 @@ it('on opening, the workbench pops up only what is still actionable, by code', a
   expect(pops.join(' ')).not.toMatch(/#\d/);
   expect(pops.join(' ')).not.toContain('抢单成功');
   await shot(page, 'pc-reopened-actionable-only');
+  await profile.close();
+});
+
+it('a grab is said once (the dialog, not also a pop-up); the contact is a tap to call; parties in words; messages date with a year; the tabs have icons', async () => {
+  const place = `一次地-${phone().slice(-4)}`;
+  const me = await plannerAt(place);
+  const r = (
+    await ops(h.app.url).post('/requirements', requirementBody({ destinations: [place], plannersWanted: 2, adults: 2, children: 0 }))
+  ).body;
+  const profile = await signedIn(browser, h.app.url, plannerCookie(h.app.ctx, me));
+  const page = await open(profile, `${h.app.url}/h5/pool`);
+  await until(async () => (await page.locator(`.card[data-req="${r.id}"]`).count()) === 1);
+  expect(await page.locator('.tabbar .tabbar__icon').count()).toBe(2);
+  await page.locator(`.card[data-req="${r.id}"] button`).first().click();
+  await until(async () => (await page.locator('.weui-dialog').textContent())?.includes('抢单成功'));
+  // The live "won" arrives too; it does not pop up what the dialog already said.
+  await until(async () => (await liveOf(page))!.events.some((e) => e.type === 'won' && e.data.requirementId === r.id));
+  await new Promise((res) => setTimeout(res, 800));
+  expect(await page.locator('.pop').count()).toBe(0);
+  await shot(page, 'h5-grab-said-once');
+
+  const wo = (await h.app.ctx.db.workOrder.findFirstOrThrow({ where: { requirementId: r.id, plannerId: me } })).id;
+  await page.goto(`${h.app.url}/h5/work-orders/${wo}`);
+  await until(async () => (await page.locator('a[href^="tel:"]').count()) === 1);
+  expect(await page.textContent('main')).toContain('2成人');
+  expect(await page.textContent('main')).not.toMatch(/\d大\d小/);
+  await shot(page, 'h5-work-order-call');
+  const released = await until(() => h.app.ctx.db.message.findFirst({ where: { plannerId: me, kind: 'released', requirementId: r.id } }));
+  expect(JSON.stringify(released.data)).toMatch(/\d{4}\.\d{2}\.\d{2}~/);
+  // WeChat's #wechat_redirect does not stay on a page's address.
+  await page.goto(`${h.app.url}/h5/pool#wechat_redirect`);
+  await until(async () => (await page.evaluate(() => location.hash)) === '');
   await profile.close();
 });

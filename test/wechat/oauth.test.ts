@@ -120,7 +120,8 @@ it('the sandbox authorize page lets a person pick who they are', async () => {
   const page = await fetch(local(start.headers.get('location')!.replace('#wechat_redirect', '')));
   expect(page.status).toBe(200);
   const html = await page.text();
-  expect(html).toContain('沙箱：你是谁？');
+  expect(html).toContain('微信授权（本地沙箱）');
+  expect(html).toContain('请选择你要扮演的微信用户'); // says what the page is for
   expect(html).toContain('o-oauth-planner');
 });
 
