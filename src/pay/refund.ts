@@ -114,8 +114,9 @@ export async function settleRefund(
   if (outcome === 'PROCESSING') return false;
   const final = FINAL[outcome];
   const event = await ctx.db.$transaction(async (tx) => {
+    // An abnormal refund settled through WeChat Pay's abnormal-refund flow ends in a REFUND.SUCCESS too.
     const { count } = await tx.refund.updateMany({
-      where: { outRefundNo, status: 'processing' },
+      where: { outRefundNo, status: final === 'success' ? { in: ['processing', 'abnormal'] } : 'processing' },
       data: { status: final, finishedAt: new Date(ctx.now()) },
     });
     if (count === 0) return null;

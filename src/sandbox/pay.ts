@@ -182,6 +182,27 @@ export function sandboxPay(app: Ctx): Router {
     );
   });
 
+  /**
+   * The merchant platform's abnormal-refund flow, played: an ABNORMAL refund is paid out another way
+   * and WeChat Pay says REFUND.SUCCESS for it.
+   */
+  r.post('/refunds/:no/settle-abnormal', async (ctx) => {
+    const no = ctx.params.no;
+    const o = await load(no.replace(/R\d+$/, ''));
+    const key = o ? `${K.payOrder(o.out_trade_no)}:refunds` : '';
+    const raw = o ? await app.redis.hget(key, no) : null;
+    const refund = raw
+      ? (JSON.parse(raw) as { status: string; refund_id: string; out_refund_no: string; amount: { refund: number; total: number } })
+      : null;
+    if (!o || refund?.status !== 'ABNORMAL') {
+      ctx.status = 404;
+      ctx.body = { error: { code: 'NOT_FOUND', message: 'no abnormal refund with that out_refund_no' } };
+      return;
+    }
+    await refundNotify(app, o, refund, o.notify_url, 'SUCCESS', key);
+    ctx.body = { outRefundNo: no, status: 'SUCCESS' };
+  });
+
   /** How the next refund ends (a test or a person trying the abnormal path): SUCCESS, ABNORMAL, CLOSED, or refused (NOT_ENOUGH). */
   r.post('/next-refund', json, async (ctx) => {
     const outcome = String((ctx.request.body as { outcome?: string }).outcome ?? '');

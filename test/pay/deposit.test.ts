@@ -356,6 +356,14 @@ it('REFUND.ABNORMAL keeps its amount held (never refunded again), says so to ops
   const told = await until(async () => (await refundMessages(t)).find((m) => m.kind === 'traveler-refund'));
   expect(JSON.stringify(told.data)).toContain('退款异常');
 
+  // Settled through WeChat Pay's abnormal-refund flow, it ends in REFUND.SUCCESS: back with the traveler.
+  expect((await call(h.app.url, 'POST', `/sandbox/pay/refunds/${no}R1/settle-abnormal`, {})).status).toBe(200);
+  await until(async () => (await h.app.ctx.db.refund.findUnique({ where: { outRefundNo: `${no}R1` } }))?.status === 'success');
+  expect(await h.app.ctx.db.deposit.findUniqueOrThrow({ where: { outTradeNo: no } })).toMatchObject({
+    status: 'paid',
+    refundedFen: 40_000,
+  });
+
   // CLOSED: nothing was refunded; that amount can be asked for again.
   await call(h.app.url, 'POST', '/sandbox/pay/next-refund', { outcome: 'CLOSED' });
   await ops(h.app.url).post(`/requirements/${t.id}/refund`, { reason: '部分', amountYuan: '100' });
@@ -366,7 +374,7 @@ it('REFUND.ABNORMAL keeps its amount held (never refunded again), says so to ops
   const { id: accountId } = await upsertAccount(h.app.ctx, { email: `refund-${phone()}@example.com` });
   const cookie = `${OPS_COOKIE}=${signSession(h.app.ctx.sessionSecret, { role: 'ops', id: accountId })}`;
   const page = await (await fetch(`${h.app.url}/ops/requirements/${t.id}`, { headers: { cookie } })).text();
-  expect(page).toContain('异常：需人工处理');
+  expect(page).toContain('退款异常（钱已从商户转出，未到账）'); // in the deposit's record, settled since
   expect(page).toContain('退款关闭（未退）');
   expect(page).not.toContain('refund-abnormal');
 });
