@@ -257,11 +257,13 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     // The schedule lives in Redis only: derived again from PostgreSQL now and every SCHEDULE_REBUILD_EVERY.
     rebuilding = rebuildSchedules(w); // in the background: starting does not wait for it (stopping does)
     scheduleTimer = setInterval(() => void (rebuilding = rebuildSchedules(w)), config.SCHEDULE_REBUILD_EVERY * 1000);
-    // …and at once when Redis is seen to have lost its data.
-    lossWatch = watchRedisLoss(ctx.redis, log, () => {
-      rebuilding = rebuildSchedules(w);
-      void ctx.revocations.reload();
-    });
+    // …and at once when Redis is seen to have lost its data. One server only: a cluster loses a
+    // master's slots, not everything, and one marker key cannot say which (the periodic rebuild does).
+    if (!ctx.redis.isCluster)
+      lossWatch = watchRedisLoss(ctx.redis, log, () => {
+        rebuilding = rebuildSchedules(w);
+        void ctx.revocations.reload();
+      });
   }
 
   let server: FrontServer | undefined;
