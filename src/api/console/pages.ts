@@ -673,7 +673,7 @@ ${apiForm('POST', `/api/ops/broadcasts/${b.id}/send`, '<button>发送</button>',
       ['订单号', '状态', '金额', '已退', '支付时间', '记录'],
       orders.map((o) => [
         `<code>${esc(o.outTradeNo)}</code>`,
-        `<span class="tag ${o.status === 'paid' ? 'done' : o.status === 'pending' ? 'sending' : 'closed'}">${esc(DEPOSIT_STATUS[o.status] ?? o.status)}</span>`,
+        `<span class="tag ${o.status === 'paid' ? 'done' : o.status === 'pending' ? 'sending' : 'closed'}">${esc(depositState(o).word || (DEPOSIT_STATUS[o.status] ?? o.status))}</span>`,
         yuan(o.amountFen),
         o.refundedFen ? yuan(o.refundedFen) : '',
         esc(when(o.paidAt)),
