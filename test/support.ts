@@ -257,3 +257,45 @@ export function withApp(extra: Record<string, string> = {}): { env: Env; app: Ru
   });
   return h;
 }
+
+/**
+ * A TCP proxy in front of a service (PostgreSQL, Redis) that a test can cut and restore: cut
+ * destroys every open connection and refuses new ones until restored. `url` is `target` through it.
+ */
+export async function cuttableProxy(target: string) {
+  const { createServer, Socket } = await import('node:net');
+  const to = new URL(target);
+  const open = new Set<import('node:net').Socket>();
+  let down = false;
+  const server = createServer((client) => {
+    if (down) return void client.destroy();
+    const upstream = new Socket().connect(Number(to.port), to.hostname);
+    open.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop).pipe(upstream);
+    upstream.on('error', drop).on('close', drop).pipe(client);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const via = new URL(target);
+  via.hostname = '127.0.0.1';
+  via.port = String((server.address() as { port: number }).port);
+  return {
+    url: via.toString(),
+    get down() {
+      return down;
+    },
+    cut() {
+      down = true;
+      for (const s of open) s.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}

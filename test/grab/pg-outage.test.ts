@@ -4,51 +4,28 @@
  * recorded, never a 500); when the database is back everything recovers by itself — health 200,
  * the reconciler records the win, the planner is told — and nothing acknowledged is lost.
  */
-import { createServer, type Server, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Running } from '../../src/boot.js';
-import { isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
+import { cuttableProxy, isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
 
 let env: Env;
 let app: Running;
-let proxy: Server;
-let down = false;
-const open = new Set<Socket>();
+let proxy: Awaited<ReturnType<typeof cuttableProxy>>;
 
 beforeAll(async () => {
   env = await isolatedEnv();
-  const target = new URL(env.databaseUrl);
-  proxy = createServer((client) => {
-    if (down) return void client.destroy();
-    const upstream = new Socket().connect(Number(target.port || 5432), target.hostname);
-    open.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop).pipe(upstream);
-    upstream.on('error', drop).on('close', drop).pipe(client);
-  });
-  await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
-  const via = new URL(env.databaseUrl);
-  via.hostname = '127.0.0.1';
-  via.port = String((proxy.address() as { port: number }).port);
-  app = await startApp({ ...env, databaseUrl: via.toString() }, { RECONCILE_EVERY: '1' });
+  proxy = await cuttableProxy(env.databaseUrl);
+  app = await startApp({ ...env, databaseUrl: proxy.url }, { RECONCILE_EVERY: '1' });
 });
 
 afterAll(async () => {
   await app?.stop();
-  proxy?.close();
+  await proxy?.close();
   await env?.release();
 });
 
-const cut = () => {
-  down = true;
-  for (const s of open) s.destroy();
-};
+const cut = () => proxy.cut();
 
 it('a PostgreSQL outage: health 503, wins "being confirmed", then recorded and told when it is back', async () => {
   const place = `断库地-${phone().slice(-4)}`;
@@ -74,7 +51,7 @@ it('a PostgreSQL outage: health 503, wins "being confirmed", then recorded and t
   expect(g.status).toBe(202);
   expect(g.body).toMatchObject({ confirming: true, workOrderId: expect.any(String) });
 
-  down = false; // the database is back: nothing to do by hand
+  proxy.restore(); // the database is back: nothing to do by hand
   await until(async () => (await fetch(`${app.url}/healthz`)).status === 200);
   const wo = await until(() => app.ctx.db.workOrder.findUnique({ where: { id: g.body.workOrderId } }), 20_000, 200);
   expect([wo.plannerId, wo.status]).toEqual([p.id, 'active']);
@@ -85,10 +62,7 @@ it('a PostgreSQL outage: health 503, wins "being confirmed", then recorded and t
 it('a double fault: wins answered "being confirmed" while PostgreSQL was cut are all recorded and told, though Redis lost everything a moment after the database came back', async () => {
   // The reconciler far away: only the answering process's promises can save these wins.
   await app.stop();
-  const via = new URL(env.databaseUrl);
-  via.hostname = '127.0.0.1';
-  via.port = String((proxy.address() as { port: number }).port);
-  app = await startApp({ ...env, databaseUrl: via.toString() }, { RECONCILE_EVERY: '3600' });
+  app = await startApp({ ...env, databaseUrl: proxy.url }, { RECONCILE_EVERY: '3600' });
   const place = `双故障地-${phone().slice(-4)}`;
   const planners: number[] = [];
   for (let i = 0; i < 4; i++) {
@@ -115,7 +89,7 @@ it('a double fault: wins answered "being confirmed" while PostgreSQL was cut are
   cut();
   const answers = await Promise.all(planners.map((p, i) => planner(app.url, app.ctx, p).grab(reqs[i % 2])));
   expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
-  down = false;
+  proxy.restore();
   // Redis loses everything at once (a restart without persistence), before any reconciler pass.
   const r = new Redis(env.redisUrl);
   await r.flushdb();
