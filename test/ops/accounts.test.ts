@@ -95,10 +95,19 @@ it("wrong passwords slow down that account from that address only: a stranger's 
       'password',
     ]);
   }
-  // The fourth failure set a delay: the next try from there waits, even with the right password.
+  // Each failure past the free ones sets a longer delay. Guess on until one is refused with at least
+  // 2 s to wait (no clock in the test: a slow machine only takes more guesses), then the right
+  // password from there waits too.
+  let refused: { status: number; body: any } | null = null;
+  for (let i = 0; i < 12 && !refused; i++) {
+    const r = await signInFrom(attacker, 'guess@example.com', 'wrong');
+    const wait = r.status === 429 ? Number(/请 (\d+) 秒/.exec(r.body.error.message)?.[1]) : 0;
+    if (wait >= 2) refused = r;
+    else if (wait) await new Promise((ok) => setTimeout(ok, wait * 1000)); // waited out, the next guess counts
+  }
+  expect(refused!.body.error.message).toMatch(/^登录尝试太频繁，请 \d+ 秒后再试。$/);
   const cut = await signInFrom(attacker, 'guess@example.com', password);
   expect([cut.status, cut.body.error.code]).toEqual([429, 'LOGIN_RATE_LIMITED']);
-  expect(cut.body.error.message).toMatch(/^登录尝试太频繁，请 \d+ 秒后再试。$/);
   // The owner, from their own address, is not locked out.
   const owner = await signInFrom('127.0.0.22', 'guess@example.com', password);
   expect([owner.status, owner.body.email]).toEqual([200, 'guess@example.com']);
@@ -109,8 +118,8 @@ it("wrong passwords slow down that account from that address only: a stranger's 
   expect([bad.status, bad.body.error.code, Object.keys(bad.body.error.fields).sort()]).toEqual([400, 'VALIDATION', ['email', 'password']]);
   // Failed and throttled tries are in the audit log (who was tried, masked; from where).
   const audit = await h.app.ctx.db.opsAudit.findMany({ where: { ip: { contains: attacker } } });
-  expect(audit.filter((a) => a.action === 'sign-in failed')).toHaveLength(4);
-  expect(audit.filter((a) => a.action === 'sign-in throttled')).toHaveLength(1);
+  expect(audit.filter((a) => a.action === 'sign-in failed').length).toBeGreaterThanOrEqual(4);
+  expect(audit.filter((a) => a.action === 'sign-in throttled').length).toBeGreaterThanOrEqual(2);
   expect(audit[0].actor).toBe('sign-in:g***@example.com');
 });
 
@@ -118,7 +127,9 @@ it('40 concurrent guesses on one account from one address: the tries are counted
   await upsertAccount(h.app.ctx, { email: 'storm@example.com' });
   const answers = await Promise.all(Array.from({ length: 40 }, () => signInFrom('127.0.0.23', 'storm@example.com', 'guess')));
   const evaluated = answers.filter((a) => a.status === 401).length;
-  expect(evaluated).toBeLessThanOrEqual(4);
+  // 3 free and the one that sets the first delay (a machine stalled past that 1 s delay lets one or two more through).
+  expect(evaluated).toBeGreaterThanOrEqual(4);
+  expect(evaluated).toBeLessThanOrEqual(6);
   expect(answers.filter((a) => a.status === 429)).toHaveLength(40 - evaluated);
 });
 

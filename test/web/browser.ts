@@ -86,3 +86,11 @@ export async function shot(page: Page, name: string) {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 }
+
+/** Signs the page in through the sandbox's WeChat OAuth as `openid` (what WeChat's silent OAuth answers) and lands on `next`. */
+export async function signInAs(page: Page, base: string, openid: string, next: string) {
+  await page.goto(`${base}/auth/wechat?next=${encodeURIComponent(next)}`);
+  if (page.url().includes('/sandbox/connect/oauth2/authorize'))
+    await page.goto(page.url().replace('#wechat_redirect', '') + `&openid=${openid}`);
+  await page.waitForURL((u) => u.pathname === next);
+}

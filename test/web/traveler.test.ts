@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { freePort, isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
-import { launch, open, shot, signedIn } from './browser.js';
+import { launch, open, shot, signedIn, signInAs } from './browser.js';
 
 let env: Env;
 let app: Running;
@@ -30,14 +30,6 @@ afterAll(async () => {
 });
 
 const error = (page: Page, field: string) => page.locator(`.field[data-field="${field}"] .field-error`).textContent();
-
-async function signInAs(page: Page, openid: string, next: string) {
-  await page.goto(`${base}/auth/wechat?next=${encodeURIComponent(next)}`);
-  // The sandbox's "who are you" page, as WeChat's silent OAuth would answer.
-  if (page.url().includes('/sandbox/connect/oauth2/authorize'))
-    await page.goto(page.url().replace('#wechat_redirect', '') + `&openid=${openid}`);
-  await page.waitForURL((u) => u.pathname === next);
-}
 
 it('shows field errors, then follows the trip live to the proposals side by side, and chooses one', async () => {
   const place = '冲绳';
@@ -61,7 +53,7 @@ it('shows field errors, then follows the trip live to the proposals side by side
   const profile = await signedIn(browser, base, null);
   const page = await profile.newPage();
   page.on('pageerror', (e) => console.error(e.message));
-  await signInAs(page, `o-traveler-${phone()}`, '/h5/trip');
+  await signInAs(page, base, `o-traveler-${phone()}`, '/h5/trip');
 
   // Nothing filled in: each required field says so, and the summary counts them.
   await page.locator('button[type=submit]').click();
@@ -210,7 +202,7 @@ it('proves the phone with the code from the sandbox phone, and the trip ops ente
   const openid = `o-proof-${phone()}`;
   const profile = await signedIn(browser, base, null);
   const page = await profile.newPage();
-  await signInAs(page, openid, '/h5/my/requirements');
+  await signInAs(page, base, openid, '/h5/my/requirements');
   await until(async () => (await page.locator('.phone-proof').count()) === 1);
   expect(await page.locator('.weui-cells a').count()).toBe(0); // a new WeChat user: nothing yet
 
