@@ -5,7 +5,7 @@ import { connect } from '../src/boot.js';
 import { createRequirement } from '../src/requirements/intake.js';
 import { refreshPlanner } from '../src/grab/hot-state.js';
 import { newBindCode } from '../src/wechat/bind.js';
-import { releasePlanKey } from '../src/infra/keys.js';
+import { announcedReleasePlan } from '../src/grab/index.js';
 
 const SUPPLIERS = [
   { name: '山海定制旅行', places: ['京都', '大阪', '东京'] },
@@ -19,9 +19,9 @@ const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString(
 
 const { ctx, close } = await connect(loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }));
 // Releases follow the running server's TIER_DELAYS unless this command sets its own.
-const serverPlan = process.env.TIER_DELAYS ? null : await ctx.redis.get(releasePlanKey);
+const serverPlan = process.env.TIER_DELAYS ? null : await announcedReleasePlan(ctx);
 if (serverPlan) {
-  ctx.config.releasePlan = JSON.parse(serverPlan);
+  ctx.config.releasePlan = serverPlan;
   console.log(
     `tier releases as the running server schedules them: ${ctx.config.releasePlan.map((p) => `${p.tier}:${p.delaySec}`).join(',')}`,
   );

@@ -18,16 +18,17 @@ import {
 } from './infra/redis.js';
 import { createPrisma, ensureDatabase, recorderPool, relaxedPool } from './infra/database.js';
 import { scriptLine } from './infra/script-line.js';
+import { kernelScripts } from './infra/scripts.js';
 import { migrate } from './infra/migrate.js';
 import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
 import { watchRedisLoss } from './infra/redis-loss.js';
-import { releasePlanKey, scheduleLock } from './infra/keys.js';
 import { countAccounts, GRADING_QUEUE, scheduleGrading, startGradingWorker } from './ops/index.js';
 import { createMetrics } from './metrics/index.js';
 import { PAY_QUEUE, rescheduleDeposits, settle, startPayWorker, sweepPending } from './pay/index.js';
 import { Queue } from 'bullmq';
-import { queuePrefix } from './infra/keys.js';
+import { queuePrefix, scheduleLock } from './infra/keys.js';
 import {
+  announceReleasePlan,
   closePromises,
   createAudit,
   createQueue,
@@ -47,7 +48,7 @@ import { createFrontServer, type FrontServer } from './http/server.js';
 import { apiRoutes, leanApiRoutes } from './api/index.js';
 import { createRevocations, revocationRecord, sessionSecret } from './session/index.js';
 import { createNotifier, loadTemplates, NOTIFY_QUEUE, notificationsListener, startNotifyWorker } from './notify/index.js';
-import { createWechatApi } from './wechat/index.js';
+import { createWechatApi, wechatScripts } from './wechat/index.js';
 import { createHub, liveListener, serveStream, type Hub } from './live/index.js';
 
 interface Options {
@@ -116,7 +117,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     pools: { general: pool, ...(winsPool !== pool && { recorder: winsPool }), ...(auditPool !== pool && { audit: auditPool }) },
   });
   const redis = commandClient(redisTarget, ns);
-  // The engine's scripts over a direct line on one server (infra/script-line.ts); ioredis on a cluster.
+  // The Lua scripts over a direct line on one server (infra/script-line.ts); ioredis on a cluster.
   const line = redisTarget.kind === 'server' && config.REDIS_SCRIPT_LINE === 'on' ? scriptLine(redisTarget.url, ns, log) : null;
   const queueConn = queueConnection(redisTarget); // no keyPrefix (BullMQ takes its own prefix)
   const dropped = await claimNamespace(queueConn, { dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL }, ns, log);
@@ -128,7 +129,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     pool,
     redis,
     ns,
-    lua: scriptsFor(redis, line),
+    lua: { ...kernelScripts(redis, line), ...scriptsFor(redis, line), ...wechatScripts(redis, line) },
     queue: createQueue(queueConn, ns),
     events: createEventBus(redis),
     notify: null as never, // these two are set just below: they read the rest of the context
@@ -214,7 +215,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   metrics.watch({ queues: watched });
   const log = ctx.log;
   // `npm run seed` beside this server schedules releases as this server would (README's hand test).
-  await ctx.redis.set(releasePlanKey, JSON.stringify(config.releasePlan));
+  await announceReleasePlan(ctx);
   if ((await countAccounts(ctx)) === 0)
     log.warn('no ops account yet: create one with `npm run ops-user -- --email you@example.com --role admin`, then sign in at /ops/login');
 

@@ -11,7 +11,9 @@ import type { Queue } from 'bullmq';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Db } from './infra/database.js';
-import type { Lua } from './grab/scripts.js';
+import type { Lua as EngineLua } from './grab/scripts.js';
+import type { KernelLua } from './infra/scripts.js';
+import type { WechatLua } from './wechat/scripts.js';
 import type { EventBus } from './events/bus.js';
 import type { Revocations } from './session/revocation.js';
 
@@ -25,8 +27,8 @@ export interface Ctx {
   redis: RedisClient;
   /** The namespace (keyPrefix) of this database's keys, e.g. `dz:1a2b3c4d5e6f:`. */
   ns: string;
-  /** The engine's Lua scripts, typed (grab/scripts.ts). */
-  lua: Lua;
+  /** The Lua scripts, typed: the kernel's limits (infra/scripts.ts), the engine's (grab/scripts.ts), WeChat's (wechat/scripts.ts). */
+  lua: KernelLua & EngineLua & WechatLua;
   queue: Queue;
   /** Domain events: the engine publishes, listeners registered at boot react (events/). */
   events: EventBus;

@@ -5,7 +5,7 @@
  * capacity, and the event goes out (live events and template messages are its listeners).
  */
 import type { Ctx } from '../context.js';
-import { dayKey, plannerKeys, requirementKeys } from '../infra/keys.js';
+import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 import { cancelPending, cancelDeadline } from './queue.js';
 import { type EventOf, flushOutbox, toOutbox } from '../events/index.js';
 import { DomainError } from '../errors.js';

@@ -17,7 +17,7 @@ import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import { fromLua, reject, type Rejection } from './codes.js';
 import { DomainError } from '../errors.js';
-import { dayKey, ipRateKey, plannerKeys, requirementKeys } from '../infra/keys.js';
+import { dayKey, ipRateKey, plannerKeys, requirementKeys } from './keys.js';
 import { ensurePlanner, ensureRequirement } from './hot-state.js';
 import { NOT_LOADED, orLoad, REQUIREMENT_NOT_LOADED } from './scripts.js';
 import { markSynced } from './journal.js';

@@ -6,7 +6,7 @@
  */
 import { chinaDayStart } from '../format.js';
 import type { Ctx } from '../context.js';
-import { dayKey, plannerKeys, plannerOpenids, requirementCodes, requirementKeys } from '../infra/keys.js';
+import { dayKey, plannerKeys, plannerOpenids, requirementCodes, requirementKeys } from './keys.js';
 
 const LIVE = ['active', 'proposed', 'chosen'] as const;
 const HELD = ['active', 'proposed'] as const;

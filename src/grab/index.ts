@@ -23,6 +23,20 @@ export { match, rematchPlanner, score, tierAllowed, type Candidate, type MatchIn
 export { rebuildSchedule, scheduleReleases, createQueue, startWorker, type LifecycleJob } from './queue.js';
 export { createRecorder, RECORDER_CONNECTIONS, reconcile, syncRequirement } from './journal.js';
 export { closePromises, promisesKept } from './promises.js';
+export {
+  announceReleasePlan,
+  announcedReleasePlan,
+  arrivalIndexes,
+  candidatesOf,
+  goLive,
+  hotStatusOf,
+  markRequirementPaid,
+  requirementIdByCode,
+  requirementNow,
+  slotsLeft,
+  supplierHolds,
+  type RequirementNow,
+} from './state.js';
 export { createAudit } from './audit.js';
 export { scriptsFor, type Lua } from './scripts.js';
 export { withLock } from './lock.js';

@@ -12,7 +12,7 @@ import { sqlUtc } from '../format.js';
 import type { Pool, PoolClient } from 'pg';
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
-import { dayKey, plannerKeys, reconcileLock, requirementKeys } from '../infra/keys.js';
+import { dayKey, plannerKeys, reconcileLock, requirementKeys } from './keys.js';
 import { named } from '../infra/database.js';
 import { proposalDue, scheduleDeadline, scheduleOffer } from './queue.js';
 import { withLock } from './lock.js';

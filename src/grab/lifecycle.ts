@@ -9,7 +9,7 @@ import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
 import { grab } from './grab.js';
 import { ensureRequirement } from './hot-state.js';
-import { dayKey, plannerKeys, requirementKeys } from '../infra/keys.js';
+import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 import { syncRequirement } from './journal.js';
 import { cancelDeadline, cancelOffer, cancelPending, scheduleExpiry, scheduleReleases, type LifecycleJob } from './queue.js';
 import { orLoad } from './scripts.js';

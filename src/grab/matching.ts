@@ -14,7 +14,7 @@
  */
 import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
-import { dayKey, plannerKeys, requirementKeys } from '../infra/keys.js';
+import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 
 const TIER_WEIGHT: Record<Tier, number> = { S: 1, A: 0.75, B: 0.5, C: 0.25 };
 const TIER_RANK: Record<Tier, number> = { S: 1, A: 2, B: 3, C: 4 };

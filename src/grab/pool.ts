@@ -5,7 +5,7 @@
  */
 import type { Ctx } from '../context.js';
 import type { Card } from './hot-state.js';
-import { dayKey, plannerKeys, requirementKeys } from '../infra/keys.js';
+import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 import { ensurePlanner } from './hot-state.js';
 
 export interface PoolItem extends Card {

@@ -14,7 +14,7 @@
  */
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
-import { requirementKeys } from '../infra/keys.js';
+import { requirementKeys } from './keys.js';
 import { syncRequirement } from './journal.js';
 
 interface Promised {

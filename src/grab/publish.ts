@@ -1,6 +1,6 @@
 /** The engine's events about wins, said the same way by the grab and by the journal's replay. */
 import type { Ctx } from '../context.js';
-import { requirementKeys } from '../infra/keys.js';
+import { requirementKeys } from './keys.js';
 import { cancelPending } from './queue.js';
 
 /** A win said once: to the planner as won (or offered, when dispatched), to everyone else as fewer slots. */

@@ -1,19 +1,13 @@
 /**
- * The engine's Lua scripts, one typed function each, with named keys and arguments. Each
- * commands/<name>-<numberOfKeys>.lua declares its names (`@keys …`, `@args …`); the table below
- * says the same, and `scriptsFor` refuses to start when the two differ, so a key added or moved on
- * one side cannot silently feed a script the wrong key. ioredis sends EVALSHA and falls back to
- * EVAL on NOSCRIPT by itself, so a Redis restart or failover needs nothing from us. On one server
- * the scripts go over a direct line when there is one (infra/script-line.ts), through ioredis
- * otherwise: the same answers either way.
+ * The engine's Lua scripts (commands/), one typed function each, with named keys and arguments:
+ * the table below says what each file's `@keys`/`@args` say, checked at load (infra/scripts.ts).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { RedisClient } from '../infra/redis.js';
-import { lineScript, type ScriptLine } from '../infra/script-line.js';
+import type { ScriptLine } from '../infra/script-line.js';
+import { bindScripts, mismatches as mismatchesOf, readScripts as readFolder, type Script, type Scripts } from '../infra/scripts.js';
 
 const DIR = resolve(import.meta.dirname, 'commands');
-const INCLUDE = /^--- @include "([^"]+)"$/gm;
 
 /** A script's answer when the state it needs is not in Redis: load it from PostgreSQL and retry (`orLoad`). */
 export const NOT_LOADED = -100;
@@ -26,7 +20,6 @@ const DEFS = {
     args: ['requirementId', 'token', 'now', 'ttlMs', 'defaultQuota', 'dispatch'],
   },
   confirmPlanner: { keys: ['active', 'reservations', 'day'], args: ['requirementId', 'workOrderId', 'token', 'dispatch'] },
-  rateLimit: { keys: ['counter'], args: ['limit', 'windowMs'] },
   peekGrab: { keys: ['meta', 'planners'], args: ['plannerId'] },
   grab: {
     keys: ['meta', 'candidates', 'planners', 'suppliers', 'expired', 'blocked', 'workOrders', 'unsynced'],
@@ -56,12 +49,7 @@ const DEFS = {
   restoreRequirement: { keys: ['meta', 'candidates', 'planners', 'suppliers', 'expired', 'blocked', 'workOrders'], args: ['state'] },
   restorePlanner: { keys: ['meta', 'active', 'day', 'pool'], args: ['state'] },
   releaseLock: { keys: ['lock'], args: ['token'] },
-  arrive: {
-    keys: ['nonce', 'claim', 'window', 'openids', 'codes'],
-    args: ['digest', 'nonceTtl', 'claimTtl', 'pending', 'opens', 'now', 'windowTtl', 'openid', 'code'],
-  },
-  remember: { keys: ['claim'], args: ['value', 'ttlSec'] },
-  throttle: { keys: ['state'], args: ['now', 'free', 'baseMs', 'maxMs', 'ttlMs'] },
+  markPaid: { keys: ['meta'], args: [] },
 } as const;
 
 /** What each script answers (see its header). */
@@ -69,7 +57,6 @@ interface Results {
   /** {0, tier, supplierId, phone, openid} reserved · {1, workOrderId, tier, supplierId} holder · <0 refused */
   reservePlanner: number | [0, string, string, string, string] | [1, string, string, string];
   confirmPlanner: number;
-  rateLimit: 0 | 1;
   peekGrab: [string | null, number];
   /** {kind 1 won | 2 repeat, workOrderId, filled, wanted, becameFull, contact JSON, grabbed at ms} · <0 refused */
   grab: number | [1 | 2, string, number, number, 0 | 1, string, number | null];
@@ -82,91 +69,21 @@ interface Results {
   restoreRequirement: 0 | 1;
   restorePlanner: 0 | 1;
   releaseLock: 0 | 1;
-  /** {fresh, claimed, planner id or null, requirement id or null} */
-  arrive: [0 | 1, 0 | 1, string | null, string | null];
-  remember: 1;
-  /** >0 allowed (the try's number) · <0 minus the ms to wait */
-  throttle: number;
+  /** 1 marked · 0 not loaded */
+  markPaid: 0 | 1;
 }
 
-type Defs = typeof DEFS;
-export type ScriptName = keyof Defs;
-type Arg = string | number | boolean;
-export type Lua = {
-  [N in ScriptName]: (
-    keys: { [K in Defs[N]['keys'][number]]: string },
-    args: { [A in Defs[N]['args'][number]]: Arg },
-  ) => Promise<Results[N]>;
-};
+export type ScriptName = keyof typeof DEFS;
+export type Lua = Scripts<typeof DEFS, Results>;
 
-export interface Script {
-  name: string;
-  keys: number;
-  lua: string;
-  keyNames: string[];
-  argNames: string[];
-}
+/** The engine's script files, includes resolved. */
+export const readScripts = (): Script[] => readFolder(DIR);
+/** Where the engine's script files and the table above disagree (empty when they agree). */
+export const mismatches = (scripts: Script[]) => mismatchesOf(scripts, DEFS, 'grab/scripts.ts');
 
-export function readScripts(dir = DIR): Script[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.lua'))
-    .map((file) => {
-      const m = /^(.+)-(\d+)\.lua$/.exec(file);
-      if (!m) throw new Error(`Lua script ${file} must be named <verb>-<numberOfKeys>.lua`);
-      const lua = readFileSync(join(dir, file), 'utf8').replace(INCLUDE, (_, inc: string) => readFileSync(join(dir, `${inc}.lua`), 'utf8'));
-      const names = (tag: string) => (new RegExp(`^\\s*@${tag} (.+)$`, 'm').exec(lua)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
-      return { name: m[1], keys: Number(m[2]), lua, keyNames: names('keys'), argNames: names('args') };
-    });
-}
-
-/** Where a script's file and its typed caller disagree (empty when they agree). */
-export function mismatches(scripts: Script[]): string[] {
-  const out: string[] = [];
-  const byName = new Map(scripts.map((s) => [s.name, s]));
-  for (const [name, def] of Object.entries(DEFS) as [ScriptName, Defs[ScriptName]][]) {
-    const s = byName.get(name);
-    if (!s) {
-      out.push(`${name}: no commands/${name}-<n>.lua`);
-      continue;
-    }
-    if (s.keys !== def.keys.length) out.push(`${name}: the file name says ${s.keys} keys, the caller passes ${def.keys.length}`);
-    if (s.keyNames.join(' ') !== def.keys.join(' ')) out.push(`${name}: @keys ${s.keyNames.join(' ')} ≠ ${def.keys.join(' ')}`);
-    if (s.argNames.join(' ') !== def.args.join(' ')) out.push(`${name}: @args ${s.argNames.join(' ')} ≠ ${def.args.join(' ')}`);
-  }
-  for (const s of scripts) if (!(s.name in DEFS)) out.push(`${s.name}: a script without a typed caller in grab/scripts.ts`);
-  return out;
-}
-
-const bound = new WeakMap<RedisClient, Lua>();
-
-/** The scripts on this connection (defined once per connection), as typed functions; over `line` when it is up. */
-export function scriptsFor(redis: RedisClient, line?: ScriptLine | null): Lua {
-  const known = line ? undefined : bound.get(redis);
-  if (known) return known;
-  const scripts = readScripts();
-  const wrong = mismatches(scripts);
-  if (wrong.length) throw new Error(`Lua scripts and their callers disagree:\n  ${wrong.join('\n  ')}`);
-  for (const s of scripts) redis.defineCommand(s.name, { numberOfKeys: s.keys, lua: s.lua });
-  const raw = redis as unknown as Record<ScriptName, (...a: (string | number)[]) => Promise<unknown>>;
-  const lua = {} as Record<ScriptName, unknown>;
-  const sources = new Map(scripts.map((s) => [s.name, lineScript(s.lua)]));
-  for (const [name, def] of Object.entries(DEFS) as [ScriptName, Defs[ScriptName]][]) {
-    const keyNames = def.keys as readonly string[];
-    const argNames = def.args as readonly string[];
-    const source = sources.get(name)!;
-    lua[name] = (keys: Record<string, string>, args: Record<string, Arg>) => {
-      const k = keyNames.map((n) => keys[n]);
-      const a = argNames.map((n) => {
-        const v = args[n];
-        return typeof v === 'boolean' ? (v ? '1' : '0') : v;
-      });
-      const viaIoredis = () => raw[name](...k, ...a);
-      return line ? line.run(source, k, a, viaIoredis) : viaIoredis();
-    };
-  }
-  if (!line) bound.set(redis, lua as Lua);
-  return lua as Lua;
-}
+/** The engine's scripts on this connection, as typed functions; over `line` when it is up. */
+export const scriptsFor = (redis: RedisClient, line?: ScriptLine | null): Lua =>
+  bindScripts<typeof DEFS, Results>(redis, line, DIR, DEFS, 'grab/scripts.ts');
 
 /**
  * "Not loaded → load from PostgreSQL → retry once", the one way: runs `step`; if it answers

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { RedisClient } from '../infra/redis.js';
 import type { Ctx } from '../context.js';
-import { liveKeys, requirementKeys } from '../infra/keys.js';
+import { liveKeys } from '../infra/keys.js';
+import { candidatesOf } from '../grab/index.js';
 import { eventsSince, liveChannel, type Envelope, type LiveEvent } from './store.js';
 
 const HEARTBEAT_MS = 25_000;
@@ -84,7 +85,7 @@ export function createHub(ctx: Ctx, subscriber: RedisClient) {
     }
     // Requirement-wide: to the connected planners who are its candidates.
     if (byUser.size === 0) return;
-    const candidates = await ctx.redis.hkeys(requirementKeys(m.to.requirement).candidates);
+    const candidates = await candidatesOf(ctx, m.to.requirement);
     for (const p of candidates) for (const c of byUser.get(`planner:${p}`) ?? []) send(c, m.event);
   }
 

@@ -8,8 +8,7 @@
  */
 import type { Ctx } from '../context.js';
 import type { DomainEvent, Listener } from '../events/index.js';
-import { travelerOf } from '../grab/index.js';
-import { requirementKeys } from '../infra/keys.js';
+import { hotStatusOf, travelerOf } from '../grab/index.js';
 import { appendForUser, broadcastRequirement } from './store.js';
 
 export function liveListener(ctx: Ctx): Listener {
@@ -63,7 +62,7 @@ async function toLive(ctx: Ctx, e: DomainEvent): Promise<void> {
     case 'full':
       // Handled late (retried after a failure, or after a consumer died) the requirement may be open
       // again by now (a slot came back): its candidates must not be told it is gone.
-      if ((await redis.hget(requirementKeys(e.requirementId).meta, 'status')) === 'open') return;
+      if ((await hotStatusOf(ctx, e.requirementId)) === 'open') return;
       await broadcastRequirement(redis, e.requirementId, 'gone', { requirementId: e.requirementId, reason: 'full' });
       return;
     case 'closed':

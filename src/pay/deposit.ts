@@ -16,10 +16,11 @@ import { depositState } from '../money.js';
 import type { Ctx } from '../context.js';
 import { DomainError } from '../errors.js';
 import { flushOutbox, toOutbox } from '../events/index.js';
+import { markRequirementPaid } from '../grab/index.js';
 import { closeOrder, jsapiPrepay, type PayParams, PayError, payParams, queryOrder, type Transaction } from './client.js';
 import { payKeys } from './keys.js';
 import { schedulePayJob } from './queue.js';
-import { payReturnKey, requirementKeys } from '../infra/keys.js';
+import { payReturnKey } from '../infra/keys.js';
 
 export type DepositStatus = 'pending' | 'paid' | 'closed' | 'refunding' | 'refunded';
 
@@ -193,9 +194,7 @@ export async function markPaid(ctx: Ctx, outTradeNo: string, t: Transaction, who
     });
   });
   if (!result) return false;
-  // The hot state says it too (grabs already stopped at `chosen`); absent keys are loaded later from PostgreSQL.
-  const meta = requirementKeys(result.requirementId).meta;
-  if (await ctx.redis.exists(meta)) await ctx.redis.hset(meta, 'status', 'paid');
+  await markRequirementPaid(ctx, result.requirementId);
   await flushOutbox(ctx.pool, ctx.events, [result]);
   return true;
 }

@@ -5,8 +5,7 @@
  */
 import type { Ctx } from '../context.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { cardOf, SUPPLIER_HOLDS_WORDS } from '../grab/index.js';
-import { dayKey, plannerKeys, requirementKeys } from '../infra/keys.js';
+import { cardOf, requirementNow, SUPPLIER_HOLDS_WORDS, supplierHolds } from '../grab/index.js';
 import { CodedError } from '../errors.js';
 
 const WO_INCLUDE = { requirement: { include: { traveler: true } }, proposal: true } as const;
@@ -72,12 +71,7 @@ export async function requirementFor(ctx: Ctx, plannerId: number, id: number | n
   const release = req?.releases.find((x) => x.tier === tier && x.releasedAt.getTime() <= ctx.now());
   const mine = req?.workOrders[0];
   if (!req || !id || (!mine && !release)) throw new CodedError(404, 'NOT_FOUND', 'requirement: not in your pool');
-  const supplierId = await ctx.redis.hget(plannerKeys(plannerId, dayKey(ctx.now())).meta, 'supplierId');
-  const [[filled, hotStatus], colleague] = await Promise.all([
-    ctx.redis.hmget(requirementKeys(id).meta, 'filled', 'status'),
-    supplierId ? ctx.redis.hexists(requirementKeys(id).suppliers, supplierId) : 0,
-  ]);
-  const status = hotStatus ?? req.status;
+  const [{ status, slotsLeft }, colleague] = await Promise.all([requirementNow(ctx, req), supplierHolds(ctx, plannerId, id)]);
   const live = mine && (mine.status === 'active' || mine.status === 'proposed' || mine.status === 'chosen');
   return {
     id: req.id,
@@ -85,7 +79,7 @@ export async function requirementFor(ctx: Ctx, plannerId: number, id: number | n
     status,
     notes: req.notes,
     wanted: req.plannersWanted,
-    slotsLeft: status === 'open' ? Math.max(0, req.plannersWanted - Number(filled ?? 0)) : 0,
+    slotsLeft,
     releasedToMe: release ? release.releasedAt : null,
     myWorkOrder: mine ? { id: mine.id, status: mine.status, deadlineAt: mine.deadlineAt } : null,
     // Shown, not grabbable: a colleague of the same supplier holds a slot (rule 6).

@@ -8,8 +8,7 @@ import { splitList } from '../lists.js';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { TIERS, type Tier } from '../config.js';
-import { ensureRequirement, match, scheduleReleases } from '../grab/index.js';
-import { plannerKeys, dayKey } from '../infra/keys.js';
+import { goLive, match } from '../grab/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { dbId } from '../ids.js';
 import { CodedError } from '../errors.js';
@@ -197,12 +196,4 @@ export async function createRequirement(ctx: Ctx, input: RequirementInput) {
       throw err;
     }
   }
-}
-
-/** After the commit: hot state, each candidate's pool index, the release schedule. Idempotent. */
-export async function goLive(ctx: Ctx, requirementId: number, candidates: { plannerId: number; score: number }[]) {
-  await ensureRequirement(ctx, requirementId);
-  const day = dayKey(ctx.now());
-  await Promise.all(candidates.map((c) => ctx.redis.zadd(plannerKeys(c.plannerId, day).pool, c.score, requirementId)));
-  await scheduleReleases(ctx, requirementId, '');
 }

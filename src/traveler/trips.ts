@@ -5,9 +5,8 @@
  */
 import type { Ctx } from '../context.js';
 import type { Session } from '../session/index.js';
-import { cardOf, choose } from '../grab/index.js';
+import { cardOf, choose, requirementNow } from '../grab/index.js';
 import { createRequirement, verifiedOwner, type RequirementInput } from '../requirements/index.js';
-import { requirementKeys } from '../infra/keys.js';
 import { confirmAfterPaySheet, depositAmount, depositFor } from '../pay/index.js';
 import { depositState } from '../money.js';
 import { CodedError } from '../errors.js';
@@ -79,7 +78,7 @@ export async function tripOf(ctx: Ctx, travelerId: number | null, id: number | n
         })
       : null;
   if (!q || q.travelerId !== travelerId) throw notYours();
-  const filled = Number(await ctx.redis.hget(requirementKeys(q.id).meta, 'filled'));
+  const now = await requirementNow(ctx, q);
   return {
     id: q.id,
     ...cardOf(q),
@@ -87,7 +86,7 @@ export async function tripOf(ctx: Ctx, travelerId: number | null, id: number | n
     notes: q.notes,
     plannersWanted: q.plannersWanted,
     proposalWithinHours: Math.round(ctx.config.PROPOSAL_DEADLINE / 3600),
-    slotsLeft: q.status === 'open' ? Math.max(0, q.plannersWanted - (Number.isFinite(filled) ? filled : 0)) : 0,
+    slotsLeft: now.slotsLeft,
     // Why an open trip waits on people rather than on planners grabbing: no planner serves it at
     // all, or every tier had its window and slots are left. Ops have it flagged either way.
     attention: q.status !== 'open' ? null : q._count.candidates === 0 ? 'no-planners' : q.flaggedAt ? 'flagged' : null,

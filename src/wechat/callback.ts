@@ -11,12 +11,13 @@ import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { WechatCrypto, sameSignature, sign } from './crypto.js';
 import { MalformedXml, encryptedReply, parseXml, textReply, type WechatXml } from './xml.js';
-import { HELP, handleText, lookupsFor, lookupsNeeded, type Asker } from './commands.js';
+import { HELP, handleText, lookupsFor, lookupsNeeded, type Asker } from './texts.js';
 import { recordDelivery } from '../notify/index.js';
 import { sinceArrival } from '../http/arrival.js';
 import { readBody, send, sendJson, type LeanRoute } from '../http/lean.js';
 import { clientIp } from '../http/server.js';
-import { plannerOpenids, requirementCodes, wechatKeys } from '../infra/keys.js';
+import { wechatKeys } from '../infra/keys.js';
+import { arrivalIndexes } from '../grab/index.js';
 import { bindByScene } from './qr.js';
 import { recordMassResult } from './mass.js';
 import { WINDOW_TTL_MS, lateReply, openWindow, opensWindow } from './window.js';
@@ -107,7 +108,7 @@ async function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, no
   const needs = m.MsgType === 'text' ? lookupsNeeded(m.Content ?? '') : null;
   if (!app.redis.isCluster) {
     const [fresh, claimed, plannerId, requirementId] = await app.lua.arrive(
-      { nonce: nonceKey, claim: key, window: wechatKeys.csWindow(m.FromUserName), openids: plannerOpenids, codes: requirementCodes },
+      { nonce: nonceKey, claim: key, window: wechatKeys.csWindow(m.FromUserName), ...arrivalIndexes },
       {
         digest,
         nonceTtl: NONCE_TTL_SEC,

@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { call, ops, phone, plannerCookie, requirementBody, startApp, until, withApp } from '../support.js';
 import { fallback } from '../../src/grab/lifecycle.js';
 import { measure } from '../../src/ops/grading.js';
-import { requirementKeys } from '../../src/infra/keys.js';
+import { requirementKeys } from '../../src/grab/keys.js';
 import { liveKeys } from '../../src/infra/keys.js';
 
 // No tier ever released by itself here: the fallback is called by hand.

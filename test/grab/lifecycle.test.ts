@@ -4,7 +4,7 @@ import { isolatedEnv, ops, phone, planner, requirementBody, startApp, until, typ
 import type { Running } from '../../src/boot.js';
 import { listen, type DomainEvent, type Listening } from '../../src/events/index.js';
 import { fallback } from '../../src/grab/lifecycle.js';
-import { dayKey } from '../../src/infra/keys.js';
+import { dayKey } from '../../src/grab/keys.js';
 
 let env: Env;
 let app: Running;

@@ -6,7 +6,8 @@
  */
 import { expect, it } from 'vitest';
 import { ops, phone, planner, reconciled, requirementBody, until, withApp } from '../support.js';
-import { liveKeys, requirementKeys } from '../../src/infra/keys.js';
+import { liveKeys } from '../../src/infra/keys.js';
+import { requirementKeys } from '../../src/grab/keys.js';
 import { handleText } from '../../src/wechat/index.js';
 
 const h = withApp({ FAULT_INJECT: 'record-unavailable' });

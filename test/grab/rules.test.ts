@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolatedEnv, ops, phone, planner, requirementBody, startApp, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
 import { grab } from '../../src/grab/grab.js';
-import { dayKey, plannerKeys, requirementKeys } from '../../src/infra/keys.js';
+import { dayKey, plannerKeys, requirementKeys } from '../../src/grab/keys.js';
 
 let env: Env;
 let app: Running;

@@ -8,7 +8,8 @@ import { expect, inject, it } from 'vitest';
 import { ops, phone, planner, reconciled, requirementBody, until, withApp } from '../support.js';
 import { rebuildSchedules } from '../../src/boot.js';
 import { NOTIFY_QUEUE } from '../../src/notify/index.js';
-import { queuePrefix, requirementKeys } from '../../src/infra/keys.js';
+import { queuePrefix } from '../../src/infra/keys.js';
+import { requirementKeys } from '../../src/grab/keys.js';
 import { choose, reconcile } from '../../src/grab/index.js';
 
 // A releases at 3 s; the rest much later. Workers run in this process; the periodic rebuild is far off.

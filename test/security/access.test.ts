@@ -5,7 +5,7 @@
 import { expect, it } from 'vitest';
 import { call, ops, phone, plannerCookie, requirementBody, until, withApp } from '../support.js';
 import { signSession } from '../../src/session/session.js';
-import { handleText } from '../../src/wechat/commands.js';
+import { handleText } from '../../src/wechat/texts.js';
 
 const h = withApp({ TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });
 

@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { call, ops, phone, withApp } from '../support.js';
 import { signSession } from '../../src/session/session.js';
 import { newBindCode, BAD_CODE_WORDS } from '../../src/wechat/bind.js';
-import { handleText } from '../../src/wechat/commands.js';
+import { handleText } from '../../src/wechat/texts.js';
 import { scanKeys } from '../../src/infra/keys.js';
 
 const h = withApp();

@@ -5,7 +5,7 @@
 import { expect, it } from 'vitest';
 import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 import { signSession } from '../../src/session/session.js';
-import { requirementKeys } from '../../src/infra/keys.js';
+import { hotStatusOf } from '../../src/grab/index.js';
 
 const h = withApp();
 
@@ -137,7 +137,7 @@ it('turns a guest into a traveler, shows proposals, and chooses exactly one unde
   expect(rows.filter((w) => w.status === 'chosen').map((w) => w.id)).toEqual([chosen]);
   expect(rows.filter((w) => w.status === 'closed')).toHaveLength(2);
   expect((await h.app.ctx.db.requirement.findUnique({ where: { id } }))!.status).toBe('chosen');
-  expect(await h.app.ctx.redis.hget(requirementKeys(id).meta, 'status')).toBe('chosen');
+  expect(await hotStatusOf(h.app.ctx, id)).toBe('chosen');
   // The chosen and the others hear it by template message.
   await until(async () => (await h.app.ctx.db.message.count({ where: { kind: { in: ['chosen', 'not-chosen'] } } })) >= 3);
   const kinds = await h.app.ctx.db.message.findMany({

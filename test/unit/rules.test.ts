@@ -4,8 +4,10 @@ import { loadConfig } from '../../src/config.js';
 import { signSession, verifySession } from '../../src/session/session.js';
 import { score, tierAllowed } from '../../src/grab/matching.js';
 import { readScripts } from '../../src/grab/scripts.js';
+import { readKernelScripts } from '../../src/infra/scripts.js';
+import { readWechatScripts } from '../../src/wechat/scripts.js';
 import { allCodes, reject } from '../../src/grab/codes.js';
-import { ipRateKey, plannerKeys, requirementKeys } from '../../src/infra/keys.js';
+import { ipRateKey, plannerKeys, requirementKeys } from '../../src/grab/keys.js';
 
 describe('configuration', () => {
   it('defaults follow the contract', () => {
@@ -68,7 +70,7 @@ describe('matching score', () => {
 
 describe('Lua scripts', () => {
   it('are named verb-N, document Input and Output, and declare exactly their keys', () => {
-    for (const s of readScripts()) {
+    for (const s of [...readScripts(), ...readKernelScripts(), ...readWechatScripts()]) {
       expect(s.lua).toMatch(/Input:/);
       expect(s.lua).toMatch(/Output:/);
       const used = [...s.lua.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { NOT_LOADED, readScripts, REQUIREMENT_NOT_LOADED } from '../../../src/grab/scripts.js';
 import { lineScript, scriptLine } from '../../../src/infra/script-line.js';
-import { dayKey, ipRateKey, plannerKeys, requirementKeys } from '../../../src/infra/keys.js';
+import { dayKey, ipRateKey, plannerKeys, requirementKeys } from '../../../src/grab/keys.js';
 import { verifySession } from '../../../src/session/session.js';
 
 const [port, redisUrl, prefix, secret, ipLimit, plannerLimit, quota] = process.argv.slice(2);

@@ -5,7 +5,7 @@
   Input: KEYS[1] counter · ARGV[1] limit · ARGV[2] window ms
   Output: 1 allowed · 0 over the limit
 
-  Names (the typed caller in grab/scripts.ts is checked against them at load):
+  Names (the typed caller in infra/scripts.ts is checked against them at load):
   @keys counter
   @args limit windowMs
 ]]

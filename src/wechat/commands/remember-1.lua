@@ -6,7 +6,7 @@
   Input: KEYS[1] claim · ARGV[1] value · ARGV[2] seconds to keep it
   Output: 1
 
-  Names (the typed caller in grab/scripts.ts is checked against them at load):
+  Names (the typed caller in wechat/scripts.ts is checked against them at load):
   @keys claim
   @args value ttlSec
 ]]

@@ -5,11 +5,8 @@
  */
 import { budget, chinaTime, partyWords } from '../format.js';
 import type { Ctx } from '../context.js';
-import { grab } from '../grab/index.js';
-import { poolFor } from '../grab/index.js';
-import { plannerIdByOpenid } from '../grab/index.js';
+import { grab, plannerIdByOpenid, poolFor, requirementIdByCode } from '../grab/index.js';
 import { bindPlanner } from './bind.js';
-import { requirementCodes } from '../infra/keys.js';
 
 export const HELP = [
   '可用指令：',
@@ -26,13 +23,6 @@ const POOL = /^(?:池|pool)$/i;
 const GRAB_ALONE = /^(?:抢|grab)$/i;
 const ORDERS = /^(?:单|orders)$/i;
 const HELP_CMD = /^(?:帮助|help|\?|？)$/i;
-
-async function requirementIdOf(ctx: Ctx, code: string): Promise<number | null> {
-  const hot = await ctx.redis.hget(requirementCodes, code);
-  if (hot) return Number(hot);
-  const r = await ctx.db.requirement.findUnique({ where: { code }, select: { id: true } });
-  return r?.id ?? null;
-}
 
 /** Who is asking, and which requirement a grab names. */
 export interface Asker {
@@ -67,7 +57,7 @@ export function lookupsFor(ctx: Ctx, openid: string, needs: Needs, hot?: HotLook
   const code = needs.code;
   return Promise.all([
     hot?.plannerId ? Number(hot.plannerId) : plannerIdByOpenid(ctx, openid),
-    !code ? null : hot?.requirementId ? Number(hot.requirementId) : requirementIdOf(ctx, code),
+    !code ? null : hot?.requirementId ? Number(hot.requirementId) : requirementIdByCode(ctx, code),
   ]).then(([plannerId, requirementId]) => ({ plannerId, requirementId }));
 }
 

@@ -15,7 +15,7 @@
   A replay (its signature seen with another body) claims nothing and opens no window; a delivery
   claimed before (WeChat's retry) opens none either: the first one did.
 
-  Names (the typed caller in grab/scripts.ts is checked against them at load):
+  Names (the typed caller in wechat/scripts.ts is checked against them at load):
   @keys nonce claim window openids codes
   @args digest nonceTtl claimTtl pending opens now windowTtl openid code
 ]]

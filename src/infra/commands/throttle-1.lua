@@ -9,7 +9,7 @@
          ARGV[4] max ms · ARGV[5] forget after ms (the state's expiry, renewed by each try)
   Output: >0 allowed: this try's number · <0 refused: minus the ms still to wait
 
-  Names (the typed caller in grab/scripts.ts is checked against them at load):
+  Names (the typed caller in infra/scripts.ts is checked against them at load):
   @keys state
   @args now free baseMs maxMs ttlMs
 ]]
