@@ -214,7 +214,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   const watched = [ctx.queue, queueOf(NOTIFY_QUEUE), queueOf(GRADING_QUEUE), queueOf(PAY_QUEUE)];
   metrics.watch({ queues: watched });
   const log = ctx.log;
-  // `npm run seed` beside this server schedules releases as this server would (README's hand test).
+  // `npm run seed` beside this server schedules releases as this server would (docs/trying-it.md).
   await announceReleasePlan(ctx);
   if ((await countAccounts(ctx)) === 0)
     log.warn('no ops account yet: create one with `npm run ops-user -- --email you@example.com --role admin`, then sign in at /ops/login');

@@ -631,7 +631,7 @@ async function main() {
   try {
     children.push(await serve(['scripts/bench/servers/koa-hello.ts', String(pa)]));
     children.push(await serve(['scripts/bench/servers/koa-redis.ts', String(pb), `${REDIS}/15`]));
-    // The layout the README recommends: web processes (ROLE=web) and a worker (releases, deadlines,
+    // The layout docs/operations.md recommends: web processes (ROLE=web) and a worker (releases, deadlines,
     // messages, live fan-out). (c) takes the grabs, (d) the replies, (s) the ops API of the set-up.
     const start = async (port: number | null, profileDir?: string) => {
       const p = await product(env, port, profileDir);

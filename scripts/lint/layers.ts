@@ -1,5 +1,5 @@
 /**
- * The layering rule of src/ (README "How the code is laid out"), checked: a capability imports
+ * The layering rule of src/ (README, "How the code is laid out"), checked: a capability imports
  * another only through its index.ts, and only the capabilities its row below names; the engine
  * (grab) imports nothing above the event seam. Kernel files (src/*.ts, http/, infra/) import no
  * capability but for types (context.ts declares the ports) — boot.ts and main.ts wire everything.

@@ -10,7 +10,7 @@
  *    told as every win is. Refused (the slot went to someone else meanwhile): the promise cannot be
  *    kept, and the planner is told so (an `unconfirmed` event: a template message), never left waiting.
  * A third fault (this process dying too before PostgreSQL returns) can still lose a promise: where
- * that matters, run Redis with AOF (README, "Redis and what it holds").
+ * that matters, run Redis with AOF (docs/operations.md, Deployment).
  */
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';

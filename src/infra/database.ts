@@ -120,7 +120,7 @@ const oneSession = new WeakSet<pg.Pool>();
  * A hot statement by name: PostgreSQL plans it once per connection, not on every call (a fresh plan
  * of the win's message query was ~0.5 ms of its CPU warm, several ms on a new connection: more than
  * running it). Unnamed on the embedded database. (Behind PgBouncer in transaction mode, named
- * statements need PgBouncer 1.21 or later with max_prepared_statements set: README, Deploying.)
+ * statements need PgBouncer 1.21 or later with max_prepared_statements set: docs/operations.md, Deployment.)
  */
 export function named(pool: pg.Pool, name: string, text: string, values: unknown[]): pg.QueryConfig {
   return oneSession.has(pool) ? { text, values } : { name, text, values };

@@ -20,5 +20,5 @@ export const WELCOME_PAGE = `<!doctype html><html lang="zh-CN"><head><meta chars
 <a style="${LINK}" href="/ops"><b>运营后台</b><br><small>需求、定制师、派单、分级、群发、退款</small></a></li>
 <li>以旅行者身份直接提交需求：<a href="/h5/trip">/h5/trip</a>（会先经过沙箱的“微信授权”，选一位用户或输入新的 openid）。</li>
 </ol>
-<p style="color:#666;font-size:.9em">说明文档在项目的 README.md。配置了 WECHAT_APPID 的正式部署不显示这一页。</p>
+<p style="color:#666;font-size:.9em">说明文档在项目的 README.md 和 docs/ 目录。配置了 WECHAT_APPID 的正式部署不显示这一页。</p>
 </body></html>`;

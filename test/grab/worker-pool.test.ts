@@ -1,7 +1,7 @@
 /**
  * The workers hold their own database connections: with every one of them busy (a stuck schedule),
  * web requests still get theirs — ops intake used to answer 500 "Unable to start a transaction"
- * when both shared one pool. Each role holds the connections the README budgets for it.
+ * when both shared one pool. Each role holds the connections docs/operations.md budgets for it.
  */
 import { expect, it } from 'vitest';
 import type { Running } from '../../src/boot.js';
@@ -36,7 +36,7 @@ async function poolGauge(app: Running, state: string): Promise<Record<string, nu
   return Object.fromEntries(values.filter((v) => v.labels.state === state).map((v) => [v.labels.pool, v.value]));
 }
 
-it("each role holds the README's budget of PostgreSQL connections: web 16 + 4 + 1, a worker WORKER_DB_POOL + 1", async () => {
+it('each role holds the documented budget of PostgreSQL connections: web 16 + 4 + 1, a worker WORKER_DB_POOL + 1', async () => {
   // ROLE=all (this file's app): the web's 21 and the workers' own.
   expect(await poolGauge(h.app, 'max')).toEqual({ general: 16, recorder: 4, audit: 1, worker: 3 });
   const web = await startApp(h.env, { ROLE: 'web' });

@@ -1,6 +1,6 @@
 /**
  * `npm run seed` beside a running server: idempotent, prints the bind codes, the requirement codes
- * and where to click next, and schedules tier releases as the server does (the README's hand test:
+ * and where to click next, and schedules tier releases as the server does (docs/trying-it.md:
  * `TIER_DELAYS=S:0,A:0,B:0,C:0 npm start`, then a plain `npm run seed`).
  */
 import { execFile } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * The README's hand-test path, from both host names: the sandbox phone on localhost (PUBLIC_URL's
+ * The hand-test path of docs/trying-it.md, from both host names: the sandbox phone on localhost (PUBLIC_URL's
  * host) or on 127.0.0.1, a template message's 详情， and the planner lands on the page signed in —
  * never on the "who are you" picker, never on raw JSON.
  */
