@@ -46,12 +46,13 @@ export default defineConfig({
           name: 'parallel',
           include: ['test/**/*.test.ts'],
           exclude: [...HEAVY, ...FAULTS, 'test/unit/**', 'test/grab/redis-cluster.test.ts'],
-          maxWorkers: 2,
+          maxWorkers: 3,
+          isolate: false,
           sequence: { groupOrder: 1 },
         },
       },
       {
-        test: { ...shared, name: 'heavy', include: HEAVY, maxWorkers: 1, sequence: { groupOrder: 2 } },
+        test: { ...shared, name: 'heavy', include: HEAVY, maxWorkers: 1, isolate: false, sequence: { groupOrder: 2 } },
       },
       {
         test: { ...shared, name: 'faults', include: FAULTS, maxWorkers: 1, sequence: { groupOrder: 3 } },
