@@ -90,6 +90,18 @@ export const CATALOGUE = {
   TOO_MANY_TRIES: { status: 429, words: '验证码输错次数太多，请重新获取。' },
   BAD_CODE: { status: 400, words: '验证码不正确。' },
 
+  // ── generic: any capability or the HTTP edge (the message says what, for machines and logs) ──
+  VALIDATION: { status: 400, words: '填写的内容有误，请检查后再提交。' },
+  BAD_REQUEST: { status: 400, words: '请求的格式不对。' },
+  BAD_STATE: { status: 400, words: '登录链接已失效，请重新打开页面。' },
+  OAUTH_FAILED: { status: 400, words: '微信登录没有成功，请重新打开页面。' },
+  UNAUTHORIZED: { status: 401, words: '请先登录。' },
+  FORBIDDEN: { status: 403, words: '没有权限做这件事。' },
+  NOT_FOUND: { status: 404, words: '找不到要找的内容。' },
+  CONFLICT: { status: 409, words: '和已有的记录冲突。' },
+  TOO_LARGE: { status: 413, words: '提交的内容太大了。' },
+  WECHAT_UNAVAILABLE: { status: 502, words: '微信暂时没有应答，请稍后再试。' },
+
   // ── the infrastructure ──
   /** Redis or PostgreSQL cannot be reached this moment: nothing to fix in the request; the same request again is safe. */
   UNAVAILABLE: { status: 503, words: '系统暂时不可用，请稍后再试。' },
@@ -97,26 +109,39 @@ export const CATALOGUE = {
 
 export type ErrorCode = keyof typeof CATALOGUE;
 
-/** A refusal the HTTP edge can render: a status, a stable code, the words, maybe the field it is about. */
-export class CodedError extends Error {
+/**
+ * The one refusal the HTTP edge renders (`{error:{code, message, field, fields, rule}}`), from the
+ * catalogue: its status is the code's. `message` replaces the catalogue's words when the case says
+ * more; `fields` is every field's problem (a form shows each under its input), by default the
+ * message under `field`, none when null.
+ */
+export class DomainError extends Error {
+  override name = 'DomainError';
+  readonly status: number;
+  readonly field?: string;
+  readonly fields?: Record<string, string>;
+  readonly rule?: number;
   constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-    /** Every field's problem (a form shows each under its input); `field`/message name the first. */
-    readonly fields?: Record<string, string>,
+    readonly code: ErrorCode,
+    opts: { message?: string; field?: string; fields?: Record<string, string> | null } = {},
   ) {
-    super(message);
+    const words = opts.message ?? CATALOGUE[code].words;
+    super(words);
+    this.status = CATALOGUE[code].status;
+    this.field = opts.field;
+    const fields = opts.fields === undefined ? (opts.field ? { [opts.field]: words } : undefined) : (opts.fields ?? undefined);
+    if (fields) this.fields = fields;
+    const entry = CATALOGUE[code];
+    if ('rule' in entry) this.rule = entry.rule;
   }
 }
 
-/** A capability's refusal from the catalogue; `message` replaces the catalogue's words when the case says more. */
-export class DomainError extends CodedError {
-  constructor(code: ErrorCode, opts: { message?: string; field?: string } = {}) {
-    const words = opts.message ?? CATALOGUE[code].words;
-    super(CATALOGUE[code].status, code, words, opts.field, opts.field ? { [opts.field]: words } : undefined);
-  }
-}
+/** A refusal whose message is for machines (English, naming the field): no per-field words unless given. */
+export const refusal = (code: ErrorCode, message: string, field?: string, fields?: Record<string, string>) =>
+  new DomainError(code, { message, field, fields: fields ?? null });
+
+/** A refusal a capability answered as a value (a grab's Rejection, a bind's result) as the error the edge renders. */
+export const fromRejection = (r: { code: ErrorCode; message: string }, field?: string, fields?: Record<string, string>) =>
+  new DomainError(r.code, { message: r.message, field, fields: fields ?? null });
 
 export const statusOf = (code: ErrorCode): number => CATALOGUE[code].status;

@@ -11,7 +11,7 @@ import type { Ctx } from '../context.js';
 import { sameOrigin, sessionOf } from '../http/auth.js';
 import { OPS_COOKIE } from '../session/index.js';
 import { accountOf } from '../ops/index.js';
-import { CodedError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import { esc } from '../format.js';
 import { closeOpsSession, openOpsSession } from './ops-session.js';
 import { type Me, render } from './console/layout.js';
@@ -55,7 +55,7 @@ export function opsConsoleRoutes(app: Ctx): Router {
       ctx.status = 303;
       ctx.redirect('/ops');
     } catch (err) {
-      if (!(err instanceof CodedError)) throw err;
+      if (!(err instanceof DomainError)) throw err;
       ctx.status = err.status;
       await loginPage(ctx, err.message, email);
     }

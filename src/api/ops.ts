@@ -3,7 +3,6 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { TIERS } from '../config.js';
-import { HttpError } from '../http/errors.js';
 import { requireRole } from '../http/auth.js';
 import { dbId, idParam, json, jsonBody, parse } from '../http/body.js';
 import { depositState, fenOfYuan } from '../money.js';
@@ -49,7 +48,7 @@ import { paymentsReport, requestRefund } from '../pay/index.js';
 import { sameOrigin } from '../http/auth.js';
 import { closeOpsSession, openOpsSession } from './ops-session.js';
 import { chinaDay, plannerQuery, requirementQuery } from './ops-inputs.js';
-import { DomainError } from '../errors.js';
+import { DomainError, refusal } from '../errors.js';
 import type { Context, Next } from 'koa';
 
 const supplierInput = z.object({ name: z.string().trim().min(1, 'must not be empty').max(100) }, { error: 'body must be a JSON object' });
@@ -216,7 +215,7 @@ const actorOf = (ctx: Context) => ({ accountId: ctx.state.opsActor!.accountId, a
 
 function id(param: string | undefined): number {
   const n = idParam(param);
-  if (!n) throw new HttpError(404, 'NOT_FOUND', 'id: no such record (ids are positive integers)', 'id');
+  if (!n) throw refusal('NOT_FOUND', 'id: no such record (ids are positive integers)', 'id');
   return n;
 }
 
@@ -408,7 +407,7 @@ export function opsRoutes(app: Ctx): Router {
 
   r.get('/requirements/:id', async (ctx) => {
     const view = await requirementView(app, id(ctx.params.id));
-    if (!view) throw new HttpError(404, 'NOT_FOUND', 'no such requirement', 'id');
+    if (!view) throw refusal('NOT_FOUND', 'no such requirement', 'id');
     const d = await app.db.deposit.findFirst({ where: { requirementId: view.id }, orderBy: { createdAt: 'desc' } });
     ctx.body = {
       ...view,

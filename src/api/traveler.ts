@@ -9,7 +9,6 @@ import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { requireRole } from '../http/auth.js';
 import { idParam, json, parse } from '../http/body.js';
-import { HttpError } from '../http/errors.js';
 import { COOKIE, signSession } from '../session/index.js';
 import { requirementInput } from '../requirements/index.js';
 import {
@@ -24,6 +23,7 @@ import {
   verifyPhoneCode,
 } from '../traveler/index.js';
 import { createSmsSender } from '../sms/index.js';
+import { refusal } from '../errors.js';
 
 /** What a traveler may set: everything ops may, but the matching knobs and their WeChat identity. */
 const TRAVELER_FIELDS = [
@@ -104,7 +104,7 @@ export function travelerRoutes(app: Ctx): Router {
   r.post('/requirements/:id/choose', async (ctx) => {
     const body = ctx.request.body as { workOrderId?: unknown } | undefined;
     if (typeof body?.workOrderId !== 'string' || !body.workOrderId)
-      throw new HttpError(400, 'VALIDATION', 'workOrderId: is required (the proposal to choose)', 'workOrderId');
+      throw refusal('VALIDATION', 'workOrderId: is required (the proposal to choose)', 'workOrderId');
     ctx.body = await chooseProposal(app, await travelerIdOf(app, me(ctx)), idParam(ctx.params.id), body.workOrderId);
   });
 

@@ -1,10 +1,9 @@
 /** Who is calling: a signed session cookie, or for ops machines a bearer token. */
 import { timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { DomainError } from '../errors.js';
+import { DomainError, refusal } from '../errors.js';
 import type { Ctx } from '../context.js';
 import { COOKIE, OPS_COOKIE, verifySession, type Role, type Session } from '../session/index.js';
-import { HttpError } from './errors.js';
 
 declare module 'koa' {
   interface DefaultState {
@@ -86,15 +85,15 @@ export function requireRole(app: Ctx, role: Role | Role[]): Middleware {
   return async (ctx, next) => {
     const auth = ctx.get('authorization');
     if (roles.includes('ops') && auth.startsWith('Bearer ') && app.config.OPS_API_TOKEN) {
-      if (!sameSecret(auth.slice(7), app.config.OPS_API_TOKEN)) throw new HttpError(401, 'UNAUTHORIZED', 'bad ops token');
+      if (!sameSecret(auth.slice(7), app.config.OPS_API_TOKEN)) throw refusal('UNAUTHORIZED', 'bad ops token');
       ctx.state.opsActor = { accountId: null, actor: 'api-token' };
       return next();
     }
     // The console's own cookie first (ops only), then the pages' cookie.
     const opsSession = roles.includes('ops') ? sessionOf(app, ctx.cookies.get(OPS_COOKIE)) : null;
     const s = opsSession?.role === 'ops' ? opsSession : sessionOf(app, ctx.cookies.get(COOKIE));
-    if (!s) throw new HttpError(401, 'UNAUTHORIZED', 'sign in first (no valid session)');
-    if (!roles.includes(s.role)) throw new HttpError(403, 'FORBIDDEN', `this needs a ${roles.join(' or ')} session`);
+    if (!s) throw refusal('UNAUTHORIZED', 'sign in first (no valid session)');
+    if (!roles.includes(s.role)) throw refusal('FORBIDDEN', `this needs a ${roles.join(' or ')} session`);
     if (s.role === 'ops') {
       if (!sameOrigin(ctx, app.config.PUBLIC_URL)) throw new DomainError('CROSS_SITE');
       // The account as the record says now, not only as the session list says (the record wins).

@@ -10,7 +10,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import type { z } from 'zod';
-import { HttpError, validationError } from './errors.js';
+import { validationError } from './errors.js';
+import { refusal } from '../errors.js';
 
 export { dbId, idParam } from '../ids.js';
 
@@ -111,7 +112,7 @@ export function nulAt(value: unknown): string | null {
 export function parseJsonText(text: string): unknown {
   if (!text.trim()) return {};
   if (nestedDeeper(text))
-    throw new HttpError(400, 'BAD_REQUEST', `malformed JSON body: nested deeper than ${MAX_DEPTH} levels`, undefined, {
+    throw refusal('BAD_REQUEST', `malformed JSON body: nested deeper than ${MAX_DEPTH} levels`, undefined, {
       '(body)': '提交的内容层级过深，无法处理。',
     });
   let body: unknown;
@@ -122,7 +123,7 @@ export function parseJsonText(text: string): unknown {
   }
   const at = /\\u0000/i.test(text) ? nulAt(body) : null;
   if (at)
-    throw new HttpError(400, 'VALIDATION', `${at}: must not contain NUL characters`, at, {
+    throw refusal('VALIDATION', `${at}: must not contain NUL characters`, at, {
       [at]: '内容里有无法保存的字符，请删掉后再试。',
     });
   return body;

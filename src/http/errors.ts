@@ -1,22 +1,20 @@
 /**
- * Errors at the HTTP edge are values with codes: `{error:{code, message, field}}`. Throw an
- * HttpError (or any capability's CodedError) anywhere in a route; the middleware renders it.
+ * Errors at the HTTP edge are values with codes: `{error:{code, message, field}}`. Throw a
+ * DomainError (errors.ts: `refusal(code, message, field)` for the generic codes) anywhere in a
+ * route or capability; the middleware renders it.
  * Anything else is a 500 that is logged.
  */
 import type { Middleware } from 'koa';
 import type { ZodError } from 'zod';
 import type { Logger } from '../log.js';
 import { inChinese } from './words.js';
-import { CodedError, DomainError } from '../errors.js';
-
-/** A refusal made at the HTTP edge itself (routes, auth, body parsing). */
-export class HttpError extends CodedError {}
+import { DomainError, refusal } from '../errors.js';
 
 /**
  * A failed zod parse as a 400: the first problem in `field`/`message` (English, for machines), every
  * field's problem in `fields` as a Chinese sentence (what forms show; http/words.ts).
  */
-export function validationError(err: ZodError, input?: unknown): HttpError {
+export function validationError(err: ZodError, input?: unknown): DomainError {
   const issue = err.issues[0];
   const field = issue.path.join('.') || undefined;
   const fields: Record<string, string> = {};
@@ -24,8 +22,7 @@ export function validationError(err: ZodError, input?: unknown): HttpError {
     const f = i.path.join('.');
     if (f && !(f in fields)) fields[f] = inChinese(i, input);
   }
-  return new HttpError(
-    400,
+  return refusal(
     'VALIDATION',
     field ? `${field}: ${issue.message}` : issue.message,
     field,
@@ -48,7 +45,7 @@ export function unreachable(err: unknown): boolean {
 
 /** A coded error as the API renders it everywhere (the middleware below, and the lean routes: lean.ts); null for anything else. */
 export function errorAnswer(err: unknown): { status: number; body: { error: Record<string, unknown> } } | null {
-  if (err instanceof CodedError) {
+  if (err instanceof DomainError) {
     return {
       status: err.status,
       body: {
@@ -57,6 +54,7 @@ export function errorAnswer(err: unknown): { status: number; body: { error: Reco
           message: err.message,
           ...(err.field ? { field: err.field } : {}),
           ...(err.fields ? { fields: err.fields } : {}),
+          ...(err.rule ? { rule: err.rule } : {}),
         },
       },
     };

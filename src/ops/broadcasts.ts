@@ -16,7 +16,7 @@
 import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { CodedError, DomainError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import { chinaDate, chinaDayStart } from '../format.js';
 import { appendForUser } from '../live/index.js';
 import { massPreview, massSendToTier, syncTierTag } from '../wechat/index.js';
@@ -214,14 +214,14 @@ export async function cancelBroadcast(ctx: Ctx, id: number) {
   return broadcastView(ctx, id);
 }
 
-const refusal = (field: string, words: string) => new CodedError(400, 'VALIDATION', words, field, { [field]: words });
+const invalid = (field: string, words: string) => new DomainError('VALIDATION', { message: words, field });
 
 /** Who a preview goes to: a bound planner, or an openid the product knows (a planner's or a traveler's), never any string. */
 async function previewTo(ctx: Ctx, to: { plannerId?: number; openid?: string }): Promise<string> {
   if (to.plannerId !== undefined) {
     const p = await ctx.db.planner.findUnique({ where: { id: to.plannerId }, select: { openid: true } });
     if (!p) throw new DomainError('PLANNER_NOT_FOUND', { field: 'plannerId' });
-    if (!p.openid) throw refusal('plannerId', '这位定制师还没有绑定微信，收不到预览。');
+    if (!p.openid) throw invalid('plannerId', '这位定制师还没有绑定微信，收不到预览。');
     return p.openid;
   }
   const openid = to.openid!;
@@ -229,7 +229,7 @@ async function previewTo(ctx: Ctx, to: { plannerId?: number; openid?: string }):
     ctx.db.planner.findUnique({ where: { openid }, select: { id: true } }),
     ctx.db.traveler.findUnique({ where: { openid }, select: { id: true } }),
   ]);
-  if (!planner && !traveler) throw refusal('openid', '这个 openid 不是已绑定的定制师或用户，请从列表里选择接收预览的人。');
+  if (!planner && !traveler) throw invalid('openid', '这个 openid 不是已绑定的定制师或用户，请从列表里选择接收预览的人。');
   return openid;
 }
 

@@ -7,7 +7,7 @@ import type { Ctx } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { refreshPlanner, rematchPlanner } from '../grab/index.js';
 import { moveTierTag, newBindCode } from '../wechat/index.js';
-import { HttpError } from '../http/errors.js';
+import { refusal } from '../errors.js';
 
 const TAKEN: Record<string, string> = {
   name: '这个名称已经有了，请换一个。',
@@ -19,13 +19,13 @@ const TAKEN: Record<string, string> = {
 function conflict(err: unknown, field: string): never {
   if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
     const words = TAKEN[field] ?? '这一项与已有的记录重复。';
-    throw new HttpError(409, 'CONFLICT', words, field, { [field]: words });
+    throw refusal('CONFLICT', words, field, { [field]: words });
   }
   throw err;
 }
 
 const missing = (what: string) => () => {
-  throw new HttpError(404, 'NOT_FOUND', `no such ${what}`, 'id');
+  throw refusal('NOT_FOUND', `no such ${what}`, 'id');
 };
 
 async function syncAccess(ctx: Ctx, plannerId: number) {
@@ -57,7 +57,7 @@ export type PlannerInput = Omit<Prisma.PlannerUncheckedCreateInput, 'id'>;
 /** A planner not created with an openid gets a bind code to bind their WeChat with. */
 export async function createPlanner(ctx: Ctx, input: PlannerInput) {
   const supplier = await ctx.db.supplier.findUnique({ where: { id: input.supplierId } });
-  if (!supplier) throw new HttpError(400, 'VALIDATION', 'supplierId: no such supplier', 'supplierId');
+  if (!supplier) throw refusal('VALIDATION', 'supplierId: no such supplier', 'supplierId');
   const planner = await ctx.db.planner
     .create({ data: { ...input, ...(input.openid ? {} : newBindCode()) } })
     .catch((e) => conflict(e, 'phone'));

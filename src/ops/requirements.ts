@@ -7,8 +7,7 @@ import type { Ctx } from '../context.js';
 import { TIERS, type Tier } from '../config.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { cardOf, closeRequirement, grab, reopenRequirement } from '../grab/index.js';
-import { DomainError, statusOf } from '../errors.js';
-import { CodedError } from '../errors.js';
+import { DomainError, fromRejection } from '../errors.js';
 import { chinaDateEnd, chinaDateStart, chinaTime } from '../format.js';
 import { loadTemplates } from '../notify/index.js';
 
@@ -282,7 +281,7 @@ export async function dispatchTo(ctx: Ctx, requirementId: number, plannerId: num
   const exists = await ctx.db.planner.findUnique({ where: { id: plannerId }, select: { id: true } });
   if (!exists) throw new DomainError('PLANNER_NOT_FOUND', { field: 'plannerId' });
   const result = await grab(ctx, { plannerId, requirementId, channel: 'dispatch', byOps: true });
-  if (!result.ok) throw new CodedError(statusOf(result.code), result.code, result.message, 'plannerId');
+  if (!result.ok) throw fromRejection(result, 'plannerId');
   const wo = await ctx.db.workOrder.findUnique({ where: { id: result.workOrderId } });
   return { ...wo, repeat: result.repeat };
 }

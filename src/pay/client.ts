@@ -25,6 +25,7 @@ const WxPay = require('wechatpay-node-v3') as new (o: {
 };
 
 export class PayError extends Error {
+  override name = 'PayError';
   constructor(
     message: string,
     readonly status?: number,

@@ -6,7 +6,7 @@
 import type { Ctx } from '../context.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { cardOf, requirementNow, SUPPLIER_HOLDS_WORDS, supplierHolds } from '../grab/index.js';
-import { CodedError } from '../errors.js';
+import { refusal } from '../errors.js';
 
 const WO_INCLUDE = { requirement: { include: { traveler: true } }, proposal: true } as const;
 type WorkOrderRow = Prisma.WorkOrderGetPayload<{ include: typeof WO_INCLUDE }>;
@@ -35,7 +35,7 @@ function workOrderView(ctx: Ctx, w: WorkOrderRow) {
 
 export async function profileOf(ctx: Ctx, plannerId: number) {
   const p = await ctx.db.planner.findUnique({ where: { id: plannerId }, include: { supplier: true } });
-  if (!p) throw new CodedError(404, 'NOT_FOUND', 'planner: this account no longer exists');
+  if (!p) throw refusal('NOT_FOUND', 'planner: this account no longer exists');
   return {
     id: p.id,
     name: p.name,
@@ -55,7 +55,7 @@ export async function workOrdersOf(ctx: Ctx, plannerId: number) {
 
 export async function workOrderOf(ctx: Ctx, plannerId: number, workOrderId: string) {
   const w = await ctx.db.workOrder.findUnique({ where: { id: workOrderId }, include: WO_INCLUDE });
-  if (!w || w.plannerId !== plannerId) throw new CodedError(404, 'NOT_FOUND', 'work order: not one of yours');
+  if (!w || w.plannerId !== plannerId) throw refusal('NOT_FOUND', 'work order: not one of yours');
   return workOrderView(ctx, w);
 }
 
@@ -70,7 +70,7 @@ export async function requirementFor(ctx: Ctx, plannerId: number, id: number | n
   const tier = req?.candidates[0]?.tier;
   const release = req?.releases.find((x) => x.tier === tier && x.releasedAt.getTime() <= ctx.now());
   const mine = req?.workOrders[0];
-  if (!req || !id || (!mine && !release)) throw new CodedError(404, 'NOT_FOUND', 'requirement: not in your pool');
+  if (!req || !id || (!mine && !release)) throw refusal('NOT_FOUND', 'requirement: not in your pool');
   const [{ status, slotsLeft }, colleague] = await Promise.all([requirementNow(ctx, req), supplierHolds(ctx, plannerId, id)]);
   const live = mine && (mine.status === 'active' || mine.status === 'proposed' || mine.status === 'chosen');
   return {

@@ -11,7 +11,7 @@ import { TIERS, type Tier } from '../config.js';
 import { goLive, match } from '../grab/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { dbId } from '../ids.js';
-import { CodedError } from '../errors.js';
+import { refusal } from '../errors.js';
 import { travelerFor } from './travelers.js';
 
 const phone = z
@@ -144,7 +144,7 @@ export function departsInPast(ctx: Ctx, departDate: string): boolean {
 
 export async function createRequirement(ctx: Ctx, input: RequirementInput) {
   if (departsInPast(ctx, input.departDate))
-    throw new CodedError(400, 'VALIDATION', 'departDate: must not be in the past', 'departDate', { departDate: '出发日期不能早于今天。' });
+    throw refusal('VALIDATION', 'departDate: must not be in the past', 'departDate', { departDate: '出发日期不能早于今天。' });
   const minTier: Tier = input.minTier ?? (input.subject === 'enterprise' ? ctx.config.ENTERPRISE_MIN_TIER : 'C');
   const candidates = await match(ctx, {
     destinations: input.destinations,

@@ -12,7 +12,9 @@ export interface SmsSender {
   send(m: { phone: string; text: string; openid: string }): Promise<void>;
 }
 
-export class SmsUnavailable extends Error {}
+export class SmsUnavailable extends Error {
+  override name = 'SmsUnavailable';
+}
 
 export function createSmsSender(app: Ctx): SmsSender {
   const { SMS_WEBHOOK_URL: url, SMS_WEBHOOK_TOKEN: token, UPSTREAM_TIMEOUT_MS: timeout } = app.config;

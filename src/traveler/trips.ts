@@ -9,15 +9,15 @@ import { cardOf, choose, requirementNow } from '../grab/index.js';
 import { createRequirement, verifiedOwner, type RequirementInput } from '../requirements/index.js';
 import { confirmAfterPaySheet, depositAmount, depositFor } from '../pay/index.js';
 import { depositState } from '../money.js';
-import { CodedError } from '../errors.js';
+import { DomainError, refusal } from '../errors.js';
 
-const notYours = () => new CodedError(404, 'NOT_FOUND', 'requirement: not found among your trips');
+const notYours = () => refusal('NOT_FOUND', 'requirement: not found among your trips');
 
 /** The signed-in WeChat user's openid: from the session (a guest), or their traveler row. */
 export async function openidOf(ctx: Ctx, s: Session): Promise<string> {
   const openid =
     s.role === 'guest' ? s.openid : (await ctx.db.traveler.findUnique({ where: { id: s.id }, select: { openid: true } }))?.openid;
-  if (!openid) throw new CodedError(403, 'FORBIDDEN', 'sign in through WeChat first');
+  if (!openid) throw refusal('FORBIDDEN', 'sign in through WeChat first');
   return openid;
 }
 
@@ -35,7 +35,7 @@ export async function travelerIdOf(ctx: Ctx, s: Session): Promise<number | null>
 export async function submitTrip(ctx: Ctx, openid: string, input: RequirementInput) {
   if (await verifiedOwner(ctx.db, input.traveler.phone, openid)) {
     const msg = '这个手机号已由另一位微信用户验证，请填写你自己的手机号。';
-    throw new CodedError(409, 'PHONE_TAKEN', `traveler.phone: ${msg}`, 'traveler.phone', { 'traveler.phone': msg });
+    throw refusal('PHONE_TAKEN', `traveler.phone: ${msg}`, 'traveler.phone', { 'traveler.phone': msg });
   }
   return createRequirement(ctx, { ...input, traveler: { ...input.traveler, openid } });
 }
@@ -136,7 +136,7 @@ async function depositOrWhyNot(ctx: Ctx, id: number) {
   try {
     return await depositFor(ctx, id);
   } catch (err) {
-    if (!(err instanceof CodedError)) throw err;
+    if (!(err instanceof DomainError)) throw err;
     return { status: 'unavailable' as const, message: err.message };
   }
 }

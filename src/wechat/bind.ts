@@ -7,8 +7,8 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { requireRole } from '../http/auth.js';
-import { HttpError, validationError } from '../http/errors.js';
-import { CodedError, statusOf } from '../errors.js';
+import { validationError } from '../http/errors.js';
+import { fromRejection, refusal } from '../errors.js';
 import { COOKIE, signSession, verifySession } from '../session/index.js';
 import { refreshPlanner } from '../grab/index.js';
 import { json } from '../http/body.js';
@@ -37,9 +37,9 @@ export function bindRoutes(app: Ctx): Router {
     const s = ctx.state.session!;
     const openid =
       s.role === 'guest' ? s.openid! : s.role === 'planner' ? await openidOfPlanner(app, s.id) : await openidOfTraveler(app, s.id);
-    if (!openid) throw new HttpError(403, 'FORBIDDEN', 'sign in through WeChat first');
+    if (!openid) throw refusal('FORBIDDEN', 'sign in through WeChat first');
     const result = await bindPlanner(app, openid, parsed.data.code, ctx.ip);
-    if (!result.ok) throw new CodedError(statusOf(result.code), result.code, result.message, 'code', { code: result.message });
+    if (!result.ok) throw fromRejection(result, 'code', { code: result.message });
     const p = result.planner;
     ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'planner', id: p.id }, app.now()), {
       httpOnly: true,
@@ -51,16 +51,12 @@ export function bindRoutes(app: Ctx): Router {
   });
 
   r.get('/api/wechat/jssdk-config', async (ctx) => {
-    if (!verifySession(app.sessionSecret, ctx.cookies.get(COOKIE), app.now())) throw new HttpError(401, 'UNAUTHORIZED', 'sign in first');
+    if (!verifySession(app.sessionSecret, ctx.cookies.get(COOKIE), app.now())) throw refusal('UNAUTHORIZED', 'sign in first');
     const url = String(ctx.query.url ?? '').split('#')[0];
     const origin = new URL(app.config.PUBLIC_URL).origin;
-    if (!url.startsWith(`${origin}/`)) throw new HttpError(400, 'VALIDATION', `url: must be a page of ${origin}`, 'url');
+    if (!url.startsWith(`${origin}/`)) throw refusal('VALIDATION', `url: must be a page of ${origin}`, 'url');
     const ticket = await app.wechat.jsapiTicket().catch((err: Error) => {
-      throw new HttpError(
-        502,
-        'WECHAT_UNAVAILABLE',
-        `WeChat did not give a JS-SDK ticket (${err.message.slice(0, 80)}); try again in a moment`,
-      );
+      throw refusal('WECHAT_UNAVAILABLE', `WeChat did not give a JS-SDK ticket (${err.message.slice(0, 80)}); try again in a moment`);
     });
     const nonceStr = randomBytes(8).toString('hex');
     const timestamp = Math.floor(app.now() / 1000);

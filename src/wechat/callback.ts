@@ -33,7 +33,9 @@ const PENDING = 'pending';
 /** Signed timestamps further than this from our clock are refused (a captured signature expires). */
 export const SIGNATURE_WINDOW_SEC = 300;
 
+/** A delivery the callback refuses (signature, size, shape): answered in plain text, as WeChat's protocol has it. */
 class Refused extends Error {
+  override name = 'Refused';
   constructor(
     readonly status: number,
     message: string,

@@ -11,6 +11,7 @@ import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
 import { COOKIE, signSession } from '../session/index.js';
 import { plannerIdByOpenid } from '../grab/index.js';
+import { refusal } from '../errors.js';
 
 const STATE_TTL_MS = 10 * 60_000;
 const NONCE_COOKIE = 'oauth_nonce';
@@ -51,11 +52,6 @@ export function verifyState(secret: string, state: string, nowMs: number): { nex
   }
 }
 
-function refuse(ctx: Context, status: number, code: string, message: string, field?: string) {
-  ctx.status = status;
-  ctx.body = { error: { code, message, ...(field ? { field } : {}) } };
-}
-
 export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () => string): Router {
   const r = new Router();
   const secure = app.config.https;
@@ -63,7 +59,7 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
   r.get('/auth/wechat', (ctx) => {
     // (`again=1` marks a second attempt after a stale sign-in; it travels in redirect_uri to the callback.)
     const next = ctx.query.next === undefined ? '/' : safeNext(ctx.query.next);
-    if (!next) return refuse(ctx, 400, 'VALIDATION', 'next: must be a path on this site, like /h5/pool', 'next');
+    if (!next) throw refusal('VALIDATION', 'next: must be a path on this site, like /h5/pool', 'next');
     const nonce = randomBytes(12).toString('base64url');
     const state = signState(app.sessionSecret, { next, nonce, exp: app.now() + STATE_TTL_MS });
     ctx.cookies.set(NONCE_COOKIE, nonce, { httpOnly: true, sameSite: 'lax', secure, maxAge: STATE_TTL_MS, overwrite: true });
@@ -79,7 +75,7 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
 
   /** A browser whose sign-in went stale (expired, cookie lost) starts again once, then is told in words. */
   const startAgain = (ctx: Context, next: string, message: string) => {
-    if (!String(ctx.get('accept')).includes('text/html')) return refuse(ctx, 400, 'BAD_STATE', message, 'state');
+    if (!String(ctx.get('accept')).includes('text/html')) throw refusal('BAD_STATE', message, 'state');
     if (ctx.query.again !== '1') return ctx.redirect(`/auth/wechat?${new URLSearchParams({ next, again: '1' })}`);
     ctx.status = 400;
     ctx.type = 'html';
@@ -92,7 +88,7 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
     const cookieNonce = ctx.cookies.get(NONCE_COOKIE);
     if (!cookieNonce || cookieNonce !== s.nonce) return startAgain(ctx, s.next, 'state: not started in this browser');
     const code = String(ctx.query.code ?? '');
-    if (!code) return refuse(ctx, 400, 'VALIDATION', 'code: missing (the user declined?)', 'code');
+    if (!code) throw refusal('VALIDATION', 'code: missing (the user declined?)', 'code');
     const q = new URLSearchParams({
       appid: app.config.wechat.appid,
       secret: app.config.WECHAT_SECRET ?? 'sandbox-secret',
@@ -103,9 +99,8 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
     const res = (await fetch(`${apiBase()}/sns/oauth2/access_token?${q}`, { signal: AbortSignal.timeout(app.config.UPSTREAM_TIMEOUT_MS) })
       .then((x) => x.json())
       .catch(() => null)) as { openid?: string; errcode?: number; errmsg?: string } | null;
-    if (!res) return refuse(ctx, 502, 'WECHAT_UNAVAILABLE', 'WeChat did not answer the sign-in; try again in a moment');
-    if (!res.openid)
-      return refuse(ctx, 400, 'OAUTH_FAILED', `code: WeChat refused it (${res.errcode ?? '?'} ${res.errmsg ?? ''})`.trim(), 'code');
+    if (!res) throw refusal('WECHAT_UNAVAILABLE', 'WeChat did not answer the sign-in; try again in a moment');
+    if (!res.openid) throw refusal('OAUTH_FAILED', `code: WeChat refused it (${res.errcode ?? '?'} ${res.errmsg ?? ''})`.trim(), 'code');
 
     const plannerId = await plannerIdByOpenid(app, res.openid);
     if (plannerId && app.revocations.suspended(`planner:${plannerId}`)) {

@@ -14,7 +14,9 @@ const parser = new XMLParser({
 
 export type WechatXml = Record<string, string>;
 
-export class MalformedXml extends Error {}
+export class MalformedXml extends Error {
+  override name = 'MalformedXml';
+}
 
 /** The fields of a `<xml>…</xml>` document as strings. */
 export function parseXml(text: string): WechatXml {

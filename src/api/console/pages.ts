@@ -26,7 +26,7 @@ import {
   requirementTimeline,
   scoresNow,
 } from '../../ops/index.js';
-import { CodedError } from '../../errors.js';
+import { DomainError } from '../../errors.js';
 import { plannerQuery, requirementQuery } from '../ops-inputs.js';
 import { paymentsReport } from '../../pay/index.js';
 import { actionWords, attemptWords, changeWords, cronWords, massStatusWords, withCode } from './words.js';
@@ -76,7 +76,7 @@ const list = (xs: string[]) => esc(xs.join('、'));
 
 /** A query that did not parse: the page says which field and why, instead of guessing. */
 function queryErrors(err: unknown): string {
-  if (!(err instanceof CodedError) || !err.fields) throw err;
+  if (!(err instanceof DomainError) || !err.fields) throw err;
   // The sentences name their field already (http/words.ts): no machine names before them.
   return `<p class="err" role="alert">${Object.values(err.fields)
     .map((m) => esc(m))

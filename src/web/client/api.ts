@@ -1,5 +1,6 @@
 /** JSON calls to the product's API. Errors keep the server's code, message and fields. */
 export class ApiError extends Error {
+  override name = 'ApiError';
   constructor(
     readonly status: number,
     readonly code: string,
