@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Files that load the machine (storms, a real browser) run one at a time after the rest, so none
-// of them shares the 2 cores with another heavy file: a CPU-bound neighbour must not fail a test.
-const HEAVY = ['test/grab/storm.test.ts', 'test/wechat/storm.test.ts', 'test/web/*.test.ts', 'test/security/cluster.test.ts'];
+// The storms load the machine on purpose (and the reply storm holds WeChat's 5 s promise), and the
+// WEB_CONCURRENCY test forks a cluster on a clock: they run one at a time after the rest, sharing
+// the 2 cores with nothing else. Browser tests wait for what a person would see (no deadlines), so
+// they run beside the others.
+const HEAVY = ['test/grab/storm.test.ts', 'test/wechat/storm.test.ts', 'test/security/cluster.test.ts'];
 // Faults injected under load (processes killed, Redis restarted, PostgreSQL cut off): `npm run
 // test:faults`, with the "cluster" project below; .ci/run runs it after `npm test`.
 const FAULTS = [
@@ -40,7 +42,9 @@ export default defineConfig({
         test: { ...shared, name: 'unit', include: ['test/unit/**/*.test.ts'], maxWorkers: 2, sequence: { groupOrder: 0 } },
       },
       {
-        // each test file gets its own Redis db and PostgreSQL database, so these run side by side
+        // each test file gets its own Redis db and PostgreSQL database, so these run side by side;
+        // files share their worker's module cache (isolate: false): each paid ~2 s of imports and a
+        // page bundle before, and every file starts its own app, so no state is shared but modules'
         test: {
           ...shared,
           name: 'parallel',

@@ -30,7 +30,7 @@ export const ALLOWED: Record<string, readonly string[] | '*'> = {
   metrics: [],
   api: '*',
 };
-const KERNEL_DIRS = new Set(['http', 'infra', 'generated']);
+const KERNEL_DIRS = new Set(['http', 'infra', 'generated', 'shared']);
 const COMPOSITION = new Set(['boot.ts', 'main.ts']);
 
 function* files(dir: string): Generator<string> {

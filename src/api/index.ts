@@ -13,7 +13,7 @@ import { COOKIE } from '../session/index.js';
 import { bindRoutes, leanCallback, oauthRoutes, wechatRoutes } from '../wechat/index.js';
 import { sandboxApi, sandboxPay, sandboxPhone } from '../sandbox/index.js';
 import { pageRoutes } from '../web/index.js';
-import { opsRoutes } from './ops.js';
+import { opsRoutes } from './ops/index.js';
 import { opsConsoleRoutes } from './ops-console.js';
 import { opsQueues } from './ops-queues.js';
 import { handlePayNotify } from '../pay/index.js';

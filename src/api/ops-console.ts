@@ -1,6 +1,6 @@
 /**
  * The ops console (PC, Chinese, server-rendered): sign in and out here; every other page behind
- * the console's session (src/api/console/pages.ts). Sign-in and sign-out are plain forms that post
+ * the console's session (src/api/console/pages/). Sign-in and sign-out are plain forms that post
  * to this site only (CSP form-action 'self', and every POST is checked same-origin); the pages'
  * changes go through the ops API with the console script.
  */
@@ -12,10 +12,10 @@ import { sameOrigin, sessionOf } from '../http/auth.js';
 import { OPS_COOKIE } from '../session/index.js';
 import { accountOf } from '../ops/index.js';
 import { DomainError } from '../errors.js';
-import { esc } from '../format.js';
 import { closeOpsSession, openOpsSession } from './ops-session.js';
+import { html } from './console/html.js';
 import { type Me, render } from './console/layout.js';
-import { consolePages } from './console/pages.js';
+import { consolePages } from './console/pages/index.js';
 
 const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
 
@@ -23,10 +23,10 @@ function loginPage(ctx: Context, message = '', email = '') {
   return render(
     ctx,
     '登录',
-    `<form class="box login" method="post" action="/ops/login"><h2>运营后台登录</h2>
-<label for="email">邮箱</label><input id="email" name="email" type="email" autocomplete="username" required value="${esc(email)}">
+    html`<form class="box login" method="post" action="/ops/login"><h2>运营后台登录</h2>
+<label for="email">邮箱</label><input id="email" name="email" type="email" autocomplete="username" required value="${email}">
 <label for="password">密码</label><input id="password" name="password" type="password" autocomplete="current-password" required>
-${message ? `<p class="err" role="alert">${esc(message)}</p>` : ''}<button type="submit">登录</button>
+${message ? html`<p class="err" role="alert">${message}</p>` : ''}<button type="submit">登录</button>
 <p class="muted">没有账号？请管理员在「账号」页创建，或运行 <code>npm run ops-user -- --email 你的邮箱</code>，并把一次性密码交给你。</p></form>`,
   );
 }

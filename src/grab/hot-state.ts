@@ -6,26 +6,13 @@
  */
 import { chinaDayStart } from '../format.js';
 import type { Ctx } from '../context.js';
+import type { Card } from '../shared/wire.js';
+
+export type { Card };
 import { dayKey, plannerKeys, plannerOpenids, requirementCodes, requirementKeys } from './keys.js';
 
 const LIVE = ['active', 'proposed', 'chosen'] as const;
 const HELD = ['active', 'proposed'] as const;
-
-export interface Card {
-  code: string;
-  subject: string;
-  company: string | null;
-  origin: string;
-  destinations: string[];
-  departDate: string;
-  returnDate: string;
-  adults: number;
-  children: number;
-  budgetFen: number;
-  budgetType: string;
-  /** The traveler's wishes: a pool card previews them (a planner decides in seconds). */
-  notes: string | null;
-}
 
 type CardSource = Omit<Card, 'departDate' | 'returnDate'> & { departDate: Date; returnDate: Date };
 

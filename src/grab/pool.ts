@@ -4,20 +4,11 @@
  * index and each requirement's meta, so a release or a fill (one write each) shows everywhere at once.
  */
 import type { Ctx } from '../context.js';
-import type { Card } from './hot-state.js';
+import type { Card, PoolItem } from '../shared/wire.js';
+
+export type { PoolItem };
 import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 import { ensurePlanner } from './hot-state.js';
-
-export interface PoolItem extends Card {
-  requirementId: number;
-  slotsLeft: number;
-  wanted: number;
-  releasedAt: number;
-  /** When the next tier sees it (the competition widens then), if one is still to come. */
-  nextTier?: { tier: string; at: number };
-  /** Shown but not grabbable, and why in words (a colleague of the same supplier holds a slot). */
-  unavailable?: { code: 'SUPPLIER_HOLDS_SLOT'; reason: string };
-}
 
 export const SUPPLIER_HOLDS_WORDS = '同公司已接单';
 

@@ -17,3 +17,4 @@ export { PAY_QUEUE, startPayWorker } from './queue.js';
 export { payBase, queryOrder, type PayParams, type Transaction } from './client.js';
 export { refundView, requestRefund, settleRefund } from './refund.js';
 export { paymentsReport } from './report.js';
+export { depositRecord, latestDeposit } from './view.js';

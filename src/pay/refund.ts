@@ -18,6 +18,7 @@ import type { Ctx } from '../context.js';
 import { DomainError } from '../errors.js';
 import { notifyUrl, PayError, payCall } from './client.js';
 import { recordPayment } from './deposit.js';
+import { heldBy } from './view.js';
 import { flushOutbox, toOutbox } from '../events/index.js';
 import { yuanText } from '../money.js';
 
@@ -28,11 +29,6 @@ interface RefundAnswer {
 }
 
 /** What refunds hold of a deposit: back with the payer, on the way, or stuck on the way (abnormal). */
-const heldBy = (refunds: { status: string; amountFen: number }[]) =>
-  refunds
-    .filter((r) => r.status === 'processing' || r.status === 'success' || r.status === 'abnormal')
-    .reduce((n, r) => n + r.amountFen, 0);
-
 export async function requestRefund(
   ctx: Ctx,
   requirementId: number,

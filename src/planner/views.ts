@@ -4,6 +4,7 @@
  * has not been released sees nothing of a requirement: the tiers' head start is the product.
  */
 import type { Ctx } from '../context.js';
+import type { WorkOrderView } from '../shared/wire.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { cardOf, requirementNow, SUPPLIER_HOLDS_WORDS, supplierHolds } from '../grab/index.js';
 import { refusal } from '../errors.js';
@@ -11,7 +12,7 @@ import { refusal } from '../errors.js';
 const WO_INCLUDE = { requirement: { include: { traveler: true } }, proposal: true } as const;
 type WorkOrderRow = Prisma.WorkOrderGetPayload<{ include: typeof WO_INCLUDE }>;
 
-function workOrderView(ctx: Ctx, w: WorkOrderRow) {
+function workOrderView(ctx: Ctx, w: WorkOrderRow): WorkOrderView<Date> {
   // Dispatched by the system and not yet accepted: an offer, with the time to answer by.
   const offer =
     w.channel === 'dispatch' && !w.acceptedAt && w.status === 'active'

@@ -83,6 +83,7 @@ async function buildAssets(): Promise<Map<string, Asset>> {
       'text/javascript; charset=utf-8',
     ]),
     ['app.css', await readFile(`${here}client/app.css`), 'text/css; charset=utf-8'],
+    ['ops.css', await readFile(`${here}client/ops/console.css`), 'text/css; charset=utf-8'],
     ['weui.min.css', await readFile(weui), 'text/css; charset=utf-8'],
   ];
   return new Map(
@@ -125,7 +126,7 @@ const getAssets = () =>
   }));
 
 /** The URL of a built asset, with its content hash (cached for a year under that URL). */
-export async function assetUrl(name: 'app.js' | 'ops.js' | 'app.css'): Promise<string> {
+export async function assetUrl(name: 'app.js' | 'ops.js' | 'app.css' | 'ops.css'): Promise<string> {
   return `/assets/${name}?v=${(await getAssets()).get(name)!.hash}`;
 }
 

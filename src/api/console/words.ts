@@ -4,7 +4,7 @@
  * tooltip (title) for whoever needs to search the logs.
  */
 import { CATALOGUE } from '../../errors.js';
-import { esc } from '../../format.js';
+import { type Html, html } from './html.js';
 
 /** A grab attempt's result code in words. */
 export function attemptWords(code: string): string {
@@ -14,7 +14,7 @@ export function attemptWords(code: string): string {
 }
 
 /** The words, with the code in a tooltip. */
-export const withCode = (words: string, code: string) => `<span title="${esc(code)}">${esc(words)}</span>`;
+export const withCode = (words: string, code: string) => html`<span title="${code}">${words}</span>`;
 
 const ACTIONS: Record<string, string> = {
   'sign in': '登录',
@@ -98,7 +98,7 @@ const show = (k: string, v: unknown): string => {
  * Before → after as a person reads it: each field named in Chinese, "旧 → 新" where both are known,
  * at most six fields; the raw record in the tooltip.
  */
-export function changeWords(before: unknown, after: unknown): string {
+export function changeWords(before: unknown, after: unknown): Html | string {
   const b = (before && typeof before === 'object' ? before : {}) as Record<string, unknown>;
   const a = (after && typeof after === 'object' ? after : {}) as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => k in FIELDS);
@@ -109,13 +109,13 @@ export function changeWords(before: unknown, after: unknown): string {
   });
   if (!parts.length) return '';
   const raw = JSON.stringify({ before: before ?? null, after: after ?? null }).slice(0, 2000);
-  return `<span title="${esc(raw)}">${esc(parts.join('；'))}</span>`;
+  return html`<span title="${raw}">${parts.join('；')}</span>`;
 }
 
 const WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六', '日'];
 
 /** A cron pattern as a sentence ("0 3 * * 1" → 每周一 03:00); anything unusual is said as a schedule with the pattern in a tooltip. */
-export function cronWords(pattern: string): string {
+export function cronWords(pattern: string): Html {
   const f = pattern.trim().split(/\s+/);
   const [m, h, dom, mon, dow] = f.length === 6 ? f.slice(1) : f;
   const time = /^\d+$/.test(m ?? '') && /^\d+$/.test(h ?? '') ? `${h.padStart(2, '0')}:${m.padStart(2, '0')}` : null;
@@ -123,7 +123,7 @@ export function cronWords(pattern: string): string {
   if (time && mon === '*' && dom === '*' && dow === '*') words = `每天 ${time}`;
   else if (time && mon === '*' && dom === '*' && /^[0-7]$/.test(dow ?? '')) words = `每周${WEEKDAYS[Number(dow)]} ${time}`;
   else if (time && mon === '*' && /^\d+$/.test(dom ?? '') && dow === '*') words = `每月 ${dom} 日 ${time}`;
-  return `<span title="${esc(pattern)}">${esc(words ?? '按设定的计划')}</span>`;
+  return html`<span title="${pattern}">${words ?? '按设定的计划'}</span>`;
 }
 
 /** WeChat's MASSSENDJOBFINISH Status in words ("send success", "send fail", "err(30001)"…). */

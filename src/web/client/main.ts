@@ -1,7 +1,7 @@
 /** The pages' one entry point: which page this is, who is signed in, then that page. */
 import { h, mount } from './dom.js';
 import { Live } from './live.js';
-import { bindPage, poolPage, requirementPage, workOrderPage, workOrdersPage } from './pages/planner.js';
+import { bindPage, poolPage, requirementPage, workOrderPage, workOrdersPage } from './planner/index.js';
 import { myListPage, myRequirementPage, tripForm } from './pages/traveler.js';
 
 // WeChat's OAuth URL ends in #wechat_redirect, and a browser keeps a fragment across redirects that

@@ -1,0 +1,66 @@
+/**
+ * What the API sends and the pages read, typed once (types only: the server's views declare they
+ * return these, the browser bundle reads them). Dates are Date on the server and ISO strings on the
+ * wire: a view is `X<Date>` where it is built, `X` (strings) where it is read.
+ */
+
+/** A requirement as every page and pool card shows it (dates as YYYY-MM-DD). */
+export interface Card {
+  code: string;
+  subject: string;
+  company: string | null;
+  origin: string;
+  destinations: string[];
+  departDate: string;
+  returnDate: string;
+  adults: number;
+  children: number;
+  budgetFen: number;
+  budgetType: string;
+  /** The traveler's wishes: a pool card previews them (a planner decides in seconds). */
+  notes: string | null;
+}
+
+/** One requirement in a planner's pool. */
+export interface PoolItem extends Card {
+  requirementId: number;
+  slotsLeft: number;
+  wanted: number;
+  /** When it was released to this planner's tier (ms). */
+  releasedAt: number;
+  /** The next tier's release, while slots are left (ms). */
+  nextTier?: { tier: string; at: number };
+  /** Shown, not grabbable: a colleague of the same supplier holds a slot (rule 6). */
+  unavailable?: { code: 'SUPPLIER_HOLDS_SLOT'; reason: string };
+}
+
+export type WorkOrderStatus = 'active' | 'proposed' | 'expired' | 'chosen' | 'closed' | 'declined';
+
+/** A planner's work order. */
+export interface WorkOrderView<D = string> {
+  id: string;
+  status: WorkOrderStatus;
+  channel: string;
+  grabbedAt: D;
+  deadlineAt: D;
+  /** Dispatched by the system, not yet accepted: answer by acceptBy or it goes back. */
+  offer: { acceptBy: D } | null;
+  requirement: Card & { id: number; status: string };
+  /** The traveler's contact, while the planner holds the slot. */
+  contact: { name: string; phone: string } | null;
+  proposal: { itinerary: string; priceFen: number; createdAt: D } | null;
+}
+
+/** Every refusal's body (http/errors.ts errorAnswer). */
+export interface ErrorBody {
+  error: {
+    code: string;
+    message: string;
+    /** The field the first problem is about. */
+    field?: string;
+    /** Every field's problem in words (a form shows each under its input). */
+    fields?: Record<string, string>;
+    /** The grab rule that refused (grab refusals only). */
+    rule?: number;
+  };
+}
