@@ -64,3 +64,51 @@ export interface ErrorBody {
     rule?: number;
   };
 }
+
+/** A traveler's deposit as their trip page shows it (or why it cannot be paid this moment). */
+export interface DepositView {
+  status: string;
+  message: string;
+  amountFen?: number;
+  refundedFen?: number;
+  state?: { word: string; line: string };
+  outTradeNo?: string;
+  sandbox?: boolean;
+  payParams?: { appId: string; timeStamp: string; nonceStr: string; package: string; signType: string; paySign: string };
+}
+
+/** One of a traveler's trips in their list. */
+export interface TripListItem<D = string> extends Card {
+  id: number;
+  status: string;
+  plannersWanted: number;
+  planners: number;
+  proposals: number;
+  deposit: { status: string; word: string } | null;
+  createdAt: D;
+}
+
+/** A planner's slot on a trip, as the traveler sees it. */
+export interface TripWorkOrder<D = string> {
+  id: string;
+  status: WorkOrderStatus;
+  planner: { name: string; tier: string; supplier: string };
+  /** Once chosen, the traveler can call their planner. */
+  contact?: { name: string; phone: string };
+  grabbedAt: D;
+  deadlineAt: D;
+  proposal: { itinerary: string; priceFen: number; createdAt: D; depositFen: number | null } | null;
+}
+
+/** One trip, live: progress, the proposals, the deposit. */
+export interface TripView<D = string> extends Card {
+  id: number;
+  status: string;
+  plannersWanted: number;
+  proposalWithinHours: number;
+  slotsLeft: number;
+  attention: 'no-planners' | 'flagged' | null;
+  createdAt: D;
+  workOrders: TripWorkOrder<D>[];
+  deposit: DepositView | null;
+}

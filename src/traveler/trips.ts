@@ -4,6 +4,7 @@
  * only once chosen), choose one. Who the signed-in WeChat user is, is decided here too.
  */
 import type { Ctx } from '../context.js';
+import type { TripListItem, TripView } from '../shared/wire.js';
 import type { Session } from '../session/index.js';
 import { cardOf, choose, requirementNow } from '../grab/index.js';
 import { createRequirement, verifiedOwner, type RequirementInput } from '../requirements/index.js';
@@ -40,7 +41,7 @@ export async function submitTrip(ctx: Ctx, openid: string, input: RequirementInp
   return createRequirement(ctx, { ...input, traveler: { ...input.traveler, openid } });
 }
 
-export async function tripsOf(ctx: Ctx, travelerId: number | null) {
+export async function tripsOf(ctx: Ctx, travelerId: number | null): Promise<TripListItem<Date>[]> {
   const rows = travelerId
     ? await ctx.db.requirement.findMany({
         where: { travelerId },
@@ -66,7 +67,7 @@ export async function tripsOf(ctx: Ctx, travelerId: number | null) {
   }));
 }
 
-export async function tripOf(ctx: Ctx, travelerId: number | null, id: number | null) {
+export async function tripOf(ctx: Ctx, travelerId: number | null, id: number | null): Promise<TripView<Date>> {
   const q =
     id && travelerId
       ? await ctx.db.requirement.findUnique({
