@@ -6,7 +6,7 @@
  * so no route maps codes to statuses or catches to translate. This module imports nothing.
  */
 export const CATALOGUE = {
-  // ── grab rules (the number is the rule of BRIEF.md's grab rules, answered as `rule`) ──
+  // ── grab rules (the number is the grab rule it enforces, answered as `rule`; docs/architecture.md lists them) ──
   REQUIREMENT_NOT_FOUND: { status: 404, rule: 1, words: '需求不存在' },
   REQUIREMENT_CLOSED: { status: 409, rule: 1, words: '需求已关闭，不再接受抢单' },
   NOT_RELEASED: { status: 409, rule: 2, words: '该需求还未向你的等级开放，请稍候' },

@@ -145,7 +145,10 @@ export async function cancelDeadline(ctx: Ctx, workOrderId: string): Promise<voi
   await Promise.all([ctx.queue.remove(deadlineId(workOrderId)), ctx.queue.remove(remindId(workOrderId))]);
 }
 
-/** The worker side: spare concurrency so delayed releases are not late (see NOTES: BullMQ). */
+/**
+ * The worker side, with spare concurrency: BullMQ promotes a delayed job only while the worker has a
+ * free slot, so a worker busy with long jobs would start a release late.
+ */
 export function startWorker(ctx: Ctx, connection: RedisClient, handle: (job: Job<LifecycleJob>) => Promise<unknown>): Worker<LifecycleJob> {
   const worker = new Worker<LifecycleJob>(QUEUE, handle, { connection, prefix: queuePrefix(ctx.ns, QUEUE), concurrency: 32 });
   worker.on('failed', (job, err) => ctx.log.error({ job: job?.id, err: err.message }, 'lifecycle job failed'));

@@ -3,7 +3,7 @@
  * to four scripts per request, and ioredis's general command machinery (a Command object per call,
  * the auto-pipeline's Pipeline, a callback per answer in a tick of its own) cost more CPU than the
  * rest of the endpoint's own code: about 11 µs a call against 3 µs written here
- * (scripts/bench/script-line.ts). The line writes EVALSHA in RESP, every call made in one turn of
+ * (measured with the bench's grab floor, scripts/bench/servers/grab-floor.ts). The line writes EVALSHA in RESP, every call made in one turn of
  * the event loop in one write, and reads the answers in order.
  *
  * It only ever speeds things up; ioredis stays the way that always works:

@@ -1,7 +1,7 @@
 /**
- * Which engine moments send which template messages, and to whom. Called from the engine's own
- * at-least-once paths (release job, after-win steps, deadline job); the message ids make a repeat
- * harmless.
+ * Which engine moments send which template messages, and to whom. Called by the notifications
+ * listener (notify/listener.ts) for the engine's events, which arrive at least once; the message ids
+ * make a repeat harmless.
  */
 import { budget, chinaDateTime as cst, partyWords, plainYuan, tripDates } from '../format.js';
 import type { Ctx } from '../context.js';

@@ -155,7 +155,7 @@ export async function sendBroadcast(ctx: Ctx, id: number) {
         broadcastId: id,
         plannerId: p.id,
         channel,
-        state: 'skipped',
+        state: 'skipped' as const,
         error: skipWords[p.openid ? (p.unreachableReason ?? 'unsubscribed') : 'unbound'],
       }));
   const data = { broadcastId: id, title: b.title, text: b.body, url: b.url ?? '/h5/pool', at: at.getTime() };
@@ -170,7 +170,7 @@ export async function sendBroadcast(ctx: Ctx, id: number) {
   }
   if (channels.includes('template')) {
     await ctx.db.broadcastDelivery.createMany({
-      data: [...reachable.map((p) => ({ broadcastId: id, plannerId: p.id, channel: 'template', state: 'queued' })), ...skipped('template')],
+      data: [...reachable.map((p) => ({ broadcastId: id, plannerId: p.id, channel: 'template', state: 'queued' as const })), ...skipped('template')],
       skipDuplicates: true,
     });
     await ctx.notify.enqueue(
@@ -190,7 +190,7 @@ export async function sendBroadcast(ctx: Ctx, id: number) {
       await massSendToTier(ctx, tier, `【${b.title}】${b.body}`, id);
     }
     await ctx.db.broadcastDelivery.createMany({
-      data: [...reachable.map((p) => ({ broadcastId: id, plannerId: p.id, channel: 'mass', state: 'sent' })), ...skipped('mass')],
+      data: [...reachable.map((p) => ({ broadcastId: id, plannerId: p.id, channel: 'mass', state: 'sent' as const })), ...skipped('mass')],
       skipDuplicates: true,
     });
   }

@@ -1,7 +1,7 @@
 /**
  * WeChat Pay APIv3's cryptography, with node:crypto (wechatpay-node-v3 builds and signs requests,
  * but its verification has no time window, knows platform certificates only, and its decryption
- * no longer checks the AES-GCM tag: NOTES.md).
+ * no longer checks the AES-GCM tag; docs/payments.md).
  *
  *   signature  RSA-SHA256 over `timestamp\nnonce\nbody\n`, headers Wechatpay-Serial / -Signature /
  *              -Timestamp / -Nonce; refused: unknown serial, a timestamp more than 5 minutes off,
