@@ -170,7 +170,10 @@ export async function sendBroadcast(ctx: Ctx, id: number) {
   }
   if (channels.includes('template')) {
     await ctx.db.broadcastDelivery.createMany({
-      data: [...reachable.map((p) => ({ broadcastId: id, plannerId: p.id, channel: 'template', state: 'queued' as const })), ...skipped('template')],
+      data: [
+        ...reachable.map((p) => ({ broadcastId: id, plannerId: p.id, channel: 'template', state: 'queued' as const })),
+        ...skipped('template'),
+      ],
       skipDuplicates: true,
     });
     await ctx.notify.enqueue(
