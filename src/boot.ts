@@ -3,9 +3,8 @@
  * (every role), the web side and/or the workers (ROLE=all|web|worker). main.ts calls start; scripts
  * call connect; so do the tests. This is where capabilities are wired to each other.
  */
-import type { Worker } from 'bullmq';
 import type { Config } from './config.js';
-import type { Ctx } from './context.js';
+import type { Ctx, Workers } from './context.js';
 import { createLogger, type Logger } from './log.js';
 import {
   commandClient,
@@ -22,9 +21,9 @@ import { kernelScripts } from './infra/scripts.js';
 import { migrate } from './infra/migrate.js';
 import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
 import { watchRedisLoss } from './infra/redis-loss.js';
-import { countAccounts, GRADING_QUEUE, scheduleGrading, startGradingWorker } from './ops/index.js';
+import { countAccounts, GRADING_QUEUE, startGradingWorkers } from './ops/index.js';
 import { createMetrics } from './metrics/index.js';
-import { PAY_QUEUE, rescheduleDeposits, settle, startPayWorker, sweepPending } from './pay/index.js';
+import { PAY_QUEUE, rescheduleDeposits, startPayWorkers } from './pay/index.js';
 import { Queue } from 'bullmq';
 import { queuePrefix, scheduleLock } from './infra/keys.js';
 import {
@@ -34,12 +33,11 @@ import {
   createQueue,
   createRecorder,
   RECORDER_CONNECTIONS,
-  handleJob,
   loadAll,
   rebuildSchedule,
   reconcile,
   scriptsFor,
-  startWorker,
+  startEngineWorkers,
   withLock,
 } from './grab/index.js';
 import { createEventBus, listen, type Listening } from './events/index.js';
@@ -226,20 +224,17 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     config.ROLE === 'web' ? undefined : listen(ctx.redis, [liveListener(ctx), notificationsListener(ctx)], { log });
   await listening?.ready;
 
-  let worker: Worker | undefined;
-  let notifyWorker: ReturnType<typeof startNotifyWorker> | undefined;
-  let gradingWorker: Worker | undefined;
-  let payWorker: { close(): Promise<void> } | undefined;
-  let gradingQueue: Queue | undefined;
+  // Each capability starts its own background work; the schedule (every job still due) is derived
+  // from PostgreSQL now and every SCHEDULE_REBUILD_EVERY, and at once when Redis lost its data.
+  let workers: Workers[] = [];
   let workerConn: ReturnType<typeof queueConnection> | undefined;
   let workerCtx: Ctx | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let scheduleTimer: NodeJS.Timeout | undefined;
-  let lossWatch: { stop(): void } | undefined;
-  let rebuilding: Promise<unknown> = Promise.resolve();
   let workerDb: ReturnType<typeof createPrisma> | undefined;
+  let rebuilding: Promise<unknown> = Promise.resolve();
+  const timers: NodeJS.Timeout[] = [];
+  let lossWatch: { stop(): void } | undefined;
   if (config.ROLE !== 'web') {
-    workerConn = queueConnection(redisTarget);
+    const conn = (workerConn = queueConnection(redisTarget));
     // Beside a web server (ROLE=all) the workers get their own database connections (the embedded
     // database has only one): a busy schedule must not starve web requests of theirs (ops intake
     // answered 500 when they shared). A ROLE=worker process's pool is theirs already.
@@ -247,19 +242,15 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     const w: Ctx = workerDb ? { ...ctx, db: workerDb.db, pool: workerDb.pool } : ctx;
     if (workerDb) metrics.watch({ pools: { worker: workerDb.pool } });
     workerCtx = w;
-    worker = startWorker(w, workerConn, (job) => handleJob(w, job));
-    notifyWorker = startNotifyWorker(w, w.wechat, workerConn);
-    payWorker = await startPayWorker(w, workerConn, { expire: (no) => settle(w, no, 'expired'), sweep: () => sweepPending(w) });
-    gradingQueue = await scheduleGrading(w, workerConn);
-    gradingWorker = startGradingWorker(w, workerConn);
-    metrics.watchWorker(ctx.queue.name, worker);
-    metrics.watchWorker(NOTIFY_QUEUE, notifyWorker.worker);
-    timer = setInterval(() => void reconcile(w).catch((err) => log.error({ err }, 'reconcile failed')), config.RECONCILE_EVERY * 1000);
-    // The schedule lives in Redis only: derived again from PostgreSQL now and every SCHEDULE_REBUILD_EVERY.
+    const engine = startEngineWorkers(w, conn);
+    const notify = startNotifyWorker(w, w.wechat, conn);
+    workers = [engine, notify, await startPayWorkers(w, conn), await startGradingWorkers(w, conn)];
+    metrics.watchWorker(ctx.queue.name, engine.worker!);
+    metrics.watchWorker(NOTIFY_QUEUE, notify.worker);
     rebuilding = rebuildSchedules(w); // in the background: starting does not wait for it (stopping does)
-    scheduleTimer = setInterval(() => void (rebuilding = rebuildSchedules(w)), config.SCHEDULE_REBUILD_EVERY * 1000);
-    // …and at once when Redis is seen to have lost its data. One server only: a cluster loses a
-    // master's slots, not everything, and one marker key cannot say which (the periodic rebuild does).
+    timers.push(setInterval(() => void (rebuilding = rebuildSchedules(w)), config.SCHEDULE_REBUILD_EVERY * 1000));
+    // One server only: a cluster loses a master's slots, not everything, and one marker key cannot
+    // say which (the periodic rebuild does).
     if (!ctx.redis.isCluster)
       lossWatch = watchRedisLoss(ctx.redis, log, () => {
         rebuilding = rebuildSchedules(w);
@@ -300,17 +291,12 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
       const drained = server?.drain(config.SHUTDOWN_GRACE_MS);
       const told = hub?.drain() ?? 0;
       if (server) log.info({ streams: told }, 'draining: streams told to reconnect, in-flight requests finishing');
-      if (timer) clearInterval(timer);
-      if (scheduleTimer) clearInterval(scheduleTimer);
+      for (const t of timers) clearInterval(t);
       lossWatch?.stop();
       await rebuilding;
       await listening?.close();
       // Workers first: their jobs may be talking to this very server (the sandbox).
-      await worker?.close();
-      await notifyWorker?.close();
-      await gradingWorker?.close();
-      await payWorker?.close();
-      await gradingQueue?.close();
+      for (const x of workers) await x.close();
       await Promise.all(watched.slice(1).map((q) => q.close()));
       workerConn?.disconnect();
       await workerDb?.db.$disconnect();

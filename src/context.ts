@@ -7,7 +7,7 @@
 import type { RedisClient } from './infra/redis.js';
 import type { Registry } from 'prom-client';
 import type { Pool } from 'pg';
-import type { Queue } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Db } from './infra/database.js';
@@ -94,6 +94,13 @@ export interface Outgoing {
   /** The ops broadcast this message is part of (its progress and cancel read it). */
   broadcastId?: number;
   vars: Record<string, string | number>;
+}
+
+/** A capability's background work in a worker process, started at boot and closed at stop. */
+export interface Workers {
+  /** Its BullMQ worker, when it has one to watch in the metrics. */
+  worker?: Worker;
+  close(): Promise<void>;
 }
 
 export interface Notifier {

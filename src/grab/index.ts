@@ -20,7 +20,8 @@ export {
 } from './lifecycle.js';
 export { choose } from './choose.js';
 export { match, rematchPlanner, score, tierAllowed, type Candidate, type MatchInput } from './matching.js';
-export { rebuildSchedule, scheduleReleases, createQueue, startWorker, type LifecycleJob } from './queue.js';
+export { rebuildSchedule, scheduleReleases, createQueue, type LifecycleJob } from './queue.js';
+export { startEngineWorkers } from './workers.js';
 export { createRecorder, RECORDER_CONNECTIONS, reconcile, syncRequirement } from './journal.js';
 export { closePromises, promisesKept } from './promises.js';
 export {

@@ -7,7 +7,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import type { RedisClient } from '../infra/redis.js';
-import type { Ctx } from '../context.js';
+import type { Ctx, Workers } from '../context.js';
 import type { Tier } from '../config.js';
 import { queuePrefix } from '../infra/keys.js';
 import { DomainError } from '../errors.js';
@@ -188,7 +188,7 @@ export async function applyGrading(ctx: Ctx, runId: number, by: string, plannerI
 }
 
 /** The weekly run: a job scheduler on the grading queue (the pattern may change between deploys: upserted). */
-export async function scheduleGrading(ctx: Ctx, connection: RedisClient): Promise<Queue> {
+async function scheduleGrading(ctx: Ctx, connection: RedisClient): Promise<Queue> {
   const queue = new Queue(GRADING_QUEUE, { connection, prefix: queuePrefix(ctx.ns, GRADING_QUEUE) });
   await queue.upsertJobScheduler(
     'weekly',
@@ -198,9 +198,18 @@ export async function scheduleGrading(ctx: Ctx, connection: RedisClient): Promis
   return queue;
 }
 
-export function startGradingWorker(ctx: Ctx, connection: RedisClient): Worker {
-  return new Worker(GRADING_QUEUE, async () => (await proposeGrading(ctx, 'schedule')).id, {
+/** The weekly grading (GRADING_CRON, China time): its schedule and the worker that proposes the moves. */
+export async function startGradingWorkers(ctx: Ctx, connection: RedisClient): Promise<Workers> {
+  const queue = await scheduleGrading(ctx, connection);
+  const worker = new Worker(GRADING_QUEUE, async () => (await proposeGrading(ctx, 'schedule')).id, {
     connection,
     prefix: queuePrefix(ctx.ns, GRADING_QUEUE),
   });
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
 }

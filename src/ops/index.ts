@@ -29,9 +29,8 @@ export {
   gradingRun,
   gradingRuns,
   proposeGrading,
-  scheduleGrading,
   scoresNow,
-  startGradingWorker,
+  startGradingWorkers,
   GRADING_QUEUE,
 } from './grading.js';
 export { grade, WEIGHTS, UP_AT, DOWN_BELOW, MIN_WON, type Behaviour } from './grading-formula.js';
