@@ -45,8 +45,8 @@ import { createApp } from './http/app.js';
 import { createFrontServer, type FrontServer } from './http/server.js';
 import { apiRoutes, leanApiRoutes } from './api/index.js';
 import { createRevocations, revocationRecord, sessionSecret } from './session/index.js';
-import { createNotifier, loadTemplates, NOTIFY_QUEUE, notificationsListener, startNotifyWorker } from './notify/index.js';
-import { createWechatApi, wechatScripts } from './wechat/index.js';
+import { createNotifier, deliveryReport, loadTemplates, NOTIFY_QUEUE, notificationsListener, startNotifyWorker } from './notify/index.js';
+import { createWechatApi, createWechatEvents, wechatScripts } from './wechat/index.js';
 import { createHub, liveListener, serveStream, type Hub } from './live/index.js';
 
 interface Options {
@@ -132,6 +132,7 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
     events: createEventBus(redis),
     notify: null as never, // these two are set just below: they read the rest of the context
     wechat: null as never,
+    wechatEvents: createWechatEvents(),
     metrics,
     // Every grab attempt passes here once: the audit trail, and the attempts counter by code.
     audit: {
@@ -151,6 +152,8 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
 
   ctx.notify = createNotifier(ctx, queueConn);
   ctx.wechat = createWechatApi(ctx, ctx.wechatApiBase);
+  // Template messages' delivery reports come to the callback as an event: notify records them.
+  ctx.wechatEvents.on('TEMPLATESENDJOBFINISH', deliveryReport);
   ctx.revocations = createRevocations(redis, subscriberConnection(redisTarget), revocationRecord(pool), log, ctx.now);
   await ctx.revocations.ready;
   const loaded = await loadAll(ctx);

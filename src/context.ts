@@ -36,6 +36,8 @@ export interface Ctx {
   wechat: WechatApi;
   /** Template messages (recorded, then sent by the notify workers). */
   notify: Notifier;
+  /** What each WeChat event pushed to the callback does: capabilities register theirs at boot (wechat/events.ts). */
+  wechatEvents: WechatEvents;
   /** Group-committing writer of won work orders; see grab/journal.ts. */
   recorder: Recorder;
   /** Counters the capabilities feed (GET /metrics); see metrics/. */
@@ -96,6 +98,16 @@ export interface Outgoing {
   vars: Record<string, string | number>;
 }
 
+/** A WeChat message or event as the callback parsed it: its XML fields by name. */
+export type WechatMessage = Record<string, string>;
+/** An event's handler: what it does, and the passive reply (null: answer "success"). */
+export type WechatEventHandler = (app: Ctx, m: WechatMessage) => Promise<string | null>;
+export interface WechatEvents {
+  /** What an event type does (subscribe, SCAN, TEMPLATESENDJOBFINISH…); one handler each. */
+  on(type: string, handler: WechatEventHandler): void;
+  handlerOf(type: string): WechatEventHandler | undefined;
+}
+
 /** A capability's background work in a worker process, started at boot and closed at stop. */
 export interface Workers {
   /** Its BullMQ worker, when it has one to watch in the metrics. */
@@ -116,6 +128,8 @@ export interface WechatApi {
   accessToken(): Promise<string>;
   /** The shared JS-SDK ticket (signed into in-WeChat pages' wx.config). */
   jsapiTicket(): Promise<string>;
+  /** The JS-SDK's wx.config for a page of this site (WeChat JS-SDK 附录1: signed with the ticket). */
+  jssdkConfig(url: string): Promise<{ appId: string; timestamp: number; nonceStr: string; signature: string }>;
   /** `clientMsgId`: WeChat shows one message per id and user within 10 minutes (a retry never shows twice). */
   sendTemplate(
     openid: string,

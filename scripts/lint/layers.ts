@@ -23,7 +23,7 @@ export const ALLOWED: Record<string, readonly string[] | '*'> = {
   live: ['events', 'grab', 'session'],
   sms: ['sandbox'],
   sandbox: ['notify', 'pay', 'wechat'],
-  wechat: ['grab', 'notify', 'session'],
+  wechat: ['grab', 'session'],
   traveler: ['grab', 'requirements', 'pay', 'sms', 'session'],
   ops: ['grab', 'live', 'notify', 'wechat'],
   web: ['session'],

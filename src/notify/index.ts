@@ -9,6 +9,7 @@ export {
   recordDelivery,
   recordSent,
   startNotifyWorker,
+  deliveryReport,
   type Notifier,
   type Outgoing,
 } from './notifier.js';

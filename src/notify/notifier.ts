@@ -11,7 +11,7 @@
  */
 import { DelayedError, Queue, Worker, UnrecoverableError } from 'bullmq';
 import type { RedisClient } from '../infra/redis.js';
-import type { Ctx, Notifier, Outgoing, WechatApi } from '../context.js';
+import type { Ctx, WechatMessage, Notifier, Outgoing, WechatApi } from '../context.js';
 import { notifyKeys, queuePrefix } from '../infra/keys.js';
 import { named } from '../infra/database.js';
 import type { Pool } from 'pg';
@@ -248,6 +248,12 @@ export function startNotifyWorker(ctx: Ctx, api: WechatApi, connection: RedisCli
  * message has its msgid yet, and the status waits in Redis for the sender to apply it. Looked at
  * again after it is left, so whichever of the two comes second applies it.
  */
+/** WeChat's TEMPLATESENDJOBFINISH, as the callback hands it over (registered at boot): the message's delivery recorded. */
+export async function deliveryReport(ctx: Ctx, m: WechatMessage): Promise<null> {
+  await recordDelivery(ctx, m.MsgID, m.Status ?? '');
+  return null;
+}
+
 export async function recordDelivery(ctx: Ctx, msgid: string, status: string): Promise<void> {
   if (await applyDelivery(ctx, msgid, status)) return;
   await ctx.redis.set(notifyKeys.earlyDelivery(msgid), status, 'EX', 86_400);

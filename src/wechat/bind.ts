@@ -2,7 +2,7 @@
  * After OAuth: a WeChat user binds to the planner account ops created (the bind page posts the
  * one-time code), and the JS-SDK signature for in-WeChat pages (ticket shared in Redis like the token).
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
@@ -55,16 +55,9 @@ export function bindRoutes(app: Ctx): Router {
     const url = String(ctx.query.url ?? '').split('#')[0];
     const origin = new URL(app.config.PUBLIC_URL).origin;
     if (!url.startsWith(`${origin}/`)) throw refusal('VALIDATION', `url: must be a page of ${origin}`, 'url');
-    const ticket = await app.wechat.jsapiTicket().catch((err: Error) => {
+    ctx.body = await app.wechat.jssdkConfig(url).catch((err: Error) => {
       throw refusal('WECHAT_UNAVAILABLE', `WeChat did not give a JS-SDK ticket (${err.message.slice(0, 80)}); try again in a moment`);
     });
-    const nonceStr = randomBytes(8).toString('hex');
-    const timestamp = Math.floor(app.now() / 1000);
-    // WeChat JS-SDK 附录1: sha1 of the four fields in this order, as a query string.
-    const signature = createHash('sha1')
-      .update(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`)
-      .digest('hex');
-    ctx.body = { appId: app.config.wechat.appid, timestamp, nonceStr, signature };
   });
 
   return r;

@@ -12,16 +12,12 @@ import type { Ctx } from '../context.js';
 import { WechatCrypto, sameSignature, sign } from './crypto.js';
 import { MalformedXml, encryptedReply, parseXml, textReply, type WechatXml } from './xml.js';
 import { HELP, handleText, lookupsFor, lookupsNeeded, type Asker } from './texts.js';
-import { recordDelivery } from '../notify/index.js';
 import { sinceArrival } from '../http/arrival.js';
 import { readBody, send, sendJson, type LeanRoute } from '../http/lean.js';
 import { clientIp } from '../http/server.js';
 import { wechatKeys } from '../infra/keys.js';
 import { arrivalIndexes } from '../grab/index.js';
-import { bindByScene } from './qr.js';
-import { recordMassResult } from './mass.js';
 import { WINDOW_TTL_MS, lateReply, openWindow, opensWindow } from './window.js';
-import { forgetUser } from './unfollow.js';
 
 const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger is not from WeChat
 // WeChat waits 5 s, then retries (3 tries in all): answer "success" before that (WECHAT_REPLY_WITHIN_MS)
@@ -206,39 +202,12 @@ async function once(
   return null;
 }
 
-/** Menu buttons (EventKey of CLICK) do what the matching text command does. */
-const MENU: Record<string, string> = { POOL: '池', ORDERS: '单', HELP: '帮助' };
-
 /** A fresh, claimed delivery (its window already opened by `arrive`): what it does, and the passive reply. */
 async function handle(app: Ctx, m: WechatXml, prefetched: Promise<Asker> | null = null): Promise<string | null> {
   if (m.MsgType === 'text') return handleText(app, m.FromUserName, m.Content ?? '', prefetched);
   if (m.MsgType !== 'event') return `暂不支持这类消息。\n${HELP}`;
-  switch (m.Event) {
-    case 'subscribe': {
-      await app.db.planner.updateMany({ where: { openid: m.FromUserName }, data: { unreachableAt: null, unreachableReason: null } });
-      // Followed by scanning a parameterised code: EventKey is qrscene_<scene>.
-      const scene = m.EventKey?.startsWith('qrscene_') ? m.EventKey.slice('qrscene_'.length) : '';
-      const bound = scene ? await bindByScene(app, m.FromUserName, scene) : null;
-      return bound ? `欢迎关注定制游抢单！\n${bound}` : `欢迎关注定制游抢单！定制师请回复「绑定 <绑定码>」绑定账号。\n${HELP}`;
-    }
-    case 'SCAN': // a follower scanned a parameterised code: EventKey is the scene
-      return bindByScene(app, m.FromUserName, m.EventKey ?? '');
-    case 'unsubscribe': // nothing more is sent to them; what the business does not need is dropped (unfollow.ts)
-      await forgetUser(app, m.FromUserName);
-      return null;
-    case 'VIEW': // a menu link: WeChat opens the page itself
-      return null;
-    case 'CLICK':
-      return MENU[m.EventKey ?? ''] ? handleText(app, m.FromUserName, MENU[m.EventKey!]) : null;
-    case 'TEMPLATESENDJOBFINISH':
-      await recordDelivery(app, m.MsgID, m.Status ?? '');
-      return null;
-    case 'MASSSENDJOBFINISH':
-      await recordMassResult(app, m);
-      return null;
-    default:
-      return null;
-  }
+  const handler = app.wechatEvents.handlerOf(m.Event ?? '');
+  return handler ? handler(app, m) : null;
 }
 
 interface Answer {

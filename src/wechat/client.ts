@@ -6,44 +6,11 @@
  * expires and never revokes a token another process holds (co-wechat-api's own `/cgi-bin/token`
  * would). Base URLs point at the sandbox when no credentials are set; it serves the same endpoints.
  */
-import { createRequire } from 'node:module';
+import { createHash, randomBytes } from 'node:crypto';
+import WechatAPI from 'co-wechat-api';
 import type { Ctx, WechatApi } from '../context.js';
 import { wechatKeys } from '../infra/keys.js';
 import { withLock } from '../grab/index.js';
-
-const require = createRequire(import.meta.url);
-// co-wechat-api is CommonJS without types; the few methods used here are typed below.
-const API = require('co-wechat-api') as new (
-  appid: string,
-  secret: string,
-  getToken: () => Promise<Token | null>,
-  saveToken: (t: Token | null) => Promise<void>,
-) => CoWechatApi;
-
-interface Token {
-  accessToken: string;
-  expireTime: number;
-}
-
-interface CoWechatApi {
-  prefix: string;
-  snsPrefix: string;
-  mpPrefix: string;
-  customservicePrefix: string;
-  setOpts(opts: { timeout: number }): void;
-  getAccessToken(): Promise<Token>;
-  ensureAccessToken(): Promise<Token>;
-  sendTemplate(
-    openid: string,
-    templateId: string,
-    url: string,
-    topColor: string,
-    data: Record<string, { value: string; color?: string }>,
-  ): Promise<{ msgid: number | string }>;
-  sendText(openid: string, text: string): Promise<unknown>;
-  getUser(openid: string): Promise<{ subscribe: number; openid: string; nickname?: string }>;
-  createTmpQRCode(scene: string, seconds: number): Promise<{ ticket: string; url: string; expire_seconds: number }>;
-}
 
 export type { WechatApi };
 
@@ -162,7 +129,7 @@ export function createWechatApi(ctx: Ctx, base: () => string): WechatApi {
     handedOut = h.value;
     return { accessToken: h.value, expireTime: h.expireTime };
   };
-  const api = new API(appid, secret, current, async (t) => {
+  const api = new WechatAPI(appid, secret, current, async (t) => {
     // co-wechat-api drops the token it was refused (40001/42001) before asking again.
     if (t === null) token.reject(handedOut);
   });
@@ -191,11 +158,17 @@ export function createWechatApi(ctx: Ctx, base: () => string): WechatApi {
     }
   }
 
-  function point() {
+  /** co-wechat-api pointed at the base URL of the moment (the sandbox's is known only once the server listens). */
+  let pointedAt = '';
+  function wx(): WechatAPI {
     const b = origin();
-    api.prefix = `${b}/cgi-bin/`;
-    api.snsPrefix = `${b}/sns/`;
-    api.customservicePrefix = `${b}/customservice/`;
+    if (b !== pointedAt) {
+      api.prefix = `${b}/cgi-bin/`;
+      api.snsPrefix = `${b}/sns/`;
+      api.customservicePrefix = `${b}/customservice/`;
+      pointedAt = b;
+    }
+    return api;
   }
 
   return {
@@ -204,6 +177,16 @@ export function createWechatApi(ctx: Ctx, base: () => string): WechatApi {
     },
     async jsapiTicket() {
       return (await ticket.get()).value;
+    },
+    async jssdkConfig(url) {
+      const jsapiTicket = (await ticket.get()).value;
+      const nonceStr = randomBytes(8).toString('hex');
+      const timestamp = Math.floor(ctx.now() / 1000);
+      // WeChat JS-SDK 附录1: sha1 of the four fields in this order, as a query string.
+      const signature = createHash('sha1')
+        .update(`jsapi_ticket=${jsapiTicket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${url}`)
+        .digest('hex');
+      return { appId: appid, timestamp, nonceStr, signature };
     },
     async sendTemplate(openid, templateId, url, data, clientMsgId) {
       // Direct: co-wechat-api has no client_msg_id (WeChat drops a repeat of one id to one user for 10 minutes).
@@ -218,17 +201,14 @@ export function createWechatApi(ctx: Ctx, base: () => string): WechatApi {
     },
     call,
     async sendText(openid, text) {
-      point();
-      await api.sendText(openid, text);
+      await wx().sendText(openid, text);
     },
     async createQrCode(scene, seconds) {
-      point();
-      const r = await api.createTmpQRCode(scene, seconds);
+      const r = await wx().createTmpQRCode(scene, seconds);
       return { ticket: r.ticket, url: r.url, expireSeconds: r.expire_seconds };
     },
     async getUser(openid) {
-      point();
-      return api.getUser(openid);
+      return wx().getUser(openid);
     },
   };
 }

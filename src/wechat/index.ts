@@ -11,3 +11,4 @@ export { massPreview, massSendToTier, moveTierTag, recordMassResult, syncTierTag
 export { menuButtons, publishMenu, type MenuButton } from './menu.js';
 export { lateReply, openWindow, takeWindow } from './window.js';
 export { wechatScripts } from './scripts.js';
+export { createWechatEvents } from './events.js';
