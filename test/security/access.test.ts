@@ -153,3 +153,33 @@ it("suspension ends a planner's sessions and live stream at once; so does unbind
   expect((await call(h.app.url, 'GET', '/api/planner/me', undefined, { cookie: qc })).status).toBe(401);
   ac.abort();
 });
+
+it('a grab with an unsigned or forged session is refused (401), and a suspended planner is signed out of the grab', async () => {
+  const res = await fetch(`${h.app.url}/api/planner/grabs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: 'sid=eyJyb2xlIjoicGxhbm5lciIsImlkIjoxLCJleHAiOjk5OTk5OTk5OTl9.forged' },
+    body: '{"requirementId":1}',
+  });
+  expect(res.status).toBe(401);
+  const s = (await ops(h.app.url).post('/suppliers', { name: `停用测试-${Date.now()}` })).body;
+  const p = (
+    await ops(h.app.url).post('/planners', {
+      supplierId: s.id,
+      name: '将被停用',
+      phone: phone(),
+      tier: 'S',
+      destinations: ['京都'],
+      maxActive: 5,
+      openid: `suspend-${Date.now()}`,
+    })
+  ).body;
+  const r = (await ops(h.app.url).post('/requirements', requirementBody())).body;
+  const cookie = plannerCookie(h.app.ctx, p.id);
+  await ops(h.app.url).patch(`/planners/${p.id}`, { status: 'suspended', reason: '测试停用' });
+  const grabbed = await fetch(`${h.app.url}/api/planner/grabs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ requirementId: r.id }),
+  });
+  expect(grabbed.status).toBe(401);
+});
