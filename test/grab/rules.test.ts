@@ -47,7 +47,8 @@ describe('grab rules', () => {
   it('3: a planner the matcher did not keep, told truthfully: out of scope, or in scope but not chosen', async () => {
     const p = await newPlanner({ destinations: ['冰岛'] });
     const r = await newRequirement();
-    expect(await grabAs(p.id, r.id)).toMatchObject({ ok: false,
+    expect(await grabAs(p.id, r.id)).toMatchObject({
+      ok: false,
       code: 'NOT_CANDIDATE',
       rule: 3,
       message: '该需求的目的地不在你的服务范围内',
