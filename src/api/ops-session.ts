@@ -5,20 +5,17 @@
  */
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
-import { OPS_COOKIE, signSession } from '../session/index.js';
+import { issueSession } from '../session/index.js';
 import { recordAudit, signIn } from '../ops/index.js';
 
 const SESSION_HOURS = 12;
 
 function setOpsCookie(app: Ctx, ctx: Context, accountId: number | null) {
   const exp = Math.floor(app.now() / 1000) + SESSION_HOURS * 3600;
-  ctx.cookies.set(OPS_COOKIE, accountId === null ? null : signSession(app.sessionSecret, { role: 'ops', id: accountId, exp }, app.now()), {
-    httpOnly: true,
-    sameSite: 'strict',
+  issueSession(ctx, app.sessionSecret, accountId === null ? null : { role: 'ops', id: accountId, exp }, {
+    now: app.now(),
     secure: app.config.https,
-    path: '/',
-    maxAge: accountId === null ? 0 : SESSION_HOURS * 3_600_000,
-    overwrite: true,
+    ops: true,
   });
 }
 

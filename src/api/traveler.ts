@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { requireRole } from '../http/auth.js';
 import { idParam, json, parse } from '../http/body.js';
-import { COOKIE, signSession } from '../session/index.js';
+import { issueSession } from '../session/index.js';
 import { requirementInput } from '../requirements/index.js';
 import {
   chooseProposal,
@@ -54,13 +54,7 @@ const verifyInput = phoneInput.extend({ code: z.string({ error: 'is required' })
 /** A guest who now has a traveler row gets a traveler session. */
 function becomeTraveler(app: Ctx, ctx: Context, travelerId: number) {
   if (ctx.state.session!.role !== 'guest') return;
-  ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'traveler', id: travelerId }, app.now()), {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: app.config.https,
-    maxAge: 7 * 86_400_000,
-    overwrite: true,
-  });
+  issueSession(ctx, app.sessionSecret, { role: 'traveler', id: travelerId }, { now: app.now(), secure: app.config.https });
 }
 
 export function travelerRoutes(app: Ctx): Router {

@@ -2,4 +2,4 @@
 export { createHub, type Hub } from './hub.js';
 export { serveStream } from './raw.js';
 export { liveListener } from './listener.js';
-export { appendForUser, broadcastAll, eventsSince, type LiveEvent } from './store.js';
+export { appendForUser } from './store.js';

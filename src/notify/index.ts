@@ -5,14 +5,11 @@ export {
   NOTIFY_RESUME_QUEUE,
   notifyPause,
   resumeNotify,
-  type NotifyPause,
   recordDelivery,
   recordSent,
   startNotifyWorker,
   deliveryReport,
-  type Notifier,
-  type Outgoing,
 } from './notifier.js';
-export { loadTemplates, render, templateIdOf, type Template } from './templates.js';
+export { loadTemplates, render, templateIdOf } from './templates.js';
 export { notificationsListener } from './listener.js';
-export { fitValue, invalidValue, typeOf } from './values.js';
+export { invalidValue } from './values.js';

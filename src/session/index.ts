@@ -1,5 +1,6 @@
 /** Signed sessions, their secret, and ended sessions. */
-export { COOKIE, OPS_COOKIE, issuedAt, signSession, verifySession, type Role, type Session } from './session.js';
+export { COOKIE, OPS_COOKIE, issueSession, signSession, verifySession, type Role, type Session } from './session.js';
+export { readToken, signToken } from './token.js';
 export { sessionSecret } from './secret.js';
-export { createRevocations, type Revocation, type RevocationRecord, type Revocations } from './revocation.js';
+export { createRevocations } from './revocation.js';
 export { revocationRecord } from './record.js';

@@ -1,2 +1,2 @@
 /** Text messages to phones (sandbox phone page or SMS_WEBHOOK_URL). */
-export { createSmsSender, SmsUnavailable, type SmsSender } from './sender.js';
+export { createSmsSender, type SmsSender } from './sender.js';

@@ -1,2 +1,2 @@
 /** The product's pages (H5 and PC), built once at start and served with their assets. */
-export { assetUrl, pageRoutes, PAGES } from './pages.js';
+export { assetUrl, pageRoutes } from './pages.js';

@@ -15,26 +15,9 @@ import { sessionOf } from '../http/auth.js';
 import { esc } from '../format.js';
 import { WELCOME_PAGE } from './welcome.js';
 import { COOKIE, type Role, type Session } from '../session/index.js';
+import { PAGES, type PageRole } from '../shared/pages.js';
 
-interface Page {
-  path: string;
-  page: string;
-  title: string;
-  roles: Role[];
-}
-
-export const PAGES: Page[] = [
-  { path: '/h5/pool', page: 'pool', title: '抢单池', roles: ['planner'] },
-  { path: '/h5/requirements/:id', page: 'requirement', title: '需求详情', roles: ['planner'] },
-  { path: '/h5/work-orders', page: 'work-orders', title: '我的工单', roles: ['planner'] },
-  { path: '/h5/work-orders/:id', page: 'work-order', title: '工单与方案', roles: ['planner'] },
-  { path: '/pc', page: 'pc', title: '抢单工作台', roles: ['planner'] },
-  { path: '/pc/work-orders', page: 'pc-work-orders', title: '我的工单 · 工作台', roles: ['planner'] },
-  { path: '/pc/work-orders/:id', page: 'pc-work-order', title: '工单与方案 · 工作台', roles: ['planner'] },
-  { path: '/h5/trip', page: 'trip', title: '定制我的旅行', roles: ['traveler', 'guest'] },
-  { path: '/h5/my/requirements', page: 'my-list', title: '我的定制', roles: ['traveler', 'guest'] },
-  { path: '/h5/my/requirements/:id', page: 'my-requirement', title: '需求进度', roles: ['traveler', 'guest'] },
-];
+export { PAGES };
 
 const FAVICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path fill="#07c160" d="M16 2a10 10 0 0 0-10 10c0 7.5 10 18 10 18s10-10.5 10-18A10 10 0 0 0 16 2z"/><circle cx="16" cy="12" r="4" fill="#fff"/></svg>';
@@ -176,9 +159,10 @@ export function pageRoutes(app: Ctx): Router {
     r.get(p.path, async (ctx) => {
       const s = sessionOf(app, ctx.cookies.get(COOKIE));
       if (!s) return toLogin(ctx);
-      if (!p.roles.includes(s.role)) {
+      if (!(p.roles as readonly Role[]).includes(s.role)) {
         // A guest on a planner page may bind; anyone else is told where their pages are.
-        if (s.role === 'guest' && p.roles.includes('planner')) return render(ctx, 'bind', '绑定定制师账号', s, { next: ctx.originalUrl });
+        if (s.role === 'guest' && (p.roles as readonly PageRole[]).includes('planner'))
+          return render(ctx, 'bind', '绑定定制师账号', s, { next: ctx.originalUrl });
         ctx.status = 403;
         return render(ctx, 'wrong-role', '无法访问', s, { home: HOME[s.role], need: p.roles[0] });
       }

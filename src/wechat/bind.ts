@@ -9,7 +9,7 @@ import type { Ctx } from '../context.js';
 import { requireRole } from '../http/auth.js';
 import { validationError } from '../http/errors.js';
 import { fromRejection, refusal } from '../errors.js';
-import { COOKIE, signSession, verifySession } from '../session/index.js';
+import { COOKIE, issueSession, verifySession } from '../session/index.js';
 import { refreshPlanner } from '../grab/index.js';
 import { json } from '../http/body.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -41,12 +41,7 @@ export function bindRoutes(app: Ctx): Router {
     const result = await bindPlanner(app, openid, parsed.data.code, ctx.ip);
     if (!result.ok) throw fromRejection(result, 'code', { code: result.message });
     const p = result.planner;
-    ctx.cookies.set(COOKIE, signSession(app.sessionSecret, { role: 'planner', id: p.id }, app.now()), {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure,
-      overwrite: true,
-    });
+    issueSession(ctx, app.sessionSecret, { role: 'planner', id: p.id }, { now: app.now(), secure });
     ctx.body = { plannerId: p.id, name: p.name };
   });
 

@@ -5,11 +5,11 @@
  * hard-codes WeChat's hosts) and issues the session. `next` is a same-origin path or nothing:
  * never an open redirect.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
-import { COOKIE, signSession } from '../session/index.js';
+import { issueSession, readToken, signToken } from '../session/index.js';
 import { plannerIdByOpenid } from '../grab/index.js';
 import { refusal } from '../errors.js';
 
@@ -29,27 +29,11 @@ export function safeNext(next: unknown): string | null {
   }
 }
 
-function mac(secret: string, body: string) {
-  return createHmac('sha256', `oauth-state:${secret}`).update(body).digest('base64url');
-}
-
-export function signState(secret: string, s: { next: string; nonce: string; exp: number }): string {
-  const body = Buffer.from(JSON.stringify(s)).toString('base64url');
-  return `${body}.${mac(secret, body)}`;
-}
+export const signState = (secret: string, s: { next: string; nonce: string; exp: number }): string => signToken(secret, 'oauth-state', s);
 
 export function verifyState(secret: string, state: string, nowMs: number): { next: string; nonce: string } | null {
-  const [body, sig] = state.split('.');
-  if (!body || !sig) return null;
-  const want = Buffer.from(mac(secret, body));
-  const given = Buffer.from(sig);
-  if (want.length !== given.length || !timingSafeEqual(want, given)) return null;
-  try {
-    const s = JSON.parse(Buffer.from(body, 'base64url').toString()) as { next: string; nonce: string; exp: number };
-    return s.exp > nowMs && safeNext(s.next) ? s : null;
-  } catch {
-    return null;
-  }
+  const s = readToken<{ next: string; nonce: string; exp: number }>(secret, 'oauth-state', state);
+  return s && typeof s.exp === 'number' && s.exp > nowMs && safeNext(s.next) ? s : null;
 }
 
 export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () => string): Router {
@@ -118,13 +102,7 @@ export function oauthRoutes(app: Ctx, apiBase: () => string, authorizeBase: () =
         ? { role: 'traveler' as const, id: traveler.id }
         : { role: 'guest' as const, id: 0, openid: res.openid }; // known only by WeChat: may bind or submit a trip
     ctx.cookies.set(NONCE_COOKIE, null);
-    ctx.cookies.set(COOKIE, signSession(app.sessionSecret, session, app.now()), {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure,
-      maxAge: 7 * 86_400_000,
-      overwrite: true,
-    });
+    issueSession(ctx, app.sessionSecret, session, { now: app.now(), secure });
     ctx.redirect(s.next);
   });
 

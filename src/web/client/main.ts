@@ -3,6 +3,7 @@ import { h, mount } from './dom.js';
 import { Live } from './live.js';
 import { bindPage, poolPage, requirementPage, workOrderPage, workOrdersPage } from './planner/index.js';
 import { myListPage, myRequirementPage, tripForm } from './traveler/index.js';
+import type { PageName } from '../../shared/pages.js';
 
 // WeChat's OAuth URL ends in #wechat_redirect, and a browser keeps a fragment across redirects that
 // set none: it would stay on every page's address (and in every link copied from it).
@@ -20,60 +21,45 @@ function live(): Live | null {
   return l;
 }
 
-switch (page) {
-  case 'pool':
-    poolPage(root, live(), false);
-    break;
-  case 'pc':
-    document.body.classList.add('wide');
-    poolPage(root, live(), true);
-    break;
-  case 'requirement':
-    requirementPage(root, live(), Number(params.id));
-    break;
-  case 'work-orders':
-    workOrdersPage(root, live());
-    break;
-  case 'work-order':
-    workOrderPage(root, live(), params.id);
-    break;
-  case 'pc-work-orders':
-    document.body.classList.add('wide');
-    workOrdersPage(root, live(), true);
-    break;
-  case 'pc-work-order':
-    document.body.classList.add('wide');
-    workOrderPage(root, live(), params.id, true);
-    break;
-  case 'trip':
-    tripForm(root);
-    break;
-  case 'my-list':
-    myListPage(root);
-    break;
-  case 'my-requirement':
-    myRequirementPage(root, live(), Number(params.id));
-    break;
-  case 'bind':
-    bindPage(root, params.next || '/h5/pool');
-    break;
-  case 'wrong-role':
-    mount(
-      root,
+const wide = (draw: () => void) => () => {
+  document.body.classList.add('wide');
+  draw();
+};
+
+function wrongRole() {
+  mount(
+    root,
+    h(
+      'main',
+      { class: 'content weui-msg' },
+      h('div', { class: 'weui-msg__icon-area' }, h('i', { class: 'weui-icon-info weui-icon_msg' })),
       h(
-        'main',
-        { class: 'content weui-msg' },
-        h('div', { class: 'weui-msg__icon-area' }, h('i', { class: 'weui-icon-info weui-icon_msg' })),
-        h(
-          'div',
-          { class: 'weui-msg__text-area' },
-          h('h2', { class: 'weui-msg__title' }, '这个页面不属于你的账号'),
-          h('p', { class: 'weui-msg__desc' }, params.need === 'planner' ? '这里是定制师的页面。' : '这里是旅行用户的页面。'),
-        ),
-        h('div', { class: 'actions' }, h('a', { class: 'weui-btn weui-btn_primary', href: params.home || '/' }, '回到我的首页')),
+        'div',
+        { class: 'weui-msg__text-area' },
+        h('h2', { class: 'weui-msg__title' }, '这个页面不属于你的账号'),
+        h('p', { class: 'weui-msg__desc' }, params.need === 'planner' ? '这里是定制师的页面。' : '这里是旅行用户的页面。'),
       ),
-    );
-    break;
-  default:
-    mount(root, h('p', { class: 'state' }, '页面不存在'));
+      h('div', { class: 'actions' }, h('a', { class: 'weui-btn weui-btn_primary', href: params.home || '/' }, '回到我的首页')),
+    ),
+  );
 }
+
+/** A renderer for every page of the shared table (src/shared/pages.ts): a page without one does not compile. */
+const RENDER: Record<PageName, () => void> = {
+  pool: () => poolPage(root, live(), false),
+  pc: wide(() => poolPage(root, live(), true)),
+  requirement: () => requirementPage(root, live(), Number(params.id)),
+  'work-orders': () => workOrdersPage(root, live()),
+  'work-order': () => workOrderPage(root, live(), params.id),
+  'pc-work-orders': wide(() => workOrdersPage(root, live(), true)),
+  'pc-work-order': wide(() => workOrderPage(root, live(), params.id, true)),
+  trip: () => tripForm(root),
+  'my-list': () => myListPage(root),
+  'my-requirement': () => myRequirementPage(root, live(), Number(params.id)),
+  bind: () => bindPage(root, params.next || '/h5/pool'),
+  'wrong-role': wrongRole,
+};
+
+const draw = page && Object.hasOwn(RENDER, page) ? RENDER[page as PageName] : null;
+if (draw) draw();
+else mount(root, h('p', { class: 'state' }, '页面不存在'));
