@@ -1,9 +1,9 @@
 // Creates an ops account, or resets its password, and prints a one-time password (CONTRACT).
 // Run: npm run ops-user -- --email you@example.com [--role admin|ops] [--name 名字]
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.js';
 import { connect } from '../src/boot.js';
-import { upsertAccount, type OpsRole } from '../src/ops/index.js';
+import { loadConfig } from '../src/config.js';
+import { type OpsRole, upsertAccount } from '../src/ops/index.js';
 
 const { values } = parseArgs({ options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } }, strict: true });
 const email = values.email?.trim() ?? '';

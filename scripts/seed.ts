@@ -1,11 +1,12 @@
 // Demo data: suppliers, planners of every tier, a few travelers and requirements. Idempotent.
 // Run: npm run seed   (uses the same configuration as npm start: .data/ and a local Redis by default)
-import { loadConfig } from '../src/config.js';
+
 import { connect } from '../src/boot.js';
-import { createRequirement } from '../src/requirements/intake.js';
+import { loadConfig } from '../src/config.js';
 import { refreshPlanner } from '../src/grab/hot-state.js';
-import { newBindCode } from '../src/wechat/bind.js';
 import { announcedReleasePlan } from '../src/grab/index.js';
+import { createRequirement } from '../src/requirements/intake.js';
+import { newBindCode } from '../src/wechat/bind.js';
 
 const SUPPLIERS = [
   { name: '山海定制旅行', places: ['京都', '大阪', '东京'] },

@@ -1,8 +1,8 @@
 // Prints a signed session cookie, for trying the planner API with curl before WeChat login exists.
 // Run: npx tsx scripts/session.ts planner 3   → curl -b "sid=..." localhost:3000/api/planner/pool
 import { loadConfig } from '../src/config.js';
-import { signSession, type Role } from '../src/session/session.js';
 import { sessionSecret } from '../src/session/secret.js';
+import { type Role, signSession } from '../src/session/session.js';
 
 const [role, id] = process.argv.slice(2);
 if (!['planner', 'traveler', 'ops'].includes(role) || !Number.isInteger(Number(id))) {

@@ -2,8 +2,9 @@
  * Publishes the official account's custom menu (src/wechat/menu.ts) to WeChat, or to the sandbox
  * of the running server when no WeChat credentials are set. Usage: npm run wechat:menu
  */
-import { loadConfig } from '../src/config.js';
+
 import { connect } from '../src/boot.js';
+import { loadConfig } from '../src/config.js';
 import { publishMenu } from '../src/wechat/index.js';
 
 const { ctx, close } = await connect(loadConfig(process.env));

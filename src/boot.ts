@@ -3,51 +3,52 @@
  * (every role), the web side and/or the workers (ROLE=all|web|worker). main.ts calls start; scripts
  * call connect; so do the tests. This is where capabilities are wired to each other.
  */
+
+import { Queue } from 'bullmq';
+import { apiRoutes, leanApiRoutes } from './api/index.js';
 import type { Config } from './config.js';
 import type { Ctx, Workers } from './context.js';
-import { createLogger, type Logger } from './log.js';
-import {
-  commandClient,
-  describeTarget,
-  ensureRedis,
-  queueConnection,
-  subscriberConnection,
-  type RedisClient,
-  type RedisTarget,
-} from './infra/redis.js';
-import { createPrisma, ensureDatabase, recorderPool, relaxedPool } from './infra/database.js';
-import { scriptLine } from './infra/script-line.js';
-import { kernelScripts } from './infra/scripts.js';
-import { migrate } from './infra/migrate.js';
-import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
-import { watchRedisLoss } from './infra/redis-loss.js';
-import { countAccounts, GRADING_QUEUE, startGradingWorkers } from './ops/index.js';
-import { createMetrics } from './metrics/index.js';
-import { PAY_QUEUE, rescheduleDeposits, startPayWorkers } from './pay/index.js';
-import { Queue } from 'bullmq';
-import { queuePrefix, scheduleLock } from './infra/keys.js';
+import { createEventBus, type Listening, listen } from './events/index.js';
 import {
   announceReleasePlan,
   closePromises,
   createAudit,
   createQueue,
   createRecorder,
-  RECORDER_CONNECTIONS,
   loadAll,
+  RECORDER_CONNECTIONS,
   rebuildSchedule,
   reconcile,
   scriptsFor,
   startEngineWorkers,
   withLock,
 } from './grab/index.js';
-import { createEventBus, listen, type Listening } from './events/index.js';
 import { createApp } from './http/app.js';
 import { createFrontServer, type FrontServer } from './http/server.js';
-import { apiRoutes, leanApiRoutes } from './api/index.js';
-import { createRevocations, revocationRecord, sessionSecret } from './session/index.js';
+import { createPrisma, ensureDatabase, recorderPool, relaxedPool } from './infra/database.js';
+import { queuePrefix, scheduleLock } from './infra/keys.js';
+import { migrate } from './infra/migrate.js';
+import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
+import {
+  commandClient,
+  describeTarget,
+  ensureRedis,
+  queueConnection,
+  type RedisClient,
+  type RedisTarget,
+  subscriberConnection,
+} from './infra/redis.js';
+import { watchRedisLoss } from './infra/redis-loss.js';
+import { scriptLine } from './infra/script-line.js';
+import { kernelScripts } from './infra/scripts.js';
+import { createHub, type Hub, liveListener, serveStream } from './live/index.js';
+import { createLogger, type Logger } from './log.js';
+import { createMetrics } from './metrics/index.js';
 import { createNotifier, deliveryReport, loadTemplates, NOTIFY_QUEUE, notificationsListener, startNotifyWorker } from './notify/index.js';
+import { countAccounts, GRADING_QUEUE, startGradingWorkers } from './ops/index.js';
+import { PAY_QUEUE, rescheduleDeposits, startPayWorkers } from './pay/index.js';
+import { createRevocations, revocationRecord, sessionSecret } from './session/index.js';
 import { createWechatApi, createWechatEvents, wechatScripts } from './wechat/index.js';
-import { createHub, liveListener, serveStream, type Hub } from './live/index.js';
 
 interface Options {
   log?: Logger;

@@ -4,18 +4,19 @@
  * below it (config, log, infra, the script and event seams); capabilities implement these ports and
  * import them from here, so nothing points back up into a capability.
  */
-import type { RedisClient } from './infra/redis.js';
-import type { Registry } from 'prom-client';
-import type { Pool } from 'pg';
+
 import type { Queue, Worker } from 'bullmq';
+import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
-import type { Logger } from './log.js';
-import type { Db } from './infra/database.js';
-import type { Lua as EngineLua } from './grab/scripts.js';
-import type { KernelLua } from './infra/scripts.js';
-import type { WechatLua } from './wechat/scripts.js';
 import type { EventBus } from './events/bus.js';
+import type { Lua as EngineLua } from './grab/scripts.js';
+import type { Db } from './infra/database.js';
+import type { RedisClient } from './infra/redis.js';
+import type { KernelLua } from './infra/scripts.js';
+import type { Logger } from './log.js';
 import type { Revocations } from './session/revocation.js';
+import type { WechatLua } from './wechat/scripts.js';
 
 export interface Ctx {
   config: Config;

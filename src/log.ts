@@ -1,5 +1,5 @@
 /** One pino logger for the process; children carry the capability's name. */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 

@@ -7,8 +7,8 @@
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { loadConfig } from './config.js';
 import { start } from './boot.js';
+import { loadConfig } from './config.js';
 import { clusterPrimary } from './metrics/index.js';
 
 // A .env file, when present, fills variables not already set (see .env.example).

@@ -4,13 +4,13 @@
  * test overrides where it is about them. HTTP stays for tests about HTTP (test/support.ts withApp).
  */
 import { afterAll, beforeAll } from 'vitest';
+import { type Connected, connect } from '../src/boot.js';
 import type { Ctx, Workers } from '../src/context.js';
-import { connect, type Connected } from '../src/boot.js';
 import { grab, startEngineWorkers } from '../src/grab/index.js';
 import { parse } from '../src/http/body.js';
 import { createPlanner, createSupplier, type PlannerInput, updateSupplier } from '../src/ops/index.js';
 import { createRequirement, requirementInput } from '../src/requirements/index.js';
-import { isolatedEnv, phone, requirementBody, testConfig, until, type Env } from './support.js';
+import { type Env, isolatedEnv, phone, requirementBody, testConfig, until } from './support.js';
 
 let n = 0;
 const unique = () => `${++n}-${Date.now().toString(36)}`;

@@ -5,14 +5,14 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import pg from 'pg';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { type Running, start } from '../src/boot.js';
 import { loadConfig } from '../src/config.js';
-import { start, type Running } from '../src/boot.js';
-import { signSession } from '../src/session/session.js';
 import type { Ctx } from '../src/context.js';
 import { reconcile } from '../src/grab/index.js';
+import { signSession } from '../src/session/session.js';
 
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** In the "cluster" project: the local Redis Cluster (test/cluster-setup.ts) every app of the file uses. */

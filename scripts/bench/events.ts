@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { createEventBus, listen, type DomainEvent } from '../../src/events/index.js';
+import { createEventBus, type DomainEvent, listen } from '../../src/events/index.js';
 import { createLogger } from '../../src/log.js';
 
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';

@@ -30,17 +30,17 @@
 // commandstats) over each (c), (c2) and (d), until the worker settled (one server only).
 // BENCH_REDIS_CLUSTER=1: the product on a local three-master Redis Cluster instead (started here,
 // stopped after; (b) stays on one server): grab-cluster.json, reply-cluster.json, profiles/*-cluster.*.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { resolve } from 'node:path';
 import { cpus, tmpdir } from 'node:os';
-import pg from 'pg';
+import { resolve } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
+import pg from 'pg';
 import { signSession } from '../../src/session/session.js';
-import { startCluster, type LocalCluster } from '../redis-cluster.js';
+import { type LocalCluster, startCluster } from '../redis-cluster.js';
 import { flameSvg, summarize } from './profile.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

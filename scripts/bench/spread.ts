@@ -3,8 +3,9 @@
 // the result by name is slow too. The grab's 14 script keys built that way cost about 9 µs a grab,
 // a tenth of a refused grab's CPU in the web process (the floor comparison in run.ts found it).
 // Run: npx tsx scripts/bench/spread.ts   (ns per call, the last of three warm rounds)
-import { readScripts } from '../../src/grab/scripts.js';
+
 import { ipRateKey, plannerKeys, requirementKeys } from '../../src/grab/keys.js';
+import { readScripts } from '../../src/grab/scripts.js';
 
 const N = 200_000;
 function bench(name: string, f: (i: number) => unknown): void {

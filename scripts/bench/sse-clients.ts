@@ -1,8 +1,9 @@
 // Holds N idle SSE connections to a server and times one broadcast's arrival at each.
 // Run (by scripts/bench/stream.ts): npx tsx scripts/bench/sse-clients.ts PORT N COOKIE_FILE|-
 // Prints JSON lines: {"connected":N} once all are open, then {"p50":..,"p99":..,"received":..} after a broadcast.
-import { connect } from 'node:net';
+
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 
 const port = Number(process.argv[2]);
 const n = Number(process.argv[3]);

@@ -2,14 +2,14 @@
 // (b) the product's stream (GET /api/live/stream, signed sessions, the hub): RSS per connection,
 // then one event fanned out to all: p50/p99 delivery latency. Three runs each, medians.
 // Run: npx tsx scripts/bench/stream.ts   (part of npm run bench; writes bench-results/stream.json)
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import pg from 'pg';
+import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { signSession } from '../../src/session/session.js';
+import pg from 'pg';
 import { broadcastAll } from '../../src/live/store.js';
+import { signSession } from '../../src/session/session.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const N = Number(process.env.BENCH_CONNECTIONS ?? 10_000);

@@ -6,20 +6,19 @@
 import Router from '@koa/router';
 import type { Queue } from 'bullmq';
 import type { Middleware } from 'koa';
-import { requireRole } from '../http/auth.js';
 import type { Ctx } from '../context.js';
-import { sessionOf } from '../http/auth.js';
-import { COOKIE } from '../session/index.js';
-import { bindRoutes, leanCallback, oauthRoutes, wechatRoutes } from '../wechat/index.js';
+import { requireRole, sessionOf } from '../http/auth.js';
+import { readBody } from '../http/body.js';
+import { leanRoutes } from '../http/lean.js';
+import { handlePayNotify } from '../pay/index.js';
 import { sandboxApi, sandboxPay, sandboxPhone } from '../sandbox/index.js';
+import { COOKIE } from '../session/index.js';
 import { pageRoutes } from '../web/index.js';
+import { bindRoutes, leanCallback, oauthRoutes, wechatRoutes } from '../wechat/index.js';
 import { opsRoutes } from './ops/index.js';
 import { opsConsoleRoutes } from './ops-console.js';
 import { opsQueues } from './ops-queues.js';
-import { handlePayNotify } from '../pay/index.js';
 import { leanGrab, plannerRoutes } from './planner.js';
-import { leanRoutes } from '../http/lean.js';
-import { readBody } from '../http/body.js';
 import { travelerRoutes } from './traveler.js';
 
 function healthRoutes(app: Ctx): Router {

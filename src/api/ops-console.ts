@@ -4,18 +4,19 @@
  * to this site only (CSP form-action 'self', and every POST is checked same-origin); the pages'
  * changes go through the ops API with the console script.
  */
-import Router from '@koa/router';
+
 import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
-import { sameOrigin, sessionOf } from '../http/auth.js';
-import { OPS_COOKIE } from '../session/index.js';
-import { accountOf } from '../ops/index.js';
 import { DomainError } from '../errors.js';
-import { closeOpsSession, openOpsSession } from './ops-session.js';
+import { sameOrigin, sessionOf } from '../http/auth.js';
+import { accountOf } from '../ops/index.js';
+import { OPS_COOKIE } from '../session/index.js';
 import { html } from './console/html.js';
 import { type Me, render } from './console/layout.js';
 import { consolePages } from './console/pages/index.js';
+import { closeOpsSession, openOpsSession } from './ops-session.js';
 
 const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
 

@@ -5,16 +5,17 @@
  * accounts see a read-only board; its actions (retry, promote, add, clean, empty) are for admins,
  * checked same-origin like every ops change, and audited with what they were sent.
  */
-import type { Queue } from 'bullmq';
-import type { Middleware } from 'koa';
+
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { KoaAdapter } from '@bull-board/koa';
+import type { Queue } from 'bullmq';
+import type { Middleware } from 'koa';
 import type { Ctx } from '../context.js';
-import { sameOrigin, sessionOf } from '../http/auth.js';
-import { OPS_COOKIE } from '../session/index.js';
-import { accountOf, recordAudit } from '../ops/index.js';
 import { DomainError } from '../errors.js';
+import { sameOrigin, sessionOf } from '../http/auth.js';
+import { accountOf, recordAudit } from '../ops/index.js';
+import { OPS_COOKIE } from '../session/index.js';
 
 export const QUEUES_PATH = '/ops/queues';
 const CSP =

@@ -5,8 +5,8 @@
  */
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
-import { issueSession } from '../session/index.js';
 import { recordAudit, signIn } from '../ops/index.js';
+import { issueSession } from '../session/index.js';
 
 const SESSION_HOURS = 12;
 

@@ -3,15 +3,15 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
-import { requireRole, sessionOf } from '../http/auth.js';
-import { answer, cookieOf, isJson, readJson, type LeanRoute } from '../http/lean.js';
-import { clientIp } from '../http/server.js';
-import { COOKIE } from '../session/index.js';
-import { dbId, idParam, json, parse } from '../http/body.js';
 import { statusOf } from '../errors.js';
-import { todayFor } from '../ops/index.js';
 import { acceptOffer, declineOffer, grab, poolFor, submitProposal } from '../grab/index.js';
+import { requireRole, sessionOf } from '../http/auth.js';
+import { dbId, idParam, json, parse } from '../http/body.js';
+import { answer, cookieOf, isJson, type LeanRoute, readJson } from '../http/lean.js';
+import { clientIp } from '../http/server.js';
+import { todayFor } from '../ops/index.js';
 import { profileOf, requirementFor, workOrderOf, workOrdersOf } from '../planner/index.js';
+import { COOKIE } from '../session/index.js';
 
 /** A win PostgreSQL could not record this moment: what the planner is told instead of "won". */
 const CONFIRMING_WORDS = '抢到名额了，系统正在确认记录（稍有延迟）。确认后会立即通知你，并显示客户联系方式。';

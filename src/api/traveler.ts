@@ -7,10 +7,12 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
+import { refusal } from '../errors.js';
 import { requireRole } from '../http/auth.js';
 import { idParam, json, parse } from '../http/body.js';
-import { issueSession } from '../session/index.js';
 import { requirementInput } from '../requirements/index.js';
+import { issueSession } from '../session/index.js';
+import { createSmsSender } from '../sms/index.js';
 import {
   chooseProposal,
   confirmPayment,
@@ -22,8 +24,6 @@ import {
   tripsOf,
   verifyPhoneCode,
 } from '../traveler/index.js';
-import { createSmsSender } from '../sms/index.js';
-import { refusal } from '../errors.js';
 
 /** What a traveler may set: everything ops may, but the matching knobs and their WeChat identity. */
 const TRAVELER_FIELDS = [

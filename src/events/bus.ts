@@ -8,11 +8,12 @@
  * journal records wins only. What the engine decides inside a PostgreSQL transaction goes through
  * the outbox (events/outbox.ts) first, so a crash between the commit and the append loses nothing.
  */
-import { hostname } from 'node:os';
+
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { eventsStream, listenerDone } from '../infra/keys.js';
 import { duplicate, type RedisClient } from '../infra/redis.js';
 import type { Logger } from '../log.js';
-import { eventsStream, listenerDone } from '../infra/keys.js';
 import { type DomainEvent, type Listener, type NewEvent, withId } from './types.js';
 
 const MAX_LEN = 100_000; // entries kept (approximately); far more than a day's events

@@ -1,4 +1,4 @@
 /** The event seam: what the engine publishes and what listeners receive. */
-export { createEventBus, listen, type Listening } from './bus.js';
+export { createEventBus, type Listening, listen } from './bus.js';
 export { flushOutbox, republishOutbox, toOutbox } from './outbox.js';
 export type { DomainEvent, EventOf, Listener } from './types.js';

@@ -8,8 +8,8 @@
  * a statement per row count in WebAssembly, which cost a third of the grab endpoint's CPU.
  */
 import type { Pool } from 'pg';
-import { named } from '../infra/database.js';
 import type { AuditEntry } from '../context.js';
+import { named } from '../infra/database.js';
 import type { Logger } from '../log.js';
 
 const FLUSH_MS = 250;

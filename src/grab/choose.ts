@@ -5,10 +5,10 @@
  * capacity, and the event goes out (live events and template messages are its listeners).
  */
 import type { Ctx } from '../context.js';
-import { dayKey, plannerKeys, requirementKeys } from './keys.js';
-import { cancelPending, cancelDeadline } from './queue.js';
-import { type EventOf, flushOutbox, toOutbox } from '../events/index.js';
 import { DomainError } from '../errors.js';
+import { type EventOf, flushOutbox, toOutbox } from '../events/index.js';
+import { dayKey, plannerKeys, requirementKeys } from './keys.js';
+import { cancelDeadline, cancelPending } from './queue.js';
 
 export async function choose(ctx: Ctx, travelerId: number, requirementId: number, workOrderId: string): Promise<void> {
   const at = new Date(ctx.now());

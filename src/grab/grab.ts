@@ -14,16 +14,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Ctx } from '../context.js';
-import type { Channel } from '../generated/prisma/enums.js';
-import { fromLua, reject, type Rejection } from './codes.js';
 import { DomainError } from '../errors.js';
-import { dayKey, ipRateKey, plannerKeys, requirementKeys } from './keys.js';
+import type { Channel } from '../generated/prisma/enums.js';
+import { fromLua, type Rejection, reject } from './codes.js';
 import { ensurePlanner, ensureRequirement } from './hot-state.js';
-import { NOT_LOADED, orLoad, REQUIREMENT_NOT_LOADED } from './scripts.js';
 import { markSynced } from './journal.js';
-import { proposalDue, scheduleDeadline, scheduleOffer } from './queue.js';
-import { publishFull, publishWin } from './publish.js';
+import { dayKey, ipRateKey, plannerKeys, requirementKeys } from './keys.js';
 import { keepPromise } from './promises.js';
+import { publishFull, publishWin } from './publish.js';
+import { proposalDue, scheduleDeadline, scheduleOffer } from './queue.js';
+import { NOT_LOADED, orLoad, REQUIREMENT_NOT_LOADED } from './scripts.js';
 
 const RESERVATION_TTL_MS = 10_000;
 

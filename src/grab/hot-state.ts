@@ -4,11 +4,13 @@
  * so an emptied or lost Redis costs a rebuild. A grab is answered as won only after its work
  * order is in PostgreSQL (journal.ts), so a rebuild never forgets a win anyone was told about.
  */
-import { chinaDayStart } from '../format.js';
+
 import type { Ctx } from '../context.js';
+import { chinaDayStart } from '../format.js';
 import type { Card } from '../shared/wire.js';
 
 export type { Card };
+
 import { dayKey, plannerKeys, plannerOpenids, requirementCodes, requirementKeys } from './keys.js';
 
 const LIVE = ['active', 'proposed', 'chosen'] as const;

@@ -4,18 +4,22 @@
  * domain events (events/) and imports nothing above it: notifications, live streams, ops and
  * payments listen. What other capabilities may use is exported here, and only here.
  */
-export { grab } from './grab.js';
-export { poolFor, SUPPLIER_HOLDS_WORDS } from './pool.js';
-export { acceptOffer, closeRequirement, declineOffer, fallback, releaseTier, reopenRequirement, submitProposal } from './lifecycle.js';
+
+export { createAudit } from './audit.js';
 export { choose } from './choose.js';
-export { match, rematchPlanner } from './matching.js';
-export { rebuildSchedule, createQueue } from './queue.js';
-export { startEngineWorkers } from './workers.js';
+export { grab } from './grab.js';
+export { cardOf, loadAll, plannerIdByOpenid, refreshPlanner, refreshTravelerOf, travelerOf } from './hot-state.js';
 export { createRecorder, RECORDER_CONNECTIONS, reconcile } from './journal.js';
+export { acceptOffer, closeRequirement, declineOffer, fallback, releaseTier, reopenRequirement, submitProposal } from './lifecycle.js';
+export { withLock } from './lock.js';
+export { match, rematchPlanner } from './matching.js';
+export { poolFor, SUPPLIER_HOLDS_WORDS } from './pool.js';
 export { closePromises } from './promises.js';
+export { createQueue, rebuildSchedule } from './queue.js';
+export { scriptsFor } from './scripts.js';
 export {
-  announceReleasePlan,
   announcedReleasePlan,
+  announceReleasePlan,
   arrivalIndexes,
   candidatesOf,
   goLive,
@@ -25,7 +29,4 @@ export {
   requirementNow,
   supplierHolds,
 } from './state.js';
-export { createAudit } from './audit.js';
-export { scriptsFor } from './scripts.js';
-export { withLock } from './lock.js';
-export { cardOf, loadAll, plannerIdByOpenid, refreshPlanner, refreshTravelerOf, travelerOf } from './hot-state.js';
+export { startEngineWorkers } from './workers.js';

@@ -8,17 +8,18 @@
  * event id is the work order's, so a listener that had it already does nothing): every step of it
  * is idempotent.
  */
-import { sqlUtc } from '../format.js';
+
 import type { Pool, PoolClient } from 'pg';
 import type { Ctx } from '../context.js';
+import { republishOutbox } from '../events/index.js';
+import { sqlUtc } from '../format.js';
 import type { Channel } from '../generated/prisma/enums.js';
-import { dayKey, plannerKeys, reconcileLock, requirementKeys } from './keys.js';
 import { named } from '../infra/database.js';
-import { proposalDue, scheduleDeadline, scheduleOffer } from './queue.js';
+import { afterChoose } from './choose.js';
+import { dayKey, plannerKeys, reconcileLock, requirementKeys } from './keys.js';
 import { withLock } from './lock.js';
 import { publishFull, publishWin } from './publish.js';
-import { republishOutbox } from '../events/index.js';
-import { afterChoose } from './choose.js';
+import { proposalDue, scheduleDeadline, scheduleOffer } from './queue.js';
 
 export interface JournalEntry {
   plannerId: number;

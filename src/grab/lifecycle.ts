@@ -5,17 +5,17 @@
  * again when it redoes its work: the event's id makes the second one a no-op for listeners.
  */
 import type { Job } from 'bullmq';
-import type { Ctx } from '../context.js';
 import type { Tier } from '../config.js';
+import type { Ctx } from '../context.js';
+import { DomainError } from '../errors.js';
+import { flushOutbox, toOutbox } from '../events/index.js';
 import { grab } from './grab.js';
 import { ensureRequirement } from './hot-state.js';
-import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 import { syncRequirement } from './journal.js';
-import { cancelDeadline, cancelOffer, cancelPending, scheduleExpiry, scheduleReleases, type LifecycleJob } from './queue.js';
-import { orLoad } from './scripts.js';
+import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 import { match } from './matching.js';
-import { flushOutbox, toOutbox } from '../events/index.js';
-import { DomainError } from '../errors.js';
+import { cancelDeadline, cancelOffer, cancelPending, type LifecycleJob, scheduleExpiry, scheduleReleases } from './queue.js';
+import { orLoad } from './scripts.js';
 
 export async function handleJob(ctx: Ctx, job: Job<LifecycleJob>): Promise<unknown> {
   const d = job.data;

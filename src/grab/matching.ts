@@ -12,8 +12,9 @@
  *   load        min(active work orders / maxActive, 1)
  * Ties go to the lower planner id (stable). At most MATCH_LIMIT are kept.
  */
-import type { Ctx } from '../context.js';
+
 import type { Tier } from '../config.js';
+import type { Ctx } from '../context.js';
 import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 
 const TIER_WEIGHT: Record<Tier, number> = { S: 1, A: 0.75, B: 0.5, C: 0.25 };

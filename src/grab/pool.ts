@@ -7,8 +7,9 @@ import type { Ctx } from '../context.js';
 import type { Card, PoolItem } from '../shared/wire.js';
 
 export type { PoolItem };
-import { dayKey, plannerKeys, requirementKeys } from './keys.js';
+
 import { ensurePlanner } from './hot-state.js';
+import { dayKey, plannerKeys, requirementKeys } from './keys.js';
 
 export const SUPPLIER_HOLDS_WORDS = '同公司已接单';
 

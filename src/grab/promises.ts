@@ -14,8 +14,8 @@
  */
 import type { Ctx } from '../context.js';
 import type { Channel } from '../generated/prisma/enums.js';
-import { requirementKeys } from './keys.js';
 import { syncRequirement } from './journal.js';
+import { requirementKeys } from './keys.js';
 
 interface Promised {
   requirementId: number;

@@ -4,11 +4,11 @@
  * work order), so scheduling twice is harmless, and every handler is idempotent because BullMQ
  * delivers at least once.
  */
-import { Queue, Worker, type Job } from 'bullmq';
-import type { RedisClient } from '../infra/redis.js';
-import type { Ctx } from '../context.js';
+import { type Job, Queue, Worker } from 'bullmq';
 import type { Tier } from '../config.js';
+import type { Ctx } from '../context.js';
 import { queuePrefix } from '../infra/keys.js';
+import type { RedisClient } from '../infra/redis.js';
 
 export const QUEUE = 'lifecycle';
 

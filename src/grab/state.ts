@@ -4,10 +4,11 @@
  * moment, whether a supplier holds a slot, its candidates, a code's requirement, a requirement going
  * live, its payment. PostgreSQL answers when Redis does not hold the requirement.
  */
+
+import type { Config } from '../config.js';
 import type { Ctx } from '../context.js';
 import { ensureRequirement } from './hot-state.js';
 import { dayKey, plannerKeys, plannerOpenids, releasePlanKey, requirementCodes, requirementKeys } from './keys.js';
-import type { Config } from '../config.js';
 import { scheduleReleases } from './queue.js';
 
 /** Slots a requirement still offers: none unless it is open. */

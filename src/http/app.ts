@@ -1,11 +1,12 @@
 /** The Koa application (the HTTP kernel): security headers, error rendering, the canonical host, then the routers (and mounted apps) it is given (src/api). */
-import Koa, { type Middleware } from 'koa';
+
 import type Router from '@koa/router';
+import Koa, { type Middleware } from 'koa';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { canonicalHost } from './canonical.js';
 import { errors } from './errors.js';
 import { securityHeaders } from './headers.js';
-import { canonicalHost } from './canonical.js';
 
 /** A NUL in the path (`%00`) names nothing PostgreSQL could store: a 400 here, before any route looks it up. */
 const cleanPath: Middleware = (ctx, next) => {

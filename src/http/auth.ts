@@ -1,9 +1,9 @@
 /** Who is calling: a signed session cookie, or for ops machines a bearer token. */
 import { timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { DomainError, refusal } from '../errors.js';
 import type { Ctx } from '../context.js';
-import { COOKIE, OPS_COOKIE, verifySession, type Role, type Session } from '../session/index.js';
+import { DomainError, refusal } from '../errors.js';
+import { COOKIE, OPS_COOKIE, type Role, type Session, verifySession } from '../session/index.js';
 
 declare module 'koa' {
   interface DefaultState {

@@ -10,8 +10,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import type { z } from 'zod';
-import { validationError } from './errors.js';
 import { refusal } from '../errors.js';
+import { validationError } from './errors.js';
 
 export { dbId, idParam } from '../ids.js';
 

@@ -6,9 +6,9 @@
  */
 import type { Middleware } from 'koa';
 import type { ZodError } from 'zod';
+import { DomainError, refusal } from '../errors.js';
 import type { Logger } from '../log.js';
 import { inChinese } from './words.js';
-import { DomainError, refusal } from '../errors.js';
 
 /**
  * A failed zod parse as a 400: the first problem in `field`/`message` (English, for machines), every

@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Pool } from 'pg';
-import type { RedisClient } from './redis.js';
 import type { Logger } from '../log.js';
 import { checkoutsHash, namespaceOf, scanKeys } from './keys.js';
+import type { RedisClient } from './redis.js';
 
 export async function databaseIdentity(pool: Pool): Promise<string> {
   const { rows } = await pool.query<{ id: string }>('SELECT id FROM _prisma_migrations ORDER BY started_at, id LIMIT 1');

@@ -5,8 +5,8 @@
  * session list) instead of at the next periodic pass, minutes later.
  */
 import type { Logger } from '../log.js';
-import type { RedisClient } from './redis.js';
 import { redisMarker } from './keys.js';
+import type { RedisClient } from './redis.js';
 
 export function watchRedisLoss(redis: RedisClient, log: Logger, onLoss: () => void, everyMs = 3_000): { stop(): void } {
   const mark = () => redis.set(redisMarker, String(Date.now()));

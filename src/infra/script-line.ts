@@ -13,9 +13,10 @@
  * - NOSCRIPT (a restarted or flushed Redis) sends the call again as EVAL with the script's body.
  * One server only (redis:// or rediss://); a Redis Cluster keeps ioredis's cluster client.
  */
+
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
-import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
 
 export type LineArg = string | number;

@@ -7,11 +7,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { RedisClient } from '../infra/redis.js';
 import type { Ctx } from '../context.js';
-import { liveKeys } from '../infra/keys.js';
 import { candidatesOf } from '../grab/index.js';
-import { eventsSince, liveChannel, type Envelope, type LiveEvent } from './store.js';
+import { liveKeys } from '../infra/keys.js';
+import type { RedisClient } from '../infra/redis.js';
+import { type Envelope, eventsSince, type LiveEvent, liveChannel } from './store.js';
 
 const HEARTBEAT_MS = 25_000;
 const RETRY_MS = 2_000;

@@ -7,10 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ctx } from '../context.js';
-import { COOKIE } from '../session/index.js';
 import { sessionOnce } from '../http/auth.js';
-import { clientIp } from '../http/server.js';
 import { cookieOf } from '../http/lean.js';
+import { clientIp } from '../http/server.js';
+import { COOKIE } from '../session/index.js';
 import type { Hub } from './hub.js';
 
 export const STREAM_PATH = '/api/live/stream';

@@ -6,8 +6,9 @@
  * Requirement-wide updates (slots left, gone) are published without being stored: a page that
  * reconnects re-reads its pool, which is the state those updates describe.
  */
-import type { RedisClient } from '../infra/redis.js';
+
 import { channelOf, liveKeys } from '../infra/keys.js';
+import type { RedisClient } from '../infra/redis.js';
 
 export interface LiveEvent {
   id?: string; // the stream id; absent for requirement-wide updates (not replayable)

@@ -5,12 +5,13 @@
  * server (grab and reply latency), the workers (queue waiting time, release lateness, template
  * sends by error code) — and what is a level is read when scraped (queue depths, live streams).
  */
+
+import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Job, Queue, Worker } from 'bullmq';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditEntry, Metrics } from '../context.js';
 import { clusterMember } from './cluster.js';
-import cluster from 'node:cluster';
 
 /** What the pool gauge reads of a pg.Pool. */
 interface PoolLike {

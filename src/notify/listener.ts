@@ -13,8 +13,8 @@ import {
   notifyProposal,
   notifyProposalDue,
   notifyRefund,
-  notifyUnconfirmed,
   notifyReleased,
+  notifyUnconfirmed,
   notifyWon,
 } from './messages.js';
 

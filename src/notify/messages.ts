@@ -3,10 +3,11 @@
  * listener (notify/listener.ts) for the engine's events, which arrive at least once; the message ids
  * make a repeat harmless.
  */
-import { budget, chinaDateTime as cst, partyWords, plainYuan, tripDates } from '../format.js';
-import type { Ctx } from '../context.js';
-import { named } from '../infra/database.js';
+
 import type { Tier } from '../config.js';
+import type { Ctx } from '../context.js';
+import { budget, chinaDateTime as cst, partyWords, plainYuan, tripDates } from '../format.js';
+import { named } from '../infra/database.js';
 
 interface ReqRow {
   id: number;

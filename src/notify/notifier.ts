@@ -9,13 +9,13 @@
  * 40003 invalid openid) fail the message and mark the planner unreachable. A message's id says what
  * and to whom, so handling the same event twice queues it once.
  */
-import { DelayedError, Queue, Worker, UnrecoverableError } from 'bullmq';
-import type { RedisClient } from '../infra/redis.js';
-import type { Ctx, WechatMessage, Notifier, Outgoing, WechatApi } from '../context.js';
-import { notifyKeys, queuePrefix } from '../infra/keys.js';
-import { named } from '../infra/database.js';
+import { DelayedError, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Pool } from 'pg';
+import type { Ctx, Notifier, Outgoing, WechatApi, WechatMessage } from '../context.js';
 import { chinaDayStart, sqlUtc } from '../format.js';
+import { named } from '../infra/database.js';
+import { notifyKeys, queuePrefix } from '../infra/keys.js';
+import type { RedisClient } from '../infra/redis.js';
 import { loadTemplates, render, templateIdOf } from './templates.js';
 
 export const NOTIFY_QUEUE = 'notify';

@@ -5,10 +5,10 @@
  * `npm run ops-user`, which prints a one-time password. Sign-in tries are throttled per (account,
  * address) and per address; an unknown e-mail costs the same hash as a known one (nothing to enumerate).
  */
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, type ScryptOptions, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import type { Ctx } from '../context.js';
-import { opsKeys } from '../infra/keys.js';
 import { DomainError } from '../errors.js';
+import { opsKeys } from '../infra/keys.js';
 import { recordAudit } from './audit.js';
 
 export type OpsRole = 'admin' | 'ops';

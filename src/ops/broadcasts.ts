@@ -13,14 +13,15 @@
  * messages become `cancelled`, the worker skips them). Progress is read from the record: live
  * deliveries, the messages' states, the mass jobs' results.
  */
-import type { Ctx } from '../context.js';
+
 import type { Tier } from '../config.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import type { Ctx } from '../context.js';
 import { DomainError } from '../errors.js';
 import { chinaDate, chinaDayStart } from '../format.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import { appendForUser } from '../live/index.js';
-import { massPreview, massSendToTier, syncTierTag } from '../wechat/index.js';
 import { loadTemplates, render, templateIdOf } from '../notify/index.js';
+import { massPreview, massSendToTier, syncTierTag } from '../wechat/index.js';
 
 export const CHANNELS = ['live', 'template', 'mass'] as const;
 export type BroadcastChannel = (typeof CHANNELS)[number];

@@ -6,12 +6,12 @@
  * keeps the history. A BullMQ job scheduler makes a run on GRADING_CRON (China time).
  */
 import { Queue, Worker } from 'bullmq';
-import type { RedisClient } from '../infra/redis.js';
-import type { Ctx, Workers } from '../context.js';
 import type { Tier } from '../config.js';
-import { queuePrefix } from '../infra/keys.js';
+import type { Ctx, Workers } from '../context.js';
 import { DomainError } from '../errors.js';
-import { grade, type Behaviour } from './grading-formula.js';
+import { queuePrefix } from '../infra/keys.js';
+import type { RedisClient } from '../infra/redis.js';
+import { type Behaviour, grade } from './grading-formula.js';
 import { updatePlanner } from './marketplace.js';
 
 export const GRADING_QUEUE = 'grading';

@@ -4,10 +4,10 @@
  * (planner or supplier suspended) has every session refused, at once.
  */
 import type { Ctx } from '../context.js';
+import { refusal } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { refreshPlanner, rematchPlanner } from '../grab/index.js';
 import { moveTierTag, newBindCode } from '../wechat/index.js';
-import { refusal } from '../errors.js';
 
 const TAKEN: Record<string, string> = {
   name: '这个名称已经有了，请换一个。',

@@ -1,8 +1,9 @@
 /** Ops' lists of planners and suppliers, and a planner's record (how they work, measured). */
-import type { Ctx } from '../context.js';
+
 import type { Tier } from '../config.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import type { Ctx } from '../context.js';
 import { DomainError } from '../errors.js';
+import type { Prisma } from '../generated/prisma/client.js';
 
 export interface PlannerFilter {
   q?: string;

@@ -3,12 +3,13 @@
  * (from PostgreSQL: the record), and the hand ops lend — dispatch to a chosen candidate under the
  * grab rules, close with a reason, re-open. The engine decides; this module reads and asks.
  */
-import type { Ctx } from '../context.js';
+
 import { TIERS, type Tier } from '../config.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import { cardOf, closeRequirement, grab, reopenRequirement } from '../grab/index.js';
+import type { Ctx } from '../context.js';
 import { DomainError, fromRejection } from '../errors.js';
 import { chinaDateEnd, chinaDateStart, chinaTime } from '../format.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { cardOf, closeRequirement, grab, reopenRequirement } from '../grab/index.js';
 import { loadTemplates } from '../notify/index.js';
 
 export const REQUIREMENT_STATUSES = ['open', 'full', 'chosen', 'paid', 'closed', 'cancelled'] as const;

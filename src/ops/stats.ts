@@ -3,8 +3,9 @@
  * GET /api/ops/stats/funnel answers, CONTRACT), its days one by one for the charts, time to first
  * grab by tier, the share of wins by long-tail suppliers, and today's board.
  */
-import type { Ctx } from '../context.js';
+
 import { TIERS, type Tier } from '../config.js';
+import type { Ctx } from '../context.js';
 import { chinaDate, chinaDateEnd as endOf, chinaDateStart as startOf } from '../format.js';
 import { notifyPause } from '../notify/index.js';
 

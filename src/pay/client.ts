@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Ctx } from '../context.js';
-import { type PayKeys, payKeys } from './keys.js';
-import { sign, signedHeaders, unverified } from './crypto.js';
 import { rfc3339 } from '../format.js';
+import { sign, signedHeaders, unverified } from './crypto.js';
+import { type PayKeys, payKeys } from './keys.js';
 
 const require = createRequire(import.meta.url);
 // wechatpay-node-v3 is CommonJS; only its request signing is used (getSignature, getAuthorization).

@@ -12,15 +12,15 @@
  *  - Every change is a row of payment_events (who, what, when, detail).
  */
 import { randomBytes } from 'node:crypto';
-import { depositState } from '../money.js';
 import type { Ctx } from '../context.js';
 import { DomainError } from '../errors.js';
 import { flushOutbox, toOutbox } from '../events/index.js';
 import { markRequirementPaid } from '../grab/index.js';
-import { closeOrder, jsapiPrepay, type PayParams, PayError, payParams, queryOrder, type Transaction } from './client.js';
+import { payReturnKey } from '../infra/keys.js';
+import { depositState } from '../money.js';
+import { closeOrder, jsapiPrepay, PayError, type PayParams, payParams, queryOrder, type Transaction } from './client.js';
 import { payKeys } from './keys.js';
 import { schedulePayJob } from './queue.js';
-import { payReturnKey } from '../infra/keys.js';
 
 export type DepositStatus = 'pending' | 'paid' | 'closed' | 'refunding' | 'refunded';
 

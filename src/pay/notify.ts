@@ -6,10 +6,10 @@
  * retries a real one). Right: 204, idempotent, the order's change in one transaction.
  */
 import type { Ctx } from '../context.js';
-import { decrypt, type Resource, signedHeaders, unverified } from './crypto.js';
 import type { Transaction } from './client.js';
-import { payKeys } from './keys.js';
+import { decrypt, type Resource, signedHeaders, unverified } from './crypto.js';
 import { markPaid } from './deposit.js';
+import { payKeys } from './keys.js';
 import { settleRefund } from './refund.js';
 
 export interface NotifyAnswer {

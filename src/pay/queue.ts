@@ -3,9 +3,9 @@
  * few minutes that queries pending orders, because notifications can be lost.
  */
 import { Queue, Worker } from 'bullmq';
-import type { RedisClient } from '../infra/redis.js';
 import type { Ctx } from '../context.js';
 import { queuePrefix } from '../infra/keys.js';
+import type { RedisClient } from '../infra/redis.js';
 
 export const PAY_QUEUE = 'pay';
 const SWEEP_EVERY_MS = 5 * 60_000;

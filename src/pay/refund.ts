@@ -16,11 +16,11 @@
  */
 import type { Ctx } from '../context.js';
 import { DomainError } from '../errors.js';
+import { flushOutbox, toOutbox } from '../events/index.js';
+import { yuanText } from '../money.js';
 import { notifyUrl, PayError, payCall } from './client.js';
 import { recordPayment } from './deposit.js';
 import { heldBy } from './view.js';
-import { flushOutbox, toOutbox } from '../events/index.js';
-import { yuanText } from '../money.js';
 
 interface RefundAnswer {
   refund_id: string;

@@ -4,8 +4,8 @@
  * 100) — every order where our state and WeChat Pay's disagree.
  */
 import type { Ctx } from '../context.js';
-import { queryOrder } from './client.js';
 import { chinaDate, chinaDateEnd as endOf, chinaDateStart as startOf } from '../format.js';
+import { queryOrder } from './client.js';
 
 const OURS_PAID = new Set(['paid', 'refunding', 'refunded']);
 

@@ -4,10 +4,10 @@
  * has not been released sees nothing of a requirement: the tiers' head start is the product.
  */
 import type { Ctx } from '../context.js';
-import type { WorkOrderView } from '../shared/wire.js';
+import { refusal } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { cardOf, requirementNow, SUPPLIER_HOLDS_WORDS, supplierHolds } from '../grab/index.js';
-import { refusal } from '../errors.js';
+import type { WorkOrderView } from '../shared/wire.js';
 
 const WO_INCLUDE = { requirement: { include: { traveler: true } }, proposal: true } as const;
 type WorkOrderRow = Prisma.WorkOrderGetPayload<{ include: typeof WO_INCLUDE }>;

@@ -3,15 +3,16 @@
  * (traveler, requirement, candidates). Only after the commit does it enter Redis and the release
  * schedule; if that part fails, the reconciler finishes it, so nothing is half-written.
  */
-import { chinaDate } from '../format.js';
-import { splitList } from '../lists.js';
+
 import { z } from 'zod';
-import type { Ctx } from '../context.js';
 import { TIERS, type Tier } from '../config.js';
-import { goLive, match } from '../grab/index.js';
-import { Prisma } from '../generated/prisma/client.js';
-import { dbId } from '../ids.js';
+import type { Ctx } from '../context.js';
 import { refusal } from '../errors.js';
+import { chinaDate } from '../format.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { goLive, match } from '../grab/index.js';
+import { dbId } from '../ids.js';
+import { splitList } from '../lists.js';
 import { travelerFor } from './travelers.js';
 
 const phone = z

@@ -5,13 +5,13 @@
  * order and sends the notification signed and encrypted exactly as WeChat Pay does — now, late,
  * twice, or never (to test what a lost notification leaves to the query).
  */
-import { randomBytes, createVerify } from 'node:crypto';
+import { createVerify, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
+import { rfc3339 } from '../format.js';
 import { json } from '../http/body.js';
 import { sandboxKeys } from '../infra/keys.js';
-import { rfc3339 } from '../format.js';
 import { encrypt, type PayKeys, payKeys, sign } from '../pay/index.js';
 
 interface Order {

@@ -8,12 +8,11 @@ import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
-import { WechatCrypto, sign } from '../wechat/index.js';
-import { cdata, parseXml } from '../wechat/index.js';
-import { loadTemplates } from '../notify/index.js';
-import { SANDBOX_WHO, type InboxMessage } from './inbox.js';
-import { sandboxKeys } from '../infra/keys.js';
 import { esc } from '../format.js';
+import { sandboxKeys } from '../infra/keys.js';
+import { loadTemplates } from '../notify/index.js';
+import { cdata, parseXml, sign, WechatCrypto } from '../wechat/index.js';
+import { type InboxMessage, SANDBOX_WHO } from './inbox.js';
 
 /** WeChat lays a category template out by its keys' numbers (thing1, time2…); stored JSON (JSONB) may have reordered them. */
 const fieldOrder = (data: Record<string, { value: string }>) =>

@@ -7,8 +7,9 @@
  * on a Redis reconnect and every 30 s, and kept current by the messages, so checking a session
  * costs no round trip. Listeners (the live hub) end streams at once.
  */
-import type { RedisClient } from '../infra/redis.js';
+
 import { channelOf } from '../infra/keys.js';
+import type { RedisClient } from '../infra/redis.js';
 import type { Logger } from '../log.js';
 import { issuedAt, type Session } from './session.js';
 

@@ -5,12 +5,12 @@
  */
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Ctx } from '../context.js';
-import type { SmsSender } from '../sms/index.js';
+import { DomainError } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { refreshTravelerOf } from '../grab/index.js';
-import { claimVerifiedPhone, verifiedOwner } from '../requirements/index.js';
-import { DomainError } from '../errors.js';
 import { smsKeys } from '../infra/keys.js';
+import { claimVerifiedPhone, verifiedOwner } from '../requirements/index.js';
+import type { SmsSender } from '../sms/index.js';
 
 export const CODE_TTL_SEC = 300;
 export const MAX_TRIES = 5;

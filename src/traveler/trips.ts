@@ -4,13 +4,13 @@
  * only once chosen), choose one. Who the signed-in WeChat user is, is decided here too.
  */
 import type { Ctx } from '../context.js';
-import type { TripListItem, TripView } from '../shared/wire.js';
-import type { Session } from '../session/index.js';
-import { cardOf, choose, requirementNow } from '../grab/index.js';
-import { createRequirement, verifiedOwner, type RequirementInput } from '../requirements/index.js';
-import { confirmAfterPaySheet, depositAmount, depositFor } from '../pay/index.js';
-import { depositState } from '../money.js';
 import { DomainError, refusal } from '../errors.js';
+import { cardOf, choose, requirementNow } from '../grab/index.js';
+import { depositState } from '../money.js';
+import { confirmAfterPaySheet, depositAmount, depositFor } from '../pay/index.js';
+import { createRequirement, type RequirementInput, verifiedOwner } from '../requirements/index.js';
+import type { Session } from '../session/index.js';
+import type { TripListItem, TripView } from '../shared/wire.js';
 
 const notYours = () => refusal('NOT_FOUND', 'requirement: not found among your trips');
 

@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
-import { sessionOf } from '../http/auth.js';
 import { esc } from '../format.js';
-import { WELCOME_PAGE } from './welcome.js';
+import { sessionOf } from '../http/auth.js';
 import { COOKIE, type Role, type Session } from '../session/index.js';
 import { PAGES, type PageRole } from '../shared/pages.js';
+import { WELCOME_PAGE } from './welcome.js';
 
 export { PAGES };
 

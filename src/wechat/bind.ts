@@ -6,14 +6,14 @@ import { randomInt } from 'node:crypto';
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
-import { requireRole } from '../http/auth.js';
-import { validationError } from '../http/errors.js';
 import { fromRejection, refusal } from '../errors.js';
-import { COOKIE, issueSession, verifySession } from '../session/index.js';
-import { refreshPlanner } from '../grab/index.js';
-import { json } from '../http/body.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { refreshPlanner } from '../grab/index.js';
+import { requireRole } from '../http/auth.js';
+import { json } from '../http/body.js';
+import { validationError } from '../http/errors.js';
 import { wechatKeys } from '../infra/keys.js';
+import { COOKIE, issueSession, verifySession } from '../session/index.js';
 
 const openidOfPlanner = async (app: Ctx, id: number) =>
   (await app.db.planner.findUnique({ where: { id }, select: { openid: true } }))?.openid ?? null;

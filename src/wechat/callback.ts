@@ -5,19 +5,19 @@
  * "被动回复用户消息" and "消息加解密说明".
  */
 import { hash, randomBytes } from 'node:crypto';
-import Router from '@koa/router';
 import type { IncomingMessage } from 'node:http';
+import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
-import { WechatCrypto, sameSignature, sign } from './crypto.js';
-import { MalformedXml, encryptedReply, parseXml, textReply, type WechatXml } from './xml.js';
-import { HELP, handleText, lookupsFor, lookupsNeeded, type Asker } from './texts.js';
+import { arrivalIndexes } from '../grab/index.js';
 import { sinceArrival } from '../http/arrival.js';
-import { readBody, send, sendJson, type LeanRoute } from '../http/lean.js';
+import { type LeanRoute, readBody, send, sendJson } from '../http/lean.js';
 import { clientIp } from '../http/server.js';
 import { wechatKeys } from '../infra/keys.js';
-import { arrivalIndexes } from '../grab/index.js';
-import { WINDOW_TTL_MS, lateReply, openWindow, opensWindow } from './window.js';
+import { sameSignature, sign, WechatCrypto } from './crypto.js';
+import { type Asker, HELP, handleText, lookupsFor, lookupsNeeded } from './texts.js';
+import { lateReply, opensWindow, openWindow, WINDOW_TTL_MS } from './window.js';
+import { encryptedReply, MalformedXml, parseXml, textReply, type WechatXml } from './xml.js';
 
 const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger is not from WeChat
 // WeChat waits 5 s, then retries (3 tries in all): answer "success" before that (WECHAT_REPLY_WITHIN_MS)

@@ -9,8 +9,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import WechatAPI from 'co-wechat-api';
 import type { Ctx, WechatApi } from '../context.js';
-import { wechatKeys } from '../infra/keys.js';
 import { withLock } from '../grab/index.js';
+import { wechatKeys } from '../infra/keys.js';
 
 export type { WechatApi };
 

@@ -5,8 +5,8 @@
  * imports none of them.
  */
 import type { WechatEventHandler, WechatEvents } from '../context.js';
-import { bindByScene } from './qr.js';
 import { recordMassResult } from './mass.js';
+import { bindByScene } from './qr.js';
 import { HELP, handleText } from './texts.js';
 import { forgetUser } from './unfollow.js';
 

@@ -5,8 +5,9 @@
  * result (sent, filtered, errors) written when WeChat reports it. WeChat lets a follower receive 4
  * mass messages a month: the caller checks that before sending (ops/broadcasts.ts).
  */
-import type { Ctx } from '../context.js';
+
 import type { Tier } from '../config.js';
+import type { Ctx } from '../context.js';
 import { wechatKeys } from '../infra/keys.js';
 import type { WechatXml } from './xml.js';
 

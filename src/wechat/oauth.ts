@@ -9,9 +9,9 @@ import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../context.js';
-import { issueSession, readToken, signToken } from '../session/index.js';
-import { plannerIdByOpenid } from '../grab/index.js';
 import { refusal } from '../errors.js';
+import { plannerIdByOpenid } from '../grab/index.js';
+import { issueSession, readToken, signToken } from '../session/index.js';
 
 const STATE_TTL_MS = 10 * 60_000;
 const NONCE_COOKIE = 'oauth_nonce';

@@ -6,10 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Ctx } from '../context.js';
-import { wechatKeys } from '../infra/keys.js';
 import { DomainError } from '../errors.js';
-import { refreshPlanner } from '../grab/index.js';
 import { Prisma } from '../generated/prisma/client.js';
+import { refreshPlanner } from '../grab/index.js';
+import { wechatKeys } from '../infra/keys.js';
 
 export const BIND_SCENE = /^bind_[0-9a-f]{24}$/;
 export const QR_USED_WORDS = '这个二维码已失效或已被使用，请向运营索取新的二维码。';

@@ -3,8 +3,9 @@
  * callback (callback.ts) has already verified, decrypted and parsed; the returned string becomes
  * the passive reply. A grab goes through the same grab service as the H5 page (channel wechat).
  */
-import { budget, chinaTime, partyWords } from '../format.js';
+
 import type { Ctx } from '../context.js';
+import { budget, chinaTime, partyWords } from '../format.js';
 import { grab, plannerIdByOpenid, poolFor, requirementIdByCode } from '../grab/index.js';
 import { bindPlanner } from './bind.js';
 

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPrisma, ensureDatabase, type Db } from '../../src/infra/database.js';
 import { createRecorder } from '../../src/grab/journal.js';
+import { createPrisma, type Db, ensureDatabase } from '../../src/infra/database.js';
 import { listMigrations, migrate } from '../../src/infra/migrate.js';
 import { createLogger } from '../../src/log.js';
-import { isolatedEnv, type Env } from '../support.js';
+import { type Env, isolatedEnv } from '../support.js';
 
 async function exerciseEveryModel(db: Db) {
   const supplier = await db.supplier.create({ data: { name: '模型供应商' } });

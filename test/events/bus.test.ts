@@ -5,10 +5,10 @@
  * transaction reaches the stream through the outbox even when the process died after the commit.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connect, type Connected } from '../../src/boot.js';
-import { flushOutbox, listen, republishOutbox, toOutbox, type DomainEvent, type Listener } from '../../src/events/index.js';
+import { type Connected, connect } from '../../src/boot.js';
+import { type DomainEvent, flushOutbox, type Listener, listen, republishOutbox, toOutbox } from '../../src/events/index.js';
 import { withId } from '../../src/events/types.js';
-import { isolatedEnv, testConfig, until, type Env } from '../support.js';
+import { type Env, isolatedEnv, testConfig, until } from '../support.js';
 
 let env: Env;
 let c: Connected;

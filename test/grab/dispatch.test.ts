@@ -4,11 +4,11 @@
  * ordinary work order) or declines (the slot goes back); silence past DISPATCH_ACCEPT_WITHIN declines.
  */
 import { expect, it } from 'vitest';
-import { call, ops, phone, plannerCookie, requirementBody, startApp, until, withApp } from '../support.js';
-import { fallback } from '../../src/grab/lifecycle.js';
-import { measure } from '../../src/ops/grading.js';
 import { requirementKeys } from '../../src/grab/keys.js';
+import { fallback } from '../../src/grab/lifecycle.js';
 import { liveKeys } from '../../src/infra/keys.js';
+import { measure } from '../../src/ops/grading.js';
+import { call, ops, phone, plannerCookie, requirementBody, startApp, until, withApp } from '../support.js';
 
 // No tier ever released by itself here: the fallback is called by hand.
 // A minute to answer here (a slow CI must not time an offer out mid-test); the silence test uses its own 2 s.

@@ -4,14 +4,14 @@
  */
 import { spawn } from 'node:child_process';
 import { getPriority } from 'node:os';
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { child, isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Running } from '../../src/boot.js';
 import { releaseTier } from '../../src/grab/lifecycle.js';
+import { liveKeys } from '../../src/infra/keys.js';
 import { checkoutId, namespaceOf } from '../../src/infra/namespace.js';
 import { eventsSince } from '../../src/live/store.js';
-import { liveKeys } from '../../src/infra/keys.js';
+import { child, type Env, isolatedEnv, ops, phone, planner, requirementBody, startApp, until } from '../support.js';
 
 let env: Env;
 let app: Running;

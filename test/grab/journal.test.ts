@@ -2,11 +2,12 @@
  * Group commit: concurrent wins share INSERTs, every one is committed, a bad row fails only its caller;
  * a last slot's win records its requirement full in the same statement.
  */
-import { expect, it } from 'vitest';
+
 import type { Pool } from 'pg';
-import { ops, phone, requirementBody, withApp } from '../support.js';
+import { expect, it } from 'vitest';
 import { createRecorder, RECORDER_CONNECTIONS } from '../../src/grab/journal.js';
 import { RECORDER_APP } from '../../src/infra/database.js';
+import { ops, phone, requirementBody, withApp } from '../support.js';
 
 const t = withApp({ ROLE: 'web' });
 

@@ -1,10 +1,10 @@
 /** Tier-by-tier release on time, full removes pending work, deadlines expire and re-open, fallback dispatches. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
-import { listen, type DomainEvent, type Listening } from '../../src/events/index.js';
-import { fallback } from '../../src/grab/lifecycle.js';
+import { type DomainEvent, type Listening, listen } from '../../src/events/index.js';
 import { dayKey } from '../../src/grab/keys.js';
+import { fallback } from '../../src/grab/lifecycle.js';
+import { type Env, isolatedEnv, ops, phone, planner, requirementBody, startApp, until } from '../support.js';
 
 let env: Env;
 let app: Running;

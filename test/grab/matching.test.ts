@@ -1,7 +1,7 @@
 /** Matching against real data: who is kept, and in which order (the score's history terms). */
 import { expect, it } from 'vitest';
-import { phone, withApp } from '../support.js';
 import { match } from '../../src/grab/matching.js';
+import { phone, withApp } from '../support.js';
 
 const t = withApp({ ROLE: 'web' });
 

@@ -5,10 +5,10 @@
  * only then is the win told (live, template message), as the record says.
  */
 import { expect, it } from 'vitest';
-import { ops, phone, planner, reconciled, requirementBody, until, withApp } from '../support.js';
-import { liveKeys } from '../../src/infra/keys.js';
 import { requirementKeys } from '../../src/grab/keys.js';
+import { liveKeys } from '../../src/infra/keys.js';
 import { handleText } from '../../src/wechat/index.js';
+import { ops, phone, planner, reconciled, requirementBody, until, withApp } from '../support.js';
 
 const h = withApp({ FAULT_INJECT: 'record-unavailable' });
 

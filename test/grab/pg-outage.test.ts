@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Running } from '../../src/boot.js';
-import { cuttableProxy, isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
+import { cuttableProxy, type Env, isolatedEnv, ops, phone, planner, requirementBody, startApp, until } from '../support.js';
 
 let env: Env;
 let app: Running;

@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { ops, phone, planner, requirementBody, until, withApp } from '../support.js';
-import { keepPromise, promisesKept } from '../../src/grab/promises.js';
 import { grab } from '../../src/grab/grab.js';
+import { keepPromise, promisesKept } from '../../src/grab/promises.js';
+import { ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 
 const h = withApp();
 

@@ -7,8 +7,8 @@
  */
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 import { startNode, stopNode } from '../../scripts/redis-cluster.js';
+import { ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 
 const cluster = inject('redisCluster');
 const h = withApp({ GRAB_RATE_PLANNER: '1000', DAILY_GRAB_QUOTA: '1000', SCHEDULE_REBUILD_EVERY: '3600' });

@@ -8,16 +8,19 @@
  * acknowledged win is in PostgreSQL, no requirement is over-allocated nor has two winners from one
  * supplier, and the watching page holds every release made meanwhile (the replay covered the gap).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connect } from '../../src/boot.js';
+import type { Ctx } from '../../src/context.js';
 import {
   call,
   child,
+  type Env,
   freePort,
   isolatedEnv,
   OPS_TOKEN,
@@ -27,10 +30,7 @@ import {
   requirementBody,
   testConfig,
   until,
-  type Env,
 } from '../support.js';
-import { connect } from '../../src/boot.js';
-import type { Ctx } from '../../src/context.js';
 
 let env: Env;
 beforeAll(async () => {

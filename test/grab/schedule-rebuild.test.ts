@@ -5,12 +5,12 @@
  */
 import { Queue } from 'bullmq';
 import { expect, inject, it } from 'vitest';
-import { ops, phone, planner, reconciled, requirementBody, until, withApp } from '../support.js';
 import { rebuildSchedules } from '../../src/boot.js';
-import { NOTIFY_QUEUE } from '../../src/notify/index.js';
-import { queuePrefix } from '../../src/infra/keys.js';
-import { requirementKeys } from '../../src/grab/keys.js';
 import { choose, reconcile } from '../../src/grab/index.js';
+import { requirementKeys } from '../../src/grab/keys.js';
+import { queuePrefix } from '../../src/infra/keys.js';
+import { NOTIFY_QUEUE } from '../../src/notify/index.js';
+import { ops, phone, planner, reconciled, requirementBody, until, withApp } from '../support.js';
 
 // A releases at 3 s; the rest much later. Workers run in this process; the periodic rebuild is far off.
 const h = withApp({ TIER_DELAYS: 'S:0,A:3,B:3600,C:3600', PROPOSAL_DEADLINE: '3600', SCHEDULE_REBUILD_EVERY: '3600' });

@@ -4,8 +4,8 @@
  * every answered success is one work order in PostgreSQL and in Redis, and nothing left unsynced.
  */
 import { expect, it } from 'vitest';
-import { ops, plannerCookie, requirementBody, until, withApp } from '../support.js';
 import { loadAll } from '../../src/grab/hot-state.js';
+import { ops, plannerCookie, requirementBody, until, withApp } from '../support.js';
 
 const PLANNERS = 2000;
 const SUPPLIERS = 300;

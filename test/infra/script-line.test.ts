@@ -1,13 +1,14 @@
 // The engine's scripts over the direct line to Redis: the same answers as through ioredis, on the
 // line itself while it is up, EVAL after Redis forgot the scripts, and no call lost or failed when
 // the line is cut mid-flight (ioredis takes what was in flight, and everything until it is back).
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { connect, createServer, type AddressInfo } from 'node:net';
-import { isolatedEnv, type Env } from '../support.js';
-import { LINE_NAME, lineScript, scriptLine, type ScriptLine } from '../../src/infra/script-line.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { scriptsFor } from '../../src/grab/scripts.js';
+import { LINE_NAME, lineScript, type ScriptLine, scriptLine } from '../../src/infra/script-line.js';
 import { createLogger } from '../../src/log.js';
+import { type Env, isolatedEnv } from '../support.js';
 
 const log = createLogger('silent');
 const PREFIX = 'dz:line-test:';

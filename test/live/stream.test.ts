@@ -3,11 +3,11 @@
  * fan-out across two instances, one connection per browser and user, sign-in required.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
-import { appendForUser, broadcastAll, liveChannel } from '../../src/live/store.js';
-import { RECONNECT_SPREAD_MS } from '../../src/live/hub.js';
 import { listenerDone } from '../../src/infra/keys.js';
+import { RECONNECT_SPREAD_MS } from '../../src/live/hub.js';
+import { appendForUser, broadcastAll, liveChannel } from '../../src/live/store.js';
+import { type Env, isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp, until } from '../support.js';
 
 let env: Env;
 let a: Running;

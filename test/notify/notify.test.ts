@@ -4,15 +4,16 @@
  * for all; 45009 (the day's quota) pauses sending until midnight, or until ops resume it; 43004 marks
  * the planner unreachable without retrying; values fitted to their template types.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
-import type { Running } from '../../src/boot.js';
-import { releaseTier } from '../../src/grab/lifecycle.js';
-import { createWechatApi } from '../../src/wechat/client.js';
+
 import { Queue } from 'bullmq';
-import { NOTIFY_QUEUE, NOTIFY_RESUME_QUEUE, notifyPause, recordDelivery, recordSent } from '../../src/notify/index.js';
-import { queuePrefix } from '../../src/infra/keys.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Running } from '../../src/boot.js';
 import { chinaDayStart } from '../../src/format.js';
+import { releaseTier } from '../../src/grab/lifecycle.js';
+import { queuePrefix } from '../../src/infra/keys.js';
+import { NOTIFY_QUEUE, NOTIFY_RESUME_QUEUE, notifyPause, recordDelivery, recordSent } from '../../src/notify/index.js';
+import { createWechatApi } from '../../src/wechat/client.js';
+import { type Env, isolatedEnv, ops, phone, planner, requirementBody, startApp, until } from '../support.js';
 
 let env: Env;
 let app: Running;

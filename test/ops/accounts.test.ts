@@ -9,9 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { expect, it } from 'vitest';
-import { call, ops, phone, plannerCookie, testConfig, withApp } from '../support.js';
 import { upsertAccount } from '../../src/ops/index.js';
 import { signSession } from '../../src/session/index.js';
+import { call, ops, phone, plannerCookie, testConfig, withApp } from '../support.js';
 
 const h = withApp();
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -6,13 +6,13 @@
  * user; a tier change moves the planner's WeChat tag; bad input names its field.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { call, ops, phone, plannerCookie, testConfig, until, withApp } from '../support.js';
 import { sandboxKeys, wechatKeys } from '../../src/infra/keys.js';
 import { recordMassJob, recordMassResult } from '../../src/wechat/mass.js';
 import type { WechatXml } from '../../src/wechat/xml.js';
+import { call, ops, phone, plannerCookie, testConfig, until, withApp } from '../support.js';
 
 // Two template messages a second: a cancel has something left to stop.
 const h = withApp({ NOTIFY_RATE: '2' });

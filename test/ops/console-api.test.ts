@@ -6,11 +6,11 @@
  * bad input names its field; planner and traveler cookies get 403 on every ops route.
  */
 import { expect, it } from 'vitest';
-import { call, ops, phone, planner, plannerCookie, requirementBody, until, withApp } from '../support.js';
-import { upsertAccount } from '../../src/ops/index.js';
 import { releaseTier } from '../../src/grab/index.js';
+import { upsertAccount } from '../../src/ops/index.js';
 import { scanAsWechat } from '../../src/sandbox/phone.js';
 import { signSession } from '../../src/session/index.js';
+import { call, ops, phone, planner, plannerCookie, requirementBody, until, withApp } from '../support.js';
 
 // S is released at once; A, B and C wait an hour (released by hand here).
 const h = withApp({ TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600', FALLBACK_AFTER: '3600' });

@@ -4,10 +4,10 @@
  */
 import { Queue } from 'bullmq';
 import { expect, it } from 'vitest';
-import { until, withApp } from '../support.js';
-import { GRADING_QUEUE } from '../../src/ops/index.js';
 import { queuePrefix } from '../../src/infra/keys.js';
 import { queueConnection } from '../../src/infra/redis.js';
+import { GRADING_QUEUE } from '../../src/ops/index.js';
+import { until, withApp } from '../support.js';
 
 const h = withApp({ GRADING_CRON: '*/2 * * * * *' });
 

@@ -7,15 +7,15 @@
  * a payment that raced the close (or whose notification was lost) is still honoured.
  */
 import { createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { expect, it } from 'vitest';
-import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
-import { OPS_COOKIE, signSession } from '../../src/session/index.js';
+import { rfc3339 } from '../../src/format.js';
 import { upsertAccount } from '../../src/ops/index.js';
 import { encrypt, payKeys, settle, sign } from '../../src/pay/index.js';
-import { rfc3339 } from '../../src/format.js';
+import { OPS_COOKIE, signSession } from '../../src/session/index.js';
+import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 
 const h = withApp();
 let n = 0;

@@ -1,7 +1,7 @@
 /** Intake through the ops API: every bad field named, nothing half-written; the contract's shapes. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, isolatedEnv, ops, phone, requirementBody, startApp, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
+import { call, type Env, isolatedEnv, ops, phone, requirementBody, startApp } from '../support.js';
 
 let env: Env;
 let app: Running;

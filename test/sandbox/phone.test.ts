@@ -4,14 +4,14 @@
  * menu clicks.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isolatedEnv, ops, phone, requirementBody, startApp, until, type Env } from '../support.js';
-import { lateReply, openWindow } from '../../src/wechat/index.js';
-import { appendForUser } from '../../src/live/index.js';
-import { liveKeys, wechatKeys } from '../../src/infra/keys.js';
 import type { Running } from '../../src/boot.js';
+import { liveKeys, wechatKeys } from '../../src/infra/keys.js';
+import { appendForUser } from '../../src/live/index.js';
 import { sendAsWechat } from '../../src/sandbox/phone.js';
 import { sign } from '../../src/wechat/crypto.js';
+import { lateReply, openWindow } from '../../src/wechat/index.js';
 import { cdata } from '../../src/wechat/xml.js';
+import { type Env, isolatedEnv, ops, phone, requirementBody, startApp, until } from '../support.js';
 
 let env: Env;
 let app: Running;

@@ -3,9 +3,9 @@
  * tier is released, and a suspended or unbound planner who keeps a session and a live stream.
  */
 import { expect, it } from 'vitest';
-import { call, ops, phone, plannerCookie, requirementBody, until, withApp } from '../support.js';
 import { signSession } from '../../src/session/session.js';
 import { handleText } from '../../src/wechat/texts.js';
+import { call, ops, phone, plannerCookie, requirementBody, until, withApp } from '../support.js';
 
 const h = withApp({ TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });
 

@@ -3,11 +3,11 @@
  * address before the code is looked at; every wrong code gets the same answer.
  */
 import { expect, it } from 'vitest';
-import { call, ops, phone, withApp } from '../support.js';
-import { signSession } from '../../src/session/session.js';
-import { newBindCode, BAD_CODE_WORDS } from '../../src/wechat/bind.js';
-import { handleText } from '../../src/wechat/texts.js';
 import { scanKeys } from '../../src/infra/keys.js';
+import { signSession } from '../../src/session/session.js';
+import { BAD_CODE_WORDS, newBindCode } from '../../src/wechat/bind.js';
+import { handleText } from '../../src/wechat/texts.js';
+import { call, ops, phone, withApp } from '../support.js';
 
 const h = withApp();
 const guest = (openid: string) => `sid=${signSession(h.app.ctx.sessionSecret, { role: 'guest', id: 0, openid })}`;

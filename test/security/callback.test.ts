@@ -3,13 +3,13 @@
  * body, so a signed query string seen once (a log, the verification URL) must not carry another
  * message; a whole request replayed later must not be processed again; hostile XML is a 400.
  */
-import { request, Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolatedEnv, ops, phone, startApp, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
-import { WechatCrypto, sign } from '../../src/wechat/crypto.js';
-import { cdata, parseXml } from '../../src/wechat/xml.js';
 import { wechatKeys } from '../../src/infra/keys.js';
+import { sign, WechatCrypto } from '../../src/wechat/crypto.js';
+import { cdata, parseXml } from '../../src/wechat/xml.js';
+import { type Env, isolatedEnv, ops, phone, startApp } from '../support.js';
 
 const TOKEN = 'sandbox-token';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';

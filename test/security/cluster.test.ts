@@ -7,9 +7,8 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { child, isolatedEnv, OPS_TOKEN, ops, phone, planner, requirementBody, until, type Env } from '../support.js';
 import { connect } from '../../src/boot.js';
-import { testConfig } from '../support.js';
+import { child, type Env, isolatedEnv, OPS_TOKEN, ops, phone, planner, requirementBody, testConfig, until } from '../support.js';
 
 let env: Env;
 beforeAll(async () => {

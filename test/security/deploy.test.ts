@@ -4,9 +4,9 @@
  * the headers every response carries.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
 import { signSession } from '../../src/session/session.js';
+import { type Env, isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp } from '../support.js';
 
 let env: Env;
 let tls: Running; // PUBLIC_URL https, TRUST_PROXY=false (the misconfiguration that used to answer 500)

@@ -4,9 +4,9 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { scanKeys } from '../../src/infra/keys.js';
-import { isolatedEnv, OPS_TOKEN, ops, phone, plannerCookie, startApp, until, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
+import { scanKeys } from '../../src/infra/keys.js';
+import { type Env, isolatedEnv, OPS_TOKEN, ops, phone, plannerCookie, startApp, until } from '../support.js';
 
 let env: Env;
 let app: Running; // small caps

@@ -4,8 +4,8 @@
  * holding a NUL, an invalid field; the same headers; and a win carries the deadline PostgreSQL has.
  */
 import { expect, it } from 'vitest';
-import { call, ops, phone, plannerCookie, requirementBody, until, withApp } from '../support.js';
 import { signSession } from '../../src/session/index.js';
+import { call, ops, phone, plannerCookie, requirementBody, until, withApp } from '../support.js';
 
 const h = withApp({ TIER_DELAYS: 'S:0,A:0,B:0,C:0' });
 

@@ -3,13 +3,13 @@
  * mounted there, a missing credential stops the boot naming it, and WeChat being down is a 502.
  */
 import { createServer, type Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { call, child, isolatedEnv, startApp, testConfig, type Env } from '../support.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Running } from '../../src/boot.js';
 import { start } from '../../src/boot.js';
 import { loadConfig } from '../../src/config.js';
 import { loadTemplates } from '../../src/notify/templates.js';
-import type { Running } from '../../src/boot.js';
+import { call, child, type Env, isolatedEnv, startApp, testConfig } from '../support.js';
 
 const ALL_TEMPLATES = [...loadTemplates().keys()].map((k) => `${k}=tmpl_${k.replaceAll('-', '_')}`).join(',');
 let env: Env;

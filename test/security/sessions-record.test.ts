@@ -6,10 +6,10 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { call, isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
 import { upsertAccount } from '../../src/ops/index.js';
 import { OPS_COOKIE, signSession } from '../../src/session/index.js';
+import { call, type Env, isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp } from '../support.js';
 
 let env: Env;
 let app: Running;

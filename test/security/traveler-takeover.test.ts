@@ -5,8 +5,8 @@
  */
 import { expect, it } from 'vitest';
 import { smsKeys } from '../../src/infra/keys.js';
-import { call, ops, phone, requirementBody, withApp } from '../support.js';
 import { signSession } from '../../src/session/session.js';
+import { call, ops, phone, requirementBody, withApp } from '../support.js';
 
 const h = withApp();
 const guest = (openid: string) => `sid=${signSession(h.app.ctx.sessionSecret, { role: 'guest', id: 0, openid })}`;

@@ -4,8 +4,8 @@
  * trip, renames anyone else's trip, or hides a trip from ops' search by the number it was made with.
  */
 import { expect, it } from 'vitest';
-import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 import { signSession } from '../../src/session/index.js';
+import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 
 const h = withApp();
 

@@ -3,9 +3,9 @@
  * reads proposals, and chooses one: once, under a race, with grabs stopped, planners freed and told.
  */
 import { expect, it } from 'vitest';
-import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
-import { signSession } from '../../src/session/session.js';
 import { hotStatusOf } from '../../src/grab/index.js';
+import { signSession } from '../../src/session/session.js';
+import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 
 const h = withApp();
 

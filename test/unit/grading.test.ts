@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { grade, MIN_WON } from '../../src/ops/grading-formula.js';
 import { loadConfig } from '../../src/config.js';
+import { grade, MIN_WON } from '../../src/ops/grading-formula.js';
 
 describe('tier grading formula', () => {
   it('scores a strong planner with exact numbers and moves them up one tier', () => {

@@ -1,6 +1,6 @@
 // The script line's reader: whole RESP2 values however the bytes are cut, read as ioredis reads them.
 import { describe, expect, it } from 'vitest';
-import { ReplyReader, encode } from '../../src/infra/script-line.js';
+import { encode, ReplyReader } from '../../src/infra/script-line.js';
 
 const WIRE = Buffer.from(
   [

@@ -1,13 +1,13 @@
 /** Pure pieces: configuration parsing, sessions, the matching formula, the Lua script contract. */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { signSession, verifySession } from '../../src/session/session.js';
+import { allCodes, reject } from '../../src/grab/codes.js';
+import { ipRateKey, plannerKeys, requirementKeys } from '../../src/grab/keys.js';
 import { score, tierAllowed } from '../../src/grab/matching.js';
 import { readScripts } from '../../src/grab/scripts.js';
 import { readKernelScripts } from '../../src/infra/scripts.js';
+import { signSession, verifySession } from '../../src/session/session.js';
 import { readWechatScripts } from '../../src/wechat/scripts.js';
-import { allCodes, reject } from '../../src/grab/codes.js';
-import { ipRateKey, plannerKeys, requirementKeys } from '../../src/grab/keys.js';
 
 describe('configuration', () => {
   it('defaults follow the contract', () => {

@@ -7,17 +7,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { violations } from '../../scripts/lint/layers.js';
+import { CATALOGUE, DomainError, statusOf } from '../../src/errors.js';
+import { eventId } from '../../src/events/types.js';
+import { budget, chinaDate, chinaTime, monthDay, yuan } from '../../src/format.js';
+import { allCodes, fromLua, reject } from '../../src/grab/codes.js';
+import { requirementKeys } from '../../src/grab/keys.js';
 import { mismatches, readScripts } from '../../src/grab/scripts.js';
+import { channelOf, namespaceOf, queuePrefix } from '../../src/infra/keys.js';
+import { checkoutId } from '../../src/infra/namespace.js';
 import { KERNEL_SCRIPTS, mismatches as mismatchesOf, readKernelScripts } from '../../src/infra/scripts.js';
 import { readWechatScripts, WECHAT_SCRIPTS } from '../../src/wechat/scripts.js';
-import { eventId } from '../../src/events/types.js';
-import { CATALOGUE, DomainError, statusOf } from '../../src/errors.js';
-import { allCodes, fromLua, reject } from '../../src/grab/codes.js';
-import { budget, chinaDate, chinaTime, monthDay, yuan } from '../../src/format.js';
-import { channelOf, namespaceOf, queuePrefix } from '../../src/infra/keys.js';
-import { requirementKeys } from '../../src/grab/keys.js';
-import { checkoutId } from '../../src/infra/namespace.js';
-import { violations } from '../../scripts/lint/layers.js';
 
 describe('Lua scripts and their typed callers', () => {
   it("agree on every script: its file name, @keys and @args (the engine's, the kernel's and WeChat's folders)", () => {

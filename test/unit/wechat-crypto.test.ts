@@ -1,6 +1,6 @@
 /** Safe mode against Tencent's published WXBizMsgCrypt sample vector, not only against ourselves. */
 import { describe, expect, it } from 'vitest';
-import { WechatCrypto, sign } from '../../src/wechat/crypto.js';
+import { sign, WechatCrypto } from '../../src/wechat/crypto.js';
 
 // From Tencent's WXBizMsgCrypt sample test (Java): fixed random string, so the ciphertext is exact.
 const SAMPLE = {

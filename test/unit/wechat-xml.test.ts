@@ -1,7 +1,7 @@
 // WeChat's XML: the flat fast path reads every document it takes exactly as the general parser
 // does, takes WeChat's own messages, and leaves everything else to the general parser.
 import { describe, expect, it } from 'vitest';
-import { MalformedXml, flatXml, fullXml, parseXml, textReply } from '../../src/wechat/xml.js';
+import { flatXml, fullXml, MalformedXml, parseXml, textReply } from '../../src/wechat/xml.js';
 
 const text = (content: string, sep = '') =>
   [

@@ -5,9 +5,8 @@
  * a test that needs "this tab is in the background" flips document.visibilityState the way a
  * browser does when you switch tabs: the property and the visibilitychange event.
  */
-import { mkdirSync } from 'node:fs';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SHOTS = 'test-results/screenshots';

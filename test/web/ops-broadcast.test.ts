@@ -3,10 +3,11 @@
  * preview it to their own WeChat, send it and watch the progress to the end; a planner of that tier
  * with the pool open sees it arrive, and sees it again on a page opened later; another tier does not.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+
 import type { Browser } from 'playwright-core';
-import { call, ops, phone, plannerCookie, withApp } from '../support.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { upsertAccount } from '../../src/ops/index.js';
+import { call, ops, phone, plannerCookie, withApp } from '../support.js';
 import { launch, open, shot, signedIn } from './browser.js';
 
 const h = withApp({ NOTIFY_RATE: '5' });

@@ -4,11 +4,12 @@
  * binding by QR code on the sandbox phone; grading; suppliers, accounts, the audit log and the
  * queue dashboard. Each page's screenshot goes to test-results/screenshots/.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+
 import type { Browser } from 'playwright-core';
-import { ops, phone, planner, requirementBody, withApp } from '../support.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fallback } from '../../src/grab/index.js';
 import { upsertAccount } from '../../src/ops/index.js';
+import { ops, phone, planner, requirementBody, withApp } from '../support.js';
 import { launch, open, shot, signedIn } from './browser.js';
 
 // S at once, the rest in an hour; nobody taking a requirement flags it for ops; an hour to propose.

@@ -2,11 +2,12 @@
  * The ops console as a person uses it (#26): pressing 筛选 with the form as it comes (empty fields
  * mean "any"), a refund typed in yuan and confirmed in words, the deposit's record in Chinese.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+
 import type { Browser } from 'playwright-core';
-import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { upsertAccount } from '../../src/ops/index.js';
 import { signSession } from '../../src/session/index.js';
+import { call, ops, phone, planner, requirementBody, until, withApp } from '../support.js';
 import { launch, open, shot, signedIn } from './browser.js';
 
 const h = withApp();

@@ -4,8 +4,9 @@
  * release still grabbable — labelled by the requirement's code, never by an internal id; a win, a
  * release now full and an ended work order only update the page.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+
 import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ops, phone, planner, plannerCookie, requirementBody, until, withApp } from '../support.js';
 import { launch, liveOf, open, shot, signedIn } from './browser.js';
 

@@ -4,10 +4,11 @@
  * hand-over when the leader tab closes, a grab in one planner's page reaching another's within a
  * second, a full requirement leaving every page, and a refusal said in words.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import type { Browser, Page } from 'playwright-core';
-import { ops, phone, planner, plannerCookie, requirementBody, until, withApp } from '../support.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fallback } from '../../src/grab/lifecycle.js';
+import { ops, phone, planner, plannerCookie, requirementBody, until, withApp } from '../support.js';
 import { launch, liveOf, open, setVisible, shot, signedIn } from './browser.js';
 
 const h = withApp({ TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });

@@ -5,13 +5,14 @@
  * restart tells the page to `reconnect` instead: it comes back after the wait the server chose,
  * without a failed attempt.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+
 import type { Browser } from 'playwright-core';
-import { child, freePort, isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp, until, type Env } from '../support.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Running } from '../../src/boot.js';
-import { RETRY } from '../../src/web/client/backoff.js';
-import { launch, liveOf, open, shot, signedIn } from './browser.js';
 import { RECONNECT_SPREAD_MS } from '../../src/live/hub.js';
+import { RETRY } from '../../src/web/client/backoff.js';
+import { child, type Env, freePort, isolatedEnv, ops, phone, plannerCookie, requirementBody, startApp, until } from '../support.js';
+import { launch, liveOf, open, shot, signedIn } from './browser.js';
 
 let env: Env;
 let other: Running; // the instance that keeps running (workers, ops API)

@@ -3,10 +3,11 @@
  * host) or on 127.0.0.1, a template message's 详情， and the planner lands on the page signed in —
  * never on the "who are you" picker, never on raw JSON.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+
 import type { Browser } from 'playwright-core';
-import { freePort, isolatedEnv, ops, phone, requirementBody, startApp, until, type Env } from '../support.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Running } from '../../src/boot.js';
+import { type Env, freePort, isolatedEnv, ops, phone, requirementBody, startApp, until } from '../support.js';
 import { launch, open, shot, signedIn } from './browser.js';
 
 let env: Env;

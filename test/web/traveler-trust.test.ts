@@ -3,11 +3,12 @@
  * destinations once stored one place that matched nobody, and the trip waited silently forever; a
  * closed trip said 正在为你匹配定制师 under 已关闭; a paid trip still said 确认后支付定金.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+
 import type { Browser, Page } from 'playwright-core';
-import { call, freePort, isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
-import { signSession } from '../../src/session/index.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Running } from '../../src/boot.js';
+import { signSession } from '../../src/session/index.js';
+import { call, type Env, freePort, isolatedEnv, ops, phone, planner, requirementBody, startApp, until } from '../support.js';
 import { launch, shot, signedIn, signInAs } from './browser.js';
 
 let env: Env;

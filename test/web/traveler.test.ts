@@ -4,10 +4,11 @@
  * proposals live, the proposals side by side, choosing one. And a planner opening a template
  * message's link from the sandbox phone lands on the page, signed in as themselves.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+
 import type { Browser, Page } from 'playwright-core';
-import { freePort, isolatedEnv, ops, phone, planner, requirementBody, startApp, until, type Env } from '../support.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Running } from '../../src/boot.js';
+import { type Env, freePort, isolatedEnv, ops, phone, planner, requirementBody, startApp, until } from '../support.js';
 import { launch, open, shot, signedIn, signInAs } from './browser.js';
 
 let env: Env;

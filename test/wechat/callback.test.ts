@@ -3,10 +3,10 @@
  * oversized bodies, WeChat's retries processed once, and the reply commands end to end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isolatedEnv, ops, phone, requirementBody, startApp, type Env } from '../support.js';
 import type { Running } from '../../src/boot.js';
-import { WechatCrypto, sign } from '../../src/wechat/crypto.js';
+import { sign, WechatCrypto } from '../../src/wechat/crypto.js';
 import { cdata, parseXml } from '../../src/wechat/xml.js';
+import { type Env, isolatedEnv, ops, phone, requirementBody, startApp } from '../support.js';
 
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 let env: Env;

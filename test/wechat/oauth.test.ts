@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { wechatKeys } from '../../src/infra/keys.js';
-import { ops, phone, withApp } from '../support.js';
 import { safeNext } from '../../src/wechat/oauth.js';
+import { ops, phone, withApp } from '../support.js';
 
 const t = withApp({ ROLE: 'web' });
 

@@ -5,12 +5,12 @@
  * queueing on the same 2 cores cannot fail it. Latency figures belong to `npm run bench`.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { child, isolatedEnv, requirementBody, startApp, until, type Env } from '../support.js';
-import { createRequirement } from '../../src/requirements/intake.js';
 import type { Running } from '../../src/boot.js';
 import { loadAll } from '../../src/grab/hot-state.js';
+import { createRequirement } from '../../src/requirements/intake.js';
 import { sign } from '../../src/wechat/crypto.js';
 import { cdata, parseXml } from '../../src/wechat/xml.js';
+import { child, type Env, isolatedEnv, requirementBody, startApp, until } from '../support.js';
 
 const PLANNERS = 1000;
 const SUPPLIERS = 150;

@@ -7,12 +7,13 @@
 // Only meaningful on requirements that are full (every grab refused or a repeat): a win here is
 // not recorded anywhere. The rate limits and the quota are the product's settings in the bench (run.ts).
 // Run: npx tsx scripts/bench/servers/grab-floor.ts PORT REDIS_URL KEY_PREFIX SESSION_SECRET IP_LIMIT PLANNER_LIMIT QUOTA
-import http from 'node:http';
+
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { pino } from 'pino';
-import { NOT_LOADED, readScripts, REQUIREMENT_NOT_LOADED } from '../../../src/grab/scripts.js';
-import { lineScript, scriptLine } from '../../../src/infra/script-line.js';
 import { dayKey, ipRateKey, plannerKeys, requirementKeys } from '../../../src/grab/keys.js';
+import { NOT_LOADED, REQUIREMENT_NOT_LOADED, readScripts } from '../../../src/grab/scripts.js';
+import { lineScript, scriptLine } from '../../../src/infra/script-line.js';
 import { verifySession } from '../../../src/session/session.js';
 
 const [port, redisUrl, prefix, secret, ipLimit, plannerLimit, quota] = process.argv.slice(2);

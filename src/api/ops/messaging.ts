@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import type { Ctx } from '../../context.js';
 import { DomainError } from '../../errors.js';
 import { parse } from '../../http/body.js';
+import { resumeNotify } from '../../notify/index.js';
 import {
   audienceSummary,
   broadcastView,
@@ -13,7 +14,6 @@ import {
   sendBroadcast,
 } from '../../ops/index.js';
 import { publishMenu } from '../../wechat/index.js';
-import { resumeNotify } from '../../notify/index.js';
 import { actorName, id } from './audit.js';
 import { audienceInput, broadcastInput, previewInput } from './schemas.js';
 

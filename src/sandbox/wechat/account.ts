@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Ctx } from '../../context.js';
-import { type Kit, K, err } from './kit.js';
+import { err, K, type Kit } from './kit.js';
 
 export function accountRoutes(app: Ctx, r: Router, k: Kit) {
   const { tokenOk } = k;

@@ -1,9 +1,9 @@
 /** The sandbox's own controls, for tests and people: users, inboxes, faults. */
 import type Router from '@koa/router';
 import type { Ctx } from '../../context.js';
-import type { InboxMessage } from '../inbox.js';
 import { scanKeys } from '../../infra/keys.js';
-import { K, type SandboxUser, type Faults } from './kit.js';
+import type { InboxMessage } from '../inbox.js';
+import { type Faults, K, type SandboxUser } from './kit.js';
 
 export function controlRoutes(app: Ctx, r: Router) {
   // /sandbox itself: the phone is what a person came for.

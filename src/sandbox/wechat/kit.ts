@@ -5,9 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Ctx } from '../../context.js';
-import { sign } from '../../wechat/index.js';
-import { cdata } from '../../wechat/index.js';
 import { sandboxKeys } from '../../infra/keys.js';
+import { cdata, sign } from '../../wechat/index.js';
 
 export const K = sandboxKeys;
 export const TOKEN_TTL_SEC = 7200;

@@ -2,9 +2,9 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Ctx } from '../../context.js';
-import type { InboxMessage } from '../inbox.js';
 import { chinaDate } from '../../format.js';
-import { type Kit, K, err, reportEvent } from './kit.js';
+import type { InboxMessage } from '../inbox.js';
+import { err, K, type Kit, reportEvent } from './kit.js';
 
 export function massRoutes(app: Ctx, r: Router, k: Kit) {
   const { tokenOk, user, frequencyLimited, deliverable } = k;

@@ -1,9 +1,9 @@
 /** 消息管理: template and customer-service messages, as WeChat documents them. */
 import type Router from '@koa/router';
 import type { Ctx } from '../../context.js';
-import type { InboxMessage } from '../inbox.js';
 import { invalidValue } from '../../notify/index.js';
-import { type Kit, K, err, reportDelivery } from './kit.js';
+import type { InboxMessage } from '../inbox.js';
+import { err, K, type Kit, reportDelivery } from './kit.js';
 
 export function messagesRoutes(app: Ctx, r: Router, k: Kit) {
   const { tokenOk, deliverable } = k;

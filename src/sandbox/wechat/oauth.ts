@@ -2,9 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Ctx } from '../../context.js';
-import { SANDBOX_WHO } from '../inbox.js';
 import { esc } from '../../format.js';
-import { type Kit, K, err, type SandboxUser } from './kit.js';
+import { SANDBOX_WHO } from '../inbox.js';
+import { err, K, type Kit, type SandboxUser } from './kit.js';
 
 export function oauthRoutes(app: Ctx, r: Router, k: Kit) {
   const { appid } = k;

@@ -1,7 +1,7 @@
 /** 用户管理: user info and tags, as WeChat documents them. */
 import type Router from '@koa/router';
 import type { Ctx } from '../../context.js';
-import { type Kit, K, err } from './kit.js';
+import { err, K, type Kit } from './kit.js';
 
 export function usersRoutes(app: Ctx, r: Router, k: Kit) {
   const { tokenOk, user } = k;

@@ -1,5 +1,6 @@
 /** A tiny element builder (text is always text: no HTML strings from data) and the page's states. */
 import { left } from './fmt.js';
+
 type Child = Node | string | number | null | undefined | false | Child[];
 type Attrs = Record<string, string | number | boolean | EventListener | null | undefined>;
 

@@ -1,9 +1,10 @@
 /** The pages' one entry point: which page this is, who is signed in, then that page. */
+
+import type { PageName } from '../../shared/pages.js';
 import { h, mount } from './dom.js';
 import { Live } from './live.js';
 import { bindPage, poolPage, requirementPage, workOrderPage, workOrdersPage } from './planner/index.js';
 import { myListPage, myRequirementPage, tripForm } from './traveler/index.js';
-import type { PageName } from '../../shared/pages.js';
 
 // WeChat's OAuth URL ends in #wechat_redirect, and a browser keeps a fragment across redirects that
 // set none: it would stay on every page's address (and in every link copied from it).

@@ -4,9 +4,10 @@
  * shown under it; the dashboard's numbers, lists and charts (ECharts) load and refresh every 30 s
  * without a reload; broadcasts show their audience while composed and their progress while sent.
  */
-import { forms } from './forms.js';
-import { dashboard } from './dashboard.js';
+
 import { compose, progress } from './broadcast.js';
+import { dashboard } from './dashboard.js';
+import { forms } from './forms.js';
 
 forms(document);
 const board = document.getElementById('dashboard');

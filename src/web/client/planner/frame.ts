@@ -1,9 +1,10 @@
 /** The planner's frame: the tab bar (pool, work orders), the live notices, and the words for a work order's status. */
+
+import type { WorkOrderView as WorkOrder } from '../../../shared/wire.js';
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import type { Live } from '../live.js';
 import { linkBar } from '../notice.js';
-import type { WorkOrderView as WorkOrder } from '../../../shared/wire.js';
 
 export const WO_STATUS: Record<WorkOrder['status'], [string, string]> = {
   active: ['待提交方案', 'badge--warn'],

@@ -1,11 +1,12 @@
 /** The live pool (phone and PC): cards that update in place, leave when full and arrive when released; the PC's pop-ups. */
+
+import type { PoolItem, WorkOrderView as WorkOrder } from '../../../shared/wire.js';
 import { api, say } from '../api.js';
 import { dialog, empty, failed, h, loading, mount } from '../dom.js';
 import { ago, budget, clock, dates, party } from '../fmt.js';
 import type { Delivery, Live, LiveEvent } from '../live.js';
 import { flashTitle, popup } from '../notice.js';
-import type { PoolItem, WorkOrderView as WorkOrder } from '../../../shared/wire.js';
-import { frame, woBase, subjectText } from './frame.js';
+import { frame, subjectText, woBase } from './frame.js';
 import { grab, saidHere } from './grab.js';
 
 function card(i: PoolItem, channel: 'h5' | 'pc', reload: () => void): HTMLElement {

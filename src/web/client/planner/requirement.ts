@@ -1,12 +1,13 @@
 /** One requirement: what it asks, the grab button, the result or the refusal in words. */
-import { api, ApiError, say } from '../api.js';
+
+import type { WorkOrderView as WorkOrder } from '../../../shared/wire.js';
+import { ApiError, api, say } from '../api.js';
 import { empty, failed, h, loading, mount } from '../dom.js';
 import { ago, budget, clock, dates, party } from '../fmt.js';
 import type { Live } from '../live.js';
-import type { WorkOrderView as WorkOrder } from '../../../shared/wire.js';
-import { notify } from './pool.js';
-import { frame, WO_STATUS, woBase, subjectText } from './frame.js';
+import { frame, subjectText, WO_STATUS, woBase } from './frame.js';
 import { grab } from './grab.js';
+import { notify } from './pool.js';
 
 export function requirementPage(root: Element, live: Live | null, id: number) {
   const body = frame(root, live, 'pool');

@@ -1,11 +1,12 @@
 /** One work order: accept or decline an offer, the proposal form, the contact while the slot is held. */
-import { api, ApiError, say } from '../api.js';
+
+import type { WorkOrderView as WorkOrder } from '../../../shared/wire.js';
+import { ApiError, api, say } from '../api.js';
 import { countdown, dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
 import { budget, clock, dates, left, party, yuan } from '../fmt.js';
 import type { Live } from '../live.js';
-import type { WorkOrderView as WorkOrder } from '../../../shared/wire.js';
+import { badgeOf, frame } from './frame.js';
 import { notify } from './pool.js';
-import { frame, badgeOf } from './frame.js';
 import { row, rowOf } from './requirement.js';
 
 export function workOrderPage(root: Element, live: Live | null, id: string, wide = false) {

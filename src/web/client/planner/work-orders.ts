@@ -1,12 +1,13 @@
 /** The planner's work orders, with their deadlines and offers. */
+
+import type { WorkOrderView as WorkOrder } from '../../../shared/wire.js';
 import { api, say } from '../api.js';
 import { countdown, empty, failed, h, loading, mount } from '../dom.js';
 import { dates, party, yuan } from '../fmt.js';
 import type { Live } from '../live.js';
-import type { WorkOrderView as WorkOrder } from '../../../shared/wire.js';
+import { badgeOf, frame } from './frame.js';
 import { notify } from './pool.js';
 import { OFFER_BADGE } from './work-order.js';
-import { frame, badgeOf } from './frame.js';
 
 export function workOrdersPage(root: Element, live: Live | null, wide = false) {
   const body = frame(root, live, 'orders', wide);

@@ -1,9 +1,9 @@
 /** The deposit on a trip's page: the amount, the pay button (WeChat Pay's sheet, or the sandbox cashier), 确认中 after paying. */
+
+import type { DepositView } from '../../../shared/wire.js';
 import { api, say } from '../api.js';
 import { dialog, h } from '../dom.js';
 import { yuan } from '../fmt.js';
-
-import type { DepositView } from '../../../shared/wire.js';
 
 /** Orders this tab came back from the pay sheet with "ok" (sessionStorage): shown as 确认中, never offered to pay again meanwhile. */
 export const RETURNED_MS = 10 * 60_000;

@@ -1,5 +1,5 @@
 /** Proving a phone number by SMS, inline in a form. */
-import { api, ApiError, say } from '../api.js';
+import { ApiError, api, say } from '../api.js';
 import { h, toast } from '../dom.js';
 import { cell, input } from './words.js';
 

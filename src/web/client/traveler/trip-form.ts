@@ -1,6 +1,6 @@
 /** The trip form: every field with its error under it, the phone proved by SMS when it is new. */
 import { splitList } from '../../../lists.js';
-import { api, ApiError, say } from '../api.js';
+import { ApiError, api, say } from '../api.js';
 import { dialog, h, mount, toast } from '../dom.js';
 import { cell, chinaToday, input } from './words.js';
 

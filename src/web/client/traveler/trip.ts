@@ -1,13 +1,12 @@
 /** One trip, live: progress, then the proposals side by side, choose one, pay the deposit. */
 import type { TripView, TripWorkOrder } from '../../../shared/wire.js';
-import { api, ApiError, say } from '../api.js';
+import { ApiError, api, say } from '../api.js';
 import { dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
 import { budget, clock, dates, party, TIER, yuan } from '../fmt.js';
 import type { Live } from '../live.js';
 import { flashTitle, linkBar } from '../notice.js';
-
-import { tripWord } from './words.js';
 import { depositBox } from './deposit.js';
+import { tripWord } from './words.js';
 
 /** One trip: progress, then the proposals side by side, choose one; updates live. */
 /** A planner's slot that holds a proposal. */
