@@ -19,12 +19,15 @@ export const partyWords = (adults: number, children: number) => (children ? `${a
 
 /** A trip's dates with their year: "2026.12.20~12.27", "2026.12.28~2027.01.03" (stored at UTC midnight). */
 export function tripDates(depart: Date, ret: Date): string {
-  const d = depart.toISOString().slice(0, 10).replaceAll('-', '.');
-  const r = ret.toISOString().slice(0, 10).replaceAll('-', '.');
+  const d = isoDay(depart).replaceAll('-', '.');
+  const r = isoDay(ret).replaceAll('-', '.');
   return `${d}~${r.slice(0, 4) === d.slice(0, 4) ? r.slice(5) : r}`;
 }
 
 /** A calendar date (stored at UTC midnight) as "MM-DD". */
+/** A calendar date (a trip's day: stored as midnight UTC) as YYYY-MM-DD. */
+export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
 export const monthDay = (d: Date) => d.toISOString().slice(5, 10);
 
 /** An instant as "YYYY-MM-DD HH:mm" in China time (what a template's `time` value takes). */

@@ -6,7 +6,7 @@
  */
 
 import type { Ctx } from '../context.js';
-import { chinaDayStart } from '../format.js';
+import { chinaDayStart, isoDay } from '../format.js';
 import type { Card } from '../shared/wire.js';
 
 export type { Card };
@@ -26,8 +26,8 @@ export function cardOf(r: CardSource): Card {
     company: r.company,
     origin: r.origin,
     destinations: r.destinations,
-    departDate: r.departDate.toISOString().slice(0, 10),
-    returnDate: r.returnDate.toISOString().slice(0, 10),
+    departDate: isoDay(r.departDate),
+    returnDate: isoDay(r.returnDate),
     adults: r.adults,
     children: r.children,
     budgetFen: r.budgetFen,

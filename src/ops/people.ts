@@ -4,6 +4,7 @@ import type { Tier } from '../config.js';
 import type { Ctx } from '../context.js';
 import { DomainError } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { paged } from './paging.js';
 
 export interface PlannerFilter {
   q?: string;
@@ -30,16 +31,17 @@ export async function listPlanners(ctx: Ctx, f: PlannerFilter) {
         }
       : {}),
   };
-  const [total, rows] = await Promise.all([
-    ctx.db.planner.count({ where }),
-    ctx.db.planner.findMany({
-      where,
-      orderBy: { id: 'asc' },
-      skip: (f.page - 1) * f.perPage,
-      take: f.perPage,
-      include: { supplier: { select: { name: true, status: true } } },
-    }),
-  ]);
+  const { total, rows } = await paged(
+    f,
+    () => ctx.db.planner.count({ where }),
+    (page) =>
+      ctx.db.planner.findMany({
+        where,
+        orderBy: { id: 'asc' },
+        ...page,
+        include: { supplier: { select: { name: true, status: true } } },
+      }),
+  );
   const load = await ctx.db.workOrder.groupBy({
     by: ['plannerId'],
     where: { plannerId: { in: rows.map((p) => p.id) }, status: { in: ['active', 'proposed'] } },

@@ -7,10 +7,12 @@
 import { TIERS, type Tier } from '../config.js';
 import type { Ctx } from '../context.js';
 import { DomainError, fromRejection } from '../errors.js';
-import { chinaDateEnd, chinaDateStart, chinaTime } from '../format.js';
+import { chinaDateEnd, chinaDateStart, chinaTime, isoDay } from '../format.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { cardOf, closeRequirement, grab, reopenRequirement } from '../grab/index.js';
 import { loadTemplates } from '../notify/index.js';
+import { CHANNEL, MESSAGE_STATE, SLOT_STATUS, wordFor } from '../shared/words.js';
+import { paged } from './paging.js';
 
 export const REQUIREMENT_STATUSES = ['open', 'full', 'chosen', 'paid', 'closed', 'cancelled'] as const;
 
@@ -58,21 +60,22 @@ function whereOf(f: RequirementFilter): Prisma.RequirementWhereInput {
 
 export async function listRequirements(ctx: Ctx, f: RequirementFilter) {
   const where = whereOf(f);
-  const [total, rows] = await Promise.all([
-    ctx.db.requirement.count({ where }),
-    ctx.db.requirement.findMany({
-      where,
-      orderBy: { id: 'desc' },
-      skip: (f.page - 1) * f.perPage,
-      take: f.perPage,
-      include: {
-        traveler: { select: { name: true } },
-        releases: { select: { tier: true } },
-        workOrders: { select: { status: true } },
-        _count: { select: { candidates: true } },
-      },
-    }),
-  ]);
+  const { total, rows } = await paged(
+    f,
+    () => ctx.db.requirement.count({ where }),
+    (page) =>
+      ctx.db.requirement.findMany({
+        where,
+        orderBy: { id: 'desc' },
+        ...page,
+        include: {
+          traveler: { select: { name: true } },
+          releases: { select: { tier: true } },
+          workOrders: { select: { status: true } },
+          _count: { select: { candidates: true } },
+        },
+      }),
+  );
   return {
     total,
     page: f.page,
@@ -83,8 +86,8 @@ export async function listRequirements(ctx: Ctx, f: RequirementFilter) {
       status: r.status,
       traveler: r.contactName,
       destinations: r.destinations,
-      departDate: r.departDate.toISOString().slice(0, 10),
-      returnDate: r.returnDate.toISOString().slice(0, 10),
+      departDate: isoDay(r.departDate),
+      returnDate: isoDay(r.returnDate),
       budgetFen: r.budgetFen,
       plannersWanted: r.plannersWanted,
       held: r.workOrders.filter((w) => w.status !== 'expired' && w.status !== 'declined').length,
@@ -164,7 +167,7 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
         : {
             at: w.grabbedAt,
             what: '抢单成功',
-            detail: `${who(w.plannerId)}（${CHANNELS[w.channel]}），${chinaTime(w.deadlineAt)} 前交方案`,
+            detail: `${who(w.plannerId)}（${wordFor(CHANNEL, w.channel)}），${chinaTime(w.deadlineAt)} 前交方案`,
           },
     );
     if (w.acceptedAt) t.push({ at: w.acceptedAt, what: '接受派单', detail: who(w.plannerId) });
@@ -178,7 +181,7 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
       t.push({
         at: w.endedAt,
         what: w.status === 'expired' ? '名额释放（超时未交方案）' : w.status === 'declined' ? '派单未接受，名额释放' : '工单结束',
-        detail: `${who(w.plannerId)}（${WORK_ORDER_WORDS[w.status] ?? w.status}）`,
+        detail: `${who(w.plannerId)}（${wordFor(SLOT_STATUS, w.status)}）`,
       });
   }
   if (r.flaggedAt)
@@ -193,7 +196,7 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
     t.push({
       at: m.createdAt,
       what: `消息「${TITLES.get(m.kind) ?? m.kind}」`,
-      detail: `${who(m.plannerId) || '旅行者'}：${MESSAGE_STATES[m.state]}${m.error ? `（${m.error}）` : ''}`,
+      detail: `${who(m.plannerId) || '旅行者'}：${wordFor(MESSAGE_STATE, m.state)}${m.error ? `（${m.error}）` : ''}`,
     });
   for (const a of actions) {
     const verb = OPS_ACTIONS[a.action.replace('POST /api/ops/requirements/:id', '')] ?? a.action;
@@ -265,17 +268,7 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
 }
 
 const TITLES = new Map([...loadTemplates()].map(([k, t]) => [k, t.title]));
-const CHANNELS = { h5: '手机页', pc: '电脑', wechat: '公众号回复', dispatch: '派单' } as const;
 const OPS_ACTIONS: Record<string, string> = { '/dispatch': '派单', '/close': '关闭需求', '/reopen': '重新开放', '/refund': '退定金' };
-const WORK_ORDER_WORDS: Record<string, string> = {
-  active: '进行中',
-  proposed: '已交方案',
-  expired: '超时未交方案',
-  chosen: '被选中',
-  closed: '已结束',
-  declined: '未接受派单',
-};
-const MESSAGE_STATES = { queued: '排队中', sent: '已发送', delivered: '已送达', failed: '发送失败', cancelled: '已取消' } as const;
 
 /** Ops hand a requirement to one candidate: a grab on the dispatch channel, every rule but the tier's release still holding. */
 export async function dispatchTo(ctx: Ctx, requirementId: number, plannerId: number) {

@@ -1,5 +1,6 @@
 /** The ops view of one requirement, from PostgreSQL (the record), with its work orders. */
 import type { Ctx } from '../context.js';
+import { isoDay } from '../format.js';
 
 export async function requirementView(ctx: Ctx, id: number) {
   const r = await ctx.db.requirement.findUnique({
@@ -15,8 +16,8 @@ export async function requirementView(ctx: Ctx, id: number) {
   const { _count, workOrders, releases, ...rest } = r;
   return {
     ...rest,
-    departDate: r.departDate.toISOString().slice(0, 10),
-    returnDate: r.returnDate.toISOString().slice(0, 10),
+    departDate: isoDay(r.departDate),
+    returnDate: isoDay(r.returnDate),
     candidates: _count.candidates,
     releases: releases.map((x) => ({ tier: x.tier, releasedAt: x.releasedAt })),
     workOrders: workOrders.map((w) => ({

@@ -24,6 +24,45 @@ export const STATUS: Record<string, string> = {
   failed: '失败',
 };
 
+/** A trip's status in the traveler's words. */
+export const TRIP_STATUS: Record<string, string> = {
+  open: '正在为你匹配定制师',
+  full: '定制师已就位，方案准备中',
+  chosen: '已选定方案',
+  paid: '已支付定金',
+  closed: '已关闭',
+  cancelled: '已取消',
+};
+
+/** A work order's status in a planner's words (their pages and the 单 reply). */
+export const PLANNER_STATUS: Record<string, string> = {
+  active: '待提交方案',
+  proposed: '方案已提交',
+  chosen: '方案被选中',
+  closed: '已结束',
+  expired: '已超时',
+  declined: '已拒绝派单',
+};
+
+/** A work order's status in the timeline ops read (what happened to the slot). */
+export const SLOT_STATUS: Record<string, string> = {
+  active: '进行中',
+  proposed: '已交方案',
+  expired: '超时未交方案',
+  chosen: '被选中',
+  closed: '已结束',
+  declined: '未接受派单',
+};
+
+/** A template message's state. */
+export const MESSAGE_STATE: Record<string, string> = {
+  queued: '排队中',
+  sent: '已发送',
+  delivered: '已送达',
+  failed: '发送失败',
+  cancelled: '已取消',
+};
+
 /** Where a grab came from. */
 export const CHANNEL: Record<string, string> = { h5: '手机页', pc: '电脑', wechat: '公众号回复', dispatch: '派单', sim: '模拟' };
 

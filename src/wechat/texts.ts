@@ -7,6 +7,7 @@
 import type { Ctx } from '../context.js';
 import { budget, chinaTime, partyWords } from '../format.js';
 import { grab, plannerIdByOpenid, poolFor, requirementIdByCode } from '../grab/index.js';
+import { PLANNER_STATUS, wordFor } from '../shared/words.js';
 import { bindPlanner } from './bind.js';
 
 export const HELP = [
@@ -102,14 +103,6 @@ async function pool(ctx: Ctx, plannerId: number): Promise<string> {
   return `抢单池（回复「抢 编号」抢单）:\n${lines.join('\n')}${more}`;
 }
 
-const STATUS_WORDS: Record<string, string> = {
-  active: '待提交方案',
-  proposed: '已提交方案',
-  expired: '已超时',
-  chosen: '已被选中',
-  closed: '已结束',
-};
-
 async function orders(ctx: Ctx, plannerId: number): Promise<string> {
   const rows = await ctx.db.workOrder.findMany({
     where: { plannerId },
@@ -118,7 +111,7 @@ async function orders(ctx: Ctx, plannerId: number): Promise<string> {
     include: { requirement: { select: { code: true, destinations: true } } },
   });
   if (rows.length === 0) return '你还没有工单。回复「池」看看可抢的需求。';
-  return `我的工单：\n${rows.map((w) => `${w.requirement.code} ${w.requirement.destinations.join('/')} ${STATUS_WORDS[w.status]}${w.status === 'active' ? ` 截止 ${chinaTime(w.deadlineAt)}` : ''}`).join('\n')}`;
+  return `我的工单：\n${rows.map((w) => `${w.requirement.code} ${w.requirement.destinations.join('/')} ${wordFor(PLANNER_STATUS, w.status)}${w.status === 'active' ? ` 截止 ${chinaTime(w.deadlineAt)}` : ''}`).join('\n')}`;
 }
 
 /** One-time code from ops: ties this WeChat to the planner account, then the code is spent. */

@@ -1,19 +1,24 @@
 /** The planner's frame: the tab bar (pool, work orders), the live notices, and the words for a work order's status. */
 
 import type { WorkOrderView as WorkOrder } from '../../../shared/wire.js';
+import { PLANNER_STATUS } from '../../../shared/words.js';
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import type { Live } from '../live.js';
 import { linkBar } from '../notice.js';
 
-export const WO_STATUS: Record<WorkOrder['status'], [string, string]> = {
-  active: ['待提交方案', 'badge--warn'],
-  proposed: ['方案已提交', 'badge--info'],
-  chosen: ['方案被选中', 'badge--ok'],
-  closed: ['未被选中', 'badge--off'],
-  expired: ['已超时', 'badge--off'],
-  declined: ['已拒绝派单', 'badge--off'],
+const BADGE: Record<WorkOrder['status'], string> = {
+  active: 'badge--warn',
+  proposed: 'badge--info',
+  chosen: 'badge--ok',
+  closed: 'badge--off',
+  expired: 'badge--off',
+  declined: 'badge--off',
 };
+/** A work order's status as the planner reads it (shared/words.ts), with its badge; closed after a proposal: not chosen. */
+export const WO_STATUS = Object.fromEntries(
+  (Object.keys(BADGE) as WorkOrder['status'][]).map((s) => [s, [s === 'closed' ? '未被选中' : PLANNER_STATUS[s], BADGE[s]]]),
+) as Record<WorkOrder['status'], [string, string]>;
 
 /** A work order's badge: one that ended without the planner's proposal was not "not chosen", it just ended. */
 export const badgeOf = (w: Pick<WorkOrder, 'status' | 'proposal'>): [string, string] =>

@@ -1,20 +1,12 @@
 /** A trip's status in the traveler's words, and the form pieces the traveler's screens share. */
+import { TRIP_STATUS } from '../../../shared/words.js';
 import { h } from '../dom.js';
-
-export const STATUS: Record<string, string> = {
-  open: '正在为你匹配定制师',
-  full: '定制师已就位，方案准备中',
-  chosen: '已选定方案',
-  paid: '已支付定金',
-  closed: '已关闭',
-  cancelled: '已取消',
-};
 
 /** A trip's status in one word, the deposit's own once it has one (paid, part refunded, refunded): the same on the list and the page. */
 export function tripWord(q: { status: string; deposit?: { status: string; state?: { word: string }; word?: string } | null }): string {
   const deposit = q.deposit?.state?.word ?? q.deposit?.word;
   if (q.status === 'paid' && deposit) return deposit;
-  return STATUS[q.status] ?? q.status;
+  return TRIP_STATUS[q.status] ?? q.status;
 }
 
 export function chinaToday(): string {
