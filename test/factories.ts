@@ -48,14 +48,17 @@ export function factories(ctx: Ctx) {
   return f;
 }
 
-/** One connected engine per test file, on its own Redis db and database: the context, its factories, the lifecycle worker. */
-export function withEngine(extra: Record<string, string> = {}) {
-  const h = {} as { env: Env; engine: Connected; ctx: Ctx; make: ReturnType<typeof factories>; workers: Workers };
+/**
+ * One connected engine per test file, on its own Redis db and database: the context, its factories
+ * and (unless `workers: false`) the lifecycle worker that runs releases, deadlines and offers.
+ */
+export function withEngine(extra: Record<string, string> = {}, opts: { workers?: boolean } = {}) {
+  const h = {} as { env: Env; engine: Connected; ctx: Ctx; make: ReturnType<typeof factories>; workers?: Workers };
   beforeAll(async () => {
     h.env = await isolatedEnv();
     h.engine = await connect(testConfig(h.env, extra));
     h.ctx = h.engine.ctx;
-    h.workers = startEngineWorkers(h.ctx, h.engine.queueConn);
+    if (opts.workers !== false) h.workers = startEngineWorkers(h.ctx, h.engine.queueConn);
     h.make = factories(h.ctx);
   });
   afterAll(async () => {

@@ -1,12 +1,13 @@
 /** Matching against real data: who is kept, and in which order (the score's history terms). */
 import { expect, it } from 'vitest';
 import { match } from '../../src/grab/matching.js';
-import { phone, withApp } from '../support.js';
+import { withEngine } from '../factories.js';
+import { phone } from '../support.js';
 
-const t = withApp({ ROLE: 'web' });
+const t = withEngine({}, { workers: false });
 
 it('keeps in-scope, active planners of active suppliers at or above the minimum tier, best score first', async () => {
-  const db = t.app.ctx.db;
+  const db = t.ctx.db;
   const [ok, off] = [
     await db.supplier.create({ data: { name: 'm-ok' } }),
     await db.supplier.create({ data: { name: 'm-off', status: 'suspended' } }),
@@ -61,7 +62,7 @@ it('keeps in-scope, active planners of active suppliers at or above the minimum 
   for (let i = 0; i < 4; i++) await order(slow.id, 'closed', 20);
   for (let i = 0; i < 3; i++) await order(busy.id, 'active', null);
 
-  const all = await match(t.app.ctx, {
+  const all = await match(t.ctx, {
     destinations: ['清迈', '曼谷'],
     minTier: 'C',
     blockedPlannerIds: [blocked.id],
@@ -75,9 +76,9 @@ it('keeps in-scope, active planners of active suppliers at or above the minimum 
   expect(all.map((x) => x.plannerId)).toEqual([star.id, s.id, slow.id, busy.id, c.id]);
   expect(all.map((x) => x.score)).toEqual([0.7806, 0.7, 0.5111, 0.4875, 0.4]);
 
-  const enterprise = await match(t.app.ctx, { destinations: ['清迈'], minTier: 'A', blockedPlannerIds: [], blockedSupplierIds: [ok.id] });
+  const enterprise = await match(t.ctx, { destinations: ['清迈'], minTier: 'A', blockedPlannerIds: [], blockedSupplierIds: [ok.id] });
   expect(enterprise).toEqual([]); // the whole supplier is blocked
-  const aUp = await match(t.app.ctx, { destinations: ['清迈'], minTier: 'A', blockedPlannerIds: [], blockedSupplierIds: [] });
+  const aUp = await match(t.ctx, { destinations: ['清迈'], minTier: 'A', blockedPlannerIds: [], blockedSupplierIds: [] });
   expect(aUp.map((x) => x.plannerId)).not.toContain(c.id);
   expect(aUp.map((x) => x.tier).every((t) => t === 'S' || t === 'A')).toBe(true);
 });
