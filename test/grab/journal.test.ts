@@ -7,17 +7,21 @@ import type { Pool } from 'pg';
 import { expect, it } from 'vitest';
 import { createRecorder, RECORDER_CONNECTIONS } from '../../src/grab/journal.js';
 import { RECORDER_APP } from '../../src/infra/database.js';
-import { ops, phone, requirementBody, withApp } from '../support.js';
+import { factories } from '../factories.js';
+import { withApp } from '../support.js';
 
 const t = withApp({ ROLE: 'web' });
+/** The world built through the capabilities (no HTTP: this file is about the recorder). */
+const make = () => factories(t.app.ctx);
 
 /** `n` planners serving `destination`, each of a supplier of its own (one live slot per supplier). */
 async function plannersOf(n: number, destination: string, maxActive: number): Promise<{ id: number; supplierId: number }[]> {
   const planners = [];
   for (let i = 0; i < n; i++) {
-    const s = (await ops(t.app.url).post('/suppliers', { name: `journal-${destination}-${i}` })).body;
-    const body = { supplierId: s.id, name: `${destination}${i}`, phone: phone(), tier: 'S', destinations: [destination], maxActive };
-    planners.push((await ops(t.app.url).post('/planners', body)).body);
+    const s = await make().supplier({ name: `journal-${destination}-${i}` });
+    planners.push(
+      await make().planner({ supplierId: s.id, name: `${destination}${i}`, destinations: [destination], maxActive, openid: null }),
+    );
   }
   return planners;
 }
@@ -35,7 +39,7 @@ it("a web process opens the wins' connections at start and keeps them, whatever 
   expect(await recorderConnections()).toBe(RECORDER_CONNECTIONS); // before any grab
   const planners = await plannersOf(30, 'warm', 5);
   const reqs = [];
-  for (let i = 0; i < 10; i++) reqs.push((await ops(t.app.url).post('/requirements', requirementBody({ destinations: ['warm'] }))).body.id);
+  for (let i = 0; i < 10; i++) reqs.push((await make().requirement({ destinations: ['warm'] })).id);
   await Promise.all(
     reqs.flatMap((id) =>
       planners.map((p) =>
@@ -57,7 +61,7 @@ it("a web process opens the wins' connections at start and keeps them, whatever 
 it('200 concurrent wins are committed in a handful of statements', async () => {
   const planners = await plannersOf(4, 'x', 500);
   const reqs = [];
-  for (let i = 0; i < 50; i++) reqs.push((await ops(t.app.url).post('/requirements', requirementBody({ destinations: ['x'] }))).body.id);
+  for (let i = 0; i < 50; i++) reqs.push((await make().requirement({ destinations: ['x'] })).id);
 
   let statements = 0;
   const counting = {
@@ -96,17 +100,8 @@ it('200 concurrent wins are committed in a handful of statements', async () => {
 
   // A row that breaks a rule (a second live slot of one supplier) fails loudly, and only its own caller.
   const p0 = planners[0];
-  const other = (
-    await ops(t.app.url).post('/planners', {
-      supplierId: p0.supplierId,
-      name: 'same-supplier',
-      phone: phone(),
-      tier: 'S',
-      destinations: ['x'],
-      maxActive: 5,
-    })
-  ).body;
-  const fresh = (await ops(t.app.url).post('/requirements', requirementBody({ destinations: ['x'] }))).body.id;
+  const other = await make().planner({ supplierId: p0.supplierId, name: 'same-supplier', destinations: ['x'], openid: null });
+  const fresh = (await make().requirement({ destinations: ['x'] })).id;
   const [bad, good] = await Promise.allSettled([
     recorder.record({
       id: 'gc-bad',
