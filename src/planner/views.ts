@@ -7,7 +7,7 @@ import type { Ctx } from '../context.js';
 import { refusal } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { cardOf, requirementNow, SUPPLIER_HOLDS_WORDS, supplierHolds } from '../grab/index.js';
-import type { WorkOrderView } from '../shared/wire.js';
+import type { PlannerRequirementView, WorkOrderView } from '../shared/wire.js';
 
 const WO_INCLUDE = { requirement: { include: { traveler: true } }, proposal: true } as const;
 type WorkOrderRow = Prisma.WorkOrderGetPayload<{ include: typeof WO_INCLUDE }>;
@@ -61,7 +61,7 @@ export async function workOrderOf(ctx: Ctx, plannerId: number, workOrderId: stri
 }
 
 /** One requirement as this planner may see it: a candidate's card, the contact only while they hold a slot. */
-export async function requirementFor(ctx: Ctx, plannerId: number, id: number | null) {
+export async function requirementFor(ctx: Ctx, plannerId: number, id: number | null): Promise<PlannerRequirementView<Date>> {
   const req = id
     ? await ctx.db.requirement.findUnique({
         where: { id },

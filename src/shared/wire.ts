@@ -112,3 +112,17 @@ export interface TripView<D = string> extends Card {
   workOrders: TripWorkOrder<D>[];
   deposit: DepositView | null;
 }
+
+/** One requirement as a candidate planner sees it: the card, what is left, their own slot, the contact while they hold it. */
+export interface PlannerRequirementView<D = string> extends Card {
+  id: number;
+  status: string;
+  wanted: number;
+  slotsLeft: number;
+  /** When it was released to this planner's tier (null when they only hold a slot). */
+  releasedToMe: D | null;
+  myWorkOrder: { id: string; status: WorkOrderStatus; deadlineAt: D } | null;
+  /** Shown, not grabbable: a colleague of the same supplier holds a slot (rule 6). */
+  unavailable: { code: 'SUPPLIER_HOLDS_SLOT'; reason: string } | null;
+  contact: { name: string; phone: string } | null;
+}

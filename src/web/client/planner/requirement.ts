@@ -1,10 +1,10 @@
 /** One requirement: what it asks, the grab button, the result or the refusal in words. */
 
-import type { WorkOrderView as WorkOrder } from '../../../shared/wire.js';
-import { ApiError, api, say } from '../api.js';
-import { empty, failed, h, loading, mount } from '../dom.js';
+import type { PlannerRequirementView, WorkOrderView as WorkOrder } from '../../../shared/wire.js';
+import { h, mount } from '../dom.js';
 import { ago, budget, clock, dates, party } from '../fmt.js';
 import type { Live } from '../live.js';
+import { loadInto } from '../load.js';
 import { frame, subjectText, WO_STATUS, woBase } from './frame.js';
 import { grab } from './grab.js';
 import { notify } from './pool.js';
@@ -12,23 +12,13 @@ import { notify } from './pool.js';
 export function requirementPage(root: Element, live: Live | null, id: number) {
   const body = frame(root, live, 'pool');
   const load = async () => {
-    mount(body, loading());
-    let r: any;
-    try {
-      r = await api('GET', `/api/planner/requirements/${id}`);
-    } catch (err) {
-      mount(
-        body,
-        err instanceof ApiError && err.status === 404
-          ? empty(
-              '这个需求不在你的抢单池里',
-              '可能已被抢满、已关闭，或不在你的服务范围。',
-              h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/pool' }, '回到抢单池'),
-            )
-          : failed(say(err), load),
-      );
-      return;
-    }
+    const r = await loadInto<PlannerRequirementView>(
+      body,
+      `/api/planner/requirements/${id}`,
+      { title: '这个需求不在你的抢单池里', why: '可能已被抢满、已关闭，或不在你的服务范围。', back: ['/h5/pool', '回到抢单池'] },
+      load,
+    );
+    if (!r) return;
     const open = r.status === 'open' && r.slotsLeft > 0 && !r.myWorkOrder;
     const state = r.myWorkOrder
       ? h(

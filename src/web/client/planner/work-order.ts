@@ -2,9 +2,10 @@
 
 import type { WorkOrderView as WorkOrder } from '../../../shared/wire.js';
 import { ApiError, api, say } from '../api.js';
-import { countdown, dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
+import { countdown, dialog, h, mount, toast } from '../dom.js';
 import { budget, clock, dates, left, party, yuan } from '../fmt.js';
 import type { Live } from '../live.js';
+import { loadInto } from '../load.js';
 import { badgeOf, frame } from './frame.js';
 import { notify } from './pool.js';
 import { row, rowOf } from './requirement.js';
@@ -12,23 +13,13 @@ import { row, rowOf } from './requirement.js';
 export function workOrderPage(root: Element, live: Live | null, id: string, wide = false) {
   const body = frame(root, live, 'orders', wide);
   const load = async () => {
-    mount(body, loading());
-    let w: WorkOrder;
-    try {
-      w = await api<WorkOrder>('GET', `/api/planner/work-orders/${encodeURIComponent(id)}`);
-    } catch (err) {
-      mount(
-        body,
-        err instanceof ApiError && err.status === 404
-          ? empty(
-              '找不到这个工单',
-              '它可能不属于当前登录的账号。',
-              h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/work-orders' }, '我的工单'),
-            )
-          : failed(say(err), load),
-      );
-      return;
-    }
+    const w = await loadInto<WorkOrder>(
+      body,
+      `/api/planner/work-orders/${encodeURIComponent(id)}`,
+      { title: '找不到这个工单', why: '它可能不属于当前登录的账号。', back: ['/h5/work-orders', '我的工单'] },
+      load,
+    );
+    if (!w) return;
     const q = w.requirement;
     const [label, cls] = w.offer ? OFFER_BADGE : badgeOf(w);
     mount(

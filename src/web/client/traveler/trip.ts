@@ -1,9 +1,11 @@
 /** One trip, live: progress, then the proposals side by side, choose one, pay the deposit. */
+
 import type { TripView, TripWorkOrder } from '../../../shared/wire.js';
-import { ApiError, api, say } from '../api.js';
-import { dialog, empty, failed, h, loading, mount, toast } from '../dom.js';
+import { api, say } from '../api.js';
+import { dialog, empty, h, mount, toast } from '../dom.js';
 import { budget, clock, dates, party, TIER, yuan } from '../fmt.js';
 import type { Live } from '../live.js';
+import { loadInto } from '../load.js';
 import { flashTitle, linkBar } from '../notice.js';
 import { depositBox } from './deposit.js';
 import { tripWord } from './words.js';
@@ -20,25 +22,14 @@ export function myRequirementPage(root: Element, live: Live | null, id: number) 
   let seq = 0;
   const load = async (first = false) => {
     const mine = ++seq;
-    if (first) mount(body, loading());
-    let q: TripView;
-    try {
-      q = await api('GET', `/api/traveler/requirements/${id}`);
-    } catch (err) {
-      if (mine !== seq) return;
-      mount(
-        body,
-        err instanceof ApiError && err.status === 404
-          ? empty(
-              '找不到这个需求',
-              '它可能属于另一个微信账号。',
-              h('a', { class: 'weui-btn weui-btn_default weui-btn_mini', href: '/h5/my/requirements' }, '我的定制'),
-            )
-          : failed(say(err), () => void load(true)),
-      );
-      return;
-    }
-    if (mine !== seq) return;
+    const q = await loadInto<TripView>(
+      body,
+      `/api/traveler/requirements/${id}`,
+      { title: '找不到这个需求', why: '它可能属于另一个微信账号。', back: ['/h5/my/requirements', '我的定制'] },
+      () => void load(true),
+      { quiet: !first, stale: () => mine !== seq },
+    );
+    if (!q) return;
     const taken = q.workOrders.length;
     const proposals = q.workOrders.filter((w): w is Proposed => Boolean(w.proposal));
     const steps: [string, boolean][] = [
