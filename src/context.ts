@@ -71,6 +71,8 @@ export interface AuditEntry {
   channel: 'h5' | 'pc' | 'wechat' | 'dispatch';
   code: string;
   ip?: string;
+  /** When it was made (ms), by the product's clock (ctx.now): a simulation sets it. */
+  at: number;
 }
 
 export interface Recorder {

@@ -61,6 +61,24 @@ export function engineKeyLeaks(roots = [SRC, join(ROOT, 'scripts'), join(ROOT, '
   return out;
 }
 
+/** A read of the wall clock: the engine takes "now" from ctx.now() only (the clock a simulation sets). */
+const WALL_CLOCK = /\bDate\.now\b|\bnew Date\(\s*\)|\bperformance\.now\b/;
+
+/** Lines of the engine (src/grab/) that read the wall clock instead of ctx.now() (comments aside). */
+export function wallClockReads(dir = join(SRC, 'grab')): string[] {
+  const out: string[] = [];
+  for (const file of files(dir))
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        const code = line.trim();
+        if (code.startsWith('//') || code.startsWith('*') || code.startsWith('/*')) return;
+        if (WALL_CLOCK.test(line))
+          out.push(`${relative(ROOT, file)}:${i + 1}: reads the wall clock — the engine's "now" is ctx.now() (a simulation sets it)`);
+      });
+  return out;
+}
+
 export function violations(src = SRC): string[] {
   const out: string[] = [];
   for (const file of files(src)) {
@@ -100,7 +118,7 @@ export function violations(src = SRC): string[] {
 }
 
 if (process.argv[1]?.endsWith('layers.ts')) {
-  const found = [...violations(), ...engineKeyLeaks()];
+  const found = [...violations(), ...engineKeyLeaks(), ...wallClockReads()];
   for (const v of found) console.error(v);
   if (found.length) {
     console.error(`\n${found.length} import(s) break the layering (README: How the code is laid out).`);

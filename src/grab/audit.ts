@@ -55,7 +55,7 @@ export function createAudit(pool: Pool, log: Logger) {
   return {
     record(e: AuditEntry) {
       // A literal, not `{ ...e, at }` (a spread followed by more properties is V8's slow path).
-      buffer.push({ requirementId: e.requirementId, plannerId: e.plannerId, channel: e.channel, code: e.code, ip: e.ip, at: Date.now() });
+      buffer.push({ requirementId: e.requirementId, plannerId: e.plannerId, channel: e.channel, code: e.code, ip: e.ip, at: e.at });
       if (buffer.length >= BATCH) void flush();
       else timer ??= setTimeout(() => void flush(), FLUSH_MS);
     },

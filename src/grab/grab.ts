@@ -90,6 +90,7 @@ export async function grab(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
     channel: input.channel,
     code: result.ok ? (result.repeat ? 'OK_REPEAT' : 'OK') : result.code,
     ip: input.ip,
+    at: ctx.now(),
   });
   return result;
 }

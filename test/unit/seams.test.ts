@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { violations } from '../../scripts/lint/layers.js';
+import { engineKeyLeaks, violations, wallClockReads } from '../../scripts/lint/layers.js';
 import { CATALOGUE, DomainError, statusOf } from '../../src/errors.js';
 import { eventId } from '../../src/events/types.js';
 import { budget, chinaDate, chinaTime, monthDay, yuan } from '../../src/format.js';
@@ -126,6 +126,37 @@ describe('namespaces', () => {
 describe('the layering check', () => {
   it('passes on the tree as it is', () => {
     expect(violations()).toEqual([]);
+    expect(engineKeyLeaks()).toEqual([]);
+    expect(wallClockReads()).toEqual([]);
+  });
+
+  it('catches the engine reading the wall clock instead of ctx.now() (the clock a simulation sets), comments aside', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clock-'));
+    try {
+      writeFileSync(
+        join(dir, 'lifecycle.ts'),
+        '// Date.now() in a comment is fine\nconst a = ctx.now();\nconst b = Date.now();\nconst c = new Date();\nconst d = new Date(a);\n',
+      );
+      const found = wallClockReads(dir);
+      expect(found).toHaveLength(2);
+      expect(found[0]).toMatch(/lifecycle\.ts:3: reads the wall clock/);
+      expect(found[1]).toMatch(/lifecycle\.ts:4: reads the wall clock/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("catches an import of the engine's keys outside the engine", () => {
+    const root = mkdtempSync(join(tmpdir(), 'keys-'));
+    try {
+      mkdirSync(join(root, 'pay'), { recursive: true });
+      writeFileSync(join(root, 'pay', 'deposit.ts'), "import { requirementKeys } from '../grab/keys.js';\n");
+      expect(engineKeyLeaks([root])).toEqual([
+        expect.stringMatching(/deposit\.ts: imports \.\.\/grab\/keys\.js — the engine's keys are its own/),
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('catches the engine importing above it, and a capability reaching past an index', () => {
