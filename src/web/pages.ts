@@ -44,6 +44,10 @@ interface Asset {
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
+/** The pages' stylesheet: one file per idea (client/styles/), served as one, in this order (later rules win ties). */
+const STYLES = ['base', 'pool', 'forms', 'trip', 'notices', 'details', 'deposit'];
+const appCss = async () => Buffer.concat(await Promise.all(STYLES.map((name) => readFile(`${here}client/styles/${name}.css`))));
+
 async function buildAssets(): Promise<Map<string, Asset>> {
   const { build } = await import('esbuild');
   const out = await build({
@@ -65,7 +69,7 @@ async function buildAssets(): Promise<Map<string, Asset>> {
       Buffer.from(f.contents),
       'text/javascript; charset=utf-8',
     ]),
-    ['app.css', await readFile(`${here}client/app.css`), 'text/css; charset=utf-8'],
+    ['app.css', await appCss(), 'text/css; charset=utf-8'],
     ['ops.css', await readFile(`${here}client/ops/console.css`), 'text/css; charset=utf-8'],
     ['weui.min.css', await readFile(weui), 'text/css; charset=utf-8'],
   ];
