@@ -5,6 +5,7 @@
 import { expect, it } from 'vitest';
 import { signSession } from '../../src/session/session.js';
 import { handleText } from '../../src/wechat/texts.js';
+import { factories } from '../factories.js';
 import { call, ops, phone, plannerCookie, requirementBody, until, withApp } from '../support.js';
 
 const h = withApp({ TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600' });
@@ -161,19 +162,9 @@ it('a grab with an unsigned or forged session is refused (401), and a suspended 
     body: '{"requirementId":1}',
   });
   expect(res.status).toBe(401);
-  const s = (await ops(h.app.url).post('/suppliers', { name: `停用测试-${Date.now()}` })).body;
-  const p = (
-    await ops(h.app.url).post('/planners', {
-      supplierId: s.id,
-      name: '将被停用',
-      phone: phone(),
-      tier: 'S',
-      destinations: ['京都'],
-      maxActive: 5,
-      openid: `suspend-${Date.now()}`,
-    })
-  ).body;
-  const r = (await ops(h.app.url).post('/requirements', requirementBody())).body;
+  const make = factories(h.app.ctx);
+  const p = await make.planner({ name: '将被停用', destinations: ['京都'] });
+  const r = await make.requirement();
   const cookie = plannerCookie(h.app.ctx, p.id);
   await ops(h.app.url).patch(`/planners/${p.id}`, { status: 'suspended', reason: '测试停用' });
   const grabbed = await fetch(`${h.app.url}/api/planner/grabs`, {
