@@ -5,6 +5,7 @@
  * never "0 sent" while phones had the message.
  */
 import { expect, it } from 'vitest';
+import { factories } from '../factories.js';
 import { call, ops, phone, until, withApp } from '../support.js';
 
 const h = withApp({ UPSTREAM_TIMEOUT_MS: '300' });
@@ -15,22 +16,13 @@ const inbox = async (openid: string) =>
   );
 
 it('cancelled while WeChat answers too late: what WeChat took is counted as sent, once per phone', async () => {
-  const s = (await ops(h.app.url).post('/suppliers', { name: `慢微信社-${phone()}` })).body;
+  const make = factories(h.app.ctx);
+  const s = await make.supplier({ name: `慢微信社-${phone()}` });
   const ids: { id: number; openid: string }[] = [];
-  for (let i = 0; i < 3; i++)
-    ids.push(
-      (
-        await ops(h.app.url).post('/planners', {
-          supplierId: s.id,
-          name: `慢${i}`,
-          phone: phone(),
-          tier: 'S',
-          destinations: ['慢地'],
-          maxActive: 3,
-          openid: `o-slow-${phone()}`,
-        })
-      ).body,
-    );
+  for (let i = 0; i < 3; i++) {
+    const p = await make.planner({ supplierId: s.id, name: `慢${i}`, destinations: ['慢地'], maxActive: 3, openid: `o-slow-${phone()}` });
+    ids.push({ id: p.id, openid: p.openid! });
+  }
   // One message first, at WeChat's normal speed: the access token is fetched and shared before it slows down.
   const warm = (
     await ops(h.app.url).post('/broadcasts', {

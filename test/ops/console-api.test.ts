@@ -10,6 +10,7 @@ import { releaseTier } from '../../src/grab/index.js';
 import { upsertAccount } from '../../src/ops/index.js';
 import { scanAsWechat } from '../../src/sandbox/phone.js';
 import { signSession } from '../../src/session/index.js';
+import { factories } from '../factories.js';
 import { call, ops, phone, planner, plannerCookie, requirementBody, until, withApp } from '../support.js';
 
 // S is released at once; A, B and C wait an hour (released by hand here).
@@ -465,18 +466,7 @@ it('re-opening a requirement no planner serves is refused in words; once a plann
   expect(refused.body.error.message).toContain('没有定制师服务这个需求的目的地');
   expect((await ops(h.app.url).get(`/requirements/${r.id}`)).body.status).toBe('closed');
   // A planner who serves it now: re-opening matches them.
-  const s = (await ops(h.app.url).post('/suppliers', { name: `新服务社-${place}` })).body;
-  const p = (
-    await ops(h.app.url).post('/planners', {
-      supplierId: s.id,
-      name: '新来的',
-      phone: phone(),
-      tier: 'S',
-      destinations: [place],
-      maxActive: 3,
-      openid: `o-newcomer-${phone()}`,
-    })
-  ).body;
+  const p = await factories(h.app.ctx).planner({ name: '新来的', destinations: [place], maxActive: 3 });
   expect((await ops(h.app.url).post(`/requirements/${r.id}/reopen`, {})).status).toBe(200);
   expect((await ops(h.app.url).get(`/requirements/${r.id}`)).body.candidates).toBe(1);
   await until(async () => (await planner(h.app.url, h.app.ctx, p.id).grab(r.id)).status === 201);
