@@ -12,7 +12,7 @@ import { dayKey, plannerKeys, plannerOpenids, releasePlanKey, requirementCodes, 
 import { scheduleReleases } from './queue.js';
 
 /** Slots a requirement still offers: none unless it is open. */
-export const slotsLeft = (status: string, wanted: number, filled: number) => (status === 'open' ? Math.max(0, wanted - filled) : 0);
+const slotsLeft = (status: string, wanted: number, filled: number) => (status === 'open' ? Math.max(0, wanted - filled) : 0);
 
 export interface RequirementNow {
   /** The engine's status this moment (`open` while slots are left; PostgreSQL's when not loaded). */

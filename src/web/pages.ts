@@ -17,8 +17,6 @@ import { COOKIE, type Role, type Session } from '../session/index.js';
 import { PAGES, type PageRole } from '../shared/pages.js';
 import { WELCOME_PAGE } from './welcome.js';
 
-export { PAGES };
-
 const FAVICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path fill="#07c160" d="M16 2a10 10 0 0 0-10 10c0 7.5 10 18 10 18s10-10.5 10-18A10 10 0 0 0 16 2z"/><circle cx="16" cy="12" r="4" fill="#fff"/></svg>';
 
