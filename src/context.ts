@@ -68,7 +68,7 @@ export interface Metrics {
 export interface AuditEntry {
   requirementId: number;
   plannerId: number;
-  channel: 'h5' | 'pc' | 'wechat' | 'dispatch';
+  channel: 'h5' | 'pc' | 'wechat' | 'dispatch' | 'sim';
   code: string;
   ip?: string;
   /** When it was made (ms), by the product's clock (ctx.now): a simulation sets it. */

@@ -216,7 +216,9 @@ export async function submitProposal(ctx: Ctx, plannerId: number, workOrderId: s
       },
     });
     if (count === 0) throw new DomainError('NOT_ACTIVE');
-    const proposal = await tx.proposal.create({ data: { workOrderId, itinerary: p.itinerary, priceFen: p.priceFen } });
+    const proposal = await tx.proposal.create({
+      data: { workOrderId, itinerary: p.itinerary, priceFen: p.priceFen, createdAt: new Date(ctx.now()) },
+    });
     // Decided in this transaction, so said through the outbox: a crash after the commit loses nothing.
     const event = await toOutbox(tx, { type: 'proposal', requirementId: wo.requirementId, plannerId, workOrderId, at: ctx.now() });
     return { proposal, event };

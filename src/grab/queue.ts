@@ -2,7 +2,9 @@
  * The engine's delayed work, on one BullMQ queue: tier releases, the fallback when every tier
  * had its window, and proposal deadlines. Job ids are deterministic (requirement+tier,
  * work order), so scheduling twice is harmless, and every handler is idempotent because BullMQ
- * delivers at least once.
+ * delivers at least once. Each job is stamped with the product's clock (`timestamp: ctx.now()`),
+ * so its due time is `timestamp + delay` on that clock: in production the wall clock, in a
+ * simulation the virtual one (the simulator promotes a job when its virtual time comes: src/sim/).
  */
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Tier } from '../config.js';
@@ -52,7 +54,7 @@ export async function scheduleReleases(
     await ctx.queue.add(
       'release',
       { kind: 'release', requirementId, tier: p.tier },
-      { jobId: releaseId(requirementId, p.tier), delay: after(Math.max(0, p.delaySec - offsetSec)) },
+      { jobId: releaseId(requirementId, p.tier), timestamp: ctx.now(), delay: after(Math.max(0, p.delaySec - offsetSec)) },
     );
   }
   if (opts.fallback === false) return;
@@ -60,7 +62,7 @@ export async function scheduleReleases(
   await ctx.queue.add(
     'fallback',
     { kind: 'fallback', requirementId },
-    { jobId: fallbackId(requirementId), delay: after(Math.max(0, last - offsetSec) + ctx.config.FALLBACK_AFTER) },
+    { jobId: fallbackId(requirementId), timestamp: ctx.now(), delay: after(Math.max(0, last - offsetSec) + ctx.config.FALLBACK_AFTER) },
   );
 }
 
@@ -122,19 +124,19 @@ export async function scheduleDeadline(ctx: Ctx, workOrderId: string, grabbedAtM
   const delay = Math.max(0, proposalDue(PROPOSAL_DEADLINE, grabbedAtMs) - ctx.now());
   const remindIn = delay - PROPOSAL_REMINDER * 1000;
   if (PROPOSAL_REMINDER < PROPOSAL_DEADLINE && remindIn > 0)
-    await ctx.queue.add('remind', { kind: 'remind', workOrderId }, { jobId: remindId(workOrderId), delay: remindIn });
+    await ctx.queue.add('remind', { kind: 'remind', workOrderId }, { jobId: remindId(workOrderId), timestamp: ctx.now(), delay: remindIn });
   else await scheduleExpiry(ctx, workOrderId, delay);
 }
 
 /** The deadline job alone, due in `delay` ms (the reminder's run, or no reminder to send). */
 export async function scheduleExpiry(ctx: Ctx, workOrderId: string, delay: number): Promise<void> {
-  await ctx.queue.add('deadline', { kind: 'deadline', workOrderId }, { jobId: deadlineId(workOrderId), delay: Math.max(0, delay) });
+  await ctx.queue.add('deadline', { kind: 'deadline', workOrderId }, { jobId: deadlineId(workOrderId), timestamp: ctx.now(), delay: Math.max(0, delay) });
 }
 
 /** A dispatched work order: unanswered by DISPATCH_ACCEPT_WITHIN after the dispatch, it is declined. */
 export async function scheduleOffer(ctx: Ctx, workOrderId: string, dispatchedAtMs: number): Promise<void> {
   const delay = Math.max(0, dispatchedAtMs + ctx.config.DISPATCH_ACCEPT_WITHIN * 1000 - ctx.now());
-  await ctx.queue.add('offer', { kind: 'offer', workOrderId }, { jobId: offerId(workOrderId), delay });
+  await ctx.queue.add('offer', { kind: 'offer', workOrderId }, { jobId: offerId(workOrderId), timestamp: ctx.now(), delay });
 }
 
 export async function cancelOffer(ctx: Ctx, workOrderId: string): Promise<void> {

@@ -53,8 +53,8 @@ export function depositAmount(rule: string, priceFen: number): number {
   return Math.max(1, Math.min(fen, priceFen));
 }
 
-const newTradeNo = (requirementId: number) =>
-  `DZ${requirementId}T${Date.now().toString(36).toUpperCase()}${randomBytes(3).toString('hex').toUpperCase()}`;
+const newTradeNo = (requirementId: number, now: number) =>
+  `DZ${requirementId}T${now.toString(36).toUpperCase()}${randomBytes(3).toString('hex').toUpperCase()}`;
 
 export async function recordPayment(
   db: Pick<Ctx['db'], 'paymentEvent'>,
@@ -124,13 +124,14 @@ export async function depositFor(ctx: Ctx, requirementId: number, opts: { pay?: 
     try {
       last = await ctx.db.deposit.create({
         data: {
-          outTradeNo: newTradeNo(requirementId),
+          outTradeNo: newTradeNo(requirementId, ctx.now()),
           requirementId,
           workOrderId: wo.id,
           travelerId: req.traveler.id,
           openid: req.traveler.openid,
           amountFen,
           expiresAt,
+          createdAt: new Date(ctx.now()),
         },
       });
     } catch {

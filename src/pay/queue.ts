@@ -26,6 +26,7 @@ export async function schedulePayJob(ctx: Ctx, outTradeNo: string, expiresAtMs: 
     { outTradeNo },
     {
       jobId: `expire-${outTradeNo}`,
+      timestamp: ctx.now(),
       delay: Math.max(0, expiresAtMs - ctx.now()),
       attempts: 8,
       backoff: { type: 'exponential', delay: 5000 },

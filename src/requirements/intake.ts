@@ -179,6 +179,7 @@ export async function createRequirement(ctx: Ctx, input: RequirementInput) {
             minTier,
             blockedPlannerIds: input.blockedPlannerIds,
             blockedSupplierIds: input.blockedSupplierIds,
+            createdAt: new Date(ctx.now()), // the product's clock (a simulation's virtual one), not the database's
             // No planner serves it: ops must act now, not after every tier's window has passed.
             flaggedAt: candidates.length === 0 ? new Date(ctx.now()) : null,
           },
