@@ -10,12 +10,21 @@ export { choose } from './choose.js';
 export { grab } from './grab.js';
 export { cardOf, loadAll, plannerIdByOpenid, refreshPlanner, refreshTravelerOf, travelerOf } from './hot-state.js';
 export { createRecorder, RECORDER_CONNECTIONS, reconcile } from './journal.js';
-export { acceptOffer, closeRequirement, declineOffer, fallback, releaseTier, reopenRequirement, submitProposal } from './lifecycle.js';
+export {
+  acceptOffer,
+  closeRequirement,
+  declineOffer,
+  fallback,
+  handleJob as runLifecycleJob,
+  releaseTier,
+  reopenRequirement,
+  submitProposal,
+} from './lifecycle.js';
 export { withLock } from './lock.js';
 export { match, rematchPlanner } from './matching.js';
 export { poolFor, SUPPLIER_HOLDS_WORDS } from './pool.js';
 export { closePromises } from './promises.js';
-export { createQueue, rebuildSchedule } from './queue.js';
+export { createQueue, type LifecycleJob, QUEUE as LIFECYCLE_QUEUE, rebuildSchedule } from './queue.js';
 export { scriptsFor } from './scripts.js';
 export {
   announcedReleasePlan,
@@ -28,5 +37,6 @@ export {
   requirementIdByCode,
   requirementNow,
   supplierHolds,
+  winsInFlight,
 } from './state.js';
 export { startEngineWorkers } from './workers.js';

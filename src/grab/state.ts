@@ -81,3 +81,12 @@ export async function announcedReleasePlan(ctx: Ctx): Promise<Config['releasePla
   const plan = await ctx.redis.get(releasePlanKey);
   return plan ? JSON.parse(plan) : null;
 }
+
+/**
+ * Wins of this requirement whose follow-up (deadline scheduled, events published) has not finished:
+ * a win is answered first and followed up after (grab.ts). A caller that must see the engine quiet
+ * before it moves on (the simulator, before it advances its clock) waits for none.
+ */
+export async function winsInFlight(ctx: Ctx, requirementId: number): Promise<number> {
+  return ctx.redis.scard(requirementKeys(requirementId).unsynced);
+}

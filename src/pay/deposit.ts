@@ -91,8 +91,16 @@ function view(
   } as Deposit;
 }
 
-/** What the traveler's page shows for the deposit; for a chosen, unpaid trip it makes (or renews) the order to pay. */
-export async function depositFor(ctx: Ctx, requirementId: number, opts: { pay?: boolean } = { pay: true }): Promise<Deposit> {
+/**
+ * What the traveler's page shows for the deposit; for a chosen, unpaid trip it makes (or renews) the
+ * order to pay. `prepay: false` makes the order without asking WeChat Pay for a prepay (the
+ * simulator's travelers, whose payment is recorded by markPaid as a notification would be).
+ */
+export async function depositFor(
+  ctx: Ctx,
+  requirementId: number,
+  opts: { pay?: boolean; prepay?: boolean } = { pay: true },
+): Promise<Deposit> {
   if (ctx.config.pay === 'off') return { status: 'not-open', message: '定金支付即将开放，定制师会先与你联系确认行程' };
   const req = await ctx.db.requirement.findUnique({
     where: { id: requirementId },
@@ -117,7 +125,6 @@ export async function depositFor(ctx: Ctx, requirementId: number, opts: { pay?: 
     if (settled === 'paid') return view((await ctx.db.deposit.findUnique({ where: { outTradeNo: last.outTradeNo } }))!);
     last = undefined;
   }
-  const keys = await payKeys(ctx);
   if (!last) {
     const expiresAt = new Date(ctx.now() + ctx.config.DEPOSIT_WINDOW * 1000);
     const amountFen = depositAmount(ctx.config.DEPOSIT_RULE, wo.proposal.priceFen);
@@ -142,6 +149,8 @@ export async function depositFor(ctx: Ctx, requirementId: number, opts: { pay?: 
     await recordPayment(ctx.db, last.outTradeNo, 'created', 'traveler', { amountFen: last.amountFen, expiresAt: last.expiresAt });
     await schedulePayJob(ctx, last.outTradeNo, last.expiresAt.getTime());
   }
+  if (opts.prepay === false) return view(last);
+  const keys = await payKeys(ctx);
   // A prepay_id lives 2 hours: reuse it, made again only when missing or old.
   if (!last.prepayId || !last.prepaidAt || ctx.now() - last.prepaidAt.getTime() > 90 * 60_000) {
     let prepayId: string;
