@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InvariantViolation, loadScenario, metricsJson, ScenarioError, simServer, simulate } from '../src/sim/index.js';
+import { InvariantViolation, loadScenario, metricsJson, renderReport, ScenarioError, simServer, simulate } from '../src/sim/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,7 +54,6 @@ try {
   });
   mkdirSync(out, { recursive: true });
   writeFileSync(resolve(out, 'metrics.json'), metricsJson(sim));
-  const { renderReport } = await import('../src/sim/report.js');
   writeFileSync(resolve(out, 'report.html'), renderReport(sim));
   const secs = (Date.now() - started) / 1000;
   console.log(`done in ${secs.toFixed(1)} s: ${resolve(out, 'report.html')} · ${resolve(out, 'metrics.json')}`);

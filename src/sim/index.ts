@@ -14,7 +14,7 @@ import { LADDER, type Rung, type Scenario, type Settings, scenarioHash } from '.
 
 export { InvariantViolation } from './invariants.js';
 export { POLICIES, POLICY_WORDS, type Policy } from './policies.js';
-// report
+export { renderReport } from './report.js';
 export { loadScenario, type Scenario, ScenarioError, scenarioFrom, type Settings, settingsSchema } from './scenario.js';
 export { simServer } from './database.js';
 

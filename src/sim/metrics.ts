@@ -167,7 +167,9 @@ export function summarise(runs: Metrics[]): { metrics: Metrics; intervals: Recor
     if (k === 'byTier') continue;
     const m = meanInterval(runs.map((x) => x[k] as number | null));
     metrics[k] = m.mean;
-    intervals[k] = m.interval;
+    // Every figure is ≥ 0, and shares and the Gini ≤ 1: a t interval of few replications is cut to that.
+    const top = k.endsWith('Share') || k === 'winGini' ? 1 : Number.POSITIVE_INFINITY;
+    intervals[k] = m.interval && [Math.max(0, m.interval[0]), Math.min(top, m.interval[1])];
   }
   metrics.byTier = Object.fromEntries(
     TIERS.map((t) => [
