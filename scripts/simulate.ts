@@ -39,7 +39,9 @@ try {
   const replications = int('replications', values.replications ?? (compare ? '5' : '1'), 1, 30);
   const out = resolve(values.out!);
   const server = await simServer();
-  console.log(`simulating "${scenario.name}" · seed ${values.seed} · ${days} day(s) · ${server ? 'PostgreSQL server' : 'embedded database'}`);
+  console.log(
+    `simulating "${scenario.name}" · seed ${values.seed} · ${days} day(s) · ${server ? 'PostgreSQL server' : 'embedded database'}`,
+  );
   const sim = await simulate({
     scenario,
     seed: int('seed', values.seed!, 0, 2 ** 31),
@@ -64,7 +66,9 @@ try {
   process.exit(0);
 } catch (err) {
   if (err instanceof InvariantViolation) {
-    console.error(`INVARIANT VIOLATED — ${err.message}\n  replay: npm run simulate -- --scenario ${values.scenario} --seed ${values.seed} --days ${values.days}  (${err.replay})`);
+    console.error(
+      `INVARIANT VIOLATED — ${err.message}\n  replay: npm run simulate -- --scenario ${values.scenario} --seed ${values.seed} --days ${values.days}  (${err.replay})`,
+    );
     process.exit(3);
   }
   if (err instanceof ScenarioError) {

@@ -28,6 +28,7 @@ export const ALLOWED: Record<string, readonly string[] | '*'> = {
   ops: ['grab', 'live', 'notify', 'wechat'],
   web: ['session'],
   metrics: [],
+  sim: ['events', 'grab', 'notify', 'pay', 'requirements'],
   api: '*',
 };
 const KERNEL_DIRS = new Set(['http', 'infra', 'generated', 'shared']);
@@ -64,10 +65,16 @@ export function engineKeyLeaks(roots = [SRC, join(ROOT, 'scripts'), join(ROOT, '
 /** A read of the wall clock: the engine takes "now" from ctx.now() only (the clock a simulation sets). */
 const WALL_CLOCK = /\bDate\.now\b|\bnew Date\(\s*\)|\bperformance\.now\b/;
 
-/** Lines of the engine (src/grab/) that read the wall clock instead of ctx.now() (comments aside). */
-export function wallClockReads(dir = join(SRC, 'grab')): string[] {
+/**
+ * The code whose "now" a simulation sets: the engine, intake, the deposit (the simulator drives all
+ * three under its virtual clock).
+ */
+export const CLOCKED = ['grab', 'requirements', 'pay'].map((d) => join(SRC, d));
+
+/** Lines of the clocked code that read the wall clock instead of ctx.now() (comments aside). */
+export function wallClockReads(dirs: string | string[] = CLOCKED): string[] {
   const out: string[] = [];
-  for (const file of files(dir))
+  for (const file of [dirs].flat().flatMap((d) => [...files(d)]))
     readFileSync(file, 'utf8')
       .split('\n')
       .forEach((line, i) => {

@@ -130,7 +130,11 @@ export async function scheduleDeadline(ctx: Ctx, workOrderId: string, grabbedAtM
 
 /** The deadline job alone, due in `delay` ms (the reminder's run, or no reminder to send). */
 export async function scheduleExpiry(ctx: Ctx, workOrderId: string, delay: number): Promise<void> {
-  await ctx.queue.add('deadline', { kind: 'deadline', workOrderId }, { jobId: deadlineId(workOrderId), timestamp: ctx.now(), delay: Math.max(0, delay) });
+  await ctx.queue.add(
+    'deadline',
+    { kind: 'deadline', workOrderId },
+    { jobId: deadlineId(workOrderId), timestamp: ctx.now(), delay: Math.max(0, delay) },
+  );
 }
 
 /** A dispatched work order: unanswered by DISPATCH_ACCEPT_WITHIN after the dispatch, it is declined. */

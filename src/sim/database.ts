@@ -67,7 +67,16 @@ export async function simDatabase(server: string | null): Promise<SimDatabase> {
   if (!server) return { dataDir, drop: async () => cleanDir() };
   const template = await ensureTemplate(server);
   const name = `dz_sim_${randomBytes(6).toString('hex')}`;
-  await admin(server, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+  // Two clones at once may find the template busy for a moment ("being accessed by other users"): tried again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin(server, (c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+      break;
+    } catch (err) {
+      if (attempt >= 20 || !/being accessed by other users/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 100 + attempt * 50));
+    }
+  }
   const url = withDatabase(server, name);
   // A clone carries the template's identity (its first migration's id), hence its Redis namespace: a new one.
   await admin(url, (c) =>

@@ -7,16 +7,18 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { Logger } from '../log.js';
-import { HEADLINE, type Metrics, metricsOf, summarise, takenAt } from './metrics.js';
+import { HEADLINE, metricsOf, summarise, takenAt } from './metrics.js';
 import { POLICIES, POLICY_WORDS, type Policy } from './policies.js';
 import { type RunRecord, runOnce } from './run.js';
 import { LADDER, type Rung, type Scenario, type Settings, scenarioHash } from './scenario.js';
+import type { Detail, PolicyResult, Simulation, SweepPoint } from './types.js';
 
+export { simServer } from './database.js';
 export { InvariantViolation } from './invariants.js';
 export { POLICIES, POLICY_WORDS, type Policy } from './policies.js';
 export { renderReport } from './report.js';
-export { loadScenario, type Scenario, ScenarioError, scenarioFrom, type Settings, settingsSchema } from './scenario.js';
-export { simServer } from './database.js';
+export { loadScenario, type Scenario, ScenarioError, type Settings, scenarioFrom, settingsSchema } from './scenario.js';
+export type { Detail, PolicyResult, Simulation, SweepPoint } from './types.js';
 
 export interface SimulateOptions {
   scenario: Scenario;
@@ -34,51 +36,6 @@ export interface SimulateOptions {
   server: string | null;
   log?: Logger;
   progress?(line: string, done: number, total: number): void;
-}
-
-export interface PolicyResult {
-  name: Policy;
-  label: string;
-  replications: number;
-  metrics: Metrics;
-  intervals: Record<string, [number, number] | null>;
-}
-
-export interface SweepPoint {
-  id: number;
-  settings: Settings;
-  current: boolean;
-  pareto: boolean;
-  metrics: Metrics;
-  intervals: Record<string, [number, number] | null>;
-}
-
-export interface Simulation {
-  seed: number;
-  commit: string;
-  scenario: { name: string; hash: string; description: string };
-  days: number;
-  rung: Rung;
-  settings: Settings;
-  policies: PolicyResult[];
-  ladder: { rung: Rung; policies: { name: Policy; metrics: Metrics }[] }[];
-  sweep: SweepPoint[] | null;
-  invariants: { checked: number; violations: number };
-  /** For the report's charts: the first replication of each policy, hour by hour (not in metrics.json's contract fields). */
-  detail: Record<string, Detail>;
-}
-
-export interface Detail {
-  hourly: RunRecord['hourly'];
-  ttfgMs: number[];
-  ttfpMs: number[];
-  suppliers: number[];
-  winsBySize: Record<string, number>;
-  attempts: Record<string, number>;
-  messages: Record<string, number>;
-  releaseTimesSec: number[];
-  proposalDelaysMin: number[];
-  proposalDeadlineMin: number;
 }
 
 export function commitOf(): string {
@@ -110,7 +67,8 @@ function detailOf(r: RunRecord, settings: Settings): Detail {
   for (const w of r.workOrders) {
     const at = takenAt(w);
     if (at !== null && (first.get(w.requirementId) ?? Number.POSITIVE_INFINITY) > at) first.set(w.requirementId, at);
-    if (w.proposedAt !== null && (firstP.get(w.requirementId) ?? Number.POSITIVE_INFINITY) > w.proposedAt) firstP.set(w.requirementId, w.proposedAt);
+    if (w.proposedAt !== null && (firstP.get(w.requirementId) ?? Number.POSITIVE_INFINITY) > w.proposedAt)
+      firstP.set(w.requirementId, w.proposedAt);
   }
   const sizes = new Map(r.suppliers.map((s) => [s.id, s.size]));
   const bySupplier = new Map(r.suppliers.map((s) => [s.id, 0]));
@@ -137,8 +95,8 @@ function detailOf(r: RunRecord, settings: Settings): Detail {
 
 /** Pareto-optimal points: none is at least as good on every objective and better on one. Objectives: lower is better. */
 export function paretoFront<T>(points: T[], objectives: ((p: T) => number)[]): boolean[] {
-  return points.map((p, i) =>
-    !points.some((q, j) => j !== i && objectives.every((f) => f(q) <= f(p)) && objectives.some((f) => f(q) < f(p))),
+  return points.map(
+    (p, i) => !points.some((q, j) => j !== i && objectives.every((f) => f(q) <= f(p)) && objectives.some((f) => f(q) < f(p))),
   );
 }
 
@@ -203,7 +161,10 @@ export async function simulate(o: SimulateOptions): Promise<Simulation> {
   if (o.sweep) {
     const points = grid.map((settings, id) => {
       const { metrics, intervals } = summarise(group(`sweep:${id}`).map((m) => m.metrics));
-      const current = settings.tierDelays === s.settings.tierDelays && settings.cap === s.settings.cap && settings.proposalDeadline === s.settings.proposalDeadline;
+      const current =
+        settings.tierDelays === s.settings.tierDelays &&
+        settings.cap === s.settings.cap &&
+        settings.proposalDeadline === s.settings.proposalDeadline;
       return { id, settings, current, pareto: false, metrics, intervals: pickHeadline(intervals) };
     });
     const front = paretoFront(points, [

@@ -75,10 +75,16 @@ export async function checkWins(ctx: Ctx, wins: AcknowledgedWin[]): Promise<numb
   for (const w of wins) {
     const row = found.get(w.workOrderId);
     if (!row)
-      throw new InvariantViolation('win-not-recorded', `work order ${w.workOrderId} (planner ${w.plannerId}, requirement ${w.requirementId}) was answered as won but is not in PostgreSQL`);
+      throw new InvariantViolation(
+        'win-not-recorded',
+        `work order ${w.workOrderId} (planner ${w.plannerId}, requirement ${w.requirementId}) was answered as won but is not in PostgreSQL`,
+      );
     // (One tier per call: the caller checks a step's wins, which are one planner's.)
     if (!row.released_at || row.released_at.getTime() > w.at)
-      throw new InvariantViolation('grab-before-release', `planner ${w.plannerId} (tier ${w.tier}) won requirement ${w.requirementId} before tier ${w.tier} was released`);
+      throw new InvariantViolation(
+        'grab-before-release',
+        `planner ${w.plannerId} (tier ${w.tier}) won requirement ${w.requirementId} before tier ${w.tier} was released`,
+      );
   }
   return 2;
 }
@@ -90,8 +96,11 @@ export async function checkAgreement(ctx: Ctx): Promise<number> {
        FROM requirements r LEFT JOIN work_orders w ON w.requirement_id = r.id
       WHERE r.status IN ('open', 'full') GROUP BY r.id ORDER BY r.id`,
   );
-  for (const r of live.rows) {
-    const now = await requirementNow(ctx, { id: r.id, status: r.status, plannersWanted: r.planners_wanted });
+  const hot = await Promise.all(
+    live.rows.map((r) => requirementNow(ctx, { id: r.id, status: r.status, plannersWanted: r.planners_wanted })),
+  );
+  for (const [i, r] of live.rows.entries()) {
+    const now = hot[i];
     if (now.status !== r.status || now.filled !== r.held)
       throw new InvariantViolation(
         'redis-postgres-disagree',
@@ -102,13 +111,20 @@ export async function checkAgreement(ctx: Ctx): Promise<number> {
 }
 
 /** Nothing due before `t` is left undone: no scheduled job past its time, no active work order past its deadline. */
-export async function checkNothingOverdue(ctx: Ctx, t: number, dueJobs: string[]): Promise<number> {
-  if (dueJobs.length) throw new InvariantViolation('due-job-not-handled', `${dueJobs.length} job(s) due by now still scheduled: ${dueJobs.slice(0, 3).join(', ')}`);
+export async function checkNothingOverdue(ctx: Ctx, t: number, dueJobs: string[], failedJobs: string[] = []): Promise<number> {
+  if (dueJobs.length)
+    throw new InvariantViolation(
+      'due-job-not-handled',
+      `${dueJobs.length} job(s) due by now still scheduled: ${dueJobs.slice(0, 3).join(', ')}`,
+    );
+  if (failedJobs.length)
+    throw new InvariantViolation('due-job-not-handled', `job(s) failed every attempt: ${failedJobs.slice(0, 3).join(', ')}`);
   const late = await ctx.pool.query<{ id: string }>(
     `SELECT w.id FROM work_orders w JOIN requirements r ON r.id = w.requirement_id
       WHERE w.status = 'active' AND r.status IN ('open', 'full') AND w.deadline_at < $1 LIMIT 1`,
     [new Date(t - 1000)],
   );
-  if (late.rows.length) throw new InvariantViolation('deadline-not-handled', `work order ${late.rows[0].id} is still active past its proposal deadline`);
+  if (late.rows.length)
+    throw new InvariantViolation('deadline-not-handled', `work order ${late.rows[0].id} is still active past its proposal deadline`);
   return 2;
 }

@@ -20,6 +20,8 @@ export interface Stepper {
   runNext(now: number): Promise<{ name: string; ok: boolean; error?: string } | null>;
   /** Jobs due at or before `t` still scheduled (the end's check that every due one ran). */
   dueBy(t: number): Promise<string[]>;
+  /** Jobs that failed every attempt (BullMQ's failed set): due work never done. */
+  failed(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,9 @@ export function lifecycleStepper(ctx: Ctx, conn: RedisClient): Stepper {
       const ids = await conn.zrangebyscore(key('delayed'), 0, (t + 1) * 4096 - 1);
       const waiting = await conn.lrange(key('wait'), 0, -1);
       return [...waiting, ...ids];
+    },
+    async failed() {
+      return conn.zrange(key('failed'), '0', '9');
     },
     async close() {
       await worker.close();

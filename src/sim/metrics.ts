@@ -146,7 +146,10 @@ export function metricsOf(r: RunRecord): Metrics {
 }
 
 // Student's t, 97.5% quantile, by degrees of freedom (1–30; the normal's beyond).
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086,
+  2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** The mean and its 95% interval over replications (a single one: the value, no width). */
 export function meanInterval(values: (number | null)[]): { mean: number | null; interval: [number, number] | null } {

@@ -24,7 +24,11 @@ const NEVER = 100_000_000; // seconds: releases that never come within a simulat
 export function policyEnv(policy: Policy, s: Settings): Record<string, string> {
   if (policy === 'grab-flat') return { TIER_DELAYS: 'S:0,A:0,B:0,C:0' };
   if (policy === 'grab-tiers') return {};
-  return { TIER_DELAYS: `S:${NEVER},A:${NEVER},B:${NEVER},C:${NEVER}`, FALLBACK: 'dispatch', DISPATCH_ACCEPT_WITHIN: String(s.dispatchAcceptWithin) };
+  return {
+    TIER_DELAYS: `S:${NEVER},A:${NEVER},B:${NEVER},C:${NEVER}`,
+    FALLBACK: 'dispatch',
+    DISPATCH_ACCEPT_WITHIN: String(s.dispatchAcceptWithin),
+  };
 }
 
 /** Planners a requirement gets under a policy: the traveler's wish (within the cap) when grabbing. */

@@ -4,9 +4,10 @@
  * in sentences, the policies side by side with intervals, and the sweep's best settings against
  * today's; then the charts, the model's sensitivity, what each number means and the caveats.
  */
-import type { Detail, PolicyResult, Simulation, SweepPoint } from './index.js';
+
 import { lorenz, type Metrics } from './metrics.js';
 import { POLICY_WORDS, type Policy } from './policies.js';
+import type { Detail, PolicyResult, Simulation, SweepPoint } from './types.js';
 
 const esc = (v: unknown) =>
   String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -20,20 +21,83 @@ export function duration(ms: number | null): string {
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null, d = 2) => (x === null ? '—' : x.toFixed(d));
 
-type Field = { key: keyof Metrics; label: string; fmt: (x: number | null) => string; model?: boolean; better: 'low' | 'high' | null; means: string };
+type Field = {
+  key: keyof Metrics;
+  label: string;
+  fmt: (x: number | null) => string;
+  model?: boolean;
+  better: 'low' | 'high' | null;
+  means: string;
+};
 export const FIELDS: Field[] = [
-  { key: 'timeToFirstGrabP50Ms', label: '首个定制师接单（中位）', fmt: duration, better: 'low', means: '需求提交到第一位定制师抢到（或接受派单）的时间，一半需求快于它。' },
-  { key: 'timeToFirstGrabP90Ms', label: '首个定制师接单（90%）', fmt: duration, better: 'low', means: '九成需求在这个时间内有了第一位定制师。' },
-  { key: 'timeToFirstProposalP50Ms', label: '首个方案送达（中位）', fmt: duration, better: 'low', means: '需求提交到旅行者收到第一份方案的时间。' },
+  {
+    key: 'timeToFirstGrabP50Ms',
+    label: '首个定制师接单（中位）',
+    fmt: duration,
+    better: 'low',
+    means: '需求提交到第一位定制师抢到（或接受派单）的时间，一半需求快于它。',
+  },
+  {
+    key: 'timeToFirstGrabP90Ms',
+    label: '首个定制师接单（90%）',
+    fmt: duration,
+    better: 'low',
+    means: '九成需求在这个时间内有了第一位定制师。',
+  },
+  {
+    key: 'timeToFirstProposalP50Ms',
+    label: '首个方案送达（中位）',
+    fmt: duration,
+    better: 'low',
+    means: '需求提交到旅行者收到第一份方案的时间。',
+  },
   { key: 'filledShare', label: '配满率', fmt: pct, better: 'high', means: '接单的定制师达到旅行者想要人数的需求占比。' },
   { key: 'proposalsPerRequirement', label: '每个需求的方案数', fmt: (x) => num(x), better: 'high', means: '平均每个需求收到几份方案。' },
-  { key: 'abandonedShare', label: '旅行者放弃', fmt: pct, model: true, better: 'low', means: '还没等到方案就不再等待的需求占比（行为模型的输出）。' },
-  { key: 'chosenShare', label: '选定方案（成交）', fmt: pct, model: true, better: 'high', means: '旅行者选定了一份方案的需求占比（行为模型的输出）。' },
+  {
+    key: 'abandonedShare',
+    label: '旅行者放弃',
+    fmt: pct,
+    model: true,
+    better: 'low',
+    means: '还没等到方案就不再等待的需求占比（行为模型的输出）。',
+  },
+  {
+    key: 'chosenShare',
+    label: '选定方案（成交）',
+    fmt: pct,
+    model: true,
+    better: 'high',
+    means: '旅行者选定了一份方案的需求占比（行为模型的输出）。',
+  },
   { key: 'paidShare', label: '支付定金', fmt: pct, model: true, better: 'high', means: '选定后付了定金的需求占比（行为模型的输出）。' },
-  { key: 'longTailWinShare', label: '小店（≤3 人）接单份额', fmt: pct, better: 'high', means: '接到的单里，三人及以下小供应商拿到的比例。' },
-  { key: 'winGini', label: '接单集中度（基尼）', fmt: (x) => num(x), better: 'low', means: '各供应商接单数的基尼系数：0 人人一样，1 全归一家。' },
-  { key: 'attemptsPerWin', label: '每单抢的次数', fmt: (x) => num(x), better: 'low', means: '定制师按“抢”的次数除以抢到的次数；越高，白费的力气越多。' },
-  { key: 'wastedAttempts', label: '白抢次数', fmt: (x) => num(x, 0), better: 'low', means: '被拒绝的抢单（已满、同供应商已接、频率限制等）。' },
+  {
+    key: 'longTailWinShare',
+    label: '小店（≤3 人）接单份额',
+    fmt: pct,
+    better: 'high',
+    means: '接到的单里，三人及以下小供应商拿到的比例。',
+  },
+  {
+    key: 'winGini',
+    label: '接单集中度（基尼）',
+    fmt: (x) => num(x),
+    better: 'low',
+    means: '各供应商接单数的基尼系数：0 人人一样，1 全归一家。',
+  },
+  {
+    key: 'attemptsPerWin',
+    label: '每单抢的次数',
+    fmt: (x) => num(x),
+    better: 'low',
+    means: '定制师按“抢”的次数除以抢到的次数；越高，白费的力气越多。',
+  },
+  {
+    key: 'wastedAttempts',
+    label: '白抢次数',
+    fmt: (x) => num(x, 0),
+    better: 'low',
+    means: '被拒绝的抢单（已满、同供应商已接、频率限制等）。',
+  },
   { key: 'rereleases', label: '名额退回', fmt: (x) => num(x, 0), better: 'low', means: '超时未交方案、派单被拒或无人应答而退回的名额。' },
   { key: 'requirements', label: '需求数', fmt: (x) => num(x, 0), better: null, means: '模拟期间提交的需求。' },
 ];
@@ -49,7 +113,10 @@ function cell(p: PolicyResult, f: Field) {
 function policyTable(sim: Simulation) {
   const ps = sim.policies;
   const head = ps.map((p) => `<th>${esc(p.label)}${p.replications > 1 ? `<small>${p.replications} 次重复</small>` : ''}</th>`).join('');
-  const rows = FIELDS.map((f) => `<tr><th title="${esc(f.means)}">${esc(f.label)}${f.model ? ' <span class="model">模型</span>' : ''}</th>${ps.map((p) => cell(p, f)).join('')}</tr>`).join('');
+  const rows = FIELDS.map(
+    (f) =>
+      `<tr><th title="${esc(f.means)}">${esc(f.label)}${f.model ? ' <span class="model">模型</span>' : ''}</th>${ps.map((p) => cell(p, f)).join('')}</tr>`,
+  ).join('');
   return `<table class="compare"><thead><tr><th></th>${head}</tr></thead><tbody>${rows}</tbody></table>
   <p class="note">每格是各次重复的平均值，小字是 95% 区间。标“模型”的三项取决于旅行者行为模型的假设，其余是引擎自己的记录。</p>`;
 }
@@ -142,7 +209,15 @@ function axes(xMax: number, yMax: number, xLabel: string, yLabel: string, fx: (x
 
 function lineChart(
   series: Series[],
-  o: { xLabel: string; yLabel: string; fx: (x: number) => string; fy: (y: number) => string; xMax?: number; yMax?: number; marks?: { x: number; label: string }[] },
+  o: {
+    xLabel: string;
+    yLabel: string;
+    fx: (x: number) => string;
+    fy: (y: number) => string;
+    xMax?: number;
+    yMax?: number;
+    marks?: { x: number; label: string }[];
+  },
 ) {
   const xMax = o.xMax ?? Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])));
   const yMax = o.yMax ?? Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[1])));
@@ -152,7 +227,8 @@ function lineChart(
   const Y = (y: number) => PAD.t + ih - (Math.min(y, yMax) / yMax) * ih;
   let g = axes(xMax, yMax, o.xLabel, o.yLabel, o.fx, o.fy);
   for (const m of o.marks ?? [])
-    if (m.x <= xMax) g += `<line x1="${X(m.x)}" y1="${PAD.t}" x2="${X(m.x)}" y2="${PAD.t + ih}" class="mark"/><text x="${X(m.x) + 3}" y="${PAD.t + 10}" class="marklabel">${esc(m.label)}</text>`;
+    if (m.x <= xMax)
+      g += `<line x1="${X(m.x)}" y1="${PAD.t}" x2="${X(m.x)}" y2="${PAD.t + ih}" class="mark"/><text x="${X(m.x) + 3}" y="${PAD.t + 10}" class="marklabel">${esc(m.label)}</text>`;
   series.forEach((s, i) => {
     const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join('');
     g += `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"/>`;
@@ -191,8 +267,17 @@ function paretoChart(points: SweepPoint[]) {
   const ih = H - PAD.t - PAD.b;
   const X = (x: number) => PAD.l + (x / xMax) * iw;
   const Y = (y: number) => PAD.t + ih - (y / yMax) * ih;
-  let g = axes(xMax, yMax, '首个接单中位时间（分钟，越左越快）', '小店接单份额（越高越分散）', (x) => x.toFixed(1), (y) => `${(y * 100).toFixed(0)}%`);
-  const front = points.filter((p) => p.pareto).sort((a, b) => (a.metrics.timeToFirstGrabP50Ms ?? 0) - (b.metrics.timeToFirstGrabP50Ms ?? 0));
+  let g = axes(
+    xMax,
+    yMax,
+    '首个接单中位时间（分钟，越左越快）',
+    '小店接单份额（越高越分散）',
+    (x) => x.toFixed(1),
+    (y) => `${(y * 100).toFixed(0)}%`,
+  );
+  const front = points
+    .filter((p) => p.pareto)
+    .sort((a, b) => (a.metrics.timeToFirstGrabP50Ms ?? 0) - (b.metrics.timeToFirstGrabP50Ms ?? 0));
   if (front.length > 1)
     g += `<path d="${front.map((p, i) => `${i ? 'L' : 'M'}${X((p.metrics.timeToFirstGrabP50Ms ?? 0) / 60_000).toFixed(1)},${Y(p.metrics.longTailWinShare).toFixed(1)}`).join('')}" class="front"/>`;
   points.forEach((p, i) => {
@@ -230,13 +315,28 @@ function charts(sim: Simulation) {
   <h2>首个定制师接单要多久</h2>
   ${lineChart(
     names.map((n) => ({ name: POLICY_WORDS[n], points: cdf(d(n).ttfgMs, 60_000) })),
-    { xLabel: '需求提交后（分钟）', yLabel: '已有定制师的需求', fx: (x) => x.toFixed(0), fy: (y) => `${(y * 100).toFixed(0)}%`, xMax: xMaxMin, yMax: 1, marks },
+    {
+      xLabel: '需求提交后（分钟）',
+      yLabel: '已有定制师的需求',
+      fx: (x) => x.toFixed(0),
+      fy: (y) => `${(y * 100).toFixed(0)}%`,
+      xMax: xMaxMin,
+      yMax: 1,
+      marks,
+    },
   )}
   <p class="note">竖线是现行设置里各级定制师收到通知的时间。</p>
   <h2>首个方案要多久</h2>
   ${lineChart(
     names.map((n) => ({ name: POLICY_WORDS[n], points: cdf(d(n).ttfpMs, 3_600_000) })),
-    { xLabel: '需求提交后（小时）', yLabel: '已收到方案的需求', fx: (x) => x.toFixed(0), fy: (y) => `${(y * 100).toFixed(0)}%`, xMax: 36, yMax: 1 },
+    {
+      xLabel: '需求提交后（小时）',
+      yLabel: '已收到方案的需求',
+      fx: (x) => x.toFixed(0),
+      fy: (y) => `${(y * 100).toFixed(0)}%`,
+      xMax: 36,
+      yMax: 1,
+    },
   )}
   <h2>谁接到了单：按供应商规模</h2>
   ${bars(
@@ -248,7 +348,14 @@ function charts(sim: Simulation) {
   <h2>接单分布的洛伦兹曲线</h2>
   ${lineChart(
     names.map((n) => ({ name: POLICY_WORDS[n], points: lorenz(d(n).suppliers) })),
-    { xLabel: '供应商（按接单数从少到多）', yLabel: '累计接单份额', fx: (x) => `${(x * 100).toFixed(0)}%`, fy: (y) => `${(y * 100).toFixed(0)}%`, xMax: 1, yMax: 1 },
+    {
+      xLabel: '供应商（按接单数从少到多）',
+      yLabel: '累计接单份额',
+      fx: (x) => `${(x * 100).toFixed(0)}%`,
+      fy: (y) => `${(y * 100).toFixed(0)}%`,
+      xMax: 1,
+      yMax: 1,
+    },
   )}
   <p class="note">越贴近对角线，单子分得越平均；基尼系数是对角线与曲线之间面积的两倍。</p>
   <h2>一天里的每个小时（现行设置）</h2>
@@ -289,10 +396,7 @@ function charts(sim: Simulation) {
 function ladderTable(sim: Simulation) {
   if (!sim.ladder.length) return '';
   const rungWords = { constant: '固定概率', constraints: '固定概率 + 在线/容量限制', logit: 'Logit（匹配度、级别、负载、时间、竞争）' };
-  const rows = [
-    { rung: sim.rung, policies: sim.policies.map((p) => ({ name: p.name, metrics: p.metrics })) },
-    ...sim.ladder,
-  ]
+  const rows = [{ rung: sim.rung, policies: sim.policies.map((p) => ({ name: p.name, metrics: p.metrics })) }, ...sim.ladder]
     .map(
       (l) =>
         `<tr><th>${esc(rungWords[l.rung])}${l.rung === sim.rung ? '（本次）' : ''}</th>${l.policies.map((p) => `<td>${pct(p.metrics.chosenShare)} · ${duration(p.metrics.timeToFirstGrabP50Ms)} · ${pct(p.metrics.longTailWinShare)}</td>`).join('')}</tr>`,

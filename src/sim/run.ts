@@ -54,8 +54,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   log?: Logger;
   progress?(p: { at: number; end: number; steps: number }): void;
-  /** Tests: called after each step (a chance to plant a violation). */
-  afterStep?(ctx: Ctx, step: number): Promise<void>;
+  /** Tests: called after each step's work, before its checks (a chance to plant a violation). */
+  beforeChecks?(ctx: Ctx, step: number, wins: AcknowledgedWin[]): Promise<void>;
 }
 
 /** What one run leaves for the metrics: the records' figures, read from its database before it goes. */
@@ -277,10 +277,16 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
       if (r.chance(m.never)) return; // never proposes: the deadline re-releases the slot
       const d = r.chance(m.fastShare) ? m.fastMinutes : m.slowMinutes;
       const at = from + Math.round(r.lognormal(d.median, d.sigma) * MINUTE_MS);
-      const priceFen = Math.max(100, Math.round((trip.trip.budgetFen * r.lognormal(s.behaviour.priceToBudget.median, s.behaviour.priceToBudget.sigma)) / 100) * 100);
+      const priceFen = Math.max(
+        100,
+        Math.round((trip.trip.budgetFen * r.lognormal(s.behaviour.priceToBudget.median, s.behaviour.priceToBudget.sigma)) / 100) * 100,
+      );
       agenda.push(at, async () => {
         try {
-          await submitProposal(ctx, p.id, workOrderId, { itinerary: `【模拟】${trip.trip.destinations.join('、')} ${trip.trip.days} 天行程`, priceFen });
+          await submitProposal(ctx, p.id, workOrderId, {
+            itinerary: `【模拟】${trip.trip.destinations.join('、')} ${trip.trip.days} 天行程`,
+            priceFen,
+          });
         } catch (err) {
           if (!(err instanceof DomainError)) throw err;
           lateProposals++; // past the deadline, or the requirement went on without it
@@ -471,6 +477,9 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
       }
     }
 
+    let hourlyCheck = false;
+    const live = () => [...byId.values()].filter((t) => !t.ended).map((t) => t.id);
+
     // ── the loop ──────────────────────────────────────────────────────────────────────────────
     for (const t of trips) arrive(t);
     for (let h = 0; h < hours; h++)
@@ -478,6 +487,7 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
         const row = hourly[h];
         row.online = world.planners.filter((p) => onLine(s, seed, p, now, start)).length;
         row.open = [...byId.values()].filter((t) => !t.ended).length;
+        hourlyCheck = true; // every simulated hour, the whole marketplace is checked (after this step)
       });
 
     const replay = () =>
@@ -505,14 +515,21 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
         // Quiet: every win's follow-up (its deadline scheduled, its events out) done before time moves.
         for (const id of touched) while ((await winsInFlight(ctx, id)) > 0) await new Promise((r) => setImmediate(r));
         await readEvents();
+        step++;
+        await o.beforeChecks?.(ctx, step, wins.slice(winsBefore));
         for (const w of wins.slice(winsBefore)) checked += await checkWins(ctx, [w]);
         if (slotsMoved.size) checked += await checkSlots(ctx, [...slotsMoved]);
-        step++;
-        await o.afterStep?.(ctx, step);
+        if (hourlyCheck) {
+          hourlyCheck = false;
+          checked += await checkSlots(ctx, live());
+          checked += await checkAgreement(ctx);
+          checked += await checkNothingOverdue(ctx, now, await stepper.dueBy(now - 1), await stepper.failed());
+        }
         if (step % 500 === 0) o.progress?.({ at: now, end, steps: step });
       }
       now = end;
-      checked += await checkNothingOverdue(ctx, end, await stepper.dueBy(end));
+      checked += await checkNothingOverdue(ctx, end, await stepper.dueBy(end), await stepper.failed());
+      checked += await checkSlots(ctx, [...byId.keys()]);
       checked += await checkAgreement(ctx);
     } catch (err) {
       if (err instanceof InvariantViolation) err.replay = replay();
@@ -522,9 +539,21 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
 
     // ── what happened, from the records ───────────────────────────────────────────────────────
     await ctx.audit.flush();
-    const reqRows = await ctx.db.requirement.findMany({ select: { id: true, createdAt: true, plannersWanted: true, status: true }, orderBy: { id: 'asc' } });
+    const reqRows = await ctx.db.requirement.findMany({
+      select: { id: true, createdAt: true, plannersWanted: true, status: true },
+      orderBy: { id: 'asc' },
+    });
     const woRows = await ctx.db.workOrder.findMany({
-      select: { requirementId: true, plannerId: true, supplierId: true, channel: true, status: true, grabbedAt: true, acceptedAt: true, proposedAt: true },
+      select: {
+        requirementId: true,
+        plannerId: true,
+        supplierId: true,
+        channel: true,
+        status: true,
+        grabbedAt: true,
+        acceptedAt: true,
+        proposedAt: true,
+      },
       orderBy: [{ grabbedAt: 'asc' }, { id: 'asc' }],
     });
     const attemptRows = await ctx.pool.query<{ code: string; n: number }>(
@@ -573,7 +602,9 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
     await realNotifier.close().catch(() => {});
     const ns = ctx.ns;
     await dropNamespace(connected.queueConn, ns).catch(() => {});
-    await connected.queueConn.hdel(checkoutsHash, checkoutId({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL })).catch(() => {});
+    await connected.queueConn
+      .hdel(checkoutsHash, checkoutId({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL }))
+      .catch(() => {});
     await connected.close().catch(() => {});
     await database.drop().catch(() => {});
     rmSync(database.dataDir, { recursive: true, force: true });
@@ -583,4 +614,3 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
 function ignoreDomain(err: unknown) {
   if (!(err instanceof DomainError)) throw err;
 }
-

@@ -23,7 +23,11 @@ export const settingsSchema = z.object({
   tierDelays,
   /** At most this many planners per requirement (a traveler asking for more gets this many). */
   cap: z.number().int().min(1).max(3),
-  proposalDeadline: z.number().int().min(600).max(7 * 86_400),
+  proposalDeadline: z
+    .number()
+    .int()
+    .min(600)
+    .max(7 * 86_400),
   fallback: z.enum(['dispatch', 'flag']),
   fallbackAfter: z.number().int().min(0).max(86_400),
   dispatchAcceptWithin: z.number().int().min(60).max(86_400),
@@ -39,7 +43,10 @@ export const scenarioSchema = z.object({
   /** The first simulated day (Beijing), YYYY-MM-DD. */
   start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'),
   /** After the last arrival, the run goes on this long (no new requirements) for outcomes to settle. */
-  drainHours: z.number().min(0).max(24 * 14),
+  drainHours: z
+    .number()
+    .min(0)
+    .max(24 * 14),
   demand: z.object({
     perDay: z.number().min(1).max(20_000),
     hourly: hours24,
@@ -102,7 +109,15 @@ export const scenarioSchema = z.object({
   sweep: z.object({
     tierDelays: z.array(tierDelays).min(1),
     cap: z.array(z.number().int().min(1).max(3)).min(1),
-    proposalDeadline: z.array(z.number().int().min(600).max(7 * 86_400)).min(1),
+    proposalDeadline: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(600)
+          .max(7 * 86_400),
+      )
+      .min(1),
   }),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
@@ -166,7 +181,10 @@ export function scenarioHash(s: Scenario): string {
       : Array.isArray(v)
         ? v.map(canonical)
         : v;
-  return createHash('sha256').update(JSON.stringify(canonical(s))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(s)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** The engine's configuration for a setting (what a deployment would put in its environment). */

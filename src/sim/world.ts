@@ -11,11 +11,68 @@ import { type Rng, stream } from './random.js';
 import type { Scenario } from './scenario.js';
 
 const CITIES = [
-  '京都', '东京', '大阪', '北海道', '冲绳', '首尔', '济州岛', '曼谷', '清迈', '普吉岛', '巴厘岛', '新加坡', '吉隆坡', '沙巴',
-  '岘港', '河内', '胡志明市', '暹粒', '马尔代夫', '斯里兰卡', '迪拜', '土耳其', '埃及', '摩洛哥', '肯尼亚', '南非', '巴黎',
-  '瑞士', '意大利', '西班牙', '葡萄牙', '希腊', '冰岛', '挪威', '芬兰', '英国', '德国', '奥地利', '捷克', '新西兰', '澳大利亚',
-  '大溪地', '美国西海岸', '纽约', '加拿大', '墨西哥', '秘鲁', '智利', '阿根廷', '云南', '西藏', '新疆', '青海', '四川',
-  '贵州', '桂林', '海南', '张家界', '内蒙古', '长白山', '厦门', '黄山',
+  '京都',
+  '东京',
+  '大阪',
+  '北海道',
+  '冲绳',
+  '首尔',
+  '济州岛',
+  '曼谷',
+  '清迈',
+  '普吉岛',
+  '巴厘岛',
+  '新加坡',
+  '吉隆坡',
+  '沙巴',
+  '岘港',
+  '河内',
+  '胡志明市',
+  '暹粒',
+  '马尔代夫',
+  '斯里兰卡',
+  '迪拜',
+  '土耳其',
+  '埃及',
+  '摩洛哥',
+  '肯尼亚',
+  '南非',
+  '巴黎',
+  '瑞士',
+  '意大利',
+  '西班牙',
+  '葡萄牙',
+  '希腊',
+  '冰岛',
+  '挪威',
+  '芬兰',
+  '英国',
+  '德国',
+  '奥地利',
+  '捷克',
+  '新西兰',
+  '澳大利亚',
+  '大溪地',
+  '美国西海岸',
+  '纽约',
+  '加拿大',
+  '墨西哥',
+  '秘鲁',
+  '智利',
+  '阿根廷',
+  '云南',
+  '西藏',
+  '新疆',
+  '青海',
+  '四川',
+  '贵州',
+  '桂林',
+  '海南',
+  '张家界',
+  '内蒙古',
+  '长白山',
+  '厦门',
+  '黄山',
 ];
 
 export interface SimPlanner {
@@ -57,8 +114,7 @@ export interface World {
 
 export function destinationNames(s: Scenario): { names: string[]; weights: number[] } {
   const d = s.demand;
-  if (d.destinationNames?.length)
-    return { names: d.destinationNames, weights: d.destinationWeights ?? d.destinationNames.map(() => 1) };
+  if (d.destinationNames?.length) return { names: d.destinationNames, weights: d.destinationWeights ?? d.destinationNames.map(() => 1) };
   const names = Array.from({ length: d.destinations }, (_, i) => CITIES[i] ?? `目的地${i + 1}`);
   return { names, weights: names.map((_, i) => 1 / (i + 1) ** d.destinationZipf) };
 }
@@ -190,7 +246,9 @@ export function drawDemand(s: Scenario, seed: number, days: number, start: numbe
       budgetFen: Math.round(perPersonDayYuan * (adults + children) * days) * 100,
       perPersonDayYuan,
       plannersWanted: (1 + r.weighted(d.plannersWanted)) as 1 | 2 | 3,
-      notes: r.chance(d.notesShare) ? r.pick(['想住有特色的酒店', '带老人，行程别太赶', '想吃当地美食', '蜜月旅行', '第一次出国']) : undefined,
+      notes: r.chance(d.notesShare)
+        ? r.pick(['想住有特色的酒店', '带老人，行程别太赶', '想吃当地美食', '蜜月旅行', '第一次出国'])
+        : undefined,
     } satisfies SimTrip;
   });
 }
