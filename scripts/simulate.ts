@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InvariantViolation, loadScenario, metricsJson, renderReport, ScenarioError, simServer, simulate } from '../src/sim/index.js';
+import { InvariantViolation, loadScenario, metricsJson, renderReport, ScenarioError, simServer, simulate } from '../src/sim/simulate.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     ladder: { type: 'boolean', default: false },
     replications: { type: 'string' },
     parallel: { type: 'string', default: '2' },
+    'progress-json': { type: 'boolean', default: false },
   },
 });
 
@@ -52,7 +53,12 @@ try {
     replications,
     parallel: int('parallel', values.parallel!, 1, 8),
     server,
-    progress: (line, done, total) => console.log(`[${done}/${total}] ${line} (${((Date.now() - started) / 1000).toFixed(0)} s)`),
+    progress: (line, done, total) =>
+      console.log(
+        values['progress-json']
+          ? JSON.stringify({ done, total, line })
+          : `[${done}/${total}] ${line} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+      ),
   });
   mkdirSync(out, { recursive: true });
   writeFileSync(resolve(out, 'metrics.json'), metricsJson(sim));

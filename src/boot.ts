@@ -48,6 +48,7 @@ import { createNotifier, deliveryReport, loadTemplates, NOTIFY_QUEUE, notificati
 import { countAccounts, GRADING_QUEUE, startGradingWorkers } from './ops/index.js';
 import { PAY_QUEUE, rescheduleDeposits, startPayWorkers } from './pay/index.js';
 import { createRevocations, revocationRecord, sessionSecret } from './session/index.js';
+import { requeueSimulations, SIM_QUEUE, startSimulationWorker } from './sim/index.js';
 import { createWechatApi, createWechatEvents, wechatScripts } from './wechat/index.js';
 
 interface Options {
@@ -193,13 +194,14 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
  */
 export async function rebuildSchedules(
   ctx: Ctx,
-): Promise<{ requirements: number; workOrders: number; messages: number; deposits: number } | null> {
+): Promise<{ requirements: number; workOrders: number; messages: number; deposits: number; simulations: number } | null> {
   try {
     return await withLock(ctx, scheduleLock, 120_000, async () => {
       const lifecycle = await rebuildSchedule(ctx);
       const messages = await ctx.notify.requeue();
       const deposits = await rescheduleDeposits(ctx);
-      const done = { ...lifecycle, messages, deposits };
+      const simulations = await requeueSimulations(ctx);
+      const done = { ...lifecycle, messages, deposits, simulations };
       ctx.log.debug(done, 'schedule derived from PostgreSQL');
       return done;
     });
@@ -213,7 +215,7 @@ export async function rebuildSchedules(
 export async function start(config: Config, opts: Options = {}): Promise<Running> {
   const { ctx, redisTarget, close, metrics, queueConn, database } = await connect(config, opts);
   const queueOf = (name: string) => new Queue(name, { connection: queueConn, prefix: queuePrefix(ctx.ns, name) });
-  const watched = [ctx.queue, queueOf(NOTIFY_QUEUE), queueOf(GRADING_QUEUE), queueOf(PAY_QUEUE)];
+  const watched = [ctx.queue, queueOf(NOTIFY_QUEUE), queueOf(GRADING_QUEUE), queueOf(PAY_QUEUE), queueOf(SIM_QUEUE)];
   metrics.watch({ queues: watched });
   const log = ctx.log;
   // `npm run seed` beside this server schedules releases as this server would (docs/trying-it.md).
@@ -248,7 +250,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     workerCtx = w;
     const engine = startEngineWorkers(w, conn);
     const notify = startNotifyWorker(w, w.wechat, conn);
-    workers = [engine, notify, await startPayWorkers(w, conn), await startGradingWorkers(w, conn)];
+    workers = [engine, notify, await startPayWorkers(w, conn), await startGradingWorkers(w, conn), await startSimulationWorker(w, conn)];
     metrics.watchWorker(ctx.queue.name, engine.worker!);
     metrics.watchWorker(NOTIFY_QUEUE, notify.worker);
     rebuilding = rebuildSchedules(w); // in the background: starting does not wait for it (stopping does)

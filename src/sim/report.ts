@@ -8,16 +8,11 @@
 import { lorenz, type Metrics } from './metrics.js';
 import { POLICY_WORDS, type Policy } from './policies.js';
 import type { Detail, PolicyResult, Simulation, SweepPoint } from './types.js';
+import { duration, settingWords } from './words.js';
 
 const esc = (v: unknown) =>
   String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export function duration(ms: number | null): string {
-  if (ms === null) return '—';
-  if (ms < 60_000) return `${Math.round(ms / 1000)} 秒`;
-  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} 分钟`;
-  return `${(ms / 3_600_000).toFixed(1)} 小时`;
-}
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null, d = 2) => (x === null ? '—' : x.toFixed(d));
 
@@ -171,15 +166,6 @@ function findings(sim: Simulation): string[] {
     );
   }
   return out;
-}
-
-export function settingWords(s: SweepPoint['settings']): string {
-  const delays = s.tierDelays
-    .split(',')
-    .map((p) => p.split(':'))
-    .map(([t, sec]) => `${t} ${Number(sec) >= 60 ? `${Math.round(Number(sec) / 60)} 分` : `${sec} 秒`}`)
-    .join('、');
-  return `分级释放 ${delays}；每单最多 ${s.cap} 人；方案期限 ${Math.round(s.proposalDeadline / 3600)} 小时`;
 }
 
 // ── charts (inline SVG) ──────────────────────────────────────────────────────────────────────

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Ctx } from '../../src/context.js';
-import { InvariantViolation, metricsJson, scenarioFrom, simulate } from '../../src/sim/index.js';
 import type { AcknowledgedWin, InvariantName } from '../../src/sim/invariants.js';
 import { runOnce } from '../../src/sim/run.js';
+import { InvariantViolation, metricsJson, scenarioFrom, simulate } from '../../src/sim/simulate.js';
 
 const SERVER = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const MICRO = {

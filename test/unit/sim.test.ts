@@ -1,9 +1,9 @@
 /** The simulator's pure parts: seeded streams, the demand they draw, statistics, the Pareto front, scenario checks. */
 import { describe, expect, it } from 'vitest';
-import { paretoFront } from '../../src/sim/index.js';
 import { gini, meanInterval, quantile } from '../../src/sim/metrics.js';
 import { stream } from '../../src/sim/random.js';
 import { loadScenario, ScenarioError, scenarioFrom, scenarioHash } from '../../src/sim/scenario.js';
+import { paretoFront } from '../../src/sim/simulate.js';
 import { beijingMidnight, drawDemand } from '../../src/sim/world.js';
 
 describe('seeded streams', () => {

@@ -39,6 +39,7 @@ const NAV: [string, string, boolean][] = [
   ['/ops/grading', '分级', false],
   ['/ops/broadcasts', '群发', false],
   ['/ops/payments', '收款', false],
+  ['/ops/simulations', '模拟', false],
   ['/ops/queues', '任务队列', false],
   ['/ops/accounts', '账号', true],
   ['/ops/audit', '操作记录', true],

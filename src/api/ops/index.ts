@@ -17,6 +17,7 @@ import { plannersRoutes } from './planners.js';
 import { reportsRoutes } from './reports.js';
 import { requirementsRoutes } from './requirements.js';
 import { signInInput } from './schemas.js';
+import { simulationsRoutes } from './simulations.js';
 import { suppliersRoutes } from './suppliers.js';
 
 /** Signing in and out of the console (no session needed to sign in; a same-origin request). */
@@ -49,6 +50,7 @@ export function opsRoutes(app: Ctx): Router {
     reportsRoutes,
     gradingRoutes,
     messagingRoutes,
+    simulationsRoutes,
   ])
     resource(app, r);
   return r;

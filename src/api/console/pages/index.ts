@@ -16,9 +16,10 @@ import { grading } from './grading.js';
 import { payments } from './payments.js';
 import { planners } from './planners.js';
 import { requirements } from './requirements.js';
+import { simulations } from './simulations.js';
 import { suppliers } from './suppliers.js';
 
-const PAGES = [dashboard, requirements, planners, suppliers, grading, broadcasts, payments, accounts];
+const PAGES = [dashboard, requirements, planners, suppliers, grading, broadcasts, payments, simulations, accounts];
 
 export function consolePages(app: Ctx, r: Router, me: (ctx: Context) => Me) {
   const c: Console = {

@@ -8,6 +8,7 @@
 import { compose, progress } from './broadcast.js';
 import { dashboard } from './dashboard.js';
 import { forms } from './forms.js';
+import { follow } from './simulation.js';
 
 forms(document);
 const board = document.getElementById('dashboard');
@@ -16,3 +17,5 @@ const composing = document.getElementById('compose');
 if (composing) compose(composing as HTMLFormElement);
 const sending = document.getElementById('broadcast');
 if (sending) progress(sending);
+const simulation = document.getElementById('simulation');
+if (simulation) follow(simulation);
