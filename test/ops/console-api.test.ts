@@ -397,7 +397,7 @@ it('metrics and the queue dashboard are for ops; planners and travelers get 403 
   expect(await board.text()).toContain('static/js/main');
   const api = await fetch(`${h.app.url}/ops/queues/api/queues`, { headers: { cookie: me.headers.cookie } });
   const names = ((await api.json()) as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
-  expect(names).toEqual(['grading', 'lifecycle', 'notify', 'pay']);
+  expect(names).toEqual(['grading', 'lifecycle', 'notify', 'pay', 'simulate']);
   // The page loads no web fonts (the policy would block them: an error on every visit).
   expect(
     await (await fetch(`${h.app.url}/ops/queues`, { headers: { cookie: me.headers.cookie, accept: 'text/html' } })).text(),
