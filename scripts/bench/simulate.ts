@@ -21,10 +21,25 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function timed(scenario: typeof base, days: number) {
   const t0 = performance.now();
-  const r = await runOnce({ scenario, settings: scenario.settings, policy: 'grab-tiers', rung: scenario.behaviour.ladder, seed: 1, days, server });
+  const r = await runOnce({
+    scenario,
+    settings: scenario.settings,
+    policy: 'grab-tiers',
+    rung: scenario.behaviour.ladder,
+    seed: 1,
+    days,
+    server,
+  });
   const wallS = (performance.now() - t0) / 1000;
   const simulatedHours = (r.end - r.start) / 3_600_000;
-  return { wallS, simulatedHours, hoursPerSecond: simulatedHours / wallS, requirements: r.requirements.length, steps: r.steps, jobs: r.jobs.run };
+  return {
+    wallS,
+    simulatedHours,
+    hoursPerSecond: simulatedHours / wallS,
+    requirements: r.requirements.length,
+    steps: r.steps,
+    jobs: r.jobs.run,
+  };
 }
 
 const result: Record<string, unknown> = { when: new Date().toISOString(), rounds, server: server ? 'postgresql' : 'embedded' };
@@ -51,8 +66,11 @@ const day = result.day as { wallS: number };
 const emptyDay = result.emptyDay as { wallS: number };
 result.dayOverEmptyDay = Number((day.wallS / emptyDay.wallS).toFixed(2));
 writeFileSync('bench-results/simulate.json', `${JSON.stringify(result, null, 2)}\n`);
-console.table(
-  Object.fromEntries(Object.entries(samples).map(([k]) => [k, result[k] as Record<string, unknown>])),
-  ['wallS', 'simulatedHours', 'hoursPerWallSecond', 'requirements', 'steps'],
-);
+console.table(Object.fromEntries(Object.entries(samples).map(([k]) => [k, result[k] as Record<string, unknown>])), [
+  'wallS',
+  'simulatedHours',
+  'hoursPerWallSecond',
+  'requirements',
+  'steps',
+]);
 process.exit(0);
