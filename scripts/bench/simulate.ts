@@ -15,7 +15,7 @@ const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3'
 const rounds = Number(values.rounds);
 const server = await simServer();
 const base = loadScenario('default');
-const empty = scenarioFrom({ name: 'empty', demand: { perDay: 0.001 } });
+const empty = scenarioFrom({ name: 'empty', demand: { perDay: 0 } });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

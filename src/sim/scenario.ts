@@ -48,7 +48,7 @@ export const scenarioSchema = z.object({
     .min(0)
     .max(24 * 14),
   demand: z.object({
-    perDay: z.number().min(1).max(20_000),
+    perDay: z.number().min(0).max(20_000),
     hourly: hours24,
     weekday: z.array(z.number().min(0)).length(7, 'must have 7 factors, Monday first'),
     dayFactorSigma: z.number().min(0).max(2),
