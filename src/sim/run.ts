@@ -215,6 +215,8 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
     const load = new Map<number, number>();
     const wins: AcknowledgedWin[] = [];
     let touched = new Set<number>();
+    /** This step called the engine (a step that did not — a planner passing on a release — left its jobs and events as they were). */
+    let engineTouched = false;
     /** Requirements a slot was won in this step (the engine's events say): their allocation is checked. */
     let slotsMoved = new Set<number>();
 
@@ -259,6 +261,7 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
         }
       }
       if (u >= chance) return;
+      engineTouched = true;
       const result = await grab(ctx, { plannerId: p.id, requirementId: trip.id, channel: 'sim' });
       touched.add(trip.id);
       if (!result.ok) {
@@ -282,6 +285,7 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
         Math.round((trip.trip.budgetFen * r.lognormal(s.behaviour.priceToBudget.median, s.behaviour.priceToBudget.sigma)) / 100) * 100,
       );
       agenda.push(at, async () => {
+        engineTouched = true;
         try {
           await submitProposal(ctx, p.id, workOrderId, {
             itinerary: `【模拟】${trip.trip.destinations.join('、')} ${trip.trip.days} 天行程`,
@@ -298,6 +302,7 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
       const when = looksAt(p, at, 'offer', trip.trip.index);
       if (when === null) return; // not on line in time: the offer job declines it
       agenda.push(when, async () => {
+        engineTouched = true;
         const accept = stream(seed, 'planner', p.index, 'accept', trip.trip.index).chance(s.behaviour.dispatch.accept);
         try {
           if (accept) {
@@ -314,20 +319,23 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
     async function travelerDecides(trip: Trip) {
       if (trip.decided || trip.ended) return;
       trip.decided = true;
-      const offered = await ctx.db.workOrder.findMany({
-        where: { requirementId: trip.id, status: 'proposed' },
-        include: { proposal: true },
-        orderBy: { proposedAt: 'asc' },
-      });
+      const offered = (
+        await ctx.pool.query<{ id: string; planner_id: number; price_fen: number }>(
+          `SELECT w.id, w.planner_id, p.price_fen FROM work_orders w JOIN proposals p ON p.work_order_id = w.id
+            WHERE w.requirement_id = $1 AND w.status = 'proposed' ORDER BY w.proposed_at, w.planner_id`,
+          [trip.id],
+        )
+      ).rows;
       if (offered.length === 0) return;
       const c = s.travelers.choice;
       const utilities = offered.map((w) => {
-        const p = world.byId.get(w.plannerId)!;
-        const price = (w.proposal?.priceFen ?? trip.trip.budgetFen) / trip.trip.budgetFen - 1;
+        const p = world.byId.get(w.planner_id)!;
+        const price = w.price_fen / trip.trip.budgetFen - 1;
         return Math.exp(c.price * Math.max(0, price) + c.fit * fitOf(p, trip.trip).budget);
       });
       const r = stream(seed, 'traveler', trip.trip.index, 'choice');
       const pick = r.weighted([Math.exp(c.outside), ...utilities]);
+      engineTouched = true;
       if (pick === 0) {
         trip.outside = true;
         trip.ended = true;
@@ -340,6 +348,7 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
       const pay = stream(seed, 'traveler', trip.trip.index, 'pay');
       if (!pay.chance(s.travelers.pay)) return;
       agenda.push(now + Math.round(pay.lognormal(s.travelers.payMinutes.median, s.travelers.payMinutes.sigma) * MINUTE_MS), async () => {
+        engineTouched = true;
         const d = await depositFor(ctx, trip.id, { pay: true, prepay: false });
         if (d.status !== 'pending') return;
         await markPaid(
@@ -361,6 +370,7 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
 
     function arrive(t: SimTrip) {
       agenda.push(t.at, async () => {
+        engineTouched = true;
         hourAt(now).arrivals++;
         const depart = new Date(now + t.leadDays * DAY_MS + 8 * HOUR_MS).toISOString().slice(0, 10);
         const back = new Date(now + (t.leadDays + t.days - 1) * DAY_MS + 8 * HOUR_MS).toISOString().slice(0, 10);
@@ -400,6 +410,7 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
         const patience = stream(seed, 'traveler', t.index, 'abandon').weibull(a.shape, a.scaleHours * HOUR_MS);
         agenda.push(now + Math.round(patience), async () => {
           if (trip.proposals > 0 || trip.ended) return;
+          engineTouched = true;
           trip.abandoned = true;
           trip.ended = true;
           await closeRequirement(ctx, trip.id, '旅行者不再等待（模拟）').catch(ignoreDomain);
@@ -454,7 +465,11 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
         case 'expired':
           load.set(e.plannerId, Math.max(0, (load.get(e.plannerId) ?? 0) - 1));
           // Assignment: the next best-matching planner is assigned (the same dispatch path).
-          if (!grabPolicy && !trip.ended) agenda.push(now, async () => void (await fallback(ctx, trip.id)));
+          if (!grabPolicy && !trip.ended)
+            agenda.push(now, async () => {
+              engineTouched = true;
+              await fallback(ctx, trip.id);
+            });
           return;
         case 'proposal': {
           trip.proposals++;
@@ -493,8 +508,10 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
     const replay = () =>
       `seed ${seed}, policy ${policy}, rung ${rung}, step ${step} at ${new Date(now + 8 * HOUR_MS).toISOString().slice(0, 19).replace('T', ' ')} (Beijing)`;
     try {
+      // When the next job is due: asked again only after a step that called the engine.
+      let known: { jobAt: number | null } | null = null;
       for (;;) {
-        const jobAt = await stepper.nextDue(now);
+        const jobAt: number | null = known ? known.jobAt : await stepper.nextDue(now);
         const next = agenda.peek();
         const at = Math.min(jobAt ?? Number.POSITIVE_INFINITY, next?.at ?? Number.POSITIVE_INFINITY);
         if (!Number.isFinite(at) || at > end) break;
@@ -502,7 +519,9 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
         touched = new Set();
         slotsMoved = new Set();
         const winsBefore = wins.length;
+        engineTouched = false;
         if (jobAt !== null && jobAt <= (next?.at ?? Number.POSITIVE_INFINITY)) {
+          engineTouched = true;
           const ran = await stepper.runNext(now);
           if (ran) {
             jobs.run++;
@@ -512,10 +531,13 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
             }
           }
         } else await agenda.pop()!.act();
-        // Quiet: every win's follow-up (its deadline scheduled, its events out) done before time moves.
-        for (const id of touched) while ((await winsInFlight(ctx, id)) > 0) await new Promise((r) => setImmediate(r));
-        await readEvents();
         step++;
+        known = engineTouched ? null : { jobAt };
+        if (engineTouched) {
+          // Quiet: every win's follow-up (its deadline scheduled, its events out) done before time moves.
+          for (const id of touched) while ((await winsInFlight(ctx, id)) > 0) await new Promise((r) => setImmediate(r));
+          await readEvents();
+        }
         await o.beforeChecks?.(ctx, step, wins.slice(winsBefore));
         for (const w of wins.slice(winsBefore)) checked += await checkWins(ctx, [w]);
         if (slotsMoved.size) checked += await checkSlots(ctx, [...slotsMoved]);
