@@ -425,12 +425,16 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
       for (;;) {
         const entries = await ctx.redis.xrange(eventsStream, lastEvent === '-' ? '-' : `(${lastEvent}`, '+', 'COUNT', 500);
         if (entries.length === 0) return;
+        // The people react in stream order, one event at a time; the messages each event sends are
+        // its own (the listener runs 16 at once in production too) and only counted: side by side.
+        const sending: Promise<void>[] = [];
         for (const [id, fields] of entries) {
           lastEvent = id;
           const e = JSON.parse(fields[1]) as DomainEvent;
-          if (notifications.applicableEvents.includes(e.type)) await notifications.handle(e);
+          if (notifications.applicableEvents.includes(e.type)) sending.push(notifications.handle(e));
           await react(e);
         }
+        await Promise.all(sending);
       }
     }
 
