@@ -17,7 +17,7 @@ export interface Stepper {
   /** When the next job is due (virtual ms): now if one waits, null if none is scheduled. */
   nextDue(now: number): Promise<number | null>;
   /** Runs the job due first; returns what it was, or null when none was due. */
-  runNext(now: number): Promise<{ name: string; ok: boolean; error?: string } | null>;
+  runNext(now: number): Promise<{ name: string; data: LifecycleJob; ok: boolean; error?: string } | null>;
   /** Jobs due at or before `t` still scheduled (the end's check that every due one ran). */
   dueBy(t: number): Promise<string[]>;
   /** Jobs that failed every attempt (BullMQ's failed set): due work never done. */
@@ -59,10 +59,10 @@ export function lifecycleStepper(ctx: Ctx, conn: RedisClient): Stepper {
       try {
         const result = await runLifecycleJob(ctx, job);
         await job.moveToCompleted(result ?? null, token, false);
-        return { name: job.name, ok: true };
+        return { name: job.name, data: job.data, ok: true };
       } catch (err) {
         await job.moveToFailed(err as Error, token, false);
-        return { name: job.name, ok: false, error: (err as Error).message };
+        return { name: job.name, data: job.data, ok: false, error: (err as Error).message };
       }
     },
     async dueBy(t) {

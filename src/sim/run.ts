@@ -472,6 +472,7 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
           if (!grabPolicy && !trip.ended)
             agenda.push(now, async () => {
               engineTouched = true;
+              touched.add(trip.id);
               await fallback(ctx, trip.id);
             });
           return;
@@ -529,6 +530,8 @@ export async function runOnce(o: RunOptions): Promise<RunRecord> {
           const ran = await stepper.runNext(now);
           if (ran) {
             jobs.run++;
+            // A release or the fallback may dispatch (wins whose follow-up runs after the job): waited for below.
+            if ('requirementId' in ran.data && typeof ran.data.requirementId === 'number') touched.add(ran.data.requirementId);
             if (!ran.ok) {
               jobs.failed++;
               log.warn({ job: ran.name, err: ran.error }, 'simulated lifecycle job failed (BullMQ retries it)');

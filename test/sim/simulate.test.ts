@@ -37,14 +37,16 @@ const options = {
 };
 
 describe('determinism', () => {
-  it('the same scenario, seed and commit give byte-identical metrics.json; another seed does not', async () => {
-    const a = metricsJson(await simulate(options));
-    const b = metricsJson(await simulate(options));
+  it('the same scenario, seed and commit give byte-identical metrics.json (every policy, replications side by side); another seed does not', async () => {
+    const all = { ...options, compare: true, parallel: 2 };
+    const a = metricsJson(await simulate(all));
+    const b = metricsJson(await simulate(all));
     expect(b).toBe(a);
     const parsed = JSON.parse(a);
     expect(parsed.policies[0].metrics.requirements).toBeGreaterThan(5);
     expect(parsed.invariants.checked).toBeGreaterThan(0);
-    const c = metricsJson(await simulate({ ...options, seed: 12 }));
+    expect(JSON.parse(a).policies).toHaveLength(4);
+    const c = metricsJson(await simulate({ ...all, seed: 12 }));
     expect(c).not.toBe(a);
   }, 180_000);
 });
