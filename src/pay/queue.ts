@@ -5,20 +5,13 @@
 import { Queue, Worker } from 'bullmq';
 import type { Ctx } from '../context.js';
 import { queuePrefix } from '../infra/keys.js';
+import { closeQueueBeside, queueBeside } from '../infra/queues.js';
 import type { RedisClient } from '../infra/redis.js';
 
 export const PAY_QUEUE = 'pay';
 const SWEEP_EVERY_MS = 5 * 60_000;
 
-const queues = new WeakMap<Ctx, Queue>();
-function queueOf(ctx: Ctx): Queue {
-  let q = queues.get(ctx);
-  if (!q) {
-    q = new Queue(PAY_QUEUE, { connection: ctx.queue.opts.connection as never, prefix: queuePrefix(ctx.ns, PAY_QUEUE) });
-    queues.set(ctx, q);
-  }
-  return q;
-}
+const queueOf = (ctx: Ctx) => queueBeside(ctx, PAY_QUEUE);
 
 export async function schedulePayJob(ctx: Ctx, outTradeNo: string, expiresAtMs: number): Promise<void> {
   await queueOf(ctx).add(
@@ -53,7 +46,7 @@ export async function startPayWorker(
     async close() {
       await worker.close();
       await q.close();
-      await queues.get(ctx)?.close();
+      await closeQueueBeside(ctx, PAY_QUEUE);
     },
   };
 }

@@ -10,11 +10,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Job, Queue, Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import { z } from 'zod';
 import type { Ctx, Workers } from '../context.js';
 import { DomainError } from '../errors.js';
 import { queuePrefix } from '../infra/keys.js';
+import { closeQueueBeside, queueBeside } from '../infra/queues.js';
 import type { RedisClient } from '../infra/redis.js';
 import { fitFromRecords, NotEnoughData } from './fit.js';
 import { overlay, SCENARIOS_DIR, scenarioFrom } from './scenario.js';
@@ -44,6 +45,13 @@ export const simulationInput = z.object({
 });
 export type SimulationInput = z.infer<typeof simulationInput>;
 
+/** The settings a request tries, as the engine takes them (delays in seconds, the deadline in seconds). */
+export const settingsOf = (q: Pick<SimulationInput, 'delays' | 'cap' | 'deadlineHours'>) => ({
+  tierDelays: (['S', 'A', 'B', 'C'] as const).map((t) => `${t}:${Math.round(q.delays[t] * 60)}`).join(','),
+  cap: q.cap,
+  proposalDeadline: Math.round(q.deadlineHours * 3600),
+});
+
 /** The scenario a request runs: the chosen base (fitted from our records, when asked) with the settings to try. */
 async function scenarioOf(ctx: Ctx, input: SimulationInput) {
   let fitted: Awaited<ReturnType<typeof fitFromRecords>> | null = null;
@@ -57,13 +65,7 @@ async function scenarioOf(ctx: Ctx, input: SimulationInput) {
     }
     base = fitted.overlay;
   } else base = JSON.parse(readFileSync(resolve(SCENARIOS_DIR, `${input.scenario}.json`), 'utf8'));
-  const sec = (m: number) => Math.round(m * 60);
-  const settings = {
-    tierDelays: `S:${sec(input.delays.S)},A:${sec(input.delays.A)},B:${sec(input.delays.B)},C:${sec(input.delays.C)}`,
-    cap: input.cap,
-    proposalDeadline: Math.round(input.deadlineHours * 3600),
-  };
-  const scenario = scenarioFrom(overlay(base, { settings }), 'scenario');
+  const scenario = scenarioFrom(overlay(base, { settings: settingsOf(input) }), 'scenario');
   return { scenario, fitted };
 }
 
@@ -138,15 +140,7 @@ export async function simulationReport(ctx: Ctx, id: number): Promise<string | n
   return (await ctx.db.simulationRun.findUnique({ where: { id }, select: { report: true } }))?.report ?? null;
 }
 
-const queues = new WeakMap<Ctx, Queue>();
-function queueOf(ctx: Ctx): Queue {
-  let q = queues.get(ctx);
-  if (!q) {
-    q = new Queue(SIM_QUEUE, { connection: ctx.queue.opts.connection as never, prefix: queuePrefix(ctx.ns, SIM_QUEUE) });
-    queues.set(ctx, q);
-  }
-  return q;
-}
+const queueOf = (ctx: Ctx) => queueBeside(ctx, SIM_QUEUE);
 
 /** Runs one recorded request in a child process; its progress lines go to the run's record as they come. */
 async function runInChild(ctx: Ctx, id: number): Promise<void> {
@@ -258,7 +252,7 @@ export async function startSimulationWorker(ctx: Ctx, connection: RedisClient): 
     worker,
     async close() {
       await worker.close();
-      await queues.get(ctx)?.close();
+      await closeQueueBeside(ctx, SIM_QUEUE);
     },
   };
 }

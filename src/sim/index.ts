@@ -10,6 +10,7 @@ export {
   requeueSimulations,
   SIM_QUEUE,
   type SimulationInput,
+  settingsOf,
   simulationInput,
   simulationReport,
   simulationRun,

@@ -88,26 +88,31 @@ type WorkOrder = RunRecord['workOrders'][number];
 export const takenAt = (w: WorkOrder): number | null => (w.channel === 'dispatch' ? (w.acceptedAt ?? w.proposedAt) : w.grabbedAt);
 const isWin = (w: WorkOrder) => takenAt(w) !== null;
 
-export function metricsOf(r: RunRecord): Metrics {
-  const n = r.requirements.length || 1;
+/** What a run's records say per requirement and supplier: the ground both the metrics and the report's charts stand on. */
+export function outcomes(r: RunRecord) {
   const wins = r.workOrders.filter(isWin);
+  const created = new Map(r.requirements.map((q) => [q.id, q.createdAt]));
   const firstGrab = new Map<number, number>();
   const firstProposal = new Map<number, number>();
   const committed = new Map<number, number>();
+  const earliest = (m: Map<number, number>, id: number, at: number) => {
+    if ((m.get(id) ?? Number.POSITIVE_INFINITY) > at) m.set(id, at);
+  };
   for (const w of wins) {
-    const at = takenAt(w)!;
-    if ((firstGrab.get(w.requirementId) ?? Number.POSITIVE_INFINITY) > at) firstGrab.set(w.requirementId, at);
+    earliest(firstGrab, w.requirementId, takenAt(w)!);
     committed.set(w.requirementId, (committed.get(w.requirementId) ?? 0) + 1);
   }
-  for (const w of r.workOrders)
-    if (w.proposedAt !== null && (firstProposal.get(w.requirementId) ?? Number.POSITIVE_INFINITY) > w.proposedAt)
-      firstProposal.set(w.requirementId, w.proposedAt);
-  const created = new Map(r.requirements.map((q) => [q.id, q.createdAt]));
-  const ttfg = [...firstGrab].map(([id, at]) => at - created.get(id)!);
-  const ttfp = [...firstProposal].map(([id, at]) => at - created.get(id)!);
+  for (const w of r.workOrders) if (w.proposedAt !== null) earliest(firstProposal, w.requirementId, w.proposedAt);
   const sizes = new Map(r.suppliers.map((s) => [s.id, s.size]));
   const bySupplier = new Map(r.suppliers.map((s) => [s.id, 0]));
   for (const w of wins) bySupplier.set(w.supplierId, (bySupplier.get(w.supplierId) ?? 0) + 1);
+  const sinceIntake = (m: Map<number, number>) => [...m].map(([id, at]) => at - created.get(id)!).sort((a, b) => a - b);
+  return { wins, created, committed, sizes, bySupplier, ttfg: sinceIntake(firstGrab), ttfp: sinceIntake(firstProposal), firstGrab };
+}
+
+export function metricsOf(r: RunRecord): Metrics {
+  const n = r.requirements.length || 1;
+  const { wins, created, committed, sizes, bySupplier, ttfg, ttfp, firstGrab } = outcomes(r);
   const longTail = wins.filter((w) => (sizes.get(w.supplierId) ?? 99) <= 3).length;
   const attempts = Object.values(r.attempts).reduce((a, b) => a + b, 0);
   const won = (r.attempts.OK ?? 0) + (r.attempts.OK_REPEAT ?? 0);

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { Logger } from '../log.js';
-import { HEADLINE, metricsOf, summarise, takenAt } from './metrics.js';
+import { HEADLINE, metricsOf, outcomes, summarise } from './metrics.js';
 import { POLICIES, POLICY_WORDS, type Policy } from './policies.js';
 import { type RunRecord, runOnce } from './run.js';
 import { LADDER, type Rung, type Scenario, type Settings, scenarioHash } from './scenario.js';
@@ -61,28 +61,16 @@ async function pooled<T>(tasks: (() => Promise<T>)[], width: number): Promise<T[
 }
 
 function detailOf(r: RunRecord, settings: Settings): Detail {
-  const created = new Map(r.requirements.map((q) => [q.id, q.createdAt]));
-  const first = new Map<number, number>();
-  const firstP = new Map<number, number>();
-  for (const w of r.workOrders) {
-    const at = takenAt(w);
-    if (at !== null && (first.get(w.requirementId) ?? Number.POSITIVE_INFINITY) > at) first.set(w.requirementId, at);
-    if (w.proposedAt !== null && (firstP.get(w.requirementId) ?? Number.POSITIVE_INFINITY) > w.proposedAt)
-      firstP.set(w.requirementId, w.proposedAt);
-  }
-  const sizes = new Map(r.suppliers.map((s) => [s.id, s.size]));
-  const bySupplier = new Map(r.suppliers.map((s) => [s.id, 0]));
+  const { wins, sizes, bySupplier, ttfg, ttfp } = outcomes(r);
   const winsBySize: Record<string, number> = { '1–3 人': 0, '4–10 人': 0, '11 人以上': 0 };
-  for (const w of r.workOrders) {
-    if (takenAt(w) === null) continue;
-    bySupplier.set(w.supplierId, (bySupplier.get(w.supplierId) ?? 0) + 1);
+  for (const w of wins) {
     const size = sizes.get(w.supplierId) ?? 1;
     winsBySize[size <= 3 ? '1–3 人' : size <= 10 ? '4–10 人' : '11 人以上']++;
   }
   return {
     hourly: r.hourly,
-    ttfgMs: [...first].map(([id, at]) => at - created.get(id)!).sort((a, b) => a - b),
-    ttfpMs: [...firstP].map(([id, at]) => at - created.get(id)!).sort((a, b) => a - b),
+    ttfgMs: ttfg,
+    ttfpMs: ttfp,
     suppliers: [...bySupplier.values()],
     winsBySize,
     attempts: r.attempts,

@@ -6,7 +6,16 @@
  */
 import type Router from '@koa/router';
 import { idParam } from '../../../http/body.js';
-import { duration, previewFit, settingWords, simulationReport, simulationRun, simulationRuns } from '../../../sim/index.js';
+import {
+  duration,
+  previewFit,
+  type SimulationInput,
+  settingsOf,
+  settingWords,
+  simulationReport,
+  simulationRun,
+  simulationRuns,
+} from '../../../sim/index.js';
 import { type Html, html } from '../html.js';
 import { apiForm, type Console, field, input, link, num, select, table, when } from '../layout.js';
 
@@ -18,24 +27,7 @@ const SCENARIO_WORDS: Record<string, string> = {
 };
 const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '—');
 
-type Request = {
-  scenario: string;
-  fitDays: number;
-  days: number;
-  replications: number;
-  compare: string;
-  delays: Record<string, number>;
-  cap: number;
-  deadlineHours: number;
-  seed: number;
-};
 type PolicyRow = { name: string; label: string; metrics: Record<string, number | null> };
-
-const requestSettings = (q: Request) => ({
-  tierDelays: (['S', 'A', 'B', 'C'] as const).map((t) => `${t}:${Math.round(q.delays[t] * 60)}`).join(','),
-  cap: q.cap,
-  proposalDeadline: q.deadlineHours * 3600,
-});
 
 /** The headline of a finished run: today's policy under the tried setting. */
 function tried(metrics: unknown): PolicyRow | undefined {
@@ -81,7 +73,7 @@ export function simulations(r: Router, c: Console) {
     const fit = await previewFit(c.app, fitDays);
     const runs = await simulationRuns(c.app);
     const rows = runs.map((run) => {
-      const q = run.request as Request;
+      const q = run.request as SimulationInput;
       const p = run.progress as { done?: number; total?: number } | null;
       const t = tried(run.metrics);
       return [
@@ -89,7 +81,7 @@ export function simulations(r: Router, c: Console) {
         when(run.createdAt),
         run.by,
         SCENARIO_WORDS[q.scenario] ?? q.scenario,
-        settingWords(requestSettings(q)),
+        settingWords(settingsOf(q)),
         run.status === 'running' && p?.total ? `进行中 ${p.done}/${p.total}` : (STATUS_WORDS[run.status] ?? run.status),
         duration(t?.metrics.timeToFirstGrabP50Ms ?? null),
         pct(t?.metrics.filledShare),
@@ -158,7 +150,7 @@ ${field('随机种子', 'seed', input('seed', 1, 'type="number" min="0" data-typ
     const id = idParam(ctx.params.id);
     const run = id ? await simulationRun(c.app, id).catch(() => null) : null;
     if (!run) return c.notFound(ctx, '没有这次模拟。', '/ops/simulations');
-    const q = run.request as Request;
+    const q = run.request as SimulationInput;
     const p = (run.progress ?? {}) as { done?: number; total?: number; line?: string; fitted?: string[] | null };
     const live = run.status === 'queued' || run.status === 'running';
     const progress = html`<section class="box" id="simulation" data-id="${run.id}" data-status="${run.status}"><h2>${STATUS_WORDS[run.status] ?? run.status}</h2>${
@@ -174,7 +166,7 @@ ${field('随机种子', 'seed', input('seed', 1, 'type="number" min="0" data-typ
       ctx,
       `模拟 #${run.id}`,
       html`<h1>模拟 #${run.id}</h1><p class="muted">${when(run.createdAt)} · ${run.by} · ${SCENARIO_WORDS[q.scenario] ?? q.scenario} · ${q.days} 天 · 每种方式 ${q.replications} 次 · 种子 ${q.seed}</p>
-<section class="box"><h2>所试设置</h2><p>${settingWords(requestSettings(q))}</p>${p.fitted ? html`<p class="muted">按本平台记录拟合：</p><ul>${p.fitted.map((l) => html`<li>${l}</li>`)}</ul>` : ''}</section>
+<section class="box"><h2>所试设置</h2><p>${settingWords(settingsOf(q))}</p>${p.fitted ? html`<p class="muted">按本平台记录拟合：</p><ul>${p.fitted.map((l) => html`<li>${l}</li>`)}</ul>` : ''}</section>
 ${progress}<p>${link('/ops/simulations', '返回模拟')}</p>`,
       '/ops/simulations',
     );
