@@ -19,11 +19,13 @@ import {
   RECORDER_CONNECTIONS,
   rebuildSchedule,
   reconcile,
+  readEngineScripts,
   scriptsFor,
   startEngineWorkers,
   withLock,
 } from './grab/index.js';
 import { createApp } from './http/app.js';
+import { withRequestId } from './http/request-id.js';
 import { createFrontServer, type FrontServer } from './http/server.js';
 import { createPrisma, ensureDatabase, recorderPool, relaxedPool } from './infra/database.js';
 import { queuePrefix, scheduleLock } from './infra/keys.js';
@@ -40,7 +42,8 @@ import {
 } from './infra/redis.js';
 import { watchRedisLoss } from './infra/redis-loss.js';
 import { scriptLine } from './infra/script-line.js';
-import { kernelScripts } from './infra/scripts.js';
+import { readinessCheck } from './infra/readiness.js';
+import { kernelScripts, readKernelScripts } from './infra/scripts.js';
 import { createHub, type Hub, liveListener, serveStream } from './live/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics/index.js';
@@ -49,7 +52,7 @@ import { countAccounts, GRADING_QUEUE, startGradingWorkers } from './ops/index.j
 import { PAY_QUEUE, rescheduleDeposits, startPayWorkers } from './pay/index.js';
 import { createRevocations, revocationRecord, sessionSecret } from './session/index.js';
 import { requeueSimulations, SIM_QUEUE, startSimulationWorker } from './sim/index.js';
-import { createWechatApi, createWechatEvents, wechatScripts } from './wechat/index.js';
+import { createWechatApi, createWechatEvents, readWechatScripts, wechatScripts } from './wechat/index.js';
 
 interface Options {
   log?: Logger;
@@ -152,6 +155,11 @@ export async function connect(config: Config, opts: Options = {}): Promise<Conne
       config.wechat.apiBase ?? (config.sandbox ? `${ctx.localUrl ?? config.PUBLIC_URL}/sandbox` : 'https://api.weixin.qq.com'),
   };
 
+  ctx.ready = readinessCheck(
+    redis,
+    pool,
+    [...readKernelScripts(), ...readEngineScripts(), ...readWechatScripts()].map((s) => s.lua),
+  );
   ctx.notify = createNotifier(ctx, queueConn);
   ctx.wechat = createWechatApi(ctx, ctx.wechatApiBase);
   // Template messages' delivery reports come to the callback as an event: notify records them.
@@ -277,7 +285,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     // The live stream and the hot routes are served in front of Koa (live/raw.ts and http/lean.ts say why); everything else by Koa.
     server = createFrontServer(config, (req, res) => {
       metrics.timeRequest(req, res);
-      void (serveStream(ctx, liveHub, req, res) || lean(req, res) || koa(req, res));
+      withRequestId(req, res, () => void (serveStream(ctx, liveHub, req, res) || lean(req, res) || koa(req, res)));
     });
     await new Promise<void>((ok) => server!.listen(config.PORT, ok));
     const port = (server.address() as { port: number }).port;

@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import type { EventBus } from './events/bus.js';
 import type { Lua as EngineLua } from './grab/scripts.js';
 import type { Db } from './infra/database.js';
+import type { Readiness } from './infra/readiness.js';
 import type { RedisClient } from './infra/redis.js';
 import type { KernelLua } from './infra/scripts.js';
 import type { Logger } from './log.js';
@@ -53,6 +54,8 @@ export interface Ctx {
   localUrl?: string;
   /** Milliseconds since the epoch; tests move time through here. */
   now(): number;
+  /** Can this process do its work now (GET /readyz; infra/readiness.ts)? */
+  ready?: () => Promise<Readiness>;
 }
 
 export interface Metrics {

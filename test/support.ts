@@ -234,7 +234,7 @@ export async function child(env: Env, extra: Record<string, string>, opts: { wai
   if (opts.waitHealthy !== false)
     await until(
       () =>
-        fetch(`${url}/healthz`).then(
+        fetch(`${url}/readyz`).then(
           (r) => r.ok,
           () => false,
         ),

@@ -23,19 +23,17 @@ import { travelerRoutes } from './traveler.js';
 
 function healthRoutes(app: Ctx): Router {
   const health = new Router();
-  health.get('/healthz', async (ctx) => {
-    const [redis, db] = await Promise.all([
-      app.redis.ping().then(
-        () => true,
-        () => false,
-      ),
-      app.db.$queryRaw`SELECT 1`.then(
-        () => true,
-        () => false,
-      ),
-    ]);
-    ctx.status = redis && db ? 200 : 503;
-    ctx.body = { ok: redis && db, redis, database: db };
+  // Liveness: the process answers (a supervisor restarts it when it does not). Readiness below.
+  health.get('/healthz', (ctx) => {
+    ctx.set('cache-control', 'no-store');
+    ctx.body = { ok: true, pid: process.pid, uptimeSeconds: Math.round(process.uptime()) };
+  });
+  // Readiness, for load balancers: Redis, PostgreSQL, migrations, the Lua scripts (infra/readiness.ts).
+  health.get('/readyz', async (ctx) => {
+    const r = app.ready ? await app.ready() : null;
+    ctx.set('cache-control', 'no-store');
+    ctx.status = r?.ready ? 200 : 503;
+    ctx.body = r ?? { ready: false };
   });
 
   // Who am I: the pages ask when their stream fails (a 401 stops the retries).

@@ -25,7 +25,7 @@ export { match, rematchPlanner } from './matching.js';
 export { poolFor, SUPPLIER_HOLDS_WORDS } from './pool.js';
 export { closePromises } from './promises.js';
 export { createQueue, type LifecycleJob, QUEUE as LIFECYCLE_QUEUE, rebuildSchedule } from './queue.js';
-export { scriptsFor } from './scripts.js';
+export { readScripts as readEngineScripts, scriptsFor } from './scripts.js';
 export {
   announcedReleasePlan,
   announceReleasePlan,

@@ -2,7 +2,7 @@
  * The node:http server in front of everything: arrival times, connection caps, short timeouts, and
  * the split between the live stream (served raw, see live/raw.ts) and Koa. A flood of idle or
  * half-sent connections must not take the process to its file-descriptor limit: past
- * MAX_CONNECTIONS every request but /healthz is answered 503 and its connection closed, so the load
+ * MAX_CONNECTIONS every request but /healthz and /readyz is answered 503 and its connection closed, so the load
  * balancer's health checks still get through (HEALTH_ROOM more sockets are accepted for them).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -70,7 +70,7 @@ export function createFrontServer(config: Config, handle: (req: IncomingMessage,
         silent.delete(req.socket); // an idle stream keeps its socket for hours: keep nothing else with it
       }
       if (draining) res.shouldKeepAlive = false;
-      if (open > config.MAX_CONNECTIONS && !req.url?.startsWith('/healthz')) {
+      if (open > config.MAX_CONNECTIONS && !req.url?.startsWith('/healthz') && !req.url?.startsWith('/readyz')) {
         return refuse(res, 503, 'BUSY', 'too many open connections; try again shortly');
       }
       handle(req, res);

@@ -9,7 +9,7 @@ export { massPreview, massSendToTier, moveTierTag, syncTierTag } from './mass.js
 export { publishMenu } from './menu.js';
 export { oauthRoutes } from './oauth.js';
 export { createBindQr, revokeBindQr } from './qr.js';
-export { wechatScripts } from './scripts.js';
+export { readWechatScripts, wechatScripts } from './scripts.js';
 export { handleText } from './texts.js';
 export { lateReply, openWindow } from './window.js';
 export { cdata, parseXml } from './xml.js';

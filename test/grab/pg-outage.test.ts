@@ -45,14 +45,15 @@ it('a PostgreSQL outage: health 503, wins "being confirmed", then recorded and t
   await planner(app.url, app.ctx, p.id).pool(); // the planner's hot state is loaded
 
   cut();
-  const health = await fetch(`${app.url}/healthz`);
+  const health = await fetch(`${app.url}/readyz`);
   expect([health.status, (await health.json()).database]).toEqual([503, false]);
+  expect((await fetch(`${app.url}/healthz`)).status).toBe(200); // the process itself answers: no restart wanted
   const g = await planner(app.url, app.ctx, p.id).grab(r.id);
   expect(g.status).toBe(202);
   expect(g.body).toMatchObject({ confirming: true, workOrderId: expect.any(String) });
 
   proxy.restore(); // the database is back: nothing to do by hand
-  await until(async () => (await fetch(`${app.url}/healthz`)).status === 200);
+  await until(async () => (await fetch(`${app.url}/readyz`)).status === 200);
   const wo = await until(() => app.ctx.db.workOrder.findUnique({ where: { id: g.body.workOrderId } }), 20_000, 200);
   expect([wo.plannerId, wo.status]).toEqual([p.id, 'active']);
   expect((await app.ctx.db.requirement.findUniqueOrThrow({ where: { id: r.id } })).status).toBe('full');

@@ -135,8 +135,14 @@ describe('POST /api/ops/requirements', () => {
     expect((await ops(app.url).post('/planners', base)).body.error).toMatchObject({ code: 'CONFLICT', field: 'phone' });
   });
 
-  it('GET /healthz answers ok when Redis and the database do', async () => {
-    const res = await call(app.url, 'GET', '/healthz');
-    expect(res).toMatchObject({ status: 200, body: { ok: true } });
+  it('GET /healthz says the process answers; GET /readyz that Redis, PostgreSQL, every migration and the scripts are there', async () => {
+    const live = await call(app.url, 'GET', '/healthz');
+    expect(live).toMatchObject({ status: 200, body: { ok: true, pid: expect.any(Number) } });
+    const ready = await call(app.url, 'GET', '/readyz');
+    expect(ready).toMatchObject({
+      status: 200,
+      body: { ready: true, redis: true, database: true, migrations: { ok: true, missing: [] }, scripts: { ok: true } },
+    });
+    expect(ready.body.scripts.count).toBeGreaterThan(10);
   });
 });
