@@ -8,7 +8,7 @@ import { Queue } from 'bullmq';
 import { apiRoutes, leanApiRoutes } from './api/index.js';
 import type { Config } from './config.js';
 import type { Ctx, Workers } from './context.js';
-import { createEventBus, type Listening, listen } from './events/index.js';
+import { createEventBus, deadLetters, type Listening, listen, listenerLag, waitingDeadLetters } from './events/index.js';
 import {
   announceReleasePlan,
   closePromises,
@@ -17,9 +17,9 @@ import {
   createRecorder,
   loadAll,
   RECORDER_CONNECTIONS,
+  readEngineScripts,
   rebuildSchedule,
   reconcile,
-  readEngineScripts,
   scriptsFor,
   startEngineWorkers,
   withLock,
@@ -31,6 +31,7 @@ import { createPrisma, ensureDatabase, recorderPool, relaxedPool } from './infra
 import { queuePrefix, scheduleLock } from './infra/keys.js';
 import { migrate } from './infra/migrate.js';
 import { claimNamespace, databaseIdentity, namespaceOf } from './infra/namespace.js';
+import { readinessCheck } from './infra/readiness.js';
 import {
   commandClient,
   describeTarget,
@@ -42,7 +43,6 @@ import {
 } from './infra/redis.js';
 import { watchRedisLoss } from './infra/redis-loss.js';
 import { scriptLine } from './infra/script-line.js';
-import { readinessCheck } from './infra/readiness.js';
 import { kernelScripts, readKernelScripts } from './infra/scripts.js';
 import { createHub, type Hub, liveListener, serveStream } from './live/index.js';
 import { createLogger, type Logger } from './log.js';
@@ -224,7 +224,17 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   const { ctx, redisTarget, close, metrics, queueConn, database } = await connect(config, opts);
   const queueOf = (name: string) => new Queue(name, { connection: queueConn, prefix: queuePrefix(ctx.ns, name) });
   const watched = [ctx.queue, queueOf(NOTIFY_QUEUE), queueOf(GRADING_QUEUE), queueOf(PAY_QUEUE), queueOf(SIM_QUEUE)];
-  metrics.watch({ queues: watched });
+  metrics.watch({
+    queues: watched,
+    listeners: () => listenerLag(ctx.redis),
+    dependencies: () => ctx.ready!(),
+    // Open requirements released more than 10 minutes ago (what "no wins while requirements wait" watches).
+    backlog: async () => {
+      const [{ n }] = await ctx.db.$queryRaw<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM requirements WHERE status = 'open' AND created_at < now() - interval '10 minutes'`;
+      return { waitingRequirements: n, deadLetters: await waitingDeadLetters(ctx) };
+    },
+  });
   const log = ctx.log;
   // `npm run seed` beside this server schedules releases as this server would (docs/trying-it.md).
   await announceReleasePlan(ctx);
@@ -235,7 +245,9 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   // so a storm's follow-up work (messages, live fan-out) never competes with the grabs for its CPU.
   // Events wait in the stream, durable, while no worker is up.
   const listening: Listening | undefined =
-    config.ROLE === 'web' ? undefined : listen(ctx.redis, [liveListener(ctx), notificationsListener(ctx)], { log });
+    config.ROLE === 'web'
+      ? undefined
+      : listen(ctx.redis, [liveListener(ctx), notificationsListener(ctx)], { log, deadLetter: deadLetters(ctx) });
   await listening?.ready;
 
   // Each capability starts its own background work; the schedule (every job still due) is derived

@@ -102,6 +102,10 @@ const schema = z.object({
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Seconds between derivations of the job schedule from PostgreSQL (releases, deadlines, messages, deposit expiries). */
   SCHEDULE_REBUILD_EVERY: positive(300),
+  /** Poison events: a listener gives an event up (to dead_letters, the console's 事件) after this many attempts… */
+  EVENT_DEAD_LETTER_ATTEMPTS: positive(10),
+  /** …and at least this many seconds after its first failure (an outage of minutes must not bury good events). */
+  EVENT_DEAD_LETTER_AFTER: positive(3600),
   MATCH_LIMIT: positive(500),
   /** WeChat Pay APIv3 (CONTRACT); no WECHATPAY_MCHID outside production: the sandbox is WeChat Pay. */
   WECHATPAY_MCHID: optional,

@@ -66,6 +66,11 @@ export interface Metrics {
   json(): ReturnType<Registry['getMetricsAsJSON']>;
   grabAttempt(e: AuditEntry): void;
   templateSent(outcome: 'sent' | 'failed', code?: number): void;
+  /** A Koa request answered: its route pattern (not its path: no ids in labels), method, status and time. */
+  httpRequest(route: string, method: string, status: number, seconds: number): void;
+  payment(kind: 'deposit' | 'refund', outcome: string): void;
+  /** An event a listener gave up on (events/bus.ts). */
+  deadLettered(listener: string): void;
 }
 
 export interface AuditEntry {

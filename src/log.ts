@@ -28,7 +28,18 @@ export function createLogger(level: string, to?: DestinationStream): Logger {
       base: undefined,
       mixin: () => logScope.getStore() ?? {},
       redact: {
-        paths: ['secret', 'token', '*.secret', '*.token', 'phone', '*.phone', '*.*.phone', 'contactPhone', '*.contactPhone', 'req.headers.cookie'],
+        paths: [
+          'secret',
+          'token',
+          '*.secret',
+          '*.token',
+          'phone',
+          '*.phone',
+          '*.*.phone',
+          'contactPhone',
+          '*.contactPhone',
+          'req.headers.cookie',
+        ],
         // Phones are masked, not dropped (the last four digits still tell two people apart); the rest is removed.
         censor: (value: unknown, path: string[]) =>
           /phone$/i.test(path[path.length - 1]) && typeof value === 'string' ? maskPhone(value) : '[Redacted]',

@@ -11,7 +11,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { eventsStream, listenerDone } from '../infra/keys.js';
+import { eventsStream, listenerDone, listenerFailures } from '../infra/keys.js';
 import { duplicate, type RedisClient } from '../infra/redis.js';
 import type { Logger } from '../log.js';
 import { type DomainEvent, type Listener, type NewEvent, withId } from './types.js';
@@ -51,6 +51,26 @@ export interface ListenOptions {
   holdMs?: number;
   /** close() waits this long at most for the events in hand (default 10 s); one still unfinished stays pending for another consumer. */
   closeWithinMs?: number;
+  /**
+   * Poison events: one a listener failed on `attempts` times over at least `afterMs` is handed to
+   * `keep` (PostgreSQL: events/dead-letters.ts) and acknowledged. Both bounds, so that an outage of
+   * minutes (every event failing) does not bury good events. Without it an event is retried forever.
+   */
+  deadLetter?: { attempts: number; afterMs: number; keep(d: DeadLetterEntry): Promise<void> };
+}
+
+export interface DeadLetterEntry {
+  listener: string;
+  event: DomainEvent;
+  error: string;
+  attempts: number;
+  firstFailedAt: Date;
+}
+
+/** A dead-lettered event appended again for one listener only (the others did theirs). */
+export async function appendFor(redis: RedisClient, listener: string, event: DomainEvent): Promise<void> {
+  await redis.del(listenerDone(listener, event.id));
+  await redis.xadd(eventsStream, 'MAXLEN', '~', MAX_LEN, '*', 'e', JSON.stringify(event), 'only', listener);
 }
 
 export interface Listening {
@@ -70,6 +90,31 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
   let stopped = false;
   const conns: RedisClient[] = [];
 
+  const poison = opts.deadLetter;
+
+  /**
+   * A failure counted; true when the event is given up on (N attempts and at least `afterMs` since
+   * the first): kept in PostgreSQL by `poison.keep` first, so nothing is dropped if that fails.
+   */
+  async function failed(l: Listener, event: DomainEvent, err: unknown): Promise<boolean> {
+    if (!poison) return false;
+    const key = listenerFailures(l.name);
+    const [n, first] = ((await redis.hget(key, event.id)) ?? '0:0').split(':').map(Number);
+    const attempts = n + 1;
+    const firstMs = first || Date.now();
+    await redis.hset(key, event.id, `${attempts}:${firstMs}`);
+    if (attempts < poison.attempts || Date.now() - firstMs < poison.afterMs) return false;
+    await poison.keep({
+      listener: l.name,
+      event,
+      error: String((err as Error)?.message ?? err).slice(0, 2000),
+      attempts,
+      firstFailedAt: new Date(firstMs),
+    });
+    await redis.hdel(key, event.id);
+    return true;
+  }
+
   async function run(l: Listener, conn: RedisClient, created: () => void) {
     const group = l.name;
     // An existing group keeps its place across restarts. A new one starts from now when others
@@ -87,8 +132,9 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
     // failing (a poison event) cannot hide the ones behind them from every pass.
     let claimFrom = '0';
 
-    async function one(entryId: string, event: DomainEvent) {
-      if (!applicable.has(event.type)) return void (await redis.xack(eventsStream, group, entryId));
+    async function one(entryId: string, event: DomainEvent, only?: string) {
+      // Not this listener's event, or a retry from the dead letters meant for another listener.
+      if (!applicable.has(event.type) || (only && only !== l.name)) return void (await redis.xack(eventsStream, group, entryId));
       const mark = listenerDone(l.name, event.id);
       const claimed = await redis.set(mark, 'doing', 'PX', holdMs, 'NX');
       if (claimed !== 'OK') {
@@ -99,10 +145,21 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
       try {
         await l.handle(event);
       } catch (err) {
+        const dead = await failed(l, event, err).catch((e) => {
+          opts.log.error({ err: e, listener: l.name, event: event.id }, 'dead letter not kept; the event stays pending');
+          return false;
+        });
+        if (dead) {
+          opts.log.error({ err, listener: l.name, event: event.id }, 'listener gave up on the event: kept in dead_letters for the console');
+          await redis.set(mark, 'done', 'EX', DONE_TTL_SEC);
+          await redis.xack(eventsStream, group, entryId);
+          return;
+        }
         await redis.del(mark);
         opts.log.error({ err, listener: l.name, event: event.id }, 'listener failed; the event will be retried');
         return;
       }
+      if (poison) await redis.hdel(listenerFailures(l.name), event.id);
       await redis.set(mark, 'done', 'EX', DONE_TTL_SEC);
       await redis.xack(eventsStream, group, entryId);
     }
@@ -113,14 +170,15 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
      * (the connection auto-pipelines).
      */
     async function handle(entries: Entry[]) {
-      const lanes = new Map<string | number, [string, DomainEvent][]>();
+      const lanes = new Map<string | number, [string, DomainEvent, string | undefined][]>();
       for (const [entryId, fields] of entries) {
         if (!fields) continue; // trimmed away while pending
         const event = JSON.parse(fields[1]) as DomainEvent;
+        const only = fields[2] === 'only' ? fields[3] : undefined;
         const key = l.orderBy ? l.orderBy(event) : (l.concurrency ?? 1) > 1 ? entryId : 0;
         const lane = lanes.get(key);
-        if (lane) lane.push([entryId, event]);
-        else lanes.set(key, [[entryId, event]]);
+        if (lane) lane.push([entryId, event, only]);
+        else lanes.set(key, [[entryId, event, only]]);
       }
       const queue = [...lanes.values()];
       const width = Math.max(1, Math.min(l.concurrency ?? 1, queue.length));
@@ -129,9 +187,9 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
           // Stopping: the event in hand is finished, the rest of the batch stays pending in the stream
           // (not acknowledged) for the next consumer, so a shutdown waits for one event, not a hundred.
           for (let lane = queue.shift(); lane && !stopped; lane = queue.shift())
-            for (const [id, e] of lane) {
+            for (const [id, e, only] of lane) {
               if (stopped) return;
-              await one(id, e);
+              await one(id, e, only);
             }
         }),
       );

@@ -3,6 +3,7 @@
 import type Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { Config } from '../config.js';
+import type { Metrics } from '../context.js';
 import type { Logger } from '../log.js';
 import { canonicalHost } from './canonical.js';
 import { errors } from './errors.js';
@@ -33,7 +34,23 @@ const notFound: Middleware = async (ctx, next) => {
   }
 };
 
-export function createApp(app: { config: Config; log: Logger }, routers: (Router | Middleware)[]): Koa {
+/** Koa's answers timed by route pattern (`/api/ops/requirements/:id`, not its ids: labels stay few). */
+function timed(observe: (route: string, method: string, status: number, seconds: number) => void): Middleware {
+  return async (ctx, next) => {
+    const t0 = performance.now();
+    try {
+      await next();
+    } finally {
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute;
+      observe(typeof route === 'string' ? route : 'unmatched', ctx.method, ctx.status, (performance.now() - t0) / 1000);
+    }
+  };
+}
+
+export function createApp(
+  app: { config: Config; log: Logger; metrics?: Pick<Metrics, 'httpRequest'> },
+  routers: (Router | Middleware)[],
+): Koa {
   // Only the configured number of proxies' X-Forwarded-For entries are believed (ctx.ip).
   const koa = new Koa({ proxy: app.config.TRUST_PROXY > 0, maxIpsCount: app.config.TRUST_PROXY });
   // Errors after the answer (a client gone, node's own 408 on a request timeout) go to the log, not stderr.
@@ -45,6 +62,7 @@ export function createApp(app: { config: Config; log: Logger }, routers: (Router
       err.message === 'aborted';
     app.log[clientSide ? 'debug' : 'error']({ err }, 'request failed after its answer');
   });
+  if (app.metrics) koa.use(timed(app.metrics.httpRequest));
   koa.use(securityHeaders(app.config));
   koa.use(errors(app.log));
   koa.use(canonicalHost(app.config.PUBLIC_URL));

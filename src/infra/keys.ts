@@ -48,6 +48,8 @@ export const scheduleLock = 'lock:schedule';
 export const eventsStream = 'events';
 /** A listener's mark on one event: "doing" while it works, "done" after. */
 export const listenerDone = (listener: string, eventId: string) => `events:done:${listener}:${eventId}`;
+/** A listener's failures per event (hash: event id → `attempts:firstFailedMs`), until it succeeds or is dead-lettered. */
+export const listenerFailures = (listener: string) => `events:failed:${listener}`;
 
 // ── live streams (live/) ──
 export const liveKeys = {

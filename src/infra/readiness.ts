@@ -67,7 +67,9 @@ export function readinessCheck(redis: RedisClient, pool: Pool, lua: string[]): (
       ),
     ]);
     const missing = applied ? wanted.filter((m) => !applied.has(m)) : wanted;
-    const lua = redisUp ? await within(scripts(), { ok: false, count: shas.length, loaded: 0 }) : { ok: false, count: shas.length, loaded: 0 };
+    const lua = redisUp
+      ? await within(scripts(), { ok: false, count: shas.length, loaded: 0 })
+      : { ok: false, count: shas.length, loaded: 0 };
     const database = applied !== null;
     return {
       ready: redisUp && database && !missing.length && lua.ok,

@@ -35,7 +35,17 @@ export function createMetrics(): Metrics & {
   /** Watches a BullMQ worker: waiting time of each job, and (lifecycle) lateness of each release. */
   watchWorker(queue: string, worker: Worker): void;
   /** Queues whose depths are read at each scrape, the live streams' count, and the process's PostgreSQL pools. */
-  watch(what: { queues?: Queue[]; liveConnections?: () => number; pools?: Record<string, PoolLike> }): void;
+  watch(what: {
+    queues?: Queue[];
+    liveConnections?: () => number;
+    pools?: Record<string, PoolLike>;
+    /** Each listener's place in the event stream: entries not yet read (lag) and read but not acknowledged (pending). */
+    listeners?: () => Promise<{ listener: string; lag: number; pending: number }[]>;
+    /** Whether Redis and PostgreSQL answer (readiness, infra/readiness.ts). */
+    dependencies?: () => Promise<{ redis: boolean; database: boolean }>;
+    /** Requirements open and waiting for planners, and dead-lettered events waiting for a person. */
+    backlog?: () => Promise<{ waitingRequirements: number; deadLetters: number }>;
+  }): void;
 } {
   const registry = new Registry();
   // Which process answered (web processes share a port under WEB_CONCURRENCY).
@@ -80,6 +90,65 @@ export function createMetrics(): Metrics & {
     help: 'Template message sends by outcome (sent, failed) and WeChat error code',
     labelNames: ['outcome', 'code'],
     registers,
+  });
+  const http = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Requests served by Koa (every route but the lean grab and reply, timed above), by route pattern, method and status class (2xx, 4xx, 5xx)',
+    labelNames: ['route', 'method', 'status'],
+    buckets: LATENCY,
+    registers,
+  });
+  const payments = new Counter({
+    name: 'payments_total',
+    help: 'Deposits (created, paid) and refunds (success, closed, abnormal, refused) by outcome',
+    labelNames: ['kind', 'outcome'],
+    registers,
+  });
+  const deadLettered = new Counter({
+    name: 'events_dead_lettered_total',
+    help: 'Events a listener gave up on after its attempts (events/bus.ts): kept in dead_letters for a person',
+    labelNames: ['listener'],
+    registers,
+  });
+  let listeners: (() => Promise<{ listener: string; lag: number; pending: number }[]>) | undefined;
+  let dependencies: (() => Promise<{ redis: boolean; database: boolean }>) | undefined;
+  let backlog: (() => Promise<{ waitingRequirements: number; deadLetters: number }>) | undefined;
+  new Gauge({
+    name: 'event_listener_lag',
+    help: 'Events in the stream a listener has not handled yet, by listener and kind (lag: not read; pending: read, not acknowledged)',
+    labelNames: ['listener', 'kind'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const l of (await listeners?.().catch(() => [])) ?? []) {
+        this.set({ listener: l.listener, kind: 'lag' }, l.lag);
+        this.set({ listener: l.listener, kind: 'pending' }, l.pending);
+      }
+    },
+  });
+  new Gauge({
+    name: 'dependency_up',
+    help: 'Whether Redis and PostgreSQL answer this process (1) or not (0)',
+    labelNames: ['dependency'],
+    registers,
+    async collect() {
+      if (!dependencies) return;
+      const d = await dependencies();
+      this.set({ dependency: 'redis' }, d.redis ? 1 : 0);
+      this.set({ dependency: 'postgres' }, d.database ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'marketplace_backlog',
+    help: 'Requirements open and released but short of planners (waiting_requirements), events dead-lettered and not yet retried or discarded (dead_letters)',
+    labelNames: ['what'],
+    registers,
+    async collect() {
+      const b = await backlog?.().catch(() => null);
+      if (!b) return;
+      this.set({ what: 'waiting_requirements' }, b.waitingRequirements);
+      this.set({ what: 'dead_letters' }, b.deadLetters);
+    },
   });
   const attemptsBy = new Map<string, ReturnType<typeof attempts.labels>>();
   const queues: Queue[] = [];
@@ -135,6 +204,15 @@ export function createMetrics(): Metrics & {
       if (!child) attemptsBy.set(key, (child = attempts.labels(e.code, e.channel)));
       child.inc();
     },
+    httpRequest(route, method, status, seconds) {
+      http.observe({ route, method, status: `${Math.floor(status / 100)}xx` }, seconds);
+    },
+    payment(kind, outcome) {
+      payments.inc({ kind, outcome });
+    },
+    deadLettered(listener) {
+      deadLettered.inc({ listener });
+    },
     templateSent(outcome, code) {
       templates.inc({ outcome, code: code === undefined ? 'none' : String(code) });
     },
@@ -158,6 +236,9 @@ export function createMetrics(): Metrics & {
       if (what.queues) queues.push(...what.queues);
       if (what.liveConnections) live = what.liveConnections;
       if (what.pools) Object.assign(pools, what.pools);
+      if (what.listeners) listeners = what.listeners;
+      if (what.dependencies) dependencies = what.dependencies;
+      if (what.backlog) backlog = what.backlog;
     },
   };
 }

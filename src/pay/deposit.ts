@@ -168,6 +168,7 @@ export async function depositFor(
     }
     last = await ctx.db.deposit.update({ where: { outTradeNo: last.outTradeNo }, data: { prepayId, prepaidAt: new Date(ctx.now()) } });
     await recordPayment(ctx.db, last.outTradeNo, 'prepay', 'traveler', { prepayId });
+    ctx.metrics.payment('deposit', 'created');
   }
   return view(last, { payParams: payParams(ctx, keys, last.prepayId!), ...(ctx.config.pay === 'sandbox' ? { sandbox: true } : {}) });
 }
@@ -204,6 +205,7 @@ export async function markPaid(ctx: Ctx, outTradeNo: string, t: Transaction, who
     });
   });
   if (!result) return false;
+  ctx.metrics.payment('deposit', 'paid');
   await markRequirementPaid(ctx, result.requirementId);
   await flushOutbox(ctx.pool, ctx.events, [result]);
   return true;

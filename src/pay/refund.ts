@@ -138,6 +138,7 @@ export async function settleRefund(
     });
   });
   if (!event) return false;
+  ctx.metrics.payment('refund', final);
   await flushOutbox(ctx.pool, ctx.events, [event]);
   return true;
 }

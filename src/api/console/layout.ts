@@ -41,6 +41,7 @@ const NAV: [string, string, boolean][] = [
   ['/ops/payments', '收款', false],
   ['/ops/simulations', '模拟', false],
   ['/ops/queues', '任务队列', false],
+  ['/ops/events', '事件', false],
   ['/ops/accounts', '账号', true],
   ['/ops/audit', '操作记录', true],
 ];

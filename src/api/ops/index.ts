@@ -11,6 +11,7 @@ import { json, jsonBody, parse } from '../../http/body.js';
 import { openOpsSession } from '../ops-session.js';
 import { accountsRoutes } from './accounts.js';
 import { audited } from './audit.js';
+import { eventsRoutes } from './events.js';
 import { gradingRoutes } from './grading.js';
 import { messagingRoutes } from './messaging.js';
 import { plannersRoutes } from './planners.js';
@@ -51,6 +52,7 @@ export function opsRoutes(app: Ctx): Router {
     gradingRoutes,
     messagingRoutes,
     simulationsRoutes,
+    eventsRoutes,
   ])
     resource(app, r);
   return r;

@@ -12,6 +12,7 @@ import { type Console, link, type Me, render } from '../layout.js';
 import { accounts } from './accounts.js';
 import { broadcasts } from './broadcasts.js';
 import { dashboard } from './dashboard.js';
+import { events } from './events.js';
 import { grading } from './grading.js';
 import { payments } from './payments.js';
 import { planners } from './planners.js';
@@ -19,7 +20,7 @@ import { requirements } from './requirements.js';
 import { simulations } from './simulations.js';
 import { suppliers } from './suppliers.js';
 
-const PAGES = [dashboard, requirements, planners, suppliers, grading, broadcasts, payments, simulations, accounts];
+const PAGES = [dashboard, requirements, planners, suppliers, grading, broadcasts, payments, simulations, events, accounts];
 
 export function consolePages(app: Ctx, r: Router, me: (ctx: Context) => Me) {
   const c: Console = {
