@@ -28,7 +28,13 @@ function failing(shouldFail: (e: DomainEvent) => boolean) {
   return { l, handled, tries };
 }
 
-const released = (requirementId: number) => ({ type: 'released' as const, requirementId, tier: 'S' as const, plannerIds: [1], at: Date.now() });
+const released = (requirementId: number) => ({
+  type: 'released' as const,
+  requirementId,
+  tier: 'S' as const,
+  plannerIds: [1],
+  at: Date.now(),
+});
 const keep = () => ({ ...deadLetters(h.app.ctx), attempts: 3, afterMs: 1_500 });
 
 it('a poison event is dead-lettered after N attempts and the hour; the events behind it go through; retry and discard are audited', async () => {
@@ -103,7 +109,12 @@ it('a poison event is dead-lettered after N attempts and the hour; the events be
 it('an outage shorter than the hour buries nothing, however many attempts it causes', async () => {
   let down = true;
   const { l, handled, tries } = failing(() => down);
-  const running = listen(h.app.ctx.redis, [l], { log: h.app.ctx.log, retryMs: 50, blockMs: 100, deadLetter: { ...keep(), afterMs: 60_000 } });
+  const running = listen(h.app.ctx.redis, [l], {
+    log: h.app.ctx.log,
+    retryMs: 50,
+    blockMs: 100,
+    deadLetter: { ...keep(), afterMs: 60_000 },
+  });
   await running.ready;
   try {
     await h.app.ctx.events.publish(released(920_001));
