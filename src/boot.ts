@@ -52,6 +52,7 @@ import { countAccounts, GRADING_QUEUE, startGradingWorkers } from './ops/index.j
 import { PAY_QUEUE, rescheduleDeposits, startPayWorkers } from './pay/index.js';
 import { createRevocations, revocationRecord, sessionSecret } from './session/index.js';
 import { requeueSimulations, SIM_QUEUE, startSimulationWorker } from './sim/index.js';
+import { applyRetention } from './traveler/index.js';
 import { createWechatApi, createWechatEvents, readWechatScripts, wechatScripts } from './wechat/index.js';
 
 interface Options {
@@ -275,6 +276,11 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     metrics.watchWorker(NOTIFY_QUEUE, notify.worker);
     rebuilding = rebuildSchedules(w); // in the background: starting does not wait for it (stopping does)
     timers.push(setInterval(() => void (rebuilding = rebuildSchedules(w)), config.SCHEDULE_REBUILD_EVERY * 1000));
+    // The retention rule (PRIVACY_RETENTION_DAYS; off in development unless set): hourly, in batches.
+    if (config.retentionDays) {
+      const retain = () => void applyRetention(w).catch((err) => log.error({ err }, 'retention run failed; tried again in an hour'));
+      timers.push(setTimeout(retain, 60_000).unref(), setInterval(retain, 3_600_000));
+    }
     // One server only: a cluster loses a master's slots, not everything, and one marker key cannot
     // say which (the periodic rebuild does).
     if (!ctx.redis.isCluster)

@@ -102,6 +102,15 @@ const schema = z.object({
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Seconds between derivations of the job schedule from PostgreSQL (releases, deadlines, messages, deposit expiries). */
   SCHEDULE_REBUILD_EVERY: positive(300),
+  /**
+   * Days after a trip ended (its return date) or closed after which its contact, notes and company
+   * are anonymised (src/traveler/privacy.ts). "off" turns the rule off; unset: 365 in production, off
+   * elsewhere (a developer's data is made up).
+   */
+  PRIVACY_RETENTION_DAYS: z
+    .string()
+    .regex(/^(off|\d{1,5})$/, 'must be a number of days, or off')
+    .optional(),
   /** Poison events: a listener gives an event up (to dead_letters, the console's 事件) after this many attempts… */
   EVENT_DEAD_LETTER_ATTEMPTS: positive(10),
   /** …and at least this many seconds after its first failure (an outage of minutes must not bury good events). */
@@ -226,6 +235,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...c,
     PUBLIC_URL: c.PUBLIC_URL ?? `http://localhost:${c.PORT}`,
     sandbox: !c.WECHAT_APPID && c.NODE_ENV !== 'production',
+    /** Days of the retention rule, or null when it is off (PRIVACY_RETENTION_DAYS). */
+    retentionDays:
+      c.PRIVACY_RETENTION_DAYS === 'off' || Number(c.PRIVACY_RETENTION_DAYS) === 0
+        ? null
+        : c.PRIVACY_RETENTION_DAYS
+          ? Number(c.PRIVACY_RETENTION_DAYS)
+          : c.NODE_ENV === 'production'
+            ? 365
+            : null,
     /** WeChat Pay: a merchant, else (outside production) the sandbox; in production without one, deposits are not open. */
     pay: c.WECHATPAY_MCHID ? ('merchant' as const) : c.NODE_ENV !== 'production' ? ('sandbox' as const) : ('off' as const),
     /** Behind TLS (PUBLIC_URL is https): cookies are Secure and HSTS is sent, whatever the hop to us speaks. */

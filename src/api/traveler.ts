@@ -11,12 +11,15 @@ import { refusal } from '../errors.js';
 import { requireRole } from '../http/auth.js';
 import { idParam, json, parse } from '../http/body.js';
 import { requirementInput } from '../requirements/index.js';
-import { issueSession } from '../session/index.js';
+import { COOKIE, issueSession } from '../session/index.js';
 import { createSmsSender } from '../sms/index.js';
 import {
   chooseProposal,
   confirmPayment,
+  eraseTraveler,
   openidOf,
+  personalData,
+  policyOf,
   sendPhoneCode,
   submitTrip,
   travelerIdOf,
@@ -49,6 +52,7 @@ function pick(body: unknown): Record<string, unknown> | unknown {
 }
 
 const phoneInput = z.object({ phone: requirementInput.shape.traveler.shape.phone }, { error: 'body must be a JSON object' });
+const deleteInput = z.object({ confirm: z.literal('注销', { error: '请输入“注销”两个字确认' }) }, { error: 'body must be a JSON object' });
 const verifyInput = phoneInput.extend({ code: z.string({ error: 'is required' }).regex(/^\d{6}$/, '验证码是 6 位数字') });
 
 /** A guest who now has a traveler row gets a traveler session. */
@@ -105,6 +109,28 @@ export function travelerRoutes(app: Ctx): Router {
   /** The page is back from the pay sheet with "ok": the server asks WeChat Pay now (not proof until it says paid). */
   r.post('/requirements/:id/deposit/confirm', async (ctx) => {
     ctx.body = await confirmPayment(app, await travelerIdOf(app, me(ctx)), idParam(ctx.params.id));
+  });
+
+  /** 我的数据: everything kept about this account, and the rules it is kept under (also the download). */
+  r.get('/me/data', async (ctx) => {
+    const id = await travelerIdOf(app, me(ctx));
+    ctx.set('cache-control', 'no-store');
+    if (!id) {
+      ctx.body = { traveler: null, trips: [], messagesToYou: 0, policy: policyOf(app) };
+      return;
+    }
+    const data = await personalData(app, id);
+    if (ctx.query.download === '1') ctx.attachment(`my-data-${data.generatedAt.toISOString().slice(0, 10)}.json`);
+    ctx.body = data;
+  });
+
+  /** Deletes the account: open trips closed, personal fields erased, records kept without them; the session ends. */
+  r.post('/me/delete', async (ctx) => {
+    parse(deleteInput, ctx.request.body);
+    const id = await travelerIdOf(app, me(ctx));
+    const result = id ? await eraseTraveler(app, id) : { erased: false, closed: [], kept: 0 };
+    ctx.cookies.set(COOKIE, null);
+    ctx.body = result;
   });
 
   return r;

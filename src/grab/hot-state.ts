@@ -162,6 +162,22 @@ export async function refreshTravelerOf(ctx: Ctx, travelerId: number): Promise<v
   }
 }
 
+/** Trips whose contact was erased (an account deleted, the retention rule): the hot copies forget it too. */
+export async function forgetContact(ctx: Ctx, requirementIds: number[], travelerGone: boolean): Promise<void> {
+  for (const id of requirementIds) {
+    const k = requirementKeys(id).meta;
+    if (!(await ctx.redis.exists(k))) continue; // not hot: loaded from PostgreSQL, already without it
+    await ctx.redis.hset(k, {
+      contact: JSON.stringify({ name: ERASED_NAME, phone: '' }),
+      travelerPhone: '',
+      ...(travelerGone ? { travelerOpenid: '' } : {}),
+    });
+  }
+}
+
+/** What an erased name reads as, everywhere. */
+export const ERASED_NAME = '已注销';
+
 /** The traveler of a requirement, from Redis, falling back to PostgreSQL (state loaded before it was kept). */
 export async function travelerOf(ctx: Ctx, requirementId: number): Promise<number | null> {
   const hot = await ctx.redis.hget(requirementKeys(requirementId).meta, 'traveler');

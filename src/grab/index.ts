@@ -8,7 +8,16 @@
 export { createAudit } from './audit.js';
 export { choose } from './choose.js';
 export { grab } from './grab.js';
-export { cardOf, loadAll, plannerIdByOpenid, refreshPlanner, refreshTravelerOf, travelerOf } from './hot-state.js';
+export {
+  cardOf,
+  ERASED_NAME,
+  forgetContact,
+  loadAll,
+  plannerIdByOpenid,
+  refreshPlanner,
+  refreshTravelerOf,
+  travelerOf,
+} from './hot-state.js';
 export { createRecorder, RECORDER_CONNECTIONS, reconcile } from './journal.js';
 export {
   acceptOffer,

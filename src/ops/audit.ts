@@ -1,6 +1,7 @@
 /** The audit log: every ops action, who (an account, or the API token), what, on what, before → after, when, from where. */
 import type { Ctx } from '../context.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { maskPhone } from '../log.js';
 
 export interface AuditRecord {
   accountId: number | null;
@@ -12,8 +13,11 @@ export interface AuditRecord {
   ip?: string;
 }
 
-/** JSON as stored: dates as strings, nothing a password could hide in (callers never pass one). */
-const json = (v: unknown) => (v === undefined || v === null ? undefined : (JSON.parse(JSON.stringify(v)) as Prisma.InputJsonValue));
+/** Phones masked wherever they are (a planner's row before a change, a contact shown to ops): the audit says who saw or changed what, not the number. */
+const masked = (k: string, v: unknown) => (/phone$/i.test(k) && typeof v === 'string' ? maskPhone(v) : v);
+
+/** JSON as stored: dates as strings, phones masked, nothing a password could hide in (callers never pass one). */
+const json = (v: unknown) => (v === undefined || v === null ? undefined : (JSON.parse(JSON.stringify(v), masked) as Prisma.InputJsonValue));
 
 export async function recordAudit(ctx: Ctx, r: AuditRecord): Promise<void> {
   await ctx.db.opsAudit.create({

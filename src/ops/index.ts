@@ -15,9 +15,10 @@ export {
 } from './broadcasts.js';
 export { applyGrading, GRADING_QUEUE, gradingRun, gradingRuns, proposeGrading, scoresNow, startGradingWorkers } from './grading.js';
 export { createPlanner, createSupplier, type PlannerInput, unbindPlanner, updatePlanner, updateSupplier } from './marketplace.js';
-export { listPlanners, listSuppliers, plannerRecord } from './people.js';
+export { listPlanners, listSuppliers, plannerPhone, plannerRecord } from './people.js';
 export {
   closeRequirement,
+  contactOf,
   dispatchTo,
   listRequirements,
   REQUIREMENT_STATUSES,

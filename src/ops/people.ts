@@ -4,6 +4,7 @@ import type { Tier } from '../config.js';
 import type { Ctx } from '../context.js';
 import { DomainError } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { maskPhone } from '../log.js';
 import { paged } from './paging.js';
 
 export interface PlannerFilter {
@@ -54,7 +55,7 @@ export async function listPlanners(ctx: Ctx, f: PlannerFilter) {
     items: rows.map((p) => ({
       id: p.id,
       name: p.name,
-      phone: p.phone,
+      phone: maskPhone(p.phone) ?? '',
       tier: p.tier,
       supplierId: p.supplierId,
       supplier: p.supplier.name,
@@ -132,6 +133,7 @@ export async function plannerRecord(ctx: Ctx, id: number, days = 90) {
   const { openid, bindCode, ...rest } = p;
   return {
     ...rest,
+    phone: maskPhone(rest.phone) ?? '',
     bound: openid !== null,
     bindCode: openid ? null : bindCode,
     supplier: { id: p.supplier.id, name: p.supplier.name, status: p.supplier.status },
@@ -160,4 +162,11 @@ export async function plannerRecord(ctx: Ctx, id: number, days = 90) {
     blockedBy: blockedBy.map((r) => ({ id: r.id, code: r.code, who: r.blockedPlannerIds.includes(id) ? 'planner' : 'supplier' })),
     tierHistory: grades.map((g) => ({ runId: g.runId, from: g.fromTier, to: g.toTier, at: g.appliedAt })),
   };
+}
+
+/** A planner's phone in full, for the person who asked (recorded by the audited POST that calls it). */
+export async function plannerPhone(ctx: Ctx, id: number) {
+  const p = await ctx.db.planner.findUnique({ where: { id }, select: { phone: true } });
+  if (!p) throw new DomainError('PLANNER_NOT_FOUND');
+  return { phone: p.phone };
 }

@@ -10,6 +10,7 @@ import { DomainError, fromRejection } from '../errors.js';
 import { chinaDateEnd, chinaDateStart, chinaTime, isoDay } from '../format.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { cardOf, closeRequirement, grab, reopenRequirement } from '../grab/index.js';
+import { maskPhone } from '../log.js';
 import { loadTemplates } from '../notify/index.js';
 import { CHANNEL, MESSAGE_STATE, SLOT_STATUS, wordFor } from '../shared/words.js';
 import { paged } from './paging.js';
@@ -110,7 +111,7 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
   const r = await ctx.db.requirement.findUnique({
     where: { id },
     include: {
-      traveler: { select: { id: true, name: true, phone: true, phoneVerifiedAt: true } },
+      traveler: { select: { id: true, name: true, phone: true, phoneVerifiedAt: true, erasedAt: true } },
       releases: { orderBy: { releasedAt: 'asc' } },
       candidates: {
         orderBy: [{ score: 'desc' }, { plannerId: 'asc' }],
@@ -213,9 +214,14 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
     minTier: r.minTier,
     flaggedAt: r.flaggedAt,
     closedReason: r.closedReason,
-    traveler: r.traveler,
-    /** As submitted: what planners hold (the traveler's row may have changed since). */
-    contact: { name: r.contactName, phone: r.contactPhone },
+    traveler: {
+      ...r.traveler,
+      phone: maskPhone(r.traveler.phone) ?? '',
+      verified: Boolean(r.traveler.phoneVerifiedAt) && r.traveler.phone === r.contactPhone,
+      samePhone: r.traveler.phone === r.contactPhone,
+    },
+    /** As submitted: what planners hold (the traveler's row may have changed since). Masked: `contactOf` gives the full number, recorded. */
+    contact: { name: r.contactName, phone: maskPhone(r.contactPhone) ?? '' },
     releases: r.releases.map((x) => ({ tier: x.tier, releasedAt: x.releasedAt })),
     candidates: r.candidates.map((c) => ({
       plannerId: c.plannerId,
@@ -281,3 +287,10 @@ export async function dispatchTo(ctx: Ctx, requirementId: number, plannerId: num
 }
 
 export { closeRequirement, reopenRequirement };
+
+/** A requirement's contact in full, for the person who asked (the ops API records who: an audited POST). */
+export async function contactOf(ctx: Ctx, id: number) {
+  const r = await ctx.db.requirement.findUnique({ where: { id }, select: { contactName: true, contactPhone: true, travelerId: true } });
+  if (!r) throw new DomainError('REQUIREMENT_NOT_FOUND');
+  return { name: r.contactName, phone: r.contactPhone, travelerId: r.travelerId };
+}

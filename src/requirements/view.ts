@@ -1,6 +1,7 @@
-/** The ops view of one requirement, from PostgreSQL (the record), with its work orders. */
+/** The ops view of one requirement, from PostgreSQL (the record), with its work orders; phones masked. */
 import type { Ctx } from '../context.js';
 import { isoDay } from '../format.js';
+import { maskPhone } from '../log.js';
 
 export async function requirementView(ctx: Ctx, id: number) {
   const r = await ctx.db.requirement.findUnique({
@@ -16,6 +17,9 @@ export async function requirementView(ctx: Ctx, id: number) {
   const { _count, workOrders, releases, ...rest } = r;
   return {
     ...rest,
+    // Masked: the full number is shown to a person who asks for it, and that is recorded (POST …/contact).
+    contactPhone: maskPhone(rest.contactPhone) ?? '',
+    traveler: { ...rest.traveler, phone: maskPhone(rest.traveler.phone) ?? '' },
     departDate: isoDay(r.departDate),
     returnDate: isoDay(r.returnDate),
     candidates: _count.candidates,

@@ -1,6 +1,7 @@
 /**
  * Ended sessions as PostgreSQL records them (session/revocation.ts reads and writes them here):
- * planners suspended themselves or through their supplier, ops accounts not active, and the time
+ * planners suspended themselves or through their supplier, ops accounts not active, travelers who
+ * deleted their account, and the time
  * up to which a user's sessions are refused.
  */
 import type { Pool } from 'pg';
@@ -13,9 +14,13 @@ SELECT 'planner:' || p.id AS "user", (p.status = 'suspended' OR s.status = 'susp
 UNION ALL
 SELECT 'ops:' || id, status <> 'active', sessions_valid_after
   FROM ops_accounts
- WHERE status <> 'active' OR sessions_valid_after IS NOT NULL`;
+ WHERE status <> 'active' OR sessions_valid_after IS NOT NULL
+UNION ALL
+SELECT 'traveler:' || id, erased_at IS NOT NULL, sessions_valid_after
+  FROM travelers
+ WHERE erased_at IS NOT NULL OR sessions_valid_after IS NOT NULL`;
 
-const TABLES: Record<string, string> = { planner: 'planners', ops: 'ops_accounts' };
+const TABLES: Record<string, string> = { planner: 'planners', ops: 'ops_accounts', traveler: 'travelers' };
 
 export function revocationRecord(pool: Pool): RevocationRecord {
   return {

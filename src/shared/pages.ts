@@ -23,6 +23,7 @@ export const PAGES = [
   { path: '/h5/trip', page: 'trip', title: '定制我的旅行', roles: ['traveler', 'guest'] },
   { path: '/h5/my/requirements', page: 'my-list', title: '我的定制', roles: ['traveler', 'guest'] },
   { path: '/h5/my/requirements/:id', page: 'my-requirement', title: '需求进度', roles: ['traveler', 'guest'] },
+  { path: '/h5/my/data', page: 'my-data', title: '我的数据', roles: ['traveler', 'guest'] },
 ] as const satisfies readonly PageDef[];
 
 /** Every page the bundle draws: the table's, and the two the server answers with instead (bind, wrong role). */

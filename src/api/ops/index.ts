@@ -15,6 +15,7 @@ import { eventsRoutes } from './events.js';
 import { gradingRoutes } from './grading.js';
 import { messagingRoutes } from './messaging.js';
 import { plannersRoutes } from './planners.js';
+import { privacyRoutes } from './privacy.js';
 import { reportsRoutes } from './reports.js';
 import { requirementsRoutes } from './requirements.js';
 import { signInInput } from './schemas.js';
@@ -53,6 +54,7 @@ export function opsRoutes(app: Ctx): Router {
     messagingRoutes,
     simulationsRoutes,
     eventsRoutes,
+    privacyRoutes,
   ])
     resource(app, r);
   return r;

@@ -4,7 +4,7 @@ import type { PageName } from '../../shared/pages.js';
 import { h, mount } from './dom.js';
 import { Live } from './live.js';
 import { bindPage, poolPage, requirementPage, workOrderPage, workOrdersPage } from './planner/index.js';
-import { myListPage, myRequirementPage, tripForm } from './traveler/index.js';
+import { myDataPage, myListPage, myRequirementPage, tripForm } from './traveler/index.js';
 
 // WeChat's OAuth URL ends in #wechat_redirect, and a browser keeps a fragment across redirects that
 // set none: it would stay on every page's address (and in every link copied from it).
@@ -57,6 +57,7 @@ const RENDER: Record<PageName, () => void> = {
   trip: () => tripForm(root),
   'my-list': () => myListPage(root),
   'my-requirement': () => myRequirementPage(root, live(), Number(params.id)),
+  'my-data': () => myDataPage(root),
   bind: () => bindPage(root, params.next || '/h5/pool'),
   'wrong-role': wrongRole,
 };

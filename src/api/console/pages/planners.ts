@@ -92,7 +92,7 @@ ${field('服务目的地（逗号分隔）', 'destinations', input('destinations
       ctx,
       p.name,
       html`<h1>${p.name} <span class="tag">${p.tier} 级</span> ${p.status === 'active' ? '' : tag('suspended')}</h1>
-<p class="muted">${link(`/ops/planners?supplierId=${p.supplier.id}`, p.supplier.name)}${p.supplier.status === 'suspended' ? '（供应商已暂停）' : ''} · ${p.phone} · ${list(p.destinations)}</p>
+<p class="muted">${link(`/ops/planners?supplierId=${p.supplier.id}`, p.supplier.name)}${p.supplier.status === 'suspended' ? '（供应商已暂停）' : ''} · ${p.phone} ${apiForm('POST', `/api/ops/planners/${p.id}/phone`, html`<button class="small quiet">显示完整号码</button><span class="form-ok ok" hidden></span>`, { next: 'reveal', cls: 'inline' })} · ${list(p.destinations)}</p>
 <div class="grid g5 mb">${stat(`近 ${rec.days} 天抢到`, rec.won)}${stat('交了方案', rec.proposed)}${stat(`被选中率（${rec.chosen} 单）`, rec.conversion === null ? null : `${Math.round(rec.conversion * 100)}%`)}${stat('超时/退回', rec.expired)}${stat('交方案用时（中位）', rec.medianHoursToProposal === null ? null : `${rec.medianHoursToProposal} 小时`)}</div>
 <div class="grid g2"><div>${edit}</div><div><section class="box"><h2>当前负载</h2><p class="num big-num">${rec.load} / ${rec.maxActive}</p></section>
 <section class="box"><h2>状态</h2>${status}</section><section class="box"><h2>微信</h2>${wechat}</section></div></div>

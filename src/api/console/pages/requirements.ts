@@ -109,14 +109,34 @@ ${field('编号/出行人/手机', 'q', input('q', q.q))}<button type="submit">�
     });
     const messages = t.messages.map((m) => [m.title, m.to, tag(m.state), m.error ?? '', when(m.createdAt), when(m.deliveredAt)]);
     const attempts = t.attempts.map((a) => [withCode(attemptWords(a.code), a.code), num(a.count), when(a.first)]);
-    const verified = t.traveler.phoneVerifiedAt && t.traveler.phone === t.contact.phone ? html` <span class="tag">已验证</span>` : '';
-    const accountPhone = t.traveler.phone !== t.contact.phone ? html` <span class="muted">（账号现用 ${t.traveler.phone}）</span>` : '';
+    const verified = t.traveler.verified ? html` <span class="tag">已验证</span>` : '';
+    const accountPhone = t.traveler.samePhone ? '' : html` <span class="muted">（账号现用 ${t.traveler.phone}）</span>`;
+    // The number is masked; showing it in full is recorded (who, when), and so is exporting or erasing the person's data.
+    const reveal = t.contact.phone
+      ? apiForm(
+          'POST',
+          `/api/ops/requirements/${t.id}/contact`,
+          html`<button class="small quiet">显示完整号码</button><span class="form-ok ok" hidden></span>`,
+          {
+            next: 'reveal',
+            cls: 'inline',
+          },
+        )
+      : '';
+    const person = t.traveler.erasedAt
+      ? html`<p class="muted">这位旅客已注销账号，个人信息已删除。</p>`
+      : html`<details><summary>个人信息请求</summary><p><a href="/api/ops/travelers/${t.traveler.id}/export?download=1">导出这位旅客的全部数据</a>（会记入操作记录）</p>${apiForm(
+          'POST',
+          `/api/ops/travelers/${t.traveler.id}/erase`,
+          html`${field('依据', 'reason', input('reason', '', 'placeholder="例如：旅客来电要求删除（工单号）"'))}<button class="small danger">删除这位旅客的个人信息</button>`,
+          { confirm: '删除后无法恢复：未成交的需求会关闭，姓名、手机号、备注会被清除，交易记录保留。确定？' },
+        )}</details>`;
     await c.page(
       ctx,
       `需求 ${t.code}`,
       html`<h1>需求 ${t.code} ${deposit && t.status === 'paid' ? tag('paid', depositState(deposit).word) : tag(t.status)}${t.flaggedAt && t.status === 'open' ? flag : ''}</h1>
 <div class="grid g2"><section class="box"><h2>需求</h2><table>
-<tr><th>出行人</th><td>${t.contact.name} · ${t.contact.phone}${verified}${accountPhone}</td></tr>
+<tr><th>出行人</th><td>${t.contact.name} · ${t.contact.phone}${verified}${accountPhone} ${reveal}${person}</td></tr>
 <tr><th>行程</th><td>${t.origin} → ${list(t.destinations)}，${t.departDate} 至 ${t.returnDate}，${partyWords(t.adults, t.children)}</td></tr>
 <tr><th>预算</th><td>${yuan(t.budgetFen)}${t.budgetType === 'per_person' ? ' / 人' : ''}</td></tr>
 <tr><th>要几位定制师</th><td>${t.plannersWanted}（最低 ${t.minTier} 级）</td></tr>

@@ -180,7 +180,15 @@ export function forms(root: Document) {
           ok.hidden = false;
         }
       } else if (then === 'secret') showSecret(r.body);
-      else if (then.startsWith('go:')) location.assign(then.slice(3).replace('{id}', encodeURIComponent(String(r.body?.id ?? ''))));
+      else if (then === 'reveal') {
+        // A number shown in full on request (the server recorded who asked): in place, until the page is left.
+        const ok = form.querySelector<HTMLElement>('.form-ok');
+        if (ok) {
+          ok.textContent = String(r.body?.phone ?? '');
+          ok.hidden = false;
+        }
+        if (submitter) submitter.hidden = true;
+      } else if (then.startsWith('go:')) location.assign(then.slice(3).replace('{id}', encodeURIComponent(String(r.body?.id ?? ''))));
       else location.reload();
     } catch {
       showErrors(form, { message: '网络不通，请检查网络后再试。' });

@@ -39,6 +39,7 @@ export function myListPage(root: Element) {
               ),
               h('div', { class: 'actions' }, newBtn),
             ],
+        h('p', { class: 'weui-footer' }, h('a', { href: '/h5/my/data' }, '我的数据与账号')),
         phoneProof(load),
       );
     } catch (err) {
