@@ -118,7 +118,8 @@ export function inChinese(issue: z.core.$ZodIssue, input: unknown): string {
       return CJK.test(issue.message) ? issue.message : `${label}的格式不对。`;
     case 'invalid_value':
     case 'invalid_union':
-      return `请选择${label}。`;
+      // A sentence the schema wrote for this value (a typed confirmation) says it best.
+      return CJK.test(issue.message) ? issue.message : `请选择${label}。`;
     default:
       return i.params?.zh ?? (CJK.test(issue.message) ? issue.message : `${label}不符合要求。`);
   }

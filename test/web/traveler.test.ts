@@ -225,3 +225,47 @@ it('proves the phone with the code from the sandbox phone, and the trip ops ente
   await shot(page, 'h5-my-phone-verified');
   await profile.close();
 });
+
+it('我的数据: reads what is kept, refuses an unconfirmed deletion, deletes the account after two confirmations', async () => {
+  const openid = `o-mydata-${phone()}`;
+  const profile = await signedIn(browser, base, null);
+  const page = await profile.newPage();
+  await signInAs(page, base, openid, '/h5/my/requirements');
+  const number = phone();
+  const submitted = await page.request.post(`${base}/api/traveler/requirements`, {
+    data: requirementBody({ traveler: { name: '韩梅梅', phone: number }, destinations: ['大理'], notes: '想住洱海边' }),
+  });
+  expect(submitted.status()).toBe(201);
+  await page.goto(`${base}/h5/my/requirements`);
+  await page.locator('a', { hasText: '我的数据与账号' }).click();
+  await page.waitForURL((u) => u.pathname === '/h5/my/data');
+  await until(async () => (await page.locator('h1', { hasText: '我的数据' }).count()) === 1);
+  const text = (await page.locator('main').textContent()) ?? '';
+  expect(text).toContain('韩梅梅');
+  expect(text).toContain(number);
+  expect(text).toContain('想住洱海边');
+  expect(text).toContain('我们如何保存你的信息');
+  await shot(page, 'h5-my-data');
+
+  // Not typed: the field says what to type; nothing is deleted.
+  await page.fill('input[name=confirm]', '删除');
+  await page.locator('button', { hasText: '注销账号' }).click();
+  await until(async () => (await error(page, 'confirm'))?.includes('注销'));
+  expect((await app.ctx.db.traveler.findFirstOrThrow({ where: { phone: number } })).erasedAt).toBeNull();
+
+  // Typed, then "再想想" in the dialog: still nothing.
+  await page.fill('input[name=confirm]', '注销');
+  await page.locator('button', { hasText: '注销账号' }).click();
+  await page.locator('.weui-dialog__btn', { hasText: '再想想' }).click();
+  expect(await app.ctx.db.traveler.count({ where: { phone: number, erasedAt: null } })).toBe(1);
+
+  await page.locator('button', { hasText: '注销账号' }).click();
+  await page.locator('.weui-dialog__btn', { hasText: '确定注销' }).click();
+  await until(async () => (await page.locator('.weui-msg__title').textContent()) === '账号已注销');
+  expect(await page.locator('.weui-msg__desc').textContent()).toContain('关闭了 1 个还在进行的需求');
+  await shot(page, 'h5-my-data-deleted');
+  expect(await app.ctx.db.traveler.count({ where: { phone: number } })).toBe(0); // the number is nowhere in the account table
+  const trip = await app.ctx.db.requirement.findUniqueOrThrow({ where: { id: ((await submitted.json()) as { id: number }).id } });
+  expect([trip.contactName, trip.contactPhone, trip.notes, trip.status]).toEqual(['已注销', '', null, 'closed']);
+  await profile.close();
+});

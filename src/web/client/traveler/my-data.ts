@@ -61,7 +61,7 @@ function tripBox(t: Trip) {
 }
 
 export function myDataPage(root: Element) {
-  const body = h('main', { class: 'content' });
+  const body = h('main', { class: 'content my-data' });
   mount(root, body);
   const load = async () => {
     mount(body, loading());
