@@ -14,6 +14,8 @@ const FAULTS = [
   'test/grab/redis-outage.test.ts',
   'test/grab/outage.test.ts',
   'test/grab/durability.test.ts',
+  'test/grab/backup.test.ts', // pg_dump, drop, pg_restore, boot (docs/operations.md, Backups)
+  'test/infra/readiness.test.ts', // the Lua scripts flushed from Redis's cache: /readyz loads them
 ];
 // The engine's tests, again on a local three-master Redis Cluster (test/cluster-setup.ts starts it):
 // the grab rules and storms, the schedule (BullMQ), the event stream, live streams and replies.

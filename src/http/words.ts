@@ -40,6 +40,7 @@ const LABELS: Record<string, string> = {
   dailyQuota: '每日抢单上限',
   status: '状态',
   reason: '原因',
+  basis: '依据',
   plannerId: '定制师',
   plannerIds: '定制师',
   email: '邮箱',

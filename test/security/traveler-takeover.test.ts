@@ -34,7 +34,8 @@ it('a stranger typing the phone ops entered gets a trip of their own: no trips, 
   expect((await attacker.post(`/requirements/${entered.body.id}/choose`, { workOrderId: 'x' })).status).toBe(404);
   // Planners of ops' trip still see the name ops entered.
   const view = await ops(h.app.url).get(`/requirements/${entered.body.id}`);
-  expect(view.body.traveler).toMatchObject({ name: '张三', phone: victimPhone });
+  expect(view.body.traveler).toMatchObject({ name: '张三', phone: `${victimPhone.slice(0, 3)}****${victimPhone.slice(7)}` }); // masked for ops
+  expect((await ops(h.app.url).post(`/requirements/${entered.body.id}/contact`, {})).body.phone).toBe(victimPhone);
   const ownRow = await h.app.ctx.db.traveler.findFirst({ where: { phone: victimPhone, openid: null } });
   expect(ownRow?.name).toBe('张三');
 });

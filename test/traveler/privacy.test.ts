@@ -149,14 +149,14 @@ it('ops export (recorded) and erase (audited) on request; phones masked in views
   expect(JSON.stringify(change.before)).toContain(`${planner.phone.slice(0, 3)}****`);
 
   const noReason = await ops(h.app.url).post(`/travelers/${t.travelerId}/erase`, {});
-  expect(noReason.body.error.field).toBe('reason');
-  const erased = await ops(h.app.url).post(`/travelers/${t.travelerId}/erase`, { reason: '旅客来电要求删除（工单 88）' });
+  expect(noReason.body.error.field).toBe('basis');
+  const erased = await ops(h.app.url).post(`/travelers/${t.travelerId}/erase`, { basis: '旅客来电要求删除（工单 88）' });
   expect(erased.body).toMatchObject({ erased: true, kept: 2 });
-  expect((await ops(h.app.url).post(`/travelers/${t.travelerId}/erase`, { reason: '再来一次' })).body.erased).toBe(false);
+  expect((await ops(h.app.url).post(`/travelers/${t.travelerId}/erase`, { basis: '再来一次' })).body.erased).toBe(false);
   const entry = await h.app.ctx.db.opsAudit.findFirstOrThrow({
     where: { action: 'POST /api/ops/travelers/:id/erase', target: String(t.travelerId) },
   });
-  expect(entry.after).toMatchObject({ reason: '旅客来电要求删除（工单 88）', erased: true });
+  expect(entry.after).toMatchObject({ basis: '旅客来电要求删除（工单 88）', erased: true });
   expect((await ops(h.app.url).get(`/travelers/${t.travelerId}/export`)).body.traveler).toMatchObject({ phone: null, name: '已注销' });
 });
 

@@ -217,3 +217,48 @@ it('a pending dispatch shows as 待接受派单 with its answer-by time; no 派�
   await shot(page, 'ops-requirement-pending-offer');
   await profile.close();
 });
+
+it('a phone is masked on the page and in the planner page; 显示完整号码 shows it and the audit says who saw it; the person’s data can be exported and erased', async () => {
+  const { plannerId } = await market();
+  const number = phone();
+  const r = (await ops(h.app.url).post('/requirements', requirementBody({ traveler: { name: '赵敏', phone: number } }))).body;
+  const { profile, page, dialogs } = await consoleTab('admin');
+  await page.goto(`${h.app.url}/ops/requirements/${r.id}`);
+  const row = page.locator('tr', { hasText: '出行人' });
+  const masked = `${number.slice(0, 3)}****${number.slice(7)}`;
+  expect(await row.textContent()).toContain(masked);
+  expect(await page.content()).not.toContain(number);
+  await row.locator('button', { hasText: '显示完整号码' }).click();
+  await until(async () => (await row.textContent())?.includes(number));
+  await shot(page, 'ops-contact-revealed');
+  const seen = await h.app.ctx.db.opsAudit.findFirstOrThrow({
+    where: { action: 'POST /api/ops/requirements/:id/contact', target: String(r.id) },
+  });
+  expect(seen.actor).toBeTruthy();
+  expect(JSON.stringify(seen.after)).not.toContain(number);
+
+  // The planner's page masks theirs the same way.
+  await page.goto(`${h.app.url}/ops/planners/${plannerId}`);
+  expect(await page.locator('main').textContent()).toMatch(/\d{3}\*{4}\d{4}/);
+
+  // Erasing on request: the basis is required (said under its field), then it goes, after a confirmation.
+  await page.goto(`${h.app.url}/ops/requirements/${r.id}`);
+  await page.locator('summary', { hasText: '个人信息请求' }).click();
+  const erase = page.locator('form[data-api$="/erase"]');
+  await erase.locator('button').click();
+  await until(async () => (await erase.locator('.field-error, .form-error').allTextContents()).join('').includes('依据'));
+  await erase.locator('input[name=basis]').fill('旅客来电要求删除');
+  await erase.locator('button').click();
+  await until(async () => (await h.app.ctx.db.traveler.findUniqueOrThrow({ where: { id: r.traveler.id } })).erasedAt !== null);
+  expect(dialogs.at(-1)).toContain('删除后无法恢复');
+  // The form reloads the page once done.
+  await until(async () =>
+    (
+      (await page
+        .locator('main')
+        .textContent()
+        .catch(() => '')) ?? ''
+    ).includes('这位旅客已注销账号'),
+  );
+  await profile.close();
+});

@@ -12,7 +12,7 @@ import { eraseTraveler, personalData } from '../../traveler/index.js';
 import { actorOf, id } from './audit.js';
 
 const eraseInput = z.object(
-  { reason: z.string({ error: 'is required (whose request, how it came)' }).trim().min(2, 'say whose request and how it came').max(200) },
+  { basis: z.string({ error: 'is required (whose request, how it came)' }).trim().min(2, 'say whose request and how it came').max(200) },
   { error: 'body must be a JSON object' },
 );
 
@@ -27,9 +27,9 @@ export function privacyRoutes(app: Ctx, r: Router) {
     ctx.body = data;
   });
 
-  /** Deletes a traveler's account on their request (the reason says whose and how). */
+  /** Deletes a traveler's account on their request (`basis`: whose request, how it came). */
   r.post('/travelers/:id/erase', async (ctx) => {
-    const { reason } = parse(eraseInput, ctx.request.body);
+    const { basis } = parse(eraseInput, ctx.request.body);
     const travelerId = id(ctx.params.id);
     const result = await eraseTraveler(app, travelerId);
     ctx.state.audited = true;
@@ -37,7 +37,7 @@ export function privacyRoutes(app: Ctx, r: Router) {
       ...actorOf(ctx),
       action: 'POST /api/ops/travelers/:id/erase',
       target: String(travelerId),
-      after: { reason, ...result },
+      after: { basis, ...result },
       ip: ctx.ip,
     });
     ctx.body = result;

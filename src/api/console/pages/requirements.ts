@@ -128,7 +128,7 @@ ${field('编号/出行人/手机', 'q', input('q', q.q))}<button type="submit">�
       : html`<details><summary>个人信息请求</summary><p><a href="/api/ops/travelers/${t.traveler.id}/export?download=1">导出这位旅客的全部数据</a>（会记入操作记录）</p>${apiForm(
           'POST',
           `/api/ops/travelers/${t.traveler.id}/erase`,
-          html`${field('依据', 'reason', input('reason', '', 'placeholder="例如：旅客来电要求删除（工单号）"'))}<button class="small danger">删除这位旅客的个人信息</button>`,
+          html`${field('依据', 'basis', input('basis', '', 'placeholder="例如：旅客来电要求删除（工单号）"'))}<button class="small danger">删除这位旅客的个人信息</button>`,
           { confirm: '删除后无法恢复：未成交的需求会关闭，姓名、手机号、备注会被清除，交易记录保留。确定？' },
         )}</details>`;
     await c.page(
