@@ -16,6 +16,7 @@ import {
   createQueue,
   createRecorder,
   loadAll,
+  pruneGrabEvents,
   RECORDER_CONNECTIONS,
   readEngineScripts,
   rebuildSchedule,
@@ -276,11 +277,15 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     metrics.watchWorker(NOTIFY_QUEUE, notify.worker);
     rebuilding = rebuildSchedules(w); // in the background: starting does not wait for it (stopping does)
     timers.push(setInterval(() => void (rebuilding = rebuildSchedules(w)), config.SCHEDULE_REBUILD_EVERY * 1000));
-    // The retention rule (PRIVACY_RETENTION_DAYS; off in development unless set): hourly, in batches.
-    if (config.retentionDays) {
-      const retain = () => void applyRetention(w).catch((err) => log.error({ err }, 'retention run failed; tried again in an hour'));
-      timers.push(setTimeout(retain, 60_000).unref(), setInterval(retain, 3_600_000));
-    }
+    // Hourly, in batches: old grab attempts folded into counts (GRAB_EVENTS_KEEP_DAYS), and the
+    // personal-data retention rule (PRIVACY_RETENTION_DAYS; off in development unless set).
+    const retain = async () => {
+      const folded = await pruneGrabEvents(w.pool, config.GRAB_EVENTS_KEEP_DAYS, w.now());
+      if (folded) log.info({ folded }, 'old grab attempts folded into per-requirement counts');
+      if (config.retentionDays) await applyRetention(w);
+    };
+    const retainLogged = () => void retain().catch((err) => log.error({ err }, 'retention run failed; tried again in an hour'));
+    timers.push(setTimeout(retainLogged, 60_000).unref(), setInterval(retainLogged, 3_600_000));
     // One server only: a cluster loses a master's slots, not everything, and one marker key cannot
     // say which (the periodic rebuild does).
     if (!ctx.redis.isCluster)

@@ -111,6 +111,8 @@ const schema = z.object({
     .string()
     .regex(/^(off|\d{1,5})$/, 'must be a number of days, or off')
     .optional(),
+  /** Days of raw grab attempts kept; older ones are folded into per-requirement counts (grab/audit.ts). */
+  GRAB_EVENTS_KEEP_DAYS: positive(90),
   /** Poison events: a listener gives an event up (to dead_letters, the console's 事件) after this many attempts… */
   EVENT_DEAD_LETTER_ATTEMPTS: positive(10),
   /** …and at least this many seconds after its first failure (an outage of minutes must not bury good events). */

@@ -62,3 +62,33 @@ export function createAudit(pool: Pool, log: Logger) {
     flush,
   };
 }
+
+const PRUNE_BATCH = 20_000;
+
+/**
+ * Retention of the attempts table (GRAB_EVENTS_KEEP_DAYS): rows older than the window are folded into
+ * grab_attempt_rollups (per requirement and code: how many, the first) and deleted, in one statement
+ * per batch, oldest first (ids follow time, so each batch walks the primary key from its start).
+ * Returns how many rows were folded.
+ */
+export async function pruneGrabEvents(pool: Pool, keepDays: number, nowMs = Date.now()): Promise<number> {
+  const cutoff = new Date(nowMs - keepDays * 86_400_000);
+  let folded = 0;
+  for (;;) {
+    const { rows } = await pool.query<{ n: number }>(
+      `WITH old AS (
+         DELETE FROM grab_events WHERE id IN (SELECT id FROM grab_events WHERE at < ($1::timestamptz AT TIME ZONE 'UTC') ORDER BY id LIMIT ${PRUNE_BATCH})
+         RETURNING requirement_id, code, at),
+       folded AS (
+         INSERT INTO grab_attempt_rollups (requirement_id, code, attempts, first_at)
+         SELECT requirement_id, code, count(*), min(at) FROM old GROUP BY 1, 2
+         ON CONFLICT (requirement_id, code) DO UPDATE
+           SET attempts = grab_attempt_rollups.attempts + excluded.attempts, first_at = least(grab_attempt_rollups.first_at, excluded.first_at)
+         RETURNING 1)
+       SELECT (SELECT count(*) FROM old)::int AS n`,
+      [cutoff.toISOString()],
+    );
+    folded += rows[0].n;
+    if (rows[0].n < PRUNE_BATCH) return folded;
+  }
+}

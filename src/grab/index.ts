@@ -5,7 +5,7 @@
  * payments listen. What other capabilities may use is exported here, and only here.
  */
 
-export { createAudit } from './audit.js';
+export { createAudit, pruneGrabEvents } from './audit.js';
 export { choose } from './choose.js';
 export { grab } from './grab.js';
 export {

@@ -124,7 +124,7 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
     },
   });
   if (!r) throw new DomainError('REQUIREMENT_NOT_FOUND');
-  const [attempts, messages, actions] = await Promise.all([
+  const [raw, folded, messages, actions] = await Promise.all([
     ctx.db.grabEvent.groupBy({
       by: ['code'],
       where: { requirementId: id },
@@ -132,6 +132,8 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
       _min: { at: true },
       orderBy: { code: 'asc' },
     }),
+    // Attempts older than GRAB_EVENTS_KEEP_DAYS, folded per code (grab/audit.ts).
+    ctx.db.grabAttemptRollup.findMany({ where: { requirementId: id } }),
     ctx.db.message.findMany({ where: { requirementId: id }, orderBy: { createdAt: 'asc' }, take: 500 }),
     ctx.db.opsAudit.findMany({
       where: { target: String(id), action: { startsWith: 'POST /api/ops/requirements' } },
@@ -139,6 +141,14 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
       include: { account: { select: { name: true } } },
     }),
   ]);
+  const byCode = new Map<string, { code: string; count: number; first: Date | null }>();
+  for (const f of folded) byCode.set(f.code, { code: f.code, count: f.attempts, first: f.firstAt });
+  for (const a of raw) {
+    const had = byCode.get(a.code);
+    const first = had?.first && a._min.at ? (had.first < a._min.at ? had.first : a._min.at) : (had?.first ?? a._min.at);
+    byCode.set(a.code, { code: a.code, count: (had?.count ?? 0) + a._count._all, first });
+  }
+  const attempts = [...byCode.values()].sort((a, b) => a.code.localeCompare(b.code));
   const planners = new Map(r.candidates.map((c) => [c.plannerId, c.planner.name]));
   for (const w of r.workOrders) planners.set(w.plannerId, w.planner.name);
   const who = (pid: number | null) => (pid ? (planners.get(pid) ?? `定制师 ${pid}`) : '');
@@ -237,7 +247,7 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
         (w) => w.supplierId === c.planner.supplier.id && w.plannerId !== c.plannerId && w.status !== 'expired' && w.status !== 'declined',
       ),
     })),
-    attempts: attempts.map((a) => ({ code: a.code, count: a._count._all, first: a._min.at })),
+    attempts,
     workOrders: r.workOrders.map((w) => ({
       id: w.id,
       plannerId: w.plannerId,
