@@ -145,7 +145,8 @@ export async function requirementTimeline(ctx: Ctx, id: number) {
   for (const f of folded) byCode.set(f.code, { code: f.code, count: f.attempts, first: f.firstAt });
   for (const a of raw) {
     const had = byCode.get(a.code);
-    const first = had?.first && a._min.at ? (had.first < a._min.at ? had.first : a._min.at) : (had?.first ?? a._min.at);
+    const firsts = [had?.first, a._min.at].filter((d): d is Date => d instanceof Date);
+    const first = firsts.length ? new Date(Math.min(...firsts.map((d) => d.getTime()))) : null;
     byCode.set(a.code, { code: a.code, count: (had?.count ?? 0) + a._count._all, first });
   }
   const attempts = [...byCode.values()].sort((a, b) => a.code.localeCompare(b.code));
