@@ -71,7 +71,7 @@ const PRUNE_BATCH = 20_000;
  * per batch, oldest first (ids follow time, so each batch walks the primary key from its start).
  * Returns how many rows were folded.
  */
-export async function pruneGrabEvents(pool: Pool, keepDays: number, nowMs = Date.now()): Promise<number> {
+export async function pruneGrabEvents(pool: Pool, keepDays: number, nowMs: number): Promise<number> {
   const cutoff = new Date(nowMs - keepDays * 86_400_000);
   let folded = 0;
   for (;;) {

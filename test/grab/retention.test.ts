@@ -22,7 +22,7 @@ it('folds old attempts into per-requirement counts, and the timeline counts the 
   const before = (await ops(h.app.url).get(`/requirements/${r}/timeline`)).body.attempts;
   expect(before.reduce((n: number, a: { count: number }) => n + a.count, 0)).toBe(320);
 
-  const folded = await pruneGrabEvents(h.app.ctx.pool, 90);
+  const folded = await pruneGrabEvents(h.app.ctx.pool, 90, Date.now());
   expect(folded).toBe(300);
   expect(await h.app.ctx.db.grabEvent.count({ where: { requirementId: r } })).toBe(20);
   expect(await h.app.ctx.db.grabAttemptRollup.findMany({ where: { requirementId: r }, orderBy: { code: 'asc' } })).toMatchObject([
@@ -36,5 +36,5 @@ it('folds old attempts into per-requirement counts, and the timeline counts the 
   );
   // The first attempt of each code is still the old one.
   for (const a of after) expect(Date.now() - new Date(a.first).getTime()).toBeGreaterThan(99 * day);
-  expect(await pruneGrabEvents(h.app.ctx.pool, 90)).toBe(0);
+  expect(await pruneGrabEvents(h.app.ctx.pool, 90, Date.now())).toBe(0);
 });
