@@ -56,6 +56,22 @@ export async function migrate(url: string, dir = DIR): Promise<string[]> {
       const seen = done.get(m.name);
       if (seen && seen !== m.checksum) throw new Error(`migration ${m.name} was edited after it was applied (checksum differs)`);
       if (seen) continue;
+      // `CREATE INDEX CONCURRENTLY` (a big table indexed without blocking its writes) cannot run in a
+      // transaction: a migration whose first line is `-- no-transaction` holds that one statement and
+      // runs as it is (docs/production.md, "Migrations on big tables").
+      if (m.sql.startsWith('-- no-transaction\n')) {
+        try {
+          await client.query(m.sql);
+        } catch (err) {
+          throw new Error(`migration ${m.name} failed: ${(err as Error).message}`);
+        }
+        await client.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`,
+          [randomUUID(), m.checksum, m.name],
+        );
+        applied.push(m.name);
+        continue;
+      }
       await client.query('BEGIN');
       try {
         await client.query(m.sql);

@@ -2,7 +2,7 @@
  * The hand-written migration and schema.prisma agree: every model is written and read back through
  * the generated client, on a freshly migrated real PostgreSQL and on the embedded PGlite database.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -161,6 +161,30 @@ describe('migrations', () => {
     } finally {
       await db.$disconnect();
       await pool.end();
+    }
+  });
+
+  it('a `-- no-transaction` migration runs as it is: CREATE INDEX CONCURRENTLY on a table being written', async () => {
+    const own = await isolatedEnv();
+    const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+    try {
+      mkdirSync(join(dir, '1_table'));
+      writeFileSync(
+        join(dir, '1_table/migration.sql'),
+        'CREATE TABLE big (id serial PRIMARY KEY, v int);\nINSERT INTO big (v) SELECT g FROM generate_series(1, 50000) g;',
+      );
+      mkdirSync(join(dir, '2_index'));
+      writeFileSync(join(dir, '2_index/migration.sql'), '-- no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS big_v_idx ON big (v);');
+      expect(await migrate(own.databaseUrl, dir)).toEqual(['1_table', '2_index']);
+      expect(await migrate(own.databaseUrl, dir)).toEqual([]);
+      const c = new pg.Client({ connectionString: own.databaseUrl });
+      await c.connect();
+      const { rows } = await c.query(`SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v_idx'::regclass`);
+      await c.end();
+      expect(rows).toEqual([{ indisvalid: true }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await own.release();
     }
   });
 
