@@ -7,7 +7,7 @@
  * No loader at run time, no `__name` wrappers (tsx's esbuild keeps names), source maps for stack traces.
  * Usage: node scripts/build.mjs (npm run build). About a second.
  */
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 
@@ -45,4 +45,22 @@ for (const f of all.filter((f) => !f.endsWith('.ts'))) {
   cpSync(f, to);
 }
 cpSync(CLIENT, join(OUT, 'web', 'client'), { recursive: true });
+// The benchmarks' comparison servers (scripts/bench/servers), compiled beside the product they import
+// from: build/bench-servers/x.js imports ../grab/… where the source imports ../../../src/grab/….
+const SERVERS = join(ROOT, 'scripts', 'bench', 'servers');
+const servers = await build({
+  entryPoints: readdirSync(SERVERS)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(SERVERS, f)),
+  outdir: join(OUT, 'bench-servers'),
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  write: false,
+  logLevel: 'warning',
+});
+for (const f of servers.outputFiles) {
+  mkdirSync(join(f.path, '..'), { recursive: true });
+  writeFileSync(f.path, f.text.replaceAll("'../../../src/", "'../").replaceAll('"../../../src/', '"../'));
+}
 console.log(`build/: ${entryPoints.length} files compiled in ${Math.round(performance.now() - started)} ms`);

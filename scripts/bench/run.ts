@@ -77,8 +77,17 @@ function ensureWrk() {
   }
 }
 
+/**
+ * The product and the comparison servers run compiled, as in production (docs/production.md, "The
+ * build"): the product from build/, each server from build/bench-servers/ (npm run build compiles
+ * both). BENCH_TSX=1 runs both through tsx instead.
+ */
+const TSX = process.env.BENCH_TSX === '1';
+const compiled = (file: string) => file.replace(/^scripts\/bench\/servers\/(.+)\.ts$/, 'build/bench-servers/$1.js');
+
 function serve(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const [file, ...rest] = args;
+  const child = spawn(process.execPath, TSX ? ['--import', 'tsx', ...args] : [compiled(file), ...rest], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -519,7 +528,10 @@ interface Product {
 async function product(env: Record<string, string>, port: number | null, profileDir?: string): Promise<Product> {
   const proc = spawn(
     process.execPath,
-    [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), '--import', 'tsx', 'src/main.ts'],
+    [
+      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+      ...(TSX ? ['--import', 'tsx', 'src/main.ts'] : ['build/main.js']),
+    ],
     {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -591,6 +603,7 @@ function summarizeRuns(runs: Run[]) {
 
 async function main() {
   ensureWrk();
+  if (!TSX) execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const dbName = 'grab_bench';
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();
@@ -784,7 +797,9 @@ async function main() {
     };
     // (f) the floor, on the product's keys (its namespace, read off the events stream's key).
     const pf = 3110;
+    const pgPort = 3112;
     let floor: ChildProcess | undefined;
+    let replyFloor: ChildProcess | undefined;
     if (!cluster) {
       const r = new Redis(redisUrl);
       const events = (await r.keys('dz:*:events')).find((k) => EVENTS_KEY.test(k));
@@ -801,6 +816,18 @@ async function main() {
         env.DAILY_GRAB_QUOTA,
       ]);
       children.push(floor);
+      // (g) the reply's floor, on the same keys.
+      replyFloor = await serve([
+        'scripts/bench/servers/reply-floor.ts',
+        String(pgPort),
+        redisUrl,
+        events.slice(0, -'events'.length),
+        TOKEN,
+        env.GRAB_RATE_IP,
+        env.GRAB_RATE_PLANNER,
+        env.DAILY_GRAB_QUOTA,
+      ]);
+      children.push(replyFloor);
     }
     const codesByGroup = (batch: { g: number; code: string }[]) =>
       Array.from({ length: GROUPS }, (_, g) => batch.filter((b) => b.g === g).map((b) => b.code));
@@ -834,13 +861,43 @@ async function main() {
       const run = watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, lua, PACED_CONNECTIONS);
       return { run, outcomes: latencyByOutcome(h0, await grabHistogram(grabWeb.url)) };
     };
+    const replyRounds: { a: Run; d2: Run; g?: Run }[] = [];
     if (ONLY === 'reply') {
       // BENCH_ONLY=reply: (a) and (d) alone, BENCH_ROUNDS times, printed with the ratios and the web process's CPU per reply.
       for (let round = 1; round <= ROUNDS; round++) {
-        const lua = script(`reply-only-${round}`, replyScript(round, openids, codesByGroup(await requirements(REPLY_REQS)), 150_000));
+        const codes = codesByGroup(await requirements(REPLY_REQS));
+        const lua = script(`reply-only-${round}`, replyScript(round, openids, codes, 150_000));
         const a = watched(children[0].pid!, `http://127.0.0.1:${pa}/`);
         const d = await redisStats(`(d) ${round}`, () => measured(replyWeb, '/wechat/callback', lua));
         const webUs = Math.round((1e6 * d.cost.webCpuS) / d.cost.requests);
+        // (d2) the same requirements once full (every reply refused or a repeat), then (g) the floor on them.
+        await settled(redisTarget);
+        const d2 = watched(
+          replyWeb.proc.pid!,
+          `${replyWeb.url}/wechat/callback`,
+          script(`reply-full-${round}`, replyScript(round + 100, openids, codes, 150_000)),
+        );
+        const g = replyFloor
+          ? watched(
+              replyFloor.pid!,
+              `http://127.0.0.1:${pgPort}/wechat/callback`,
+              script(`reply-floor-${round}`, replyScript(round + 200, openids, codes, 150_000)),
+            )
+          : undefined;
+        if (replyFloor && replyFloor.exitCode !== null) throw new Error('the reply floor exited during (g): see its message above');
+        replyRounds.push({ a, d2, g });
+        console.log(
+          `(d2)/(g) ${round}:`,
+          JSON.stringify({
+            d2: { rps: d2.rps, p99: d2.p99, webUs: webUsOf(d2), cores: d2.cores },
+            g: g && { rps: g.rps, p99: g.p99, webUs: webUsOf(g), cores: g.cores },
+            d2_over_g_perWebCpu: g
+              ? perCpu(webUsOf(d2), webUsOf(g)) === null
+                ? null
+                : +((webUsOf(g) ?? 0) / (webUsOf(d2) ?? 1)).toFixed(3)
+              : null,
+          }),
+        );
         console.log(
           `(d) ${round}:`,
           JSON.stringify({
@@ -854,6 +911,25 @@ async function main() {
           }),
         );
       }
+      const m = (xs: (number | undefined)[]) => median(xs.filter((x): x is number => x !== undefined));
+      const aUs = m(replyRounds.map((r) => webUsOf(r.a)));
+      const d2Us = m(replyRounds.map((r) => webUsOf(r.d2)));
+      const gUs = m(replyRounds.map((r) => (r.g ? webUsOf(r.g) : undefined)));
+      const floors = {
+        note: '(d2): signed 抢 <code> replies to requirements already full; (g): the same kind of replies answered by servers/reply-floor.ts (node:http, the signature, the XML reader, arrive-5 and grabOne-14 over the script line, the passive reply). Medians of rounds; web µs per request from the cores the process used.',
+        rounds: ROUNDS,
+        a_koa_hello_webUs: +aUs.toFixed(1),
+        d2_reply_full_webUs: +d2Us.toFixed(1),
+        g_reply_floor_webUs: gUs ? +gUs.toFixed(1) : null,
+        d2_over_g: gUs ? +(gUs / d2Us).toFixed(3) : null,
+        d2_over_a: +(aUs / d2Us).toFixed(3),
+        runs: replyRounds,
+      };
+      writeFileSync(resolve(ROOT, `bench-results/reply-floor${SUFFIX}.json`), `${JSON.stringify(floors, null, 2)}\n`);
+      console.log(
+        'bench-results/reply-floor.json:',
+        JSON.stringify({ d2_over_g: floors.d2_over_g, d2_over_a: floors.d2_over_a, d2Us, gUs }),
+      );
       return;
     }
     if (ONLY === 'paced') {
