@@ -5,6 +5,7 @@
  * on the year's tables against a fresh database in the same run (their ratio is what must not move).
  * Usage: npx tsx scripts/bench/year.ts [--database-url URL] [--rounds 20] → bench-results/year.json
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -13,6 +14,7 @@ import { type Running, rebuildSchedules, start } from '../../src/boot.js';
 import { loadConfig } from '../../src/config.js';
 import { reconcile } from '../../src/grab/index.js';
 import { upsertAccount } from '../../src/ops/index.js';
+import { signSession } from '../../src/session/index.js';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,22 +41,111 @@ async function rows(): Promise<Record<string, number>> {
   return out;
 }
 
+const TOKEN = 'bench-ops-token-0123456789';
+const SECRET = 'bench-session-secret-0123456789abcdef';
+const configFor = (databaseUrl: string) =>
+  loadConfig({
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: REDIS,
+    SESSION_SECRET: SECRET,
+    OPS_API_TOKEN: TOKEN,
+    TIER_DELAYS: 'S:0,A:3600,B:3600,C:3600',
+    GRAB_RATE_IP: '100000000',
+    GRAB_RATE_PLANNER: '100000000',
+  });
+
+/**
+ * The hot paths on this database: 300 wins (100 requirements, three S planners of three suppliers
+ * each, grabbing at once) timed one by one, and refusals (a C planner before C's release) driven by
+ * wrk for 10 s, with this process's CPU per refusal (the product runs in it; wrk apart).
+ */
+async function hotPaths(app: Running) {
+  const post = (path: string, body: unknown) =>
+    fetch(`${app.url}/api/ops${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then((r) => r.json() as Promise<{ id: number }>);
+  const tag = `${Date.now() % 1_000_000}`;
+  const place = `热路径${tag}`;
+  const planners: number[] = [];
+  for (const [i, tier] of (['S', 'S', 'S', 'C'] as const).entries()) {
+    const s = await post('/suppliers', { name: `热路径社${tag}-${i}` });
+    const p = await post('/planners', {
+      supplierId: s.id,
+      name: `热${i}`,
+      phone: `136${tag.padStart(6, '0')}${i}0`.slice(0, 11),
+      tier,
+      destinations: [place],
+      maxActive: 500,
+      openid: `o-hot-${tag}-${i}`,
+    });
+    planners.push(p.id);
+  }
+  const reqs: number[] = [];
+  for (let i = 0; i < 100; i++)
+    reqs.push(
+      (
+        await post('/requirements', {
+          traveler: { name: '热路径', phone: '13500000000' },
+          subject: 'individual',
+          origin: '上海',
+          destinations: [place],
+          departDate: '2099-05-01',
+          returnDate: '2099-05-08',
+          adults: 2,
+          children: 0,
+          budgetFen: 3_000_000,
+          plannersWanted: 3,
+        })
+      ).id,
+    );
+  await new Promise((ok) => setTimeout(ok, 1_000));
+  const cookie = (id: number) => `sid=${signSession(SECRET, { role: 'planner', id })}`;
+  const grab = async (plannerId: number, requirementId: number) => {
+    const t = performance.now();
+    const res = await fetch(`${app.url}/api/planner/grabs`, {
+      method: 'POST',
+      headers: { cookie: cookie(plannerId), 'content-type': 'application/json' },
+      body: JSON.stringify({ requirementId, channel: 'h5' }),
+    });
+    await res.arrayBuffer();
+    return { ms: performance.now() - t, status: res.status };
+  };
+  const wins: number[] = [];
+  for (let i = 0; i < reqs.length; i += 10) {
+    const batch = reqs.slice(i, i + 10).flatMap((r) => planners.slice(0, 3).map((p) => grab(p, r)));
+    for (const g of await Promise.all(batch)) if (g.status === 201) wins.push(g.ms);
+  }
+  const script = join(OUT, 'year-grab.lua');
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.body = '{"requirementId":${reqs[0]},"channel":"h5"}'\nwrk.headers["Content-Type"] = "application/json"\nwrk.headers["Cookie"] = "${cookie(planners[3])}"\n`,
+  );
+  const c0 = process.cpuUsage();
+  const out = execFileSync('wrk', ['-t2', '-c50', '-d10s', '-s', script, `${app.url}/api/planner/grabs`], { encoding: 'utf8' });
+  const used = process.cpuUsage(c0);
+  const requests = Number(/(\d+) requests in/.exec(out)![1]);
+  return {
+    wins: wins.length,
+    winP50Ms: pct(wins, 50),
+    winP95Ms: pct(wins, 95),
+    refusalsPerSecond: Math.round(requests / 10),
+    refusalUsCpu: Math.round(((used.user + used.system) / requests) * 10) / 10,
+  };
+}
+
 async function main() {
   const size = await rows();
   if (!size.requirements) throw new Error(`no year in ${URL_}: run npm run seed:year first`);
   const redis = new Redis(REDIS);
   await redis.flushdb(); // Redis empty: boot rebuilds everything from the year
   redis.disconnect();
-  const config = loadConfig({
-    ...process.env,
-    NODE_ENV: 'development',
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: URL_,
-    REDIS_URL: REDIS,
-    SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
-    OPS_API_TOKEN: 'bench-ops-token-0123456789',
-  });
+  const config = configFor(URL_);
   const t0 = performance.now();
   const app: Running = await start(config);
   const bootMs = performance.now() - t0;
@@ -129,7 +220,31 @@ async function main() {
     results.push(r);
     console.log(`${name.padEnd(28)} ${String(status).padEnd(4)} p50 ${String(r.p50).padStart(7)} ms  p95 ${String(r.p95).padStart(7)} ms`);
   }
+  const year = await hotPaths(app);
   await app.stop();
+  // The same hot paths on a fresh database, in the same run: the ratio is what must not move.
+  const admin = new pg.Client({ connectionString: URL_.replace(/\/[^/]*$/, '/postgres') });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS dz_year_fresh WITH (FORCE)');
+  await admin.query('CREATE DATABASE dz_year_fresh');
+  const r2 = new Redis(REDIS);
+  await r2.flushdb();
+  r2.disconnect();
+  const fresh = await start(configFor(URL_.replace(/\/[^/]*$/, '/dz_year_fresh')));
+  const empty = await hotPaths(fresh);
+  await fresh.stop();
+  await admin.query('DROP DATABASE IF EXISTS dz_year_fresh WITH (FORCE)');
+  await admin.end();
+  const hot = {
+    year,
+    fresh: empty,
+    ratios: {
+      winP50: Math.round((year.winP50Ms / empty.winP50Ms) * 100) / 100,
+      refusalCpu: Math.round((year.refusalUsCpu / empty.refusalUsCpu) * 100) / 100,
+      refusalRate: Math.round((year.refusalsPerSecond / empty.refusalsPerSecond) * 100) / 100,
+    },
+  };
+  console.log('hot paths, year against fresh:', JSON.stringify(hot));
   const seed = (() => {
     try {
       return JSON.parse(readFileSync(join(OUT, 'year-seed.json'), 'utf8'));
@@ -148,6 +263,7 @@ async function main() {
     rebuilt,
     rounds: ROUNDS,
     pages: results,
+    hotPaths: hot,
     over300msP95: results.filter((r) => r.p95 > 300 && !r.page.startsWith('api stats/funnel')).map((r) => r.page),
     chartsOver1s: results.filter((r) => r.page.startsWith('api stats') && r.p95 > 1000).map((r) => r.page),
   };

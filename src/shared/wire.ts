@@ -126,3 +126,42 @@ export interface PlannerRequirementView<D = string> extends Card {
   unavailable: { code: 'SUPPLIER_HOLDS_SLOT'; reason: string } | null;
   contact: { name: string; phone: string } | null;
 }
+
+/** What is kept about a traveler (我的数据, and ops' export on request): traveler/privacy.ts builds it. */
+export interface PersonalDataView<D = string> {
+  generatedAt: D;
+  traveler: {
+    id: number;
+    name: string;
+    phone: string | null;
+    phoneVerified: boolean;
+    wechatBound: boolean;
+    createdAt: D;
+    erasedAt: D | null;
+  };
+  trips: {
+    id: number;
+    code: string;
+    contactName: string;
+    contactPhone: string;
+    company: string | null;
+    origin: string;
+    destinations: string[];
+    departDate: D;
+    returnDate: D;
+    adults: number;
+    children: number;
+    budgetFen: number;
+    notes: string | null;
+    status: string;
+    createdAt: D;
+    closedAt: D | null;
+    anonymisedAt: D | null;
+    planners: { planner: string; supplier: string; status: string; proposal: { priceFen: number; itinerary: string } | null }[];
+    deposits: { outTradeNo: string; amountFen: number; status: string; paidAt: D | null; refundedFen: number }[];
+  }[];
+  /** Template messages WeChat delivered to this account. */
+  messagesToYou: number;
+  /** In sentences: what is kept, why, and for how long. */
+  policy: string[];
+}

@@ -13,47 +13,12 @@ import type { Ctx } from '../context.js';
 import { refusal } from '../errors.js';
 import { closeRequirement, ERASED_NAME, forgetContact } from '../grab/index.js';
 import { maskPhone } from '../log.js';
+import type { PersonalDataView } from '../shared/wire.js';
 
 const DAY_MS = 86_400_000;
 const BATCH = 1_000;
 
-export interface PersonalData {
-  generatedAt: Date;
-  traveler: {
-    id: number;
-    name: string;
-    phone: string | null;
-    phoneVerified: boolean;
-    wechatBound: boolean;
-    createdAt: Date;
-    erasedAt: Date | null;
-  };
-  trips: {
-    id: number;
-    code: string;
-    contactName: string;
-    contactPhone: string;
-    company: string | null;
-    origin: string;
-    destinations: string[];
-    departDate: Date;
-    returnDate: Date;
-    adults: number;
-    children: number;
-    budgetFen: number;
-    notes: string | null;
-    status: string;
-    createdAt: Date;
-    closedAt: Date | null;
-    anonymisedAt: Date | null;
-    planners: { planner: string; supplier: string; status: string; proposal: { priceFen: number; itinerary: string } | null }[];
-    deposits: { outTradeNo: string; amountFen: number; status: string; paidAt: Date | null; refundedFen: number }[];
-  }[];
-  /** Template messages WeChat delivered to this account. */
-  messagesToYou: number;
-  /** In sentences: what is kept, why, and for how long. */
-  policy: string[];
-}
+export type PersonalData = PersonalDataView<Date>;
 
 export function policyOf(ctx: Ctx): string[] {
   const days = ctx.config.retentionDays;

@@ -4,37 +4,16 @@
  * a download of all of it, and deleting the account (typed confirmation; records stay without the
  * personal fields, open trips close).
  */
+import type { PersonalDataView } from '../../../shared/wire.js';
 import { TRIP_STATUS } from '../../../shared/words.js';
 import { ApiError, api, say } from '../api.js';
 import { dialog, failed, h, loading, mount } from '../dom.js';
 import { party, yuan } from '../fmt.js';
 import { cell, input } from './words.js';
 
-interface Trip {
-  id: number;
-  code: string;
-  contactName: string;
-  contactPhone: string;
-  company: string | null;
-  origin: string;
-  destinations: string[];
-  departDate: string;
-  returnDate: string;
-  adults: number;
-  children: number;
-  budgetFen: number;
-  notes: string | null;
-  status: string;
-  anonymisedAt: string | null;
-  planners: { planner: string; supplier: string; status: string; proposal: { priceFen: number } | null }[];
-  deposits: { amountFen: number; status: string; refundedFen: number }[];
-}
-interface MyData {
-  traveler: { name: string; phone: string | null; phoneVerified: boolean; wechatBound: boolean; createdAt: string } | null;
-  trips: Trip[];
-  messagesToYou: number;
-  policy: string[];
-}
+/** A guest with nothing kept yet gets the rules and no account. */
+type MyData = Omit<PersonalDataView, 'traveler'> & { traveler: PersonalDataView['traveler'] | null };
+type Trip = MyData['trips'][number];
 
 const row = (label: string, value: string) =>
   h('div', { class: 'weui-cell' }, h('div', { class: 'weui-cell__bd' }, label), h('div', { class: 'weui-cell__ft' }, value));
