@@ -259,6 +259,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
   let workerCtx: Ctx | undefined;
   let workerDb: ReturnType<typeof createPrisma> | undefined;
   let rebuilding: Promise<unknown> = Promise.resolve();
+  let retaining: Promise<unknown> = Promise.resolve();
   const timers: NodeJS.Timeout[] = [];
   let lossWatch: { stop(): void } | undefined;
   if (config.ROLE !== 'web') {
@@ -284,7 +285,9 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
       if (folded) log.info({ folded }, 'old grab attempts folded into per-requirement counts');
       if (config.retentionDays) await applyRetention(w);
     };
-    const retainLogged = () => void retain().catch((err) => log.error({ err }, 'retention run failed; tried again in an hour'));
+    const retainLogged = () => {
+      retaining = retain().catch((err) => log.error({ err }, 'retention run failed; tried again in an hour'));
+    };
     timers.push(setTimeout(retainLogged, 60_000).unref(), setInterval(retainLogged, 3_600_000));
     // One server only: a cluster loses a master's slots, not everything, and one marker key cannot
     // say which (the periodic rebuild does).
@@ -331,6 +334,7 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
       for (const t of timers) clearInterval(t);
       lossWatch?.stop();
       await rebuilding;
+      await retaining; // a retention batch in flight finishes before the pools close
       await listening?.close();
       // Workers first: their jobs may be talking to this very server (the sandbox).
       for (const x of workers) await x.close();

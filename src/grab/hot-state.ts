@@ -84,7 +84,12 @@ export async function ensureRequirement(ctx: Ctx, id: number): Promise<boolean> 
 }
 
 /** Loads one planner into Redis if absent. Returns false when PostgreSQL has no such planner. */
-export async function ensurePlanner(ctx: Ctx, id: number): Promise<boolean> {
+/** `pools`: every planner's candidacies of open requirements, read once for all (loadAll); else this planner's are read. */
+export async function ensurePlanner(
+  ctx: Ctx,
+  id: number,
+  pools?: Map<number, { requirementId: number; score: number }[]>,
+): Promise<boolean> {
   const now = ctx.now();
   const p = await ctx.db.planner.findUnique({ where: { id }, include: { supplier: true } });
   if (!p) return false;
@@ -92,10 +97,12 @@ export async function ensurePlanner(ctx: Ctx, id: number): Promise<boolean> {
   const [held, winsToday, pool] = await Promise.all([
     ctx.db.workOrder.findMany({ where: { plannerId: id, status: { in: [...HELD] } }, select: { id: true, requirementId: true } }),
     ctx.db.workOrder.count({ where: { plannerId: id, grabbedAt: { gte: dayStart }, channel: { not: 'dispatch' } } }),
-    ctx.db.candidate.findMany({
-      where: { plannerId: id, requirement: { status: { in: ['open', 'full'] } } },
-      select: { requirementId: true, score: true },
-    }),
+    pools
+      ? (pools.get(id) ?? [])
+      : ctx.db.candidate.findMany({
+          where: { plannerId: id, requirement: { status: { in: ['open', 'full'] } } },
+          select: { requirementId: true, score: true },
+        }),
   ]);
   const state = {
     meta: plannerMeta(p),
@@ -196,6 +203,9 @@ export async function plannerIdByOpenid(ctx: Ctx, openid: string): Promise<numbe
 }
 
 /** Boot: make sure every live requirement and every planner is in Redis (after a wipe, all are rebuilt). */
+/** Requirements or planners loaded side by side at boot (a pool of 16 connections serves them). */
+const LOAD_CONCURRENCY = 8;
+
 export async function loadAll(ctx: Ctx): Promise<{ requirements: number; planners: number }> {
   const reqs = await ctx.db.requirement.findMany({ where: { status: { in: ['open', 'full'] } }, select: { id: true } });
   const planners = await ctx.db.planner.findMany({ select: { id: true } });
@@ -205,17 +215,41 @@ export async function loadAll(ctx: Ctx): Promise<{ requirements: number; planner
     const present = await Promise.all(ids.map((id) => ctx.redis.exists(key(id))));
     return ids.filter((_, i) => !present[i]);
   };
-  let loadedReqs = 0;
-  let loadedPlanners = 0;
-  for (const id of await absent(
-    reqs.map((r) => r.id),
-    (id) => requirementKeys(id).meta,
-  ))
-    if (await ensureRequirement(ctx, id)) loadedReqs++;
-  for (const id of await absent(
+  // Several at a time (each is a few reads of PostgreSQL and one script): thousands of open
+  // requirements and planners after a Redis loss load in seconds, not minutes.
+  const loadEach = async (ids: number[], load: (id: number) => Promise<boolean>) => {
+    let loaded = 0;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(LOAD_CONCURRENCY, ids.length) }, async () => {
+        while (next < ids.length) if (await load(ids[next++])) loaded++;
+      }),
+    );
+    return loaded;
+  };
+  const loadedReqs = await loadEach(
+    await absent(
+      reqs.map((r) => r.id),
+      (id) => requirementKeys(id).meta,
+    ),
+    (id) => ensureRequirement(ctx, id),
+  );
+  // Every planner's pool in one read: open requirements are few, a year's candidacies are not
+  // (read per planner, each walked its whole history).
+  const missing = await absent(
     planners.map((p) => p.id),
     (id) => plannerKeys(id, day).meta,
-  ))
-    if (await ensurePlanner(ctx, id)) loadedPlanners++;
+  );
+  const pools = new Map<number, { requirementId: number; score: number }[]>();
+  if (missing.length)
+    for (const c of await ctx.db.candidate.findMany({
+      where: { requirement: { status: { in: ['open', 'full'] } } },
+      select: { plannerId: true, requirementId: true, score: true },
+    })) {
+      const list = pools.get(c.plannerId);
+      if (list) list.push(c);
+      else pools.set(c.plannerId, [c]);
+    }
+  const loadedPlanners = await loadEach(missing, (id) => ensurePlanner(ctx, id, pools));
   return { requirements: loadedReqs, planners: loadedPlanners };
 }

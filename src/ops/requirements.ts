@@ -32,7 +32,32 @@ export interface RequirementFilter {
   perPage: number;
 }
 
-function whereOf(f: RequirementFilter): Prisma.RequirementWhereInput {
+/** Totals are counted up to this many (the pager says "10000+"): a count over a year of rows is not worth a second. */
+export const COUNT_CAP = 10_000;
+
+/**
+ * What `q` finds, each on an index: a requirement code; a phone (eleven digits exactly, or its first
+ * digits) of the trip's contact or of its traveler now; a name's beginning (contact or traveler).
+ */
+async function searchOf(ctx: Ctx, raw: string): Promise<Prisma.RequirementWhereInput> {
+  const q = raw.trim();
+  const digits = /^\d{3,11}$/.test(q);
+  const phone = q.length === 11 ? q : { startsWith: q };
+  const travelers = await ctx.db.traveler.findMany({
+    where: digits ? { phone } : { name: { startsWith: q } },
+    select: { id: true },
+    take: 1_000,
+  });
+  return {
+    OR: [
+      { code: q.toUpperCase() },
+      digits ? { contactPhone: phone } : { contactName: { startsWith: q } },
+      ...(travelers.length ? [{ travelerId: { in: travelers.map((t) => t.id) } }] : []),
+    ],
+  };
+}
+
+async function whereOf(ctx: Ctx, f: RequirementFilter): Promise<Prisma.RequirementWhereInput> {
   const and: Prisma.RequirementWhereInput[] = [];
   if (f.status) and.push({ status: f.status });
   if (f.destination) and.push({ destinations: { has: f.destination } });
@@ -44,26 +69,16 @@ function whereOf(f: RequirementFilter): Prisma.RequirementWhereInput {
     and.push({ releases: { some: { tier: f.tier } } });
     if (wider.length) and.push({ releases: { none: { tier: { in: wider } } } });
   }
-  if (f.q) {
-    and.push({
-      // The trip's own contact as submitted, and its traveler as they are now (a verified number, a new name).
-      OR: [
-        { code: f.q.toUpperCase() },
-        { contactName: { contains: f.q } },
-        { contactPhone: { contains: f.q } },
-        { traveler: { name: { contains: f.q } } },
-        { traveler: { phone: { contains: f.q } } },
-      ],
-    });
-  }
+  // The trip's own contact as submitted, and its traveler as they are now (a verified number, a new name).
+  if (f.q) and.push(await searchOf(ctx, f.q));
   return { AND: and };
 }
 
 export async function listRequirements(ctx: Ctx, f: RequirementFilter) {
-  const where = whereOf(f);
+  const where = await whereOf(ctx, f);
   const { total, rows } = await paged(
     f,
-    () => ctx.db.requirement.count({ where }),
+    () => ctx.db.requirement.count({ where, take: COUNT_CAP + 1 }),
     (page) =>
       ctx.db.requirement.findMany({
         where,
@@ -73,12 +88,18 @@ export async function listRequirements(ctx: Ctx, f: RequirementFilter) {
           traveler: { select: { name: true } },
           releases: { select: { tier: true } },
           workOrders: { select: { status: true } },
-          _count: { select: { candidates: true } },
         },
       }),
   );
+  // Candidates counted for this page's rows only (Prisma's _count aggregates the whole table first).
+  const counts = await candidateCounts(
+    ctx,
+    rows.map((r) => r.id),
+  );
   return {
-    total,
+    total: Math.min(total, COUNT_CAP),
+    /** More than `total` match (counting stopped there). */
+    more: total > COUNT_CAP,
     page: f.page,
     perPage: f.perPage,
     items: rows.map((r) => ({
@@ -92,7 +113,7 @@ export async function listRequirements(ctx: Ctx, f: RequirementFilter) {
       budgetFen: r.budgetFen,
       plannersWanted: r.plannersWanted,
       held: r.workOrders.filter((w) => w.status !== 'expired' && w.status !== 'declined').length,
-      candidates: r._count.candidates,
+      candidates: counts.get(r.id) ?? 0,
       tierReached: TIERS.filter((t) => r.releases.some((x) => x.tier === t)).at(-1) ?? null,
       flagged: r.flaggedAt !== null,
       createdAt: r.createdAt,
@@ -304,4 +325,11 @@ export async function contactOf(ctx: Ctx, id: number) {
   const r = await ctx.db.requirement.findUnique({ where: { id }, select: { contactName: true, contactPhone: true, travelerId: true } });
   if (!r) throw new DomainError('REQUIREMENT_NOT_FOUND');
   return { name: r.contactName, phone: r.contactPhone, travelerId: r.travelerId };
+}
+
+/** How many candidates each of these requirements has (one indexed query). */
+export async function candidateCounts(ctx: Ctx, ids: number[]): Promise<Map<number, number>> {
+  if (!ids.length) return new Map();
+  const rows = await ctx.db.candidate.groupBy({ by: ['requirementId'], where: { requirementId: { in: ids } }, _count: { _all: true } });
+  return new Map(rows.map((r) => [r.requirementId, r._count._all]));
 }

@@ -8,6 +8,7 @@ import { TIERS, type Tier } from '../config.js';
 import type { Ctx } from '../context.js';
 import { chinaDate, chinaDateEnd as endOf, chinaDateStart as startOf } from '../format.js';
 import { notifyPause } from '../notify/index.js';
+import { candidateCounts } from './requirements.js';
 
 /** A supplier with at most this many active planners is "long tail": the seed's small suppliers. */
 export const LONG_TAIL_MAX_PLANNERS = 3;
@@ -113,10 +114,14 @@ export async function today(ctx: Ctx, dueWithinHours = 6) {
       where: { status: 'open', flaggedAt: { not: null } },
       orderBy: { flaggedAt: 'asc' },
       take: 20,
-      select: { id: true, code: true, destinations: true, flaggedAt: true, plannersWanted: true, _count: { select: { candidates: true } } },
+      select: { id: true, code: true, destinations: true, flaggedAt: true, plannersWanted: true },
     }),
     notifyPause(ctx),
   ]);
+  const candidates = await candidateCounts(
+    ctx,
+    flagged.map((r) => r.id),
+  );
   const { wanted, held } = fill[0];
   return {
     day,
@@ -136,7 +141,7 @@ export async function today(ctx: Ctx, dueWithinHours = 6) {
       code: r.code,
       destinations: r.destinations,
       flaggedAt: r.flaggedAt,
-      why: r._count.candidates === 0 ? ('no-planners' as const) : ('slots-left' as const),
+      why: !candidates.get(r.id) ? ('no-planners' as const) : ('slots-left' as const),
     })),
     /** Template messages paused (WeChat 45009: the day's quota spent), until when. */
     notify: paused ? { paused: true, since: new Date(paused.since), until: new Date(paused.until) } : { paused: false },

@@ -127,11 +127,13 @@ export function withQuery(ctx: Context, change: Record<string, string | number |
   return `${ctx.path}${s ? `?${s}` : ''}`;
 }
 
-export function pager(ctx: Context, page: number, perPage: number, total: number): Html {
+/** `more`: the total was counted up to its cap (more rows match): said as "10000+", and the next page stays open. */
+export function pager(ctx: Context, page: number, perPage: number, total: number, more = false): Html {
   const pages = Math.max(1, Math.ceil(total / perPage));
-  return html`<div class="pager"><span class="muted">共 ${total} 条，第 ${page} / ${pages} 页</span>${
+  const words = more ? html`共 ${total}+ 条，第 ${page} 页` : html`共 ${total} 条，第 ${page} / ${pages} 页`;
+  return html`<div class="pager"><span class="muted">${words}</span>${
     page > 1 ? html`<a href="${withQuery(ctx, { page: page - 1 })}">上一页</a>` : ''
-  }${page < pages ? html`<a href="${withQuery(ctx, { page: page + 1 })}">下一页</a>` : ''}</div>`;
+  }${page < pages || more ? html`<a href="${withQuery(ctx, { page: page + 1 })}">下一页</a>` : ''}</div>`;
 }
 
 /** A big number with its label; `k` lets the console script fill or refresh it. */

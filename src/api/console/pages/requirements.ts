@@ -54,7 +54,7 @@ ${field('编号/出行人/手机', 'q', input('q', q.q))}<button type="submit">�
     await c.page(
       ctx,
       '需求',
-      html`<h1>需求</h1>${filters}${problem}<section class="box">${table(['编号', '状态', '出行人', '目的地', '出发', '预算', '已接/名额', '开放到', '候选', '提交时间'], rows, '没有符合条件的需求。')}${result ? pager(ctx, result.page, result.perPage, result.total) : ''}</section>`,
+      html`<h1>需求</h1>${filters}${problem}<section class="box">${table(['编号', '状态', '出行人', '目的地', '出发', '预算', '已接/名额', '开放到', '候选', '提交时间'], rows, '没有符合条件的需求。')}${result ? pager(ctx, result.page, result.perPage, result.total, result.more) : ''}</section>`,
       '/ops/requirements',
     );
   });
