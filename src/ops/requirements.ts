@@ -82,7 +82,8 @@ export async function listRequirements(ctx: Ctx, f: RequirementFilter) {
     (page) =>
       ctx.db.requirement.findMany({
         where,
-        orderBy: { id: 'desc' },
+        // Newest first. Within dates, by the date's index (by id, a range months back is reached after every newer row).
+        orderBy: f.from || f.to ? [{ createdAt: 'desc' }, { id: 'desc' }] : { id: 'desc' },
         ...page,
         include: {
           traveler: { select: { name: true } },

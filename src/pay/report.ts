@@ -13,14 +13,14 @@ export async function paymentsReport(ctx: Ctx, from: string, to: string, check: 
   const [lo, hi] = [startOf(from), endOf(to)];
   // Summed in PostgreSQL: a month of a busy year is tens of thousands of orders.
   const states = await ctx.db.$queryRaw<{ status: string; count: number; amount_fen: number }[]>`
-    SELECT status::text, count(*)::int AS count, coalesce(sum(amount_fen), 0)::int AS amount_fen
+    SELECT status::text, count(*)::int AS count, coalesce(sum(amount_fen), 0)::float8 AS amount_fen
       FROM deposits WHERE created_at >= ${lo} AND created_at < ${hi} GROUP BY 1`;
   const byState: Record<string, { count: number; amountFen: number }> = {};
   for (const x of states) byState[x.status] = { count: x.count, amountFen: x.amount_fen };
   const orders = states.reduce((n, x) => n + x.count, 0);
   const paidByDay = await ctx.db.$queryRaw<{ day: string; paid: number; paidFen: number; refundedFen: number }[]>`
     SELECT to_char(paid_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day, count(*)::int AS paid,
-           sum(amount_fen)::int AS "paidFen", sum(refunded_fen)::int AS "refundedFen"
+           sum(amount_fen)::float8 AS "paidFen", sum(refunded_fen)::float8 AS "refundedFen"
       FROM deposits WHERE created_at >= ${lo} AND created_at < ${hi} AND paid_at IS NOT NULL GROUP BY 1 ORDER BY 1`;
   const stuckRefunds = await ctx.db.refund.findMany({
     where: { status: { in: ['processing', 'abnormal'] }, deposit: { createdAt: { gte: lo, lt: hi } } },
