@@ -68,7 +68,10 @@ const PRUNE_BATCH = 20_000;
 /**
  * Retention of the attempts table (GRAB_EVENTS_KEEP_DAYS): rows older than the window are folded into
  * grab_attempt_rollups (per requirement and code: how many, the first) and deleted, in one statement
- * per batch, oldest first (ids follow time, so each batch walks the primary key from its start).
+ * per batch, oldest first: each batch reads the oldest 20,000 rows by id (ids follow time) and
+ * folds those past the window; a batch that finds fewer is the last. So a run with nothing to fold
+ * reads 20,000 rows, not the table (a scan for `at` alone would walk millions: no index on `at` is
+ * kept for it, the hot path would pay for it on every insert).
  * Returns how many rows were folded.
  */
 export async function pruneGrabEvents(pool: Pool, keepDays: number, nowMs: number): Promise<number> {
@@ -77,7 +80,9 @@ export async function pruneGrabEvents(pool: Pool, keepDays: number, nowMs: numbe
   for (;;) {
     const { rows } = await pool.query<{ n: number }>(
       `WITH old AS (
-         DELETE FROM grab_events WHERE id IN (SELECT id FROM grab_events WHERE at < ($1::timestamptz AT TIME ZONE 'UTC') ORDER BY id LIMIT ${PRUNE_BATCH})
+         DELETE FROM grab_events WHERE id IN (
+           SELECT id FROM (SELECT id, at FROM grab_events ORDER BY id LIMIT ${PRUNE_BATCH}) oldest
+            WHERE at < ($1::timestamptz AT TIME ZONE 'UTC'))
          RETURNING requirement_id, code, at),
        folded AS (
          INSERT INTO grab_attempt_rollups (requirement_id, code, attempts, first_at)
