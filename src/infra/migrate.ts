@@ -45,7 +45,12 @@ export async function migrate(url: string, dir = DIR): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    // Waited for by polling, not by a blocking pg_advisory_lock: a waiter blocked inside that
+    // statement is a transaction in progress, and the holder's CREATE INDEX CONCURRENTLY waits for
+    // every such transaction to end — each waiting on the other (a deadlock, seen with web
+    // processes booting together on a new release). A try is a transaction that ends at once.
+    while (!(await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LOCK_KEY])).rows[0].ok)
+      await new Promise((ok) => setTimeout(ok, 100));
     await client.query(TABLE);
     const { rows } = await client.query<{ migration_name: string; checksum: string }>(
       'SELECT migration_name, checksum FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',

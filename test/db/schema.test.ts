@@ -188,6 +188,16 @@ describe('migrations', () => {
     }
   });
 
+  it('processes booting together on a new database migrate it once, without deadlocking on the concurrent index builds', async () => {
+    const own = await isolatedEnv();
+    try {
+      const applied = await Promise.all([migrate(own.databaseUrl), migrate(own.databaseUrl), migrate(own.databaseUrl)]);
+      expect(applied.flat().sort()).toEqual(listMigrations().map((m) => m.name));
+    } finally {
+      await own.release();
+    }
+  });
+
   it('the embedded database runs the same migrations and queries', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pglite-'));
     const database = await ensureDatabase(undefined, dir, createLogger('silent'));
