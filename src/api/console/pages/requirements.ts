@@ -38,7 +38,7 @@ ${field(
     q.flagged,
   ),
 )}
-${field('编号/出行人/手机', 'q', input('q', q.q))}<button type="submit">筛选</button> <a href="/ops/requirements">清除</a></form>`;
+${field('编号/出行人/手机', 'q', input('q', q.q, 'placeholder="编号、姓名开头或手机号（开头几位）"'))}<button type="submit">筛选</button> <a href="/ops/requirements">清除</a></form>`;
     const rows = (result?.items ?? []).map((x) => [
       link(`/ops/requirements/${x.id}`, x.code),
       html`${tag(x.status)}${x.flagged ? flag : ''}`,
