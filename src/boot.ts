@@ -311,7 +311,8 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     // The live stream and the hot routes are served in front of Koa (live/raw.ts and http/lean.ts say why); everything else by Koa.
     server = createFrontServer(config, (req, res) => {
       metrics.timeRequest(req, res);
-      withRequestId(req, res, () => void (serveStream(ctx, liveHub, req, res) || lean(req, res) || koa(req, res)));
+      // The hot routes first (they put the request id in their one writeHead), then the live stream and Koa.
+      withRequestId(req, res, (hot) => (hot ? lean(req, res) : void (serveStream(ctx, liveHub, req, res) || koa(req, res))));
     });
     await new Promise<void>((ok) => server!.listen(config.PORT, ok));
     const port = (server.address() as { port: number }).port;

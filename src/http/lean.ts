@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { errorAnswer } from './errors.js';
+import { requestIdOf } from './request-id.js';
 
 export type LeanRoute = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => boolean;
 
@@ -52,6 +53,8 @@ export function send(
     'content-length': String(Buffer.byteLength(text)),
   };
   if (https) headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
+  const id = requestIdOf(res);
+  if (id) headers['x-request-id'] = id;
   if (extra) for (const name of Object.keys(extra)) headers[name] = extra[name];
   res.writeHead(status, headers);
   res.end(text);
