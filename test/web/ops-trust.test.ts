@@ -262,3 +262,49 @@ it('a phone is masked on the page and in the planner page; 显示完整号码 sh
   );
   await profile.close();
 });
+
+it('事件: a dead-lettered event is shown with why it failed; 重试 sends it again and 丢弃 after a confirmation, both recorded', async () => {
+  const event = { id: `ev-${phone()}`, type: 'released', requirementId: 424_242, tier: 'S', plannerIds: [1], at: Date.now() };
+  const rows = [];
+  for (const [i, listener] of ['notifications', 'live'].entries())
+    rows.push(
+      await h.app.ctx.db.deadLetter.create({
+        data: {
+          listener,
+          eventId: `${event.id}-${i}`,
+          event: { ...event, id: `${event.id}-${i}` },
+          error: `模板发送失败 ${i}`,
+          attempts: 12,
+          firstFailedAt: new Date(Date.now() - 2 * 3_600_000),
+        },
+      }),
+    );
+  const { profile, page, dialogs } = await consoleTab('ops');
+  await page.goto(`${h.app.url}/ops/events`);
+  const row = (id: number) => page.locator('tr', { has: page.locator(`form[data-api="/api/ops/dead-letters/${id}/retry"]`) });
+  expect(await row(rows[0].id).textContent()).toContain('模板发送失败 0');
+  expect(await row(rows[0].id).textContent()).toContain('模板消息');
+  await shot(page, 'ops-dead-letters');
+  await row(rows[0].id).locator('button', { hasText: '重试' }).click();
+  await until(async () => (await h.app.ctx.db.deadLetter.findUniqueOrThrow({ where: { id: rows[0].id } })).status === 'retried');
+  await until(async () =>
+    (
+      (await page
+        .locator('main')
+        .textContent()
+        .catch(() => '')) ?? ''
+    ).includes('已重试'),
+  );
+  await row(rows[1].id).locator('button', { hasText: '丢弃' }).click();
+  await until(async () => (await h.app.ctx.db.deadLetter.findUniqueOrThrow({ where: { id: rows[1].id } })).status === 'discarded');
+  expect(dialogs.at(-1)).toContain('不会再被处理');
+  const audit = await h.app.ctx.db.opsAudit.findMany({
+    where: { action: { startsWith: 'POST /api/ops/dead-letters/' } },
+    orderBy: { id: 'asc' },
+  });
+  expect(audit.map((a) => [a.action, a.target])).toEqual([
+    ['POST /api/ops/dead-letters/:id/retry', String(rows[0].id)],
+    ['POST /api/ops/dead-letters/:id/discard', String(rows[1].id)],
+  ]);
+  await profile.close();
+});

@@ -10,6 +10,23 @@ import { apiForm, type Console, link, num, table, when } from '../layout.js';
 
 const LISTENERS: Record<string, string> = { live: '实时页面', notifications: '模板消息' };
 const STATUS: Record<string, string> = { dead: '待处理', retried: '已重试', discarded: '已丢弃' };
+/** Each event in words (its code stays beside it, small, for whoever reads the logs). */
+const EVENT: Record<string, string> = {
+  released: '按等级放单',
+  grabbed: '定制师抢到',
+  full: '名额已满',
+  flagged: '需要人工处理',
+  dispatched: '系统派单',
+  expired: '超时未交方案',
+  'proposal-due': '方案快到期',
+  proposal: '提交了方案',
+  chosen: '旅客选定方案',
+  paid: '定金已付',
+  refund: '退款',
+  closed: '需求关闭',
+  reopened: '需求重新开放',
+  unconfirmed: '抢单待确认',
+};
 
 export function events(r: Router, c: Console) {
   r.get('/events', async (ctx) => {
@@ -18,7 +35,7 @@ export function events(r: Router, c: Console) {
     const body = rows.map((x) => [
       num(x.id),
       LISTENERS[x.listener] ?? x.listener,
-      html`<code>${x.type}</code>`,
+      html`${EVENT[x.type] ?? '其他事件'} <code class="muted">${x.type}</code>`,
       x.requirementId ? link(`/ops/requirements/${x.requirementId}`, `#${x.requirementId}`) : '',
       html`<span class="err">${x.error}</span>`,
       num(x.attempts),
