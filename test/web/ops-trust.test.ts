@@ -265,7 +265,7 @@ it('a phone is masked on the page and in the planner page; 显示完整号码 sh
 
 it('事件: a dead-lettered event is shown with why it failed; 重试 sends it again and 丢弃 after a confirmation, both recorded', async () => {
   const event = { id: `ev-${phone()}`, type: 'released', requirementId: 424_242, tier: 'S', plannerIds: [1], at: Date.now() };
-  const rows = [];
+  const rows: { id: number }[] = [];
   for (const [i, listener] of ['notifications', 'live'].entries())
     rows.push(
       await h.app.ctx.db.deadLetter.create({
