@@ -221,6 +221,23 @@ export async function rebuildSchedules(
   }
 }
 
+/** Waits for `p` at most `ms`; past that, says what is left behind and goes on. */
+async function bounded(p: Promise<unknown> | undefined, ms: number, what: string, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((ok) => {
+    timer = setTimeout(() => ok('late'), ms);
+  });
+  const done = await Promise.race([
+    Promise.resolve(p).then(
+      () => 'done' as const,
+      () => 'done' as const,
+    ),
+    late,
+  ]);
+  clearTimeout(timer);
+  if (done === 'late') log.warn({ waitedMs: ms }, `stopping: ${what} still running, left behind`);
+}
+
 /** connect(), then the web side and/or the workers, as ROLE says. */
 export async function start(config: Config, opts: Options = {}): Promise<Running> {
   const { ctx, redisTarget, close, metrics, queueConn, database } = await connect(config, opts);
@@ -334,11 +351,14 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
       if (server) log.info({ streams: told }, 'draining: streams told to reconnect, in-flight requests finishing');
       for (const t of timers) clearInterval(t);
       lossWatch?.stop();
-      await rebuilding;
-      await retaining; // a retention batch in flight finishes before the pools close
+      // Each step is waited for, but not forever: a schedule rebuild waiting on the lock another
+      // process left (Redis cut mid-rebuild) must not hold a shutdown for its two minutes. What is
+      // abandoned is derived again from PostgreSQL by the next process.
+      await bounded(rebuilding, 10_000, 'schedule rebuild', log);
+      await bounded(retaining, 10_000, 'retention batch', log); // a retention batch in flight finishes before the pools close
       await listening?.close();
       // Workers first: their jobs may be talking to this very server (the sandbox).
-      for (const x of workers) await x.close();
+      for (const x of workers) await bounded(x.close(), 15_000, 'a worker closing', log);
       await Promise.all(watched.slice(1).map((q) => q.close()));
       workerConn?.disconnect();
       await workerDb?.db.$disconnect();
