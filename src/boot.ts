@@ -45,6 +45,7 @@ import {
 import { watchRedisLoss } from './infra/redis-loss.js';
 import { scriptLine } from './infra/script-line.js';
 import { kernelScripts, readKernelScripts } from './infra/scripts.js';
+import { within } from './infra/within.js';
 import { createHub, type Hub, liveListener, serveStream } from './live/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics/index.js';
@@ -223,19 +224,15 @@ export async function rebuildSchedules(
 
 /** Waits for `p` at most `ms`; past that, says what is left behind and goes on. */
 async function bounded(p: Promise<unknown> | undefined, ms: number, what: string, log: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((ok) => {
-    timer = setTimeout(() => ok('late'), ms);
-  });
-  const done = await Promise.race([
-    Promise.resolve(p).then(
-      () => 'done' as const,
-      () => 'done' as const,
-    ),
-    late,
-  ]);
-  clearTimeout(timer);
-  if (done === 'late') log.warn({ waitedMs: ms }, `stopping: ${what} still running, left behind`);
+  const LATE = Symbol('late');
+  if (
+    (await within(
+      Promise.resolve(p).catch(() => {}),
+      ms,
+      LATE,
+    )) === LATE
+  )
+    log.warn({ waitedMs: ms }, `stopping: ${what} still running, left behind`);
 }
 
 /** connect(), then the web side and/or the workers, as ROLE says. */

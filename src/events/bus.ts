@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { eventsStream, listenerDone, listenerFailures } from '../infra/keys.js';
 import { duplicate, type RedisClient } from '../infra/redis.js';
+import { within } from '../infra/within.js';
 import type { Logger } from '../log.js';
 import { type DomainEvent, type Listener, type NewEvent, withId } from './types.js';
 
@@ -103,6 +104,7 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
     const attempts = n + 1;
     const firstMs = first || Date.now();
     await redis.hset(key, event.id, `${attempts}:${firstMs}`);
+    await redis.expire(key, DONE_TTL_SEC); // an entry of an event that later succeeded as a new entry goes with it
     if (attempts < poison.attempts || Date.now() - firstMs < poison.afterMs) return false;
     await poison.keep({
       listener: l.name,
@@ -132,7 +134,8 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
     // failing (a poison event) cannot hide the ones behind them from every pass.
     let claimFrom = '0';
 
-    async function one(entryId: string, event: DomainEvent, only?: string) {
+    /** `redelivered`: taken over from the pending list (a failed or abandoned try), so it may have failures on record. */
+    async function one(entryId: string, event: DomainEvent, redelivered: boolean, only?: string) {
       // Not this listener's event, or a retry from the dead letters meant for another listener.
       if (!applicable.has(event.type) || (only && only !== l.name)) return void (await redis.xack(eventsStream, group, entryId));
       const mark = listenerDone(l.name, event.id);
@@ -159,7 +162,8 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
         opts.log.error({ err, listener: l.name, event: event.id }, 'listener failed; the event will be retried');
         return;
       }
-      if (poison) await redis.hdel(listenerFailures(l.name), event.id);
+      // A first delivery has no failure on record: no round trip for it on every event.
+      if (poison && redelivered) await redis.hdel(listenerFailures(l.name), event.id);
       await redis.set(mark, 'done', 'EX', DONE_TTL_SEC);
       await redis.xack(eventsStream, group, entryId);
     }
@@ -169,7 +173,7 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
      * one), run side by side up to `concurrency`. The commands of parallel lanes share round trips
      * (the connection auto-pipelines).
      */
-    async function handle(entries: Entry[]) {
+    async function handle(entries: Entry[], redelivered: boolean) {
       const lanes = new Map<string | number, [string, DomainEvent, string | undefined][]>();
       for (const [entryId, fields] of entries) {
         if (!fields) continue; // trimmed away while pending
@@ -189,7 +193,7 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
           for (let lane = queue.shift(); lane && !stopped; lane = queue.shift())
             for (const [id, e, only] of lane) {
               if (stopped) return;
-              await one(id, e, only);
+              await one(id, e, redelivered, only);
             }
         }),
       );
@@ -204,12 +208,12 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
             Entry[],
           ];
           claimFrom = next; // '0-0' once the end is reached: the next pass starts over
-          if (claimed.length) await handle(claimed);
+          if (claimed.length) await handle(claimed, true);
         }
         const got = (await conn.xreadgroup('GROUP', group, consumer, 'COUNT', 100, 'BLOCK', blockMs, 'STREAMS', eventsStream, '>')) as
           | [string, Entry[]][]
           | null;
-        if (got) await handle(got[0][1]);
+        if (got) await handle(got[0][1], false);
       } catch (err) {
         if (stopped) return;
         if ((err as Error).message?.includes('NOGROUP')) {
@@ -241,12 +245,7 @@ export function listen(redis: RedisClient, listeners: Listener[], opts: ListenOp
       for (const c of conns) c.disconnect(); // interrupts a blocked read
       // A handler stuck on a service that is down (a Redis Cluster without a master) must not hold
       // the process's shutdown forever: its event is not acknowledged, so another consumer redoes it.
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((ok) => {
-        timer = setTimeout(ok, opts.closeWithinMs ?? 10_000);
-      });
-      await Promise.race([Promise.all(runs), late]);
-      clearTimeout(timer);
+      await within(Promise.all(runs), opts.closeWithinMs ?? 10_000, undefined);
     },
   };
 }

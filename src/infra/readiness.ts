@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { listMigrations } from './migrate.js';
 import type { RedisClient } from './redis.js';
+import { within } from './within.js';
 
 export interface Readiness {
   ready: boolean;
@@ -22,14 +23,13 @@ export interface Readiness {
 
 const WITHIN_MS = 2_000;
 
-function within<T>(p: Promise<T>, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
+/** Answered within the check's time, or the fallback (a failure is the fallback too). */
+function answered<T>(p: Promise<T>, fallback: T): Promise<T> {
+  return within(
     p.catch(() => fallback),
-    new Promise<T>((ok) => {
-      timer = setTimeout(() => ok(fallback), WITHIN_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
+    WITHIN_MS,
+    fallback,
+  );
 }
 
 /** `lua`: every script's source the product runs. */
@@ -53,23 +53,22 @@ export function readinessCheck(redis: RedisClient, pool: Pool, lua: string[]): (
 
   return async () => {
     const [redisUp, applied] = await Promise.all([
-      within(
+      answered(
         redis.ping().then(() => true),
         false,
       ),
-      within(
+      answered(
         pool
           .query<{ migration_name: string }>(
             'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
           )
-          .then((r) => new Set(r.rows.map((x) => x.migration_name))),
+          .then((r): Set<string> | null => new Set(r.rows.map((x) => x.migration_name))),
         null,
       ),
     ]);
     const missing = applied ? wanted.filter((m) => !applied.has(m)) : wanted;
-    const lua = redisUp
-      ? await within(scripts(), { ok: false, count: shas.length, loaded: 0 })
-      : { ok: false, count: shas.length, loaded: 0 };
+    const notLoaded: Readiness['scripts'] = { ok: false, count: shas.length, loaded: 0 };
+    const lua = redisUp ? await answered(scripts(), notLoaded) : notLoaded;
     const database = applied !== null;
     return {
       ready: redisUp && database && !missing.length && lua.ok,
