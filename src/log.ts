@@ -1,16 +1,15 @@
 /**
  * One pino logger for the process; children carry the capability's name. Every line written while a
  * request is handled carries its id (`reqId`, the `X-Request-Id` the answer carries too): the front
- * server runs each request in `requestScope` (http/request-id.ts), and the logger's mixin reads it.
- * A job's lines carry the job's (`job`), the same way.
+ * server runs each request in `logScope` (http/request-id.ts), and the logger's mixin reads it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger };
 
-/** What a log line is about: a request (its id) or a job (queue:id). */
-export const logScope = new AsyncLocalStorage<{ reqId?: string; job?: string }>();
+/** The request a log line is written for (its id). */
+export const logScope = new AsyncLocalStorage<{ reqId: string }>();
 
 /** Masks a mainland phone number for logs and lists: 138****8000. Anything else that looks like digits keeps only its last four. */
 export function maskPhone(phone: string | null | undefined): string | null {
