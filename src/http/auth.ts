@@ -12,6 +12,11 @@ declare module 'koa' {
     opsActor?: { accountId: number | null; actor: string };
     /** The route wrote its own audit entry (the ops API's audit middleware adds none). */
     audited?: boolean;
+    /**
+     * What the audit entry says happened, instead of the answer (a phone shown: not the phone; a
+     * change: with what the request gave). Set on a read, it records the read too (null: no details).
+     */
+    auditAfter?: unknown;
   }
 }
 

@@ -55,12 +55,16 @@ function only(row: unknown, fields: string[]): unknown {
   return Object.fromEntries(fields.filter((f) => f in r).map((f) => [f, r[f]]));
 }
 
-/** Writes the audit entry of every write that succeeded (routes that write their own set ctx.state.audited). */
+/**
+ * Writes the audit entry of every write that succeeded (routes that write their own set
+ * ctx.state.audited), and of a read whose route asked for it (ctx.state.auditAfter).
+ */
 export function audited(app: Ctx) {
   return async (ctx: Context, next: Next) => {
-    if (ctx.method === 'GET' || ctx.method === 'HEAD') return next();
+    const read = ctx.method === 'GET' || ctx.method === 'HEAD';
     await next();
     if (ctx.status >= 400 || ctx.state.audited) return; // refused, or the route wrote its own entry
+    if (read && ctx.state.auditAfter === undefined) return;
     // The route as written (ids as :id), as the router matched it.
     const action = `${ctx.method} ${typeof ctx.routerPath === 'string' ? ctx.routerPath : ctx.path.replace(/\/\d+(?=\/|$)/g, '/:id')}`;
     const target = /\/(\d+)(?:\/|$)/.exec(ctx.path)?.[1];
@@ -72,7 +76,7 @@ export function audited(app: Ctx) {
       action,
       target,
       before: named ? only(was, named) : was,
-      after: withoutSecrets(named ? only(ctx.body, named) : ctx.body),
+      after: ctx.state.auditAfter !== undefined ? ctx.state.auditAfter : withoutSecrets(named ? only(ctx.body, named) : ctx.body),
       ip: ctx.ip,
     });
   };

@@ -7,9 +7,9 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import type { Ctx } from '../../context.js';
 import { parse } from '../../http/body.js';
-import { contactOf, plannerPhone, recordAudit } from '../../ops/index.js';
+import { contactOf, plannerPhone } from '../../ops/index.js';
 import { eraseTraveler, personalData } from '../../traveler/index.js';
-import { actorOf, id } from './audit.js';
+import { id } from './audit.js';
 
 const eraseInput = z.object(
   { basis: z.string({ error: 'is required (whose request, how it came)' }).trim().min(2, 'say whose request and how it came').max(200) },
@@ -21,7 +21,7 @@ export function privacyRoutes(app: Ctx, r: Router) {
   r.get('/travelers/:id/export', async (ctx) => {
     const travelerId = id(ctx.params.id);
     const data = await personalData(app, travelerId);
-    await recordAudit(app, { ...actorOf(ctx), action: 'GET /api/ops/travelers/:id/export', target: String(travelerId), ip: ctx.ip });
+    ctx.state.auditAfter = null; // recorded, without what it showed
     ctx.set('cache-control', 'no-store');
     if (ctx.query.download === '1') ctx.attachment(`traveler-${travelerId}-data.json`);
     ctx.body = data;
@@ -30,45 +30,21 @@ export function privacyRoutes(app: Ctx, r: Router) {
   /** Deletes a traveler's account on their request (`basis`: whose request, how it came). */
   r.post('/travelers/:id/erase', async (ctx) => {
     const { basis } = parse(eraseInput, ctx.request.body);
-    const travelerId = id(ctx.params.id);
-    const result = await eraseTraveler(app, travelerId);
-    ctx.state.audited = true;
-    await recordAudit(app, {
-      ...actorOf(ctx),
-      action: 'POST /api/ops/travelers/:id/erase',
-      target: String(travelerId),
-      after: { basis, ...result },
-      ip: ctx.ip,
-    });
+    const result = await eraseTraveler(app, id(ctx.params.id));
+    ctx.state.auditAfter = { basis, ...result };
     ctx.body = result;
   });
 
-  /** A requirement's contact in full (the console's 显示完整号码); the audit records that it was shown. */
+  /** A requirement's contact in full (the console's 显示完整号码); the audit records that it was shown, not what. */
   r.post('/requirements/:id/contact', async (ctx) => {
-    const c = await contactOf(app, id(ctx.params.id));
-    ctx.state.audited = true;
-    await recordAudit(app, {
-      ...actorOf(ctx),
-      action: 'POST /api/ops/requirements/:id/contact',
-      target: ctx.params.id,
-      after: { shown: 'contact phone' },
-      ip: ctx.ip,
-    });
+    ctx.body = await contactOf(app, id(ctx.params.id));
+    ctx.state.auditAfter = { shown: 'contact phone' };
     ctx.set('cache-control', 'no-store');
-    ctx.body = c;
   });
 
   r.post('/planners/:id/phone', async (ctx) => {
-    const p = await plannerPhone(app, id(ctx.params.id));
-    ctx.state.audited = true;
-    await recordAudit(app, {
-      ...actorOf(ctx),
-      action: 'POST /api/ops/planners/:id/phone',
-      target: ctx.params.id,
-      after: { shown: 'planner phone' },
-      ip: ctx.ip,
-    });
+    ctx.body = await plannerPhone(app, id(ctx.params.id));
+    ctx.state.auditAfter = { shown: 'planner phone' };
     ctx.set('cache-control', 'no-store');
-    ctx.body = p;
   });
 }
