@@ -11,10 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { pino } from 'pino';
-import { dayKey, ipRateKey, plannerKeys, requirementKeys } from '../../../src/grab/keys.js';
 import { NOT_LOADED, REQUIREMENT_NOT_LOADED, readScripts } from '../../../src/grab/scripts.js';
 import { lineScript, scriptLine } from '../../../src/infra/script-line.js';
 import { verifySession } from '../../../src/session/session.js';
+import { grabOneKeys } from './floor-keys.js';
 
 const [port, redisUrl, prefix, secret, ipLimit, plannerLimit, quota] = process.argv.slice(2);
 const line = scriptLine(redisUrl, prefix, pino({ level: 'warn' }));
@@ -32,24 +32,7 @@ http
       const now = Date.now();
       const s = verifySession(secret, token, now);
       if (!s) return void res.writeHead(401).end();
-      const pk = plannerKeys(s.id, dayKey(now));
-      const rk = requirementKeys(body.requirementId);
-      const keys = [
-        ipRateKey(req.socket.remoteAddress ?? '-'),
-        pk.rate,
-        pk.meta,
-        pk.active,
-        pk.reservations,
-        pk.day,
-        rk.meta,
-        rk.candidates,
-        rk.planners,
-        rk.suppliers,
-        rk.expired,
-        rk.blocked,
-        rk.workOrders,
-        rk.unsynced,
-      ];
+      const keys = grabOneKeys(req.socket.remoteAddress ?? '-', s.id, body.requirementId, now);
       const args = [ipLimit, plannerLimit, 60_000, s.id, body.requirementId, randomUUID(), 'h5', now, quota];
       line.run(grabOne, keys, args, unused).then((g) => {
         if (g === NOT_LOADED || g === REQUIREMENT_NOT_LOADED) {

@@ -12,12 +12,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { pino } from 'pino';
 import { arrivalIndexes } from '../../../src/grab/index.js';
-import { dayKey, ipRateKey, plannerKeys, requirementKeys } from '../../../src/grab/keys.js';
 import { NOT_LOADED, REQUIREMENT_NOT_LOADED, readScripts } from '../../../src/grab/scripts.js';
 import { wechatKeys } from '../../../src/infra/keys.js';
 import { lineScript, scriptLine } from '../../../src/infra/script-line.js';
 import { readWechatScripts } from '../../../src/wechat/scripts.js';
 import { parseXml, textReply } from '../../../src/wechat/xml.js';
+import { grabOneKeys } from './floor-keys.js';
 
 const [port, redisUrl, prefix, token, ipLimit, plannerLimit, quota] = process.argv.slice(2);
 const line = scriptLine(redisUrl, prefix, pino({ level: 'warn' }));
@@ -56,26 +56,9 @@ http
         console.error(`the floor does not see the product's indexes under ${prefix} (fresh ${fresh}): it would measure nothing`);
         process.exit(1);
       }
-      const pk = plannerKeys(Number(plannerId), dayKey(now));
-      const rk = requirementKeys(Number(requirementId));
       const g = await line.run(
         grabOne,
-        [
-          ipRateKey(req.socket.remoteAddress ?? '-'),
-          pk.rate,
-          pk.meta,
-          pk.active,
-          pk.reservations,
-          pk.day,
-          rk.meta,
-          rk.candidates,
-          rk.planners,
-          rk.suppliers,
-          rk.expired,
-          rk.blocked,
-          rk.workOrders,
-          rk.unsynced,
-        ],
+        grabOneKeys(req.socket.remoteAddress ?? '-', Number(plannerId), Number(requirementId), now),
         [ipLimit, plannerLimit, 60_000, plannerId, requirementId, randomUUID(), 'wechat', now, quota],
         unused,
       );
