@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Running, start } from '../../src/boot.js';
 import { createLogger } from '../../src/log.js';
-import { type Env, freePort, isolatedEnv, testConfig } from '../support.js';
+import { type Env, freePort, isolatedEnv, testConfig, until } from '../support.js';
 
 let env: Env;
 let app: Running;
@@ -44,9 +44,9 @@ it('every answer carries a request id, and the log lines written for it carry th
   });
   expect(refused.status).toBeGreaterThanOrEqual(400);
   expect(refused.headers.get('x-request-id')).toBe(theirs);
-  await new Promise((ok) => setTimeout(ok, 100));
-  const mine = lines.filter((l) => l.reqId === theirs);
-  expect(mine.map((l) => l.msg)).toContain('wechat callback refused');
+  // The line is written before the answer; waited for, not timed (the stream delivers it on a later tick).
+  await until(() => lines.some((l) => l.reqId === theirs && l.msg === 'wechat callback refused'));
+  expect(lines.filter((l) => l.reqId === theirs).map((l) => l.msg)).toContain('wechat callback refused');
   const odd = await fetch(`${app.url}/healthz`, { headers: { 'x-request-id': 'a b<script>' } });
   expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-z]+$/);
   // The lean routes (grab) carry it too.
