@@ -35,7 +35,7 @@ await build({
   outbase: SRC,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   sourcemap: 'linked',
   logLevel: 'warning',
 });
@@ -55,7 +55,7 @@ const servers = await build({
   outdir: join(OUT, 'bench-servers'),
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node24',
   write: false,
   logLevel: 'warning',
 });

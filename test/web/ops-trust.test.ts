@@ -298,10 +298,11 @@ it('事件: a dead-lettered event is shown with why it failed; 重试 sends it a
   await row(rows[1].id).locator('button', { hasText: '丢弃' }).click();
   await until(async () => (await h.app.ctx.db.deadLetter.findUniqueOrThrow({ where: { id: rows[1].id } })).status === 'discarded');
   expect(dialogs.at(-1)).toContain('不会再被处理');
-  const audit = await h.app.ctx.db.opsAudit.findMany({
-    where: { action: { startsWith: 'POST /api/ops/dead-letters/' } },
-    orderBy: { id: 'asc' },
-  });
+  // The route's change commits before its audit entry is written (the middleware's, after the route): wait for both entries.
+  const audited = () =>
+    h.app.ctx.db.opsAudit.findMany({ where: { action: { startsWith: 'POST /api/ops/dead-letters/' } }, orderBy: { id: 'asc' } });
+  await until(async () => (await audited()).length >= 2);
+  const audit = await audited();
   expect(audit.map((a) => [a.action, a.target])).toEqual([
     ['POST /api/ops/dead-letters/:id/retry', String(rows[0].id)],
     ['POST /api/ops/dead-letters/:id/discard', String(rows[1].id)],
