@@ -85,9 +85,10 @@ function ensureWrk() {
 const TSX = process.env.BENCH_TSX === '1';
 const compiled = (file: string) => file.replace(/^scripts\/bench\/servers\/(.+)\.ts$/, 'build/bench-servers/$1.js');
 
-function serve(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
+function serve(args: string[], env: Record<string, string> = {}, profileDir?: string): Promise<ChildProcess> {
   const [file, ...rest] = args;
-  const child = spawn(process.execPath, TSX ? ['--import', 'tsx', ...args] : [compiled(file), ...rest], {
+  const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const child = spawn(process.execPath, [...prof, ...(TSX ? ['--import', 'tsx', ...args] : [compiled(file), ...rest])], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -800,33 +801,44 @@ async function main() {
     const pgPort = 3112;
     let floor: ChildProcess | undefined;
     let replyFloor: ChildProcess | undefined;
+    // BENCH_PROFILE_FLOOR=1: the floors profiled too (their raw profiles' directory is printed).
+    const floorProfile = ONLY && process.env.BENCH_PROFILE_FLOOR === '1' ? mkdtempSync(resolve(tmpdir(), 'bench-prof-floor-')) : undefined;
+    if (floorProfile) console.log(`the floors' profiles: ${floorProfile}`);
     if (!cluster) {
       const r = new Redis(redisUrl);
       const events = (await r.keys('dz:*:events')).find((k) => EVENTS_KEY.test(k));
       if (!events) throw new Error('no events stream in the bench database');
       r.disconnect();
-      floor = await serve([
-        'scripts/bench/servers/grab-floor.ts',
-        String(pf),
-        redisUrl,
-        events.slice(0, -'events'.length),
-        SECRET,
-        env.GRAB_RATE_IP,
-        env.GRAB_RATE_PLANNER,
-        env.DAILY_GRAB_QUOTA,
-      ]);
+      floor = await serve(
+        [
+          'scripts/bench/servers/grab-floor.ts',
+          String(pf),
+          redisUrl,
+          events.slice(0, -'events'.length),
+          SECRET,
+          env.GRAB_RATE_IP,
+          env.GRAB_RATE_PLANNER,
+          env.DAILY_GRAB_QUOTA,
+        ],
+        {},
+        floorProfile,
+      );
       children.push(floor);
       // (g) the reply's floor, on the same keys.
-      replyFloor = await serve([
-        'scripts/bench/servers/reply-floor.ts',
-        String(pgPort),
-        redisUrl,
-        events.slice(0, -'events'.length),
-        TOKEN,
-        env.GRAB_RATE_IP,
-        env.GRAB_RATE_PLANNER,
-        env.DAILY_GRAB_QUOTA,
-      ]);
+      replyFloor = await serve(
+        [
+          'scripts/bench/servers/reply-floor.ts',
+          String(pgPort),
+          redisUrl,
+          events.slice(0, -'events'.length),
+          TOKEN,
+          env.GRAB_RATE_IP,
+          env.GRAB_RATE_PLANNER,
+          env.DAILY_GRAB_QUOTA,
+        ],
+        {},
+        floorProfile,
+      );
       children.push(replyFloor);
     }
     const codesByGroup = (batch: { g: number; code: string }[]) =>

@@ -4,11 +4,12 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { statusOf } from '../errors.js';
-import { acceptOffer, declineOffer, grab, poolFor, submitProposal } from '../grab/index.js';
+import { acceptOffer, declineOffer, grab, poolFor, type Rejection, submitProposal } from '../grab/index.js';
 import { requireRole, sessionOf } from '../http/auth.js';
 import { dbId, idParam, json, parse } from '../http/body.js';
-import { answer, cookieOf, isJson, type LeanRoute, readJson } from '../http/lean.js';
+import { answer, cookieOf, isJson, type LeanAnswer, type LeanRoute, readJson } from '../http/lean.js';
 import { clientIp } from '../http/server.js';
+import { MAX_ID } from '../ids.js';
 import { todayFor } from '../ops/index.js';
 import { profileOf, requirementFor, workOrderOf, workOrdersOf } from '../planner/index.js';
 import { COOKIE } from '../session/index.js';
@@ -39,16 +40,44 @@ const proposalInput = z.object(
   { error: 'body must be a JSON object' },
 );
 
-/** One grab from a page: what the planner is told, and with which status. */
-async function grabAnswer(app: Ctx, plannerId: number, body: unknown, ip: string): Promise<{ status: number; body: unknown }> {
-  const { requirementId, channel } = parse(grabInput, body);
-  const result = await grab(app, { plannerId, requirementId, channel, ip });
-  if (!result.ok)
-    return { status: statusOf(result.code), body: { error: { code: result.code, message: result.message, rule: result.rule } } };
-  // Won, not yet recorded: 202, and the outcome comes live and by message when it is.
-  if (result.confirming) return { status: 202, body: { ...result, contact: undefined, message: CONFIRMING_WORDS } };
-  // A new win and a repeat carry their deadline (a repeat's from its slot's journal entry: grab.ts).
-  return { status: result.repeat ? 200 : 201, body: result };
+/**
+ * A grab's body: what the schema takes, checked by hand first (a storm sends thousands a second, and
+ * they are almost always right); anything else goes through the schema for its field-by-field 400.
+ */
+function grabInputOf(body: unknown): { requirementId: number; channel: 'h5' | 'pc' } {
+  const b = body as { requirementId?: unknown; channel?: unknown } | null;
+  if (b && typeof b === 'object' && !Array.isArray(b)) {
+    const { requirementId: id, channel } = b;
+    if (
+      typeof id === 'number' &&
+      Number.isInteger(id) &&
+      id >= 1 &&
+      id <= MAX_ID &&
+      (channel === undefined || channel === 'h5' || channel === 'pc')
+    )
+      return { requirementId: id, channel: channel ?? 'h5' };
+  }
+  return parse(grabInput, body);
+}
+
+/** A refusal's JSON, written once per code (its words and rule are the catalogue's): a storm's tail is thousands a second. */
+const refusals = new Map<string, string>();
+const refusalJson = (r: Rejection) => {
+  let json = refusals.get(r.code);
+  if (json === undefined) refusals.set(r.code, (json = JSON.stringify({ error: { code: r.code, message: r.message, rule: r.rule } })));
+  return json;
+};
+
+/** One grab from a page: what the planner is told, and with which status (not an async function: see grab()). */
+function grabAnswer(app: Ctx, plannerId: number, body: unknown, ip: string): Promise<LeanAnswer> {
+  const { requirementId, channel } = grabInputOf(body);
+  return grab(app, { plannerId, requirementId, channel, ip }).then((result) => {
+    if (!result.ok) return { status: statusOf(result.code), json: refusalJson(result) };
+    // Won, not yet recorded: 202, and the outcome comes live and by message when it is.
+    if (result.confirming) return { status: 202, body: { ...result, contact: undefined, message: CONFIRMING_WORDS } };
+    // A new win and a repeat carry their deadline (a repeat's from its slot's journal entry: grab.ts).
+    return { status: result.repeat ? 200 : 201, body: result };
+  });
 }
 
 /**
@@ -57,11 +86,12 @@ async function grabAnswer(app: Ctx, plannerId: number, body: unknown, ip: string
  */
 export function leanGrab(app: Ctx): LeanRoute {
   const https = app.config.https;
+  const opts = { https, log: app.log, path: '/api/planner/grabs' };
   return (req, res) => {
     const s = sessionOf(app, cookieOf(req.headers.cookie, COOKIE));
     if (s?.role !== 'planner' || !isJson(req)) return false;
     const ip = clientIp(req, app.config.TRUST_PROXY);
-    answer(res, { https, log: app.log, path: '/api/planner/grabs' }, async () => grabAnswer(app, s.id, await readJson(req), ip));
+    answer(res, opts, () => readJson(req).then((body) => grabAnswer(app, s.id, body, ip)));
     return true;
   };
 }
@@ -80,7 +110,7 @@ export function plannerRoutes(app: Ctx): Router {
   r.post('/grabs', async (ctx) => {
     const answer = await grabAnswer(app, me(ctx), ctx.request.body, ctx.ip);
     ctx.status = answer.status;
-    ctx.body = answer.body;
+    ctx.body = answer.json !== undefined ? JSON.parse(answer.json) : answer.body;
   });
 
   /** Today's broadcasts for this planner: a page opened after one was sent still shows it. */

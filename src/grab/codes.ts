@@ -21,11 +21,14 @@ export function reject(code: RejectCode): Rejection {
   return { ok: false, code, rule, message: words };
 }
 
+/** The scripts' number for rule 3's refusal, told apart by the engine (grab.ts asks why). */
+export const NOT_CANDIDATE_LUA = -3;
+
 /** Lua return value → rejection code (reservePlanner-4, grab-8 and grabOne-14 share one numbering). */
 const byNumber: Record<number, RejectCode> = {
   [-1]: 'REQUIREMENT_CLOSED',
   [-2]: 'NOT_RELEASED',
-  [-3]: 'NOT_CANDIDATE',
+  [NOT_CANDIDATE_LUA]: 'NOT_CANDIDATE',
   [-4]: 'PLANNER_SUSPENDED',
   [-41]: 'PLANNER_UNBOUND',
   [-5]: 'SUPPLIER_SUSPENDED',

@@ -16,7 +16,8 @@ import { randomUUID } from 'node:crypto';
 import type { Ctx } from '../context.js';
 import { DomainError } from '../errors.js';
 import type { Channel } from '../generated/prisma/enums.js';
-import { fromLua, type Rejection, reject } from './codes.js';
+import { deadlineQueue } from '../infra/within.js';
+import { fromLua, NOT_CANDIDATE_LUA, type Rejection, reject } from './codes.js';
 import { ensurePlanner, ensureRequirement } from './hot-state.js';
 import { markSynced } from './journal.js';
 import { dayKey, ipRateKey, plannerKeys, requirementKeys } from './keys.js';
@@ -71,28 +72,28 @@ const recordFault = (ctx: Ctx) =>
  */
 const GRAB_DEADLINE_MS = 5_000;
 
-function withinDeadline<T>(work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const late = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new DomainError('UNAVAILABLE')), GRAB_DEADLINE_MS);
-  });
-  work.catch(() => {}); // its own failure after the deadline answered is not unhandled
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
+/** The grab's work, or UNAVAILABLE after GRAB_DEADLINE_MS (one timer for every grab in flight: infra/within.ts). */
+const withinDeadline = deadlineQueue(GRAB_DEADLINE_MS, () => new DomainError('UNAVAILABLE'));
 
-export async function grab(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
+/**
+ * One grab. Not an async function, nor are the steps a refusal passes through (decide,
+ * decideInOne): a storm is mostly refusals, and each async layer is a promise and a turn of the
+ * microtask queue per grab.
+ */
+export function grab(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
   // Answered at once while Redis is known to be away, instead of queued until it is back.
-  if (ctx.redis.status !== 'ready') throw new DomainError('UNAVAILABLE');
-  const result = await withinDeadline(decide(ctx, input));
-  ctx.audit.record({
-    requirementId: input.requirementId,
-    plannerId: input.plannerId,
-    channel: input.channel,
-    code: result.ok ? (result.repeat ? 'OK_REPEAT' : 'OK') : result.code,
-    ip: input.ip,
-    at: ctx.now(),
+  if (ctx.redis.status !== 'ready') return Promise.reject(new DomainError('UNAVAILABLE'));
+  return withinDeadline(decide(ctx, input)).then((result) => {
+    ctx.audit.record({
+      requirementId: input.requirementId,
+      plannerId: input.plannerId,
+      channel: input.channel,
+      code: result.ok ? (result.repeat ? 'OK_REPEAT' : 'OK') : result.code,
+      ip: input.ip,
+      at: ctx.now(),
+    });
+    return result;
   });
-  return result;
 }
 
 /** Rule 3 told truthfully: out of the planner's scope, or in scope but not kept by matching. */
@@ -115,7 +116,7 @@ async function whyNotCandidate(ctx: Ctx, plannerId: number, requirementId: numbe
  * confirmed with the win. Hot state not in Redis is loaded and the script run again, its rate
  * limits not counted twice.
  */
-async function decideInOne(ctx: Ctx, input: GrabInput, now: number): Promise<GrabResult> {
+function decideInOne(ctx: Ctx, input: GrabInput, now: number): Promise<GrabResult> {
   const { plannerId, requirementId, channel, ip } = input;
   const cfg = ctx.config;
   const pk = plannerKeys(plannerId, dayKey(now));
@@ -150,7 +151,27 @@ async function decideInOne(ctx: Ctx, input: GrabInput, now: number): Promise<Gra
     now,
     defaultQuota: cfg.DAILY_GRAB_QUOTA,
   };
-  let g = await ctx.lua.grabOne(keys, args);
+  // A refusal the script decided alone is answered here; the rest (hot state to load, rule 3's
+  // reason, a win) goes on in `afterGrabOne`.
+  return ctx.lua
+    .grabOne(keys, args)
+    .then((g) =>
+      typeof g === 'number' && g !== NOT_LOADED && g !== REQUIREMENT_NOT_LOADED && g !== NOT_CANDIDATE_LUA
+        ? fromLua(g)
+        : afterGrabOne(ctx, input, now, keys, args, g),
+    );
+}
+
+async function afterGrabOne(
+  ctx: Ctx,
+  input: GrabInput,
+  now: number,
+  keys: Parameters<Ctx['lua']['grabOne']>[0],
+  args: Parameters<Ctx['lua']['grabOne']>[1],
+  first: Awaited<ReturnType<Ctx['lua']['grabOne']>>,
+): Promise<GrabResult> {
+  const { plannerId, requirementId } = input;
+  let g = first;
   for (const loaded = new Set<number>(); g === NOT_LOADED || g === REQUIREMENT_NOT_LOADED; ) {
     const planner = g === NOT_LOADED;
     if (loaded.has(g) || !(await (planner ? ensurePlanner(ctx, plannerId) : ensureRequirement(ctx, requirementId))))
@@ -166,12 +187,16 @@ async function decideInOne(ctx: Ctx, input: GrabInput, now: number): Promise<Gra
   return settle(ctx, input, now, { kind, woId, filled, wanted, becameFull, contact, grabbedAt, supplierId }, null);
 }
 
-async function decide(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
+function decide(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
+  const now = ctx.now();
+  return input.channel !== 'dispatch' && !ctx.redis.isCluster ? decideInOne(ctx, input, now) : decideStaged(ctx, input, now);
+}
+
+/** A grab on a Redis Cluster, or a dispatch: the steps one by one (the header says why). */
+async function decideStaged(ctx: Ctx, input: GrabInput, now: number): Promise<GrabResult> {
   const { plannerId, requirementId, channel, ip } = input;
   const cfg = ctx.config;
-  const now = ctx.now();
   const dispatch = channel === 'dispatch';
-  if (!dispatch && !ctx.redis.isCluster) return decideInOne(ctx, input, now);
   const pk = plannerKeys(plannerId, dayKey(now));
   const rk = requirementKeys(requirementId);
   const window = cfg.GRAB_RATE_WINDOW * 1000;

@@ -95,14 +95,17 @@ export function bindScripts<D extends ScriptDefs, R extends { [N in keyof D]: un
   const typed: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(defs)) {
     const source = sources.get(name)!;
+    const [keyNames, argNames] = [def.keys, def.args];
+    // Plain loops into preallocated arrays: this runs once per grab and per reply.
     typed[name] = (keys: Record<string, string>, args: Record<string, Arg>) => {
-      const k = def.keys.map((n) => keys[n]);
-      const a = def.args.map((n) => {
-        const v = args[n];
-        return typeof v === 'boolean' ? (v ? '1' : '0') : v;
-      });
-      const viaIoredis = () => raw[name](...k, ...a);
-      return line ? line.run(source, k, a, viaIoredis) : viaIoredis();
+      const k: string[] = new Array(keyNames.length);
+      for (let i = 0; i < keyNames.length; i++) k[i] = keys[keyNames[i]];
+      const a: (string | number)[] = new Array(argNames.length);
+      for (let i = 0; i < argNames.length; i++) {
+        const v = args[argNames[i]];
+        a[i] = typeof v === 'boolean' ? (v ? '1' : '0') : v;
+      }
+      return line ? line.run(source, k, a, () => raw[name](...k, ...a)) : raw[name](...k, ...a);
     };
   }
   cache?.set(dir, typed);

@@ -8,3 +8,80 @@ export function within<T, L>(p: Promise<T>, ms: number, late: L): Promise<T | L>
     }),
   ]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * For a hot path: `work`'s value, or `late()` as its rejection once about `ms` have passed. One timer
+ * serves every call in flight instead of one each: a storm's grabs would otherwise each arm and clear
+ * a timer and race two promises, a visible share of a refused grab's CPU. Every call of one queue
+ * has the same `ms`, so the deadlines fall due in the order they were set (a Set keeps that order)
+ * and a sweep every `tickMs` stops at the first not yet due: an answer is late by at most a tick.
+ */
+export function deadlineQueue(ms: number, late: () => Error, tickMs = 100): <T>(work: Promise<T>) => Promise<T> {
+  const waiting = new Set<{ at: number; fail: (err: Error) => void }>();
+  let timer: NodeJS.Timeout | undefined;
+  const sweep = () => {
+    const now = performance.now();
+    for (const w of waiting) {
+      if (w.at > now) break;
+      waiting.delete(w);
+      w.fail(late());
+    }
+    if (!waiting.size) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+  return <T>(work: Promise<T>) =>
+    new Promise<T>((ok, fail) => {
+      const w = { at: performance.now() + ms, fail };
+      waiting.add(w);
+      timer ??= setInterval(sweep, tickMs);
+      work.then(
+        (value) => {
+          waiting.delete(w);
+          ok(value);
+        },
+        (err: unknown) => {
+          waiting.delete(w);
+          fail(err);
+        },
+      );
+    });
+}
+
+/** A timer of `coarseTimers`: cancel() before it fires and it never does. */
+export interface CoarseTimer {
+  cancel(): void;
+}
+
+/**
+ * Timers for a hot path, fired by one interval of `tickMs` (running only while one is pending)
+ * instead of one node timer each: `after(ms, fire)` fires between `ms` and `ms + tickMs` from now.
+ * Each sweep looks at every pending timer, so their times need not come in order.
+ */
+export function coarseTimers(tickMs: number): (ms: number, fire: () => void) => CoarseTimer {
+  const pending = new Set<{ at: number; fire: () => void; cancel(): void }>();
+  let timer: NodeJS.Timeout | undefined;
+  const sweep = () => {
+    const now = performance.now();
+    for (const t of pending)
+      if (t.at <= now) {
+        pending.delete(t);
+        t.fire();
+      }
+    if (!pending.size) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+  return (ms, fire) => {
+    const t = {
+      at: performance.now() + ms,
+      fire,
+      cancel: () => void pending.delete(t),
+    };
+    pending.add(t);
+    timer ??= setInterval(sweep, tickMs);
+    return t;
+  };
+}

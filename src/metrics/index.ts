@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Job, Queue, Worker } from 'bullmq';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditEntry, Metrics } from '../context.js';
+import { sinceArrival } from '../http/arrival.js';
 import { clusterMember } from './cluster.js';
 
 /** What the pool gauge reads of a pg.Pool. */
@@ -191,6 +192,15 @@ export function createMetrics(): Metrics & {
     },
   });
 
+  // The hot routes' histograms by outcome, looked up once (a label object hashed per request costs more than the observation).
+  const grabBy = Object.fromEntries(['won', 'repeat', 'confirming', 'refused', 'failed'].map((o) => [o, grabSeconds.labels(o)]));
+  function grabFinished(this: ServerResponse) {
+    grabBy[grabOutcome(this.statusCode)].observe(sinceArrival(this.req) / 1000);
+  }
+  function replyFinished(this: ServerResponse) {
+    replySeconds.observe(sinceArrival(this.req) / 1000);
+  }
+
   // A web process of WEB_CONCURRENCY: a scrape shows every process (metrics/cluster.ts).
   const member = cluster.isWorker ? clusterMember(registry) : null;
   return {
@@ -218,10 +228,10 @@ export function createMetrics(): Metrics & {
     },
     timeRequest(req, res) {
       if (req.method !== 'POST') return;
-      const h = req.url?.startsWith('/api/planner/grabs') ? grabSeconds : req.url?.startsWith('/wechat/callback') ? replySeconds : null;
-      if (!h) return;
-      const end = h.startTimer();
-      res.once('finish', () => (h === grabSeconds ? end({ outcome: grabOutcome(res.statusCode) }) : end()));
+      const url = req.url ?? '';
+      // One shared listener each (no closure, no timer object per request), timed from the request's arrival.
+      if (url.startsWith('/api/planner/grabs')) res.on('finish', grabFinished);
+      else if (url.startsWith('/wechat/callback')) res.on('finish', replyFinished);
     },
     watchWorker(queue, worker) {
       worker.on('active', (job: Job) => {

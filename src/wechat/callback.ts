@@ -14,6 +14,7 @@ import { sinceArrival } from '../http/arrival.js';
 import { type LeanRoute, readBody, send, sendJson } from '../http/lean.js';
 import { clientIp } from '../http/server.js';
 import { wechatKeys } from '../infra/keys.js';
+import { coarseTimers } from '../infra/within.js';
 import { sameSignature, sign, WechatCrypto } from './crypto.js';
 import { type Asker, HELP, handleText, lookupsFor, lookupsNeeded } from './texts.js';
 import { lateReply, opensWindow, openWindow, WINDOW_TTL_MS } from './window.js';
@@ -25,6 +26,7 @@ const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger i
 // A message is remembered well past both WeChat's retry span (~15 s) and the timestamp window below,
 // so a captured request replayed while its signature is still accepted is never processed twice.
 const DEDUPE_TTL_SEC = 3600;
+const replyTimers = coarseTimers(10);
 const PENDING = 'pending';
 /** Signed timestamps further than this from our clock are refused (a captured signature expires). */
 export const SIGNATURE_WINDOW_SEC = 300;
@@ -155,42 +157,48 @@ async function once(
   if (claimed) {
     // Whichever comes first, decided synchronously: the reply (answered in time) or the deadline
     // (answered "success"; the reply then goes out as a customer-service message). Never both, never neither.
+    // The deadline is a coarse timer (one interval for every reply in flight, 10 ms apart: infra/within.ts).
     let state: 'waiting' | 'in-time' | 'late' = 'waiting';
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<null>((ok) => {
-      timer = setTimeout(() => {
+    return new Promise<string | null>((ok, fail) => {
+      const timer = replyTimers(within, () => {
         if (state !== 'waiting') return;
         state = 'late';
         ok(null);
-      }, within);
-    });
-    const done = work().then(
-      async (reply) => {
-        if (state === 'waiting') state = 'in-time';
-        const late = state === 'late';
-        const remembered = app.lua.remember(
-          { claim: key },
-          { value: JSON.stringify({ reply: late ? null : reply }), ttlSec: DEDUPE_TTL_SEC },
+      });
+      work()
+        .then(
+          async (reply) => {
+            if (state === 'waiting') state = 'in-time';
+            const late = state === 'late';
+            const remembered = app.lua.remember(
+              { claim: key },
+              { value: JSON.stringify({ reply: late ? null : reply }), ttlSec: DEDUPE_TTL_SEC },
+            );
+            // In time, the answer does not wait for the record (a retry meanwhile finds "pending" and waits for it).
+            if (!late) {
+              remembered.catch((err: Error) => app.log.warn({ err: err.message }, 'reply not remembered'));
+              return reply;
+            }
+            await remembered;
+            if (reply) await lateReply(app, openid, reply).catch((err) => app.log.warn({ err, openid }, 'late reply not delivered'));
+            return null;
+          },
+          async (err) => {
+            await app.redis.del(key); // let WeChat's retry try again (handlers are idempotent)
+            throw err;
+          },
+        )
+        .then(
+          (reply) => {
+            timer.cancel();
+            ok(reply); // after the deadline answered: no effect
+          },
+          (err: unknown) => {
+            timer.cancel();
+            fail(err);
+          },
         );
-        // In time, the answer does not wait for the record (a retry meanwhile finds "pending" and waits for it).
-        if (!late) {
-          remembered.catch((err: Error) => app.log.warn({ err: err.message }, 'reply not remembered'));
-          return reply;
-        }
-        await remembered;
-        if (reply) await lateReply(app, openid, reply).catch((err) => app.log.warn({ err, openid }, 'late reply not delivered'));
-        return null;
-      },
-      async (err) => {
-        await app.redis.del(key); // let WeChat's retry try again (handlers are idempotent)
-        throw err;
-      },
-    );
-    try {
-      return await Promise.race([done, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
   const until = Date.now() + within;
   while (Date.now() < until) {

@@ -57,6 +57,9 @@ export interface HotLookups {
  */
 export function lookupsFor(ctx: Ctx, openid: string, needs: Needs, hot?: HotLookups): Promise<Asker> {
   const code = needs.code;
+  // Both answered by Redis (a storm's replies, all of them): no Promise.all of two values.
+  if (hot?.plannerId && (!code || hot.requirementId))
+    return Promise.resolve({ plannerId: Number(hot.plannerId), requirementId: code ? Number(hot.requirementId) : null });
   return Promise.all([
     hot?.plannerId ? Number(hot.plannerId) : plannerIdByOpenid(ctx, openid),
     !code ? null : hot?.requirementId ? Number(hot.requirementId) : requirementIdByCode(ctx, code),

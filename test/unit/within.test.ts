@@ -1,0 +1,68 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { deadlineQueue, within } from '../../src/infra/within.js';
+
+const late = () => new Error('late');
+const resolvesIn = <T>(ms: number, v: T) => new Promise<T>((ok) => setTimeout(() => ok(v), ms));
+const never = () => new Promise<never>(() => {});
+
+describe('within', () => {
+  it('answers the value, or what it was told to once the time has passed', async () => {
+    expect(await within(resolvesIn(5, 'value'), 1000, 'late')).toBe('value');
+    expect(await within(resolvesIn(1000, 'value'), 20, 'late')).toBe('late');
+  });
+});
+
+// The queue's clock (performance.now) and its timer are faked: deadlines are checked to the millisecond, not against CPU noise.
+describe('deadlineQueue: one timer for every call in flight', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'clearInterval', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const outcome = (p: Promise<unknown>) => {
+    const o: { value?: unknown; error?: string } = {};
+    p.then(
+      (v) => (o.value = v),
+      (e: Error) => (o.error = e.message),
+    );
+    return o;
+  };
+
+  it('passes values and rejections through, and fails what is still waiting at its deadline, late by at most a tick', async () => {
+    const by = deadlineQueue(60, late, 10);
+    const quick = outcome(by(resolvesIn(5, 'quick')));
+    const failed = outcome(by(Promise.reject(new Error('its own'))));
+    const slow = outcome(by(never()));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(quick).toEqual({ value: 'quick' });
+    expect(failed).toEqual({ error: 'its own' });
+    await vi.advanceTimersByTimeAsync(50); // 55 ms: not yet due
+    expect(slow).toEqual({});
+    await vi.advanceTimersByTimeAsync(15); // 70 ms: due at 60, seen by the sweep at 60 or 70
+    expect(slow).toEqual({ error: 'late' });
+  });
+
+  it('each call waits its own deadline, from when it was made', async () => {
+    const by = deadlineQueue(50, late, 5);
+    const first = outcome(by(never()));
+    await vi.advanceTimersByTimeAsync(30);
+    const second = outcome(by(never()));
+    await vi.advanceTimersByTimeAsync(25); // 55 ms: the first is due (50), the second (80) is not
+    expect([first.error, second.error]).toEqual(['late', undefined]);
+    await vi.advanceTimersByTimeAsync(30); // 85 ms
+    expect(second.error).toBe('late');
+  });
+
+  it('holds no timer while nothing waits, and starts one again for the next call', async () => {
+    const by = deadlineQueue(20, late, 5);
+    expect(await by(Promise.resolve(1))).toBe(1);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(vi.getTimerCount()).toBe(0);
+    const next = outcome(by(never()));
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(25);
+    expect(next.error).toBe('late');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
