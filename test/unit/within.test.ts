@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { deadlineQueue, within } from '../../src/infra/within.js';
+import { coarseTimers, deadlineQueue, within } from '../../src/infra/within.js';
 
 const late = () => new Error('late');
 const resolvesIn = <T>(ms: number, v: T) => new Promise<T>((ok) => setTimeout(() => ok(v), ms));
@@ -63,6 +63,31 @@ describe('deadlineQueue: one timer for every call in flight', () => {
     expect(vi.getTimerCount()).toBe(1);
     await vi.advanceTimersByTimeAsync(25);
     expect(next.error).toBe('late');
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('coarseTimers: timers fired by one interval', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fires each at its time or within a tick after, in any order set; a cancelled one never; no interval left when none waits', async () => {
+    const timerIn = coarseTimers(10);
+    const fired: string[] = [];
+    timerIn(50, () => fired.push('50'));
+    timerIn(20, () => fired.push('20'));
+    const cancelled = timerIn(30, () => fired.push('30'));
+    cancelled.cancel();
+    await vi.advanceTimersByTimeAsync(19);
+    expect(fired).toEqual([]);
+    await vi.advanceTimersByTimeAsync(11); // 30 ms
+    expect(fired).toEqual(['20']);
+    await vi.advanceTimersByTimeAsync(30); // 60 ms
+    expect(fired).toEqual(['20', '50']);
     expect(vi.getTimerCount()).toBe(0);
   });
 });
