@@ -4,6 +4,7 @@
  * call connect; so do the tests. This is where capabilities are wired to each other.
  */
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Queue } from 'bullmq';
 import { apiRoutes, leanApiRoutes } from './api/index.js';
 import type { Config } from './config.js';
@@ -323,10 +324,13 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
     const koa = createApp(ctx, apiRoutes(ctx, watched)).callback();
     const lean = leanApiRoutes(ctx);
     // The live stream and the hot routes are served in front of Koa (live/raw.ts and http/lean.ts say why); everything else by Koa.
+    const rest = (req: IncomingMessage, res: ServerResponse) => {
+      metrics.timeRequest(req, res); // a hot route's request Koa answers (the lean routes time their own)
+      return serveStream(ctx, liveHub, req, res) || koa(req, res);
+    };
     server = createFrontServer(config, (req, res) => {
-      metrics.timeRequest(req, res);
       // The hot routes first (they put the request id in their one writeHead), then the live stream and Koa.
-      withRequestId(req, res, (hot) => (hot ? lean(req, res) : void (serveStream(ctx, liveHub, req, res) || koa(req, res))));
+      withRequestId(req, res, (hot) => (hot ? lean(req, res) : void rest(req, res)));
     });
     await new Promise<void>((ok) => server!.listen(config.PORT, ok));
     const port = (server.address() as { port: number }).port;

@@ -69,6 +69,8 @@ export interface Metrics {
   /** A Koa request answered: its route pattern (not its path: no ids in labels), method, status and time. */
   httpRequest(route: string, method: string, status: number, seconds: number): void;
   payment(kind: 'deposit' | 'refund', outcome: string): void;
+  /** What times a hot route's answers (http/lean.ts calls it with the status as it writes one), by "METHOD /path"; null: untimed. */
+  leanTimer(route: string): ((status: number, seconds: number) => void) | null;
   /** An event a listener gave up on (events/bus.ts). */
   deadLettered(listener: string): void;
 }

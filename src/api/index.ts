@@ -100,5 +100,5 @@ export function apiRoutes(app: Ctx, queues: Queue[] = [app.queue]): (Router | Mi
 
 /** The hot routes served in front of Koa (http/lean.ts): each leaves to Koa what it does not take. */
 export function leanApiRoutes(app: Ctx) {
-  return leanRoutes({ 'POST /api/planner/grabs': leanGrab(app), 'POST /wechat/callback': leanCallback(app) });
+  return leanRoutes({ 'POST /api/planner/grabs': leanGrab(app), 'POST /wechat/callback': leanCallback(app) }, app.metrics.leanTimer);
 }

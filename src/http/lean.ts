@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
+import { sinceArrival } from './arrival.js';
 import { errorAnswer } from './errors.js';
 import { requestIdOf } from './request-id.js';
 
@@ -58,7 +59,13 @@ export function send(
   if (extra) for (const name of Object.keys(extra)) headers[name] = extra[name];
   res.writeHead(status, headers);
   res.end(text);
+  // Timed here, as the answer is written (no 'finish' listener per request): arrival to the last write.
+  (res as Timed)[TIMER]?.(status, sinceArrival(res.req) / 1000);
 }
+
+/** The timer of the lean route that took a response (leanRoutes sets it). */
+const TIMER = Symbol('leanTimer');
+type Timed = ServerResponse & { [TIMER]?: ((status: number, seconds: number) => void) | null };
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -105,13 +112,23 @@ export function answer(res: ServerResponse, opts: { https: boolean; log: Logger;
   );
 }
 
-/** The lean routes, by "METHOD /path": true when one of them took the request. */
-export function leanRoutes(routes: Record<string, LeanRoute>): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const table = new Map(Object.entries(routes));
+/**
+ * The lean routes, by "METHOD /path": true when one of them took the request. `timer` gives a
+ * route's latency observer (metrics), called as its answer is written.
+ */
+export function leanRoutes(
+  routes: Record<string, LeanRoute>,
+  timer: (route: string) => ((status: number, seconds: number) => void) | null = () => null,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const table = new Map(Object.entries(routes).map(([name, route]) => [name, { route, timed: timer(name) }]));
   return (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const route = table.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`);
-    return route ? route(req, res, new URLSearchParams(q < 0 ? '' : url.slice(q + 1))) : false;
+    const entry = table.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`);
+    if (!entry) return false;
+    (res as Timed)[TIMER] = entry.timed;
+    if (entry.route(req, res, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)))) return true;
+    (res as Timed)[TIMER] = null; // Koa answers it, and times it
+    return false;
   };
 }

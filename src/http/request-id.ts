@@ -16,7 +16,10 @@ const GOOD = /^[A-Za-z0-9._:-]{8,64}$/;
 // A process prefix and a counter: unique across processes and cheaper than a UUID per request.
 const prefix = randomBytes(4).toString('hex');
 let seq = 0;
-const ids = new WeakMap<ServerResponse, string>();
+// On the response itself, under a symbol (as arrival.ts keeps its time): a WeakMap entry per request
+// is an ephemeron for the GC to trace, thousands a second in a storm.
+const ID = Symbol('requestId');
+type Marked = ServerResponse & { [ID]?: string };
 
 export function requestId(req: IncomingMessage): string {
   const sent = req.headers['x-request-id'];
@@ -26,7 +29,7 @@ export function requestId(req: IncomingMessage): string {
 }
 
 /** The id of the request this answers (set by withRequestId). */
-export const requestIdOf = (res: ServerResponse): string | undefined => ids.get(res);
+export const requestIdOf = (res: ServerResponse): string | undefined => (res as Marked)[ID];
 
 /**
  * Runs `handle` in the request's log scope. `lean(req, res)` tries the hot routes first (they add the
@@ -34,7 +37,7 @@ export const requestIdOf = (res: ServerResponse): string | undefined => ids.get(
  */
 export function withRequestId(req: IncomingMessage, res: ServerResponse, handle: (lean: boolean) => boolean | undefined): void {
   const reqId = requestId(req);
-  ids.set(res, reqId);
+  (res as Marked)[ID] = reqId;
   logScope.run({ reqId }, () => {
     if (!handle(true)) {
       res.setHeader('x-request-id', reqId);

@@ -56,7 +56,8 @@ export interface CoarseTimer {
 
 /**
  * Timers for a hot path, fired by one interval of `tickMs` (running only while one is pending)
- * instead of one node timer each: `after(ms, fire)` fires between `ms` and `ms + tickMs` from now.
+ * instead of one node timer each: `after(ms, fire)` fires between `ms` and `ms + tickMs` from now
+ * (a wait shorter than a tick gets a timer of its own, and fires on time).
  * Each sweep looks at every pending timer, so their times need not come in order.
  */
 export function coarseTimers(tickMs: number): (ms: number, fire: () => void) => CoarseTimer {
@@ -75,6 +76,11 @@ export function coarseTimers(tickMs: number): (ms: number, fire: () => void) => 
     }
   };
   return (ms, fire) => {
+    if (ms < tickMs) {
+      // Shorter than a tick (a request that arrived late already, a test's 1 ms window): to the millisecond.
+      const own = setTimeout(fire, ms);
+      return { cancel: () => clearTimeout(own) };
+    }
     const t = {
       at: performance.now() + ms,
       fire,

@@ -31,7 +31,7 @@ const grabOutcome = (status: number) =>
 export { clusterPrimary } from './cluster.js';
 
 export function createMetrics(): Metrics & {
-  /** Times the two hot routes (grab, WeChat reply) from the first byte read to the last written. */
+  /** Times the two hot routes (grab, WeChat reply) from arrival to the last byte written, when Koa answers them (the lean routes time themselves: leanTimer). */
   timeRequest(req: IncomingMessage, res: ServerResponse): void;
   /** Watches a BullMQ worker: waiting time of each job, and (lifecycle) lateness of each release. */
   watchWorker(queue: string, worker: Worker): void;
@@ -151,7 +151,7 @@ export function createMetrics(): Metrics & {
       this.set({ what: 'dead_letters' }, b.deadLetters);
     },
   });
-  const attemptsBy = new Map<string, ReturnType<typeof attempts.labels>>();
+  const attemptsBy = new Map<string, Map<string, ReturnType<typeof attempts.labels>>>();
   const queues: Queue[] = [];
   let live: (() => number) | undefined;
   const pools: Record<string, PoolLike> = {};
@@ -194,11 +194,13 @@ export function createMetrics(): Metrics & {
 
   // The hot routes' histograms by outcome, looked up once (a label object hashed per request costs more than the observation).
   const grabBy = Object.fromEntries(['won', 'repeat', 'confirming', 'refused', 'failed'].map((o) => [o, grabSeconds.labels(o)]));
+  const grabTimed = (status: number, seconds: number) => grabBy[grabOutcome(status)].observe(seconds);
+  const replyTimed = (_status: number, seconds: number) => replySeconds.observe(seconds);
   function grabFinished(this: ServerResponse) {
-    grabBy[grabOutcome(this.statusCode)].observe(sinceArrival(this.req) / 1000);
+    grabTimed(this.statusCode, sinceArrival(this.req) / 1000);
   }
   function replyFinished(this: ServerResponse) {
-    replySeconds.observe(sinceArrival(this.req) / 1000);
+    replyTimed(this.statusCode, sinceArrival(this.req) / 1000);
   }
 
   // A web process of WEB_CONCURRENCY: a scrape shows every process (metrics/cluster.ts).
@@ -208,10 +210,12 @@ export function createMetrics(): Metrics & {
     text: member ? member.text : () => registry.metrics(),
     json: () => registry.getMetricsAsJSON(),
     grabAttempt(e: AuditEntry) {
-      // Once per attempt in a storm: the labelled child is looked up by a string, not by hashing a label object.
-      const key = `${e.code}|${e.channel}`;
-      let child = attemptsBy.get(key);
-      if (!child) attemptsBy.set(key, (child = attempts.labels(e.code, e.channel)));
+      // Once per attempt in a storm: the labelled child is looked up by code, then channel (no label
+      // object hashed, no key string built).
+      let byChannel = attemptsBy.get(e.code);
+      if (!byChannel) attemptsBy.set(e.code, (byChannel = new Map()));
+      let child = byChannel.get(e.channel);
+      if (!child) byChannel.set(e.channel, (child = attempts.labels(e.code, e.channel)));
       child.inc();
     },
     httpRequest(route, method, status, seconds) {
@@ -226,6 +230,7 @@ export function createMetrics(): Metrics & {
     templateSent(outcome, code) {
       templates.inc({ outcome, code: code === undefined ? 'none' : String(code) });
     },
+    leanTimer: (route) => (route === 'POST /api/planner/grabs' ? grabTimed : route === 'POST /wechat/callback' ? replyTimed : null),
     timeRequest(req, res) {
       if (req.method !== 'POST') return;
       const url = req.url ?? '';

@@ -69,10 +69,21 @@ describe('deadlineQueue: one timer for every call in flight', () => {
 
 describe('coarseTimers: timers fired by one interval', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
   });
   afterEach(() => {
     vi.useRealTimers();
+  });
+
+  it('a wait shorter than a tick fires on time (a 1 ms reply window stays 1 ms), and can be cancelled', async () => {
+    const timerIn = coarseTimers(10);
+    const fired: string[] = [];
+    timerIn(1, () => fired.push('1'));
+    timerIn(3, () => fired.push('3')).cancel();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fired).toEqual(['1']);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(fired).toEqual(['1']);
   });
 
   it('fires each at its time or within a tick after, in any order set; a cancelled one never; no interval left when none waits', async () => {
