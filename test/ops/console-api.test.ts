@@ -8,7 +8,7 @@
 import { expect, it } from 'vitest';
 import { releaseTier } from '../../src/grab/index.js';
 import { upsertAccount } from '../../src/ops/index.js';
-import { scanAsWechat } from '../../src/sandbox/phone.js';
+import { scanAsWechat, sendAsWechat } from '../../src/sandbox/phone.js';
 import { signSession } from '../../src/session/index.js';
 import { factories } from '../factories.js';
 import { call, ops, phone, planner, plannerCookie, requirementBody, until, withApp } from '../support.js';
@@ -368,6 +368,14 @@ it('metrics and the queue dashboard are for ops; planners and travelers get 403 
   const id = await requirement(place);
   await planner(h.app.url, h.app.ctx, ids[0]).grab(id);
   await planner(h.app.url, h.app.ctx, ids[0]).grab(999_999);
+  // A grab the lean route leaves to Koa (not JSON) is timed there; a reply on the lean callback is timed as it is written.
+  const notJson = await fetch(`${h.app.url}/api/planner/grabs`, {
+    method: 'POST',
+    headers: { cookie: plannerCookie(h.app.ctx, ids[0]), 'content-type': 'text/plain' },
+    body: 'requirementId=1',
+  });
+  expect(notJson.status).toBe(400);
+  expect(await sendAsWechat(h.app.ctx, h.app.url, 'o-metrics', '帮助')).toContain('可用指令');
   const m = await fetch(`${h.app.url}/metrics`, { headers: { authorization: 'Bearer test-ops-token-0123456789' } });
   const text = await m.text();
   expect(m.headers.get('content-type')).toContain('text/plain');
@@ -376,7 +384,8 @@ it('metrics and the queue dashboard are for ops; planners and travelers get 403 
   expect(text).toMatch(/grab_attempts_total\{code="REQUIREMENT_NOT_FOUND",channel="h5",pid="\d+"\} [1-9]/);
   // Latency by outcome: the win and the refusal above each in their own series.
   expect(text).toMatch(/grab_request_duration_seconds_count\{pid="\d+",outcome="won"\} [1-9]/);
-  expect(text).toMatch(/grab_request_duration_seconds_count\{pid="\d+",outcome="refused"\} [1-9]/);
+  expect(text).toMatch(/grab_request_duration_seconds_count\{pid="\d+",outcome="refused"\} [2-9]/); // the lean refusal and Koa's 400
+  expect(text).toMatch(/wechat_reply_duration_seconds_count\{pid="\d+"\} [1-9]/);
   for (const name of [
     'wechat_reply_duration_seconds',
     'release_lateness_seconds',
