@@ -19,6 +19,7 @@
 // separate profiled runs to bench-results/profiles/ (grab.svg, grab-full.svg for (c2), reply.svg, with
 // top-function summaries).
 // BENCH_PROFILE_WORKER=1: a flame graph of the worker's whole run as well (profiles/worker.*).
+// BENCH_ALTERNATE=K with BENCH_ONLY=grab: after each round, K back-to-back pairs of (c2) and (f), 3 s each (the fairer ratio on a noisy machine).
 // BENCH_ONLY=grab|burst|reply|paced: the set-up, then only (a), (c), (c2) and (f) (with the web
 // process's CPU per request), (e) (with the web process's and the worker's CPU during each burst),
 // (a) and (d) (with the ratios and the web process's CPU per reply) or (c') and (c'ˢ) at BENCH_PACED_RPS, BENCH_ROUNDS
@@ -130,8 +131,8 @@ function ms(v: string, unit: string): number {
   return Number(v) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[unit];
 }
 
-function wrk(url: string, script?: string, connections = CONNECTIONS): Run {
-  const args = ['-t2', `-c${connections}`, `-d${SECONDS}s`, '--latency', ...(script ? ['-s', script] : []), url];
+function wrk(url: string, script?: string, connections = CONNECTIONS, seconds = SECONDS): Run {
+  const args = ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url];
   const out = execFileSync('wrk', args, { encoding: 'utf8' });
   const lat = (p: string) => {
     const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s|m)`).exec(out);
@@ -743,9 +744,9 @@ async function main() {
       };
     };
     /** A wrk run with the cores each process used meanwhile. */
-    const watched = (pid: number, url: string, lua?: string, connections?: number): Run => {
+    const watched = (pid: number, url: string, lua?: string, connections?: number, seconds?: number): Run => {
       const { result, cores } = coresDuring({ web: pid, worker: worker.proc.pid!, sandbox: setup.proc.pid! }, () =>
-        wrk(url, lua, connections),
+        wrk(url, lua, connections, seconds),
       );
       return { ...result, cores };
     };
@@ -977,6 +978,29 @@ async function main() {
         if (PG_STATEMENTS) console.log(`(c) ${round}: PostgreSQL's statements by time`, await statements());
         const cFull = await redisStats(`(c2) ${round}`, () => measured(grabWeb, '/api/planner/grabs', lua));
         const f = floor ? watched(floor.pid!, `http://127.0.0.1:${pf}/api/planner/grabs`, lua) : undefined;
+        // BENCH_ALTERNATE=K: then K pairs of (c2) and (f), 3 s each, back to back: the machine's mood
+        // drifts over a minute (the floor alone measured 29 µs and 50 µs within the hour), a pair's
+        // two halves see the same one. The ratio is of the pairs' summed CPU per request.
+        const pairs = Number(process.env.BENCH_ALTERNATE ?? 0);
+        if (floor && pairs > 0) {
+          const sum = { c2: { us: 0, n: 0 }, f: { us: 0, n: 0 } };
+          const each: number[] = [];
+          for (let i = 0; i < pairs; i++) {
+            const c2 = watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, lua, undefined, 3);
+            const fl = watched(floor.pid!, `http://127.0.0.1:${pf}/api/planner/grabs`, lua, undefined, 3);
+            const [a2, af] = [webUsOf(c2) ?? 0, webUsOf(fl) ?? 0];
+            each.push(+(af / a2).toFixed(3));
+            sum.c2.us += a2 * c2.requests;
+            sum.c2.n += c2.requests;
+            sum.f.us += af * fl.requests;
+            sum.f.n += fl.requests;
+          }
+          const [c2Us, fUs] = [sum.c2.us / sum.c2.n, sum.f.us / sum.f.n];
+          console.log(
+            `grab ${round} alternating:`,
+            JSON.stringify({ pairs, c2Us: +c2Us.toFixed(1), fUs: +fUs.toFixed(1), perWebCpu: +(fUs / c2Us).toFixed(3), each }),
+          );
+        }
         const us = (m: typeof c) => Math.round((1e6 * m.cost.webCpuS) / m.cost.requests);
         console.log(
           `grab ${round}:`,

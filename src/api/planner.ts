@@ -7,7 +7,7 @@ import { statusOf } from '../errors.js';
 import { acceptOffer, declineOffer, grab, poolFor, type Rejection, submitProposal } from '../grab/index.js';
 import { requireRole, sessionOf } from '../http/auth.js';
 import { dbId, idParam, json, parse } from '../http/body.js';
-import { answer, cookieOf, isJson, type LeanAnswer, type LeanRoute, readJson } from '../http/lean.js';
+import { answering, cookieOf, isJson, type LeanAnswer, type LeanRoute, readJson } from '../http/lean.js';
 import { clientIp } from '../http/server.js';
 import { MAX_ID } from '../ids.js';
 import { todayFor } from '../ops/index.js';
@@ -91,7 +91,16 @@ export function leanGrab(app: Ctx): LeanRoute {
     const s = sessionOf(app, cookieOf(req.headers.cookie, COOKIE));
     if (s?.role !== 'planner' || !isJson(req)) return false;
     const ip = clientIp(req, app.config.TRUST_PROXY);
-    answer(res, opts, () => readJson(req).then((body) => grabAnswer(app, s.id, body, ip)));
+    const { written, failed } = answering(res, opts);
+    readJson(req).then((body) => {
+      let answered: Promise<LeanAnswer>;
+      try {
+        answered = grabAnswer(app, s.id, body, ip);
+      } catch (err) {
+        return failed(err); // the body's shape (a 400)
+      }
+      answered.then(written, failed);
+    }, failed);
     return true;
   };
 }
