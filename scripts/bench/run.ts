@@ -19,7 +19,7 @@
 // separate profiled runs to bench-results/profiles/ (grab.svg, grab-full.svg for (c2), reply.svg, with
 // top-function summaries).
 // BENCH_PROFILE_WORKER=1: a flame graph of the worker's whole run as well (profiles/worker.*).
-// BENCH_ALTERNATE=K with BENCH_ONLY=grab: after each round, K back-to-back pairs of (c2) and (f), 3 s each (the fairer ratio on a noisy machine).
+// BENCH_ALTERNATE=K with BENCH_ONLY=grab or reply: after each round, K back-to-back pairs of (c2) and (f), or (d2) and (g), 3 s each (the fairer ratio on a noisy machine).
 // BENCH_ONLY=grab|burst|reply|paced: the set-up, then only (a), (c), (c2) and (f) (with the web
 // process's CPU per request), (e) (with the web process's and the worker's CPU during each burst),
 // (a) and (d) (with the ratios and the web process's CPU per reply) or (c') and (c'ˢ) at BENCH_PACED_RPS, BENCH_ROUNDS
@@ -905,6 +905,30 @@ async function main() {
             )
           : undefined;
         if (replyFloor && replyFloor.exitCode !== null) throw new Error('the reply floor exited during (g): see its message above');
+        // BENCH_ALTERNATE=K: then K back-to-back pairs of (d2) and (g), 3 s each (as for the grab), each run on signatures of its own.
+        const pairs = Number(process.env.BENCH_ALTERNATE ?? 0);
+        if (replyFloor && pairs > 0) {
+          const sum = { d2: { us: 0, n: 0 }, g: { us: 0, n: 0 } };
+          const each: number[] = [];
+          for (let i = 0; i < pairs; i++) {
+            const signed = (seed: number) => script(`reply-pair-${seed}`, replyScript(seed, openids, codes, 80_000));
+            const [d2Lua, gLua] = [signed(round * 1000 + 300 + i), signed(round * 1000 + 600 + i)];
+            const p2 = watched(replyWeb.proc.pid!, `${replyWeb.url}/wechat/callback`, d2Lua, undefined, 3);
+            const pg = watched(replyFloor.pid!, `http://127.0.0.1:${pgPort}/wechat/callback`, gLua, undefined, 3);
+            if (replyFloor.exitCode !== null) throw new Error('the reply floor exited during a pair: see its message above');
+            const [u2, ug] = [webUsOf(p2) ?? 0, webUsOf(pg) ?? 0];
+            each.push(+(ug / u2).toFixed(3));
+            sum.d2.us += u2 * p2.requests;
+            sum.d2.n += p2.requests;
+            sum.g.us += ug * pg.requests;
+            sum.g.n += pg.requests;
+          }
+          const [d2Us, gUs] = [sum.d2.us / sum.d2.n, sum.g.us / sum.g.n];
+          console.log(
+            `reply ${round} alternating:`,
+            JSON.stringify({ pairs, d2Us: +d2Us.toFixed(1), gUs: +gUs.toFixed(1), perWebCpu: +(gUs / d2Us).toFixed(3), each }),
+          );
+        }
         replyRounds.push({ a, d2, g });
         console.log(
           `(d2)/(g) ${round}:`,
