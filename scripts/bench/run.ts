@@ -598,6 +598,30 @@ const perCpu = (baseUs: number | undefined, pathUs: number | undefined) => (base
  */
 const webUsOf = (r: Run) => (r.cores?.web ? (1e6 * r.cores.web) / r.rps : undefined);
 
+/** BENCH_ALTERNATE: how many back-to-back pairs `alternate` runs. */
+const PAIRS = Number(process.env.BENCH_ALTERNATE ?? 0);
+
+/**
+ * The product against its floor in PAIRS back-to-back pairs of runs (3 s each): the machine's mood
+ * drifts over a minute (the grab floor alone measured 29 µs and 50 µs within the hour), and a pair's
+ * two halves see the same one. The ratio is of the pairs' summed web CPU per request.
+ */
+function alternate(product: (i: number) => Run, floor: (i: number) => Run) {
+  const sum = { product: { us: 0, n: 0 }, floor: { us: 0, n: 0 } };
+  const each: number[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const [p, f] = [product(i), floor(i)];
+    const [pUs, fUs] = [webUsOf(p) ?? 0, webUsOf(f) ?? 0];
+    each.push(+(fUs / pUs).toFixed(3));
+    sum.product.us += pUs * p.requests;
+    sum.product.n += p.requests;
+    sum.floor.us += fUs * f.requests;
+    sum.floor.n += f.requests;
+  }
+  const [pUs, fUs] = [sum.product.us / sum.product.n, sum.floor.us / sum.floor.n];
+  return { pairs: PAIRS, productUs: +pUs.toFixed(1), floorUs: +fUs.toFixed(1), perWebCpu: +(fUs / pUs).toFixed(3), each };
+}
+
 function summarizeRuns(runs: Run[]) {
   const keys = Object.keys(runs[0]?.cores ?? {});
   return {
@@ -817,36 +841,26 @@ async function main() {
       const events = (await r.keys('dz:*:events')).find((k) => EVENTS_KEY.test(k));
       if (!events) throw new Error('no events stream in the bench database');
       r.disconnect();
-      floor = await serve(
-        [
-          'scripts/bench/servers/grab-floor.ts',
-          String(pf),
-          redisUrl,
-          events.slice(0, -'events'.length),
-          SECRET,
-          env.GRAB_RATE_IP,
-          env.GRAB_RATE_PLANNER,
-          env.DAILY_GRAB_QUOTA,
-        ],
-        {},
-        floorProfile,
-      );
+      // Both floors take the same arguments: port, Redis, the product's key prefix, their secret, the product's limits.
+      const floorServer = (file: string, port: number, secret: string) =>
+        serve(
+          [
+            file,
+            String(port),
+            redisUrl,
+            events.slice(0, -'events'.length),
+            secret,
+            env.GRAB_RATE_IP,
+            env.GRAB_RATE_PLANNER,
+            env.DAILY_GRAB_QUOTA,
+          ],
+          {},
+          floorProfile,
+        );
+      floor = await floorServer('scripts/bench/servers/grab-floor.ts', pf, SECRET);
       children.push(floor);
       // (g) the reply's floor, on the same keys.
-      replyFloor = await serve(
-        [
-          'scripts/bench/servers/reply-floor.ts',
-          String(pgPort),
-          redisUrl,
-          events.slice(0, -'events'.length),
-          TOKEN,
-          env.GRAB_RATE_IP,
-          env.GRAB_RATE_PLANNER,
-          env.DAILY_GRAB_QUOTA,
-        ],
-        {},
-        floorProfile,
-      );
+      replyFloor = await floorServer('scripts/bench/servers/reply-floor.ts', pgPort, TOKEN);
       children.push(replyFloor);
     }
     const codesByGroup = (batch: { g: number; code: string }[]) =>
@@ -905,29 +919,24 @@ async function main() {
             )
           : undefined;
         if (replyFloor && replyFloor.exitCode !== null) throw new Error('the reply floor exited during (g): see its message above');
-        // BENCH_ALTERNATE=K: then K back-to-back pairs of (d2) and (g), 3 s each (as for the grab), each run on signatures of its own.
-        const pairs = Number(process.env.BENCH_ALTERNATE ?? 0);
-        if (replyFloor && pairs > 0) {
-          const sum = { d2: { us: 0, n: 0 }, g: { us: 0, n: 0 } };
-          const each: number[] = [];
-          for (let i = 0; i < pairs; i++) {
-            const signed = (seed: number) => script(`reply-pair-${seed}`, replyScript(seed, openids, codes, 80_000));
-            const [d2Lua, gLua] = [signed(round * 1000 + 300 + i), signed(round * 1000 + 600 + i)];
-            const p2 = watched(replyWeb.proc.pid!, `${replyWeb.url}/wechat/callback`, d2Lua, undefined, 3);
-            const pg = watched(replyFloor.pid!, `http://127.0.0.1:${pgPort}/wechat/callback`, gLua, undefined, 3);
-            if (replyFloor.exitCode !== null) throw new Error('the reply floor exited during a pair: see its message above');
-            const [u2, ug] = [webUsOf(p2) ?? 0, webUsOf(pg) ?? 0];
-            each.push(+(ug / u2).toFixed(3));
-            sum.d2.us += u2 * p2.requests;
-            sum.d2.n += p2.requests;
-            sum.g.us += ug * pg.requests;
-            sum.g.n += pg.requests;
-          }
-          const [d2Us, gUs] = [sum.d2.us / sum.d2.n, sum.g.us / sum.g.n];
-          console.log(
-            `reply ${round} alternating:`,
-            JSON.stringify({ pairs, d2Us: +d2Us.toFixed(1), gUs: +gUs.toFixed(1), perWebCpu: +(gUs / d2Us).toFixed(3), each }),
+        // BENCH_ALTERNATE=K: then K back-to-back pairs of (d2) and (g) (see alternate), each run on signatures of its own.
+        if (replyFloor && PAIRS > 0) {
+          const signed = (seed: number) => script(`reply-pair-${seed}`, replyScript(seed, openids, codes, 80_000));
+          const pairs = alternate(
+            (i) => watched(replyWeb.proc.pid!, `${replyWeb.url}/wechat/callback`, signed(round * 1000 + 300 + i), undefined, 3),
+            (i) => {
+              const run = watched(
+                replyFloor.pid!,
+                `http://127.0.0.1:${pgPort}/wechat/callback`,
+                signed(round * 1000 + 600 + i),
+                undefined,
+                3,
+              );
+              if (replyFloor.exitCode !== null) throw new Error('the reply floor exited during a pair: see its message above');
+              return run;
+            },
           );
+          console.log(`reply ${round} alternating:`, JSON.stringify(pairs));
         }
         replyRounds.push({ a, d2, g });
         console.log(
@@ -1002,28 +1011,13 @@ async function main() {
         if (PG_STATEMENTS) console.log(`(c) ${round}: PostgreSQL's statements by time`, await statements());
         const cFull = await redisStats(`(c2) ${round}`, () => measured(grabWeb, '/api/planner/grabs', lua));
         const f = floor ? watched(floor.pid!, `http://127.0.0.1:${pf}/api/planner/grabs`, lua) : undefined;
-        // BENCH_ALTERNATE=K: then K pairs of (c2) and (f), 3 s each, back to back: the machine's mood
-        // drifts over a minute (the floor alone measured 29 µs and 50 µs within the hour), a pair's
-        // two halves see the same one. The ratio is of the pairs' summed CPU per request.
-        const pairs = Number(process.env.BENCH_ALTERNATE ?? 0);
-        if (floor && pairs > 0) {
-          const sum = { c2: { us: 0, n: 0 }, f: { us: 0, n: 0 } };
-          const each: number[] = [];
-          for (let i = 0; i < pairs; i++) {
-            const c2 = watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, lua, undefined, 3);
-            const fl = watched(floor.pid!, `http://127.0.0.1:${pf}/api/planner/grabs`, lua, undefined, 3);
-            const [a2, af] = [webUsOf(c2) ?? 0, webUsOf(fl) ?? 0];
-            each.push(+(af / a2).toFixed(3));
-            sum.c2.us += a2 * c2.requests;
-            sum.c2.n += c2.requests;
-            sum.f.us += af * fl.requests;
-            sum.f.n += fl.requests;
-          }
-          const [c2Us, fUs] = [sum.c2.us / sum.c2.n, sum.f.us / sum.f.n];
-          console.log(
-            `grab ${round} alternating:`,
-            JSON.stringify({ pairs, c2Us: +c2Us.toFixed(1), fUs: +fUs.toFixed(1), perWebCpu: +(fUs / c2Us).toFixed(3), each }),
+        // BENCH_ALTERNATE=K: then K back-to-back pairs of (c2) and (f) (see alternate).
+        if (floor && PAIRS > 0) {
+          const pairs = alternate(
+            () => watched(grabWeb.proc.pid!, `${grabWeb.url}/api/planner/grabs`, lua, undefined, 3),
+            () => watched(floor.pid!, `http://127.0.0.1:${pf}/api/planner/grabs`, lua, undefined, 3),
           );
+          console.log(`grab ${round} alternating:`, JSON.stringify(pairs));
         }
         const us = (m: typeof c) => Math.round((1e6 * m.cost.webCpuS) / m.cost.requests);
         console.log(
