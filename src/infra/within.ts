@@ -10,39 +10,22 @@ export function within<T, L>(p: Promise<T>, ms: number, late: L): Promise<T | L>
 }
 
 /**
- * For a hot path: `work`'s value, or `late()` as its rejection once about `ms` have passed. One timer
- * serves every call in flight instead of one each: a storm's grabs would otherwise each arm and clear
- * a timer and race two promises, a visible share of a refused grab's CPU. Every call of one queue
- * has the same `ms`, so the deadlines fall due in the order they were set (a Set keeps that order)
- * and a sweep every `tickMs` stops at the first not yet due: an answer is late by at most a tick.
+ * For a hot path: `work`'s value, or `late()` as its rejection once about `ms` have passed, on
+ * `coarseTimers` (one interval for every call in flight, not a timer and a race each: a storm's
+ * grabs would otherwise each arm and clear one, a visible share of a refused grab's CPU).
  */
 export function deadlineQueue(ms: number, late: () => Error, tickMs = 100): <T>(work: Promise<T>) => Promise<T> {
-  const waiting = new Set<{ at: number; fail: (err: Error) => void }>();
-  let timer: NodeJS.Timeout | undefined;
-  const sweep = () => {
-    const now = performance.now();
-    for (const w of waiting) {
-      if (w.at > now) break;
-      waiting.delete(w);
-      w.fail(late());
-    }
-    if (!waiting.size) {
-      clearInterval(timer);
-      timer = undefined;
-    }
-  };
+  const timerIn = coarseTimers(tickMs);
   return <T>(work: Promise<T>) =>
     new Promise<T>((ok, fail) => {
-      const w = { at: performance.now() + ms, fail };
-      waiting.add(w);
-      timer ??= setInterval(sweep, tickMs);
+      const timer = timerIn(ms, () => fail(late()));
       work.then(
         (value) => {
-          waiting.delete(w);
+          timer.cancel();
           ok(value);
         },
         (err: unknown) => {
-          waiting.delete(w);
+          timer.cancel();
           fail(err);
         },
       );

@@ -36,6 +36,18 @@ async function consoleTab(role: 'admin' | 'ops' = 'admin') {
   return { profile, page, dialogs };
 }
 
+/** Until the page's main area shows `text` (a form reloads it once done; a read mid-reload is nothing yet). */
+function mainShows(page: Awaited<ReturnType<typeof consoleTab>>['page'], text: string) {
+  return until(async () =>
+    (
+      (await page
+        .locator('main')
+        .textContent()
+        .catch(() => '')) ?? ''
+    ).includes(text),
+  );
+}
+
 async function market() {
   const place = `筛选地-${phone().slice(-5)}`;
   const s = (await ops(h.app.url).post('/suppliers', { name: `筛选社-${place}` })).body;
@@ -252,14 +264,7 @@ it('a phone is masked on the page and in the planner page; 显示完整号码 sh
   await until(async () => (await h.app.ctx.db.traveler.findUniqueOrThrow({ where: { id: r.traveler.id } })).erasedAt !== null);
   expect(dialogs.at(-1)).toContain('删除后无法恢复');
   // The form reloads the page once done.
-  await until(async () =>
-    (
-      (await page
-        .locator('main')
-        .textContent()
-        .catch(() => '')) ?? ''
-    ).includes('这位旅客已注销账号'),
-  );
+  await mainShows(page, '这位旅客已注销账号');
   await profile.close();
 });
 
@@ -287,14 +292,7 @@ it('事件: a dead-lettered event is shown with why it failed; 重试 sends it a
   await shot(page, 'ops-dead-letters');
   await row(rows[0].id).locator('button', { hasText: '重试' }).click();
   await until(async () => (await h.app.ctx.db.deadLetter.findUniqueOrThrow({ where: { id: rows[0].id } })).status === 'retried');
-  await until(async () =>
-    (
-      (await page
-        .locator('main')
-        .textContent()
-        .catch(() => '')) ?? ''
-    ).includes('已重试'),
-  );
+  await mainShows(page, '已重试');
   await row(rows[1].id).locator('button', { hasText: '丢弃' }).click();
   await until(async () => (await h.app.ctx.db.deadLetter.findUniqueOrThrow({ where: { id: rows[1].id } })).status === 'discarded');
   expect(dialogs.at(-1)).toContain('不会再被处理');
