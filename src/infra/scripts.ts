@@ -3,7 +3,8 @@
  * WeChat's wechat/commands, the kernel's infra/commands here). Each `<name>-<numberOfKeys>.lua`
  * declares its names (`@keys …`, `@args …`); its owner's table says the same, and `bindScripts`
  * refuses to start when the two differ, so a key added or moved on one side cannot silently feed a
- * script the wrong key. `--- @include "includes/x"` is looked up in the script's folder, then here.
+ * script the wrong key. A script named `<name>-n.lua` takes any number of keys: its last key name
+ * and its last argument name end in `...` and take a list each (`remember-n`: many replies in one call). `--- @include "includes/x"` is looked up in the script's folder, then here.
  * ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT by itself, so a Redis restart or failover
  * needs nothing from us. On one server the scripts go over a direct line when there is one
  * (infra/script-line.ts), through ioredis otherwise: the same answers either way.
@@ -23,15 +24,22 @@ export interface ScriptDef {
 }
 export type ScriptDefs = Record<string, ScriptDef>;
 type Arg = string | number | boolean;
+/** A name ending in `...` takes a list (a variadic script's last key or argument). */
+type ValueOf<Name, T> = Name extends `${string}...` ? T[] : T;
 
 /** The typed functions of a table of scripts, given what each answers. */
 export type Scripts<D extends ScriptDefs, R extends { [N in keyof D]: unknown }> = {
-  [N in keyof D]: (keys: { [K in D[N]['keys'][number]]: string }, args: { [A in D[N]['args'][number]]: Arg }) => Promise<R[N]>;
+  [N in keyof D]: (
+    keys: { [K in D[N]['keys'][number]]: ValueOf<K, string> },
+    args: { [A in D[N]['args'][number]]: ValueOf<A, Arg> },
+  ) => Promise<R[N]>;
 };
 
 export interface Script {
   name: string;
+  /** The number of keys its file name says; for `<name>-n.lua` (any number), the keys named before the list. */
   keys: number;
+  variadic: boolean;
   lua: string;
   keyNames: string[];
   argNames: string[];
@@ -47,11 +55,13 @@ export function readScripts(dir: string): Script[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.lua'))
     .map((file) => {
-      const m = /^(.+)-(\d+)\.lua$/.exec(file);
-      if (!m) throw new Error(`Lua script ${file} must be named <verb>-<numberOfKeys>.lua`);
+      const m = /^(.+)-(\d+|n)\.lua$/.exec(file);
+      if (!m) throw new Error(`Lua script ${file} must be named <verb>-<numberOfKeys>.lua (or <verb>-n.lua)`);
       const lua = readFileSync(join(dir, file), 'utf8').replace(INCLUDE, (_, inc: string) => include(dir, inc));
       const names = (tag: string) => (new RegExp(`^\\s*@${tag} (.+)$`, 'm').exec(lua)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
-      return { name: m[1], keys: Number(m[2]), lua, keyNames: names('keys'), argNames: names('args') };
+      const keyNames = names('keys');
+      const variadic = m[2] === 'n';
+      return { name: m[1], keys: variadic ? keyNames.length - 1 : Number(m[2]), variadic, lua, keyNames, argNames: names('args') };
     });
 }
 
@@ -65,7 +75,11 @@ export function mismatches(scripts: Script[], defs: ScriptDefs, owner: string): 
       out.push(`${name}: no commands/${name}-<n>.lua`);
       continue;
     }
-    if (s.keys !== def.keys.length) out.push(`${name}: the file name says ${s.keys} keys, the caller passes ${def.keys.length}`);
+    const list = def.keys.at(-1)?.endsWith('...') ?? false;
+    if (s.variadic !== list || s.variadic !== (def.args.at(-1)?.endsWith('...') ?? false))
+      out.push(`${name}: a -n.lua file takes a list of keys and a list of arguments last ("name..."); only such a file does`);
+    else if (!s.variadic && s.keys !== def.keys.length)
+      out.push(`${name}: the file name says ${s.keys} keys, the caller passes ${def.keys.length}`);
     if (s.keyNames.join(' ') !== def.keys.join(' ')) out.push(`${name}: @keys ${s.keyNames.join(' ')} ≠ ${def.keys.join(' ')}`);
     if (s.argNames.join(' ') !== def.args.join(' ')) out.push(`${name}: @args ${s.argNames.join(' ')} ≠ ${def.args.join(' ')}`);
   }
@@ -89,13 +103,20 @@ export function bindScripts<D extends ScriptDefs, R extends { [N in keyof D]: un
   const scripts = readScripts(dir);
   const wrong = mismatches(scripts, defs, owner);
   if (wrong.length) throw new Error(`Lua scripts and their callers disagree:\n  ${wrong.join('\n  ')}`);
-  for (const s of scripts) redis.defineCommand(s.name, { numberOfKeys: s.keys, lua: s.lua });
+  // A variadic script's number of keys is given per call, as its first argument (ioredis's way).
+  for (const s of scripts) redis.defineCommand(s.name, s.variadic ? { lua: s.lua } : { numberOfKeys: s.keys, lua: s.lua });
   const raw = redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>;
   const sources = new Map(scripts.map((s) => [s.name, lineScript(s.lua)]));
   const typed: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(defs)) {
     const source = sources.get(name)!;
     const [keyNames, argNames] = [def.keys, def.args];
+    if (keyNames.at(-1)?.endsWith('...')) {
+      typed[name] = variadic(keyNames, argNames, (k, a) =>
+        line ? line.run(source, k, a, () => raw[name](k.length, ...k, ...a)) : raw[name](k.length, ...k, ...a),
+      );
+      continue;
+    }
     // Plain loops into preallocated arrays: this runs once per grab and per reply.
     typed[name] = (keys: Record<string, string>, args: Record<string, Arg>) => {
       const k: string[] = new Array(keyNames.length);
@@ -110,6 +131,21 @@ export function bindScripts<D extends ScriptDefs, R extends { [N in keyof D]: un
   }
   cache?.set(dir, typed);
   return typed as Scripts<D, R>;
+}
+
+/** A variadic script's caller: its named keys and arguments, then each list spread in place. */
+function variadic(
+  keyNames: readonly string[],
+  argNames: readonly string[],
+  call: (keys: string[], args: (string | number)[]) => Promise<unknown>,
+) {
+  const flat = <T>(names: readonly string[], given: Record<string, T | T[]>): T[] =>
+    names.flatMap((n) => (n.endsWith('...') ? (given[n] as T[]) : [given[n] as T]));
+  return (keys: Record<string, string | string[]>, args: Record<string, Arg | Arg[]>) =>
+    call(
+      flat(keyNames, keys),
+      flat(argNames, args).map((v) => (typeof v === 'boolean' ? (v ? '1' : '0') : v)),
+    );
 }
 
 // ── the kernel's own scripts (infra/commands): limits every capability uses ──

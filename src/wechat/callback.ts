@@ -16,7 +16,7 @@ import { clientIp } from '../http/server.js';
 import { wechatKeys } from '../infra/keys.js';
 import { coarseTimers } from '../infra/within.js';
 import { sameSignature, sign, WechatCrypto } from './crypto.js';
-import { type Asker, HELP, handleText, lookupsFor, lookupsNeeded } from './texts.js';
+import { type Asker, HELP, handleText, lookupsFor, lookupsNeeded, type Needs } from './texts.js';
 import { lateReply, opensWindow, openWindow, WINDOW_TTL_MS } from './window.js';
 import { encryptedReply, MalformedXml, parseXml, textReply, type WechatXml } from './xml.js';
 
@@ -90,24 +90,32 @@ interface Arrival {
   /** Why the signature is refused (stale, or replayed with another body), else null. */
   stale: string | null;
   claimed: boolean;
-  /** A text's lookups (who asks, which requirement), when it needs them. */
-  asker: Promise<Asker> | null;
+  /** A text's lookups (who asks, which requirement), when it needs them: the answer itself when Redis had both. */
+  asker: Asker | Promise<Asker> | null;
 }
+
+/** Started now, its failure (a miss gone on to PostgreSQL) is the handler's to report, if the handler runs. */
+const started = (asker: Asker | Promise<Asker> | null) => {
+  if (asker instanceof Promise) asker.catch(() => {});
+  return asker;
+};
 
 /**
  * A message's first step, one round trip: the replay guard, the claim on this delivery (WeChat
  * retries with the same one), the customer-service window it opens and a text's read-only lookups.
  * One script on one server (arrive-5.lua); on a cluster, whose keys lie in several slots, the same
- * commands side by side, and a claim made for a refused replay is given back.
+ * commands side by side, and a claim made for a refused replay is given back. Not an async function
+ * on one server (once() says why).
  */
-async function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, nonce: string, body: string): Promise<Arrival> {
+function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, nonce: string, body: string): Promise<Arrival> {
   const problem = signatureProblem(app, timestamp, nonce);
-  if (problem) return { stale: problem, claimed: false, asker: null };
+  if (problem) return Promise.resolve({ stale: problem, claimed: false, asker: null });
   const digest = sha1(body);
   const nonceKey = wechatKeys.nonce(timestamp, nonce);
   const needs = m.MsgType === 'text' ? lookupsNeeded(m.Content ?? '') : null;
-  if (!app.redis.isCluster) {
-    const [fresh, claimed, plannerId, requirementId] = await app.lua.arrive(
+  if (app.redis.isCluster) return arriveOnCluster(app, m, key, nonceKey, digest, needs);
+  return app.lua
+    .arrive(
       { nonce: nonceKey, claim: key, window: wechatKeys.csWindow(m.FromUserName), ...arrivalIndexes },
       {
         digest,
@@ -120,15 +128,17 @@ async function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, no
         openid: needs ? m.FromUserName : '',
         code: needs?.code ?? '',
       },
-    );
-    if (!fresh) return { stale: REPLAYED, claimed: false, asker: null };
-    // A retry (not claimed) never runs the handler: nothing to look up, nothing left unhandled.
-    const asker = claimed && needs ? lookupsFor(app, m.FromUserName, needs, { plannerId, requirementId }) : null;
-    asker?.catch(() => {}); // a miss goes on to PostgreSQL: its failure is the handler's to report
-    return { stale: null, claimed: claimed === 1, asker };
-  }
-  const asker = needs ? lookupsFor(app, m.FromUserName, needs) : null;
-  asker?.catch(() => {}); // its failure is the handler's to report, if the handler runs
+    )
+    .then(([fresh, claimed, plannerId, requirementId]) => {
+      if (!fresh) return { stale: REPLAYED, claimed: false, asker: null };
+      // A retry (not claimed) never runs the handler: nothing to look up, nothing left unhandled.
+      const asker = claimed && needs ? started(lookupsFor(app, m.FromUserName, needs, { plannerId, requirementId })) : null;
+      return { stale: null, claimed: claimed === 1, asker };
+    });
+}
+
+async function arriveOnCluster(app: Ctx, m: WechatXml, key: string, nonceKey: string, digest: string, needs: Needs | null) {
+  const asker = needs ? started(lookupsFor(app, m.FromUserName, needs)) : null;
   const [stale, claimed] = await Promise.all([freshNonce(app, nonceKey, digest), claim(app, key)]);
   if (stale) {
     if (claimed) await app.redis.del(key);
@@ -140,13 +150,53 @@ async function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, no
   return { stale: null, claimed, asker };
 }
 
+/** How long replies answered in time wait to be kept together (one script call for all of them). */
+const REMEMBER_EVERY_MS = 5;
+
+/**
+ * The replies kept for WeChat's retries (remember-n.lua). One in time is answered without waiting
+ * for its record, so the records of every reply answered within REMEMBER_EVERY_MS go together, in
+ * one call: a retry meanwhile finds "pending" and waits for it, as it would for one call. On a
+ * cluster (keys in several slots) each goes alone. `now` keeps one and says when it is kept.
+ */
+export function replyRecords(app: Ctx) {
+  let keys: string[] = [];
+  let values: string[] = [];
+  let due = false; // a flush is set
+  const keep = (k: string[], v: string[]) => app.lua.remember({ 'claim...': k }, { ttlSec: DEDUPE_TTL_SEC, 'value...': v });
+  const flush = () => {
+    due = false;
+    const [k, v] = [keys, values];
+    keys = [];
+    values = [];
+    keep(k, v).catch((err: Error) => app.log.warn({ err: err.message, replies: k.length }, 'replies not remembered'));
+  };
+  return {
+    later(key: string, value: string): void {
+      if (app.redis.isCluster)
+        return void keep([key], [value]).catch((err: Error) => app.log.warn({ err: err.message }, 'reply not remembered'));
+      keys.push(key);
+      values.push(value);
+      if (!due) {
+        due = true;
+        setTimeout(flush, REMEMBER_EVERY_MS);
+      }
+    },
+    now: (key: string, value: string) => keep([key], [value]),
+  };
+}
+type ReplyRecords = ReturnType<typeof replyRecords>;
+
 /**
  * Processes a delivery once; a retry gets the first delivery's reply (or "success" if it is not
  * ready). A reply later than the window (counted from the request's arrival) goes out as a
  * customer-service message instead, or a template message when WeChat's window for those is closed.
+ * Not an async function, nor is the path of a reply in time: a storm is all replies, and each async
+ * layer is a promise and turns of the microtask queue per reply.
  */
-async function once(
+function once(
   app: Ctx,
+  records: ReplyRecords,
   key: string,
   claimed: boolean,
   openid: string,
@@ -154,52 +204,56 @@ async function once(
   work: () => Promise<string | null>,
 ): Promise<string | null> {
   const within = Math.max(0, app.config.WECHAT_REPLY_WITHIN_MS - elapsedMs);
-  if (claimed) {
-    // Whichever comes first, decided synchronously: the reply (answered in time) or the deadline
-    // (answered "success"; the reply then goes out as a customer-service message). Never both, never neither.
-    // The deadline is a coarse timer (one interval for every reply in flight, 10 ms apart: infra/within.ts).
-    let state: 'waiting' | 'in-time' | 'late' = 'waiting';
-    return new Promise<string | null>((ok, fail) => {
-      const timer = replyTimers(within, () => {
-        if (state !== 'waiting') return;
-        state = 'late';
-        ok(null);
-      });
-      work()
-        .then(
-          async (reply) => {
-            if (state === 'waiting') state = 'in-time';
-            const late = state === 'late';
-            const remembered = app.lua.remember(
-              { claim: key },
-              { value: JSON.stringify({ reply: late ? null : reply }), ttlSec: DEDUPE_TTL_SEC },
-            );
-            // In time, the answer does not wait for the record (a retry meanwhile finds "pending" and waits for it).
-            if (!late) {
-              remembered.catch((err: Error) => app.log.warn({ err: err.message }, 'reply not remembered'));
-              return reply;
-            }
-            await remembered;
-            if (reply) await lateReply(app, openid, reply).catch((err) => app.log.warn({ err, openid }, 'late reply not delivered'));
-            return null;
-          },
-          async (err) => {
-            await app.redis.del(key); // let WeChat's retry try again (handlers are idempotent)
-            throw err;
-          },
-        )
-        .then(
-          (reply) => {
-            timer.cancel();
-            ok(reply); // after the deadline answered: no effect
-          },
-          (err: unknown) => {
-            timer.cancel();
-            fail(err);
-          },
-        );
+  if (!claimed) return retried(app, key, within);
+  // Whichever comes first, decided synchronously: the reply (answered in time) or the deadline
+  // (answered "success"; the reply then goes out as a customer-service message). Never both, never neither.
+  // The deadline is a coarse timer (one interval for every reply in flight, 10 ms apart: infra/within.ts).
+  let state: 'waiting' | 'in-time' | 'late' = 'waiting';
+  return new Promise<string | null>((ok, fail) => {
+    const timer = replyTimers(within, () => {
+      if (state !== 'waiting') return;
+      state = 'late';
+      ok(null);
     });
-  }
+    let working: Promise<string | null>;
+    try {
+      working = work();
+    } catch (err) {
+      working = Promise.reject(err);
+    }
+    working.then(
+      (reply) => {
+        timer.cancel();
+        if (state === 'waiting') {
+          state = 'in-time';
+          records.later(key, JSON.stringify({ reply }));
+          return ok(reply);
+        }
+        // Late: kept as "no reply" (a retry gets "success"), then sent as a message.
+        records
+          .now(key, JSON.stringify({ reply: null }))
+          .then(() =>
+            reply ? lateReply(app, openid, reply).catch((err) => app.log.warn({ err, openid }, 'late reply not delivered')) : undefined,
+          )
+          .then(
+            () => ok(null), // the deadline answered already: no effect
+            (err: unknown) => fail(err),
+          );
+      },
+      (err: unknown) => {
+        timer.cancel();
+        // Let WeChat's retry try again (handlers are idempotent).
+        app.redis.del(key).then(
+          () => fail(err),
+          () => fail(err),
+        );
+      },
+    );
+  });
+}
+
+/** A retry of a delivery claimed already: the first delivery's reply once it is kept, null ("success") if none comes in time. */
+async function retried(app: Ctx, key: string, within: number): Promise<string | null> {
   const until = Date.now() + within;
   while (Date.now() < until) {
     const v = await app.redis.get(key);
@@ -211,8 +265,12 @@ async function once(
 }
 
 /** A fresh, claimed delivery (its window already opened by `arrive`): what it does, and the passive reply. */
-async function handle(app: Ctx, m: WechatXml, prefetched: Promise<Asker> | null = null): Promise<string | null> {
+function handle(app: Ctx, m: WechatXml, prefetched: Asker | Promise<Asker> | null = null): Promise<string | null> {
   if (m.MsgType === 'text') return handleText(app, m.FromUserName, m.Content ?? '', prefetched);
+  return handleEvent(app, m);
+}
+
+async function handleEvent(app: Ctx, m: WechatXml): Promise<string | null> {
   if (m.MsgType !== 'event') return `暂不支持这类消息。\n${HELP}`;
   const handler = app.wechatEvents.handlerOf(m.Event ?? '');
   return handler ? handler(app, m) : null;
@@ -232,6 +290,7 @@ interface Answer {
  */
 function callbackAnswerer(app: Ctx) {
   const { token, appid, aesKey } = app.config.wechat;
+  const records = replyRecords(app);
   const crypto = aesKey ? new WechatCrypto(aesKey, appid) : null;
   return async (req: IncomingMessage, q: (name: string) => string, ip: string): Promise<Answer> => {
     try {
@@ -259,7 +318,7 @@ function callbackAnswerer(app: Ctx) {
       const key = dedupeKey(message);
       const arrived = await arrive(app, message, key, q('timestamp'), q('nonce'), body);
       if (arrived.stale) throw new Refused(401, arrived.stale);
-      const content = await once(app, key, arrived.claimed, message.FromUserName, sinceArrival(req), () =>
+      const content = await once(app, records, key, arrived.claimed, message.FromUserName, sinceArrival(req), () =>
         handle(app, message, arrived.asker),
       );
       // How long after arrival the answer left, by the product's clock (what WeChat's 5 s is about).

@@ -1,6 +1,6 @@
 /**
- * WeChat's Lua scripts (commands/): a message's one-round-trip arrival and the reply kept for
- * WeChat's retries, typed and checked against their files at load (infra/scripts.ts).
+ * WeChat's Lua scripts (commands/): a message's one-round-trip arrival and the replies kept for
+ * WeChat's retries (many in one call), typed and checked against their files at load (infra/scripts.ts).
  */
 import { resolve } from 'node:path';
 import type { RedisClient } from '../infra/redis.js';
@@ -14,13 +14,14 @@ export const WECHAT_SCRIPTS = {
     keys: ['nonce', 'claim', 'window', 'openids', 'codes'],
     args: ['digest', 'nonceTtl', 'claimTtl', 'pending', 'opens', 'now', 'windowTtl', 'openid', 'code'],
   },
-  remember: { keys: ['claim'], args: ['value', 'ttlSec'] },
+  remember: { keys: ['claim...'], args: ['ttlSec', 'value...'] },
 } as const;
 
 interface Results {
   /** {fresh, claimed, planner id or null, requirement id or null} */
   arrive: [0 | 1, 0 | 1, string | null, string | null];
-  remember: 1;
+  /** how many were kept */
+  remember: number;
 }
 
 export type WechatLua = Scripts<typeof WECHAT_SCRIPTS, Results>;

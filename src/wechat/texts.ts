@@ -53,44 +53,53 @@ export interface HotLookups {
 
 /**
  * The lookups a planner command needs, read-only: the callback starts them as the message arrives,
- * so they share its first round trip to Redis with the replay guard and the claim.
+ * so they share its first round trip to Redis with the replay guard and the claim. The answer
+ * itself, not a promise, when Redis answered both (a storm's replies, all of them).
  */
-export function lookupsFor(ctx: Ctx, openid: string, needs: Needs, hot?: HotLookups): Promise<Asker> {
+export function lookupsFor(ctx: Ctx, openid: string, needs: Needs, hot?: HotLookups): Asker | Promise<Asker> {
   const code = needs.code;
-  // Both answered by Redis (a storm's replies, all of them): no Promise.all of two values.
   if (hot?.plannerId && (!code || hot.requirementId))
-    return Promise.resolve({ plannerId: Number(hot.plannerId), requirementId: code ? Number(hot.requirementId) : null });
+    return { plannerId: Number(hot.plannerId), requirementId: code ? Number(hot.requirementId) : null };
   return Promise.all([
     hot?.plannerId ? Number(hot.plannerId) : plannerIdByOpenid(ctx, openid),
     !code ? null : hot?.requirementId ? Number(hot.requirementId) : requirementIdByCode(ctx, code),
   ]).then(([plannerId, requirementId]) => ({ plannerId, requirementId }));
 }
 
-/** `prefetched`: lookupsFor's answer for this text, when the caller started it already. */
-export async function handleText(ctx: Ctx, openid: string, text: string, prefetched?: Promise<Asker> | null): Promise<string> {
+/**
+ * `prefetched`: lookupsFor's answer for this text, when the caller started it already. Not an async
+ * function (callback.ts once() says why); it never throws, it rejects.
+ */
+export function handleText(ctx: Ctx, openid: string, text: string, prefetched?: Asker | Promise<Asker> | null): Promise<string> {
   const content = text.trim();
   let m: RegExpExecArray | null;
-  if (HELP_CMD.test(content)) return HELP;
-  if (GRAB_ALONE.test(content)) return '请在「抢」后面加上需求编号，例如：抢 ABC234。编号在新需求通知里，回复「池」也能看到。';
+  if (HELP_CMD.test(content)) return Promise.resolve(HELP);
+  if (GRAB_ALONE.test(content))
+    return Promise.resolve('请在「抢」后面加上需求编号，例如：抢 ABC234。编号在新需求通知里，回复「池」也能看到。');
   if ((m = BIND.exec(content))) return bind(ctx, openid, m[1]);
 
   const needs = lookupsNeeded(content);
-  if (!needs) return `没有看懂「${content.slice(0, 20)}」。\n${HELP}`;
+  if (!needs) return Promise.resolve(`没有看懂「${content.slice(0, 20)}」。\n${HELP}`);
   // Who is asking and (for a grab) which requirement: looked up side by side, one round trip.
-  const { plannerId, requirementId } = await (prefetched ?? lookupsFor(ctx, openid, needs));
-  if (!plannerId) return '你还没有绑定定制师账号。请回复「绑定 <绑定码>」，绑定码由运营提供。';
+  const asker = prefetched ?? lookupsFor(ctx, openid, needs);
+  return asker instanceof Promise ? asker.then((a) => command(ctx, content, needs, a)) : command(ctx, content, needs, asker);
+}
+
+function command(ctx: Ctx, content: string, needs: Needs, { plannerId, requirementId }: Asker): Promise<string> {
+  if (!plannerId) return Promise.resolve('你还没有绑定定制师账号。请回复「绑定 <绑定码>」，绑定码由运营提供。');
   if (needs.code) return grabByCode(ctx, plannerId, needs.code, requirementId);
   return POOL.test(content) ? pool(ctx, plannerId) : orders(ctx, plannerId);
 }
 
-async function grabByCode(ctx: Ctx, plannerId: number, code: string, requirementId: number | null): Promise<string> {
-  if (!requirementId) return `抢单失败：没有编号为 ${code} 的需求`;
-  const r = await grab(ctx, { plannerId, requirementId, channel: 'wechat' });
-  if (!r.ok) return `抢单失败：${r.message}`;
-  if (r.confirming) return `已抢到需求 ${code} 的名额，系统正在确认记录（稍有延迟）。确认后会通知你，并附上客户联系方式。`;
-  const head = r.repeat ? `抢单成功（你已抢到 ${code})` : `抢单成功！需求 ${code}`;
-  const deadlineH = Math.round(ctx.config.PROPOSAL_DEADLINE / 3600);
-  return `${head}\n联系人：${r.contact.name} ${r.contact.phone}\n请在 ${deadlineH} 小时内提交方案。`;
+function grabByCode(ctx: Ctx, plannerId: number, code: string, requirementId: number | null): Promise<string> {
+  if (!requirementId) return Promise.resolve(`抢单失败：没有编号为 ${code} 的需求`);
+  return grab(ctx, { plannerId, requirementId, channel: 'wechat' }).then((r) => {
+    if (!r.ok) return `抢单失败：${r.message}`;
+    if (r.confirming) return `已抢到需求 ${code} 的名额，系统正在确认记录（稍有延迟）。确认后会通知你，并附上客户联系方式。`;
+    const head = r.repeat ? `抢单成功（你已抢到 ${code})` : `抢单成功！需求 ${code}`;
+    const deadlineH = Math.round(ctx.config.PROPOSAL_DEADLINE / 3600);
+    return `${head}\n联系人：${r.contact.name} ${r.contact.phone}\n请在 ${deadlineH} 小时内提交方案。`;
+  });
 }
 
 async function pool(ctx: Ctx, plannerId: number): Promise<string> {
