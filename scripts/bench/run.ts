@@ -125,6 +125,14 @@ interface Run {
   requests: number;
   /** Cores used during the run, by process (coresDuring). */
   cores?: Record<string, number>;
+  /** The web process's read and write system calls and bytes per second meanwhile (/proc/PID/io): per request, they do not move with a noisy neighbour. */
+  syscalls?: Syscalls;
+}
+interface Syscalls {
+  read: number;
+  write: number;
+  bytesRead: number;
+  bytesWritten: number;
 }
 
 function ms(v: string, unit: string): number {
@@ -173,7 +181,7 @@ function procStat(pid: number | string): { comm: string; own: number; children: 
 function coresDuring<T>(
   pids: { web: number; worker?: number; sandbox?: number },
   work: () => T,
-): { result: T; cores: Record<string, number> } {
+): { result: T; cores: Record<string, number>; syscalls: Syscalls } {
   // CPU seconds per process, by pid: a process that began during the run counts from zero (one that
   // ended during it is missed: a PostgreSQL backend closed meanwhile).
   const snap = () => {
@@ -198,12 +206,26 @@ function coresDuring<T>(
     by.set('machine', { kind: 'machine', s: (cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + (cpu[7] ?? 0)) / 100 });
     return by;
   };
-  const [before, t0] = [snap(), performance.now()];
+  const io = () => {
+    const text = readFileSync(`/proc/${pids.web}/io`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(text)?.[1]);
+    return { read: field('syscr'), write: field('syscw'), bytesRead: field('rchar'), bytesWritten: field('wchar') };
+  };
+  const [before, io0, t0] = [snap(), io(), performance.now()];
   const result = work();
-  const [after, wall] = [snap(), (performance.now() - t0) / 1000];
+  const [after, io1, wall] = [snap(), io(), (performance.now() - t0) / 1000];
   const used: Record<string, number> = { web: 0, worker: 0, sandbox: 0, redis: 0, postgres: 0, wrk: 0, machine: 0 };
   for (const [pid, { kind, s }] of after) used[kind] += s - (before.get(pid)?.s ?? 0);
-  return { result, cores: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, +(v / wall).toFixed(2)])) };
+  return {
+    result,
+    cores: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, +(v / wall).toFixed(2)])),
+    syscalls: {
+      read: Math.round((io1.read - io0.read) / wall),
+      write: Math.round((io1.write - io0.write) / wall),
+      bytesRead: Math.round((io1.bytesRead - io0.bytesRead) / wall),
+      bytesWritten: Math.round((io1.bytesWritten - io0.bytesWritten) / wall),
+    },
+  };
 }
 
 /** The product's own grab latency histogram, per outcome (won, refused…): cumulative counts by bucket bound (seconds). */
@@ -592,6 +614,14 @@ const row = (r: { rps?: number; p50Ms: number; p99Ms: number; webUsPerRequest?: 
 /** How many of a path's requests (`pathUs` of web CPU each) the web process serves in the CPU time of one of the base's (1: as cheap). */
 const perCpu = (baseUs: number | undefined, pathUs: number | undefined) => (baseUs && pathUs ? +(baseUs / pathUs).toFixed(3) : null);
 
+/** The web process's system calls per request (reads, writes). */
+const perRequest = (r: Run) =>
+  r.syscalls && {
+    read: +(r.syscalls.read / r.rps).toFixed(2),
+    write: +(r.syscalls.write / r.rps).toFixed(2),
+    bytesRead: Math.round(r.syscalls.bytesRead / r.rps),
+    bytesWritten: Math.round(r.syscalls.bytesWritten / r.rps),
+  };
 /**
  * The web process's CPU per request in a run (wrk's requests over the cores `coresDuring` saw it
  * use): what a request costs the process itself, whatever else ran on the machine meanwhile.
@@ -609,8 +639,10 @@ const PAIRS = Number(process.env.BENCH_ALTERNATE ?? 0);
 function alternate(product: (i: number) => Run, floor: (i: number) => Run) {
   const sum = { product: { us: 0, n: 0 }, floor: { us: 0, n: 0 } };
   const each: number[] = [];
+  const calls: { product?: ReturnType<typeof perRequest>; floor?: ReturnType<typeof perRequest> }[] = [];
   for (let i = 0; i < PAIRS; i++) {
     const [p, f] = [product(i), floor(i)];
+    calls.push({ product: perRequest(p), floor: perRequest(f) });
     const [pUs, fUs] = [webUsOf(p) ?? 0, webUsOf(f) ?? 0];
     each.push(+(fUs / pUs).toFixed(3));
     sum.product.us += pUs * p.requests;
@@ -619,7 +651,15 @@ function alternate(product: (i: number) => Run, floor: (i: number) => Run) {
     sum.floor.n += f.requests;
   }
   const [pUs, fUs] = [sum.product.us / sum.product.n, sum.floor.us / sum.floor.n];
-  return { pairs: PAIRS, productUs: +pUs.toFixed(1), floorUs: +fUs.toFixed(1), perWebCpu: +(fUs / pUs).toFixed(3), each };
+  return {
+    pairs: PAIRS,
+    productUs: +pUs.toFixed(1),
+    floorUs: +fUs.toFixed(1),
+    perWebCpu: +(fUs / pUs).toFixed(3),
+    each,
+    // System calls per request of the last pair, reads and writes (a count, steadier than a time).
+    syscallsPerRequest: calls.at(-1),
+  };
 }
 
 function summarizeRuns(runs: Run[]) {
@@ -769,10 +809,10 @@ async function main() {
     };
     /** A wrk run with the cores each process used meanwhile. */
     const watched = (pid: number, url: string, lua?: string, connections?: number, seconds?: number): Run => {
-      const { result, cores } = coresDuring({ web: pid, worker: worker.proc.pid!, sandbox: setup.proc.pid! }, () =>
+      const { result, cores, syscalls } = coresDuring({ web: pid, worker: worker.proc.pid!, sandbox: setup.proc.pid! }, () =>
         wrk(url, lua, connections, seconds),
       );
-      return { ...result, cores };
+      return { ...result, cores, syscalls };
     };
     // BENCH_ONLY=grab BENCH_PROFILE_GRAB=1: the grab web process's whole life profiled (its raw profile's directory is printed).
     const grabProfile = ONLY && process.env.BENCH_PROFILE_GRAB === '1' ? mkdtempSync(resolve(tmpdir(), 'bench-prof-grab-')) : undefined;
@@ -942,8 +982,8 @@ async function main() {
         console.log(
           `(d2)/(g) ${round}:`,
           JSON.stringify({
-            d2: { rps: d2.rps, p99: d2.p99, webUs: webUsOf(d2), cores: d2.cores },
-            g: g && { rps: g.rps, p99: g.p99, webUs: webUsOf(g), cores: g.cores },
+            d2: { rps: d2.rps, p99: d2.p99, webUs: webUsOf(d2), cores: d2.cores, syscallsPerReq: perRequest(d2) },
+            g: g && { rps: g.rps, p99: g.p99, webUs: webUsOf(g), cores: g.cores, syscallsPerReq: perRequest(g) },
             d2_over_g_perWebCpu: g
               ? perCpu(webUsOf(d2), webUsOf(g)) === null
                 ? null

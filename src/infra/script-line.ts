@@ -122,8 +122,9 @@ interface Pending {
   reject(e: Error): void;
   /** The call through ioredis, when the line drops before answering (absent for the line's own handshake). */
   fallback?: () => Promise<unknown>;
-  /** The call as EVAL, for a NOSCRIPT answer. */
-  asEval?: () => string;
+  /** The script and the call's words, to send it again as EVAL on a NOSCRIPT answer (nothing built unless one comes). */
+  script?: LineScript;
+  words?: string[];
 }
 
 const MAX_BACKOFF_MS = 2_000;
@@ -178,10 +179,11 @@ export function scriptLine(url: string, keyPrefix: string, log: Logger): ScriptL
       head = 0;
     }
     if (!(v instanceof Error)) return p.resolve(v);
-    if (p.asEval && v.message.startsWith('NOSCRIPT')) {
-      const again = p.asEval();
-      p.asEval = undefined; // once
-      return send(again, p);
+    if (p.script && p.words && v.message.startsWith('NOSCRIPT')) {
+      p.words[0] = 'EVAL';
+      p.words[1] = p.script.lua;
+      p.script = undefined; // once
+      return send(encode(p.words), p);
     }
     p.reject(v);
   }
@@ -265,18 +267,7 @@ export function scriptLine(url: string, keyPrefix: string, log: Logger): ScriptL
       words[2] = String(keys.length);
       for (let i = 0; i < keys.length; i++) words[3 + i] = keyPrefix + keys[i];
       for (let i = 0; i < args.length; i++) words[3 + keys.length + i] = String(args[i]);
-      return new Promise((resolve, reject) =>
-        send(encode(words), {
-          resolve,
-          reject,
-          fallback,
-          asEval: () => {
-            words[0] = 'EVAL';
-            words[1] = script.lua;
-            return encode(words);
-          },
-        }),
-      );
+      return new Promise((resolve, reject) => send(encode(words), { resolve, reject, fallback, script, words }));
     },
     close() {
       closed = true;

@@ -16,7 +16,7 @@ import { clientIp } from '../http/server.js';
 import { wechatKeys } from '../infra/keys.js';
 import { coarseTimers } from '../infra/within.js';
 import { sameSignature, sign, WechatCrypto } from './crypto.js';
-import { type Asker, HELP, handleText, lookupsFor, lookupsNeeded, type Needs } from './texts.js';
+import { type Asker, HELP, handleText, lookupsFor, lookupsNeeded, type Needs, plannerCommand } from './texts.js';
 import { lateReply, opensWindow, openWindow, WINDOW_TTL_MS } from './window.js';
 import { encryptedReply, MalformedXml, parseXml, textReply, type WechatXml } from './xml.js';
 
@@ -92,6 +92,8 @@ interface Arrival {
   claimed: boolean;
   /** A text's lookups (who asks, which requirement), when it needs them: the answer itself when Redis had both. */
   asker: Asker | Promise<Asker> | null;
+  /** What the text asked for, when it is a planner command (lookupsNeeded). */
+  needs?: Needs | null;
 }
 
 /** Started now, its failure (a miss gone on to PostgreSQL) is the handler's to report, if the handler runs. */
@@ -133,11 +135,18 @@ function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, nonce: s
       if (!fresh) return { stale: REPLAYED, claimed: false, asker: null };
       // A retry (not claimed) never runs the handler: nothing to look up, nothing left unhandled.
       const asker = claimed && needs ? started(lookupsFor(app, m.FromUserName, needs, { plannerId, requirementId })) : null;
-      return { stale: null, claimed: claimed === 1, asker };
+      return { stale: null, claimed: claimed === 1, asker, needs };
     });
 }
 
-async function arriveOnCluster(app: Ctx, m: WechatXml, key: string, nonceKey: string, digest: string, needs: Needs | null) {
+async function arriveOnCluster(
+  app: Ctx,
+  m: WechatXml,
+  key: string,
+  nonceKey: string,
+  digest: string,
+  needs: Needs | null,
+): Promise<Arrival> {
   const asker = needs ? started(lookupsFor(app, m.FromUserName, needs)) : null;
   const [stale, claimed] = await Promise.all([freshNonce(app, nonceKey, digest), claim(app, key)]);
   if (stale) {
@@ -147,7 +156,7 @@ async function arriveOnCluster(app: Ctx, m: WechatXml, key: string, nonceKey: st
   // The window a late reply may use: not waited for (the reply path stays one round trip shorter);
   // its commands go out first on the connection, so a later look at it sees them.
   if (claimed) void openWindow(app, m).catch((err: Error) => app.log.warn({ err: err.message }, 'customer-service window not recorded'));
-  return { stale: null, claimed, asker };
+  return { stale: null, claimed, asker, needs };
 }
 
 /** How long replies answered in time wait to be kept together (one script call for all of them). */
@@ -265,9 +274,11 @@ async function retried(app: Ctx, key: string, within: number): Promise<string | 
 }
 
 /** A fresh, claimed delivery (its window already opened by `arrive`): what it does, and the passive reply. */
-function handle(app: Ctx, m: WechatXml, prefetched: Asker | Promise<Asker> | null = null): Promise<string | null> {
-  if (m.MsgType === 'text') return handleText(app, m.FromUserName, m.Content ?? '', prefetched);
-  return handleEvent(app, m);
+function handle(app: Ctx, m: WechatXml, arrived: Arrival): Promise<string | null> {
+  if (m.MsgType !== 'text') return handleEvent(app, m);
+  // A planner command arrive() classified and started the lookups of: not classified again.
+  if (arrived.needs && arrived.asker) return plannerCommand(app, m.Content ?? '', arrived.needs, arrived.asker);
+  return handleText(app, m.FromUserName, m.Content ?? '', arrived.asker);
 }
 
 async function handleEvent(app: Ctx, m: WechatXml): Promise<string | null> {
@@ -319,7 +330,7 @@ function callbackAnswerer(app: Ctx) {
       const arrived = await arrive(app, message, key, q('timestamp'), q('nonce'), body);
       if (arrived.stale) throw new Refused(401, arrived.stale);
       const content = await once(app, records, key, arrived.claimed, message.FromUserName, sinceArrival(req), () =>
-        handle(app, message, arrived.asker),
+        handle(app, message, arrived),
       );
       // How long after arrival the answer left, by the product's clock (what WeChat's 5 s is about).
       const headers = { 'server-timing': `answer;dur=${sinceArrival(req).toFixed(1)}` };

@@ -81,7 +81,15 @@ export function handleText(ctx: Ctx, openid: string, text: string, prefetched?: 
   const needs = lookupsNeeded(content);
   if (!needs) return Promise.resolve(`没有看懂「${content.slice(0, 20)}」。\n${HELP}`);
   // Who is asking and (for a grab) which requirement: looked up side by side, one round trip.
-  const asker = prefetched ?? lookupsFor(ctx, openid, needs);
+  return plannerCommand(ctx, content, needs, prefetched ?? lookupsFor(ctx, openid, needs));
+}
+
+/**
+ * A planner command (`needs`: lookupsNeeded's answer for `text`, not null) once its lookups are
+ * started: what handleText does for one, for a caller that classified the text already.
+ */
+export function plannerCommand(ctx: Ctx, text: string, needs: Needs, asker: Asker | Promise<Asker>): Promise<string> {
+  const content = text.trim();
   return asker instanceof Promise ? asker.then((a) => command(ctx, content, needs, a)) : command(ctx, content, needs, asker);
 }
 

@@ -1,6 +1,6 @@
 /** Safe mode against Tencent's published WXBizMsgCrypt sample vector, not only against ourselves. */
 import { describe, expect, it } from 'vitest';
-import { sign, WechatCrypto } from '../../src/wechat/crypto.js';
+import { sameSignature, sign, WechatCrypto } from '../../src/wechat/crypto.js';
 
 // From Tencent's WXBizMsgCrypt sample test (Java): fixed random string, so the ciphertext is exact.
 const SAMPLE = {
@@ -39,5 +39,20 @@ describe('WeChat message crypto', () => {
     const xml = new WechatCrypto(SAMPLE.aesKey, 'wx2c2769f8efd9abc2').decrypt(encrypt);
     expect(xml).toContain('<Content><![CDATA[abcdteT]]></Content>');
     expect(xml).toContain('<MsgId>6054768590064713728</MsgId>');
+  });
+});
+
+describe('sameSignature', () => {
+  const want = sign('token', '1700000000', 'nonce');
+  it('is true for the same signature only: one character off, shorter, longer or missing is false', () => {
+    expect(sameSignature(want, want)).toBe(true);
+    expect(sameSignature(`${want}`, want)).toBe(true);
+    const last = want.at(-1) === '0' ? '1' : '0';
+    expect(sameSignature(`${want.slice(0, -1)}${last}`, want)).toBe(false);
+    expect(sameSignature(`${want[0] === 'a' ? 'b' : 'a'}${want.slice(1)}`, want)).toBe(false);
+    expect(sameSignature(want.slice(0, -1), want)).toBe(false);
+    expect(sameSignature(`${want}0`, want)).toBe(false);
+    expect(sameSignature(undefined, want)).toBe(false);
+    expect(sameSignature('', want)).toBe(false);
   });
 });
