@@ -7,7 +7,7 @@ import { statusOf } from '../errors.js';
 import { acceptOffer, declineOffer, grab, poolFor, type Rejection, submitProposal } from '../grab/index.js';
 import { requireRole, sessionOf } from '../http/auth.js';
 import { dbId, idParam, json, parse } from '../http/body.js';
-import { answering, cookieOf, isJson, type LeanAnswer, type LeanRoute, readJson } from '../http/lean.js';
+import { answering, asciiJson, cookieOf, isJson, type LeanAnswer, type LeanRoute, readJson } from '../http/lean.js';
 import { clientIp } from '../http/server.js';
 import { MAX_ID } from '../ids.js';
 import { todayFor } from '../ops/index.js';
@@ -64,7 +64,7 @@ function grabInputOf(body: unknown): { requirementId: number; channel: 'h5' | 'p
 const refusals = new Map<string, string>();
 const refusalJson = (r: Rejection) => {
   let json = refusals.get(r.code);
-  if (json === undefined) refusals.set(r.code, (json = JSON.stringify({ error: { code: r.code, message: r.message, rule: r.rule } })));
+  if (json === undefined) refusals.set(r.code, (json = asciiJson({ error: { code: r.code, message: r.message, rule: r.rule } })));
   return json;
 };
 

@@ -72,6 +72,18 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /** A lean route's answer: its status and body, or the body's JSON already written (`json`: an answer given thousands of times a second). */
 export type LeanAnswer = { status: number; body?: unknown; json?: string };
 
+/**
+ * JSON in ASCII only: every other character written as its \uXXXX escape, which any JSON reader
+ * turns back into the same text. An answer given thousands of times a second is written once this
+ * way: a Chinese message makes the whole answer (headers too) a two-byte string, which node must
+ * flatten and transcode to UTF-8 on every write; an ASCII one goes to the socket as it is.
+ */
+export function asciiJson(value: unknown): string {
+  const text = JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Read back from bytes: a string built from a two-byte one can stay two-byte inside, ASCII or not.
+  return Buffer.from(text, 'latin1').toString('latin1');
+}
+
 export function sendJson(res: ServerResponse, https: boolean, status: number, body: unknown, extra?: Record<string, string>): void {
   send(res, https, status, JSON_TYPE, JSON.stringify(body), extra);
 }

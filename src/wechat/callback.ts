@@ -18,7 +18,7 @@ import { coarseTimers } from '../infra/within.js';
 import { sameSignature, sign, WechatCrypto } from './crypto.js';
 import { type Asker, HELP, handleText, lookupsFor, lookupsNeeded, type Needs, plannerCommand } from './texts.js';
 import { lateReply, opensWindow, openWindow, WINDOW_TTL_MS } from './window.js';
-import { encryptedReply, MalformedXml, parseXml, textReply, type WechatXml } from './xml.js';
+import { encryptedReply, MalformedXml, parseXml, parseXmlBody, textReply, type WechatXml } from './xml.js';
 
 const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger is not from WeChat
 // WeChat waits 5 s, then retries (3 tries in all): answer "success" before that (WECHAT_REPLY_WITHIN_MS)
@@ -77,7 +77,7 @@ async function freshNonce(app: Ctx, key: string, digest: string): Promise<string
   return (await app.redis.get(key)) === digest ? null : REPLAYED;
 }
 
-const sha1 = (text: string) => hash('sha1', text, 'hex');
+const sha1 = (data: string | Buffer) => hash('sha1', data, 'hex');
 
 /** The whole check for a signed request that is not a message (the verification GET). */
 async function freshSignature(app: Ctx, timestamp: string, nonce: string, body: string): Promise<string | null> {
@@ -109,7 +109,7 @@ const started = (asker: Asker | Promise<Asker> | null) => {
  * commands side by side, and a claim made for a refused replay is given back. Not an async function
  * on one server (once() says why).
  */
-function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, nonce: string, body: string): Promise<Arrival> {
+function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, nonce: string, body: Buffer): Promise<Arrival> {
   const problem = signatureProblem(app, timestamp, nonce);
   if (problem) return Promise.resolve({ stale: problem, claimed: false, asker: null });
   const digest = sha1(body);
@@ -306,13 +306,10 @@ function callbackAnswerer(app: Ctx) {
   return async (req: IncomingMessage, q: (name: string) => string, ip: string): Promise<Answer> => {
     try {
       if (!sameSignature(q('signature'), sign(token, q('timestamp'), q('nonce')))) throw new Refused(401, 'invalid signature');
-      const body = await readBody(req, MAX_BODY).then(
-        (b) => b.toString('utf8'),
-        (err: Error & { status?: number }) => {
-          throw err.status === 413 ? new Refused(413, 'body too large') : err;
-        },
-      );
-      let message = parseXml(body);
+      const body = await readBody(req, MAX_BODY).catch((err: Error & { status?: number }) => {
+        throw err.status === 413 ? new Refused(413, 'body too large') : err;
+      });
+      let message = parseXmlBody(body);
       if (crypto) {
         const encrypt = message.Encrypt;
         if (!encrypt) throw new Refused(400, 'safe mode: no Encrypt element');

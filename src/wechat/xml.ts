@@ -18,10 +18,37 @@ export class MalformedXml extends Error {
   override name = 'MalformedXml';
 }
 
+const FORBIDDEN = /<!DOCTYPE|<!ENTITY/i;
+
 /** The fields of a `<xml>…</xml>` document as strings. */
 export function parseXml(text: string): WechatXml {
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new MalformedXml('DOCTYPE and entities are not accepted');
+  if (FORBIDDEN.test(text)) throw new MalformedXml('DOCTYPE and entities are not accepted');
   return flatXml(text) ?? fullXml(text);
+}
+
+const NOT_ASCII = /[^\x20-\x7e\t\n\r]/; // anything else (control characters too) is decoded as UTF-8, which keeps them as they are
+
+/**
+ * A request body's fields, read as `parseXml` reads its UTF-8 text, but from the bytes: a flat
+ * message's structure is all ASCII, so it is found in the bytes read one to a character, and only
+ * a value with other bytes (a text's Chinese) is decoded as UTF-8. Its openid, ids and times come
+ * out as one-byte strings. Slices of the decoded text would be two-byte ones (the text holds
+ * Chinese): every Redis command and key built from them would then be transcoded on every write.
+ */
+export function parseXmlBody(body: Buffer): WechatXml {
+  const bytes = body.toString('latin1');
+  if (FORBIDDEN.test(bytes)) throw new MalformedXml('DOCTYPE and entities are not accepted');
+  const flat = flatXml(bytes);
+  if (flat)
+    for (const name of Object.keys(flat)) {
+      const v = flat[name];
+      if (!NOT_ASCII.test(v)) continue;
+      const text = Buffer.from(v, 'latin1').toString('utf8');
+      // Space only UTF-8 has at either end (U+3000…) is the general parser's to trim, as in parseXml.
+      if (text.trim() !== text) return parseXml(body.toString('utf8'));
+      flat[name] = text;
+    }
+  return flat ?? parseXml(body.toString('utf8'));
 }
 
 /** The general parser, validating first: what any document that is not plainly flat goes through. */

@@ -1,7 +1,7 @@
 // WeChat's XML: the flat fast path reads every document it takes exactly as the general parser
 // does, takes WeChat's own messages, and leaves everything else to the general parser.
 import { describe, expect, it } from 'vitest';
-import { flatXml, fullXml, MalformedXml, parseXml, textReply } from '../../src/wechat/xml.js';
+import { flatXml, fullXml, MalformedXml, parseXml, parseXmlBody, textReply } from '../../src/wechat/xml.js';
 
 const text = (content: string, sep = '') =>
   [
@@ -87,5 +87,33 @@ describe('WeChat XML', () => {
   it('refuses DOCTYPE and entities before either parser sees them, even inside CDATA', () => {
     expect(() => parseXml(text('<!DOCTYPE x>'))).toThrow(MalformedXml);
     expect(() => parseXml('<!DOCTYPE xml [<!ENTITY e "x">]><xml><A>&e;</A></xml>')).toThrow(MalformedXml);
+  });
+
+  it('reads a body from its bytes exactly as its UTF-8 text, whatever it holds', () => {
+    const odd = [
+      text('抢 ABC234\u00a0'), // ends in a space both readings see (the general parser trims it)
+      text('抢 ABC234\u3000'), // ends in a space only UTF-8 has
+      text('\u3000抢 ABC234'),
+      text('à la carte'), // à's second byte is 0xA0, a space read one byte to a character
+      text('😀 emoji'),
+      '<xml><A>\u00a0x</A></xml>',
+      '<xml><名>x</名></xml>',
+    ];
+    for (const doc of [...FLAT, ...OTHER, ...odd]) {
+      const bytes = Buffer.from(doc, 'utf8');
+      expect(
+        outcome(() => parseXmlBody(bytes), doc),
+        doc,
+      ).toEqual(outcome(parseXml, doc));
+    }
+    // Bytes that are not UTF-8 read as the text node makes of them (U+FFFD), either way.
+    const broken = Buffer.concat([
+      Buffer.from('<xml><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[抢 '),
+      Buffer.from([0xe6, 0x8a]), // the first two of 抢's three bytes
+      Buffer.from(']]></Content></xml>'),
+    ]);
+    expect(parseXmlBody(broken)).toEqual(parseXml(broken.toString('utf8')));
+    expect(parseXmlBody(broken).Content).toContain('\ufffd');
+    expect(() => parseXmlBody(Buffer.from(text('<!DOCTYPE x>')))).toThrow(MalformedXml);
   });
 });

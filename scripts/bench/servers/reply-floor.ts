@@ -1,7 +1,7 @@
 // (g) the reply's floor: the least a WeChat callback can do for one `抢 <code>` reply on a full
 // requirement, with the product's own fastest pieces and nothing else. node:http, the query's
 // signature (sha1 of token, timestamp, nonce), the body read and parsed by the product's XML
-// reader, the product's arrive-5 script (replay guard, delivery claim, window, the openid and code
+// reader (from its bytes, parseXmlBody), the product's arrive-5 script (replay guard, delivery claim, window, the openid and code
 // lookups) and its grabOne-14 script over the product's script line on the product's keys, and the
 // product's passive reply XML. No dedupe record of the reply, no audit row, no metrics, no arrival
 // clock, no error mapping, no lookups missed to PostgreSQL: what the product adds on top is its overhead.
@@ -16,7 +16,7 @@ import { NOT_LOADED, REQUIREMENT_NOT_LOADED, readScripts } from '../../../src/gr
 import { wechatKeys } from '../../../src/infra/keys.js';
 import { lineScript, scriptLine } from '../../../src/infra/script-line.js';
 import { readWechatScripts } from '../../../src/wechat/scripts.js';
-import { parseXml, textReply } from '../../../src/wechat/xml.js';
+import { parseXmlBody, textReply } from '../../../src/wechat/xml.js';
 import { grabOneKeys } from './floor-keys.js';
 
 const [port, redisUrl, prefix, token, ipLimit, plannerLimit, quota] = process.argv.slice(2);
@@ -36,8 +36,8 @@ http
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const m = parseXml(body);
+      const body = Buffer.concat(chunks);
+      const m = parseXmlBody(body);
       const code = GRAB.exec((m.Content ?? '').trim())?.[1].toUpperCase() ?? '';
       const now = Date.now();
       const [fresh, , plannerId, requirementId] = (await line.run(
