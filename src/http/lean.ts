@@ -123,6 +123,9 @@ export function answering(res: ServerResponse, opts: LeanOpts): { written: (a: L
   };
 }
 
+/** The query of a URL without one (a grab's): one instance for all of them, which the routes only read. */
+const NO_QUERY: URLSearchParams = new URLSearchParams();
+
 /**
  * The lean routes, by "METHOD /path": true when one of them took the request. `timer` gives a
  * route's latency observer (metrics), called as its answer is written.
@@ -138,7 +141,7 @@ export function leanRoutes(
     const entry = table.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`);
     if (!entry) return false;
     (res as Timed)[TIMER] = entry.timed;
-    if (entry.route(req, res, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)))) return true;
+    if (entry.route(req, res, q < 0 ? NO_QUERY : new URLSearchParams(url.slice(q + 1)))) return true;
     (res as Timed)[TIMER] = null; // Koa answers it, and times it
     return false;
   };
