@@ -355,18 +355,19 @@ export async function start(config: Config, opts: Options = {}): Promise<Running
       // Each step is waited for, but not forever: a schedule rebuild waiting on the lock another
       // process left (Redis cut mid-rebuild) must not hold a shutdown for its two minutes. What is
       // abandoned is derived again from PostgreSQL by the next process.
-      await bounded(rebuilding, 10_000, 'schedule rebuild', log);
-      await bounded(retaining, 10_000, 'retention batch', log); // a retention batch in flight finishes before the pools close
-      await listening?.close();
-      // Workers first: their jobs may be talking to this very server (the sandbox).
-      for (const x of workers) await bounded(x.close(), 15_000, 'a worker closing', log);
-      await Promise.all(watched.slice(1).map((q) => q.close()));
+      // A retention batch in flight finishes before the pools close.
+      await Promise.all([bounded(rebuilding, 10_000, 'schedule rebuild', log), bounded(retaining, 10_000, 'retention batch', log)]);
+      await bounded(listening?.close(), 5_000, 'event listeners closing', log);
+      // Workers first: their jobs may be talking to this very server (the sandbox). Side by side:
+      // after a Redis outage each may wait for its connection's next try (BullMQ's back-off grows to 20 s).
+      await bounded(Promise.all(workers.map((x) => x.close())), 15_000, 'the workers closing', log);
+      await bounded(Promise.all(watched.slice(1).map((q) => q.close())), 5_000, 'queues closing', log);
       workerConn?.disconnect();
       await workerDb?.db.$disconnect();
       await workerDb?.pool.end();
-      await hub?.close(); // a stream opened while draining ends too, or the server would wait for it forever
+      await bounded(hub?.close(), 5_000, 'live streams closing', log); // a stream opened while draining ends too, or the server would wait for it forever
       await drained;
-      await close();
+      await bounded(close(), 15_000, 'connections closing', log);
     },
   };
 }
