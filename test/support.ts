@@ -296,6 +296,11 @@ export async function cuttableProxy(target: string) {
     restore() {
       down = false;
     },
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
+    // Closing ends the connections still through it too (server.close alone waits for each of them).
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        for (const s of open) s.destroy();
+      }),
   };
 }

@@ -17,12 +17,13 @@ beforeAll(async () => {
   app = await startApp({ ...env, redisUrl: proxy.url });
 });
 
+// stop() is bounded step by step (boot.ts), up to about a minute after a Redis outage in all: the hook waits for that.
 afterAll(async () => {
   proxy?.restore();
   await app?.stop();
   await proxy?.close();
   await env?.release();
-});
+}, 120_000);
 
 it('with Redis cut, a grab is answered 503 while Redis is still away; back, the same grab wins', async () => {
   const place = `断缓存地-${phone().slice(-4)}`;
