@@ -4,10 +4,10 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { statusOf } from '../errors.js';
-import { acceptOffer, declineOffer, grab, poolFor, type Rejection, submitProposal } from '../grab/index.js';
+import { acceptOffer, declineOffer, type GrabResult, grab, poolFor, type Rejection, submitProposal } from '../grab/index.js';
 import { requireRole, sessionOf } from '../http/auth.js';
-import { dbId, idParam, json, parse } from '../http/body.js';
-import { answering, asciiJson, cookieOf, isJson, type LeanAnswer, type LeanRoute, readJson } from '../http/lean.js';
+import { dbId, idParam, json, MAX_JSON, parse, parseJsonText } from '../http/body.js';
+import { answering, asciiJson, cookieOf, isJson, type LeanAnswer, type LeanRoute, readBody } from '../http/lean.js';
 import { clientIp } from '../http/server.js';
 import { MAX_ID } from '../ids.js';
 import { todayFor } from '../ops/index.js';
@@ -68,16 +68,19 @@ const refusalJson = (r: Rejection) => {
   return json;
 };
 
-/** One grab from a page: what the planner is told, and with which status (not an async function: see grab()). */
-function grabAnswer(app: Ctx, plannerId: number, body: unknown, ip: string): Promise<LeanAnswer> {
+/** What a planner is told of a grab, and with which status. */
+function answerOf(result: GrabResult): LeanAnswer {
+  if (!result.ok) return { status: statusOf(result.code), json: refusalJson(result) };
+  // Won, not yet recorded: 202, and the outcome comes live and by message when it is.
+  if (result.confirming) return { status: 202, body: { ...result, contact: undefined, message: CONFIRMING_WORDS } };
+  // A new win and a repeat carry their deadline (a repeat's from its slot's journal entry: grab.ts).
+  return { status: result.repeat ? 200 : 201, body: result };
+}
+
+/** One grab from a page (not an async function: see grab()); the body's shape is checked first, synchronously. */
+function grabOf(app: Ctx, plannerId: number, body: unknown, ip: string): Promise<GrabResult> {
   const { requirementId, channel } = grabInputOf(body);
-  return grab(app, { plannerId, requirementId, channel, ip }).then((result) => {
-    if (!result.ok) return { status: statusOf(result.code), json: refusalJson(result) };
-    // Won, not yet recorded: 202, and the outcome comes live and by message when it is.
-    if (result.confirming) return { status: 202, body: { ...result, contact: undefined, message: CONFIRMING_WORDS } };
-    // A new win and a repeat carry their deadline (a repeat's from its slot's journal entry: grab.ts).
-    return { status: result.repeat ? 200 : 201, body: result };
-  });
+  return grab(app, { plannerId, requirementId, channel, ip });
 }
 
 /**
@@ -92,14 +95,16 @@ export function leanGrab(app: Ctx): LeanRoute {
     if (s?.role !== 'planner' || !isJson(req)) return false;
     const ip = clientIp(req, app.config.TRUST_PROXY);
     const { written, failed } = answering(res, opts);
-    readJson(req).then((body) => {
-      let answered: Promise<LeanAnswer>;
+    // The body read, parsed and checked, then the grab, then its answer: each step hands on to the
+    // next, one promise each (no readJson or answer promise between them).
+    readBody(req, MAX_JSON).then((bytes) => {
+      let grabbed: Promise<GrabResult>;
       try {
-        answered = grabAnswer(app, s.id, body, ip);
+        grabbed = grabOf(app, s.id, parseJsonText(bytes.toString('utf8')), ip);
       } catch (err) {
-        return failed(err); // the body's shape (a 400)
+        return failed(err); // the body's JSON or shape (a 400)
       }
-      answered.then(written, failed);
+      grabbed.then((result) => written(answerOf(result)), failed);
     }, failed);
     return true;
   };
@@ -117,7 +122,7 @@ export function plannerRoutes(app: Ctx): Router {
 
   // Served by the lean route below; here for what it leaves to Koa (a body that is not JSON).
   r.post('/grabs', async (ctx) => {
-    const answer = await grabAnswer(app, me(ctx), ctx.request.body, ctx.ip);
+    const answer = answerOf(await grabOf(app, me(ctx), ctx.request.body, ctx.ip));
     ctx.status = answer.status;
     ctx.body = answer.json !== undefined ? JSON.parse(answer.json) : answer.body;
   });

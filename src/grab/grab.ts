@@ -83,7 +83,7 @@ const withinDeadline = deadlineQueue(GRAB_DEADLINE_MS, () => new DomainError('UN
 export function grab(ctx: Ctx, input: GrabInput): Promise<GrabResult> {
   // Answered at once while Redis is known to be away, instead of queued until it is back.
   if (ctx.redis.status !== 'ready') return Promise.reject(new DomainError('UNAVAILABLE'));
-  return withinDeadline(decide(ctx, input)).then((result) => {
+  return withinDeadline(decide(ctx, input), (result) => {
     ctx.audit.record({
       requirementId: input.requirementId,
       plannerId: input.plannerId,

@@ -8,7 +8,7 @@
 export { createAudit, pruneGrabEvents } from './audit.js';
 export { choose } from './choose.js';
 export type { Rejection } from './codes.js';
-export { grab } from './grab.js';
+export { type GrabResult, grab } from './grab.js';
 export {
   cardOf,
   ERASED_NAME,

@@ -10,19 +10,33 @@ export function within<T, L>(p: Promise<T>, ms: number, late: L): Promise<T | L>
 }
 
 /**
- * For a hot path: `work`'s value, or `late()` as its rejection once about `ms` have passed, on
- * `coarseTimers` (one interval for every call in flight, not a timer and a race each: a storm's
- * grabs would otherwise each arm and clear one, a visible share of a refused grab's CPU).
+ * For a hot path: `work`'s value (passed through `then`, when given), or `late()` as its rejection
+ * once about `ms` have passed, on `coarseTimers` (one interval for every call in flight, not a timer
+ * and a race each: a storm's grabs would otherwise each arm and clear one, a visible share of a
+ * refused grab's CPU). `then` runs only on a value in time, inside this one promise: no `.then`
+ * after it, which would be another promise and another turn of the microtask queue per call.
  */
-export function deadlineQueue(ms: number, late: () => Error, tickMs = 100): <T>(work: Promise<T>) => Promise<T> {
+export function deadlineQueue(ms: number, late: () => Error, tickMs = 100) {
   const timerIn = coarseTimers(tickMs);
-  return <T>(work: Promise<T>) =>
-    new Promise<T>((ok, fail) => {
-      const timer = timerIn(ms, () => fail(late()));
+  function withinDeadline<T>(work: Promise<T>): Promise<T>;
+  function withinDeadline<T, U>(work: Promise<T>, then: (value: T) => U): Promise<U>;
+  function withinDeadline<T, U>(work: Promise<T>, then?: (value: T) => U): Promise<T | U> {
+    return new Promise<T | U>((ok, fail) => {
+      let wasLate = false;
+      const timer = timerIn(ms, () => {
+        wasLate = true;
+        fail(late());
+      });
       work.then(
         (value) => {
           timer.cancel();
-          ok(value);
+          if (!then) return ok(value);
+          if (wasLate) return; // answered UNAVAILABLE already: not mapped
+          try {
+            ok(then(value));
+          } catch (err) {
+            fail(err);
+          }
         },
         (err: unknown) => {
           timer.cancel();
@@ -30,6 +44,8 @@ export function deadlineQueue(ms: number, late: () => Error, tickMs = 100): <T>(
         },
       );
     });
+  }
+  return withinDeadline;
 }
 
 /** A timer of `coarseTimers`: cancel() before it fires and it never does. */

@@ -43,6 +43,24 @@ describe('deadlineQueue: one timer for every call in flight', () => {
     expect(slow).toEqual({ error: 'late' });
   });
 
+  it("maps a value in time through `then` (a throw is the call's rejection); a late value is never mapped", async () => {
+    const by = deadlineQueue(60, late, 10);
+    const mapped: string[] = [];
+    const doubled = outcome(by(resolvesIn(5, 21), (v) => v * 2));
+    const thrown = outcome(
+      by(resolvesIn(5, 1), () => {
+        throw new Error('mapping failed');
+      }),
+    );
+    const tooLate = outcome(by(resolvesIn(100, 'slow'), (v) => mapped.push(v)));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(doubled).toEqual({ value: 42 });
+    expect(thrown).toEqual({ error: 'mapping failed' });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(tooLate).toEqual({ error: 'late' });
+    expect(mapped).toEqual([]);
+  });
+
   it('each call waits its own deadline, from when it was made', async () => {
     const by = deadlineQueue(50, late, 5);
     const first = outcome(by(never()));
