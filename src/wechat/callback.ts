@@ -14,20 +14,13 @@ import { sinceArrival } from '../http/arrival.js';
 import { type LeanRoute, readBody, send, sendJson } from '../http/lean.js';
 import { clientIp } from '../http/server.js';
 import { wechatKeys } from '../infra/keys.js';
-import { coarseTimers } from '../infra/within.js';
 import { sameSignature, sign, WechatCrypto } from './crypto.js';
+import { claim, DEDUPE_TTL_SEC, dedupeKey, once, PENDING, replyRecords } from './delivery.js';
 import { type Asker, HELP, handleText, lookupsFor, lookupsNeeded, type Needs, plannerCommand } from './texts.js';
-import { lateReply, opensWindow, openWindow, WINDOW_TTL_MS } from './window.js';
+import { opensWindow, openWindow, WINDOW_TTL_MS } from './window.js';
 import { encryptedReply, MalformedXml, parseXml, parseXmlBody, textReply, type WechatXml } from './xml.js';
 
 const MAX_BODY = 64 * 1024; // WeChat's messages are a few KB; anything larger is not from WeChat
-// WeChat waits 5 s, then retries (3 tries in all): answer "success" before that (WECHAT_REPLY_WITHIN_MS)
-// and send the reply as a customer-service message when it is ready.
-// A message is remembered well past both WeChat's retry span (~15 s) and the timestamp window below,
-// so a captured request replayed while its signature is still accepted is never processed twice.
-const DEDUPE_TTL_SEC = 3600;
-const replyTimers = coarseTimers(10);
-const PENDING = 'pending';
 /** Signed timestamps further than this from our clock are refused (a captured signature expires). */
 export const SIGNATURE_WINDOW_SEC = 300;
 
@@ -45,13 +38,6 @@ class Refused extends Error {
 function q(ctx: Context, name: string): string {
   const v = ctx.query[name];
   return typeof v === 'string' ? v : '';
-}
-
-/** WeChat retries with the same MsgId (events: sender + CreateTime + event). */
-function dedupeKey(m: WechatXml): string {
-  return m.MsgId
-    ? wechatKeys.message(m.MsgId)
-    : wechatKeys.event(m.FromUserName, m.CreateTime, `${m.Event ?? ''}:${m.EventKey ?? ''}:${m.MsgID ?? ''}`);
 }
 
 /**
@@ -84,8 +70,6 @@ async function freshSignature(app: Ctx, timestamp: string, nonce: string, body: 
   return signatureProblem(app, timestamp, nonce) ?? freshNonce(app, wechatKeys.nonce(timestamp, nonce), sha1(body));
 }
 
-const claim = (app: Ctx, key: string) => app.redis.set(key, PENDING, 'EX', DEDUPE_TTL_SEC, 'NX').then((r) => r === 'OK');
-
 interface Arrival {
   /** Why the signature is refused (stale, or replayed with another body), else null. */
   stale: string | null;
@@ -107,7 +91,7 @@ const started = (asker: Asker | Promise<Asker> | null) => {
  * retries with the same one), the customer-service window it opens and a text's read-only lookups.
  * One script on one server (arrive-5.lua); on a cluster, whose keys lie in several slots, the same
  * commands side by side, and a claim made for a refused replay is given back. Not an async function
- * on one server (once() says why).
+ * on one server (delivery.ts once() says why).
  */
 function arrive(app: Ctx, m: WechatXml, key: string, timestamp: string, nonce: string, body: Buffer): Promise<Arrival> {
   const problem = signatureProblem(app, timestamp, nonce);
@@ -157,120 +141,6 @@ async function arriveOnCluster(
   // its commands go out first on the connection, so a later look at it sees them.
   if (claimed) void openWindow(app, m).catch((err: Error) => app.log.warn({ err: err.message }, 'customer-service window not recorded'));
   return { stale: null, claimed, asker, needs };
-}
-
-/** How long replies answered in time wait to be kept together (one script call for all of them). */
-const REMEMBER_EVERY_MS = 5;
-
-/**
- * The replies kept for WeChat's retries (remember-n.lua). One in time is answered without waiting
- * for its record, so the records of every reply answered within REMEMBER_EVERY_MS go together, in
- * one call: a retry meanwhile finds "pending" and waits for it, as it would for one call. On a
- * cluster (keys in several slots) each goes alone. `now` keeps one and says when it is kept.
- */
-export function replyRecords(app: Ctx) {
-  let keys: string[] = [];
-  let values: string[] = [];
-  let due = false; // a flush is set
-  const keep = (k: string[], v: string[]) => app.lua.remember({ 'claim...': k }, { ttlSec: DEDUPE_TTL_SEC, 'value...': v });
-  const flush = () => {
-    due = false;
-    const [k, v] = [keys, values];
-    keys = [];
-    values = [];
-    keep(k, v).catch((err: Error) => app.log.warn({ err: err.message, replies: k.length }, 'replies not remembered'));
-  };
-  return {
-    later(key: string, value: string): void {
-      if (app.redis.isCluster)
-        return void keep([key], [value]).catch((err: Error) => app.log.warn({ err: err.message }, 'reply not remembered'));
-      keys.push(key);
-      values.push(value);
-      if (!due) {
-        due = true;
-        setTimeout(flush, REMEMBER_EVERY_MS);
-      }
-    },
-    now: (key: string, value: string) => keep([key], [value]),
-  };
-}
-type ReplyRecords = ReturnType<typeof replyRecords>;
-
-/**
- * Processes a delivery once; a retry gets the first delivery's reply (or "success" if it is not
- * ready). A reply later than the window (counted from the request's arrival) goes out as a
- * customer-service message instead, or a template message when WeChat's window for those is closed.
- * Not an async function, nor is the path of a reply in time: a storm is all replies, and each async
- * layer is a promise and turns of the microtask queue per reply.
- */
-function once(
-  app: Ctx,
-  records: ReplyRecords,
-  key: string,
-  claimed: boolean,
-  openid: string,
-  elapsedMs: number,
-  work: () => Promise<string | null>,
-): Promise<string | null> {
-  const within = Math.max(0, app.config.WECHAT_REPLY_WITHIN_MS - elapsedMs);
-  if (!claimed) return retried(app, key, within);
-  // Whichever comes first, decided synchronously: the reply (answered in time) or the deadline
-  // (answered "success"; the reply then goes out as a customer-service message). Never both, never neither.
-  // The deadline is a coarse timer (one interval for every reply in flight, 10 ms apart: infra/within.ts).
-  let state: 'waiting' | 'in-time' | 'late' = 'waiting';
-  return new Promise<string | null>((ok, fail) => {
-    const timer = replyTimers(within, () => {
-      if (state !== 'waiting') return;
-      state = 'late';
-      ok(null);
-    });
-    let working: Promise<string | null>;
-    try {
-      working = work();
-    } catch (err) {
-      working = Promise.reject(err);
-    }
-    working.then(
-      (reply) => {
-        timer.cancel();
-        if (state === 'waiting') {
-          state = 'in-time';
-          records.later(key, JSON.stringify({ reply }));
-          return ok(reply);
-        }
-        // Late: kept as "no reply" (a retry gets "success"), then sent as a message.
-        records
-          .now(key, JSON.stringify({ reply: null }))
-          .then(() =>
-            reply ? lateReply(app, openid, reply).catch((err) => app.log.warn({ err, openid }, 'late reply not delivered')) : undefined,
-          )
-          .then(
-            () => ok(null), // the deadline answered already: no effect
-            (err: unknown) => fail(err),
-          );
-      },
-      (err: unknown) => {
-        timer.cancel();
-        // Let WeChat's retry try again (handlers are idempotent).
-        app.redis.del(key).then(
-          () => fail(err),
-          () => fail(err),
-        );
-      },
-    );
-  });
-}
-
-/** A retry of a delivery claimed already: the first delivery's reply once it is kept, null ("success") if none comes in time. */
-async function retried(app: Ctx, key: string, within: number): Promise<string | null> {
-  const until = Date.now() + within;
-  while (Date.now() < until) {
-    const v = await app.redis.get(key);
-    if (v && v !== PENDING) return (JSON.parse(v) as { reply: string | null }).reply;
-    if (!v) return null;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return null;
 }
 
 /** A fresh, claimed delivery (its window already opened by `arrive`): what it does, and the passive reply. */

@@ -68,7 +68,7 @@ export function lookupsFor(ctx: Ctx, openid: string, needs: Needs, hot?: HotLook
 
 /**
  * `prefetched`: lookupsFor's answer for this text, when the caller started it already. Not an async
- * function (callback.ts once() says why); it never throws, it rejects.
+ * function (delivery.ts once() says why); it never throws, it rejects.
  */
 export function handleText(ctx: Ctx, openid: string, text: string, prefetched?: Asker | Promise<Asker> | null): Promise<string> {
   const content = text.trim();

@@ -1,5 +1,5 @@
 --[[
-  The passive replies WeChat deliveries got, kept for WeChat's retries of them (wechat/callback.ts
+  The passive replies WeChat deliveries got, kept for WeChat's retries of them (wechat/delivery.ts
   `once`): a SET with expiry each. Any number in one call: on one server the replies answered within
   a few milliseconds are kept together (a storm's replies: one call for dozens), on a cluster one
   each (their keys lie in different slots).
